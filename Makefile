@@ -1,0 +1,115 @@
+# clusterd: one plain GNU Makefile (STYLE B25).
+#   make            build ./clusterd
+#   make run        install missing packages, build, start --all-in-one
+#   make test       install test packages, then unit + corpus replay + integration
+#   make SANITIZE=address,undefined test
+.POSIX:
+.SUFFIXES:
+
+CC ?= cc
+PREFIX ?= /usr/local
+WERROR ?= 1
+SANITIZE ?=
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+
+PKGS := libevent jansson lmdb libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wformat=2 -Wundef -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -fno-common -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 $(WARN) -I. $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lzookeeper_mt -lpthread -lm
+
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+BUILD := build-san
+endif
+
+DIRS := lib master agent scheduler containerizer ui cmd
+SRCS := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/cmd/main.o
+LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%-replay)
+
+all: clusterd
+
+clusterd: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/fuzz/%-replay: tests/fuzz/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DTEST_DRIVER $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+-include $(OBJS:.o=.d)
+
+.PHONY: all run deps test-deps unit it replay test check-deps check-headers \
+	format-check install clean fuzz
+
+deps:
+	@sh tools/install-deps.sh run
+
+test-deps:
+	@sh tools/install-deps.sh test
+
+run: deps
+	$(MAKE) clusterd
+	./clusterd --all-in-one $(RUN_FLAGS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+replay: $(FUZZ_REPLAY)
+	@set -e; for t in $(FUZZ_REPLAY); do \
+		n=$$(basename $$t -replay); n=$${n#fuzz_}; \
+		echo "== replay $$n"; $$t tests/fuzz/corpus/$$n/*; done
+
+it: clusterd
+	CLUSTERD_BIN=$(CURDIR)/clusterd $(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
+
+test: test-deps
+	$(MAKE) check-deps
+	$(MAKE) clusterd
+	$(MAKE) unit
+	$(MAKE) replay
+	$(MAKE) it
+
+check-deps:
+	@sh tools/check-deps.sh
+
+check-headers:
+	@set -e; for h in $(foreach d,$(DIRS),$(wildcard $(d)/*.h)); do \
+		echo '#include "'$$h'"' | $(CC) $(CFLAGS) -x c -fsyntax-only - ; done
+
+format-check:
+	@clang-format --dry-run --Werror $(SRCS) $(foreach d,$(DIRS),$(wildcard $(d)/*.h))
+
+install: clusterd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/systemd/system
+	install -m 0755 clusterd $(DESTDIR)$(PREFIX)/sbin/clusterd
+	install -m 0644 systemd/*.service $(DESTDIR)/lib/systemd/system/
+
+clean:
+	rm -rf build build-san clusterd

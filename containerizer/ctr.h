@@ -1,0 +1,105 @@
+/*
+ * ctr.h: the containerizer interface (a vtable in the style of redis'
+ * ConnectionType) and the registry that picks one per task. The agent
+ * drives containerizers only through these functions.
+ *
+ * A containerizer reports everything about a task through one event
+ * callback: STARTING, RUNNING (only once confirmed running), and exactly
+ * one terminal state (FINISHED, FAILED, KILLED) per launched or recovered
+ * task. Events are never delivered from inside a ctr_* call; they come from
+ * the loop later. Loop thread only.
+ */
+#ifndef CLUSTERD_CONTAINERIZER_CTR_H
+#define CLUSTERD_CONTAINERIZER_CTR_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "lib/err.h"
+#include "lib/task_state.h"
+#include "lib/wire.h"
+
+struct loop;
+struct httpc;
+struct ctr;
+
+struct ctr_event {
+	const char *task_id;
+	enum task_state state;
+	const char *message;	  /* human reason, or NULL */
+	const char *reason;	  /* Mesos REASON_*, or NULL */
+	const char *container_id; /* docker id, or "pid:<n>" */
+	/*
+	 * With RUNNING: what the agent must checkpoint to re-adopt the task
+	 * after a restart (borrowed for the call; copy it). NULL otherwise.
+	 */
+	const json_t *checkpoint;
+};
+
+typedef void ctr_event_fn(const struct ctr_event *ev, void *arg);
+
+struct ctr_ops {
+	const char *name; /* "docker" or "mesos" */
+	/* Whether this containerizer runs the task (by its container type). */
+	int (*handles)(const struct wire_task *t);
+	/* Start launching; progress comes as events. 0 or -errno with err. */
+	int (*launch)(void *impl, const struct wire_task *t,
+	    const char *sandbox, struct cd_err *err);
+	/* Kill with grace; the terminal event follows. 0 or -ENOENT. */
+	int (*kill)(void *impl, const char *task_id, int grace_ms);
+	/*
+	 * Re-adopt a task launched by a previous run of this agent, from its
+	 * checkpoint. If it still runs, it is watched again and no event is
+	 * sent until it changes; if it is gone, a terminal event follows.
+	 */
+	int (*recover)(void *impl, const struct wire_task *t,
+	    const char *sandbox, const json_t *checkpoint);
+	/*
+	 * After recovery: kill everything this agent started (by its labels)
+	 * that is not among the known task ids. Returns how many were killed
+	 * or a negative code; runs asynchronously.
+	 */
+	int (*reap_orphans)(void *impl, const char *const *known, size_t n);
+	void (*free)(void *impl);
+};
+
+struct ctr_docker_conf {
+	const char *socket_path;   /* unix socket of the Docker Engine API */
+	const char *agent_key;	   /* stable label value naming this agent */
+	int stop_timeout_ms;	   /* default grace before SIGKILL */
+	int allow_privileged;
+	long pull_timeout_ms;	   /* a pull's own timeout */
+};
+
+struct ctr_mesos_conf {
+	const char *agent_key;
+	int stop_timeout_ms;
+};
+
+/*
+ * Construct containerizers. Each returns its impl pointer and fills *ops
+ * with a static table; events go to ev(arg). Defined in ctr_docker.c and
+ * ctr_mesos.c.
+ */
+void *ctr_docker_new(struct loop *l, struct httpc *hc,
+    const struct ctr_docker_conf *conf, ctr_event_fn *ev, void *arg,
+    const struct ctr_ops **ops);
+void *ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
+    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops);
+
+/* The registry: an ordered list of containerizers, tried in turn. */
+struct ctr *ctr_new(void);
+void ctr_free(struct ctr *c);
+/* Add one; the registry frees impl with ops->free. */
+void ctr_add(struct ctr *c, const struct ctr_ops *ops, void *impl);
+/* The first that handles t; -ENOTSUP with err when none does. */
+int ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
+    struct cd_err *err);
+int ctr_kill(struct ctr *c, const char *task_id, int grace_ms);
+int ctr_recover(struct ctr *c, const struct wire_task *t, const char *sandbox,
+    const json_t *checkpoint);
+/* Reap orphans in every containerizer. */
+void ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n);
+
+#endif

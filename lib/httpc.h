@@ -1,0 +1,58 @@
+/*
+ * httpc.h: asynchronous HTTP client on libcurl's multi_socket interface,
+ * driven by the loop (STYLE B10): TCP URLs, or a unix socket for the Docker
+ * Engine API. Every request has a timeout unless it is a long poll that
+ * asks for none explicitly. Exactly one completion callback runs per
+ * request, unless the request is cancelled first, in which case none does.
+ * Loop thread only.
+ */
+#ifndef CLUSTERD_LIB_HTTPC_H
+#define CLUSTERD_LIB_HTTPC_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct loop;
+struct httpc;
+struct httpc_req;
+
+struct httpc_resp {
+	int status;		  /* HTTP status, or 0 on transport failure */
+	const char *body;	  /* borrowed: valid during the callback; NUL-terminated */
+	size_t len;
+	const struct cd_err *err; /* borrowed: set when status == 0 */
+};
+
+typedef void httpc_done_fn(const struct httpc_resp *resp, void *arg);
+/* Streamed body bytes, when on_data is set (the body is then not kept). */
+typedef void httpc_data_fn(const char *p, size_t n, void *arg);
+
+struct httpc_opts {
+	const char *method;	 /* "GET" when NULL */
+	const char *url;	 /* "http://host:port/path" */
+	const char *unix_socket; /* path, or NULL for TCP */
+	const char *content_type; /* with body; "application/json" when NULL */
+	const char *body;	 /* borrowed for the call; copied */
+	size_t body_len;
+	long timeout_ms;	 /* total; 0 means the default 30 s; -1 none */
+	long connect_timeout_ms; /* 0 means 5 s */
+	httpc_data_fn *on_data;	 /* optional streaming sink */
+	const char *extra_header; /* optional "Name: value" */
+};
+
+/* Create a client on the loop; free with httpc_free() (cancels all). */
+struct httpc *httpc_new(struct loop *l);
+void httpc_free(struct httpc *c);
+
+/*
+ * Start a request. done(resp, arg) runs later on the loop, never from
+ * inside this call. Returns a handle, borrowed: valid until done runs or
+ * httpc_cancel() is called.
+ */
+struct httpc_req *httpc_request(struct httpc *c, const struct httpc_opts *o,
+    httpc_done_fn *done, void *arg);
+/* Abort a request; its done callback will not run. */
+void httpc_cancel(struct httpc_req *r);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * httpd.h: evhttp server glue. Listens on ip:port (port 0 picks a free
+ * port; httpd_port() reports it), dispatches requests through declarative
+ * route tables (STYLE B7), bounds body and header sizes, and answers with
+ * JSON or Marathon-style error bodies {"message", "details": [...]}.
+ *
+ * A request is answered exactly once. A handler may answer later, from
+ * another callback: the request stays valid until it is answered, or until
+ * its connection closes, in which case the close callback set with
+ * httpd_req_on_close() runs and the request must not be used again.
+ * Loop thread only.
+ */
+#ifndef CLUSTERD_LIB_HTTPD_H
+#define CLUSTERD_LIB_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+struct loop;
+struct httpd;
+struct httpd_req;
+
+enum httpd_method {
+	HTTPD_GET = 1 << 0,
+	HTTPD_POST = 1 << 1,
+	HTTPD_PUT = 1 << 2,
+	HTTPD_DELETE = 1 << 3,
+	HTTPD_PATCH = 1 << 4,
+	HTTPD_HEAD = 1 << 5,
+	HTTPD_OPTIONS = 1 << 6,
+};
+
+/* arg is the pointer given to httpd_add_routes(). */
+typedef void httpd_handler_fn(struct httpd_req *req, void *arg);
+typedef void httpd_close_fn(struct httpd_req *req, void *arg);
+
+/*
+ * One route. pattern segments: a literal ("v2"), ":name" (exactly one
+ * segment) or "*name" (one or more segments, for Marathon's path ids such
+ * as /prod/db/mysql). Routes are tried in table order; the first whose
+ * pattern matches the path and whose methods include the request's method
+ * wins. A path that matches only with other methods gets 405.
+ */
+struct httpd_route {
+	int methods; /* mask of enum httpd_method */
+	const char *pattern;
+	httpd_handler_fn *handler;
+};
+
+#define HTTPD_DEFAULT_MAX_BODY (1024 * 1024)
+#define HTTPD_DEFAULT_MAX_HEADERS (16 * 1024)
+
+/*
+ * Listen on ip:port. Returns 0 and *out (free with httpd_free()), or a
+ * negative code with err set (for instance -EADDRINUSE).
+ */
+int httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
+    struct cd_err *err);
+void httpd_free(struct httpd *h);
+/* The bound port (useful after port 0). */
+int httpd_port(const struct httpd *h);
+/* Limits: bodies over max_body get 413, headers over max_headers 431/400. */
+void httpd_set_limits(struct httpd *h, size_t max_body, size_t max_headers);
+/* Require HTTP basic auth "user:password" on every route (NULL: none). */
+void httpd_set_credentials(struct httpd *h, const char *user_colon_password);
+/*
+ * Register a route table. The table and arg are borrowed and must outlive
+ * the httpd. Tables are tried in the order they were added.
+ */
+void httpd_add_routes(struct httpd *h, const struct httpd_route *routes,
+    size_t n, void *arg);
+
+/* Request accessors: returned strings are borrowed, valid until reply. */
+enum httpd_method httpd_req_method(const struct httpd_req *r);
+/* Decoded path without the query ("/v2/apps/foo"). */
+const char *httpd_req_path(const struct httpd_req *r);
+/* A route parameter by name (":id" or "*id" in the pattern), or NULL. */
+const char *httpd_req_param(const struct httpd_req *r, const char *name);
+/* A decoded query parameter (first occurrence), or NULL when absent. */
+const char *httpd_req_query(const struct httpd_req *r, const char *key);
+/* true when the query parameter is "true" or "1" (or present and empty). */
+bool httpd_req_query_bool(const struct httpd_req *r, const char *key);
+/* A request header, or NULL. */
+const char *httpd_req_header(const struct httpd_req *r, const char *name);
+/* The body bytes (not NUL-terminated; *len set), or NULL when empty. */
+const char *httpd_req_body(const struct httpd_req *r, size_t *len);
+/* "ip:port" of the peer. */
+const char *httpd_req_peer(const struct httpd_req *r);
+/* The Host header, or the bound address when absent. */
+const char *httpd_req_host(const struct httpd_req *r);
+
+/* Called once if the connection closes before the reply. */
+void httpd_req_on_close(struct httpd_req *r, httpd_close_fn *fn, void *arg);
+
+/* Add a response header before replying. */
+void httpd_reply_header(struct httpd_req *r, const char *name,
+    const char *value);
+/* Reply with raw bytes. */
+void httpd_reply(struct httpd_req *r, int code, const char *content_type,
+    const void *body, size_t len);
+/* Reply with JSON; takes (steals) the reference to body; NULL sends no body. */
+void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
+/*
+ * Reply with Marathon's error shape: {"message": message, "details": details}
+ * where details is an array (stolen; NULL becomes []).
+ */
+void httpd_reply_error(struct httpd_req *r, int code, const char *message,
+    json_t *details);
+/*
+ * Reply from a struct cd_err: message from err->msg, and when err->path is
+ * set, details [{"path": path, "errors": [msg]}].
+ */
+void httpd_reply_cd_err(struct httpd_req *r, int code, const char *message,
+    const struct cd_err *err);
+
+/*
+ * Streaming (server-sent events, chunked): start a chunked 200 reply with
+ * the given content type, then send chunks; httpd_stream_end() finishes
+ * the reply. httpd_stream_pending() is the number of bytes queued but not
+ * yet written to the socket, so callers can drop slow readers.
+ */
+void httpd_stream_start(struct httpd_req *r, const char *content_type);
+void httpd_stream_send(struct httpd_req *r, const void *p, size_t n);
+size_t httpd_stream_pending(const struct httpd_req *r);
+void httpd_stream_end(struct httpd_req *r);
+
+#endif
