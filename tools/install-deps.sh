@@ -1,0 +1,57 @@
+#!/bin/sh
+# Install the Debian packages that clusterd needs, and only the missing ones.
+#
+#   sh tools/install-deps.sh run    build and run: compiler, libraries, a Docker engine
+#   sh tools/install-deps.sh test   the above plus unit/integration test tools
+#
+# Design: ask dpkg-query first, so that a second run is fast and needs no network;
+# `apt-get update` runs only when something is missing. Works as root, or through
+# sudo when not root, on Debian 12 down to a bare debootstrap (minbase) chroot.
+set -eu
+
+RUN_PKGS="build-essential gcc make pkg-config libevent-dev libjansson-dev
+	liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev docker.io"
+TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
+	python3-requests python3-marathon procps iproute2 curl"
+
+usage() {
+	echo "usage: sh tools/install-deps.sh run|test" >&2
+	exit 2
+}
+
+[ $# -eq 1 ] || usage
+case "$1" in
+run) pkgs=$RUN_PKGS ;;
+test) pkgs=$TEST_PKGS ;;
+*) usage ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	if [ "$st" != installed ]; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all '$1' packages are installed"
+	exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+	as_root="sudo"
+else
+	echo "install-deps: missing:$missing; run as root or install sudo" >&2
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+# $as_root and $missing are word lists on purpose.
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends $missing
