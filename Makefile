@@ -25,7 +25,8 @@ WARN += -Werror
 endif
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -fno-common -fstack-protector-strong \
+VERSION := 0.1.0
+CFLAGS += -std=c11 -D_GNU_SOURCE -DCLUSTERD_VERSION='"$(VERSION)"' -fno-common -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 $(WARN) -I. $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lzookeeper_mt -lpthread -lm
 

@@ -1,0 +1,193 @@
+/*
+ * agent_master.c: finding and keeping the master. Registers (or
+ * re-registers with the tasks it runs), retrying with a random backoff in
+ * [0, 1s * 2^n] capped at one minute (SPEC section 3), and registers again
+ * when the master's pings stop for ping_timeout * max_ping_timeouts.
+ * Loop thread only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent_int.h"
+#include "lib/buf.h"
+#include "lib/httpc.h"
+#include "lib/id.h"
+#include "lib/json.h"
+#include "lib/loop.h"
+#include "lib/store.h"
+#include "lib/xalloc.h"
+
+#define LOG_MOD "agent"
+#include "lib/log.h"
+
+#define AGENT_REG_MAX_MS 60000
+
+static void agent_register_send(struct agent *a);
+
+static void
+agent_reg_timer_cb(void *arg)
+{
+	agent_register_send(arg);
+}
+
+static void
+agent_register_retry(struct agent *a)
+{
+	long long cap = 1000LL << (a->reg_attempts < 6 ? a->reg_attempts : 6);
+	uint32_t r;
+
+	if (cap > AGENT_REG_MAX_MS)
+		cap = AGENT_REG_MAX_MS;
+	r = (uint32_t)random();
+	a->reg_attempts++;
+	loop_timer_add(a->reg_timer, (uint64_t)(r % (uint64_t)(cap + 1)));
+}
+
+static void
+agent_registered(struct agent *a, const char *body, size_t len)
+{
+	struct wire_registered ok = { 0 };
+	struct cd_err err = { 0 };
+	json_t *j = json_parse_bounded(body, len, &err);
+	bool first = a->id == NULL;
+
+	if (j == NULL || wire_registered_decode(j, &ok, &err) != 0) {
+		json_decref(j);
+		log_warn("bad registration reply: %s", err.msg);
+		agent_register_retry(a);
+		return;
+	}
+	json_decref(j);
+	if (a->id == NULL || strcmp(a->id, ok.agent_id) != 0) {
+		free(a->id);
+		a->id = xstrdup(ok.agent_id);
+		if (store_put(a->store, STORE_DB_AGENT, "agent_id", a->id,
+			strlen(a->id)) != 0)
+			log_error("cannot checkpoint the agent id");
+	}
+	free(a->master_id);
+	a->master_id = xstrdup(ok.master_id);
+	wire_registered_release(&ok);
+	a->registered = true;
+	a->reg_attempts = 0;
+	a->last_ping_ms = loop_wall_ms();
+	log_info("registered with master %s as agent %s", a->master_id, a->id);
+	if (first && agent_start_ctr(a, &err) != 0)
+		fatalx("cannot start the containerizers: %s", err.msg);
+	agent_send_pending(a);
+}
+
+static void
+agent_register_done(const struct httpc_resp *r, void *arg)
+{
+	struct agent *a = arg;
+
+	a->reg_req = NULL;
+	if (r->status == 200) {
+		agent_registered(a, r->body, r->len);
+		return;
+	}
+	if (r->status == 401)
+		log_error("the master refused our agent secret");
+	else if (a->reg_attempts == 0 || a->reg_attempts % 10 == 0)
+		log_warn("registration with %s failed (%d%s%s); retrying",
+		    a->master_url, r->status, r->err ? ": " : "",
+		    r->err ? r->err->msg : "");
+	agent_register_retry(a);
+}
+
+static void
+agent_register_send(struct agent *a)
+{
+	struct wire_register reg = { 0 };
+	struct httpc_opts o = { 0 };
+	struct agent_task *t;
+	char *url, *data;
+	size_t n = 0, i = 0;
+	json_t *j;
+
+	if (a->reg_req != NULL)
+		return;
+	reg.secret = a->s_secret;
+	reg.agent.id = a->id;
+	reg.agent.hostname = a->s_hostname;
+	reg.agent.ip = a->s_ip;
+	reg.agent.port = a->conf.port;
+	reg.agent.total = a->total;
+	reg.agent.attributes = a->attributes;
+	reg.reregister = a->id != NULL;
+	TAILQ_FOREACH(t, &a->tasks, link)
+		n++;
+	reg.tasks = xcalloc(n + 1, sizeof *reg.tasks);
+	TAILQ_FOREACH(t, &a->tasks, link) {
+		struct wire_status *s = &reg.tasks[i++];
+		char uuid[ID_UUID_LEN];
+
+		/* Borrowed fields: only encoded, never released. */
+		id_uuid(uuid);
+		s->uuid = xstrdup(uuid);
+		s->task_id = t->task.task_id;
+		s->framework_id = t->task.framework_id;
+		s->agent_id = a->id;
+		s->state = t->state;
+		s->source = (char *)"SOURCE_AGENT";
+		s->reason = (char *)"REASON_RECONCILIATION";
+		s->timestamp_ms = loop_wall_ms();
+		s->container_id = t->container_id;
+		s->task = wire_task_encode(&t->task);
+	}
+	reg.ntasks = n;
+	j = wire_register_encode(&reg);
+	for (i = 0; i < n; i++) {
+		free(reg.tasks[i].uuid);
+		json_decref(reg.tasks[i].task);
+	}
+	free(reg.tasks);
+	url = xasprintf("%s/internal/register", a->master_url);
+	data = json_dump_str(j);
+	o.method = "POST";
+	o.url = url;
+	o.body = data;
+	o.body_len = strlen(data);
+	o.timeout_ms = 15000;
+	a->reg_req = httpc_request(a->hc, &o, agent_register_done, a);
+	free(url);
+	free(data);
+	json_decref(j);
+}
+
+void
+agent_register_start(struct agent *a, bool now)
+{
+	if (a->reg_timer == NULL)
+		a->reg_timer = loop_timer_new(a->loop, agent_reg_timer_cb, a);
+	if (a->reg_req != NULL || loop_timer_pending(a->reg_timer))
+		return;
+	if (now)
+		loop_timer_add(a->reg_timer, 0);
+	else
+		agent_register_retry(a);
+}
+
+static void
+agent_watch_cb(void *arg)
+{
+	struct agent *a = arg;
+	long long silent = loop_wall_ms() - a->last_ping_ms;
+
+	if (a->registered &&
+	    silent > a->conf.ping_timeout_ms * a->conf.max_ping_timeouts) {
+		log_warn("no ping from the master for %llds; registering again",
+		    silent / 1000);
+		a->registered = false;
+		agent_register_start(a, true);
+	}
+	loop_timer_add(a->watch_timer, (uint64_t)a->conf.ping_timeout_ms);
+}
+
+void
+agent_master_watch_start(struct agent *a)
+{
+	a->watch_timer = loop_timer_new(a->loop, agent_watch_cb, a);
+	loop_timer_add(a->watch_timer, (uint64_t)a->conf.ping_timeout_ms);
+}

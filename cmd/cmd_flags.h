@@ -1,0 +1,54 @@
+/*
+ * cmd_flags.h: the single option table (STYLE B24) and the parsed,
+ * immutable configuration handed to every role. Defaults that depend on
+ * the machine (hostname, work_dir, advertise_ip) are resolved here, once.
+ */
+#ifndef CLUSTERD_CMD_CMD_FLAGS_H
+#define CLUSTERD_CMD_CMD_FLAGS_H
+
+#include <stdbool.h>
+
+enum cd_role {
+	CD_ROLE_AIO = 1 << 0,
+	CD_ROLE_MASTER = 1 << 1,
+	CD_ROLE_AGENT = 1 << 2,
+};
+
+/* All strings owned by the config; freed by cmd_flags_release(). */
+struct cd_config {
+	bool all_in_one, master_role, agent_role, help, version;
+	unsigned role;		/* one of enum cd_role, resolved */
+	char *ip;
+	char *advertise_ip;
+	char *hostname;
+	int master_port, agent_port, http_port;
+	char *work_dir;
+	char *zk;
+	long long zk_session_timeout_ms;
+	char *registry;
+	char *resources;
+	char *attributes;
+	char *containerizers;
+	char *docker_socket;
+	long long docker_stop_timeout_ms;
+	long long allocation_interval_ms;
+	long long agent_ping_timeout_ms;
+	int max_agent_ping_timeouts;
+	char *http_credentials;
+	char *agent_secret;
+	char *log_level;
+	char *master;		/* agent: HOST:PORT or zk://... */
+	char *port_file;
+	char *config_dir;
+	long long refuse_seconds_ms;
+};
+
+/*
+ * Parse argv and the environment into cfg. Returns 0; 1 when the process
+ * should exit 0 after printing (help, version); -EINVAL after printing the
+ * errors to stderr (the caller exits 1).
+ */
+int cmd_flags_parse(int argc, char **argv, struct cd_config *cfg);
+void cmd_flags_release(struct cd_config *cfg);
+
+#endif

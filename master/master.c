@@ -1,0 +1,682 @@
+/*
+ * master.c: the master role object: lifecycle, the in-process framework
+ * interface (launch, decline, kill, reconcile, revive), offers and the
+ * allocation timer. Registration, pings and status updates from agents
+ * live in master_agents.c; the read-only endpoints in master_api.c.
+ *
+ * Design: the allocator (master_alloc) is pure and owns the accounting of
+ * what is used; this file turns its decisions into offers and keeps the
+ * outstanding offers. Resources of an offer stay allocated to the
+ * framework until it launches (the unused part returns), declines
+ * (filtered for refuse_seconds) or the offer is rescinded.
+ * Task records are persisted on launch and forgotten on a terminal state,
+ * so that after a restart the master knows which tasks an agent should
+ * report when it re-registers. Loop thread only.
+ */
+#include "master/master.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/httpc.h"
+#include "lib/httpd.h"
+#include "lib/id.h"
+#include "lib/json.h"
+#include "lib/loop.h"
+#include "lib/store.h"
+#include "lib/task_state.h"
+#include "lib/xalloc.h"
+#include "master/master_alloc.h"
+#include "master/master_int.h"
+
+#define LOG_MOD "master"
+#include "lib/log.h"
+
+#define MASTER_POST_MAGIC 0x3a5e9057u
+
+struct master_agent_post_ctx {
+	unsigned magic;
+	struct master *m;	/* borrowed: owner, outlives requests */
+	char *agent_id;		/* owned */
+	void (*done)(struct master *, const char *, int, void *);
+	void *arg;		/* borrowed: from the caller */
+};
+
+struct master_agent *
+master_agent_find(struct master *m, const char *id)
+{
+	struct master_agent *a;
+
+	TAILQ_FOREACH(a, &m->agents, link)
+		if (a->info.id != NULL && strcmp(a->info.id, id) == 0)
+			return a;
+	return NULL;
+}
+
+struct master_task *
+master_task_find(struct master *m, const char *task_id)
+{
+	struct master_task *t;
+
+	TAILQ_FOREACH(t, &m->tasks, link)
+		if (strcmp(t->task.task_id, task_id) == 0)
+			return t;
+	return NULL;
+}
+
+struct master_framework *
+master_framework_find(struct master *m, const char *id)
+{
+	struct master_framework *f;
+
+	TAILQ_FOREACH(f, &m->frameworks, link)
+		if (strcmp(f->id, id) == 0)
+			return f;
+	return NULL;
+}
+
+static struct master_offer *
+master_offer_find(struct master *m, const char *id)
+{
+	struct master_offer *o;
+
+	TAILQ_FOREACH(o, &m->offers, link)
+		if (strcmp(o->id, id) == 0)
+			return o;
+	return NULL;
+}
+
+static void
+master_offer_free(struct master *m, struct master_offer *o)
+{
+	TAILQ_REMOVE(&m->offers, o, link);
+	free(o->id);
+	free(o->framework_id);
+	free(o->agent_id);
+	free(o);
+}
+
+static void
+master_post_done(const struct httpc_resp *r, void *arg)
+{
+	struct master_agent_post_ctx *c = arg;
+
+	CD_CHECK_OBJ(c, MASTER_POST_MAGIC);
+	if (r->status == 0 || r->status >= 300)
+		log_debug("agent %s answered %d%s%s", c->agent_id, r->status,
+		    r->err ? ": " : "", r->err ? r->err->msg : "");
+	if (c->done != NULL)
+		c->done(c->m, c->agent_id, r->status, c->arg);
+	free(c->agent_id);
+	CD_FREE_OBJ(c);
+}
+
+void
+master_agent_post(struct master *m, struct master_agent *a, const char *path,
+    json_t *body, void (*done)(struct master *, const char *, int, void *),
+    void *arg)
+{
+	struct master_agent_post_ctx *c;
+	struct httpc_opts o = { 0 };
+	char *url = xasprintf("%s%s", a->base_url, path);
+	char *data = json_dump_str(body);
+
+	CD_ALLOC_OBJ(c, MASTER_POST_MAGIC);
+	c->m = m;
+	c->agent_id = xstrdup(a->info.id);
+	c->done = done;
+	c->arg = arg;
+	o.method = "POST";
+	o.url = url;
+	o.body = data;
+	o.body_len = strlen(data);
+	o.timeout_ms = m->conf.ping_timeout_ms > 0 ? m->conf.ping_timeout_ms :
+						    15000;
+	httpc_request(m->hc, &o, master_post_done, c);
+	free(url);
+	free(data);
+	json_decref(body);
+}
+
+int
+master_task_persist(struct master *m, const struct master_task *t)
+{
+	json_t *j = json_object();
+	char *key = xasprintf("task/%s", t->task.task_id), *val;
+	int rc;
+
+	json_object_set_new(j, "framework_id", json_string(t->framework_id));
+	json_object_set_new(j, "task", wire_task_encode(&t->task));
+	json_object_set_new(j, "state",
+	    json_string(task_state_name(t->status.state)));
+	val = json_dump_str(j);
+	rc = store_put(m->store, STORE_DB_MASTER, key, val, strlen(val));
+	free(val);
+	free(key);
+	json_decref(j);
+	return rc;
+}
+
+void
+master_task_forget(struct master *m, struct master_task *t)
+{
+	char *key = xasprintf("task/%s", t->task.task_id);
+
+	if (store_del(m->store, STORE_DB_MASTER, key) != 0)
+		log_error("cannot forget task %s in the store",
+		    t->task.task_id);
+	free(key);
+	TAILQ_REMOVE(&m->tasks, t, link);
+	wire_task_release(&t->task);
+	wire_status_release(&t->status);
+	free(t->framework_id);
+	free(t);
+}
+
+void
+master_rescind_agent_offers(struct master *m, const char *agent_id)
+{
+	struct master_offer *o, *n;
+
+	for (o = TAILQ_FIRST(&m->offers); o != NULL; o = n) {
+		struct master_framework *f;
+
+		n = TAILQ_NEXT(o, link);
+		if (strcmp(o->agent_id, agent_id) != 0)
+			continue;
+		f = master_framework_find(m, o->framework_id);
+		master_alloc_release(m->alloc, o->agent_id, o->framework_id,
+		    &o->res);
+		if (f != NULL && f->ops->rescind != NULL)
+			f->ops->rescind(f->sched, o->id);
+		master_offer_free(m, o);
+	}
+}
+
+int
+master_status_forward(struct master *m, const struct wire_status *st)
+{
+	struct master_task *t = master_task_find(m, st->task_id);
+	struct master_framework *f;
+	const char *fw = st->framework_id;
+
+	if (t != NULL) {
+		if (!task_state_allowed(t->status.state, st->state) &&
+		    t->status.state != st->state)
+			log_warn("task %s: unexpected transition %s -> %s",
+			    st->task_id, task_state_name(t->status.state),
+			    task_state_name(st->state));
+		wire_status_release(&t->status);
+		wire_status_copy(&t->status, st);
+		fw = t->framework_id;
+		if (task_state_terminal(st->state)) {
+			switch (st->state) {
+			case TASK_FINISHED: m->tasks_finished++; break;
+			case TASK_FAILED: m->tasks_failed++; break;
+			case TASK_KILLED: m->tasks_killed++; break;
+			default: m->tasks_lost++; break;
+			}
+			master_alloc_release(m->alloc, t->task.agent_id,
+			    t->framework_id, &t->task.res);
+		}
+	}
+	f = fw != NULL ? master_framework_find(m, fw) : NULL;
+	if (f == NULL) {
+		/* No framework to tell: nothing to keep it for. */
+		if (t != NULL && task_state_terminal(st->state))
+			master_task_forget(m, t);
+		return 0;
+	}
+	if (f->ops->status(f->sched, st) != 0)
+		return -EAGAIN;
+	if (t != NULL && task_state_terminal(st->state)) {
+		master_task_forget(m, t);
+		master_allocate_soon(m);
+	}
+	return 0;
+}
+
+/* Allocation: the allocator decides, we make offers of its decisions. */
+struct master_offer_batch {
+	struct master *m;
+	struct master_offer **new_offers; /* owned array of borrowed offers */
+	size_t n, cap;
+};
+
+static void
+master_offer_cb(const char *fw_id, const char *agent_id,
+    const struct resources *r, void *arg)
+{
+	struct master_offer_batch *b = arg;
+	struct master *m = b->m;
+	struct master_offer *o = xcalloc(1, sizeof *o);
+
+	o->id = xasprintf("%s-O%u", m->id, ++m->offer_seq);
+	o->framework_id = xstrdup(fw_id);
+	o->agent_id = xstrdup(agent_id);
+	o->res = *r;
+	TAILQ_INSERT_TAIL(&m->offers, o, link);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->new_offers = xrealloc(b->new_offers,
+		    b->cap * sizeof *b->new_offers);
+	}
+	b->new_offers[b->n++] = o;
+}
+
+static void
+master_allocate(struct master *m)
+{
+	struct master_offer_batch b = { m, NULL, 0, 0 };
+	struct master_framework *f;
+
+	master_alloc_run(m->alloc, loop_now_ms(m->loop), master_offer_cb, &b);
+	if (b.n == 0)
+		goto out;
+	TAILQ_FOREACH(f, &m->frameworks, link) {
+		struct fw_offer *fo = xcalloc(b.n, sizeof *fo);
+		char **ids = xcalloc(b.n, sizeof *ids);
+		size_t i, k = 0;
+
+		for (i = 0; i < b.n; i++) {
+			struct master_offer *o = b.new_offers[i];
+			struct master_agent *a;
+
+			if (strcmp(o->framework_id, f->id) != 0)
+				continue;
+			a = master_agent_find(m, o->agent_id);
+			if (a == NULL)
+				continue;
+			/* Copy the id: the scheduler may consume the offer. */
+			ids[k] = xstrdup(o->id);
+			fo[k].id = ids[k];
+			fo[k].agent_id = a->info.id;
+			fo[k].hostname = a->info.hostname;
+			fo[k].attributes = a->info.attributes;
+			fo[k].res = o->res;
+			k++;
+		}
+		if (k > 0)
+			f->ops->offers(f->sched, fo, k);
+		for (i = 0; i < k; i++)
+			free(ids[i]);
+		free(ids);
+		free(fo);
+	}
+out:
+	free(b.new_offers);
+}
+
+static void
+master_alloc_tick(void *arg)
+{
+	struct master *m = arg;
+
+	master_allocate(m);
+	loop_timer_add(m->alloc_timer, (uint64_t)m->conf.allocation_interval_ms);
+}
+
+static void
+master_soon_tick(void *arg)
+{
+	master_allocate(arg);
+}
+
+void
+master_allocate_soon(struct master *m)
+{
+	if (!loop_timer_pending(m->soon_timer))
+		loop_timer_add(m->soon_timer, 20);
+}
+
+static void
+master_ping_tick(void *arg)
+{
+	struct master *m = arg;
+
+	master_agents_ping_all(m);
+	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
+}
+
+/* Framework interface, master side. */
+
+static void
+master_run_done(struct master *m, const char *agent_id, int status, void *arg)
+{
+	char *task_id = arg;
+	struct master_task *t = master_task_find(m, task_id);
+
+	(void)agent_id;
+	if (t != NULL && (status == 0 || status >= 300) &&
+	    t->status.state == TASK_STAGING) {
+		struct wire_status st = { 0 };
+		char uuid[ID_UUID_LEN];
+
+		id_uuid(uuid);
+		st.uuid = uuid;
+		st.task_id = t->task.task_id;
+		st.framework_id = t->framework_id;
+		st.agent_id = t->task.agent_id;
+		st.state = TASK_DROPPED;
+		st.message = (char *)"the agent did not accept the task";
+		st.source = (char *)"SOURCE_MASTER";
+		st.timestamp_ms = loop_wall_ms();
+		log_warn("task %s dropped: agent %s answered %d", task_id,
+		    agent_id, status);
+		master_status_forward(m, &st);
+	}
+	free(task_id);
+}
+
+static int
+master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
+    const struct wire_task *tasks, size_t n, struct cd_err *err)
+{
+	struct master *m = mp;
+	struct master_offer *o = master_offer_find(m, offer_id);
+	struct master_agent *a;
+	struct resources need, left;
+	size_t i;
+	int rc = 0;
+
+	if (o == NULL || strcmp(o->framework_id, fw_id) != 0)
+		return cd_err_set(err, -ENOENT, "unknown offer %s", offer_id);
+	a = master_agent_find(m, o->agent_id);
+	res_zero(&need);
+	for (i = 0; i < n; i++)
+		res_add(&need, &tasks[i].res);
+	left = o->res;
+	if (a == NULL || !a->active) {
+		rc = cd_err_set(err, -ENOENT, "agent %s is gone", o->agent_id);
+		goto release;
+	}
+	if (res_sub(&left, &need) != 0) {
+		rc = cd_err_set(err, -ERANGE, "tasks do not fit offer %s",
+		    offer_id);
+		left = o->res;
+		goto release;
+	}
+	for (i = 0; i < n; i++) {
+		struct master_task *t = xcalloc(1, sizeof *t);
+		struct wire_run_task rt = { 0 };
+		char uuid[ID_UUID_LEN];
+
+		wire_task_copy(&t->task, &tasks[i]);
+		free(t->task.agent_id);
+		t->task.agent_id = xstrdup(a->info.id);
+		t->framework_id = xstrdup(fw_id);
+		id_uuid(uuid);
+		t->status.uuid = xstrdup(uuid);
+		t->status.task_id = xstrdup(t->task.task_id);
+		t->status.framework_id = xstrdup(fw_id);
+		t->status.agent_id = xstrdup(a->info.id);
+		t->status.state = TASK_STAGING;
+		t->status.timestamp_ms = loop_wall_ms();
+		TAILQ_INSERT_TAIL(&m->tasks, t, link);
+		if (master_task_persist(m, t) != 0)
+			log_error("cannot persist task %s", t->task.task_id);
+		rt.master_id = m->id;
+		rt.secret = m->secret;
+		rt.task = t->task;
+		master_agent_post(m, a, "/internal/run_task",
+		    wire_run_task_encode(&rt), master_run_done,
+		    xstrdup(t->task.task_id));
+		log_info("launching task %s on agent %s", t->task.task_id,
+		    a->info.id);
+	}
+release:
+	if (!res_is_empty(&left))
+		master_alloc_release(m->alloc, o->agent_id, fw_id, &left);
+	master_offer_free(m, o);
+	return rc;
+}
+
+static void
+master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
+    double refuse_seconds)
+{
+	struct master *m = mp;
+	struct master_offer *o = master_offer_find(m, offer_id);
+
+	if (o == NULL || strcmp(o->framework_id, fw_id) != 0)
+		return;
+	master_alloc_release(m->alloc, o->agent_id, fw_id, &o->res);
+	if (refuse_seconds > 0)
+		master_alloc_filter(m->alloc, fw_id, o->agent_id,
+		    loop_now_ms(m->loop) + (uint64_t)(refuse_seconds * 1000));
+	master_offer_free(m, o);
+}
+
+static int
+master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
+{
+	struct master *m = mp;
+	struct master_task *t = master_task_find(m, task_id);
+	struct master_agent *a;
+	struct wire_kill_task k = { 0 };
+
+	(void)fw_id;
+	if (t == NULL)
+		return -ENOENT;
+	a = master_agent_find(m, t->task.agent_id);
+	if (a == NULL || !a->active)
+		return -ENOENT;
+	k.master_id = m->id;
+	k.secret = m->secret;
+	k.task_id = (char *)task_id;
+	k.grace_ms = grace_ms;
+	master_agent_post(m, a, "/internal/kill_task",
+	    wire_kill_task_encode(&k), NULL, NULL);
+	return 0;
+}
+
+static void
+master_fw_reconcile(void *mp, const char *fw_id)
+{
+	struct master *m = mp;
+	struct master_framework *f = master_framework_find(m, fw_id);
+	struct master_task *t, *n;
+
+	if (f == NULL)
+		return;
+	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
+		n = TAILQ_NEXT(t, link);
+		if (strcmp(t->framework_id, fw_id) == 0)
+			f->ops->status(f->sched, &t->status);
+	}
+}
+
+static void
+master_fw_revive(void *mp, const char *fw_id)
+{
+	struct master *m = mp;
+
+	master_alloc_clear_filters(m->alloc, fw_id);
+	master_allocate_soon(m);
+}
+
+static const struct framework_master_ops master_fw_ops = {
+	.launch = master_fw_launch,
+	.decline = master_fw_decline,
+	.kill = master_fw_kill,
+	.reconcile = master_fw_reconcile,
+	.revive = master_fw_revive,
+};
+
+const struct framework_master_ops *
+master_framework_ops(void)
+{
+	return &master_fw_ops;
+}
+
+struct master_reg_ctx {
+	struct master *m;	/* borrowed */
+	char *fw_id;		/* owned */
+};
+
+static void
+master_registered_cb(void *arg)
+{
+	struct master_reg_ctx *c = arg;
+	struct master_framework *f = master_framework_find(c->m, c->fw_id);
+
+	if (f != NULL)
+		f->ops->registered(f->sched, f->id, c->m->id);
+	free(c->fw_id);
+	free(c);
+}
+
+int
+master_framework_add(struct master *m, const char *name, const char *fw_id,
+    const struct framework_sched_ops *ops, void *sched)
+{
+	struct master_framework *f = xcalloc(1, sizeof *f);
+	struct master_reg_ctx *c = xcalloc(1, sizeof *c);
+	json_t *j;
+	char *key, *val;
+
+	f->id = fw_id ? xstrdup(fw_id) : xasprintf("%s-0000", m->id);
+	f->name = xstrdup(name);
+	f->ops = ops;
+	f->sched = sched;
+	f->registered_ms = loop_wall_ms();
+	TAILQ_INSERT_TAIL(&m->frameworks, f, link);
+	master_alloc_framework_add(m->alloc, f->id, "*", 1.0);
+	j = json_pack("{s:s, s:s}", "id", f->id, "name", f->name);
+	key = xasprintf("framework/%s", f->id);
+	val = json_dump_str(j);
+	if (store_put(m->store, STORE_DB_MASTER, key, val, strlen(val)) != 0)
+		log_error("cannot persist framework %s", f->id);
+	free(key);
+	free(val);
+	json_decref(j);
+	/* The framework may own tasks on agents we know: account for them. */
+	c->m = m;
+	c->fw_id = xstrdup(f->id);
+	loop_defer(m->loop, master_registered_cb, c);
+	log_info("framework %s (%s) registered", f->id, name);
+	master_allocate_soon(m);
+	return 0;
+}
+
+static int
+master_load_id(struct master *m)
+{
+	struct buf b = BUF_INIT;
+	char uuid[ID_UUID_LEN];
+	int rc = 0;
+
+	if (store_get(m->store, STORE_DB_MASTER, "master_id", &b) == 0) {
+		m->id = buf_detach(&b, NULL);
+	} else {
+		id_uuid(uuid);
+		m->id = xstrdup(uuid);
+		rc = store_put(m->store, STORE_DB_MASTER, "master_id", uuid,
+		    strlen(uuid));
+	}
+	buf_reset(&b);
+	if (store_get(m->store, STORE_DB_MASTER, "next_agent_seq", &b) == 0)
+		m->next_agent_seq = (unsigned)strtoul(buf_str(&b), NULL, 10);
+	buf_release(&b);
+	return rc;
+}
+
+int
+master_new(struct loop *l, struct store *st, struct httpc *hc,
+    struct httpd *httpd, const struct master_conf *conf, struct master **out,
+    struct cd_err *err)
+{
+	struct master *m = xcalloc(1, sizeof *m);
+
+	m->loop = l;
+	m->store = st;
+	m->hc = hc;
+	m->httpd = httpd;
+	m->conf = *conf;
+	m->conf.hostname = xstrdup(conf->hostname);
+	m->conf.advertise_ip = xstrdup(conf->advertise_ip);
+	m->secret = conf->agent_secret ? xstrdup(conf->agent_secret) : NULL;
+	m->conf.agent_secret = m->secret;
+	m->conf.version = xstrdup(conf->version ? conf->version : "");
+	if (m->conf.allocation_interval_ms <= 0)
+		m->conf.allocation_interval_ms = 1000;
+	if (m->conf.ping_timeout_ms <= 0)
+		m->conf.ping_timeout_ms = 15000;
+	if (m->conf.max_ping_timeouts <= 0)
+		m->conf.max_ping_timeouts = 5;
+	m->start_ms = loop_wall_ms();
+	TAILQ_INIT(&m->agents);
+	TAILQ_INIT(&m->tasks);
+	TAILQ_INIT(&m->frameworks);
+	TAILQ_INIT(&m->offers);
+	m->alloc = master_alloc_new();
+	if (master_load_id(m) != 0) {
+		master_free(m);
+		return cd_err_set(err, -EIO, "cannot write the master id");
+	}
+	if (master_agents_load(m) != 0) {
+		master_free(m);
+		return cd_err_set(err, -EIO, "cannot load the registry");
+	}
+	master_agents_routes(m);
+	master_api_routes(m);
+	m->alloc_timer = loop_timer_new(l, master_alloc_tick, m);
+	m->ping_timer = loop_timer_new(l, master_ping_tick, m);
+	m->soon_timer = loop_timer_new(l, master_soon_tick, m);
+	loop_timer_add(m->alloc_timer, (uint64_t)m->conf.allocation_interval_ms);
+	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
+	log_info("master %s started", m->id);
+	*out = m;
+	return 0;
+}
+
+void
+master_free(struct master *m)
+{
+	struct master_agent *a;
+	struct master_task *t;
+	struct master_framework *f;
+
+	if (m == NULL)
+		return;
+	loop_timer_free(m->alloc_timer);
+	loop_timer_free(m->ping_timer);
+	loop_timer_free(m->soon_timer);
+	while (!TAILQ_EMPTY(&m->offers))
+		master_offer_free(m, TAILQ_FIRST(&m->offers));
+	while ((t = TAILQ_FIRST(&m->tasks)) != NULL) {
+		TAILQ_REMOVE(&m->tasks, t, link);
+		wire_task_release(&t->task);
+		wire_status_release(&t->status);
+		free(t->framework_id);
+		free(t);
+	}
+	while ((a = TAILQ_FIRST(&m->agents)) != NULL) {
+		TAILQ_REMOVE(&m->agents, a, link);
+		wire_agent_info_release(&a->info);
+		free(a->base_url);
+		CD_FREE_OBJ(a);
+	}
+	while ((f = TAILQ_FIRST(&m->frameworks)) != NULL) {
+		TAILQ_REMOVE(&m->frameworks, f, link);
+		free(f->id);
+		free(f->name);
+		free(f);
+	}
+	master_alloc_free(m->alloc);
+	free((char *)m->conf.hostname);
+	free((char *)m->conf.advertise_ip);
+	free(m->secret);
+	free((char *)m->conf.version);
+	free(m->id);
+	free(m);
+}
+
+const char *
+master_id(const struct master *m)
+{
+	return m->id;
+}

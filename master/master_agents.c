@@ -1,0 +1,424 @@
+/*
+ * master_agents.c: the agent side of the master: registration and
+ * re-registration (recorded in the store before the reply), status updates
+ * (acknowledged by the 200 reply once the framework has recorded them),
+ * pings and the declaration of lost agents. Loop thread only.
+ *
+ * Agent ids are "<master-id>-S<n>"; an agent re-registering with an id the
+ * master does not know (the master's registry was lost, or it is another
+ * master after failover) is accepted with that id, as Mesos does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/httpd.h"
+#include "lib/id.h"
+#include "lib/json.h"
+#include "lib/loop.h"
+#include "lib/store.h"
+#include "lib/task_state.h"
+#include "lib/wire.h"
+#include "lib/xalloc.h"
+#include "master/master_alloc.h"
+#include "master/master_int.h"
+
+#define LOG_MOD "master"
+#include "lib/log.h"
+
+static bool
+master_secret_ok(const struct master *m, const char *given)
+{
+	if (m->conf.agent_secret == NULL)
+		return true;
+	return given != NULL && strcmp(given, m->conf.agent_secret) == 0;
+}
+
+static int
+master_agent_persist(struct master *m, const struct master_agent *a)
+{
+	json_t *j = wire_agent_info_encode(&a->info);
+	char *key = xasprintf("agent/%s", a->info.id), *val;
+	char seq[32];
+	struct store_batch *b;
+	int rc, n;
+
+	val = json_dump_str(j);
+	n = snprintf(seq, sizeof seq, "%u", m->next_agent_seq);
+	CD_ASSERT(n > 0 && (size_t)n < sizeof seq);
+	b = store_batch_begin(m->store);
+	rc = store_batch_put(b, STORE_DB_MASTER, key, val, strlen(val));
+	if (rc == 0)
+		rc = store_batch_put(b, STORE_DB_MASTER, "next_agent_seq", seq,
+		    strlen(seq));
+	if (rc == 0)
+		rc = store_batch_commit(b);
+	else
+		store_batch_abort(b);
+	free(val);
+	free(key);
+	json_decref(j);
+	return rc;
+}
+
+static struct master_agent *
+master_agent_add(struct master *m, struct wire_agent_info *info_take)
+{
+	struct master_agent *a;
+
+	CD_ALLOC_OBJ(a, MASTER_AGENT_MAGIC);
+	a->m = m;
+	a->info = *info_take;
+	memset(info_take, 0, sizeof *info_take);
+	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
+	TAILQ_INSERT_TAIL(&m->agents, a, link);
+	return a;
+}
+
+static void
+master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
+{
+	char *id = a->info.id;
+
+	a->info.id = NULL;
+	wire_agent_info_release(&a->info);
+	a->info = *info_take;
+	memset(info_take, 0, sizeof *info_take);
+	free(a->info.id);
+	a->info.id = id;
+	free(a->base_url);
+	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
+}
+
+/* The tasks an agent reports at re-registration become the truth. */
+static void
+master_agent_adopt_tasks(struct master *m, struct master_agent *a,
+    const struct wire_register *reg)
+{
+	struct master_task *t, *n;
+	size_t i;
+
+	for (i = 0; i < reg->ntasks; i++) {
+		const struct wire_status *st = &reg->tasks[i];
+
+		t = master_task_find(m, st->task_id);
+		if (t == NULL && st->task != NULL &&
+		    !task_state_terminal(st->state)) {
+			t = xcalloc(1, sizeof *t);
+			if (wire_task_decode(st->task, &t->task, NULL) != 0) {
+				free(t);
+				continue;
+			}
+			t->framework_id = xstrdup(st->framework_id ?
+				st->framework_id : "");
+			wire_status_copy(&t->status, st);
+			TAILQ_INSERT_TAIL(&m->tasks, t, link);
+			if (master_task_persist(m, t) != 0)
+				log_error("cannot persist task %s",
+				    st->task_id);
+		}
+		if (t != NULL && !task_state_terminal(st->state))
+			master_alloc_allocate(m->alloc, a->info.id,
+			    t->framework_id, &t->task.res);
+		master_status_forward(m, st);
+	}
+	/* Tasks we placed there that the agent no longer knows are lost. */
+	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
+		struct wire_status st = { 0 };
+		char uuid[ID_UUID_LEN];
+		bool known = false;
+
+		n = TAILQ_NEXT(t, link);
+		if (strcmp(t->task.agent_id, a->info.id) != 0)
+			continue;
+		for (i = 0; i < reg->ntasks && !known; i++)
+			known = strcmp(reg->tasks[i].task_id,
+			    t->task.task_id) == 0;
+		if (known)
+			continue;
+		id_uuid(uuid);
+		st.uuid = uuid;
+		st.task_id = t->task.task_id;
+		st.framework_id = t->framework_id;
+		st.agent_id = a->info.id;
+		st.state = TASK_LOST;
+		st.reason = (char *)"REASON_RECONCILIATION";
+		st.message = (char *)"the agent re-registered without this task";
+		st.source = (char *)"SOURCE_MASTER";
+		st.timestamp_ms = loop_wall_ms();
+		/* Not yet allocated for this run of the master: skip release. */
+		master_status_forward(m, &st);
+	}
+}
+
+static void
+master_h_register(struct httpd_req *req, void *arg)
+{
+	struct master *m = arg;
+	struct wire_register reg = { 0 };
+	struct wire_registered ok = { 0 };
+	struct master_agent *a = NULL;
+	struct cd_err err = { 0 };
+	const char *body;
+	size_t len = 0;
+	json_t *j;
+
+	body = httpd_req_body(req, &len);
+	j = json_parse_bounded(body, len, &err);
+	if (j == NULL || wire_register_decode(j, &reg, &err) != 0) {
+		json_decref(j);
+		httpd_reply_cd_err(req, 400, "invalid registration", &err);
+		return;
+	}
+	json_decref(j);
+	if (!master_secret_ok(m, reg.secret)) {
+		log_warn("refused registration from %s: bad agent secret",
+		    httpd_req_peer(req));
+		wire_register_release(&reg);
+		httpd_reply_error(req, 401, "invalid agent secret", NULL);
+		return;
+	}
+	if (reg.agent.id != NULL && reg.agent.id[0] != '\0')
+		a = master_agent_find(m, reg.agent.id);
+	if (a != NULL) {
+		master_alloc_agent_remove(m->alloc, a->info.id);
+		master_rescind_agent_offers(m, a->info.id);
+		master_agent_update(a, &reg.agent);
+	} else {
+		if (reg.agent.id == NULL || reg.agent.id[0] == '\0') {
+			free(reg.agent.id);
+			reg.agent.id = xasprintf("%s-S%u", m->id,
+			    m->next_agent_seq++);
+		}
+		a = master_agent_add(m, &reg.agent);
+	}
+	if (master_agent_persist(m, a) != 0) {
+		wire_register_release(&reg);
+		httpd_reply_error(req, 503, "cannot record the agent", NULL);
+		return;
+	}
+	a->active = true;
+	a->lost = false;
+	a->missed_pings = 0;
+	a->registered_ms = loop_wall_ms();
+	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
+	master_alloc_agent_set_active(m->alloc, a->info.id, true);
+	log_info("agent %s (%s at %s) %sregistered with %zu tasks", a->info.id,
+	    a->info.hostname, a->base_url, reg.reregister ? "re" : "",
+	    reg.ntasks);
+	master_agent_adopt_tasks(m, a, &reg);
+	wire_register_release(&reg);
+	ok.agent_id = a->info.id;
+	ok.master_id = m->id;
+	ok.ping_interval_ms = m->conf.ping_timeout_ms;
+	httpd_reply_json(req, 200, wire_registered_encode(&ok));
+	master_allocate_soon(m);
+}
+
+static void
+master_h_status(struct httpd_req *req, void *arg)
+{
+	struct master *m = arg;
+	struct wire_status_msg msg = { 0 };
+	struct cd_err err = { 0 };
+	struct master_agent *a;
+	const char *body;
+	size_t len = 0;
+	json_t *j;
+
+	body = httpd_req_body(req, &len);
+	j = json_parse_bounded(body, len, &err);
+	if (j == NULL || wire_status_msg_decode(j, &msg, &err) != 0) {
+		json_decref(j);
+		httpd_reply_cd_err(req, 400, "invalid status update", &err);
+		return;
+	}
+	json_decref(j);
+	if (!master_secret_ok(m, msg.secret)) {
+		log_warn("refused status update from %s: bad agent secret",
+		    httpd_req_peer(req));
+		wire_status_msg_release(&msg);
+		httpd_reply_error(req, 401, "invalid agent secret", NULL);
+		return;
+	}
+	a = master_agent_find(m, msg.status.agent_id);
+	if (a == NULL || !a->active) {
+		/* Tell the agent to register first; it will retry. */
+		wire_status_msg_release(&msg);
+		httpd_reply_error(req, 409, "agent is not registered", NULL);
+		return;
+	}
+	log_debug("status %s of task %s from agent %s",
+	    task_state_name(msg.status.state), msg.status.task_id, a->info.id);
+	if (master_status_forward(m, &msg.status) != 0) {
+		wire_status_msg_release(&msg);
+		httpd_reply_error(req, 503, "status not recorded yet", NULL);
+		return;
+	}
+	wire_status_msg_release(&msg);
+	httpd_reply_json(req, 200, json_object());
+}
+
+static const struct httpd_route master_agent_routes[] = {
+	{ HTTPD_POST, "/internal/register", master_h_register },
+	{ HTTPD_POST, "/internal/status", master_h_status },
+};
+
+void
+master_agents_routes(struct master *m)
+{
+	httpd_add_routes(m->httpd, master_agent_routes,
+	    CD_NELEM(master_agent_routes), m);
+}
+
+void
+master_agent_mark_lost(struct master *m, struct master_agent *a,
+    const char *why)
+{
+	struct master_task *t, *n;
+
+	if (a->lost)
+		return;
+	log_warn("agent %s (%s) is lost: %s", a->info.id, a->info.hostname,
+	    why);
+	a->active = false;
+	a->lost = true;
+	master_alloc_agent_set_active(m->alloc, a->info.id, false);
+	master_rescind_agent_offers(m, a->info.id);
+	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
+		struct wire_status st = { 0 };
+		char uuid[ID_UUID_LEN];
+
+		n = TAILQ_NEXT(t, link);
+		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
+		    t->status.state == TASK_UNREACHABLE)
+			continue;
+		id_uuid(uuid);
+		st.uuid = uuid;
+		st.task_id = t->task.task_id;
+		st.framework_id = t->framework_id;
+		st.agent_id = a->info.id;
+		st.state = TASK_UNREACHABLE;
+		st.reason = (char *)"REASON_SLAVE_REMOVED";
+		st.message = (char *)"the agent is unreachable";
+		st.source = (char *)"SOURCE_MASTER";
+		st.timestamp_ms = loop_wall_ms();
+		master_status_forward(m, &st);
+	}
+	master_alloc_agent_remove(m->alloc, a->info.id);
+}
+
+static void
+master_ping_done(struct master *m, const char *agent_id, int status, void *arg)
+{
+	struct master_agent *a = master_agent_find(m, agent_id);
+
+	(void)arg;
+	if (a == NULL)
+		return;
+	a->ping_in_flight = false;
+	if (status == 200) {
+		a->missed_pings = 0;
+		return;
+	}
+	if (status == 409 || status == 404) {
+		/* The agent does not know us as its master: it re-registers. */
+		return;
+	}
+	if (++a->missed_pings >= m->conf.max_ping_timeouts)
+		master_agent_mark_lost(m, a, "missed pings");
+}
+
+void
+master_agents_ping_all(struct master *m)
+{
+	struct master_agent *a;
+	long long now = loop_wall_ms();
+
+	TAILQ_FOREACH(a, &m->agents, link) {
+		struct wire_ping p = { 0 };
+
+		if (a->lost)
+			continue;
+		if (!a->active) {
+			/* Known from the registry but not back yet. */
+			if (now - m->start_ms > m->conf.ping_timeout_ms *
+			    m->conf.max_ping_timeouts)
+				master_agent_mark_lost(m, a,
+				    "did not re-register after failover");
+			continue;
+		}
+		if (a->ping_in_flight) {
+			if (++a->missed_pings >= m->conf.max_ping_timeouts)
+				master_agent_mark_lost(m, a, "ping timeouts");
+			continue;
+		}
+		a->ping_in_flight = true;
+		p.master_id = m->id;
+		p.agent_id = a->info.id;
+		p.secret = m->secret;
+		master_agent_post(m, a, "/internal/ping", wire_ping_encode(&p),
+		    master_ping_done, NULL);
+	}
+}
+
+static int
+master_load_agent(const char *key, const void *val, size_t len, void *arg)
+{
+	struct master *m = arg;
+	struct wire_agent_info info = { 0 };
+	json_t *j = json_parse_bounded(val, len, NULL);
+
+	(void)key;
+	if (j != NULL && wire_agent_info_decode(j, &info, NULL) == 0)
+		master_agent_add(m, &info);
+	json_decref(j);
+	return 0;
+}
+
+static int
+master_load_task(const char *key, const void *val, size_t len, void *arg)
+{
+	struct master *m = arg;
+	struct master_task *t;
+	const char *fw = NULL, *state = NULL;
+	json_t *j = json_parse_bounded(val, len, NULL);
+	enum task_state s = TASK_STAGING;
+
+	(void)key;
+	if (j == NULL)
+		return 0;
+	t = xcalloc(1, sizeof *t);
+	if (wire_task_decode(json_object_get(j, "task"), &t->task, NULL) != 0) {
+		free(t);
+		json_decref(j);
+		return 0;
+	}
+	json_opt_str(j, "framework_id", "", &fw, NULL, NULL);
+	json_opt_str(j, "state", "", &state, NULL, NULL);
+	if (state != NULL)
+		task_state_parse(state, &s);
+	t->framework_id = xstrdup(fw ? fw : "");
+	t->status.uuid = xstrdup("");
+	t->status.task_id = xstrdup(t->task.task_id);
+	t->status.framework_id = xstrdup(t->framework_id);
+	t->status.agent_id = xstrdup(t->task.agent_id ? t->task.agent_id : "");
+	t->status.state = s;
+	TAILQ_INSERT_TAIL(&m->tasks, t, link);
+	json_decref(j);
+	return 0;
+}
+
+int
+master_agents_load(struct master *m)
+{
+	int rc = store_iter(m->store, STORE_DB_MASTER, "agent/",
+	    master_load_agent, m);
+
+	if (rc == 0)
+		rc = store_iter(m->store, STORE_DB_MASTER, "task/",
+		    master_load_task, m);
+	return rc;
+}
