@@ -1,0 +1,496 @@
+/*
+ * store.c: the LMDB store. Owns the LMDB environment of a work_dir and its
+ * named databases. Loop thread only (STYLE B8/B11: short synchronous write
+ * transactions, one fsync per commit, are the one accepted blocking call).
+ *
+ * On disk: one environment in "<dir>/clusterd.lmdb" opened with
+ * MDB_NOSUBDIR, so the directory holds exactly clusterd.lmdb and
+ * clusterd.lmdb-lock. Map size 1 GiB (sparse). Several processes (a master
+ * and an agent sharing a work_dir) may open it at once: LMDB's lock file
+ * arbitrates (never MDB_NOLOCK). Within one process LMDB forbids opening
+ * the same file twice, so store_open() shares one environment per file
+ * through a reference-counted list (the module's only global).
+ * MDB_NOTLS lets a read transaction coexist with an open batch.
+ *
+ * Key layout registry (keys are ASCII strings stored without a NUL; values
+ * are JSON unless said otherwise). Every change bumps STORE_SCHEMA_VERSION.
+ *   meta:
+ *     "schema_version"          "1" (ASCII), written when absent; a store
+ *                               with any other value is refused
+ *   master:
+ *     "agent/<agent_id>"        agent registration (info, resources,
+ *                               attributes, state)
+ *     "framework/<fw_id>"       framework registration
+ *     "master_id"               this master's id (ASCII)
+ *     "next_agent_seq"          next agent sequence number (ASCII decimal)
+ *   sched:
+ *     "app/<app_id>"            current Marathon AppDefinition
+ *     "appver/<app_id>/<ver>"   an AppDefinition version (ver is ISO-8601)
+ *     "task/<task_id>"          a task as the scheduler tracks it
+ *     "framework_id"            the scheduler's framework id (ASCII)
+ *   agent:
+ *     "agent_id"                the id the master gave this agent (ASCII)
+ *     "task/<task_id>"          a task and its containerizer checkpoint
+ *     "update/<task_id>"        a status update not yet acknowledged
+ *
+ * Reads copy values into the caller's buf before the read transaction
+ * ends (B11); store_iter() hands out borrowed pointers for one callback.
+ *
+ * STORE_IN_MEMORY makes a mkdtemp directory under $TMPDIR (or /tmp), opens
+ * it with MDB_NOSYNC, and removes the files and the directory on close.
+ */
+#include "store.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "xalloc.h"
+
+#define STORE_SCHEMA_VERSION "1"
+#define STORE_FILE "clusterd.lmdb"
+#define STORE_MAP_SIZE ((size_t)1 << 30)
+
+static const char *const store_db_names[STORE_DB_COUNT] = {
+	"meta", "master", "sched", "agent",
+};
+
+/* One open LMDB environment, shared by every store_open() of its file. */
+struct store_env {
+	char *file;		/* owned: "<dir>/clusterd.lmdb" (real path) */
+	char *tmpdir;		/* owned: STORE_IN_MEMORY directory, or NULL */
+	MDB_env *env;		/* owned */
+	MDB_dbi dbi[STORE_DB_COUNT];
+	int refs;
+	bool in_batch;		/* a write transaction is open */
+	struct store_env *next; /* borrowed: store_envs list linkage */
+};
+
+struct store {
+	struct store_env *e; /* ref: one of e->refs */
+};
+
+struct store_batch {
+	struct store_env *e; /* borrowed: from the store, valid until commit */
+	MDB_txn *txn;	     /* owned; NULL when begin failed */
+	int rc;		     /* first error; commit then aborts */
+};
+
+/* Environments open in this process, to honour LMDB's one-open rule. */
+static struct store_env *store_envs;
+
+static int
+store_rc(int mrc)
+{
+	switch (mrc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		return -ENOSPC;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_BAD_VALSIZE:
+		return -EINVAL;
+	default:
+		return mrc > 0 ? -mrc : -EIO;
+	}
+}
+
+static int
+store_mkdir_p(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	char c;
+	int rc = 0;
+
+	for (s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+			rc = -errno;
+			goto out;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+out:
+	free(p);
+	return rc;
+}
+
+static void
+store_env_free(struct store_env *e)
+{
+	char *lock;
+
+	if (e->env != NULL)
+		mdb_env_close(e->env);
+	if (e->tmpdir != NULL) {
+		if (e->file != NULL) {
+			lock = xasprintf("%s-lock", e->file);
+			(void)unlink(e->file);
+			(void)unlink(lock);
+			free(lock);
+		}
+		(void)rmdir(e->tmpdir);
+	}
+	free(e->file);
+	free(e->tmpdir);
+	free(e);
+}
+
+/* Open the DBIs and check or write schema_version. */
+static int
+store_env_init(struct store_env *e, struct cd_err *err)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	int i, mrc, rc = 0;
+
+	if ((mrc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
+		rc = cd_err_set(err, store_rc(mrc), "store: %s: %s", e->file,
+		    mdb_strerror(mrc));
+		goto out;
+	}
+	for (i = 0; i < STORE_DB_COUNT; i++) {
+		mrc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE,
+		    &e->dbi[i]);
+		if (mrc != 0) {
+			rc = cd_err_set(err, store_rc(mrc),
+			    "store: %s: database %s: %s", e->file,
+			    store_db_names[i], mdb_strerror(mrc));
+			goto out;
+		}
+	}
+	k.mv_data = (void *)(uintptr_t)"schema_version";
+	k.mv_size = strlen("schema_version");
+	mrc = mdb_get(txn, e->dbi[STORE_DB_META], &k, &v);
+	if (mrc == MDB_NOTFOUND) {
+		v.mv_data = (void *)(uintptr_t)STORE_SCHEMA_VERSION;
+		v.mv_size = strlen(STORE_SCHEMA_VERSION);
+		mrc = mdb_put(txn, e->dbi[STORE_DB_META], &k, &v, 0);
+	} else if (mrc == 0 && (v.mv_size != strlen(STORE_SCHEMA_VERSION) ||
+	    memcmp(v.mv_data, STORE_SCHEMA_VERSION, v.mv_size) != 0)) {
+		rc = cd_err_set(err, -EPROTO,
+		    "store: %s has schema_version \"%.*s\" but this clusterd "
+		    "only reads \"%s\"; refusing to open it",
+		    e->file, (int)(v.mv_size > 32 ? 32 : v.mv_size),
+		    (const char *)v.mv_data, STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	if (mrc != 0) {
+		rc = cd_err_set(err, store_rc(mrc), "store: %s: schema: %s",
+		    e->file, mdb_strerror(mrc));
+		goto out;
+	}
+	mrc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (mrc != 0)
+		rc = cd_err_set(err, store_rc(mrc), "store: %s: commit: %s",
+		    e->file, mdb_strerror(mrc));
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_open(const char *dir, int flags, struct store **out,
+    struct cd_err *err)
+{
+	struct store_env *e = NULL;
+	struct store *s;
+	char real[PATH_MAX];
+	const char *tmp;
+	unsigned envflags = MDB_NOSUBDIR | MDB_NOTLS;
+	int mrc, rc = 0;
+
+	*out = NULL;
+	e = xcalloc(1, sizeof *e);
+	if (flags & STORE_IN_MEMORY) {
+		tmp = getenv("TMPDIR");
+		if (tmp == NULL || tmp[0] == '\0')
+			tmp = "/tmp";
+		e->tmpdir = xasprintf("%s/clusterd-mem-XXXXXX", tmp);
+		if (mkdtemp(e->tmpdir) == NULL) {
+			rc = cd_err_set(err, -errno, "store: mkdtemp %s: %s",
+			    e->tmpdir, strerror(errno));
+			free(e->tmpdir);
+			e->tmpdir = NULL;
+			goto fail;
+		}
+		dir = e->tmpdir;
+		envflags |= MDB_NOSYNC;
+	} else {
+		if (dir == NULL || dir[0] == '\0') {
+			rc = cd_err_set(err, -EINVAL, "store: no directory");
+			goto fail;
+		}
+		if ((rc = store_mkdir_p(dir)) != 0) {
+			cd_err_set(err, rc, "store: mkdir %s: %s", dir,
+			    strerror(-rc));
+			goto fail;
+		}
+	}
+	if (realpath(dir, real) == NULL) {
+		rc = cd_err_set(err, -errno, "store: %s: %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	e->file = xasprintf("%s/%s", real, STORE_FILE);
+
+	if (e->tmpdir == NULL) {
+		struct store_env *o;
+
+		for (o = store_envs; o != NULL; o = o->next) {
+			if (strcmp(o->file, e->file) == 0) {
+				store_env_free(e);
+				e = o;
+				e->refs++;
+				goto done;
+			}
+		}
+	}
+
+	if ((mrc = mdb_env_create(&e->env)) != 0 ||
+	    (mrc = mdb_env_set_maxdbs(e->env, STORE_DB_COUNT)) != 0 ||
+	    (mrc = mdb_env_set_mapsize(e->env, STORE_MAP_SIZE)) != 0 ||
+	    (mrc = mdb_env_open(e->env, e->file, envflags, 0600)) != 0) {
+		rc = cd_err_set(err, store_rc(mrc), "store: open %s: %s",
+		    e->file, mdb_strerror(mrc));
+		goto fail;
+	}
+	/* Free reader slots left behind by crashed processes. */
+	(void)mdb_reader_check(e->env, NULL);
+	if ((rc = store_env_init(e, err)) != 0)
+		goto fail;
+	e->refs = 1;
+	e->next = store_envs;
+	store_envs = e;
+done:
+	s = xcalloc(1, sizeof *s);
+	s->e = e;
+	*out = s;
+	return 0;
+fail:
+	if (e != NULL)
+		store_env_free(e);
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	struct store_env *e, **pp;
+
+	if (s == NULL)
+		return;
+	e = s->e;
+	free(s);
+	CD_ASSERT(!e->in_batch);
+	if (--e->refs > 0)
+		return;
+	for (pp = &store_envs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
+	store_env_free(e);
+}
+
+static int
+store_key(struct store_env *e, const char *key, MDB_val *k)
+{
+	size_t n;
+
+	if (key == NULL)
+		return -EINVAL;
+	n = strlen(key);
+	if (n == 0 || n > (size_t)mdb_env_get_maxkeysize(e->env))
+		return -EINVAL;
+	k->mv_data = (void *)(uintptr_t)key;
+	k->mv_size = n;
+	return 0;
+}
+
+int
+store_get(struct store *s, enum store_db db, const char *key,
+    struct buf *out)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	int mrc, rc;
+
+	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
+	buf_reset(out);
+	if ((rc = store_key(s->e, key, &k)) != 0)
+		return rc;
+	if ((mrc = mdb_txn_begin(s->e->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_rc(mrc);
+	mrc = mdb_get(txn, s->e->dbi[db], &k, &v);
+	if (mrc == 0)
+		buf_append(out, v.mv_data, v.mv_size);
+	mdb_txn_abort(txn);
+	return store_rc(mrc);
+}
+
+struct store_batch *
+store_batch_begin(struct store *s)
+{
+	struct store_batch *b = xcalloc(1, sizeof *b);
+	int mrc;
+
+	b->e = s->e;
+	if (s->e->in_batch) {
+		/* LMDB has one writer per environment: nesting would hang. */
+		b->rc = -EBUSY;
+		return b;
+	}
+	if ((mrc = mdb_txn_begin(s->e->env, NULL, 0, &b->txn)) != 0) {
+		b->txn = NULL;
+		b->rc = store_rc(mrc);
+		return b;
+	}
+	s->e->in_batch = true;
+	return b;
+}
+
+int
+store_batch_put(struct store_batch *b, enum store_db db, const char *key,
+    const void *val, size_t len)
+{
+	MDB_val k, v;
+	int rc;
+
+	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
+	if (b->rc != 0)
+		return b->rc;
+	if ((rc = store_key(b->e, key, &k)) != 0)
+		return b->rc = rc;
+	v.mv_data = (void *)(uintptr_t)val;
+	v.mv_size = len;
+	return b->rc = store_rc(mdb_put(b->txn, b->e->dbi[db], &k, &v, 0));
+}
+
+int
+store_batch_del(struct store_batch *b, enum store_db db, const char *key)
+{
+	MDB_val k;
+	int mrc, rc;
+
+	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
+	if (b->rc != 0)
+		return b->rc;
+	if ((rc = store_key(b->e, key, &k)) != 0)
+		return b->rc = rc;
+	mrc = mdb_del(b->txn, b->e->dbi[db], &k, NULL);
+	if (mrc == MDB_NOTFOUND)
+		mrc = 0;
+	return b->rc = store_rc(mrc);
+}
+
+int
+store_batch_commit(struct store_batch *b)
+{
+	int rc = b->rc;
+
+	if (b->txn != NULL) {
+		if (rc == 0)
+			rc = store_rc(mdb_txn_commit(b->txn));
+		else
+			mdb_txn_abort(b->txn);
+		b->e->in_batch = false;
+	}
+	free(b);
+	return rc;
+}
+
+void
+store_batch_abort(struct store_batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->txn != NULL) {
+		mdb_txn_abort(b->txn);
+		b->e->in_batch = false;
+	}
+	free(b);
+}
+
+int
+store_put(struct store *s, enum store_db db, const char *key,
+    const void *val, size_t len)
+{
+	struct store_batch *b = store_batch_begin(s);
+
+	store_batch_put(b, db, key, val, len);
+	return store_batch_commit(b);
+}
+
+int
+store_del(struct store *s, enum store_db db, const char *key)
+{
+	struct store_batch *b = store_batch_begin(s);
+
+	store_batch_del(b, db, key);
+	return store_batch_commit(b);
+}
+
+int
+store_iter(struct store *s, enum store_db db, const char *prefix,
+    store_iter_fn *fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	struct buf key = BUF_INIT;
+	size_t plen = prefix != NULL ? strlen(prefix) : 0;
+	int mrc, rc = 0;
+
+	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
+	if ((mrc = mdb_txn_begin(s->e->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_rc(mrc);
+	if ((mrc = mdb_cursor_open(txn, s->e->dbi[db], &cur)) != 0) {
+		rc = store_rc(mrc);
+		goto out;
+	}
+	if (plen > 0) {
+		k.mv_data = (void *)(uintptr_t)prefix;
+		k.mv_size = plen;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else {
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	while (mrc == 0) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		buf_reset(&key);
+		buf_append(&key, k.mv_data, k.mv_size);
+		if ((rc = fn(buf_str(&key), v.mv_data, v.mv_size, arg)) != 0)
+			goto out;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_rc(mrc);
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	buf_release(&key);
+	return rc;
+}
