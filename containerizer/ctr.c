@@ -1,0 +1,211 @@
+/*
+ * ctr.c: the containerizer registry. Owns the ordered list of
+ * containerizers and the map task id -> containerizer that launched or
+ * recovered it, so kill goes to the right one.
+ *
+ * Design: ctr_add() splices the registry into each containerizer's event
+ * sink (struct ctr_base in ctr_int.h): the registry sees every event first,
+ * forgets the owner on a terminal one, then passes the event on unchanged
+ * to the sink given to the constructor. The map is a plain list: an agent
+ * runs tens to hundreds of tasks, and lookups happen once per kill.
+ * Loop thread only.
+ */
+#include "containerizer/ctr.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_MOD "ctr"
+#include "containerizer/ctr_int.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+#define CTR_ENTRY_MAGIC 0xc7e0e471u
+
+struct ctr_entry {
+	unsigned magic;
+	const struct ctr_ops *ops; /* borrowed: static table */
+	void *impl;		   /* owned: freed with ops->free */
+	ctr_event_fn *ev;	   /* the constructor's sink */
+	void *ev_arg;		   /* borrowed: the constructor's sink arg */
+	struct ctr *c;		   /* borrowed: the registry */
+	struct ctr_entry *next;	   /* owned: list */
+};
+
+struct ctr_owner {
+	char *task_id;		/* owned */
+	struct ctr_entry *e;	/* borrowed: entry in the same registry */
+	struct ctr_owner *next; /* owned: list */
+};
+
+struct ctr {
+	struct ctr_entry *head;	  /* owned */
+	struct ctr_owner *owners; /* owned */
+};
+
+struct ctr *
+ctr_new(void)
+{
+	return xcalloc(1, sizeof(struct ctr));
+}
+
+void
+ctr_free(struct ctr *c)
+{
+	struct ctr_entry *e, *en;
+	struct ctr_owner *o, *on;
+
+	if (c == NULL)
+		return;
+	for (e = c->head; e != NULL; e = en) {
+		en = e->next;
+		e->ops->free(e->impl);
+		CD_FREE_OBJ(e);
+	}
+	for (o = c->owners; o != NULL; o = on) {
+		on = o->next;
+		free(o->task_id);
+		free(o);
+	}
+	free(c);
+}
+
+static struct ctr_owner **
+ctr_owner_find(struct ctr *c, const char *task_id)
+{
+	struct ctr_owner **op;
+
+	for (op = &c->owners; *op != NULL; op = &(*op)->next)
+		if (strcmp((*op)->task_id, task_id) == 0)
+			return op;
+	return NULL;
+}
+
+static void
+ctr_owner_set(struct ctr *c, const char *task_id, struct ctr_entry *e)
+{
+	struct ctr_owner **op = ctr_owner_find(c, task_id), *o;
+
+	if (op != NULL) {
+		(*op)->e = e;
+		return;
+	}
+	o = xcalloc(1, sizeof *o);
+	o->task_id = xstrdup(task_id);
+	o->e = e;
+	o->next = c->owners;
+	c->owners = o;
+}
+
+static void
+ctr_owner_forget(struct ctr *c, const char *task_id, struct ctr_entry *e)
+{
+	struct ctr_owner **op = ctr_owner_find(c, task_id), *o;
+
+	if (op == NULL || (*op)->e != e)
+		return;
+	o = *op;
+	*op = o->next;
+	free(o->task_id);
+	free(o);
+}
+
+/* Every containerizer event passes here first. */
+static void
+ctr_on_event(const struct ctr_event *ev, void *arg)
+{
+	struct ctr_entry *e = arg;
+
+	CD_CHECK_OBJ(e, CTR_ENTRY_MAGIC);
+	if (task_state_terminal(ev->state))
+		ctr_owner_forget(e->c, ev->task_id, e);
+	e->ev(ev, e->ev_arg);
+}
+
+void
+ctr_add(struct ctr *c, const struct ctr_ops *ops, void *impl)
+{
+	struct ctr_base *b = impl;
+	struct ctr_entry *e, **ep;
+
+	AN(b);
+	CD_ALLOC_OBJ(e, CTR_ENTRY_MAGIC);
+	e->ops = ops;
+	e->impl = impl;
+	e->c = c;
+	e->ev = b->ev;
+	e->ev_arg = b->ev_arg;
+	b->ev = ctr_on_event;
+	b->ev_arg = e;
+	for (ep = &c->head; *ep != NULL; ep = &(*ep)->next)
+		;
+	*ep = e;
+}
+
+static struct ctr_entry *
+ctr_pick(struct ctr *c, const struct wire_task *t)
+{
+	struct ctr_entry *e;
+
+	for (e = c->head; e != NULL; e = e->next)
+		if (e->ops->handles(t))
+			return e;
+	return NULL;
+}
+
+int
+ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
+    struct cd_err *err)
+{
+	struct ctr_entry *e;
+	int rc;
+
+	if (ctr_owner_find(c, t->task_id) != NULL)
+		return cd_err_set(err, -EEXIST, "task %s is already running",
+		    t->task_id);
+	if ((e = ctr_pick(c, t)) == NULL)
+		return cd_err_set(err, -ENOTSUP,
+		    "no enabled containerizer can run task %s", t->task_id);
+	if ((rc = e->ops->launch(e->impl, t, sandbox, err)) != 0)
+		return rc;
+	ctr_owner_set(c, t->task_id, e);
+	return 0;
+}
+
+int
+ctr_kill(struct ctr *c, const char *task_id, int grace_ms)
+{
+	struct ctr_owner **op = ctr_owner_find(c, task_id);
+
+	if (op == NULL)
+		return -ENOENT;
+	return (*op)->e->ops->kill((*op)->e->impl, task_id, grace_ms);
+}
+
+int
+ctr_recover(struct ctr *c, const struct wire_task *t, const char *sandbox,
+    const json_t *checkpoint)
+{
+	struct ctr_entry *e;
+	int rc;
+
+	if ((e = ctr_pick(c, t)) == NULL)
+		return -ENOTSUP;
+	if ((rc = e->ops->recover(e->impl, t, sandbox, checkpoint)) != 0)
+		return rc;
+	ctr_owner_set(c, t->task_id, e);
+	return 0;
+}
+
+void
+ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n)
+{
+	struct ctr_entry *e;
+	int rc;
+
+	for (e = c->head; e != NULL; e = e->next)
+		if ((rc = e->ops->reap_orphans(e->impl, known, n)) < 0)
+			log_warn("%s: cannot reap orphans: %s", e->ops->name,
+			    strerror(-rc));
+}

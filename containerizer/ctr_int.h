@@ -1,0 +1,29 @@
+/*
+ * ctr_int.h: private to containerizer/ (STYLE B3 "foo_int.h"): the header
+ * every containerizer's impl struct starts with. It holds the event sink,
+ * so that ctr_add() can route a containerizer's events through the
+ * registry (which forgets a task's owner on its terminal event) without
+ * changing the constructors' signatures in ctr.h. Loop thread only.
+ */
+#ifndef CLUSTERD_CONTAINERIZER_CTR_INT_H
+#define CLUSTERD_CONTAINERIZER_CTR_INT_H
+
+#include "containerizer/ctr.h"
+
+/*
+ * The first member of every impl (so a void *impl converts to it).
+ * magic is the impl's own magic number (STYLE B18).
+ */
+struct ctr_base {
+	unsigned magic;
+	ctr_event_fn *ev;
+	void *ev_arg; /* borrowed: the event sink's argument */
+};
+
+static inline void
+ctr_base_emit(const struct ctr_base *b, const struct ctr_event *e)
+{
+	b->ev(e, b->ev_arg);
+}
+
+#endif
