@@ -28,7 +28,9 @@ struct sched_app;
 
 /*
  * Normalise an app id: "ubuntu" -> "/ubuntu", "/a/b/" -> "/a/b", relative
- * ids are resolved against "/". Segments must match Marathon's PathId
+ * ids are resolved against "/". ASCII upper case is folded ("myApp" ->
+ * "/myapp": Marathon 0.5 ids were case-sensitive, 1.x ids are not).
+ * Segments must match Marathon's PathId
  * pattern (lowercase letters, digits, '-', '.'; not starting or ending with
  * '-' or '.'; not "." or ".."). Returns a malloc'd string the caller frees,
  * or NULL with err set (-EINVAL, path "/id").
