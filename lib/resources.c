@@ -30,7 +30,8 @@
 #include "xalloc.h"
 
 #define RES_PORT_MAX 65535u
-#define RES_SCALAR_MAX 1e15
+/* Keeps value * 1000 an exact integer in a double (below 2^53). */
+#define RES_SCALAR_MAX 1e12
 
 /* Up to twice RES_MAX_RANGES, as the union of two valid sets. */
 struct res_rangebuf {
@@ -172,7 +173,7 @@ res_check_scalar(const char *name, double v, struct cd_err *err)
 {
 	if (!isfinite(v) || v < 0 || v > RES_SCALAR_MAX)
 		return cd_err_setp(err, -EINVAL, NULL,
-		    "%s must be a finite number >= 0 and <= 1e15", name);
+		    "%s must be a finite number >= 0 and <= 1e12", name);
 	return 0;
 }
 
@@ -294,11 +295,29 @@ res_format_ranges(const struct resources *r, struct buf *out, const char *sep)
 	buf_puts(out, "]");
 }
 
+/* A grid value with at most 3 decimals and no trailing zeros. */
+static void
+res_format_num(struct buf *out, const char *name, double v)
+{
+	char num[64];
+	int n = snprintf(num, sizeof num, "%.3f", v);
+
+	if (n < 0 || (size_t)n >= sizeof num)
+		n = snprintf(num, sizeof num, "0");
+	while (n > 0 && num[n - 1] == '0')
+		num[--n] = '\0';
+	if (n > 0 && num[n - 1] == '.')
+		num[--n] = '\0';
+	buf_printf(out, "%s:%s;", name, num);
+}
+
 void
 res_format(const struct resources *r, struct buf *out)
 {
-	buf_printf(out, "cpus:%.15g;mem:%.15g;disk:%.15g;ports:", r->cpus,
-	    r->mem, r->disk);
+	res_format_num(out, "cpus", r->cpus);
+	res_format_num(out, "mem", r->mem);
+	res_format_num(out, "disk", r->disk);
+	buf_puts(out, "ports:");
 	res_format_ranges(r, out, ",");
 }
 
