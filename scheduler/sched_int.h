@@ -1,0 +1,120 @@
+/*
+ * sched_int.h: the scheduler's private internals, shared by sched.c,
+ * sched_repo.c, sched_tracker.c and sched_api_*.c only (STYLE B3). Nothing
+ * outside scheduler/ includes it. Loop thread only.
+ */
+#ifndef CLUSTERD_SCHEDULER_SCHED_INT_H
+#define CLUSTERD_SCHEDULER_SCHED_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lib/err.h"
+#include "lib/framework.h"
+#include "lib/id.h"
+#include "lib/task_state.h"
+#include "scheduler/sched.h"
+
+struct loop;
+struct loop_timer;
+struct store;
+struct store_batch;
+struct httpd;
+struct sched_app;
+struct sched_repo;
+struct sched_tracker;
+
+#define SCHED_MAGIC 0x5c4ed0a1u
+#define SCHED_ISO_LEN 32 /* json_time_iso's buffer */
+
+/* One app as the scheduler runs it: the definition and its runtime state. */
+struct sched_rapp {
+	struct sched_app *app;	    /* owned: the current definition */
+	char *config_version;	    /* owned: lastConfigChangeAt; tasks of an
+				       earlier version are "old" */
+	char *deployment_id;	    /* owned or NULL: set while converging */
+	int nfailures;		    /* consecutive failures, for backoff */
+	uint64_t launch_after_ms;   /* loop_now_ms: no launch before */
+	bool backoff_pending;	    /* revive when launch_after_ms passes */
+	json_t *last_failure;	    /* ref or NULL: TaskFailure JSON */
+};
+
+/* One task the scheduler launched and tracks until it is terminal. */
+struct sched_task {
+	char *id;		 /* owned */
+	char *app_id;		 /* owned */
+	char *version;		 /* owned: the app version it runs */
+	char *agent_id;		 /* owned */
+	char *host;		 /* owned */
+	enum task_state state;	 /* TASK_KILLING once we asked for a kill */
+	long long staged_ms;	 /* wall clock */
+	long long started_ms;	 /* wall clock; 0 until RUNNING */
+	uint64_t since_ms;	 /* loop_now_ms of the last state change */
+	uint32_t *ports;	 /* owned: host ports, PORT0 first */
+	size_t nports;
+	json_t *task;		 /* ref: wire_task_encode() of what ran */
+	size_t idx;		 /* position in the tracker's list */
+	size_t gidx;		 /* position in its app group */
+};
+
+struct sched {
+	unsigned magic;
+	struct loop *loop;	       /* borrowed: from cmd/, outlives s */
+	struct store *st;	       /* borrowed: from cmd/, outlives s */
+	struct httpd *api;	       /* borrowed: from cmd/, outlives s */
+	struct framework_link link;    /* copy; link.master borrowed */
+	char *hostname;		       /* owned */
+	char *advertise_ip;	       /* owned */
+	char *framework_name;	       /* owned */
+	int http_port;
+	int master_port;
+	double refuse_seconds;
+	char *fw_id;		       /* owned or NULL before registration */
+	bool registered;
+	struct sched_repo *repo;       /* owned */
+	struct sched_tracker *tr;      /* owned */
+	struct loop_timer *tick;       /* owned */
+	long long last_version_ms;     /* versions strictly increase */
+};
+
+/*
+ * One change the API asks for, applied by sched_apply(): persist first
+ * (one store batch), then update memory, send kills, converge.
+ */
+struct sched_change {
+	struct sched_app *app;	   /* owned, taken: new definition, or NULL */
+	const char *delete_id;	   /* borrowed or NULL: delete this app */
+	bool restart;		   /* replace the tasks even without a
+				      config change (restart) */
+	bool rollback;		   /* app is a stored version: a restart */
+	char **kill_ids;	   /* borrowed: task ids to kill */
+	size_t nkill;
+	/* Out: */
+	char deployment_id[ID_UUID_LEN];
+	char version[SCHED_ISO_LEN];
+	int created;		   /* 1 when app did not exist before */
+};
+
+/* sched.c */
+
+/* The next app version: now, but strictly after the previous one. */
+void sched_next_version(struct sched *s, char out[SCHED_ISO_LEN]);
+/*
+ * Apply c. Returns 0 (c's out fields set), or -EIO when the store refused
+ * the write (nothing changed, err set). c->app is consumed either way.
+ */
+int sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err);
+/* Whether t runs the current configuration of r. */
+bool sched_task_current(const struct sched_rapp *r, const struct sched_task *t);
+/* The API state of t (TASK_LOST for UNREACHABLE and so on). */
+const char *sched_task_state_name(const struct sched_task *t);
+/* A Marathon Task JSON object for t. New reference. */
+json_t *sched_task_json(const struct sched *s, const struct sched_task *t);
+/* tasksStaged, tasksRunning of r. */
+void sched_counts(const struct sched *s, const struct sched_rapp *r,
+    int *staged, int *running);
+
+#endif
