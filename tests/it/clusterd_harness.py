@@ -623,11 +623,14 @@ class ClusterdPool:
                                   f"(None = had to SIGKILL):\n{inst.log_tail(40)}")
             inst.note_agent_id()
             if self.docker is not None:
-                for aid in inst.agent_ids:
+                # Without a known agent id, fall back to every clusterd container: the
+                # dockerd is private to this test session and tests run one at a time.
+                labels = [f"clusterd.agent_id={aid}" for aid in inst.agent_ids] or ["clusterd.task_id"]
+                for label in labels:
                     try:
-                        self.docker.remove_labelled(f"clusterd.agent_id={aid}")
+                        self.docker.remove_labelled(label)
                     except (OSError, DockerError) as e:
-                        errors.append(f"cannot remove containers of agent {aid}: {e}")
+                        errors.append(f"cannot remove containers labelled {label}: {e}")
             report = sanitizer_report(inst.log_text())
             if report:
                 errors.append(f"{inst.work_dir}: sanitizer report in {inst.log_path}:\n{report}")
