@@ -3,7 +3,6 @@
 #   make run        install missing packages, build, start --all-in-one
 #   make test       install test packages, then unit + corpus replay + integration
 #   make SANITIZE=address,undefined test
-.POSIX:
 .SUFFIXES:
 
 CC ?= cc
