@@ -1,0 +1,591 @@
+/*
+ * httpc.c: asynchronous HTTP client. Owns one curl multi handle per
+ * struct httpc, the libevent events for curl's sockets and timer, and the
+ * requests in flight. Loop thread only.
+ *
+ * Design: curl's multi_socket API driven by the loop (the hiperfifo
+ * pattern): CURLMOPT_SOCKETFUNCTION keeps one persistent event per socket
+ * curl cares about, CURLMOPT_TIMERFUNCTION one timer; both call
+ * curl_multi_socket_action() and then collect finished transfers.
+ *
+ * Re-entrancy rules, because user callbacks may start, cancel or free:
+ *  - done callbacks never run inside curl: finished transfers are first
+ *    collected from curl_multi_info_read() into a local batch (state
+ *    DONE), then called one by one; a request cancelled meanwhile is
+ *    skipped, and if the client is freed the rest of the batch is dropped.
+ *  - on_data runs inside curl, where curl forbids adding or removing
+ *    handles: requests started or cancelled then are only marked, and
+ *    swept right after curl_multi_socket_action() returns.
+ *  - a request that cannot start is answered through loop_defer(), never
+ *    from inside httpc_request().
+ *  - httpc_free() while any of this is on the stack only marks the client
+ *    dead; the outermost frame frees it.
+ */
+#include "httpc.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "buf.h"
+#include "loop.h"
+#include "xalloc.h"
+
+#define HTTPC_MAGIC 0x48747043u
+#define HTTPC_REQ_MAGIC 0x48745143u
+#define HTTPC_SOCK_MAGIC 0x48745343u
+#define HTTPC_DEFAULT_TIMEOUT_MS 30000L
+#define HTTPC_DEFAULT_CONNECT_MS 5000L
+#define HTTPC_MAX_BODY ((size_t)64 * 1024 * 1024)
+
+enum httpc_req_state {
+	HTTPC_REQ_WAIT_ADD, /* started from inside curl; added on the sweep */
+	HTTPC_REQ_ACTIVE,   /* in the multi handle */
+	HTTPC_REQ_FAILED,   /* could not start; answered by loop_defer */
+	HTTPC_REQ_DONE,	    /* finished, in a batch awaiting its callback */
+};
+
+struct httpc_sock {
+	unsigned magic;
+	struct httpc *c;	       /* borrowed: the owner */
+	curl_socket_t fd;
+	struct event *ev;	       /* owned */
+	struct httpc_sock *prev, *next; /* borrowed: c->socks linkage */
+};
+
+struct httpc_req {
+	unsigned magic;
+	enum httpc_req_state state;
+	struct httpc *c;	       /* borrowed: NULL once c is freed */
+	struct loop *l;		       /* borrowed: c's loop */
+	CURL *easy;		       /* owned, or NULL */
+	struct curl_slist *headers;    /* owned */
+	char *body;		       /* owned: copy of the request body */
+	struct buf resp;	       /* owned: response body */
+	httpc_done_fn *done;
+	httpc_data_fn *on_data;
+	void *arg;		       /* borrowed: the caller's */
+	CURLcode result;
+	bool too_big;
+	bool cancelled;
+	struct cd_err err;
+	char errbuf[CURL_ERROR_SIZE];
+	struct httpc_req *prev, *next; /* borrowed: c->reqs linkage */
+	struct httpc_req *batch_next;  /* borrowed: a done batch */
+};
+
+struct httpc {
+	unsigned magic;
+	struct loop *l;		  /* borrowed: outlives the client */
+	CURLM *multi;		  /* owned */
+	struct event *timer;	  /* owned */
+	struct httpc_req *reqs;	  /* owned: every request not yet freed */
+	struct httpc_sock *socks; /* owned */
+	int busy;		  /* frames of ours on the stack */
+	bool in_curl;		  /* inside curl_multi_socket_action() */
+	bool dead;		  /* httpc_free() called while busy */
+};
+
+static void httpc_check_done(struct httpc *c);
+
+static void
+httpc_req_unlink(struct httpc_req *r)
+{
+	struct httpc *c = r->c;
+
+	if (c == NULL)
+		return;
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		c->reqs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	r->c = NULL;
+}
+
+static void
+httpc_req_destroy(struct httpc_req *r)
+{
+	if (r->easy != NULL) {
+		if (r->state == HTTPC_REQ_ACTIVE && r->c != NULL)
+			curl_multi_remove_handle(r->c->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	httpc_req_unlink(r);
+	curl_slist_free_all(r->headers);
+	free(r->body);
+	buf_release(&r->resp);
+	CD_FREE_OBJ(r);
+}
+
+static void
+httpc_destroy(struct httpc *c)
+{
+	struct httpc_sock *s, *sn;
+
+	while (c->reqs != NULL)
+		httpc_req_destroy(c->reqs);
+	curl_multi_cleanup(c->multi);
+	for (s = c->socks; s != NULL; s = sn) {
+		sn = s->next;
+		event_free(s->ev);
+		CD_FREE_OBJ(s);
+	}
+	event_free(c->timer);
+	CD_FREE_OBJ(c);
+}
+
+/* Leave one of our frames; free the client if it died meanwhile. */
+static void
+httpc_unbusy(struct httpc *c)
+{
+	if (--c->busy == 0 && c->dead)
+		httpc_destroy(c);
+}
+
+static void
+httpc_fail_cb(void *arg)
+{
+	struct httpc_req *r = arg;
+	struct httpc *c;
+	struct httpc_resp resp;
+
+	CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
+	c = r->c; /* NULL when the client was freed meanwhile */
+	if (r->cancelled) {
+		httpc_req_destroy(r);
+		return;
+	}
+	memset(&resp, 0, sizeof resp);
+	resp.body = "";
+	resp.err = &r->err;
+	r->cancelled = true; /* the handle dies with this call */
+	if (c != NULL)
+		c->busy++;
+	r->done(&resp, r->arg);
+	httpc_req_destroy(r);
+	if (c != NULL)
+		httpc_unbusy(c);
+}
+
+/* Answer r with err from the loop, not from the caller's stack. */
+static void
+httpc_req_fail(struct httpc_req *r, int code, const char *msg)
+{
+	if (r->easy != NULL) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	r->state = HTTPC_REQ_FAILED;
+	cd_err_set(&r->err, code, "%s", msg);
+	loop_defer(r->l, httpc_fail_cb, r);
+}
+
+static void
+httpc_req_add(struct httpc_req *r)
+{
+	CURLMcode mc = curl_multi_add_handle(r->c->multi, r->easy);
+
+	if (mc != CURLM_OK) {
+		httpc_req_fail(r, -EIO, curl_multi_strerror(mc));
+		return;
+	}
+	r->state = HTTPC_REQ_ACTIVE;
+}
+
+/* After curl returns: drop cancelled transfers, add queued ones. */
+static void
+httpc_sweep(struct httpc *c)
+{
+	struct httpc_req *r, *next;
+
+	for (r = c->reqs; r != NULL; r = next) {
+		next = r->next;
+		if (r->cancelled && (r->state == HTTPC_REQ_ACTIVE ||
+		    r->state == HTTPC_REQ_WAIT_ADD))
+			httpc_req_destroy(r);
+		else if (r->state == HTTPC_REQ_WAIT_ADD)
+			httpc_req_add(r);
+	}
+}
+
+static void
+httpc_action(struct httpc *c, curl_socket_t fd, int action)
+{
+	int running = 0;
+
+	c->busy++;
+	c->in_curl = true;
+	curl_multi_socket_action(c->multi, fd, action, &running);
+	c->in_curl = false;
+	if (!c->dead) {
+		httpc_sweep(c);
+		httpc_check_done(c);
+	}
+	httpc_unbusy(c);
+}
+
+static void
+httpc_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpc_sock *s = arg;
+	int action = 0;
+
+	CD_CHECK_OBJ(s, HTTPC_SOCK_MAGIC);
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	/* s may be freed by curl's socket callback: use only copies now. */
+	httpc_action(s->c, fd, action);
+}
+
+static void
+httpc_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpc *c = arg;
+
+	(void)fd;
+	(void)what;
+	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	httpc_action(c, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int
+httpc_curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct httpc *c = userp;
+	struct timeval tv;
+
+	(void)multi;
+	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	if (timeout_ms < 0) {
+		evtimer_del(c->timer);
+		return 0;
+	}
+	/* Even 0 goes through the loop: curl must not be re-entered here. */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	return 0;
+}
+
+static int
+httpc_curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
+    void *socketp)
+{
+	struct httpc *c = userp;
+	struct httpc_sock *s = socketp;
+	short flags = EV_PERSIST;
+
+	(void)easy;
+	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			CD_CHECK_OBJ(s, HTTPC_SOCK_MAGIC);
+			if (s->prev != NULL)
+				s->prev->next = s->next;
+			else
+				c->socks = s->next;
+			if (s->next != NULL)
+				s->next->prev = s->prev;
+			event_free(s->ev);
+			CD_FREE_OBJ(s);
+			curl_multi_assign(c->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (s == NULL) {
+		CD_ALLOC_OBJ(s, HTTPC_SOCK_MAGIC);
+		s->c = c;
+		s->fd = fd;
+		s->next = c->socks;
+		if (c->socks != NULL)
+			c->socks->prev = s;
+		c->socks = s;
+		curl_multi_assign(c->multi, fd, s);
+	} else {
+		CD_CHECK_OBJ(s, HTTPC_SOCK_MAGIC);
+		event_free(s->ev);
+		s->ev = NULL;
+	}
+	if (what & CURL_POLL_IN)
+		flags |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		flags |= EV_WRITE;
+	s->ev = event_new(loop_base(c->l), fd, flags, httpc_event_cb, s);
+	AN(s->ev);
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+static size_t
+httpc_write_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct httpc_req *r = arg;
+	size_t n = size * nmemb;
+
+	CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
+	if (r->cancelled || (r->c != NULL && r->c->dead))
+		return 0; /* abort the transfer */
+	if (r->on_data != NULL) {
+		r->on_data(p, n, r->arg);
+		return r->cancelled ? 0 : n;
+	}
+	if (r->resp.len + n > HTTPC_MAX_BODY) {
+		r->too_big = true;
+		return 0;
+	}
+	buf_append(&r->resp, p, n);
+	return n;
+}
+
+static int
+httpc_result_code(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return -EHOSTUNREACH;
+	default:
+		return -EIO;
+	}
+}
+
+static void
+httpc_call_done(struct httpc_req *r)
+{
+	struct httpc_resp resp;
+	long code = 0;
+
+	memset(&resp, 0, sizeof resp);
+	if (r->result == CURLE_OK) {
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		resp.status = (int)code;
+	} else if (r->too_big) {
+		cd_err_set(&r->err, -EFBIG, "response body over %zu bytes",
+		    HTTPC_MAX_BODY);
+		resp.err = &r->err;
+	} else {
+		cd_err_set(&r->err, httpc_result_code(r->result), "%s",
+		    r->errbuf[0] != '\0' ? r->errbuf :
+		    curl_easy_strerror(r->result));
+		resp.err = &r->err;
+	}
+	resp.body = buf_str(&r->resp);
+	resp.len = r->resp.len;
+	r->done(&resp, r->arg);
+}
+
+static void
+httpc_check_done(struct httpc *c)
+{
+	struct httpc_req *batch = NULL, **tail = &batch, *r;
+	CURLMsg *msg;
+	char *priv;
+	int left;
+
+	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		priv = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		r = (struct httpc_req *)(void *)priv;
+		CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
+		r->result = msg->data.result;
+		curl_multi_remove_handle(c->multi, r->easy);
+		r->state = HTTPC_REQ_DONE;
+		*tail = r;
+		tail = &r->batch_next;
+	}
+	while ((r = batch) != NULL) {
+		batch = r->batch_next;
+		if (!r->cancelled && !c->dead) {
+			/* The handle dies with this call: a cancel from
+			 * inside it must be harmless. */
+			httpc_call_done(r);
+		}
+		httpc_req_destroy(r);
+	}
+}
+
+struct httpc *
+httpc_new(struct loop *l)
+{
+	static bool global_done;
+	struct httpc *c;
+
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return NULL;
+		global_done = true;
+	}
+	CD_ALLOC_OBJ(c, HTTPC_MAGIC);
+	c->l = l;
+	c->multi = curl_multi_init();
+	AN(c->multi);
+	c->timer = evtimer_new(loop_base(l), httpc_timer_cb, c);
+	AN(c->timer);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
+	    httpc_curl_socket_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
+	    httpc_curl_timer_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	return c;
+}
+
+void
+httpc_free(struct httpc *c)
+{
+	struct httpc_req *r, *next;
+
+	if (c == NULL)
+		return;
+	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	for (r = c->reqs; r != NULL; r = next) {
+		next = r->next;
+		r->cancelled = true;
+		if (r->state == HTTPC_REQ_FAILED)
+			httpc_req_unlink(r); /* its deferred call frees it */
+		else if (!c->busy)
+			httpc_req_destroy(r);
+	}
+	if (c->busy) {
+		c->dead = true;
+		return;
+	}
+	httpc_destroy(c);
+}
+
+static int
+httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
+{
+	const char *m = o->method != NULL ? o->method : "GET";
+	bool has_body = o->body != NULL || strcmp(m, "POST") == 0 ||
+	    strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+	long timeout = o->timeout_ms == 0 ? HTTPC_DEFAULT_TIMEOUT_MS :
+	    o->timeout_ms < 0 ? 0 : o->timeout_ms;
+	long ctimeout = o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
+	    HTTPC_DEFAULT_CONNECT_MS;
+	CURL *e = r->easy;
+	char *h;
+	CURLcode rc = CURLE_OK;
+
+#define HTTPC_SET(opt, val)                                     \
+	do {                                                    \
+		if ((rc = curl_easy_setopt(e, opt, val)) != CURLE_OK) \
+			return rc;                              \
+	} while (0)
+
+	HTTPC_SET(CURLOPT_URL, o->url);
+	HTTPC_SET(CURLOPT_PRIVATE, (char *)(void *)r);
+	HTTPC_SET(CURLOPT_WRITEFUNCTION, httpc_write_cb);
+	HTTPC_SET(CURLOPT_WRITEDATA, r);
+	HTTPC_SET(CURLOPT_ERRORBUFFER, r->errbuf);
+	HTTPC_SET(CURLOPT_NOSIGNAL, 1L);
+	HTTPC_SET(CURLOPT_TIMEOUT_MS, timeout);
+	HTTPC_SET(CURLOPT_CONNECTTIMEOUT_MS, ctimeout);
+	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	if (o->unix_socket != NULL)
+		HTTPC_SET(CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
+
+	if (strcmp(m, "GET") == 0) {
+		HTTPC_SET(CURLOPT_HTTPGET, 1L);
+		has_body = false;
+	} else if (strcmp(m, "HEAD") == 0) {
+		HTTPC_SET(CURLOPT_NOBODY, 1L);
+		has_body = false;
+	} else if (strcmp(m, "POST") != 0) {
+		HTTPC_SET(CURLOPT_CUSTOMREQUEST, m);
+	}
+	if (has_body) {
+		/* Our own copy: the caller's buffer is only borrowed. */
+		r->body = xmalloc(o->body_len + 1);
+		if (o->body_len > 0)
+			memcpy(r->body, o->body, o->body_len);
+		r->body[o->body_len] = '\0';
+		HTTPC_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+		HTTPC_SET(CURLOPT_POSTFIELDS, r->body);
+		h = xasprintf("Content-Type: %s", o->content_type != NULL ?
+		    o->content_type : "application/json");
+		r->headers = curl_slist_append(r->headers, h);
+		free(h);
+		/* No "Expect: 100-continue" round trip. */
+		r->headers = curl_slist_append(r->headers, "Expect:");
+	}
+	if (o->extra_header != NULL)
+		r->headers = curl_slist_append(r->headers, o->extra_header);
+	if (r->headers != NULL)
+		HTTPC_SET(CURLOPT_HTTPHEADER, r->headers);
+#undef HTTPC_SET
+	return CURLE_OK;
+}
+
+struct httpc_req *
+httpc_request(struct httpc *c, const struct httpc_opts *o,
+    httpc_done_fn *done, void *arg)
+{
+	struct httpc_req *r;
+	CURLcode rc;
+
+	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	AN(done);
+	CD_ALLOC_OBJ(r, HTTPC_REQ_MAGIC);
+	r->c = c;
+	r->l = c->l;
+	r->done = done;
+	r->on_data = o->on_data;
+	r->arg = arg;
+	buf_init(&r->resp);
+	r->next = c->reqs;
+	if (c->reqs != NULL)
+		c->reqs->prev = r;
+	c->reqs = r;
+
+	if (o->url == NULL || o->url[0] == '\0') {
+		httpc_req_fail(r, -EINVAL, "no URL");
+		return r;
+	}
+	if ((r->easy = curl_easy_init()) == NULL) {
+		httpc_req_fail(r, -ENOMEM, "curl_easy_init failed");
+		return r;
+	}
+	if ((rc = httpc_setup(r, o)) != CURLE_OK) {
+		httpc_req_fail(r, -EINVAL, curl_easy_strerror(rc));
+		return r;
+	}
+	if (c->in_curl || c->dead) {
+		/* From on_data: curl forbids adding handles there. */
+		r->state = HTTPC_REQ_WAIT_ADD;
+		if (c->dead)
+			httpc_req_fail(r, -ECANCELED, "client freed");
+		return r;
+	}
+	httpc_req_add(r);
+	return r;
+}
+
+void
+httpc_cancel(struct httpc_req *r)
+{
+	if (r == NULL)
+		return;
+	CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
+	r->cancelled = true;
+	/* FAILED: its deferred call frees it. DONE: the batch frees it.
+	 * ACTIVE inside curl: the sweep frees it. */
+	if ((r->state == HTTPC_REQ_ACTIVE || r->state == HTTPC_REQ_WAIT_ADD) &&
+	    r->c != NULL && !r->c->in_curl)
+		httpc_req_destroy(r);
+}
