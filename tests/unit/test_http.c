@@ -1,0 +1,802 @@
+/*
+ * test_http.c: lib/httpd and lib/httpc against each other on loopback,
+ * within one loop: routing, parameters, JSON bodies, error shapes, limits,
+ * late answers, client timeouts, cancel, streaming, basic auth, and a
+ * request over a unix socket to a plain evhttp listener.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "lib/httpc.h"
+#include "lib/httpd.h"
+#include "lib/loop.h"
+
+struct result {
+	int done;
+	int status;
+	int err_code;
+	char body[4096];
+	size_t len;
+	bool inside_request; /* done ran from inside httpc_request() */
+};
+
+struct fixture {
+	struct loop *l;
+	struct httpd *d;
+	struct httpc *c;
+	struct loop_timer *watchdog;
+	struct loop_timer *later_timer;
+	bool timed_out;
+	int waiting;	/* results still expected before the loop stops */
+	char base[64];	/* "http://127.0.0.1:port" */
+	struct httpd_req *later; /* a request the server answers later */
+	struct httpd_req *never; /* a request the server never answers */
+	int never_closed;
+	int stream_step;
+	bool in_request;
+	/* re-entrancy test */
+	struct httpc_req *victim;
+	struct result chained;
+};
+
+static struct fixture *g_fx;
+
+static void
+watchdog_cb(void *arg)
+{
+	struct fixture *f = arg;
+
+	f->timed_out = true;
+	loop_stop(f->l);
+}
+
+/* Run the loop until f->waiting drops to 0, at most 5 s. */
+static void
+run(struct fixture *f)
+{
+	f->timed_out = false;
+	loop_timer_add(f->watchdog, 5000);
+	if (f->waiting > 0)
+		loop_run(f->l);
+	loop_timer_del(f->watchdog);
+	assert_false(f->timed_out);
+}
+
+static void
+stop_cb(void *arg)
+{
+	loop_stop(arg);
+}
+
+/* Let the loop spin for ms milliseconds. */
+static void
+spin(struct fixture *f, uint64_t ms)
+{
+	struct loop_timer *t = loop_timer_new(f->l, stop_cb, f->l);
+
+	loop_timer_add(t, ms);
+	loop_run(f->l);
+	loop_timer_free(t);
+}
+
+static void
+done_cb(const struct httpc_resp *resp, void *arg)
+{
+	struct result *res = arg;
+	struct fixture *f = g_fx;
+
+	res->done++;
+	res->inside_request = f->in_request;
+	res->status = resp->status;
+	res->err_code = resp->err != NULL ? resp->err->code : 0;
+	res->len = resp->len;
+	snprintf(res->body, sizeof res->body, "%s", resp->body);
+	if (--f->waiting == 0)
+		loop_stop(f->l);
+}
+
+static struct httpc_req *
+request(struct fixture *f, const char *method, const char *path,
+    const char *body, struct result *res)
+{
+	struct httpc_opts o = { 0 };
+	struct httpc_req *r;
+	char url[256];
+
+	snprintf(url, sizeof url, "%s%s", f->base, path);
+	o.method = method;
+	o.url = url;
+	o.body = body;
+	o.body_len = body != NULL ? strlen(body) : 0;
+	memset(res, 0, sizeof *res);
+	f->waiting++;
+	f->in_request = true;
+	r = httpc_request(f->c, &o, done_cb, res);
+	f->in_request = false;
+	return r;
+}
+
+/* ---- server handlers ---- */
+
+static void
+h_echo(struct httpd_req *r, void *arg)
+{
+	size_t len;
+	const char *body = httpd_req_body(r, &len);
+	const char *a = httpd_req_query(r, "a");
+
+	(void)arg;
+	httpd_reply_json(r, 200, json_pack("{s:s, s:s?, s:s?, s:b, s:b, s:i}",
+	    "path", httpd_req_path(r), "rest", httpd_req_param(r, "rest"),
+	    "a", a, "flag", httpd_req_query_bool(r, "flag"),
+	    "nope", httpd_req_query_bool(r, "nope"), "len", (int)len));
+	(void)body;
+}
+
+static void
+h_apps_post(struct httpd_req *r, void *arg)
+{
+	size_t len;
+	const char *body = httpd_req_body(r, &len);
+	json_error_t je;
+	json_t *j = body != NULL ? json_loadb(body, len, 0, &je) : NULL;
+	const char *ct = httpd_req_header(r, "Content-Type");
+
+	(void)arg;
+	if (j == NULL) {
+		httpd_reply_error(r, 422, "Invalid JSON", json_pack("[{s:s}]",
+		    "path", "/"));
+		return;
+	}
+	json_object_set_new(j, "ct", json_string(ct != NULL ? ct : ""));
+	httpd_reply_header(r, "Location", "/v2/apps/x");
+	httpd_reply_json(r, 201, j);
+}
+
+static void
+later_cb(void *arg)
+{
+	struct fixture *f = arg;
+
+	httpd_reply(f->later, 200, "text/plain", "later", 5);
+	f->later = NULL;
+}
+
+static void
+h_later(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	f->later = r;
+	loop_timer_add(f->later_timer, 50);
+}
+
+static void
+never_closed_cb(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	assert_ptr_equal(r, f->never);
+	f->never_closed++;
+	/* Answering a closed request is a harmless no-op. */
+	httpd_reply(r, 200, "text/plain", "x", 1);
+	f->never = NULL;
+}
+
+static void
+h_never(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	f->never = r;
+	httpd_req_on_close(r, never_closed_cb, f);
+}
+
+static void
+h_cd_err(struct httpd_req *r, void *arg)
+{
+	struct cd_err err = { 0 };
+
+	(void)arg;
+	cd_err_setp(&err, -EINVAL, "/container/docker/image", "must be set");
+	httpd_reply_cd_err(r, 422, "Object is not valid", &err);
+}
+
+static void
+stream_cb(void *arg)
+{
+	struct fixture *f = arg;
+	char line[32];
+
+	if (f->later == NULL)
+		return;
+	if (f->stream_step == 3) {
+		httpd_stream_end(f->later);
+		f->later = NULL;
+		return;
+	}
+	snprintf(line, sizeof line, "data: %d\n\n", f->stream_step++);
+	httpd_stream_send(f->later, line, strlen(line));
+	assert_true(httpd_stream_pending(f->later) < 1024);
+	loop_timer_add(f->later_timer, 10);
+}
+
+static void
+h_stream(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	f->later = r;
+	f->stream_step = 0;
+	httpd_stream_start(r, "text/event-stream");
+	loop_timer_add(f->later_timer, 10);
+}
+
+static const struct httpd_route routes[] = {
+	{ HTTPD_GET, "/echo/*rest", h_echo },
+	{ HTTPD_POST, "/v2/apps", h_apps_post },
+	{ HTTPD_GET | HTTPD_PUT, "/v2/apps", h_echo },
+	{ HTTPD_GET, "/later", h_later },
+	{ HTTPD_GET, "/never", h_never },
+	{ HTTPD_GET, "/stream", h_stream },
+	{ HTTPD_GET, "/cderr", h_cd_err },
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	struct cd_err err = { 0 };
+
+	signal(SIGPIPE, SIG_IGN);
+	f->l = loop_new();
+	if (httpd_new(f->l, "127.0.0.1", 0, &f->d, &err) != 0) {
+		fprintf(stderr, "httpd_new: %s\n", err.msg);
+		return -1;
+	}
+	httpd_add_routes(f->d, routes, CD_NELEM(routes), f);
+	f->c = httpc_new(f->l);
+	f->watchdog = loop_timer_new(f->l, watchdog_cb, f);
+	f->later_timer = loop_timer_new(f->l, later_cb, f);
+	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d",
+	    httpd_port(f->d));
+	g_fx = f;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	httpc_free(f->c);
+	httpd_free(f->d);
+	loop_timer_free(f->watchdog);
+	loop_timer_free(f->later_timer);
+	/* Let deferred frees run. */
+	spin(f, 1);
+	loop_free(f->l);
+	free(f);
+	g_fx = NULL;
+	return 0;
+}
+
+static json_t *
+parse(const struct result *res)
+{
+	json_error_t je;
+	json_t *j = json_loads(res->body, 0, &je);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void
+test_port_zero(void **state)
+{
+	struct fixture *f = *state;
+	struct httpd *d2 = NULL;
+	struct cd_err err = { 0 };
+
+	assert_true(httpd_port(f->d) > 0);
+	/* The same port again is refused with a reason. */
+	assert_int_equal(httpd_new(f->l, "127.0.0.1", httpd_port(f->d), &d2,
+	    &err), -EADDRINUSE);
+	assert_null(d2);
+	assert_true(err.msg[0] != '\0');
+	/* All addresses. */
+	assert_int_equal(httpd_new(f->l, "0.0.0.0", 0, &d2, &err), 0);
+	assert_true(httpd_port(d2) > 0);
+	httpd_free(d2);
+}
+
+static void
+test_get_params(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+	json_t *j;
+
+	request(f, NULL, "/echo/p/my%20db/?a=x+y%21&flag", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+	j = parse(&res);
+	assert_string_equal(json_string_value(json_object_get(j, "path")),
+	    "/echo/p/my db/");
+	assert_string_equal(json_string_value(json_object_get(j, "rest")),
+	    "p/my db");
+	assert_string_equal(json_string_value(json_object_get(j, "a")),
+	    "x y!");
+	assert_true(json_is_true(json_object_get(j, "flag")));
+	assert_true(json_is_false(json_object_get(j, "nope")));
+	json_decref(j);
+}
+
+static void
+test_post_json(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+	json_t *j;
+
+	request(f, "POST", "/v2/apps", "{\"id\":\"/db\",\"instances\":2}",
+	    &res);
+	run(f);
+	assert_int_equal(res.status, 201);
+	j = parse(&res);
+	assert_string_equal(json_string_value(json_object_get(j, "id")),
+	    "/db");
+	assert_string_equal(json_string_value(json_object_get(j, "ct")),
+	    "application/json");
+	json_decref(j);
+
+	request(f, "POST", "/v2/apps", "{nope", &res);
+	run(f);
+	assert_int_equal(res.status, 422);
+	j = parse(&res);
+	assert_string_equal(json_string_value(json_object_get(j, "message")),
+	    "Invalid JSON");
+	assert_int_equal(json_array_size(json_object_get(j, "details")), 1);
+	json_decref(j);
+
+	/* PUT with a body reaches the second route for the same path. */
+	request(f, "PUT", "/v2/apps", "{}", &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+	j = parse(&res);
+	assert_int_equal(json_integer_value(json_object_get(j, "len")), 2);
+	json_decref(j);
+}
+
+static void
+test_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+	json_t *j, *d;
+
+	request(f, NULL, "/nowhere", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 404);
+	j = parse(&res);
+	assert_string_equal(json_string_value(json_object_get(j, "message")),
+	    "Not Found");
+	assert_true(json_is_array(json_object_get(j, "details")));
+	json_decref(j);
+
+	request(f, "DELETE", "/v2/apps", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 405);
+	j = parse(&res);
+	assert_non_null(json_object_get(j, "message"));
+	assert_true(json_is_array(json_object_get(j, "details")));
+	json_decref(j);
+
+	request(f, "PATCH", "/echo/x", "{}", &res);
+	run(f);
+	assert_int_equal(res.status, 405);
+
+	request(f, NULL, "/echo/%00", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 400);
+	request(f, NULL, "/echo/x?a=%zz", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 400);
+
+	request(f, NULL, "/cderr", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 422);
+	j = parse(&res);
+	d = json_array_get(json_object_get(j, "details"), 0);
+	assert_string_equal(json_string_value(json_object_get(d, "path")),
+	    "/container/docker/image");
+	assert_string_equal(json_string_value(json_array_get(
+	    json_object_get(d, "errors"), 0)), "must be set");
+	json_decref(j);
+
+	/* HEAD is answered like GET, without a body. */
+	request(f, "HEAD", "/echo/x", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+	assert_int_equal(res.len, 0);
+}
+
+static void
+test_body_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+	char *big = malloc(4097);
+
+	httpd_set_limits(f->d, 1024, HTTPD_DEFAULT_MAX_HEADERS);
+	memset(big, 'x', 4096);
+	big[4096] = '\0';
+	request(f, "POST", "/v2/apps", big, &res);
+	run(f);
+	assert_int_equal(res.status, 413);
+	/* Under the limit still works. */
+	big[1000] = '\0';
+	request(f, "POST", "/v2/apps", big, &res);
+	run(f);
+	assert_int_equal(res.status, 422);
+	free(big);
+}
+
+static void
+test_reply_later(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+
+	request(f, NULL, "/later", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, "later");
+	assert_null(f->later);
+}
+
+static void
+test_client_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = { 0 };
+	struct result res = { 0 };
+	char url[128];
+
+	snprintf(url, sizeof url, "%s/never", f->base);
+	o.url = url;
+	o.timeout_ms = 200;
+	f->waiting = 1;
+	httpc_request(f->c, &o, done_cb, &res);
+	run(f);
+	assert_int_equal(res.done, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(res.err_code, -ETIMEDOUT);
+	/* The server notices the client hung up. */
+	if (f->never_closed == 0)
+		spin(f, 500);
+	assert_int_equal(f->never_closed, 1);
+	assert_null(f->never);
+}
+
+static void
+cancel_cb(void *arg)
+{
+	struct httpc_req *r = arg;
+
+	httpc_cancel(r);
+	loop_stop(g_fx->l);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+	struct httpc_req *r;
+	struct loop_timer *t;
+
+	/* Cancelled before it ever ran. */
+	r = request(f, NULL, "/echo/a", NULL, &res);
+	httpc_cancel(r);
+	f->waiting = 0;
+	spin(f, 100);
+	assert_int_equal(res.done, 0);
+
+	/* Cancelled while the server holds it. */
+	r = request(f, NULL, "/never", NULL, &res);
+	f->waiting = 0;
+	t = loop_timer_new(f->l, cancel_cb, r);
+	loop_timer_add(t, 100);
+	loop_run(f->l);
+	loop_timer_free(t);
+	assert_non_null(f->never);
+	if (f->never_closed == 0)
+		spin(f, 500);
+	assert_int_equal(res.done, 0);
+	assert_int_equal(f->never_closed, 1);
+}
+
+static void
+chain_done_cb(const struct httpc_resp *resp, void *arg)
+{
+	struct fixture *f = arg;
+
+	/* From a done callback: cancel another, start a new one. */
+	httpc_cancel(f->victim);
+	f->victim = NULL;
+	assert_int_equal(resp->status, 200);
+	request(f, NULL, "/echo/chained", NULL, &f->chained);
+	if (--f->waiting == 0)
+		loop_stop(f->l);
+}
+
+static void
+test_reentrancy(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = { 0 };
+	struct result victim;
+	char url[128];
+
+	f->victim = request(f, NULL, "/never", NULL, &victim);
+	f->waiting--; /* never expected to complete */
+	snprintf(url, sizeof url, "%s/later", f->base);
+	o.url = url;
+	f->waiting++;
+	httpc_request(f->c, &o, chain_done_cb, f);
+	run(f);
+	assert_int_equal(victim.done, 0);
+	assert_int_equal(f->chained.done, 1);
+	assert_int_equal(f->chained.status, 200);
+}
+
+static void
+test_start_error_deferred(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = { 0 };
+	struct result res = { 0 }, res2;
+
+	f->waiting = 1;
+	f->in_request = true;
+	httpc_request(f->c, &o, done_cb, &res); /* no URL */
+	f->in_request = false;
+	assert_int_equal(res.done, 0);
+	run(f);
+	assert_int_equal(res.done, 1);
+	assert_false(res.inside_request);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(res.err_code, -EINVAL);
+
+	/* Connection refused: a transport error with curl's text. Use the
+	 * port of a server that we close first. */
+	{
+		struct httpd *d2;
+		char base[64];
+
+		assert_int_equal(httpd_new(f->l, "127.0.0.1", 0, &d2, NULL), 0);
+		snprintf(base, sizeof base, "http://127.0.0.1:%d/",
+		    httpd_port(d2));
+		httpd_free(d2);
+		o.url = base;
+		f->waiting = 1;
+		memset(&res2, 0, sizeof res2);
+		httpc_request(f->c, &o, done_cb, &res2);
+		run(f);
+		assert_int_equal(res2.status, 0);
+		assert_int_equal(res2.err_code, -ECONNREFUSED);
+	}
+}
+
+static void
+data_cb(const char *p, size_t n, void *arg)
+{
+	struct result *res = arg;
+
+	if (res->len + n < sizeof res->body) {
+		memcpy(res->body + res->len, p, n);
+		res->len += n;
+		res->body[res->len] = '\0';
+	}
+}
+
+static void
+stream_done_cb(const struct httpc_resp *resp, void *arg)
+{
+	struct result *res = arg;
+
+	res->done++;
+	res->status = resp->status;
+	assert_int_equal(resp->len, 0);
+	if (--g_fx->waiting == 0)
+		loop_stop(g_fx->l);
+}
+
+static void
+test_stream(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = { 0 };
+	struct result res = { 0 };
+	char url[128];
+
+	loop_timer_free(f->later_timer);
+	f->later_timer = loop_timer_new(f->l, stream_cb, f);
+	snprintf(url, sizeof url, "%s/stream", f->base);
+	o.url = url;
+	o.on_data = data_cb;
+	f->waiting = 1;
+	httpc_request(f->c, &o, stream_done_cb, &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+}
+
+static void
+test_basic_auth(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = { 0 };
+	struct result res;
+	char url[128];
+
+	httpd_set_credentials(f->d, "admin:s3cret");
+	request(f, NULL, "/echo/x", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 401);
+	assert_non_null(strstr(res.body, "\"message\""));
+
+	snprintf(url, sizeof url, "%s/echo/x", f->base);
+	o.url = url;
+	/* "admin:s3cret" in base64 */
+	o.extra_header = "Authorization: Basic YWRtaW46czNjcmV0";
+	memset(&res, 0, sizeof res);
+	f->waiting = 1;
+	httpc_request(f->c, &o, done_cb, &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+
+	o.extra_header = "Authorization: Basic YWRtaW46czNjcmVU";
+	f->waiting = 1;
+	httpc_request(f->c, &o, done_cb, &res);
+	run(f);
+	assert_int_equal(res.status, 401);
+	httpd_set_credentials(f->d, NULL);
+}
+
+static void
+test_server_free_with_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct result res;
+
+	request(f, NULL, "/never", NULL, &res);
+	f->waiting = 0;
+	spin(f, 100);
+	assert_non_null(f->never);
+	httpd_free(f->d);
+	f->d = NULL;
+	assert_int_equal(f->never_closed, 1);
+	/* The client sees the connection drop. */
+	f->waiting = 1;
+	run(f);
+	assert_int_equal(res.status, 0);
+}
+
+static void
+test_client_free_with_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct result res1, res2;
+
+	request(f, NULL, "/never", NULL, &res1);
+	request(f, NULL, "/later", NULL, &res2);
+	f->waiting = 0;
+	spin(f, 20);
+	httpc_free(f->c);
+	f->c = httpc_new(f->l);
+	spin(f, 200);
+	assert_int_equal(res1.done, 0);
+	assert_int_equal(res2.done, 0);
+	assert_int_equal(f->never_closed, 1);
+}
+
+/* ---- unix socket ---- */
+
+static void
+unix_gencb(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	(void)arg;
+	evbuffer_add_printf(b, "{\"uri\":\"%s\"}", evhttp_request_get_uri(req));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+test_unix_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sun = { 0 };
+	struct evhttp *http;
+	struct httpc_opts o = { 0 };
+	struct result res = { 0 };
+	char dir[] = "/tmp/test_http-XXXXXX";
+	char path[sizeof sun.sun_path];
+	int fd, n;
+
+	assert_non_null(mkdtemp(dir));
+	n = snprintf(path, sizeof path, "%s/docker.sock", dir);
+	assert_true(n > 0 && (size_t)n < sizeof path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, sizeof path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	http = evhttp_new(loop_base(f->l));
+	evhttp_set_gencb(http, unix_gencb, NULL);
+	assert_non_null(evhttp_accept_socket_with_handle(http, fd));
+
+	o.url = "http://localhost/v1.41/containers/json?all=1";
+	o.unix_socket = path;
+	f->waiting = 1;
+	httpc_request(f->c, &o, done_cb, &res);
+	run(f);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body,
+	    "{\"uri\":\"/v1.41/containers/json?all=1\"}");
+
+	evhttp_free(http);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_port_zero),
+		T(test_get_params),
+		T(test_post_json),
+		T(test_errors),
+		T(test_body_limit),
+		T(test_reply_later),
+		T(test_client_timeout),
+		T(test_cancel),
+		T(test_reentrancy),
+		T(test_start_error_deferred),
+		T(test_stream),
+		T(test_basic_auth),
+		T(test_server_free_with_pending),
+		T(test_client_free_with_pending),
+		T(test_unix_socket),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
