@@ -51,24 +51,24 @@ enum httpc_req_state {
 
 struct httpc_sock {
 	unsigned magic;
-	struct httpc *c;	       /* borrowed: the owner */
+	struct httpc *c; /* borrowed: the owner */
 	curl_socket_t fd;
-	struct event *ev;	       /* owned */
+	struct event *ev;		/* owned */
 	struct httpc_sock *prev, *next; /* borrowed: c->socks linkage */
 };
 
 struct httpc_req {
 	unsigned magic;
 	enum httpc_req_state state;
-	struct httpc *c;	       /* borrowed: NULL once c is freed */
-	struct loop *l;		       /* borrowed: c's loop */
-	CURL *easy;		       /* owned, or NULL */
-	struct curl_slist *headers;    /* owned */
-	char *body;		       /* owned: copy of the request body */
-	struct buf resp;	       /* owned: response body */
+	struct httpc *c;	    /* borrowed: NULL once c is freed */
+	struct loop *l;		    /* borrowed: c's loop */
+	CURL *easy;		    /* owned, or NULL */
+	struct curl_slist *headers; /* owned */
+	char *body;		    /* owned: copy of the request body */
+	struct buf resp;	    /* owned: response body */
 	httpc_done_fn *done;
 	httpc_data_fn *on_data;
-	void *arg;		       /* borrowed: the caller's */
+	void *arg; /* borrowed: the caller's */
 	CURLcode result;
 	bool too_big;
 	bool cancelled;
@@ -209,7 +209,7 @@ httpc_sweep(struct httpc *c)
 	for (r = c->reqs; r != NULL; r = next) {
 		next = r->next;
 		if (r->cancelled && (r->state == HTTPC_REQ_ACTIVE ||
-		    r->state == HTTPC_REQ_WAIT_ADD))
+				     r->state == HTTPC_REQ_WAIT_ADD))
 			httpc_req_destroy(r);
 		else if (r->state == HTTPC_REQ_WAIT_ADD)
 			httpc_req_add(r);
@@ -279,7 +279,7 @@ httpc_curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 static int
 httpc_curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
+		     void *socketp)
 {
 	struct httpc *c = userp;
 	struct httpc_sock *s = socketp;
@@ -374,12 +374,13 @@ httpc_call_done(struct httpc_req *r)
 		resp.status = (int)code;
 	} else if (r->too_big) {
 		cd_err_set(&r->err, -EFBIG, "response body over %zu bytes",
-		    HTTPC_MAX_BODY);
+			   HTTPC_MAX_BODY);
 		resp.err = &r->err;
 	} else {
 		cd_err_set(&r->err, httpc_result_code(r->result), "%s",
-		    r->errbuf[0] != '\0' ? r->errbuf :
-		    curl_easy_strerror(r->result));
+			   r->errbuf[0] != '\0'
+			       ? r->errbuf
+			       : curl_easy_strerror(r->result));
 		resp.err = &r->err;
 	}
 	resp.body = buf_str(&r->resp);
@@ -437,10 +438,10 @@ httpc_new(struct loop *l)
 	c->timer = evtimer_new(loop_base(l), httpc_timer_cb, c);
 	AN(c->timer);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
-	    httpc_curl_socket_cb);
+			  httpc_curl_socket_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
-	    httpc_curl_timer_cb);
+			  httpc_curl_timer_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	return c;
 }
@@ -473,19 +474,20 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 {
 	const char *m = o->method != NULL ? o->method : "GET";
 	bool has_body = o->body != NULL || strcmp(m, "POST") == 0 ||
-	    strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
-	long timeout = o->timeout_ms == 0 ? HTTPC_DEFAULT_TIMEOUT_MS :
-	    o->timeout_ms < 0 ? 0 : o->timeout_ms;
-	long ctimeout = o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
-	    HTTPC_DEFAULT_CONNECT_MS;
+			strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+	long timeout = o->timeout_ms == 0  ? HTTPC_DEFAULT_TIMEOUT_MS
+		       : o->timeout_ms < 0 ? 0
+					   : o->timeout_ms;
+	long ctimeout = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
+						  : HTTPC_DEFAULT_CONNECT_MS;
 	CURL *e = r->easy;
 	char *h;
 	CURLcode rc = CURLE_OK;
 
-#define HTTPC_SET(opt, val)                                     \
-	do {                                                    \
-		if ((rc = curl_easy_setopt(e, opt, val)) != CURLE_OK) \
-			return rc;                              \
+#define HTTPC_SET(opt, val)                                                    \
+	do {                                                                   \
+		if ((rc = curl_easy_setopt(e, opt, val)) != CURLE_OK)          \
+			return rc;                                             \
 	} while (0)
 
 	HTTPC_SET(CURLOPT_URL, o->url);
@@ -517,8 +519,9 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 		r->body[o->body_len] = '\0';
 		HTTPC_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
 		HTTPC_SET(CURLOPT_POSTFIELDS, r->body);
-		h = xasprintf("Content-Type: %s", o->content_type != NULL ?
-		    o->content_type : "application/json");
+		h = xasprintf("Content-Type: %s", o->content_type != NULL
+						      ? o->content_type
+						      : "application/json");
 		r->headers = curl_slist_append(r->headers, h);
 		free(h);
 		/* No "Expect: 100-continue" round trip. */
@@ -533,8 +536,8 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 }
 
 struct httpc_req *
-httpc_request(struct httpc *c, const struct httpc_opts *o,
-    httpc_done_fn *done, void *arg)
+httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
+	      void *arg)
 {
 	struct httpc_req *r;
 	CURLcode rc;

@@ -74,8 +74,8 @@ struct httpd_table {
 
 struct httpd {
 	unsigned magic;
-	struct loop *l;		    /* borrowed: outlives the httpd */
-	struct evhttp *http;	    /* owned */
+	struct loop *l;	     /* borrowed: outlives the httpd */
+	struct evhttp *http; /* owned */
 	int port;
 	char *addr;		    /* owned: "ip:port" as bound */
 	char *auth;		    /* owned: expected Authorization, or NULL */
@@ -86,23 +86,23 @@ struct httpd {
 struct httpd_req {
 	unsigned magic;
 	enum httpd_req_state state;
-	struct httpd *h;		/* borrowed: NULL once detached */
-	struct loop *l;			/* borrowed: the server's loop */
-	struct evhttp_request *ev;	/* borrowed: libevent's, until detached */
+	struct httpd *h;	   /* borrowed: NULL once detached */
+	struct loop *l;		   /* borrowed: the server's loop */
+	struct evhttp_request *ev; /* borrowed: libevent's, until detached */
 	struct evhttp_connection *conn; /* borrowed: ev's connection, ditto */
 	struct event *close_ev;		/* owned: peer-close watch, or NULL */
 	enum httpd_method method;
-	char *path;			/* owned: decoded path */
-	struct route_params params;	/* owned */
-	struct route_query query;	/* owned */
-	char *body;			/* owned: NUL-terminated copy, or NULL */
+	char *path;		    /* owned: decoded path */
+	struct route_params params; /* owned */
+	struct route_query query;   /* owned */
+	char *body;		    /* owned: NUL-terminated copy, or NULL */
 	size_t body_len;
 	char peer[80];
 	httpd_close_fn *close_fn;
-	void *close_arg;		/* borrowed: from httpd_req_on_close() */
+	void *close_arg; /* borrowed: from httpd_req_on_close() */
 	uint64_t start_ms;
 	bool free_queued;
-	struct httpd_req *prev, *next;	/* borrowed: h->reqs linkage */
+	struct httpd_req *prev, *next; /* borrowed: h->reqs linkage */
 };
 
 static const char *
@@ -197,7 +197,8 @@ static void
 httpd_req_closed(struct httpd_req *r)
 {
 	log_debug("%s %s closed by peer %s before the answer",
-	    httpd_method_name(r->method), r->path ? r->path : "-", r->peer);
+		  httpd_method_name(r->method), r->path ? r->path : "-",
+		  r->peer);
 	httpd_req_unlink(r);
 	r->ev = NULL;
 	r->conn = NULL;
@@ -213,8 +214,9 @@ static void
 httpd_req_done(struct httpd_req *r, int code, size_t len)
 {
 	log_debug("%s %s %d %zu bytes %llu ms peer=%s",
-	    httpd_method_name(r->method), r->path ? r->path : "-", code, len,
-	    (unsigned long long)(loop_now_ms(r->l) - r->start_ms), r->peer);
+		  httpd_method_name(r->method), r->path ? r->path : "-", code,
+		  len, (unsigned long long)(loop_now_ms(r->l) - r->start_ms),
+		  r->peer);
 	httpd_req_unlink(r);
 	r->ev = NULL;
 	r->conn = NULL;
@@ -327,8 +329,9 @@ httpd_dispatch(struct httpd *h, struct httpd_req *r, const char *rawpath)
 	int rc;
 
 	if ((rc = route_path_parse(rawpath, &rp)) != 0) {
-		httpd_reply_error(r, 400, rc == -E2BIG ? "Path too long" :
-		    "Invalid path", NULL);
+		httpd_reply_error(
+		    r, 400, rc == -E2BIG ? "Path too long" : "Invalid path",
+		    NULL);
 		goto out;
 	}
 	for (t = h->tables; t != NULL; t = t->next) {
@@ -384,7 +387,7 @@ httpd_gencb(struct evhttp_request *ev, void *arg)
 		evhttp_connection_get_peer(r->conn, &addr, &port);
 	}
 	(void)snprintf(r->peer, sizeof r->peer, "%s:%u",
-	    addr != NULL ? addr : "?", (unsigned)port);
+		       addr != NULL ? addr : "?", (unsigned)port);
 
 	uri = evhttp_request_get_evhttp_uri(ev);
 	if (uri != NULL) {
@@ -405,7 +408,7 @@ httpd_gencb(struct evhttp_request *ev, void *arg)
 	if (h->auth != NULL &&
 	    !httpd_auth_ok(h, httpd_req_header(r, "Authorization"))) {
 		httpd_reply_header(r, "WWW-Authenticate",
-		    "Basic realm=\"clusterd\"");
+				   "Basic realm=\"clusterd\"");
 		httpd_reply_error(r, 401, "Unauthorized", NULL);
 		goto out;
 	}
@@ -429,7 +432,7 @@ out:
 
 int
 httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
-    struct cd_err *err)
+	  struct cd_err *err)
 {
 	struct httpd *h;
 	struct evhttp_bound_socket *bs;
@@ -438,6 +441,8 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	int rc = 0;
 
 	*out = NULL;
+	if (ip == NULL)
+		ip = "0.0.0.0";
 	if (port < 0 || port > 65535)
 		return cd_err_set(err, -EINVAL, "httpd: bad port %d", port);
 	CD_ALLOC_OBJ(h, HTTPD_MAGIC);
@@ -445,9 +450,10 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	h->http = evhttp_new(loop_base(l));
 	AN(h->http);
 	evhttp_set_gencb(h->http, httpd_gencb, h);
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(
+	    h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+			 EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+			 EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
 	evhttp_set_timeout(h->http, HTTPD_TIMEOUT_S);
 	httpd_set_limits(h, HTTPD_DEFAULT_MAX_BODY, HTTPD_DEFAULT_MAX_HEADERS);
 
@@ -456,21 +462,21 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	if (bs == NULL) {
 		rc = errno != 0 ? -errno : -EADDRNOTAVAIL;
 		cd_err_set(err, rc, "httpd: cannot listen on %s:%d: %s", ip,
-		    port, strerror(-rc));
+			   port, strerror(-rc));
 		goto fail;
 	}
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
-		&sl) == -1) {
+			&sl) == -1) {
 		rc = cd_err_set(err, -errno, "httpd: getsockname: %s",
-		    strerror(errno));
+				strerror(errno));
 		goto fail;
 	}
 	if (ss.ss_family == AF_INET6)
 		h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	else
 		h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	h->addr = strchr(ip, ':') != NULL ?
-	    xasprintf("[%s]:%d", ip, h->port) : xasprintf("%s:%d", ip, h->port);
+	h->addr = strchr(ip, ':') != NULL ? xasprintf("[%s]:%d", ip, h->port)
+					  : xasprintf("%s:%d", ip, h->port);
 	*out = h;
 	return 0;
 fail:
@@ -558,8 +564,8 @@ httpd_set_credentials(struct httpd *h, const char *user_colon_password)
 }
 
 void
-httpd_add_routes(struct httpd *h, const struct httpd_route *routes,
-    size_t n, void *arg)
+httpd_add_routes(struct httpd *h, const struct httpd_route *routes, size_t n,
+		 void *arg)
 {
 	struct httpd_table *t = xcalloc(1, sizeof *t), **pp;
 
@@ -600,8 +606,8 @@ httpd_req_query_bool(const struct httpd_req *r, const char *key)
 {
 	const char *v = route_query_get(&r->query, key);
 
-	return v != NULL && (v[0] == '\0' || strcmp(v, "true") == 0 ||
-	    strcmp(v, "1") == 0);
+	return v != NULL &&
+	       (v[0] == '\0' || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
 const char *
@@ -610,7 +616,7 @@ httpd_req_header(const struct httpd_req *r, const char *name)
 	if (r->ev == NULL)
 		return NULL;
 	return evhttp_find_header(evhttp_request_get_input_headers(r->ev),
-	    name);
+				  name);
 }
 
 const char *
@@ -651,12 +657,12 @@ httpd_reply_header(struct httpd_req *r, const char *name, const char *value)
 	if (r->state != HTTPD_REQ_PENDING)
 		return;
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev), name,
-	    value);
+			  value);
 }
 
 void
 httpd_reply(struct httpd_req *r, int code, const char *content_type,
-    const void *body, size_t len)
+	    const void *body, size_t len)
 {
 	struct evbuffer *b;
 	struct evkeyvalq *hdrs;
@@ -664,8 +670,8 @@ httpd_reply(struct httpd_req *r, int code, const char *content_type,
 	if (!httpd_req_live(r))
 		return;
 	hdrs = evhttp_request_get_output_headers(r->ev);
-	if (content_type != NULL && evhttp_find_header(hdrs,
-	    "Content-Type") == NULL)
+	if (content_type != NULL &&
+	    evhttp_find_header(hdrs, "Content-Type") == NULL)
 		evhttp_add_header(hdrs, "Content-Type", content_type);
 	b = evbuffer_new();
 	AN(b);
@@ -692,7 +698,7 @@ httpd_reply_json(struct httpd_req *r, int code, json_t *body)
 
 void
 httpd_reply_error(struct httpd_req *r, int code, const char *message,
-    json_t *details)
+		  json_t *details)
 {
 	json_t *o;
 
@@ -701,23 +707,24 @@ httpd_reply_error(struct httpd_req *r, int code, const char *message,
 		details = json_array();
 	}
 	o = json_pack("{s:s, s:o}", "message", message != NULL ? message : "",
-	    "details", details);
+		      "details", details);
 	AN(o);
 	httpd_reply_json(r, code, o);
 }
 
 void
 httpd_reply_cd_err(struct httpd_req *r, int code, const char *message,
-    const struct cd_err *err)
+		   const struct cd_err *err)
 {
 	json_t *details = json_array();
 
 	if (err != NULL && err->path[0] != '\0')
-		json_array_append_new(details, json_pack("{s:s, s:[s]}",
-		    "path", err->path, "errors", err->msg));
+		json_array_append_new(details,
+				      json_pack("{s:s, s:[s]}", "path",
+						err->path, "errors", err->msg));
 	if (message == NULL)
-		message = err != NULL && err->msg[0] != '\0' ? err->msg :
-		    "Error";
+		message =
+		    err != NULL && err->msg[0] != '\0' ? err->msg : "Error";
 	httpd_reply_error(r, code, message, details);
 }
 
@@ -735,7 +742,7 @@ httpd_stream_start(struct httpd_req *r, const char *content_type)
 	evhttp_send_reply_start(r->ev, 200, NULL);
 	r->state = HTTPD_REQ_STREAMING;
 	log_debug("%s %s 200 stream started peer=%s",
-	    httpd_method_name(r->method), r->path, r->peer);
+		  httpd_method_name(r->method), r->path, r->peer);
 }
 
 void
@@ -763,8 +770,8 @@ httpd_stream_pending(const struct httpd_req *r)
 	if (r->state != HTTPD_REQ_STREAMING || r->conn == NULL)
 		return 0;
 	bev = evhttp_connection_get_bufferevent(r->conn);
-	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev)) :
-	    0;
+	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev))
+			   : 0;
 }
 
 void

@@ -29,7 +29,7 @@ struct route_matcher {
 	const struct route_pseg *pat;
 	size_t np;
 	const struct route_path *path;
-	unsigned char *failed;	     /* borrowed: (np + 1) * (n + 1) memo */
+	unsigned char *failed; /* borrowed: (np + 1) * (n + 1) memo */
 	size_t cap_start[ROUTE_MAX_SEGS];
 	size_t cap_count[ROUTE_MAX_SEGS];
 };
@@ -210,8 +210,8 @@ route_match_at(struct route_matcher *m, size_t pi, size_t si)
 	} else if (si < ns) {
 		const char *seg = m->path->seg[si];
 
-		if (ps->p[0] == ':' ||
-		    (strlen(seg) == ps->len && memcmp(seg, ps->p, ps->len) == 0)) {
+		if (ps->p[0] == ':' || (strlen(seg) == ps->len &&
+					memcmp(seg, ps->p, ps->len) == 0)) {
 			if (route_match_at(m, pi + 1, si + 1)) {
 				m->cap_start[pi] = si;
 				m->cap_count[pi] = 1;
@@ -246,7 +246,7 @@ route_join(const struct route_path *path, size_t start, size_t count)
 
 bool
 route_match(const char *pattern, const struct route_path *path,
-    struct route_params *out)
+	    struct route_params *out)
 {
 	struct route_pseg segs[ROUTE_MAX_SEGS];
 	struct route_matcher m;
@@ -272,8 +272,8 @@ route_match(const char *pattern, const struct route_path *path,
 				continue;
 			kv = &out->p[out->n++];
 			kv->key = xstrndup(segs[pi].p + 1, segs[pi].len - 1);
-			kv->val = route_join(path, m.cap_start[pi],
-			    m.cap_count[pi]);
+			kv->val =
+			    route_join(path, m.cap_start[pi], m.cap_count[pi]);
 		}
 	}
 	free(m.failed);
@@ -326,7 +326,7 @@ route_query_parse(const char *qs, struct route_query *out)
 		if (eq == e)
 			val = xstrdup("");
 		else if ((rc = route_decode(eq + 1, (size_t)(e - eq - 1), true,
-			      &val)) != 0)
+					    &val)) != 0)
 			goto out;
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 8;

@@ -23,9 +23,9 @@
 
 #include "compat.h"
 
-#define ROUTE_MAX_SEGS 64     /* longer paths are refused (-E2BIG) */
-#define ROUTE_MAX_PARAMS 8    /* pattern parameters captured per match */
-#define ROUTE_MAX_QUERY 256   /* key=value pairs in one query string */
+#define ROUTE_MAX_SEGS 64   /* longer paths are refused (-E2BIG) */
+#define ROUTE_MAX_PARAMS 8  /* pattern parameters captured per match */
+#define ROUTE_MAX_QUERY 256 /* key=value pairs in one query string */
 
 /* A path split into decoded segments. */
 struct route_path {
@@ -75,7 +75,7 @@ void route_path_release(struct route_path *p);
  * matches.
  */
 bool route_match(const char *pattern, const struct route_path *path,
-    struct route_params *out);
+		 struct route_params *out);
 /* The value of parameter name, borrowed from ps, or NULL. */
 const char *route_params_get(const struct route_params *ps, const char *name);
 void route_params_init(struct route_params *ps);
@@ -98,6 +98,6 @@ const char *route_query_get(const struct route_query *q, const char *key);
  * Start with *pos = 0.
  */
 const char *route_query_next(const struct route_query *q, const char *key,
-    size_t *pos);
+			     size_t *pos);
 
 #endif

@@ -61,14 +61,17 @@
 #define STORE_MAP_SIZE ((size_t)1 << 30)
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
-	"meta", "master", "sched", "agent",
+    "meta",
+    "master",
+    "sched",
+    "agent",
 };
 
 /* One open LMDB environment, shared by every store_open() of its file. */
 struct store_env {
-	char *file;		/* owned: "<dir>/clusterd.lmdb" (real path) */
-	char *tmpdir;		/* owned: STORE_IN_MEMORY directory, or NULL */
-	MDB_env *env;		/* owned */
+	char *file;   /* owned: "<dir>/clusterd.lmdb" (real path) */
+	char *tmpdir; /* owned: STORE_IN_MEMORY directory, or NULL */
+	MDB_env *env; /* owned */
 	MDB_dbi dbi[STORE_DB_COUNT];
 	int refs;
 	bool in_batch;		/* a write transaction is open */
@@ -163,29 +166,31 @@ store_env_init(struct store_env *e, struct cd_err *err)
 
 	if ((mrc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
 		rc = cd_err_set(err, store_rc(mrc), "store: %s: %s", e->file,
-		    mdb_strerror(mrc));
+				mdb_strerror(mrc));
 		goto out;
 	}
 	for (i = 0; i < STORE_DB_COUNT; i++) {
 		mrc = mdb_dbi_open(txn, store_db_names[i], MDB_CREATE,
-		    &e->dbi[i]);
+				   &e->dbi[i]);
 		if (mrc != 0) {
 			rc = cd_err_set(err, store_rc(mrc),
-			    "store: %s: database %s: %s", e->file,
-			    store_db_names[i], mdb_strerror(mrc));
+					"store: %s: database %s: %s", e->file,
+					store_db_names[i], mdb_strerror(mrc));
 			goto out;
 		}
 	}
-	k.mv_data = (void *)(uintptr_t)"schema_version";
+	k.mv_data = (void *)(uintptr_t) "schema_version";
 	k.mv_size = strlen("schema_version");
 	mrc = mdb_get(txn, e->dbi[STORE_DB_META], &k, &v);
 	if (mrc == MDB_NOTFOUND) {
 		v.mv_data = (void *)(uintptr_t)STORE_SCHEMA_VERSION;
 		v.mv_size = strlen(STORE_SCHEMA_VERSION);
 		mrc = mdb_put(txn, e->dbi[STORE_DB_META], &k, &v, 0);
-	} else if (mrc == 0 && (v.mv_size != strlen(STORE_SCHEMA_VERSION) ||
-	    memcmp(v.mv_data, STORE_SCHEMA_VERSION, v.mv_size) != 0)) {
-		rc = cd_err_set(err, -EPROTO,
+	} else if (mrc == 0 &&
+		   (v.mv_size != strlen(STORE_SCHEMA_VERSION) ||
+		    memcmp(v.mv_data, STORE_SCHEMA_VERSION, v.mv_size) != 0)) {
+		rc = cd_err_set(
+		    err, -EPROTO,
 		    "store: %s has schema_version \"%.*s\" but this clusterd "
 		    "only reads \"%s\"; refusing to open it",
 		    e->file, (int)(v.mv_size > 32 ? 32 : v.mv_size),
@@ -194,14 +199,14 @@ store_env_init(struct store_env *e, struct cd_err *err)
 	}
 	if (mrc != 0) {
 		rc = cd_err_set(err, store_rc(mrc), "store: %s: schema: %s",
-		    e->file, mdb_strerror(mrc));
+				e->file, mdb_strerror(mrc));
 		goto out;
 	}
 	mrc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (mrc != 0)
 		rc = cd_err_set(err, store_rc(mrc), "store: %s: commit: %s",
-		    e->file, mdb_strerror(mrc));
+				e->file, mdb_strerror(mrc));
 out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
@@ -209,8 +214,7 @@ out:
 }
 
 int
-store_open(const char *dir, int flags, struct store **out,
-    struct cd_err *err)
+store_open(const char *dir, int flags, struct store **out, struct cd_err *err)
 {
 	struct store_env *e = NULL;
 	struct store *s;
@@ -228,7 +232,7 @@ store_open(const char *dir, int flags, struct store **out,
 		e->tmpdir = xasprintf("%s/clusterd-mem-XXXXXX", tmp);
 		if (mkdtemp(e->tmpdir) == NULL) {
 			rc = cd_err_set(err, -errno, "store: mkdtemp %s: %s",
-			    e->tmpdir, strerror(errno));
+					e->tmpdir, strerror(errno));
 			free(e->tmpdir);
 			e->tmpdir = NULL;
 			goto fail;
@@ -242,13 +246,13 @@ store_open(const char *dir, int flags, struct store **out,
 		}
 		if ((rc = store_mkdir_p(dir)) != 0) {
 			cd_err_set(err, rc, "store: mkdir %s: %s", dir,
-			    strerror(-rc));
+				   strerror(-rc));
 			goto fail;
 		}
 	}
 	if (realpath(dir, real) == NULL) {
 		rc = cd_err_set(err, -errno, "store: %s: %s", dir,
-		    strerror(errno));
+				strerror(errno));
 		goto fail;
 	}
 	e->file = xasprintf("%s/%s", real, STORE_FILE);
@@ -271,7 +275,7 @@ store_open(const char *dir, int flags, struct store **out,
 	    (mrc = mdb_env_set_mapsize(e->env, STORE_MAP_SIZE)) != 0 ||
 	    (mrc = mdb_env_open(e->env, e->file, envflags, 0600)) != 0) {
 		rc = cd_err_set(err, store_rc(mrc), "store: open %s: %s",
-		    e->file, mdb_strerror(mrc));
+				e->file, mdb_strerror(mrc));
 		goto fail;
 	}
 	/* Free reader slots left behind by crashed processes. */
@@ -329,8 +333,7 @@ store_key(struct store_env *e, const char *key, MDB_val *k)
 }
 
 int
-store_get(struct store *s, enum store_db db, const char *key,
-    struct buf *out)
+store_get(struct store *s, enum store_db db, const char *key, struct buf *out)
 {
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
@@ -372,7 +375,7 @@ store_batch_begin(struct store *s)
 
 int
 store_batch_put(struct store_batch *b, enum store_db db, const char *key,
-    const void *val, size_t len)
+		const void *val, size_t len)
 {
 	MDB_val k, v;
 	int rc;
@@ -433,8 +436,8 @@ store_batch_abort(struct store_batch *b)
 }
 
 int
-store_put(struct store *s, enum store_db db, const char *key,
-    const void *val, size_t len)
+store_put(struct store *s, enum store_db db, const char *key, const void *val,
+	  size_t len)
 {
 	struct store_batch *b = store_batch_begin(s);
 
@@ -453,7 +456,7 @@ store_del(struct store *s, enum store_db db, const char *key)
 
 int
 store_iter(struct store *s, enum store_db db, const char *prefix,
-    store_iter_fn *fn, void *arg)
+	   store_iter_fn *fn, void *arg)
 {
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;

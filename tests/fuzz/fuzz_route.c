@@ -18,15 +18,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const fuzz_patterns[] = {
-	"/",
-	"/v2/apps",
-	"/v2/apps/*id",
-	"/v2/apps/*id/restart",
-	"/v2/apps/*id/tasks",
-	"/v2/apps/*id/tasks/:taskId",
-	"/v2/apps/*id/versions/:version",
-	"/v2/tasks/:id",
-	"/*a/x/*b/:c",
+    "/",
+    "/v2/apps",
+    "/v2/apps/*id",
+    "/v2/apps/*id/restart",
+    "/v2/apps/*id/tasks",
+    "/v2/apps/*id/tasks/:taskId",
+    "/v2/apps/*id/versions/:version",
+    "/v2/tasks/:id",
+    "/*a/x/*b/:c",
 };
 
 static void
@@ -85,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (route_query_parse(q, &query) == 0) {
 		for (i = 0; i < query.n; i++)
 			CD_ASSERT(route_query_get(&query, query.kv[i].key) !=
-			    NULL);
+				  NULL);
 		while (route_query_next(&query, "embed", &pos) != NULL)
 			;
 	}

@@ -45,8 +45,8 @@ struct fixture {
 	struct loop_timer *watchdog;
 	struct loop_timer *later_timer;
 	bool timed_out;
-	int waiting;	/* results still expected before the loop stops */
-	char base[64];	/* "http://127.0.0.1:port" */
+	int waiting;   /* results still expected before the loop stops */
+	char base[64]; /* "http://127.0.0.1:port" */
 	struct httpd_req *later; /* a request the server answers later */
 	struct httpd_req *never; /* a request the server never answers */
 	int never_closed;
@@ -55,6 +55,10 @@ struct fixture {
 	/* re-entrancy test */
 	struct httpc_req *victim;
 	struct result chained;
+	/* stream hang-up test */
+	struct httpc_req *stream_req;
+	int stream_closed;
+	int chunks_seen;
 };
 
 static struct fixture *g_fx;
@@ -115,9 +119,9 @@ done_cb(const struct httpc_resp *resp, void *arg)
 
 static struct httpc_req *
 request(struct fixture *f, const char *method, const char *path,
-    const char *body, struct result *res)
+	const char *body, struct result *res)
 {
-	struct httpc_opts o = { 0 };
+	struct httpc_opts o = {0};
 	struct httpc_req *r;
 	char url[256];
 
@@ -144,10 +148,12 @@ h_echo(struct httpd_req *r, void *arg)
 	const char *a = httpd_req_query(r, "a");
 
 	(void)arg;
-	httpd_reply_json(r, 200, json_pack("{s:s, s:s?, s:s?, s:b, s:b, s:i}",
-	    "path", httpd_req_path(r), "rest", httpd_req_param(r, "rest"),
-	    "a", a, "flag", httpd_req_query_bool(r, "flag"),
-	    "nope", httpd_req_query_bool(r, "nope"), "len", (int)len));
+	httpd_reply_json(
+	    r, 200,
+	    json_pack("{s:s, s:s?, s:s?, s:b, s:b, s:i}", "path",
+		      httpd_req_path(r), "rest", httpd_req_param(r, "rest"),
+		      "a", a, "flag", httpd_req_query_bool(r, "flag"), "nope",
+		      httpd_req_query_bool(r, "nope"), "len", (int)len));
 	(void)body;
 }
 
@@ -162,8 +168,8 @@ h_apps_post(struct httpd_req *r, void *arg)
 
 	(void)arg;
 	if (j == NULL) {
-		httpd_reply_error(r, 422, "Invalid JSON", json_pack("[{s:s}]",
-		    "path", "/"));
+		httpd_reply_error(r, 422, "Invalid JSON",
+				  json_pack("[{s:s}]", "path", "/"));
 		return;
 	}
 	json_object_set_new(j, "ct", json_string(ct != NULL ? ct : ""));
@@ -213,7 +219,7 @@ h_never(struct httpd_req *r, void *arg)
 static void
 h_cd_err(struct httpd_req *r, void *arg)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	(void)arg;
 	cd_err_setp(&err, -EINVAL, "/container/docker/image", "must be set");
@@ -250,21 +256,58 @@ h_stream(struct httpd_req *r, void *arg)
 	loop_timer_add(f->later_timer, 10);
 }
 
+static void
+tick_cb(void *arg)
+{
+	struct fixture *f = arg;
+
+	if (f->later == NULL)
+		return;
+	httpd_stream_send(f->later, "tick\n", 5);
+	loop_timer_add(f->later_timer, 10);
+}
+
+static void
+stream2_closed_cb(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	assert_ptr_equal(r, f->later);
+	f->stream_closed++;
+	/* Later calls are no-ops. */
+	httpd_stream_send(r, "x", 1);
+	assert_int_equal(httpd_stream_pending(r), 0);
+	httpd_stream_end(r);
+	f->later = NULL;
+}
+
+static void
+h_stream2(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	f->later = r;
+	httpd_req_on_close(r, stream2_closed_cb, f);
+	httpd_stream_start(r, "text/plain");
+	loop_timer_add(f->later_timer, 10);
+}
+
 static const struct httpd_route routes[] = {
-	{ HTTPD_GET, "/echo/*rest", h_echo },
-	{ HTTPD_POST, "/v2/apps", h_apps_post },
-	{ HTTPD_GET | HTTPD_PUT, "/v2/apps", h_echo },
-	{ HTTPD_GET, "/later", h_later },
-	{ HTTPD_GET, "/never", h_never },
-	{ HTTPD_GET, "/stream", h_stream },
-	{ HTTPD_GET, "/cderr", h_cd_err },
+    {HTTPD_GET, "/echo/*rest", h_echo},
+    {HTTPD_POST, "/v2/apps", h_apps_post},
+    {HTTPD_GET | HTTPD_PUT, "/v2/apps", h_echo},
+    {HTTPD_GET, "/later", h_later},
+    {HTTPD_GET, "/never", h_never},
+    {HTTPD_GET, "/stream", h_stream},
+    {HTTPD_GET, "/stream2", h_stream2},
+    {HTTPD_GET, "/cderr", h_cd_err},
 };
 
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	signal(SIGPIPE, SIG_IGN);
 	f->l = loop_new();
@@ -277,7 +320,7 @@ setup(void **state)
 	f->watchdog = loop_timer_new(f->l, watchdog_cb, f);
 	f->later_timer = loop_timer_new(f->l, later_cb, f);
 	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d",
-	    httpd_port(f->d));
+		 httpd_port(f->d));
 	g_fx = f;
 	*state = f;
 	return 0;
@@ -315,12 +358,13 @@ test_port_zero(void **state)
 {
 	struct fixture *f = *state;
 	struct httpd *d2 = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	assert_true(httpd_port(f->d) > 0);
 	/* The same port again is refused with a reason. */
-	assert_int_equal(httpd_new(f->l, "127.0.0.1", httpd_port(f->d), &d2,
-	    &err), -EADDRINUSE);
+	assert_int_equal(
+	    httpd_new(f->l, "127.0.0.1", httpd_port(f->d), &d2, &err),
+	    -EADDRINUSE);
 	assert_null(d2);
 	assert_true(err.msg[0] != '\0');
 	/* All addresses. */
@@ -341,11 +385,10 @@ test_get_params(void **state)
 	assert_int_equal(res.status, 200);
 	j = parse(&res);
 	assert_string_equal(json_string_value(json_object_get(j, "path")),
-	    "/echo/p/my db/");
+			    "/echo/p/my db/");
 	assert_string_equal(json_string_value(json_object_get(j, "rest")),
-	    "p/my db");
-	assert_string_equal(json_string_value(json_object_get(j, "a")),
-	    "x y!");
+			    "p/my db");
+	assert_string_equal(json_string_value(json_object_get(j, "a")), "x y!");
 	assert_true(json_is_true(json_object_get(j, "flag")));
 	assert_true(json_is_false(json_object_get(j, "nope")));
 	json_decref(j);
@@ -359,14 +402,13 @@ test_post_json(void **state)
 	json_t *j;
 
 	request(f, "POST", "/v2/apps", "{\"id\":\"/db\",\"instances\":2}",
-	    &res);
+		&res);
 	run(f);
 	assert_int_equal(res.status, 201);
 	j = parse(&res);
-	assert_string_equal(json_string_value(json_object_get(j, "id")),
-	    "/db");
+	assert_string_equal(json_string_value(json_object_get(j, "id")), "/db");
 	assert_string_equal(json_string_value(json_object_get(j, "ct")),
-	    "application/json");
+			    "application/json");
 	json_decref(j);
 
 	request(f, "POST", "/v2/apps", "{nope", &res);
@@ -374,7 +416,7 @@ test_post_json(void **state)
 	assert_int_equal(res.status, 422);
 	j = parse(&res);
 	assert_string_equal(json_string_value(json_object_get(j, "message")),
-	    "Invalid JSON");
+			    "Invalid JSON");
 	assert_int_equal(json_array_size(json_object_get(j, "details")), 1);
 	json_decref(j);
 
@@ -399,7 +441,7 @@ test_errors(void **state)
 	assert_int_equal(res.status, 404);
 	j = parse(&res);
 	assert_string_equal(json_string_value(json_object_get(j, "message")),
-	    "Not Found");
+			    "Not Found");
 	assert_true(json_is_array(json_object_get(j, "details")));
 	json_decref(j);
 
@@ -428,9 +470,10 @@ test_errors(void **state)
 	j = parse(&res);
 	d = json_array_get(json_object_get(j, "details"), 0);
 	assert_string_equal(json_string_value(json_object_get(d, "path")),
-	    "/container/docker/image");
-	assert_string_equal(json_string_value(json_array_get(
-	    json_object_get(d, "errors"), 0)), "must be set");
+			    "/container/docker/image");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(d, "errors"), 0)),
+	    "must be set");
 	json_decref(j);
 
 	/* HEAD is answered like GET, without a body. */
@@ -478,8 +521,8 @@ static void
 test_client_timeout(void **state)
 {
 	struct fixture *f = *state;
-	struct httpc_opts o = { 0 };
-	struct result res = { 0 };
+	struct httpc_opts o = {0};
+	struct result res = {0};
 	char url[128];
 
 	snprintf(url, sizeof url, "%s/never", f->base);
@@ -554,7 +597,7 @@ static void
 test_reentrancy(void **state)
 {
 	struct fixture *f = *state;
-	struct httpc_opts o = { 0 };
+	struct httpc_opts o = {0};
 	struct result victim;
 	char url[128];
 
@@ -574,8 +617,8 @@ static void
 test_start_error_deferred(void **state)
 {
 	struct fixture *f = *state;
-	struct httpc_opts o = { 0 };
-	struct result res = { 0 }, res2;
+	struct httpc_opts o = {0};
+	struct result res = {0}, res2;
 
 	f->waiting = 1;
 	f->in_request = true;
@@ -596,7 +639,7 @@ test_start_error_deferred(void **state)
 
 		assert_int_equal(httpd_new(f->l, "127.0.0.1", 0, &d2, NULL), 0);
 		snprintf(base, sizeof base, "http://127.0.0.1:%d/",
-		    httpd_port(d2));
+			 httpd_port(d2));
 		httpd_free(d2);
 		o.url = base;
 		f->waiting = 1;
@@ -636,8 +679,8 @@ static void
 test_stream(void **state)
 {
 	struct fixture *f = *state;
-	struct httpc_opts o = { 0 };
-	struct result res = { 0 };
+	struct httpc_opts o = {0};
+	struct result res = {0};
 	char url[128];
 
 	loop_timer_free(f->later_timer);
@@ -653,10 +696,51 @@ test_stream(void **state)
 }
 
 static void
+cancel_on_data_cb(const char *p, size_t n, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)p;
+	(void)n;
+	/* Cancel from inside curl's write callback. */
+	if (++f->chunks_seen == 2)
+		httpc_cancel(f->stream_req);
+}
+
+static void
+never_done_cb(const struct httpc_resp *resp, void *arg)
+{
+	(void)resp;
+	(void)arg;
+	fail_msg("done ran for a cancelled request");
+}
+
+static void
+test_stream_client_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = {0};
+	char url[128];
+
+	loop_timer_free(f->later_timer);
+	f->later_timer = loop_timer_new(f->l, tick_cb, f);
+	snprintf(url, sizeof url, "%s/stream2", f->base);
+	o.url = url;
+	o.on_data = cancel_on_data_cb;
+	o.timeout_ms = -1;
+	f->stream_req = httpc_request(f->c, &o, never_done_cb, f);
+	f->waiting = 0;
+	spin(f, 300);
+	assert_true(f->chunks_seen >= 2);
+	assert_int_equal(f->stream_closed, 1);
+	assert_null(f->later);
+}
+
+static void
 test_basic_auth(void **state)
 {
 	struct fixture *f = *state;
-	struct httpc_opts o = { 0 };
+	struct httpc_opts o = {0};
 	struct result res;
 	char url[128];
 
@@ -731,7 +815,7 @@ unix_gencb(struct evhttp_request *req, void *arg)
 	(void)arg;
 	evbuffer_add_printf(b, "{\"uri\":\"%s\"}", evhttp_request_get_uri(req));
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
+			  "Content-Type", "application/json");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -740,10 +824,10 @@ static void
 test_unix_socket(void **state)
 {
 	struct fixture *f = *state;
-	struct sockaddr_un sun = { 0 };
+	struct sockaddr_un sun = {0};
 	struct evhttp *http;
-	struct httpc_opts o = { 0 };
-	struct result res = { 0 };
+	struct httpc_opts o = {0};
+	struct result res = {0};
 	char dir[] = "/tmp/test_http-XXXXXX";
 	char path[sizeof sun.sun_path];
 	int fd, n;
@@ -768,7 +852,7 @@ test_unix_socket(void **state)
 	run(f);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.body,
-	    "{\"uri\":\"/v1.41/containers/json?all=1\"}");
+			    "{\"uri\":\"/v1.41/containers/json?all=1\"}");
 
 	evhttp_free(http);
 	unlink(path);
@@ -780,21 +864,22 @@ main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_port_zero),
-		T(test_get_params),
-		T(test_post_json),
-		T(test_errors),
-		T(test_body_limit),
-		T(test_reply_later),
-		T(test_client_timeout),
-		T(test_cancel),
-		T(test_reentrancy),
-		T(test_start_error_deferred),
-		T(test_stream),
-		T(test_basic_auth),
-		T(test_server_free_with_pending),
-		T(test_client_free_with_pending),
-		T(test_unix_socket),
+	    T(test_port_zero),
+	    T(test_get_params),
+	    T(test_post_json),
+	    T(test_errors),
+	    T(test_body_limit),
+	    T(test_reply_later),
+	    T(test_client_timeout),
+	    T(test_cancel),
+	    T(test_reentrancy),
+	    T(test_start_error_deferred),
+	    T(test_stream),
+	    T(test_stream_client_gone),
+	    T(test_basic_auth),
+	    T(test_server_free_with_pending),
+	    T(test_client_free_with_pending),
+	    T(test_unix_socket),
 	};
 #undef T
 

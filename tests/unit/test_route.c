@@ -84,8 +84,8 @@ test_star_backtracking(void **state)
 	assert_false(match("/v2/apps/*id", "/v2/apps", NULL));
 	assert_false(match("/v2/apps/*id", "/v2/apps/", NULL));
 
-	assert_true(match("/v2/apps/*id/tasks/:taskId",
-	    "/v2/apps/a/b/tasks/t1", &ps));
+	assert_true(
+	    match("/v2/apps/*id/tasks/:taskId", "/v2/apps/a/b/tasks/t1", &ps));
 	assert_string_equal(route_params_get(&ps, "id"), "a/b");
 	assert_string_equal(route_params_get(&ps, "taskId"), "t1");
 	route_params_release(&ps);
@@ -97,8 +97,7 @@ test_star_backtracking(void **state)
 	assert_false(match("/v2/apps/*id/restart", "/v2/apps/a/b", NULL));
 
 	/* Longest capture first: the app may itself be called "tasks". */
-	assert_true(match("/v2/apps/*id/tasks", "/v2/apps/x/tasks/tasks",
-	    &ps));
+	assert_true(match("/v2/apps/*id/tasks", "/v2/apps/x/tasks/tasks", &ps));
 	assert_string_equal(route_params_get(&ps, "id"), "x/tasks");
 	route_params_release(&ps);
 
@@ -195,9 +194,10 @@ test_bad_patterns(void **state)
 	assert_false(match("/v2/:", "/v2/x", NULL));
 	assert_false(match("/v2/*", "/v2/x", NULL));
 	assert_false(match("v2", "/v2", NULL));
-	assert_false(match("/:a/:b/:c/:d/:e/:f/:g/:h/:i", "/1/2/3/4/5/6/7/8/9",
-	    NULL));
-	assert_true(match("/:a/:b/:c/:d/:e/:f/:g/:h", "/1/2/3/4/5/6/7/8", NULL));
+	assert_false(
+	    match("/:a/:b/:c/:d/:e/:f/:g/:h/:i", "/1/2/3/4/5/6/7/8/9", NULL));
+	assert_true(
+	    match("/:a/:b/:c/:d/:e/:f/:g/:h", "/1/2/3/4/5/6/7/8", NULL));
 }
 
 static void
@@ -207,9 +207,11 @@ test_query(void **state)
 	size_t pos = 0;
 
 	(void)state;
-	assert_int_equal(route_query_parse(
-	    "embed=apps.tasks&force=true&x=a+b%2Bc&flag&&=ignored&embed=apps.counts",
-	    &q), 0);
+	assert_int_equal(
+	    route_query_parse("embed=apps.tasks&force=true&x=a+b%2Bc&flag&&="
+			      "ignored&embed=apps.counts",
+			      &q),
+	    0);
 	assert_int_equal(q.n, 5);
 	assert_string_equal(route_query_get(&q, "embed"), "apps.tasks");
 	assert_string_equal(route_query_get(&q, "force"), "true");
@@ -217,8 +219,7 @@ test_query(void **state)
 	assert_string_equal(route_query_get(&q, "flag"), "");
 	assert_null(route_query_get(&q, "missing"));
 	assert_string_equal(route_query_next(&q, "embed", &pos), "apps.tasks");
-	assert_string_equal(route_query_next(&q, "embed", &pos),
-	    "apps.counts");
+	assert_string_equal(route_query_next(&q, "embed", &pos), "apps.counts");
 	assert_null(route_query_next(&q, "embed", &pos));
 	route_query_release(&q);
 
@@ -264,15 +265,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_literals),
-		cmocka_unit_test(test_params),
-		cmocka_unit_test(test_star_backtracking),
-		cmocka_unit_test(test_star_pathological),
-		cmocka_unit_test(test_decoding),
-		cmocka_unit_test(test_too_many_segments),
-		cmocka_unit_test(test_bad_patterns),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_query_bad),
+	    cmocka_unit_test(test_literals),
+	    cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_star_backtracking),
+	    cmocka_unit_test(test_star_pathological),
+	    cmocka_unit_test(test_decoding),
+	    cmocka_unit_test(test_too_many_segments),
+	    cmocka_unit_test(test_bad_patterns),
+	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_query_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

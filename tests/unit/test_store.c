@@ -36,7 +36,8 @@ rm_rf(const char *dir)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
 		if (de->d_type == DT_DIR)
@@ -55,7 +56,7 @@ setup(void **state)
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(f->dir, sizeof f->dir, "%s/test_store-XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	*state = f;
@@ -76,7 +77,7 @@ static struct store *
 open_ok(const char *dir, int flags)
 {
 	struct store *s = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	int rc = store_open(dir, flags, &s, &err);
 
 	if (rc != 0)
@@ -105,18 +106,18 @@ test_put_get_del(void **state)
 	assert_int_equal(stat(path, &st), 0);
 
 	assert_int_equal(store_get(s, STORE_DB_MASTER, "master_id", &b),
-	    -ENOENT);
+			 -ENOENT);
 	put_str(s, STORE_DB_MASTER, "master_id", "m1");
 	assert_int_equal(store_get(s, STORE_DB_MASTER, "master_id", &b), 0);
 	assert_string_equal(buf_str(&b), "m1");
 	assert_int_equal(b.len, 2);
 	/* Databases are separate namespaces. */
 	assert_int_equal(store_get(s, STORE_DB_SCHED, "master_id", &b),
-	    -ENOENT);
+			 -ENOENT);
 	assert_int_equal(b.len, 0);
 	/* Overwrite, binary values. */
 	assert_int_equal(store_put(s, STORE_DB_MASTER, "master_id", "a\0b", 3),
-	    0);
+			 0);
 	assert_int_equal(store_get(s, STORE_DB_MASTER, "master_id", &b), 0);
 	assert_int_equal(b.len, 3);
 	assert_memory_equal(b.data, "a\0b", 3);
@@ -127,7 +128,7 @@ test_put_get_del(void **state)
 
 	assert_int_equal(store_del(s, STORE_DB_MASTER, "master_id"), 0);
 	assert_int_equal(store_get(s, STORE_DB_MASTER, "master_id", &b),
-	    -ENOENT);
+			 -ENOENT);
 	/* Deleting an absent key is fine. */
 	assert_int_equal(store_del(s, STORE_DB_MASTER, "master_id"), 0);
 	/* Bad keys. */
@@ -161,7 +162,7 @@ test_iter_prefix(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = open_ok(f->dir, 0);
-	struct collect c = { BUF_INIT, 0, 0 };
+	struct collect c = {BUF_INIT, 0, 0};
 
 	put_str(s, STORE_DB_SCHED, "app/b", "2");
 	put_str(s, STORE_DB_SCHED, "app/a", "1");
@@ -170,27 +171,27 @@ test_iter_prefix(void **state)
 	put_str(s, STORE_DB_SCHED, "ap", "x");
 
 	assert_int_equal(store_iter(s, STORE_DB_SCHED, "app/", collect_fn, &c),
-	    0);
+			 0);
 	assert_string_equal(buf_str(&c.keys), "app/a=1;app/b=2;");
 
 	buf_reset(&c.keys);
 	assert_int_equal(store_iter(s, STORE_DB_SCHED, "", collect_fn, &c), 0);
 	assert_string_equal(buf_str(&c.keys),
-	    "ap=x;app/a=1;app/b=2;appver/a/1=v;task/t1=t;");
+			    "ap=x;app/a=1;app/b=2;appver/a/1=v;task/t1=t;");
 
 	buf_reset(&c.keys);
 	assert_int_equal(store_iter(s, STORE_DB_SCHED, "zzz", collect_fn, &c),
-	    0);
+			 0);
 	assert_string_equal(buf_str(&c.keys), "");
-	assert_int_equal(store_iter(s, STORE_DB_MASTER, "app/", collect_fn,
-	    &c), 0);
+	assert_int_equal(store_iter(s, STORE_DB_MASTER, "app/", collect_fn, &c),
+			 0);
 	assert_string_equal(buf_str(&c.keys), "");
 
 	/* A non-zero return stops the walk and is passed back. */
 	c.n = 0;
 	c.stop_after = 2;
 	assert_int_equal(store_iter(s, STORE_DB_SCHED, "app", collect_fn, &c),
-	    7);
+			 7);
 	assert_string_equal(buf_str(&c.keys), "app/a=1;app/b=2;");
 
 	buf_release(&c.keys);
@@ -208,36 +209,36 @@ test_batch(void **state)
 	put_str(s, STORE_DB_AGENT, "update/t0", "old");
 	b = store_batch_begin(s);
 	assert_int_equal(store_batch_put(b, STORE_DB_AGENT, "task/t1", "a", 1),
-	    0);
-	assert_int_equal(store_batch_put(b, STORE_DB_AGENT, "update/t1", "u",
-	    1), 0);
+			 0);
+	assert_int_equal(
+	    store_batch_put(b, STORE_DB_AGENT, "update/t1", "u", 1), 0);
 	assert_int_equal(store_batch_del(b, STORE_DB_AGENT, "update/t0"), 0);
 	/* Not visible before commit; nested writes are refused, not hung. */
 	assert_int_equal(store_get(s, STORE_DB_AGENT, "task/t1", &v), -ENOENT);
 	assert_int_equal(store_put(s, STORE_DB_AGENT, "x", "y", 1), -EBUSY);
 	b2 = store_batch_begin(s);
 	assert_int_equal(store_batch_put(b2, STORE_DB_AGENT, "x", "y", 1),
-	    -EBUSY);
+			 -EBUSY);
 	assert_int_equal(store_batch_commit(b2), -EBUSY);
 	assert_int_equal(store_batch_commit(b), 0);
 	assert_int_equal(store_get(s, STORE_DB_AGENT, "task/t1", &v), 0);
 	assert_string_equal(buf_str(&v), "a");
 	assert_int_equal(store_get(s, STORE_DB_AGENT, "update/t0", &v),
-	    -ENOENT);
+			 -ENOENT);
 
 	/* Abort discards everything. */
 	b = store_batch_begin(s);
 	assert_int_equal(store_batch_put(b, STORE_DB_AGENT, "task/t2", "b", 1),
-	    0);
+			 0);
 	store_batch_abort(b);
 	assert_int_equal(store_get(s, STORE_DB_AGENT, "task/t2", &v), -ENOENT);
 
 	/* A failed write makes the commit fail and write nothing. */
 	b = store_batch_begin(s);
 	assert_int_equal(store_batch_put(b, STORE_DB_AGENT, "task/t3", "c", 1),
-	    0);
+			 0);
 	assert_int_equal(store_batch_put(b, STORE_DB_AGENT, "", "c", 1),
-	    -EINVAL);
+			 -EINVAL);
 	assert_int_equal(store_batch_commit(b), -EINVAL);
 	assert_int_equal(store_get(s, STORE_DB_AGENT, "task/t3", &v), -ENOENT);
 	/* And the store is writable again. */
@@ -266,7 +267,7 @@ test_reopen_keeps_data(void **state)
 	assert_int_equal(store_get(s, STORE_DB_MASTER, "agent/a1", &v), 0);
 	assert_string_equal(buf_str(&v), "{\"id\":\"a1\"}");
 	assert_int_equal(store_get(s, STORE_DB_MASTER, "next_agent_seq", &v),
-	    0);
+			 0);
 	assert_string_equal(buf_str(&v), "2");
 	buf_release(&v);
 	store_close(s);
@@ -277,7 +278,7 @@ test_schema_mismatch(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = open_ok(f->dir, 0);
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	put_str(s, STORE_DB_META, "schema_version", "2");
 	store_close(s);
@@ -325,7 +326,7 @@ test_in_memory(void **state)
 	put_str(s, STORE_DB_SCHED, "framework_id", "f1");
 	assert_int_equal(store_get(s, STORE_DB_SCHED, "framework_id", &v), 0);
 	assert_int_equal(store_get(s2, STORE_DB_SCHED, "framework_id", &v),
-	    -ENOENT);
+			 -ENOENT);
 
 	d = opendir(f->dir);
 	while ((de = readdir(d)) != NULL)
@@ -364,7 +365,7 @@ test_two_processes(void **state)
 		/* LMDB handles must not cross fork(): the agent is a fresh
 		 * process image doing its own open of the same work_dir. */
 		execl("/proc/self/exe", "test_store", "--child", f->dir,
-		    (char *)NULL);
+		      (char *)NULL);
 		_exit(4);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -389,8 +390,8 @@ child_main(const char *dir)
 	if (store_open(dir, 0, &c, NULL) != 0)
 		return 2;
 	ok = store_get(c, STORE_DB_MASTER, "master_id", &cv) == 0 &&
-	    strcmp(buf_str(&cv), "m1") == 0 &&
-	    store_put(c, STORE_DB_AGENT, "agent_id", "a1", 2) == 0;
+	     strcmp(buf_str(&cv), "m1") == 0 &&
+	     store_put(c, STORE_DB_AGENT, "agent_id", "a1", 2) == 0;
 	buf_release(&cv);
 	store_close(c);
 	return ok ? 0 : 3;
@@ -400,21 +401,18 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_put_get_del, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_iter_prefix, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_schema_mismatch, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_creates_missing_dir, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_in_memory, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_two_processes, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_iter_prefix, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_mismatch, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_creates_missing_dir, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_in_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_processes, setup,
+					    teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--child") == 0)
