@@ -98,7 +98,45 @@ struct sched_change {
 	int created;		   /* 1 when app did not exist before */
 };
 
+/* A list of task ids, copied so that the tasks may vanish meanwhile (the
+ * master may call status() from inside launch() or kill()). */
+struct sched_ids {
+	char **v; /* owned array of owned strings */
+	size_t n;
+	size_t cap;
+};
+
+struct sched_launch_counts;
+
 /* sched.c */
+
+void sched_ids_push(struct sched_ids *l, const char *id);
+void sched_ids_release(struct sched_ids *l);
+/* Ask the master for offers again (after demand appeared). */
+void sched_revive(struct sched *s);
+/* Ask the master to kill each task; a task the master does not know ends
+ * at once (TASK_KILLED). No-op before registration. */
+void sched_send_kills(struct sched *s, const struct sched_ids *ids);
+/* Persist TASK_KILLING for the tasks (one commit), then mark them. */
+int sched_mark_killing(struct sched *s, const struct sched_ids *ids);
+/* Count r's tasks for sched_launch_plan(). */
+void sched_count_app(const struct sched *s, const struct sched_rapp *r,
+    struct sched_launch_counts *c);
+/*
+ * Recount r's tasks, persist and send the kills the plan asks for, clear
+ * the deployment once converged. Returns the number still to launch.
+ */
+int sched_converge(struct sched *s, struct sched_rapp *r);
+/*
+ * t ended (terminal, or lost): delete its record, count a failure for
+ * backoff unless we killed it, forget it, converge its app. Returns 0, or
+ * the store's code with t left untouched.
+ */
+int sched_task_end_rc(struct sched *s, struct sched_task *t,
+    enum task_state state, const char *message);
+/* The same, logging a store failure instead of returning it. */
+void sched_task_end(struct sched *s, struct sched_task *t,
+    enum task_state state, const char *message);
 
 /* The next app version: now, but strictly after the previous one. */
 void sched_next_version(struct sched *s, char out[SCHED_ISO_LEN]);

@@ -1,0 +1,662 @@
+/*
+ * sched.c: the scheduler role object. It owns the repo (apps), the tracker
+ * (tasks) and a one-second tick, implements the framework callbacks the
+ * master calls (registration, offers, status updates, lost agents), and
+ * applies the changes the REST API asks for.
+ *
+ * Design decisions:
+ * - Persist first: an API change, a launch and a kill are written to the
+ *   store in one batch before anything else happens (before the reply,
+ *   before link->ops->launch/kill); memory follows the commit. A status
+ *   update is acknowledged (0) only once its record write committed.
+ * - Converge, do not plan: after every event, converge() recounts an
+ *   app's tasks and asks sched_launch_plan() what to kill; launches happen
+ *   when offers arrive. A task runs the current configuration when its
+ *   version is not older than the app's lastConfigChangeAt, so scaling
+ *   keeps tasks and a config change replaces them, one old task killed per
+ *   new task running (sched_launch.h).
+ * - Re-entrancy: the master may call status() from inside launch() or
+ *   kill(), which can free tasks. Loops that call the master therefore work
+ *   on copied task ids and look each one up again.
+ * Loop thread only.
+ */
+#include "scheduler/sched.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_MOD "sched"
+#include "lib/httpd.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/store.h"
+#include "lib/xalloc.h"
+#include "scheduler/sched_api_apps.h"
+#include "scheduler/sched_api_misc.h"
+#include "scheduler/sched_api_tasks.h"
+#include "scheduler/sched_app.h"
+#include "scheduler/sched_driver.h"
+#include "scheduler/sched_int.h"
+#include "scheduler/sched_launch.h"
+#include "scheduler/sched_repo.h"
+#include "scheduler/sched_tracker.h"
+
+#define SCHED_TICK_MS 1000
+#define SCHED_STAGING_TIMEOUT_MS 60000
+#define SCHED_KILL_RETRY_MS 30000
+#define SCHED_BACKOFF_RESET_MS 10000
+
+void
+sched_ids_push(struct sched_ids *l, const char *id)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 16 : l->cap * 2;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = xstrdup(id);
+}
+
+void
+sched_ids_release(struct sched_ids *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+void
+sched_next_version(struct sched *s, char out[SCHED_ISO_LEN])
+{
+	long long ms = loop_wall_ms();
+
+	if (ms <= s->last_version_ms)
+		ms = s->last_version_ms + 1;
+	s->last_version_ms = ms;
+	json_time_iso(ms, out);
+}
+
+bool
+sched_task_current(const struct sched_rapp *r, const struct sched_task *t)
+{
+	return r->config_version == NULL ||
+	    strcmp(t->version, r->config_version) >= 0;
+}
+
+const char *
+sched_task_state_name(const struct sched_task *t)
+{
+	switch (t->state) {
+	case TASK_UNREACHABLE:
+	case TASK_GONE:
+	case TASK_UNKNOWN:
+	case TASK_DROPPED:
+		return "TASK_LOST"; /* what 0.x/1.x clients know */
+	default:
+		return task_state_name(t->state);
+	}
+}
+
+json_t *
+sched_task_json(const struct sched *s, const struct sched_task *t)
+{
+	const struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
+	json_t *j = json_object(), *ports = json_array(), *svc = json_array();
+	char iso[SCHED_ISO_LEN];
+	size_t i;
+
+	for (i = 0; i < t->nports; i++)
+		json_array_append_new(ports, json_integer(t->ports[i]));
+	if (ra != NULL) {
+		const uint32_t *sp = sched_app_service_ports(ra->app);
+
+		for (i = 0; i < sched_app_service_port_count(ra->app); i++)
+			json_array_append_new(svc, json_integer(sp[i]));
+	}
+	json_object_set_new(j, "id", json_string(t->id));
+	json_object_set_new(j, "appId", json_string(t->app_id));
+	json_object_set_new(j, "host", json_string(t->host));
+	json_object_set_new(j, "ipAddresses", json_array());
+	json_object_set_new(j, "ports", ports);
+	json_object_set_new(j, "servicePorts", svc);
+	json_object_set_new(j, "slaveId", json_string(t->agent_id));
+	json_time_iso(t->staged_ms, iso);
+	json_object_set_new(j, "stagedAt", json_string(iso));
+	if (t->started_ms > 0) {
+		json_time_iso(t->started_ms, iso);
+		json_object_set_new(j, "startedAt", json_string(iso));
+	} else {
+		json_object_set_new(j, "startedAt", json_null());
+	}
+	json_object_set_new(j, "state", json_string(sched_task_state_name(t)));
+	json_object_set_new(j, "version", json_string(t->version));
+	json_object_set_new(j, "localVolumes", json_array());
+	json_object_set_new(j, "role", json_string("*"));
+	return j;
+}
+
+void
+sched_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
+    int *running)
+{
+	struct sched_task *const *tv;
+	size_t i, n;
+
+	*staged = *running = 0;
+	tv = sched_tracker_app_tasks(s->tr, sched_app_id(r->app), &n);
+	for (i = 0; i < n; i++) {
+		if (tv[i]->state == TASK_RUNNING)
+			(*running)++;
+		else if (tv[i]->state == TASK_STAGING ||
+		    tv[i]->state == TASK_STARTING)
+			(*staged)++;
+	}
+}
+
+void
+sched_revive(struct sched *s)
+{
+	if (s->registered && s->fw_id != NULL)
+		s->link.ops->revive(s->link.master, s->fw_id);
+}
+
+/* Ask the master to kill each task (looked up again by id). */
+void
+sched_send_kills(struct sched *s, const struct sched_ids *ids)
+{
+	size_t i;
+
+	if (!s->registered || s->fw_id == NULL)
+		return; /* re-sent after registration */
+	for (i = 0; i < ids->n; i++) {
+		struct sched_task *t = sched_tracker_find(s->tr, ids->v[i]);
+		int rc;
+
+		if (t == NULL)
+			continue;
+		rc = s->link.ops->kill(s->link.master, s->fw_id, ids->v[i], 0);
+		t = sched_tracker_find(s->tr, ids->v[i]);
+		if (rc == -ENOENT && t != NULL) {
+			/* The master never heard of it: nothing is running. */
+			sched_task_end(s, t, TASK_KILLED,
+			    "unknown to the master");
+		} else if (rc != 0) {
+			log_warn("kill task=%s failed rc=%d", ids->v[i], rc);
+		}
+	}
+}
+
+/* Persist TASK_KILLING for the tasks (one commit), then mark them. */
+int
+sched_mark_killing(struct sched *s, const struct sched_ids *ids)
+{
+	struct store_batch *b;
+	uint64_t now = loop_now_ms(s->loop);
+	size_t i;
+	int rc = 0;
+
+	if (ids->n == 0)
+		return 0;
+	b = store_batch_begin(s->st);
+	for (i = 0; rc == 0 && i < ids->n; i++) {
+		struct sched_task *t = sched_tracker_find(s->tr, ids->v[i]);
+
+		if (t != NULL)
+			rc = sched_tracker_stage(b, t, TASK_KILLING);
+	}
+	if (rc != 0) {
+		store_batch_abort(b);
+		return rc;
+	}
+	rc = store_batch_commit(b);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < ids->n; i++) {
+		struct sched_task *t = sched_tracker_find(s->tr, ids->v[i]);
+
+		if (t != NULL && t->state != TASK_KILLING) {
+			t->state = TASK_KILLING;
+			t->since_ms = now;
+		}
+	}
+	return 0;
+}
+
+/* Victim order: not yet running first, then the youngest. */
+static int
+sched_victim_cmp(const void *a, const void *b)
+{
+	const struct sched_task *x = *(struct sched_task *const *)a;
+	const struct sched_task *y = *(struct sched_task *const *)b;
+	int xr = x->state == TASK_RUNNING, yr = y->state == TASK_RUNNING;
+
+	if (xr != yr)
+		return xr - yr;
+	if (x->staged_ms != y->staged_ms)
+		return x->staged_ms > y->staged_ms ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+void
+sched_count_app(const struct sched *s, const struct sched_rapp *ra,
+    struct sched_launch_counts *c)
+{
+	struct sched_task *const *tv;
+	size_t i, n;
+
+	memset(c, 0, sizeof *c);
+	c->instances = sched_app_instances(ra->app);
+	sched_app_upgrade(ra->app, &c->min_health, &c->max_over);
+	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
+	for (i = 0; i < n; i++) {
+		const struct sched_task *t = tv[i];
+		int run = t->state == TASK_RUNNING;
+
+		if (t->state == TASK_KILLING || task_state_terminal(t->state))
+			continue;
+		if (sched_task_current(ra, t)) {
+			c->cur_active++;
+			c->cur_running += run;
+		} else {
+			c->old_active++;
+			c->old_running += run;
+		}
+	}
+}
+
+/* Pick k victims among the active tasks with current == cur into ids. */
+static void
+sched_pick(const struct sched *s, const struct sched_rapp *ra, bool cur,
+    int k, struct sched_ids *ids)
+{
+	struct sched_task *const *tv;
+	struct sched_task **v;
+	size_t i, n, m = 0;
+
+	if (k <= 0)
+		return;
+	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++)
+		if (tv[i]->state != TASK_KILLING &&
+		    !task_state_terminal(tv[i]->state) &&
+		    sched_task_current(ra, tv[i]) == cur)
+			v[m++] = tv[i];
+	qsort(v, m, sizeof *v, sched_victim_cmp);
+	for (i = 0; i < m && i < (size_t)k; i++)
+		sched_ids_push(ids, v[i]->id);
+	free(v);
+}
+
+/*
+ * Recount ra's tasks, kill what the plan says, clear the deployment when
+ * converged. Returns the number of tasks still to launch.
+ */
+int
+sched_converge(struct sched *s, struct sched_rapp *ra)
+{
+	struct sched_launch_counts c;
+	struct sched_launch_plan p;
+	struct sched_ids ids = { NULL, 0, 0 };
+	char *app_id = xstrdup(sched_app_id(ra->app));
+	int rc;
+
+	sched_count_app(s, ra, &c);
+	sched_launch_plan(&c, &p);
+	if (p.converged && ra->deployment_id != NULL) {
+		free(ra->deployment_id);
+		ra->deployment_id = NULL;
+	}
+	sched_pick(s, ra, true, p.kill_cur, &ids);
+	sched_pick(s, ra, false, p.kill_old, &ids);
+	if (ids.n > 0) {
+		log_info("app=%s killing %zu task(s) (scale %d, replace %d)",
+		    app_id, ids.n, p.kill_cur, p.kill_old);
+		rc = sched_mark_killing(s, &ids);
+		if (rc != 0)
+			log_error("app=%s persisting kills failed rc=%d",
+			    app_id, rc);
+		else
+			sched_send_kills(s, &ids); /* may free ra's tasks */
+	}
+	sched_ids_release(&ids);
+	free(app_id);
+	return p.launch;
+}
+
+/* The TaskFailure JSON of t ending in state. */
+static json_t *
+sched_failure_json(const struct sched_task *t, enum task_state state,
+    const char *message)
+{
+	char iso[SCHED_ISO_LEN];
+
+	json_time_iso(loop_wall_ms(), iso);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "appId", t->app_id, "host", t->host, "message",
+	    message != NULL ? message : "", "state", task_state_name(state),
+	    "taskId", t->id, "timestamp", iso, "version", t->version,
+	    "slaveId", t->agent_id);
+}
+
+/*
+ * t reached a terminal state (or is lost): delete its record, account a
+ * failure when it was not ours to end, forget it, replace it. On a store
+ * failure the task stays as it was and -EIO is returned.
+ */
+int
+sched_task_end_rc(struct sched *s, struct sched_task *t,
+    enum task_state state, const char *message)
+{
+	struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
+	bool expected = t->state == TASK_KILLING;
+	uint64_t now = loop_now_ms(s->loop);
+	int rc, demand;
+
+	rc = sched_tracker_unpersist(s->st, t->id);
+	if (rc != 0) {
+		log_error("task=%s deleting the record failed rc=%d", t->id,
+		    rc);
+		return rc;
+	}
+	log_info("task=%s app=%s %s%s%s", t->id, t->app_id,
+	    task_state_name(state), message != NULL ? ": " : "",
+	    message != NULL ? message : "");
+	if (ra != NULL && !expected) {
+		json_decref(ra->last_failure);
+		ra->last_failure = sched_failure_json(t, state, message);
+		if (state == TASK_FAILED || state == TASK_FINISHED ||
+		    state == TASK_KILLED || state == TASK_ERROR) {
+			double sec, fac, max;
+
+			sched_app_backoff(ra->app, &sec, &fac, &max);
+			ra->nfailures++;
+			ra->launch_after_ms = now +
+			    sched_launch_backoff_ms(sec, fac, max,
+				ra->nfailures);
+			ra->backoff_pending = true;
+		}
+	}
+	sched_tracker_remove(s->tr, t);
+	if (ra != NULL) {
+		/* ra stays valid: only sched_apply() removes apps. */
+		demand = sched_converge(s, ra);
+		if (demand > 0 && now >= ra->launch_after_ms)
+			sched_revive(s);
+	}
+	return 0;
+}
+
+void
+sched_task_end(struct sched *s, struct sched_task *t, enum task_state state,
+    const char *message)
+{
+	(void)sched_task_end_rc(s, t, state, message);
+}
+
+const struct framework_sched_ops *
+sched_framework_ops(void)
+{
+	return &sched_driver_ops;
+}
+
+/* Backoff expiry and reset for one app; true when it wants offers. */
+static bool
+sched_tick_app(struct sched *s, struct sched_rapp *ra, uint64_t now)
+{
+	long long wall = loop_wall_ms();
+	bool want = false;
+
+	if (ra->nfailures > 0) {
+		struct sched_task *const *tv;
+		size_t i, n;
+
+		tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
+		for (i = 0; i < n; i++)
+			if (tv[i]->state == TASK_RUNNING &&
+			    sched_task_current(ra, tv[i]) &&
+			    tv[i]->started_ms > 0 &&
+			    wall - tv[i]->started_ms >= SCHED_BACKOFF_RESET_MS)
+				break;
+		if (i < n)
+			ra->nfailures = 0;
+	}
+	if (ra->backoff_pending && now >= ra->launch_after_ms) {
+		ra->backoff_pending = false;
+		want = true;
+	}
+	return sched_converge(s, ra) > 0 && want;
+}
+
+static void
+sched_tick(void *arg)
+{
+	struct sched *s = arg;
+	struct sched_ids lost = { NULL, 0, 0 }, rekill = { NULL, 0, 0 };
+	uint64_t now;
+	bool revive = false;
+	size_t i;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	now = loop_now_ms(s->loop);
+	for (i = 0; i < sched_tracker_count(s->tr); i++) {
+		struct sched_task *t = sched_tracker_at(s->tr, i);
+
+		if (t->state == TASK_STAGING &&
+		    now - t->since_ms > SCHED_STAGING_TIMEOUT_MS) {
+			sched_ids_push(&lost, t->id);
+		} else if (t->state == TASK_KILLING &&
+		    now - t->since_ms > SCHED_KILL_RETRY_MS) {
+			t->since_ms = now;
+			sched_ids_push(&rekill, t->id);
+		}
+	}
+	if (s->registered) {
+		for (i = 0; i < lost.n; i++) {
+			struct sched_task *t;
+
+			(void)s->link.ops->kill(s->link.master, s->fw_id,
+			    lost.v[i], 0);
+			t = sched_tracker_find(s->tr, lost.v[i]);
+			if (t != NULL && t->state == TASK_STAGING)
+				sched_task_end(s, t, TASK_LOST,
+				    "no status for 60 s after launch");
+		}
+		sched_send_kills(s, &rekill);
+		for (i = 0; i < sched_repo_count(s->repo); i++)
+			revive |= sched_tick_app(s, sched_repo_at(s->repo, i),
+			    now);
+		if (revive)
+			sched_revive(s);
+	}
+	sched_ids_release(&lost);
+	sched_ids_release(&rekill);
+	loop_timer_add(s->tick, SCHED_TICK_MS);
+}
+
+/* API changes */
+
+int
+sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
+{
+	struct sched_rapp *old = NULL, *ra = NULL;
+	struct store_batch *b = NULL;
+	struct sched_ids ids = { NULL, 0, 0 };
+	const char *cfg = NULL;
+	bool restart = false, demand = false;
+	size_t i;
+	int rc = 0;
+
+	c->created = 0;
+	if (c->app != NULL) {
+		old = sched_repo_find(s->repo, sched_app_id(c->app));
+		c->created = old == NULL;
+		sched_next_version(s, c->version);
+		sched_app_set_version(c->app, c->version);
+		rc = sched_repo_assign_ports(s->repo, c->app, err);
+		if (rc != 0)
+			goto out;
+		restart = old == NULL || c->restart || c->rollback ||
+		    sched_app_needs_restart(old->app, c->app);
+		cfg = restart ? c->version : old->config_version;
+	} else {
+		sched_next_version(s, c->version);
+	}
+	for (i = 0; i < c->nkill; i++) {
+		struct sched_task *t = sched_tracker_find(s->tr, c->kill_ids[i]);
+
+		if (t != NULL && t->state != TASK_KILLING)
+			sched_ids_push(&ids, t->id);
+	}
+
+	b = store_batch_begin(s->st);
+	if (c->app != NULL)
+		rc = sched_repo_stage_put(s->repo, b, c->app, cfg);
+	if (rc == 0 && c->delete_id != NULL)
+		rc = sched_repo_stage_del(s->repo, b, c->delete_id);
+	for (i = 0; rc == 0 && i < ids.n; i++)
+		rc = sched_tracker_stage(b,
+		    sched_tracker_find(s->tr, ids.v[i]), TASK_KILLING);
+	if (rc != 0) {
+		store_batch_abort(b);
+	} else {
+		rc = store_batch_commit(b);
+	}
+	if (rc != 0) {
+		cd_err_set(err, -EIO, "writing to the store failed (%d)", rc);
+		rc = -EIO;
+		goto out;
+	}
+
+	/* Committed: memory follows. */
+	id_uuid(c->deployment_id);
+	if (c->app != NULL) {
+		log_info("app=%s version=%s %s", sched_app_id(c->app),
+		    c->version,
+		    c->created ? "created" : restart ? "changed" : "scaled");
+		ra = sched_repo_install(s->repo, c->app, cfg);
+		c->app = NULL;
+		free(ra->deployment_id);
+		ra->deployment_id = xstrdup(c->deployment_id);
+		if (restart) {
+			ra->nfailures = 0;
+			ra->launch_after_ms = 0;
+			ra->backoff_pending = false;
+		}
+	}
+	if (c->delete_id != NULL) {
+		log_info("app=%s deleted", c->delete_id);
+		sched_repo_remove(s->repo, c->delete_id);
+	}
+	for (i = 0; i < ids.n; i++) {
+		struct sched_task *t = sched_tracker_find(s->tr, ids.v[i]);
+
+		t->state = TASK_KILLING;
+		t->since_ms = loop_now_ms(s->loop);
+	}
+	sched_send_kills(s, &ids);
+	/* Kills of other apps' tasks (POST /v2/tasks/delete) need
+	 * replacements too. */
+	for (i = 0; i < sched_repo_count(s->repo); i++) {
+		struct sched_rapp *r = sched_repo_at(s->repo, i);
+
+		if ((r == ra || ids.n > 0) && sched_converge(s, r) > 0 &&
+		    loop_now_ms(s->loop) >= r->launch_after_ms)
+			demand = true;
+	}
+	if (demand)
+		sched_revive(s);
+out:
+	sched_app_free(c->app);
+	c->app = NULL;
+	sched_ids_release(&ids);
+	return rc;
+}
+
+/* lifecycle */
+
+int
+sched_new(struct loop *l, struct store *st, struct httpd *api,
+    const struct sched_conf *conf, const struct framework_link *link,
+    struct sched **out, struct cd_err *err)
+{
+	struct sched *s;
+	size_t nbad = 0;
+	int rc;
+
+	CD_ALLOC_OBJ(s, SCHED_MAGIC);
+	s->loop = l;
+	s->st = st;
+	s->api = api;
+	s->link = *link;
+	s->hostname = xstrdup(conf->hostname != NULL ? conf->hostname : "");
+	s->advertise_ip = xstrdup(conf->advertise_ip != NULL ?
+		conf->advertise_ip : "127.0.0.1");
+	s->framework_name = xstrdup(conf->framework_name != NULL ?
+		conf->framework_name : "marathon");
+	s->http_port = conf->http_port;
+	s->master_port = conf->master_port;
+	s->refuse_seconds = conf->refuse_seconds > 0 ? conf->refuse_seconds :
+						      5.0;
+	s->tr = sched_tracker_new();
+	rc = sched_repo_new(st, &s->repo, &nbad, err);
+	if (rc != 0)
+		goto fail;
+	if (nbad > 0)
+		log_warn("skipped %zu unreadable app(s) in the store", nbad);
+	rc = sched_tracker_load(s->tr, st, loop_now_ms(l), &nbad, err);
+	if (rc != 0)
+		goto fail;
+	if (nbad > 0)
+		log_warn("skipped %zu unreadable task record(s)", nbad);
+	rc = sched_repo_framework_id_load(s->repo, &s->fw_id);
+	if (rc != 0 && rc != -ENOENT) {
+		cd_err_set(err, rc, "reading the framework id failed");
+		goto fail;
+	}
+	log_info("loaded apps=%zu tasks=%zu framework=%s",
+	    sched_repo_count(s->repo), sched_tracker_count(s->tr),
+	    s->fw_id != NULL ? s->fw_id : "(none)");
+	if (api != NULL) {
+		httpd_add_routes(api, sched_api_misc_routes,
+		    sched_api_misc_nroutes, s);
+		httpd_add_routes(api, sched_api_apps_routes,
+		    sched_api_apps_nroutes, s);
+		httpd_add_routes(api, sched_api_tasks_routes,
+		    sched_api_tasks_nroutes, s);
+	}
+	s->tick = loop_timer_new(l, sched_tick, s);
+	loop_timer_add(s->tick, SCHED_TICK_MS);
+	*out = s;
+	return 0;
+fail:
+	sched_free(s);
+	return rc;
+}
+
+void
+sched_free(struct sched *s)
+{
+	if (s == NULL)
+		return;
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	if (s->tick != NULL)
+		loop_timer_free(s->tick);
+	sched_repo_free(s->repo);
+	sched_tracker_free(s->tr);
+	free(s->hostname);
+	free(s->advertise_ip);
+	free(s->framework_name);
+	free(s->fw_id);
+	CD_FREE_OBJ(s);
+}
+
+const char *
+sched_framework_id(const struct sched *s)
+{
+	return s->fw_id;
+}
