@@ -466,10 +466,11 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 		return -ENOENT;
 	k.master_id = m->id;
 	k.secret = m->secret;
-	k.task_id = (char *)task_id;
+	k.task_id = xstrdup(task_id);
 	k.grace_ms = grace_ms;
 	master_agent_post(m, a, "/internal/kill_task",
 	    wire_kill_task_encode(&k), NULL, NULL);
+	free(k.task_id);
 	return 0;
 }
 
@@ -596,11 +597,12 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	m->hc = hc;
 	m->httpd = httpd;
 	m->conf = *conf;
-	m->conf.hostname = xstrdup(conf->hostname);
-	m->conf.advertise_ip = xstrdup(conf->advertise_ip);
+	m->conf.hostname = m->s_hostname = xstrdup(conf->hostname);
+	m->conf.advertise_ip = m->s_ip = xstrdup(conf->advertise_ip);
 	m->secret = conf->agent_secret ? xstrdup(conf->agent_secret) : NULL;
 	m->conf.agent_secret = m->secret;
-	m->conf.version = xstrdup(conf->version ? conf->version : "");
+	m->conf.version = m->s_version =
+	    xstrdup(conf->version ? conf->version : "");
 	if (m->conf.allocation_interval_ms <= 0)
 		m->conf.allocation_interval_ms = 1000;
 	if (m->conf.ping_timeout_ms <= 0)
@@ -667,10 +669,10 @@ master_free(struct master *m)
 		free(f);
 	}
 	master_alloc_free(m->alloc);
-	free((char *)m->conf.hostname);
-	free((char *)m->conf.advertise_ip);
+	free(m->s_hostname);
+	free(m->s_ip);
 	free(m->secret);
-	free((char *)m->conf.version);
+	free(m->s_version);
 	free(m->id);
 	free(m);
 }

@@ -73,6 +73,7 @@ struct master {
 	struct master_conf conf;	/* strings owned (copied) */
 	char *id;			/* owned */
 	char *secret;			/* owned: agent secret or NULL */
+	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
 	unsigned next_agent_seq;
 	long long start_ms;
 	struct master_alloc *alloc;	/* owned */
