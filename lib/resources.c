@@ -93,7 +93,8 @@ res_parse_ranges(const char *s, struct res_rangebuf *rb, struct cd_err *err)
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p++ != '[')
-		return cd_err_set(err, -EINVAL,
+		return cd_err_set(
+		    err, -EINVAL,
 		    "ports must look like [31000-32000], not '%.40s'", s);
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
@@ -102,12 +103,13 @@ res_parse_ranges(const char *s, struct res_rangebuf *rb, struct cd_err *err)
 			break;
 		if (*p < '0' || *p > '9')
 			return cd_err_set(err, -EINVAL,
-			    "bad port range in '%.40s'", s);
+					  "bad port range in '%.40s'", s);
 		errno = 0;
 		b = strtoul(p, &end, 10);
 		if (errno != 0 || b > RES_PORT_MAX)
 			return cd_err_set(err, -EINVAL,
-			    "port %.10s above %u in '%.40s'", p, RES_PORT_MAX, s);
+					  "port %.10s above %u in '%.40s'", p,
+					  RES_PORT_MAX, s);
 		p = end;
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -118,21 +120,25 @@ res_parse_ranges(const char *s, struct res_rangebuf *rb, struct cd_err *err)
 				p++;
 			if (*p < '0' || *p > '9')
 				return cd_err_set(err, -EINVAL,
-				    "bad port range in '%.40s'", s);
+						  "bad port range in '%.40s'",
+						  s);
 			errno = 0;
 			e = strtoul(p, &end, 10);
 			if (errno != 0 || e > RES_PORT_MAX)
-				return cd_err_set(err, -EINVAL,
+				return cd_err_set(
+				    err, -EINVAL,
 				    "port %.10s above %u in '%.40s'", p,
 				    RES_PORT_MAX, s);
 			p = end;
 		}
 		if (b > e)
 			return cd_err_set(err, -EINVAL,
-			    "port range %lu-%lu has begin > end", b, e);
+					  "port range %lu-%lu has begin > end",
+					  b, e);
 		if (rb->n >= (int)CD_NELEM(rb->r))
 			return cd_err_set(err, -EINVAL,
-			    "more than %d port ranges", RES_MAX_RANGES);
+					  "more than %d port ranges",
+					  RES_MAX_RANGES);
 		rb->r[rb->n].begin = (uint32_t)b;
 		rb->r[rb->n].end = (uint32_t)e;
 		rb->n++;
@@ -151,11 +157,12 @@ res_parse_ranges(const char *s, struct res_rangebuf *rb, struct cd_err *err)
 		p++;
 	if (*p != '\0')
 		return cd_err_set(err, -EINVAL,
-		    "trailing characters after ports in '%.40s'", s);
+				  "trailing characters after ports in '%.40s'",
+				  s);
 	res_normalise(rb);
 	if (rb->n > RES_MAX_RANGES)
 		return cd_err_set(err, -EINVAL, "more than %d port ranges",
-		    RES_MAX_RANGES);
+				  RES_MAX_RANGES);
 	return 0;
 }
 
@@ -172,14 +179,15 @@ static int
 res_check_scalar(const char *name, double v, struct cd_err *err)
 {
 	if (!isfinite(v) || v < 0 || v > RES_SCALAR_MAX)
-		return cd_err_setp(err, -EINVAL, NULL,
+		return cd_err_setp(
+		    err, -EINVAL, NULL,
 		    "%s must be a finite number >= 0 and <= 1e12", name);
 	return 0;
 }
 
 static int
 res_parse_scalar(const char *name, const char *s, double *out,
-    struct cd_err *err)
+		 struct cd_err *err)
 {
 	char *end;
 	double v;
@@ -190,7 +198,7 @@ res_parse_scalar(const char *name, const char *s, double *out,
 		end++;
 	if (end == s || *end != '\0' || errno != 0)
 		return cd_err_set(err, -EINVAL, "%s: '%.40s' is not a number",
-		    name, s);
+				  name, s);
 	if (res_check_scalar(name, v, err) != 0)
 		return -EINVAL;
 	*out = res_round(v);
@@ -206,17 +214,17 @@ res_trim(char *s)
 	while (*s == ' ' || *s == '\t' || *s == '\n')
 		s++;
 	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-			    s[n - 1] == '\n'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
 		s[--n] = '\0';
 	return s;
 }
 
 static int
 res_parse_item(char *item, struct resources *out, unsigned *seen,
-    struct cd_err *err)
+	       struct cd_err *err)
 {
-	static const char *const names[] = { "cpus", "mem", "disk", "ports" };
+	static const char *const names[] = {"cpus", "mem", "disk", "ports"};
 	char *colon = strchr(item, ':'), *name, *value;
 	struct res_rangebuf rb;
 	size_t n;
@@ -224,7 +232,8 @@ res_parse_item(char *item, struct resources *out, unsigned *seen,
 
 	if (colon == NULL)
 		return cd_err_set(err, -EINVAL,
-		    "resource '%.40s' must look like name:value", item);
+				  "resource '%.40s' must look like name:value",
+				  item);
 	*colon = '\0';
 	name = res_trim(item);
 	value = res_trim(colon + 1);
@@ -235,12 +244,13 @@ res_parse_item(char *item, struct resources *out, unsigned *seen,
 		if (strcmp(name, names[k]) == 0)
 			break;
 	if (k == (int)CD_NELEM(names))
-		return cd_err_set(err, -EINVAL,
+		return cd_err_set(
+		    err, -EINVAL,
 		    "unknown resource '%.40s' (known: cpus, mem, disk, ports)",
 		    name);
 	if (*seen & (1u << k))
 		return cd_err_set(err, -EINVAL, "resource '%s' given twice",
-		    names[k]);
+				  names[k]);
 	*seen |= 1u << k;
 	switch (k) {
 	case 0:
@@ -291,7 +301,7 @@ res_format_ranges(const struct resources *r, struct buf *out, const char *sep)
 	buf_puts(out, "[");
 	for (i = 0; i < r->nranges; i++)
 		buf_printf(out, "%s%u-%u", i ? sep : "", r->ports[i].begin,
-		    r->ports[i].end);
+			   r->ports[i].end);
 	buf_puts(out, "]");
 }
 
@@ -332,7 +342,8 @@ res_add(struct resources *a, const struct resources *b)
 	if (b->nranges == 0)
 		return;
 	memcpy(rb.r, a->ports, (size_t)a->nranges * sizeof rb.r[0]);
-	memcpy(rb.r + a->nranges, b->ports, (size_t)b->nranges * sizeof rb.r[0]);
+	memcpy(rb.r + a->nranges, b->ports,
+	       (size_t)b->nranges * sizeof rb.r[0]);
 	rb.n = a->nranges + b->nranges;
 	res_normalise(&rb);
 	res_set_ranges(a, &rb); /* drops the highest ranges on overflow */
@@ -401,7 +412,7 @@ res_sub(struct resources *a, const struct resources *b)
 		if (rb.n >= RES_MAX_RANGES)
 			return -ENOSPC;
 		rb.r[rb.n++] = cur;
-next:;
+	next:;
 	}
 	a->cpus = res_round(a->cpus - b->cpus);
 	a->mem = res_round(a->mem - b->mem);
@@ -455,7 +466,7 @@ res_to_json(const struct resources *r)
 
 	res_format_ranges(r, &b, ", ");
 	j = json_pack("{s:f, s:f, s:f, s:s}", "cpus", r->cpus, "mem", r->mem,
-	    "disk", r->disk, "ports", buf_str(&b));
+		      "disk", r->disk, "ports", buf_str(&b));
 	buf_release(&b);
 	return j;
 }
@@ -476,7 +487,7 @@ res_err_path(struct cd_err *err, const char *key)
 
 static int
 res_from_json_ports(const json_t *v, struct res_rangebuf *rb,
-    struct cd_err *err)
+		    struct cd_err *err)
 {
 	const json_t *e, *jb, *je;
 	size_t i;
@@ -488,12 +499,14 @@ res_from_json_ports(const json_t *v, struct res_rangebuf *rb,
 		return 0;
 	}
 	if (!json_is_array(v))
-		return cd_err_setp(err, -EINVAL, "/ports",
+		return cd_err_setp(
+		    err, -EINVAL, "/ports",
 		    "ports must be a string \"[b-e, ...]\" or [[b, e], ...]");
 	if (json_array_size(v) > CD_NELEM(rb->r))
 		return cd_err_setp(err, -EINVAL, "/ports",
-		    "more than %d port ranges", RES_MAX_RANGES);
-	json_array_foreach(v, i, e) {
+				   "more than %d port ranges", RES_MAX_RANGES);
+	json_array_foreach(v, i, e)
+	{
 		jb = json_array_get(e, 0);
 		je = json_array_get(e, 1);
 		if (!json_is_array(e) || json_array_size(e) != 2 ||
@@ -501,9 +514,11 @@ res_from_json_ports(const json_t *v, struct res_rangebuf *rb,
 		    json_integer_value(jb) < 0 ||
 		    json_integer_value(je) > (json_int_t)RES_PORT_MAX ||
 		    json_integer_value(jb) > json_integer_value(je))
-			return cd_err_setp(err, -EINVAL, "/ports",
+			return cd_err_setp(
+			    err, -EINVAL, "/ports",
 			    "ports[%zu] must be [begin, end] with 0 <= begin "
-			    "<= end <= 65535", i);
+			    "<= end <= 65535",
+			    i);
 		rb->r[rb->n].begin = (uint32_t)json_integer_value(jb);
 		rb->r[rb->n].end = (uint32_t)json_integer_value(je);
 		rb->n++;
@@ -511,14 +526,14 @@ res_from_json_ports(const json_t *v, struct res_rangebuf *rb,
 	res_normalise(rb);
 	if (rb->n > RES_MAX_RANGES)
 		return cd_err_setp(err, -EINVAL, "/ports",
-		    "more than %d port ranges", RES_MAX_RANGES);
+				   "more than %d port ranges", RES_MAX_RANGES);
 	return 0;
 }
 
 int
 res_from_json(const json_t *j, struct resources *out, struct cd_err *err)
 {
-	static const char *const scalars[] = { "cpus", "mem", "disk" };
+	static const char *const scalars[] = {"cpus", "mem", "disk"};
 	struct res_rangebuf rb;
 	struct resources r;
 	const char *key;
@@ -527,9 +542,11 @@ res_from_json(const json_t *j, struct resources *out, struct cd_err *err)
 	int k;
 
 	if (!json_is_object(j))
-		return cd_err_setp(err, -EINVAL, "", "resources must be an object");
+		return cd_err_setp(err, -EINVAL, "",
+				   "resources must be an object");
 	res_zero(&r);
-	json_object_foreach((json_t *)(uintptr_t)j, key, v) {
+	json_object_foreach((json_t *)(uintptr_t)j, key, v)
+	{
 		if (strcmp(key, "ports") == 0) {
 			if (json_is_null(v))
 				continue;
@@ -542,9 +559,11 @@ res_from_json(const json_t *j, struct resources *out, struct cd_err *err)
 			if (strcmp(key, scalars[k]) == 0)
 				break;
 		if (k == (int)CD_NELEM(scalars))
-			return cd_err_setp(err, -EINVAL, "",
+			return cd_err_setp(
+			    err, -EINVAL, "",
 			    "unknown resource '%.40s' (known: cpus, mem, disk, "
-			    "ports)", key);
+			    "ports)",
+			    key);
 		dst = k == 0 ? &r.cpus : k == 1 ? &r.mem : &r.disk;
 		if (json_opt_num(j, key, "", dst, NULL, err) != 0)
 			return -EINVAL;

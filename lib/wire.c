@@ -48,10 +48,10 @@ enum w_str_flags {
 };
 
 enum w_json_kind {
-	W_STRMAP,   /* object of string -> string */
-	W_STRARR,   /* array of strings */
-	W_IDARR,    /* array of valid ids */
-	W_OBJECT,   /* any object */
+	W_STRMAP, /* object of string -> string */
+	W_STRARR, /* array of strings */
+	W_IDARR,  /* array of valid ids */
+	W_OBJECT, /* any object */
 };
 
 /* ---- decoding helpers ---- */
@@ -65,9 +65,8 @@ w_path(char out[CD_ERR_PATH_LEN], const char *base, const char *key)
 		out[CD_ERR_PATH_LEN - 1] = '\0';
 }
 
-static int CD_PRINTF(4, 5)
-w_fail(struct cd_err *err, const char *base, const char *key,
-    const char *fmt, ...)
+static int CD_PRINTF(4, 5) w_fail(struct cd_err *err, const char *base,
+				  const char *key, const char *fmt, ...)
 {
 	char path[CD_ERR_PATH_LEN];
 	char msg[CD_ERR_LEN];
@@ -115,7 +114,7 @@ w_token_ok(const char *s)
 
 static int
 w_str(const json_t *o, const char *base, const char *key, unsigned flags,
-    char **out, struct cd_err *err)
+      char **out, struct cd_err *err)
 {
 	const char *s = NULL;
 	bool have = false;
@@ -130,18 +129,19 @@ w_str(const json_t *o, const char *base, const char *key, unsigned flags,
 		return 0;
 	}
 	if ((flags & W_ID) && !id_valid(s))
-		return w_fail(err, base, key,
+		return w_fail(
+		    err, base, key,
 		    "not a valid id ([A-Za-z0-9._-], 1 to 200 characters)");
 	if ((flags & W_TOKEN) && !w_token_ok(s))
 		return w_fail(err, base, key,
-		    "must be 1 to 255 characters without spaces");
+			      "must be 1 to 255 characters without spaces");
 	*out = xstrdup(s);
 	return 0;
 }
 
 static int
 w_int(const json_t *o, const char *base, const char *key, bool required,
-    long long min, long long max, long long *out, struct cd_err *err)
+      long long min, long long max, long long *out, struct cd_err *err)
 {
 	long long v = 0;
 	bool have = false;
@@ -155,7 +155,7 @@ w_int(const json_t *o, const char *base, const char *key, bool required,
 	}
 	if (v < min || v > max)
 		return w_fail(err, base, key, "must be between %lld and %lld",
-		    min, max);
+			      min, max);
 	*out = v;
 	return 0;
 }
@@ -163,7 +163,7 @@ w_int(const json_t *o, const char *base, const char *key, bool required,
 /* Check a JSON value of the given kind; path is base/key. */
 static int
 w_check_kind(const json_t *v, enum w_json_kind kind, const char *base,
-    const char *key, struct cd_err *err)
+	     const char *key, struct cd_err *err)
 {
 	const char *k;
 	json_t *e;
@@ -177,22 +177,25 @@ w_check_kind(const json_t *v, enum w_json_kind kind, const char *base,
 	case W_STRMAP:
 		if (!json_is_object(v))
 			return w_fail(err, base, key, "must be an object");
-		json_object_foreach((json_t *)(uintptr_t)v, k, e)
-			if (!json_is_string(e))
-				return w_fail(err, base, key,
-				    "value of '%.40s' must be a string", k);
+		json_object_foreach(
+		    (json_t *)(uintptr_t)v, k,
+		    e) if (!json_is_string(e)) return w_fail(err, base, key,
+							     "value of '%.40s' "
+							     "must be a string",
+							     k);
 		return 0;
 	case W_STRARR:
 	case W_IDARR:
 		if (!json_is_array(v))
 			return w_fail(err, base, key, "must be an array");
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (!json_is_string(e))
 				return w_fail(err, base, key,
-				    "item %zu must be a string", i);
+					      "item %zu must be a string", i);
 			if (kind == W_IDARR && !id_valid(json_string_value(e)))
 				return w_fail(err, base, key,
-				    "item %zu is not a valid id", i);
+					      "item %zu is not a valid id", i);
 		}
 		return 0;
 	}
@@ -203,14 +206,15 @@ w_check_kind(const json_t *v, enum w_json_kind kind, const char *base,
  * unless dflt is set, in which case it is an empty object/array. */
 static int
 w_json(const json_t *o, const char *base, const char *key,
-    enum w_json_kind kind, bool dflt, json_t **out, struct cd_err *err)
+       enum w_json_kind kind, bool dflt, json_t **out, struct cd_err *err)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (v == NULL || json_is_null(v)) {
 		if (dflt)
-			*out = kind == W_STRMAP || kind == W_OBJECT ?
-			    json_object() : json_array();
+			*out = kind == W_STRMAP || kind == W_OBJECT
+				   ? json_object()
+				   : json_array();
 		return 0;
 	}
 	if (w_check_kind(v, kind, base, key, err) != 0)
@@ -221,7 +225,7 @@ w_json(const json_t *o, const char *base, const char *key,
 
 static int
 w_res(const json_t *o, const char *base, const char *key, const char *alias,
-    struct resources *out, struct cd_err *err)
+      struct resources *out, struct cd_err *err)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -255,7 +259,8 @@ w_top(const json_t *j, struct cd_err *err)
 	if (w_int(j, "", "protocol", true, LLONG_MIN, LLONG_MAX, &p, err) != 0)
 		return -EINVAL;
 	if (p != WIRE_PROTOCOL)
-		return w_fail(err, "", "protocol",
+		return w_fail(
+		    err, "", "protocol",
 		    "unsupported protocol %lld (this build speaks %d)", p,
 		    WIRE_PROTOCOL);
 	return 0;
@@ -263,8 +268,7 @@ w_top(const json_t *j, struct cd_err *err)
 
 /* Nested object o[key]; returns it borrowed, or NULL with err set. */
 static const json_t *
-w_child(const json_t *o, const char *base, const char *key,
-    struct cd_err *err)
+w_child(const json_t *o, const char *base, const char *key, struct cd_err *err)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -298,27 +302,36 @@ enum w_type {
 
 struct w_field {
 	const char *key;
-	size_t off;		/* offsetof the member */
+	size_t off; /* offsetof the member */
 	enum w_type type;
-	unsigned flags;		/* enum w_str_flags */
-	enum w_json_kind kind;	/* W_T_JSON */
-	long long min, max;	/* W_T_I32, W_T_I64 */
+	unsigned flags;	       /* enum w_str_flags */
+	enum w_json_kind kind; /* W_T_JSON */
+	long long min, max;    /* W_T_I32, W_T_I64 */
 };
 
-#define W_S(t, f, fl) { #f, offsetof(struct t, f), W_T_STR, (fl), 0, 0, 0 }
-#define W_J(t, f, k, fl) \
-	{ #f, offsetof(struct t, f), W_T_JSON, (fl), (k), 0, 0 }
-#define W_I(t, f, fl, lo, hi) \
-	{ #f, offsetof(struct t, f), W_T_I32, (fl), 0, (lo), (hi) }
-#define W_L(t, f, fl, lo, hi) \
-	{ #f, offsetof(struct t, f), W_T_I64, (fl), 0, (lo), (hi) }
+#define W_S(t, f, fl)                                                          \
+	{                                                                      \
+#f, offsetof(struct t, f), W_T_STR, (fl), 0, 0, 0              \
+	}
+#define W_J(t, f, k, fl)                                                       \
+	{                                                                      \
+#f, offsetof(struct t, f), W_T_JSON, (fl), (k), 0, 0           \
+	}
+#define W_I(t, f, fl, lo, hi)                                                  \
+	{                                                                      \
+#f, offsetof(struct t, f), W_T_I32, (fl), 0, (lo), (hi)        \
+	}
+#define W_L(t, f, fl, lo, hi)                                                  \
+	{                                                                      \
+#f, offsetof(struct t, f), W_T_I64, (fl), 0, (lo), (hi)        \
+	}
 #define W_NF(t) CD_NELEM(t)
 #define W_AT(m, f) ((void *)((char *)(m) + (f)->off))
 #define W_CAT(m, f) ((const void *)((const char *)(m) + (f)->off))
 
 static int
 w_fields_dec(const json_t *j, const char *base, const struct w_field *f,
-    size_t n, void *m, struct cd_err *err)
+	     size_t n, void *m, struct cd_err *err)
 {
 	long long v;
 	size_t i;
@@ -331,14 +344,14 @@ w_fields_dec(const json_t *j, const char *base, const struct w_field *f,
 			break;
 		case W_T_JSON:
 			if (w_json(j, base, f->key, f->kind, f->flags & W_EMPTY,
-				W_AT(m, f), err) != 0)
+				   W_AT(m, f), err) != 0)
 				return -EINVAL;
 			break;
 		case W_T_I32:
 		case W_T_I64:
 			v = 0;
 			if (w_int(j, base, f->key, f->flags & W_REQ, f->min,
-				f->max, &v, err) != 0)
+				  f->max, &v, err) != 0)
 				return -EINVAL;
 			if (f->type == W_T_I32)
 				*(int *)W_AT(m, f) = (int)v;
@@ -360,17 +373,17 @@ w_fields_enc(json_t *o, const struct w_field *f, size_t n, const void *m)
 		p = W_CAT(m, f);
 		if (f->type == W_T_I32)
 			json_object_set_new(o, f->key,
-			    json_integer(*(const int *)p));
+					    json_integer(*(const int *)p));
 		else if (f->type == W_T_I64)
-			json_object_set_new(o, f->key,
-			    json_integer(*(const long long *)p));
+			json_object_set_new(
+			    o, f->key, json_integer(*(const long long *)p));
 		else if (*(void *const *)p == NULL)
 			continue;
 		else if (f->type == W_T_JSON)
 			json_object_set(o, f->key, *(json_t *const *)p);
 		else
-			json_object_set_new(o, f->key,
-			    json_string(*(const char *const *)p));
+			json_object_set_new(
+			    o, f->key, json_string(*(const char *const *)p));
 	}
 }
 
@@ -423,7 +436,7 @@ w_msg_enc(const struct w_field *f, size_t n, const void *m)
 
 static int
 w_msg_dec(const json_t *j, const struct w_field *f, size_t n, void *m,
-    size_t size, struct cd_err *err)
+	  size_t size, struct cd_err *err)
 {
 	memset(m, 0, size);
 	if (w_top(j, err) != 0 || w_fields_dec(j, "", f, n, m, err) != 0) {
@@ -437,11 +450,11 @@ w_msg_dec(const json_t *j, const struct w_field *f, size_t n, void *m,
 /* ---- wire_agent_info ---- */
 
 static const struct w_field agent_fields[] = {
-	W_S(wire_agent_info, id, 0),
-	W_S(wire_agent_info, hostname, W_REQ | W_TOKEN),
-	W_S(wire_agent_info, ip, W_REQ | W_TOKEN),
-	W_I(wire_agent_info, port, W_REQ, 1, 65535),
-	W_J(wire_agent_info, attributes, W_STRMAP, W_EMPTY),
+    W_S(wire_agent_info, id, 0),
+    W_S(wire_agent_info, hostname, W_REQ | W_TOKEN),
+    W_S(wire_agent_info, ip, W_REQ | W_TOKEN),
+    W_I(wire_agent_info, port, W_REQ, 1, 65535),
+    W_J(wire_agent_info, attributes, W_STRMAP, W_EMPTY),
 };
 
 json_t *
@@ -456,14 +469,14 @@ wire_agent_info_encode(const struct wire_agent_info *m)
 
 static int
 wire_agent_info_dec(const json_t *j, const char *base,
-    struct wire_agent_info *m, struct cd_err *err)
+		    struct wire_agent_info *m, struct cd_err *err)
 {
 	memset(m, 0, sizeof *m);
 	if (w_object(j, base, err) != 0 ||
-	    w_fields_dec(j, base, agent_fields, W_NF(agent_fields), m,
-		err) != 0 ||
+	    w_fields_dec(j, base, agent_fields, W_NF(agent_fields), m, err) !=
+		0 ||
 	    (m->id != NULL && m->id[0] != '\0' && !id_valid(m->id) &&
-		w_fail(err, base, "id", "not a valid id") != 0) ||
+	     w_fail(err, base, "id", "not a valid id") != 0) ||
 	    w_res(j, base, "resources", "total", &m->total, err) != 0) {
 		wire_agent_info_release(m);
 		return -EINVAL;
@@ -473,7 +486,7 @@ wire_agent_info_dec(const json_t *j, const char *base,
 
 int
 wire_agent_info_decode(const json_t *j, struct wire_agent_info *out,
-    struct cd_err *err)
+		       struct cd_err *err)
 {
 	return wire_agent_info_dec(j, "", out, err);
 }
@@ -488,19 +501,19 @@ wire_agent_info_release(struct wire_agent_info *m)
 /* ---- wire_task ---- */
 
 static const struct w_field task_fields[] = {
-	W_S(wire_task, task_id, W_REQ | W_ID),
-	W_S(wire_task, framework_id, W_REQ | W_ID),
-	W_S(wire_task, agent_id, W_REQ | W_ID),
-	W_S(wire_task, app_id, W_EMPTY),
-	W_S(wire_task, version, W_EMPTY),
-	W_S(wire_task, name, W_EMPTY),
-	W_S(wire_task, cmd, 0),
-	W_J(wire_task, args, W_STRARR, 0),
-	W_J(wire_task, env, W_STRMAP, W_EMPTY),
-	W_J(wire_task, container, W_OBJECT, 0),
-	W_J(wire_task, labels, W_STRMAP, W_EMPTY),
-	W_J(wire_task, uris, W_STRARR, W_EMPTY),
-	W_I(wire_task, kill_grace_ms, 0, 0, W_MAX_MS),
+    W_S(wire_task, task_id, W_REQ | W_ID),
+    W_S(wire_task, framework_id, W_REQ | W_ID),
+    W_S(wire_task, agent_id, W_REQ | W_ID),
+    W_S(wire_task, app_id, W_EMPTY),
+    W_S(wire_task, version, W_EMPTY),
+    W_S(wire_task, name, W_EMPTY),
+    W_S(wire_task, cmd, 0),
+    W_J(wire_task, args, W_STRARR, 0),
+    W_J(wire_task, env, W_STRMAP, W_EMPTY),
+    W_J(wire_task, container, W_OBJECT, 0),
+    W_J(wire_task, labels, W_STRMAP, W_EMPTY),
+    W_J(wire_task, uris, W_STRARR, W_EMPTY),
+    W_I(wire_task, kill_grace_ms, 0, 0, W_MAX_MS),
 };
 
 json_t *
@@ -515,12 +528,12 @@ wire_task_encode(const struct wire_task *m)
 
 static int
 wire_task_dec(const json_t *j, const char *base, struct wire_task *m,
-    struct cd_err *err)
+	      struct cd_err *err)
 {
 	memset(m, 0, sizeof *m);
 	if (w_object(j, base, err) != 0 ||
-	    w_fields_dec(j, base, task_fields, W_NF(task_fields), m,
-		err) != 0 ||
+	    w_fields_dec(j, base, task_fields, W_NF(task_fields), m, err) !=
+		0 ||
 	    w_res(j, base, "resources", "res", &m->res, err) != 0) {
 		wire_task_release(m);
 		return -EINVAL;
@@ -551,16 +564,16 @@ wire_task_copy(struct wire_task *dst, const struct wire_task *src)
 /* ---- wire_status ---- */
 
 static const struct w_field status_fields[] = {
-	W_S(wire_status, uuid, W_REQ | W_ID),
-	W_S(wire_status, task_id, W_REQ | W_ID),
-	W_S(wire_status, framework_id, W_REQ | W_ID),
-	W_S(wire_status, agent_id, W_REQ | W_ID),
-	W_S(wire_status, message, 0),
-	W_S(wire_status, reason, 0),
-	W_S(wire_status, source, 0),
-	W_L(wire_status, timestamp_ms, 0, 0, LLONG_MAX),
-	W_S(wire_status, container_id, W_ID),
-	W_J(wire_status, task, W_OBJECT, 0),
+    W_S(wire_status, uuid, W_REQ | W_ID),
+    W_S(wire_status, task_id, W_REQ | W_ID),
+    W_S(wire_status, framework_id, W_REQ | W_ID),
+    W_S(wire_status, agent_id, W_REQ | W_ID),
+    W_S(wire_status, message, 0),
+    W_S(wire_status, reason, 0),
+    W_S(wire_status, source, 0),
+    W_L(wire_status, timestamp_ms, 0, 0, LLONG_MAX),
+    W_S(wire_status, container_id, 0),
+    W_J(wire_status, task, W_OBJECT, 0),
 };
 
 json_t *
@@ -575,7 +588,7 @@ wire_status_encode(const struct wire_status *m)
 
 static int
 w_state(const json_t *j, const char *base, enum task_state *out,
-    struct cd_err *err)
+	struct cd_err *err)
 {
 	char *s = NULL;
 	int rc;
@@ -593,7 +606,7 @@ w_state(const json_t *j, const char *base, enum task_state *out,
  * the embedded task is itself a valid wire_task. */
 static int
 w_status_check(const struct wire_status *m, const char *base,
-    struct cd_err *err)
+	       struct cd_err *err)
 {
 	char path[CD_ERR_PATH_LEN];
 	struct wire_task t;
@@ -603,7 +616,8 @@ w_status_check(const struct wire_status *m, const char *base,
 		return w_fail(err, base, "reason", "must start with REASON_");
 	if (s != NULL && strcmp(s, "SOURCE_EXECUTOR") != 0 &&
 	    strcmp(s, "SOURCE_AGENT") != 0 && strcmp(s, "SOURCE_MASTER") != 0)
-		return w_fail(err, base, "source",
+		return w_fail(
+		    err, base, "source",
 		    "must be SOURCE_EXECUTOR, SOURCE_AGENT or SOURCE_MASTER");
 	if (m->task == NULL)
 		return 0;
@@ -616,12 +630,12 @@ w_status_check(const struct wire_status *m, const char *base,
 
 static int
 wire_status_dec(const json_t *j, const char *base, struct wire_status *m,
-    struct cd_err *err)
+		struct cd_err *err)
 {
 	memset(m, 0, sizeof *m);
 	if (w_object(j, base, err) != 0 ||
-	    w_fields_dec(j, base, status_fields, W_NF(status_fields), m,
-		err) != 0 ||
+	    w_fields_dec(j, base, status_fields, W_NF(status_fields), m, err) !=
+		0 ||
 	    w_state(j, base, &m->state, err) != 0 ||
 	    w_status_check(m, base, err) != 0) {
 		wire_status_release(m);
@@ -631,8 +645,7 @@ wire_status_dec(const json_t *j, const char *base, struct wire_status *m,
 }
 
 int
-wire_status_decode(const json_t *j, struct wire_status *out,
-    struct cd_err *err)
+wire_status_decode(const json_t *j, struct wire_status *out, struct cd_err *err)
 {
 	return wire_status_dec(j, "", out, err);
 }
@@ -670,8 +683,7 @@ wire_register_encode(const struct wire_register *m)
 }
 
 static int
-w_register_tasks(const json_t *j, struct wire_register *m,
-    struct cd_err *err)
+w_register_tasks(const json_t *j, struct wire_register *m, struct cd_err *err)
 {
 	const json_t *arr = json_object_get(j, "tasks");
 	char base[CD_ERR_PATH_LEN];
@@ -685,9 +697,10 @@ w_register_tasks(const json_t *j, struct wire_register *m,
 		return w_fail(err, "", "tasks", "must be an array");
 	if (json_array_size(arr) > 0 && !m->reregister)
 		return w_fail(err, "", "tasks",
-		    "tasks are only sent when reregistering");
+			      "tasks are only sent when reregistering");
 	m->tasks = xcalloc(json_array_size(arr) + 1, sizeof *m->tasks);
-	json_array_foreach(arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		n = snprintf(base, sizeof base, "/tasks/%zu", i);
 		if (n < 0 || (size_t)n >= sizeof base)
 			base[0] = '\0';
@@ -695,7 +708,8 @@ w_register_tasks(const json_t *j, struct wire_register *m,
 			return -EINVAL;
 		m->ntasks++;
 		if (strcmp(m->tasks[i].agent_id, m->agent.id) != 0)
-			return w_fail(err, base, "agent_id",
+			return w_fail(
+			    err, base, "agent_id",
 			    "differs from the registering agent's id");
 	}
 	return 0;
@@ -703,7 +717,7 @@ w_register_tasks(const json_t *j, struct wire_register *m,
 
 int
 wire_register_decode(const json_t *j, struct wire_register *m,
-    struct cd_err *err)
+		     struct cd_err *err)
 {
 	const json_t *agent;
 	bool rereg = false;
@@ -758,7 +772,7 @@ wire_status_msg_encode(const struct wire_status_msg *m)
 
 int
 wire_status_msg_decode(const json_t *j, struct wire_status_msg *m,
-    struct cd_err *err)
+		       struct cd_err *err)
 {
 	const json_t *st;
 
@@ -782,8 +796,8 @@ wire_status_msg_release(struct wire_status_msg *m)
 }
 
 static const struct w_field run_fields[] = {
-	W_S(wire_run_task, master_id, W_REQ | W_ID),
-	W_S(wire_run_task, secret, 0),
+    W_S(wire_run_task, master_id, W_REQ | W_ID),
+    W_S(wire_run_task, secret, 0),
 };
 
 json_t *
@@ -797,7 +811,7 @@ wire_run_task_encode(const struct wire_run_task *m)
 
 int
 wire_run_task_decode(const json_t *j, struct wire_run_task *m,
-    struct cd_err *err)
+		     struct cd_err *err)
 {
 	const json_t *t;
 
@@ -821,28 +835,28 @@ wire_run_task_release(struct wire_run_task *m)
 /* ---- messages made only of table fields ---- */
 
 static const struct w_field registered_fields[] = {
-	W_S(wire_registered, agent_id, W_REQ | W_ID),
-	W_S(wire_registered, master_id, W_REQ | W_ID),
-	W_L(wire_registered, ping_interval_ms, W_REQ, 1, W_MAX_MS),
+    W_S(wire_registered, agent_id, W_REQ | W_ID),
+    W_S(wire_registered, master_id, W_REQ | W_ID),
+    W_L(wire_registered, ping_interval_ms, W_REQ, 1, W_MAX_MS),
 };
 
 static const struct w_field kill_fields[] = {
-	W_S(wire_kill_task, master_id, W_REQ | W_ID),
-	W_S(wire_kill_task, secret, 0),
-	W_S(wire_kill_task, task_id, W_REQ | W_ID),
-	W_I(wire_kill_task, grace_ms, 0, 0, W_MAX_MS),
+    W_S(wire_kill_task, master_id, W_REQ | W_ID),
+    W_S(wire_kill_task, secret, 0),
+    W_S(wire_kill_task, task_id, W_REQ | W_ID),
+    W_I(wire_kill_task, grace_ms, 0, 0, W_MAX_MS),
 };
 
 static const struct w_field ping_fields[] = {
-	W_S(wire_ping, master_id, W_REQ | W_ID),
-	W_S(wire_ping, agent_id, W_REQ | W_ID),
-	W_S(wire_ping, secret, 0),
+    W_S(wire_ping, master_id, W_REQ | W_ID),
+    W_S(wire_ping, agent_id, W_REQ | W_ID),
+    W_S(wire_ping, secret, 0),
 };
 
 static const struct w_field reconcile_fields[] = {
-	W_S(wire_reconcile, master_id, W_REQ | W_ID),
-	W_S(wire_reconcile, secret, 0),
-	W_J(wire_reconcile, task_ids, W_IDARR, W_EMPTY),
+    W_S(wire_reconcile, master_id, W_REQ | W_ID),
+    W_S(wire_reconcile, secret, 0),
+    W_J(wire_reconcile, task_ids, W_IDARR, W_EMPTY),
 };
 
 /*
@@ -851,21 +865,21 @@ static const struct w_field reconcile_fields[] = {
  * wire_registered_*, wire_kill_task_*, wire_ping_*, wire_reconcile_* are
  * defined here).
  */
-#define W_SIMPLE(name, fields)                                          \
-	json_t *wire_##name##_encode(const struct wire_##name *m)       \
-	{                                                               \
-		return w_msg_enc(fields, W_NF(fields), m);              \
-	}                                                               \
-	int wire_##name##_decode(const json_t *j,                       \
-	    struct wire_##name *out, struct cd_err *err)                \
-	{                                                               \
-		return w_msg_dec(j, fields, W_NF(fields), out,          \
-		    sizeof *out, err);                                  \
-	}                                                               \
-	void wire_##name##_release(struct wire_##name *m)               \
-	{                                                               \
-		w_fields_free(fields, W_NF(fields), m);                 \
-		memset(m, 0, sizeof *m);                                \
+#define W_SIMPLE(name, fields)                                                 \
+	json_t *wire_##name##_encode(const struct wire_##name *m)              \
+	{                                                                      \
+		return w_msg_enc(fields, W_NF(fields), m);                     \
+	}                                                                      \
+	int wire_##name##_decode(const json_t *j, struct wire_##name *out,     \
+				 struct cd_err *err)                           \
+	{                                                                      \
+		return w_msg_dec(j, fields, W_NF(fields), out, sizeof *out,    \
+				 err);                                         \
+	}                                                                      \
+	void wire_##name##_release(struct wire_##name *m)                      \
+	{                                                                      \
+		w_fields_free(fields, W_NF(fields), m);                        \
+		memset(m, 0, sizeof *m);                                       \
 	}
 
 W_SIMPLE(registered, registered_fields)
