@@ -84,7 +84,7 @@ bool
 sched_task_current(const struct sched_rapp *r, const struct sched_task *t)
 {
 	return r->config_version == NULL ||
-	    strcmp(t->version, r->config_version) >= 0;
+	       strcmp(t->version, r->config_version) >= 0;
 }
 
 const char *
@@ -141,7 +141,7 @@ sched_task_json(const struct sched *s, const struct sched_task *t)
 
 void
 sched_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
-    int *running)
+	     int *running)
 {
 	struct sched_task *const *tv;
 	size_t i, n;
@@ -152,7 +152,7 @@ sched_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
 		if (tv[i]->state == TASK_RUNNING)
 			(*running)++;
 		else if (tv[i]->state == TASK_STAGING ||
-		    tv[i]->state == TASK_STARTING)
+			 tv[i]->state == TASK_STARTING)
 			(*staged)++;
 	}
 }
@@ -183,7 +183,7 @@ sched_send_kills(struct sched *s, const struct sched_ids *ids)
 		if (rc == -ENOENT && t != NULL) {
 			/* The master never heard of it: nothing is running. */
 			sched_task_end(s, t, TASK_KILLED,
-			    "unknown to the master");
+				       "unknown to the master");
 		} else if (rc != 0) {
 			log_warn("kill task=%s failed rc=%d", ids->v[i], rc);
 		}
@@ -243,7 +243,7 @@ sched_victim_cmp(const void *a, const void *b)
 
 void
 sched_count_app(const struct sched *s, const struct sched_rapp *ra,
-    struct sched_launch_counts *c)
+		struct sched_launch_counts *c)
 {
 	struct sched_task *const *tv;
 	size_t i, n;
@@ -270,8 +270,8 @@ sched_count_app(const struct sched *s, const struct sched_rapp *ra,
 
 /* Pick k victims among the active tasks with current == cur into ids. */
 static void
-sched_pick(const struct sched *s, const struct sched_rapp *ra, bool cur,
-    int k, struct sched_ids *ids)
+sched_pick(const struct sched *s, const struct sched_rapp *ra, bool cur, int k,
+	   struct sched_ids *ids)
 {
 	struct sched_task *const *tv;
 	struct sched_task **v;
@@ -301,7 +301,7 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 {
 	struct sched_launch_counts c;
 	struct sched_launch_plan p;
-	struct sched_ids ids = { NULL, 0, 0 };
+	struct sched_ids ids = {NULL, 0, 0};
 	char *app_id = xstrdup(sched_app_id(ra->app));
 	int rc;
 
@@ -315,11 +315,11 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 	sched_pick(s, ra, false, p.kill_old, &ids);
 	if (ids.n > 0) {
 		log_info("app=%s killing %zu task(s) (scale %d, replace %d)",
-		    app_id, ids.n, p.kill_cur, p.kill_old);
+			 app_id, ids.n, p.kill_cur, p.kill_old);
 		rc = sched_mark_killing(s, &ids);
 		if (rc != 0)
 			log_error("app=%s persisting kills failed rc=%d",
-			    app_id, rc);
+				  app_id, rc);
 		else
 			sched_send_kills(s, &ids); /* may free ra's tasks */
 	}
@@ -331,16 +331,16 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 /* The TaskFailure JSON of t ending in state. */
 static json_t *
 sched_failure_json(const struct sched_task *t, enum task_state state,
-    const char *message)
+		   const char *message)
 {
 	char iso[SCHED_ISO_LEN];
 
 	json_time_iso(loop_wall_ms(), iso);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "appId", t->app_id, "host", t->host, "message",
-	    message != NULL ? message : "", "state", task_state_name(state),
-	    "taskId", t->id, "timestamp", iso, "version", t->version,
-	    "slaveId", t->agent_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "appId",
+			 t->app_id, "host", t->host, "message",
+			 message != NULL ? message : "", "state",
+			 task_state_name(state), "taskId", t->id, "timestamp",
+			 iso, "version", t->version, "slaveId", t->agent_id);
 }
 
 /*
@@ -349,8 +349,8 @@ sched_failure_json(const struct sched_task *t, enum task_state state,
  * failure the task stays as it was and -EIO is returned.
  */
 int
-sched_task_end_rc(struct sched *s, struct sched_task *t,
-    enum task_state state, const char *message)
+sched_task_end_rc(struct sched *s, struct sched_task *t, enum task_state state,
+		  const char *message)
 {
 	struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
 	bool expected = t->state == TASK_KILLING;
@@ -360,12 +360,12 @@ sched_task_end_rc(struct sched *s, struct sched_task *t,
 	rc = sched_tracker_unpersist(s->st, t->id);
 	if (rc != 0) {
 		log_error("task=%s deleting the record failed rc=%d", t->id,
-		    rc);
+			  rc);
 		return rc;
 	}
 	log_info("task=%s app=%s %s%s%s", t->id, t->app_id,
-	    task_state_name(state), message != NULL ? ": " : "",
-	    message != NULL ? message : "");
+		 task_state_name(state), message != NULL ? ": " : "",
+		 message != NULL ? message : "");
 	if (ra != NULL && !expected) {
 		json_decref(ra->last_failure);
 		ra->last_failure = sched_failure_json(t, state, message);
@@ -375,9 +375,9 @@ sched_task_end_rc(struct sched *s, struct sched_task *t,
 
 			sched_app_backoff(ra->app, &sec, &fac, &max);
 			ra->nfailures++;
-			ra->launch_after_ms = now +
-			    sched_launch_backoff_ms(sec, fac, max,
-				ra->nfailures);
+			ra->launch_after_ms =
+			    now + sched_launch_backoff_ms(sec, fac, max,
+							  ra->nfailures);
 			ra->backoff_pending = true;
 		}
 	}
@@ -393,7 +393,7 @@ sched_task_end_rc(struct sched *s, struct sched_task *t,
 
 void
 sched_task_end(struct sched *s, struct sched_task *t, enum task_state state,
-    const char *message)
+	       const char *message)
 {
 	(void)sched_task_end_rc(s, t, state, message);
 }
@@ -436,7 +436,7 @@ static void
 sched_tick(void *arg)
 {
 	struct sched *s = arg;
-	struct sched_ids lost = { NULL, 0, 0 }, rekill = { NULL, 0, 0 };
+	struct sched_ids lost = {NULL, 0, 0}, rekill = {NULL, 0, 0};
 	uint64_t now;
 	bool revive = false;
 	size_t i;
@@ -450,7 +450,7 @@ sched_tick(void *arg)
 		    now - t->since_ms > SCHED_STAGING_TIMEOUT_MS) {
 			sched_ids_push(&lost, t->id);
 		} else if (t->state == TASK_KILLING &&
-		    now - t->since_ms > SCHED_KILL_RETRY_MS) {
+			   now - t->since_ms > SCHED_KILL_RETRY_MS) {
 			t->since_ms = now;
 			sched_ids_push(&rekill, t->id);
 		}
@@ -460,16 +460,17 @@ sched_tick(void *arg)
 			struct sched_task *t;
 
 			(void)s->link.ops->kill(s->link.master, s->fw_id,
-			    lost.v[i], 0);
+						lost.v[i], 0);
 			t = sched_tracker_find(s->tr, lost.v[i]);
 			if (t != NULL && t->state == TASK_STAGING)
-				sched_task_end(s, t, TASK_LOST,
+				sched_task_end(
+				    s, t, TASK_LOST,
 				    "no status for 60 s after launch");
 		}
 		sched_send_kills(s, &rekill);
 		for (i = 0; i < sched_repo_count(s->repo); i++)
-			revive |= sched_tick_app(s, sched_repo_at(s->repo, i),
-			    now);
+			revive |=
+			    sched_tick_app(s, sched_repo_at(s->repo, i), now);
 		if (revive)
 			sched_revive(s);
 	}
@@ -485,7 +486,7 @@ sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
 {
 	struct sched_rapp *old = NULL, *ra = NULL;
 	struct store_batch *b = NULL;
-	struct sched_ids ids = { NULL, 0, 0 };
+	struct sched_ids ids = {NULL, 0, 0};
 	const char *cfg = NULL;
 	bool restart = false, demand = false;
 	size_t i;
@@ -501,13 +502,14 @@ sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
 		if (rc != 0)
 			goto out;
 		restart = old == NULL || c->restart || c->rollback ||
-		    sched_app_needs_restart(old->app, c->app);
+			  sched_app_needs_restart(old->app, c->app);
 		cfg = restart ? c->version : old->config_version;
 	} else {
 		sched_next_version(s, c->version);
 	}
 	for (i = 0; i < c->nkill; i++) {
-		struct sched_task *t = sched_tracker_find(s->tr, c->kill_ids[i]);
+		struct sched_task *t =
+		    sched_tracker_find(s->tr, c->kill_ids[i]);
 
 		if (t != NULL && t->state != TASK_KILLING)
 			sched_ids_push(&ids, t->id);
@@ -519,8 +521,8 @@ sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
 	if (rc == 0 && c->delete_id != NULL)
 		rc = sched_repo_stage_del(s->repo, b, c->delete_id);
 	for (i = 0; rc == 0 && i < ids.n; i++)
-		rc = sched_tracker_stage(b,
-		    sched_tracker_find(s->tr, ids.v[i]), TASK_KILLING);
+		rc = sched_tracker_stage(b, sched_tracker_find(s->tr, ids.v[i]),
+					 TASK_KILLING);
 	if (rc != 0) {
 		store_batch_abort(b);
 	} else {
@@ -536,8 +538,10 @@ sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
 	id_uuid(c->deployment_id);
 	if (c->app != NULL) {
 		log_info("app=%s version=%s %s", sched_app_id(c->app),
-		    c->version,
-		    c->created ? "created" : restart ? "changed" : "scaled");
+			 c->version,
+			 c->created ? "created"
+			 : restart  ? "changed"
+				    : "scaled");
 		ra = sched_repo_install(s->repo, c->app, cfg);
 		c->app = NULL;
 		free(ra->deployment_id);
@@ -581,8 +585,8 @@ out:
 
 int
 sched_new(struct loop *l, struct store *st, struct httpd *api,
-    const struct sched_conf *conf, const struct framework_link *link,
-    struct sched **out, struct cd_err *err)
+	  const struct sched_conf *conf, const struct framework_link *link,
+	  struct sched **out, struct cd_err *err)
 {
 	struct sched *s;
 	size_t nbad = 0;
@@ -594,14 +598,14 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->api = api;
 	s->link = *link;
 	s->hostname = xstrdup(conf->hostname != NULL ? conf->hostname : "");
-	s->advertise_ip = xstrdup(conf->advertise_ip != NULL ?
-		conf->advertise_ip : "127.0.0.1");
-	s->framework_name = xstrdup(conf->framework_name != NULL ?
-		conf->framework_name : "marathon");
+	s->advertise_ip = xstrdup(
+	    conf->advertise_ip != NULL ? conf->advertise_ip : "127.0.0.1");
+	s->framework_name = xstrdup(
+	    conf->framework_name != NULL ? conf->framework_name : "marathon");
 	s->http_port = conf->http_port;
 	s->master_port = conf->master_port;
-	s->refuse_seconds = conf->refuse_seconds > 0 ? conf->refuse_seconds :
-						      5.0;
+	s->refuse_seconds =
+	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
 	s->tr = sched_tracker_new();
 	rc = sched_repo_new(st, &s->repo, &nbad, err);
 	if (rc != 0)
@@ -619,15 +623,15 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 		goto fail;
 	}
 	log_info("loaded apps=%zu tasks=%zu framework=%s",
-	    sched_repo_count(s->repo), sched_tracker_count(s->tr),
-	    s->fw_id != NULL ? s->fw_id : "(none)");
+		 sched_repo_count(s->repo), sched_tracker_count(s->tr),
+		 s->fw_id != NULL ? s->fw_id : "(none)");
 	if (api != NULL) {
 		httpd_add_routes(api, sched_api_misc_routes,
-		    sched_api_misc_nroutes, s);
+				 sched_api_misc_nroutes, s);
 		httpd_add_routes(api, sched_api_apps_routes,
-		    sched_api_apps_nroutes, s);
+				 sched_api_apps_nroutes, s);
 		httpd_add_routes(api, sched_api_tasks_routes,
-		    sched_api_tasks_nroutes, s);
+				 sched_api_tasks_nroutes, s);
 	}
 	s->tick = loop_timer_new(l, sched_tick, s);
 	loop_timer_add(s->tick, SCHED_TICK_MS);

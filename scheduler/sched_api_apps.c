@@ -23,7 +23,7 @@
 
 json_t *
 sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
-    int embed)
+		    int embed)
 {
 	json_t *j = sched_app_to_json(ra->app), *deps = json_array();
 	const char *ver = sched_app_version(ra->app);
@@ -32,16 +32,17 @@ sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 	sched_counts(s, ra, &staged, &running);
 	if (json_object_get(j, "version") == NULL)
 		json_object_set_new(j, "version", json_string(ver));
-	json_object_set_new(j, "versionInfo", json_pack("{s:s, s:s}",
-	    "lastScalingAt", ver, "lastConfigChangeAt",
-	    ra->config_version != NULL ? ra->config_version : ver));
+	json_object_set_new(
+	    j, "versionInfo",
+	    json_pack("{s:s, s:s}", "lastScalingAt", ver, "lastConfigChangeAt",
+		      ra->config_version != NULL ? ra->config_version : ver));
 	json_object_set_new(j, "tasksStaged", json_integer(staged));
 	json_object_set_new(j, "tasksRunning", json_integer(running));
 	json_object_set_new(j, "tasksHealthy", json_integer(0));
 	json_object_set_new(j, "tasksUnhealthy", json_integer(0));
 	if (ra->deployment_id != NULL)
-		json_array_append_new(deps, json_pack("{s:s}", "id",
-		    ra->deployment_id));
+		json_array_append_new(
+		    deps, json_pack("{s:s}", "id", ra->deployment_id));
 	json_object_set_new(j, "deployments", deps);
 	if (embed & SCHED_EMBED_TASKS) {
 		struct sched_task *const *tv;
@@ -181,7 +182,7 @@ apps_list(struct httpd_req *r, struct sched *s)
 
 static void
 apps_reply_created(struct httpd_req *r, struct sched *s,
-    const struct sched_change *c, const char *id, bool full)
+		   const struct sched_change *c, const char *id, bool full)
 {
 	char *loc = xasprintf("http://%s/v2/apps%s", httpd_req_host(r), id);
 	const struct sched_rapp *ra = sched_repo_find(s->repo, id);
@@ -193,8 +194,9 @@ apps_reply_created(struct httpd_req *r, struct sched *s,
 		return;
 	}
 	httpd_reply_header(r, "Marathon-Deployment-Id", c->deployment_id);
-	httpd_reply_json(r, 201, sched_api_apps_info(s, ra,
-	    SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE));
+	httpd_reply_json(r, 201,
+			 sched_api_apps_info(
+			     s, ra, SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE));
 }
 
 static void
@@ -218,7 +220,8 @@ apps_create(struct httpd_req *r, struct sched *s)
 	}
 	id = xstrdup(sched_app_id(c.app));
 	if (sched_repo_find(s->repo, id) != NULL) {
-		char *msg = xasprintf("An app with id [%s] already exists.", id);
+		char *msg =
+		    xasprintf("An app with id [%s] already exists.", id);
 
 		httpd_reply_error(r, 409, msg, NULL);
 		free(msg);
@@ -241,9 +244,12 @@ apps_get(struct httpd_req *r, struct sched *s)
 	char *id;
 
 	if ((ra = apps_find(s, r, &id)) != NULL)
-		httpd_reply_json(r, 200, json_pack("{s:o}", "app",
-		    sched_api_apps_info(s, ra,
-			SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE)));
+		httpd_reply_json(
+		    r, 200,
+		    json_pack("{s:o}", "app",
+			      sched_api_apps_info(s, ra,
+						  SCHED_EMBED_TASKS |
+						      SCHED_EMBED_FAILURE)));
 	free(id);
 }
 
@@ -300,7 +306,7 @@ apps_update(struct httpd_req *r, struct sched *s, bool patch)
 		}
 		c.rollback = true;
 	} else if (ra != NULL &&
-	    (patch || sched_api_misc_flag(r, "partialUpdate", true))) {
+		   (patch || sched_api_misc_flag(r, "partialUpdate", true))) {
 		json_object_del(body, "id"); /* the URL names the app */
 		rc = sched_app_patch(ra->app, body, &c.app, &err);
 		if (rc != 0) {
@@ -329,8 +335,8 @@ out:
 /* The ids of ra's tasks (on host when not NULL), copied; *nactive counts
  * those not already being killed. */
 static char **
-apps_task_ids(struct sched *s, const struct sched_rapp *ra,
-    const char *host, size_t *n, int *nactive)
+apps_task_ids(struct sched *s, const struct sched_rapp *ra, const char *host,
+	      size_t *n, int *nactive)
 {
 	struct sched_task *const *tv;
 	size_t i, m;
@@ -452,9 +458,8 @@ apps_root(struct httpd_req *r, void *arg)
 
 /* Kill ids of ra, scaling down by the active ones when scale. */
 static int
-apps_kill(struct sched *s, const struct sched_rapp *ra, char **ids,
-    size_t n, int nactive, bool scale, struct sched_change *c,
-    struct cd_err *err)
+apps_kill(struct sched *s, const struct sched_rapp *ra, char **ids, size_t n,
+	  int nactive, bool scale, struct sched_change *c, struct cd_err *err)
 {
 	memset(c, 0, sizeof *c);
 	c->kill_ids = ids;
@@ -485,11 +490,14 @@ apps_tasks(struct httpd_req *r, void *arg)
 	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) == NULL)
 		goto out;
-	ids = apps_task_ids(s, ra, httpd_req_method(r) == HTTPD_DELETE ?
-	    httpd_req_query(r, "host") : NULL, &n, &active);
+	ids = apps_task_ids(s, ra,
+			    httpd_req_method(r) == HTTPD_DELETE
+				? httpd_req_query(r, "host")
+				: NULL,
+			    &n, &active);
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, sched_task_json(s,
-		    sched_tracker_find(s->tr, ids[i])));
+		json_array_append_new(
+		    a, sched_task_json(s, sched_tracker_find(s->tr, ids[i])));
 	if (httpd_req_method(r) == HTTPD_GET) {
 		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", a));
 		goto out;
@@ -528,7 +536,7 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	t = tid != NULL ? sched_tracker_find(s->tr, tid) : NULL;
 	if (t == NULL || strcmp(t->app_id, id) != 0) {
 		char *msg = xasprintf("Task '%s' does not exist",
-		    tid != NULL ? tid : "");
+				      tid != NULL ? tid : "");
 
 		httpd_reply_error(r, 404, msg, NULL);
 		free(msg);
@@ -536,8 +544,8 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	}
 	tj = sched_task_json(s, t);
 	one[0] = xstrdup(t->id);
-	rc = apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale, &c,
-	    &err);
+	rc =
+	    apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale, &c, &err);
 	free(one[0]);
 	if (rc != 0) {
 		json_decref(tj);
@@ -564,10 +572,10 @@ apps_versions(struct httpd_req *r, void *arg)
 	if ((ra = apps_find(s, r, &id)) != NULL) {
 		if (sched_repo_versions(s->repo, id, &v) != 0)
 			httpd_reply_error(r, 500, "reading the store failed",
-			    NULL);
+					  NULL);
 		else
-			httpd_reply_json(r, 200, json_pack("{s:o}",
-			    "versions", v));
+			httpd_reply_json(r, 200,
+					 json_pack("{s:o}", "versions", v));
 	}
 	free(id);
 }
@@ -585,13 +593,13 @@ apps_version(struct httpd_req *r, void *arg)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) != NULL) {
-		rc = sched_repo_version_get(s->repo, id,
-		    httpd_req_param(r, "version"), &app, &err);
+		rc = sched_repo_version_get(
+		    s->repo, id, httpd_req_param(r, "version"), &app, &err);
 		if (rc == -ENOENT)
 			httpd_reply_error(r, 404, err.msg, NULL);
 		else if (rc != 0)
 			httpd_reply_error(r, 500, "reading the store failed",
-			    NULL);
+					  NULL);
 		else
 			httpd_reply_json(r, 200, sched_app_to_json(app));
 		sched_app_free(app);
@@ -601,14 +609,14 @@ apps_version(struct httpd_req *r, void *arg)
 
 /* The more specific patterns first: "*id" would swallow their tails. */
 const struct httpd_route sched_api_apps_routes[] = {
-	{ HTTPD_GET, "/v2/apps/*id/versions/:version", apps_version },
-	{ HTTPD_GET, "/v2/apps/*id/versions", apps_versions },
-	{ HTTPD_DELETE, "/v2/apps/*id/tasks/:taskId", apps_task_kill },
-	{ HTTPD_GET | HTTPD_DELETE, "/v2/apps/*id/tasks", apps_tasks },
-	{ HTTPD_POST, "/v2/apps/*id/restart", apps_restart },
-	{ HTTPD_GET | HTTPD_PUT | HTTPD_PATCH | HTTPD_DELETE, "/v2/apps/*id",
-	    apps_app },
-	{ HTTPD_GET | HTTPD_POST, "/v2/apps", apps_root },
+    {HTTPD_GET, "/v2/apps/*id/versions/:version", apps_version},
+    {HTTPD_GET, "/v2/apps/*id/versions", apps_versions},
+    {HTTPD_DELETE, "/v2/apps/*id/tasks/:taskId", apps_task_kill},
+    {HTTPD_GET | HTTPD_DELETE, "/v2/apps/*id/tasks", apps_tasks},
+    {HTTPD_POST, "/v2/apps/*id/restart", apps_restart},
+    {HTTPD_GET | HTTPD_PUT | HTTPD_PATCH | HTTPD_DELETE, "/v2/apps/*id",
+     apps_app},
+    {HTTPD_GET | HTTPD_POST, "/v2/apps", apps_root},
 };
 const size_t sched_api_apps_nroutes =
     sizeof sched_api_apps_routes / sizeof sched_api_apps_routes[0];

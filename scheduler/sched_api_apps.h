@@ -22,8 +22,8 @@ extern const struct httpd_route sched_api_apps_routes[];
 extern const size_t sched_api_apps_nroutes;
 
 enum sched_api_apps_embed {
-	SCHED_EMBED_TASKS = 1 << 0,	  /* "tasks": [...] */
-	SCHED_EMBED_FAILURE = 1 << 1,	  /* "lastTaskFailure" when any */
+	SCHED_EMBED_TASKS = 1 << 0,   /* "tasks": [...] */
+	SCHED_EMBED_FAILURE = 1 << 1, /* "lastTaskFailure" when any */
 };
 
 /*
@@ -31,7 +31,7 @@ enum sched_api_apps_embed {
  * the task counts, "deployments" and, per embed, "tasks" and
  * "lastTaskFailure". New reference.
  */
-json_t *sched_api_apps_info(const struct sched *s,
-    const struct sched_rapp *ra, int embed);
+json_t *sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
+			    int embed);
 
 #endif

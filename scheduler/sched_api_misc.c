@@ -56,21 +56,22 @@ sched_api_misc_flag(const struct httpd_req *r, const char *key, bool dflt)
 	if (v == NULL)
 		return dflt;
 	return v[0] == '\0' || strcasecmp(v, "true") == 0 ||
-	    strcmp(v, "1") == 0;
+	       strcmp(v, "1") == 0;
 }
 
 void
 sched_api_misc_reply_deployment(struct httpd_req *r, int code,
-    const struct sched_change *c)
+				const struct sched_change *c)
 {
 	httpd_reply_header(r, "Marathon-Deployment-Id", c->deployment_id);
-	httpd_reply_json(r, code, json_pack("{s:s, s:s}", "deploymentId",
-	    c->deployment_id, "version", c->version));
+	httpd_reply_json(r, code,
+			 json_pack("{s:s, s:s}", "deploymentId",
+				   c->deployment_id, "version", c->version));
 }
 
 void
 sched_api_misc_reply_invalid(struct httpd_req *r, int rc,
-    const struct cd_err *err)
+			     const struct cd_err *err)
 {
 	struct cd_err e = *err;
 
@@ -84,13 +85,14 @@ sched_api_misc_reply_invalid(struct httpd_req *r, int rc,
 
 void
 sched_api_misc_reply_apply_error(struct httpd_req *r, int rc,
-    const struct cd_err *err)
+				 const struct cd_err *err)
 {
 	if (rc == -ENOSPC)
 		sched_api_misc_reply_invalid(r, -EINVAL, err);
 	else
-		httpd_reply_error(r, 500, err->msg[0] != '\0' ? err->msg :
-		    "Internal error", NULL);
+		httpd_reply_error(
+		    r, 500, err->msg[0] != '\0' ? err->msg : "Internal error",
+		    NULL);
 }
 
 void
@@ -120,26 +122,26 @@ misc_info(struct httpd_req *r, void *arg)
 	leader = xasprintf("%s:%d", s->advertise_ip, s->http_port);
 	master = xasprintf("%s:%d", s->advertise_ip, s->master_port);
 	webui = xasprintf("http://%s:%d", s->advertise_ip, s->http_port);
-	mesos_ui = xasprintf("http://%s:%d/", s->advertise_ip,
-	    s->master_port);
-	cfg = json_pack("{s:b, s:s, s:i, s:s, s:b, s:s, s:i, s:i, s:s, s:s,"
-			" s:s, s:s, s:s, s:[], s:I, s:i, s:i, s:i}",
+	mesos_ui = xasprintf("http://%s:%d/", s->advertise_ip, s->master_port);
+	cfg = json_pack(
+	    "{s:b, s:s, s:i, s:s, s:b, s:s, s:i, s:i, s:s, s:s,"
+	    " s:s, s:s, s:s, s:[], s:I, s:i, s:i, s:i}",
 	    "checkpoint", 1, "executor", "//cmd", "failover_timeout", 604800,
 	    "framework_name", s->framework_name, "ha", 0, "hostname",
 	    s->hostname, "local_port_min", SCHED_REPO_PORT_MIN,
 	    "local_port_max", SCHED_REPO_PORT_MAX, "master", master,
 	    "mesos_leader_ui_url", mesos_ui, "mesos_role", "*", "mesos_user",
 	    "root", "webui_url", webui, "features", "decline_offer_duration",
-	    (json_int_t)(s->refuse_seconds * 1000.0),
-	    "task_launch_timeout", 300000, "reconciliation_initial_delay",
-	    15000, "reconciliation_interval", 600000);
+	    (json_int_t)(s->refuse_seconds * 1000.0), "task_launch_timeout",
+	    300000, "reconciliation_initial_delay", 15000,
+	    "reconciliation_interval", 600000);
 	j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:o?, s:o, s:{}, s:{s:i}}",
-	    "name", "clusterd", "version", SCHED_MARATHON_VERSION, "buildref",
-	    "clusterd-" CLUSTERD_VERSION, "elected", 1, "leader", leader,
-	    "frameworkId",
-	    s->fw_id != NULL ? json_string(s->fw_id) : json_null(),
-	    "marathon_config", cfg, "zookeeper_config", "http_config",
-	    "http_port", s->http_port);
+		      "name", "clusterd", "version", SCHED_MARATHON_VERSION,
+		      "buildref", "clusterd-" CLUSTERD_VERSION, "elected", 1,
+		      "leader", leader, "frameworkId",
+		      s->fw_id != NULL ? json_string(s->fw_id) : json_null(),
+		      "marathon_config", cfg, "zookeeper_config", "http_config",
+		      "http_port", s->http_port);
 	free(leader);
 	free(master);
 	free(webui);
@@ -160,9 +162,9 @@ misc_leader(struct httpd_req *r, void *arg)
 }
 
 const struct httpd_route sched_api_misc_routes[] = {
-	{ HTTPD_GET | HTTPD_HEAD, "/ping", misc_ping },
-	{ HTTPD_GET, "/v2/info", misc_info },
-	{ HTTPD_GET, "/v2/leader", misc_leader },
+    {HTTPD_GET | HTTPD_HEAD, "/ping", misc_ping},
+    {HTTPD_GET, "/v2/info", misc_info},
+    {HTTPD_GET, "/v2/leader", misc_leader},
 };
 const size_t sched_api_misc_nroutes =
     sizeof sched_api_misc_routes / sizeof sched_api_misc_routes[0];

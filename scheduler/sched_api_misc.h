@@ -28,19 +28,18 @@ extern const size_t sched_api_misc_nroutes;
  */
 json_t *sched_api_misc_body(struct httpd_req *r);
 /* A query flag: "true"/"True"/"1"/"" are true; absent gives dflt. */
-bool sched_api_misc_flag(const struct httpd_req *r, const char *key,
-    bool dflt);
+bool sched_api_misc_flag(const struct httpd_req *r, const char *key, bool dflt);
 /* Answer code with {"deploymentId", "version"} and the
  * Marathon-Deployment-Id header. */
 void sched_api_misc_reply_deployment(struct httpd_req *r, int code,
-    const struct sched_change *c);
+				     const struct sched_change *c);
 /* Answer an app parse/validation failure: -EBADMSG 400 "Invalid JSON",
  * otherwise 422 "Object is not valid", both with err's path. */
 void sched_api_misc_reply_invalid(struct httpd_req *r, int rc,
-    const struct cd_err *err);
+				  const struct cd_err *err);
 /* Answer a failed sched_apply(): 422 for -ENOSPC, else 500. */
 void sched_api_misc_reply_apply_error(struct httpd_req *r, int rc,
-    const struct cd_err *err);
+				      const struct cd_err *err);
 /* Answer 404 {"message": "App '<id>' does not exist"}. */
 void sched_api_misc_reply_no_app(struct httpd_req *r, const char *id);
 

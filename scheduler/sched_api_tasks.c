@@ -46,7 +46,7 @@ tasks_list(struct httpd_req *r, void *arg)
 /* Kill the ids of one app (all borrowed), lowering instances when scale. */
 static int
 tasks_kill_app(struct sched *s, const char *app_id, char **ids, size_t n,
-    bool scale, struct sched_change *c, struct cd_err *err)
+	       bool scale, struct sched_change *c, struct cd_err *err)
 {
 	struct sched_rapp *ra = sched_repo_find(s->repo, app_id);
 	size_t i;
@@ -94,14 +94,15 @@ tasks_delete(struct httpd_req *r, void *arg)
 		goto out;
 	}
 	known = xcalloc(json_array_size(ids) + 1, sizeof *known);
-	json_array_foreach(ids, i, v) {
+	json_array_foreach(ids, i, v)
+	{
 		const char *id = json_string_value(v);
 		char *app = id != NULL ? id_task_app(id) : NULL;
 		const struct sched_task *t;
 
 		if (app == NULL) {
 			char *msg = xasprintf("Invalid task id '%s'.",
-			    id != NULL ? id : "");
+					      id != NULL ? id : "");
 
 			httpd_reply_error(r, 400, msg, NULL);
 			free(msg);
@@ -150,8 +151,9 @@ tasks_delete(struct httpd_req *r, void *arg)
 	else if (scale && c.deployment_id[0] != '\0')
 		sched_api_misc_reply_deployment(r, 200, &c);
 	else if (scale)
-		httpd_reply_json(r, 200, json_pack("{s:s, s:s}",
-		    "deploymentId", "", "version", ""));
+		httpd_reply_json(
+		    r, 200,
+		    json_pack("{s:s, s:s}", "deploymentId", "", "version", ""));
 	else {
 		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", out));
 	}
@@ -164,8 +166,8 @@ out:
 }
 
 const struct httpd_route sched_api_tasks_routes[] = {
-	{ HTTPD_POST, "/v2/tasks/delete", tasks_delete },
-	{ HTTPD_GET, "/v2/tasks", tasks_list },
+    {HTTPD_POST, "/v2/tasks/delete", tasks_delete},
+    {HTTPD_GET, "/v2/tasks", tasks_list},
 };
 const size_t sched_api_tasks_nroutes =
     sizeof sched_api_tasks_routes / sizeof sched_api_tasks_routes[0];

@@ -29,10 +29,10 @@
 
 static void
 sched_driver_registered(void *arg, const char *framework_id,
-    const char *master_id)
+			const char *master_id)
 {
 	struct sched *s = arg;
-	struct sched_ids kill = { NULL, 0, 0 }, mark = { NULL, 0, 0 };
+	struct sched_ids kill = {NULL, 0, 0}, mark = {NULL, 0, 0};
 	size_t i;
 	int rc;
 
@@ -46,8 +46,8 @@ sched_driver_registered(void *arg, const char *framework_id,
 	}
 	s->registered = true;
 	log_info("registered framework=%s master=%s apps=%zu tasks=%zu",
-	    framework_id, master_id != NULL ? master_id : "?",
-	    sched_repo_count(s->repo), sched_tracker_count(s->tr));
+		 framework_id, master_id != NULL ? master_id : "?",
+		 sched_repo_count(s->repo), sched_tracker_count(s->tr));
 	s->link.ops->reconcile(s->link.master, s->fw_id);
 
 	/* Kills that were pending, and tasks whose app is gone. */
@@ -78,9 +78,9 @@ struct sched_driver_pending {
 
 /* Fit as many instances of ra as it still needs into avail. */
 static void
-sched_driver_fill(struct sched *s, struct sched_rapp *ra, const struct fw_offer *o,
-    struct resources *avail, struct sched_driver_pending **pv, size_t *n,
-    size_t *cap)
+sched_driver_fill(struct sched *s, struct sched_rapp *ra,
+		  const struct fw_offer *o, struct resources *avail,
+		  struct sched_driver_pending **pv, size_t *n, size_t *cap)
 {
 	struct sched_launch_counts c;
 	struct sched_launch_plan p;
@@ -96,7 +96,8 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra, const struct fw_offer 
 		char *tid;
 
 		if (sched_launch_fit(avail, sched_app_resources(app),
-			sched_app_host_ports_requested(app), np, ports) != 0)
+				     sched_app_host_ports_requested(app), np,
+				     ports) != 0)
 			break;
 		if (*n == *cap) {
 			*cap = *cap == 0 ? 8 : *cap * 2;
@@ -105,14 +106,15 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra, const struct fw_offer 
 		e = &(*pv)[(*n)++];
 		tid = id_task_new(sched_app_id(app));
 		sched_app_build_task(app, tid, s->fw_id, o->agent_id,
-		    o->hostname, ports, np, &e->wt);
+				     o->hostname, ports, np, &e->wt);
 		/* The tracker keys on these: make sure they are the app's. */
 		free(e->wt.app_id);
 		e->wt.app_id = xstrdup(sched_app_id(app));
 		free(e->wt.version);
 		e->wt.version = xstrdup(sched_app_version(app));
 		e->t = sched_tracker_task_new(&e->wt, o->hostname, ports, np,
-		    loop_wall_ms(), loop_now_ms(s->loop));
+					      loop_wall_ms(),
+					      loop_now_ms(s->loop));
 		free(tid);
 	}
 	free(ports);
@@ -124,7 +126,7 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 {
 	struct sched_driver_pending *pv = NULL;
 	struct wire_task *wts = NULL;
-	struct sched_ids ids = { NULL, 0, 0 };
+	struct sched_ids ids = {NULL, 0, 0};
 	struct resources avail = o->res;
 	struct store_batch *b = NULL;
 	uint64_t now = loop_now_ms(s->loop);
@@ -141,7 +143,7 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 	}
 	if (n == 0) {
 		s->link.ops->decline(s->link.master, s->fw_id, o->id,
-		    s->refuse_seconds);
+				     s->refuse_seconds);
 		goto out;
 	}
 	b = store_batch_begin(s->st);
@@ -153,7 +155,7 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 		store_batch_abort(b);
 	if (rc != 0) {
 		log_error("persisting %zu task(s) failed rc=%d: declining", n,
-		    rc);
+			  rc);
 		s->link.ops->decline(s->link.master, s->fw_id, o->id, 0);
 		goto out;
 	}
@@ -164,17 +166,16 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 		pv[i].t = NULL;
 		wts[i] = pv[i].wt; /* shallow: pv keeps ownership */
 		log_info("launching task=%s app=%s on %s", ids.v[i],
-		    pv[i].wt.app_id, o->hostname);
+			 pv[i].wt.app_id, o->hostname);
 	}
 	cd_err_clear(&err);
-	rc = s->link.ops->launch(s->link.master, s->fw_id, o->id, wts, n,
-	    &err);
+	rc = s->link.ops->launch(s->link.master, s->fw_id, o->id, wts, n, &err);
 	if (rc != 0) {
 		log_warn("launch on offer=%s failed rc=%d: %s", o->id, rc,
-		    err.msg);
+			 err.msg);
 		for (i = 0; i < ids.n; i++) {
-			struct sched_task *t = sched_tracker_find(s->tr,
-			    ids.v[i]);
+			struct sched_task *t =
+			    sched_tracker_find(s->tr, ids.v[i]);
 
 			if (t != NULL &&
 			    sched_tracker_unpersist(s->st, t->id) == 0)
@@ -201,7 +202,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 	for (i = 0; i < n; i++) {
 		if (s->fw_id == NULL) {
 			s->link.ops->decline(s->link.master, "", offers[i].id,
-			    s->refuse_seconds);
+					     s->refuse_seconds);
 			continue;
 		}
 		sched_driver_use_offer(s, &offers[i]);
@@ -233,41 +234,43 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	if (t == NULL) {
 		if (!task_state_terminal(st->state) && s->fw_id != NULL) {
 			log_info("task=%s is unknown (%s): killing it",
-			    st->task_id, task_state_name(st->state));
+				 st->task_id, task_state_name(st->state));
 			(void)s->link.ops->kill(s->link.master, s->fw_id,
-			    st->task_id, 0);
+						st->task_id, 0);
 		}
 		return 0;
 	}
 	if (task_state_terminal(st->state) || st->state == TASK_UNREACHABLE)
 		return sched_task_end_rc(s, t, st->state,
-		    st->message != NULL ? st->message : st->reason);
+					 st->message != NULL ? st->message
+							     : st->reason);
 	if (st->state == t->state ||
 	    (t->state == TASK_KILLING && st->state != TASK_KILLING))
 		return 0; /* a replay, or news older than our kill */
 	if (st->state != TASK_KILLING &&
 	    !task_state_allowed(t->state, st->state)) {
 		log_debug("task=%s ignoring %s -> %s", t->id,
-		    task_state_name(t->state), task_state_name(st->state));
+			  task_state_name(t->state),
+			  task_state_name(st->state));
 		return 0;
 	}
 	old = t->state;
 	started = t->started_ms;
 	t->state = st->state;
 	if (st->state == TASK_RUNNING && t->started_ms == 0)
-		t->started_ms = st->timestamp_ms > 0 ? st->timestamp_ms :
-							 loop_wall_ms();
+		t->started_ms =
+		    st->timestamp_ms > 0 ? st->timestamp_ms : loop_wall_ms();
 	rc = sched_tracker_persist(s->st, t);
 	if (rc != 0) {
 		log_error("task=%s persisting %s failed rc=%d", t->id,
-		    task_state_name(st->state), rc);
+			  task_state_name(st->state), rc);
 		t->state = old;
 		t->started_ms = started;
 		return rc;
 	}
 	t->since_ms = loop_now_ms(s->loop);
 	log_info("task=%s app=%s %s", t->id, t->app_id,
-	    task_state_name(t->state));
+		 task_state_name(t->state));
 	if (t->state == TASK_RUNNING) {
 		ra = sched_repo_find(s->repo, t->app_id);
 		if (ra != NULL)
@@ -280,7 +283,7 @@ static void
 sched_driver_agent_lost(void *arg, const char *agent_id)
 {
 	struct sched *s = arg;
-	struct sched_ids ids = { NULL, 0, 0 };
+	struct sched_ids ids = {NULL, 0, 0};
 	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
@@ -301,10 +304,9 @@ sched_driver_agent_lost(void *arg, const char *agent_id)
 }
 
 const struct framework_sched_ops sched_driver_ops = {
-	.registered = sched_driver_registered,
-	.offers = sched_driver_offers,
-	.rescind = sched_driver_rescind,
-	.status = sched_driver_status,
-	.agent_lost = sched_driver_agent_lost,
+    .registered = sched_driver_registered,
+    .offers = sched_driver_offers,
+    .rescind = sched_driver_rescind,
+    .status = sched_driver_status,
+    .agent_lost = sched_driver_agent_lost,
 };
-

@@ -32,52 +32,52 @@ struct sched_tracker;
 
 /* One app as the scheduler runs it: the definition and its runtime state. */
 struct sched_rapp {
-	struct sched_app *app;	    /* owned: the current definition */
-	char *config_version;	    /* owned: lastConfigChangeAt; tasks of an
-				       earlier version are "old" */
-	char *deployment_id;	    /* owned or NULL: set while converging */
-	int nfailures;		    /* consecutive failures, for backoff */
-	uint64_t launch_after_ms;   /* loop_now_ms: no launch before */
-	bool backoff_pending;	    /* revive when launch_after_ms passes */
-	json_t *last_failure;	    /* ref or NULL: TaskFailure JSON */
+	struct sched_app *app;	  /* owned: the current definition */
+	char *config_version;	  /* owned: lastConfigChangeAt; tasks of an
+				     earlier version are "old" */
+	char *deployment_id;	  /* owned or NULL: set while converging */
+	int nfailures;		  /* consecutive failures, for backoff */
+	uint64_t launch_after_ms; /* loop_now_ms: no launch before */
+	bool backoff_pending;	  /* revive when launch_after_ms passes */
+	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON */
 };
 
 /* One task the scheduler launched and tracks until it is terminal. */
 struct sched_task {
-	char *id;		 /* owned */
-	char *app_id;		 /* owned */
-	char *version;		 /* owned: the app version it runs */
-	char *agent_id;		 /* owned */
-	char *host;		 /* owned */
-	enum task_state state;	 /* TASK_KILLING once we asked for a kill */
-	long long staged_ms;	 /* wall clock */
-	long long started_ms;	 /* wall clock; 0 until RUNNING */
-	uint64_t since_ms;	 /* loop_now_ms of the last state change */
-	uint32_t *ports;	 /* owned: host ports, PORT0 first */
+	char *id;	       /* owned */
+	char *app_id;	       /* owned */
+	char *version;	       /* owned: the app version it runs */
+	char *agent_id;	       /* owned */
+	char *host;	       /* owned */
+	enum task_state state; /* TASK_KILLING once we asked for a kill */
+	long long staged_ms;   /* wall clock */
+	long long started_ms;  /* wall clock; 0 until RUNNING */
+	uint64_t since_ms;     /* loop_now_ms of the last state change */
+	uint32_t *ports;       /* owned: host ports, PORT0 first */
 	size_t nports;
-	json_t *task;		 /* ref: wire_task_encode() of what ran */
-	size_t idx;		 /* position in the tracker's list */
-	size_t gidx;		 /* position in its app group */
+	json_t *task; /* ref: wire_task_encode() of what ran */
+	size_t idx;   /* position in the tracker's list */
+	size_t gidx;  /* position in its app group */
 };
 
 struct sched {
 	unsigned magic;
-	struct loop *loop;	       /* borrowed: from cmd/, outlives s */
-	struct store *st;	       /* borrowed: from cmd/, outlives s */
-	struct httpd *api;	       /* borrowed: from cmd/, outlives s */
-	struct framework_link link;    /* copy; link.master borrowed */
-	char *hostname;		       /* owned */
-	char *advertise_ip;	       /* owned */
-	char *framework_name;	       /* owned */
+	struct loop *loop;	    /* borrowed: from cmd/, outlives s */
+	struct store *st;	    /* borrowed: from cmd/, outlives s */
+	struct httpd *api;	    /* borrowed: from cmd/, outlives s */
+	struct framework_link link; /* copy; link.master borrowed */
+	char *hostname;		    /* owned */
+	char *advertise_ip;	    /* owned */
+	char *framework_name;	    /* owned */
 	int http_port;
 	int master_port;
 	double refuse_seconds;
-	char *fw_id;		       /* owned or NULL before registration */
+	char *fw_id; /* owned or NULL before registration */
 	bool registered;
-	struct sched_repo *repo;       /* owned */
-	struct sched_tracker *tr;      /* owned */
-	struct loop_timer *tick;       /* owned */
-	long long last_version_ms;     /* versions strictly increase */
+	struct sched_repo *repo;   /* owned */
+	struct sched_tracker *tr;  /* owned */
+	struct loop_timer *tick;   /* owned */
+	long long last_version_ms; /* versions strictly increase */
 };
 
 /*
@@ -85,17 +85,17 @@ struct sched {
  * (one store batch), then update memory, send kills, converge.
  */
 struct sched_change {
-	struct sched_app *app;	   /* owned, taken: new definition, or NULL */
-	const char *delete_id;	   /* borrowed or NULL: delete this app */
-	bool restart;		   /* replace the tasks even without a
-				      config change (restart) */
-	bool rollback;		   /* app is a stored version: a restart */
-	char **kill_ids;	   /* borrowed: task ids to kill */
+	struct sched_app *app; /* owned, taken: new definition, or NULL */
+	const char *delete_id; /* borrowed or NULL: delete this app */
+	bool restart;	       /* replace the tasks even without a
+				  config change (restart) */
+	bool rollback;	       /* app is a stored version: a restart */
+	char **kill_ids;       /* borrowed: task ids to kill */
 	size_t nkill;
 	/* Out: */
 	char deployment_id[ID_UUID_LEN];
 	char version[SCHED_ISO_LEN];
-	int created;		   /* 1 when app did not exist before */
+	int created; /* 1 when app did not exist before */
 };
 
 /* A list of task ids, copied so that the tasks may vanish meanwhile (the
@@ -121,7 +121,7 @@ void sched_send_kills(struct sched *s, const struct sched_ids *ids);
 int sched_mark_killing(struct sched *s, const struct sched_ids *ids);
 /* Count r's tasks for sched_launch_plan(). */
 void sched_count_app(const struct sched *s, const struct sched_rapp *r,
-    struct sched_launch_counts *c);
+		     struct sched_launch_counts *c);
 /*
  * Recount r's tasks, persist and send the kills the plan asks for, clear
  * the deployment once converged. Returns the number still to launch.
@@ -133,10 +133,10 @@ int sched_converge(struct sched *s, struct sched_rapp *r);
  * the store's code with t left untouched.
  */
 int sched_task_end_rc(struct sched *s, struct sched_task *t,
-    enum task_state state, const char *message);
+		      enum task_state state, const char *message);
 /* The same, logging a store failure instead of returning it. */
 void sched_task_end(struct sched *s, struct sched_task *t,
-    enum task_state state, const char *message);
+		    enum task_state state, const char *message);
 
 /* The next app version: now, but strictly after the previous one. */
 void sched_next_version(struct sched *s, char out[SCHED_ISO_LEN]);
@@ -153,6 +153,6 @@ const char *sched_task_state_name(const struct sched_task *t);
 json_t *sched_task_json(const struct sched *s, const struct sched_task *t);
 /* tasksStaged, tasksRunning of r. */
 void sched_counts(const struct sched *s, const struct sched_rapp *r,
-    int *staged, int *running);
+		  int *staged, int *running);
 
 #endif

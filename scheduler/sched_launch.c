@@ -28,7 +28,8 @@ launch_take_port(struct resources *r, uint32_t p)
 			continue;
 		if (g->begin == g->end) {
 			memmove(&r->ports[i], &r->ports[i + 1],
-			    (size_t)(r->nranges - i - 1) * sizeof r->ports[0]);
+				(size_t)(r->nranges - i - 1) *
+				    sizeof r->ports[0]);
 			r->nranges--;
 		} else if (p == g->begin) {
 			g->begin++;
@@ -39,7 +40,8 @@ launch_take_port(struct resources *r, uint32_t p)
 			if (r->nranges >= RES_MAX_RANGES)
 				return -ENOSPC;
 			memmove(&r->ports[i + 2], &r->ports[i + 1],
-			    (size_t)(r->nranges - i - 1) * sizeof r->ports[0]);
+				(size_t)(r->nranges - i - 1) *
+				    sizeof r->ports[0]);
 			r->ports[i + 1].begin = p + 1;
 			r->ports[i + 1].end = g->end;
 			g->end = p - 1;
@@ -52,7 +54,7 @@ launch_take_port(struct resources *r, uint32_t p)
 
 int
 sched_launch_fit(struct resources *avail, const struct resources *per,
-    const uint32_t *req_ports, size_t nports, uint32_t *out_ports)
+		 const uint32_t *req_ports, size_t nports, uint32_t *out_ports)
 {
 	struct resources tmp;
 	size_t i;
@@ -91,7 +93,7 @@ sched_launch_fit(struct resources *avail, const struct resources *per,
 
 uint64_t
 sched_launch_backoff_ms(double seconds, double factor, double max_seconds,
-    int n)
+			int n)
 {
 	double d;
 
@@ -124,7 +126,7 @@ imax(int a, int b)
 
 void
 sched_launch_plan(const struct sched_launch_counts *c,
-    struct sched_launch_plan *out)
+		  struct sched_launch_plan *out)
 {
 	int inst = imax(0, c->instances);
 	int cur_keep = imin(c->cur_active, inst);
@@ -134,8 +136,8 @@ sched_launch_plan(const struct sched_launch_counts *c,
 	double over = c->max_over < 0 ? 0 : c->max_over;
 	double health = c->min_health < 0 ? 0 : c->min_health;
 
-	max_total = imax(inst,
-	    (int)floor((double)inst * (1.0 + over) + SCHED_LAUNCH_EPS));
+	max_total = imax(
+	    inst, (int)floor((double)inst * (1.0 + over) + SCHED_LAUNCH_EPS));
 	min_keep = (int)ceil((double)inst * health - SCHED_LAUNCH_EPS);
 
 	/* Each running current task replaces one old task. */
@@ -162,5 +164,5 @@ sched_launch_plan(const struct sched_launch_counts *c,
 	out->kill_cur = c->cur_active - cur_keep;
 	out->kill_old = c->old_active - old_left;
 	out->converged = c->cur_active == inst && c->cur_running == inst &&
-	    c->old_active == 0;
+			 c->old_active == 0;
 }

@@ -23,14 +23,15 @@
  * instance does not fit.
  */
 int sched_launch_fit(struct resources *avail, const struct resources *per,
-    const uint32_t *req_ports, size_t nports, uint32_t *out_ports);
+		     const uint32_t *req_ports, size_t nports,
+		     uint32_t *out_ports);
 
 /*
  * The delay before the next launch after n consecutive failures:
  * seconds * factor^(n-1), capped at max_seconds; 0 when n <= 0.
  */
 uint64_t sched_launch_backoff_ms(double seconds, double factor,
-    double max_seconds, int n);
+				 double max_seconds, int n);
 
 /* What an app has now. "cur" tasks run the current configuration, "old"
  * ones an earlier one; "active" means neither terminal nor being killed. */
@@ -39,16 +40,16 @@ struct sched_launch_counts {
 	double min_health; /* upgradeStrategy.minimumHealthCapacity, 0..1 */
 	double max_over;   /* upgradeStrategy.maximumOverCapacity, 0..1 */
 	int cur_active;
-	int cur_running;   /* of cur_active, those confirmed running */
+	int cur_running; /* of cur_active, those confirmed running */
 	int old_active;
-	int old_running;   /* of old_active, those confirmed running */
+	int old_running; /* of old_active, those confirmed running */
 };
 
 /* What to do about it. */
 struct sched_launch_plan {
-	int launch;   /* new tasks of the current configuration to start */
-	int kill_cur; /* current tasks to kill (scale down, youngest first) */
-	int kill_old; /* old tasks to kill (replaced, or over capacity) */
+	int launch;    /* new tasks of the current configuration to start */
+	int kill_cur;  /* current tasks to kill (scale down, youngest first) */
+	int kill_old;  /* old tasks to kill (replaced, or over capacity) */
 	int converged; /* 1 when nothing is left to do */
 };
 
@@ -61,6 +62,6 @@ struct sched_launch_plan {
  * progresses).
  */
 void sched_launch_plan(const struct sched_launch_counts *c,
-    struct sched_launch_plan *out);
+		       struct sched_launch_plan *out);
 
 #endif

@@ -24,8 +24,8 @@
 #include "scheduler/sched_int.h"
 
 struct sched_repo {
-	struct store *st;	   /* borrowed: from sched, outlives the repo */
-	struct sched_rapp **apps;  /* owned array of owned entries, by id */
+	struct store *st;	  /* borrowed: from sched, outlives the repo */
+	struct sched_rapp **apps; /* owned array of owned entries, by id */
 	size_t n;
 	size_t cap;
 };
@@ -127,11 +127,10 @@ repo_ver_collect(const char *key, const void *val, size_t len, void *arg)
 
 /* Version strings of id in key order (oldest first). */
 static int
-repo_ver_list(const struct sched_repo *r, const char *id,
-    struct repo_strs *out)
+repo_ver_list(const struct sched_repo *r, const char *id, struct repo_strs *out)
 {
 	char *prefix = xasprintf("appver/%s/", id);
-	struct repo_ver_collect c = { strlen(prefix), out };
+	struct repo_ver_collect c = {strlen(prefix), out};
 	int rc;
 
 	rc = store_iter(r->st, STORE_DB_SCHED, prefix, repo_ver_collect, &c);
@@ -141,7 +140,7 @@ repo_ver_list(const struct sched_repo *r, const char *id,
 
 static int
 repo_parse_value(const struct buf *b, struct sched_app **out,
-    struct cd_err *err)
+		 struct cd_err *err)
 {
 	json_t *j = json_parse_bounded(b->data, b->len, err);
 	int rc;
@@ -155,7 +154,8 @@ repo_parse_value(const struct buf *b, struct sched_app **out,
 
 int
 sched_repo_version_get(const struct sched_repo *r, const char *id,
-    const char *version, struct sched_app **out, struct cd_err *err)
+		       const char *version, struct sched_app **out,
+		       struct cd_err *err)
 {
 	char *key = xasprintf("appver/%s/%s", id, version);
 	struct buf b = BUF_INIT;
@@ -163,8 +163,8 @@ sched_repo_version_get(const struct sched_repo *r, const char *id,
 
 	rc = store_get(r->st, STORE_DB_SCHED, key, &b);
 	if (rc == -ENOENT)
-		cd_err_set(err, rc, "App '%s' does not exist in version %s",
-		    id, version);
+		cd_err_set(err, rc, "App '%s' does not exist in version %s", id,
+			   version);
 	else if (rc != 0)
 		cd_err_set(err, rc, "reading the store failed");
 	else
@@ -178,7 +178,7 @@ sched_repo_version_get(const struct sched_repo *r, const char *id,
 static char *
 repo_config_version(const struct sched_repo *r, const struct sched_app *app)
 {
-	struct repo_strs vl = { NULL, 0, 0 };
+	struct repo_strs vl = {NULL, 0, 0};
 	const char *cfg = sched_app_version(app);
 	struct sched_app *cur = NULL, *older;
 	char *res;
@@ -190,7 +190,7 @@ repo_config_version(const struct sched_repo *r, const struct sched_app *app)
 		if (strcmp(vl.v[i], cfg) >= 0)
 			continue;
 		if (sched_repo_version_get(r, sched_app_id(app), vl.v[i],
-			&older, NULL) != 0)
+					   &older, NULL) != 0)
 			break;
 		if (sched_app_needs_restart(older, cur != NULL ? cur : app)) {
 			sched_app_free(older);
@@ -226,7 +226,7 @@ repo_load_one(const char *key, const void *val, size_t len, void *arg)
 
 int
 sched_repo_new(struct store *st, struct sched_repo **out, size_t *nbad,
-    struct cd_err *err)
+	       struct cd_err *err)
 {
 	struct sched_repo *r = xcalloc(1, sizeof *r);
 	struct repo_load ld;
@@ -245,7 +245,7 @@ sched_repo_new(struct store *st, struct sched_repo **out, size_t *nbad,
 		goto fail;
 	}
 	for (i = 0; i < ld.raw.n; i++) {
-		struct buf b = { ld.raw.v[i], strlen(ld.raw.v[i]), 0 };
+		struct buf b = {ld.raw.v[i], strlen(ld.raw.v[i]), 0};
 		struct sched_app *app = NULL;
 		struct sched_rapp *ra;
 		bool found;
@@ -327,12 +327,12 @@ static bool
 repo_is_used(const uint8_t *used, uint32_t p)
 {
 	return (used[(p - SCHED_REPO_PORT_MIN) / 8] &
-	    (1u << ((p - SCHED_REPO_PORT_MIN) % 8))) != 0;
+		(1u << ((p - SCHED_REPO_PORT_MIN) % 8))) != 0;
 }
 
 int
 sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
-    struct cd_err *err)
+			struct cd_err *err)
 {
 	uint8_t used[(REPO_NPORTS + 7) / 8];
 	size_t i, j, n = sched_app_service_port_count(app);
@@ -362,8 +362,9 @@ sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
 			next++;
 		if (next > SCHED_REPO_PORT_MAX)
 			return cd_err_setp(err, -ENOSPC, "/ports",
-			    "no free service port left in %d-%d",
-			    SCHED_REPO_PORT_MIN, SCHED_REPO_PORT_MAX);
+					   "no free service port left in %d-%d",
+					   SCHED_REPO_PORT_MIN,
+					   SCHED_REPO_PORT_MAX);
 		sched_app_set_service_port(app, i, next);
 		repo_mark(used, next);
 	}
@@ -372,11 +373,11 @@ sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
 
 int
 sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
-    const struct sched_app *app, const char *keep_version)
+		     const struct sched_app *app, const char *keep_version)
 {
 	const char *id = sched_app_id(app), *ver = sched_app_version(app);
 	json_t *j = sched_app_to_json(app);
-	struct repo_strs vl = { NULL, 0, 0 };
+	struct repo_strs vl = {NULL, 0, 0};
 	struct buf v = BUF_INIT;
 	char *key = NULL;
 	size_t i, excess;
@@ -398,11 +399,13 @@ sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
 	if (rc != 0)
 		goto out;
 	/* vl does not hold the new version yet: it is in the batch. */
-	excess = vl.n + 1 > SCHED_REPO_MAX_VERSIONS ?
-	    vl.n + 1 - SCHED_REPO_MAX_VERSIONS : 0;
+	excess = vl.n + 1 > SCHED_REPO_MAX_VERSIONS
+		     ? vl.n + 1 - SCHED_REPO_MAX_VERSIONS
+		     : 0;
 	for (i = 0; i < vl.n && excess > 0; i++) {
 		if (strcmp(vl.v[i], ver) == 0 ||
-		    (keep_version != NULL && strcmp(vl.v[i], keep_version) == 0))
+		    (keep_version != NULL &&
+		     strcmp(vl.v[i], keep_version) == 0))
 			continue;
 		free(key);
 		key = xasprintf("appver/%s/%s", id, vl.v[i]);
@@ -421,9 +424,9 @@ out:
 
 int
 sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
-    const char *id)
+		     const char *id)
 {
-	struct repo_strs vl = { NULL, 0, 0 };
+	struct repo_strs vl = {NULL, 0, 0};
 	char *key = xasprintf("app/%s", id);
 	size_t i;
 	int rc;
@@ -443,7 +446,7 @@ sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
 
 struct sched_rapp *
 sched_repo_install(struct sched_repo *r, struct sched_app *app,
-    const char *config_version)
+		   const char *config_version)
 {
 	bool found;
 	size_t i = repo_search(r, sched_app_id(app), &found);
@@ -475,16 +478,14 @@ sched_repo_remove(struct sched_repo *r, const char *id)
 	if (!found)
 		return;
 	repo_rapp_free(r->apps[i]);
-	memmove(&r->apps[i], &r->apps[i + 1],
-	    (r->n - i - 1) * sizeof *r->apps);
+	memmove(&r->apps[i], &r->apps[i + 1], (r->n - i - 1) * sizeof *r->apps);
 	r->n--;
 }
 
 int
-sched_repo_versions(const struct sched_repo *r, const char *id,
-    json_t **out)
+sched_repo_versions(const struct sched_repo *r, const char *id, json_t **out)
 {
-	struct repo_strs vl = { NULL, 0, 0 };
+	struct repo_strs vl = {NULL, 0, 0};
 	json_t *a;
 	size_t i;
 	int rc;
@@ -519,6 +520,5 @@ sched_repo_framework_id_load(struct sched_repo *r, char **out)
 int
 sched_repo_framework_id_save(struct sched_repo *r, const char *id)
 {
-	return store_put(r->st, STORE_DB_SCHED, "framework_id", id,
-	    strlen(id));
+	return store_put(r->st, STORE_DB_SCHED, "framework_id", id, strlen(id));
 }

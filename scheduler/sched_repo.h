@@ -33,22 +33,21 @@ struct sched_repo;
  * in *nbad. Returns 0 and *out (free with sched_repo_free()), or -EIO.
  */
 int sched_repo_new(struct store *st, struct sched_repo **out, size_t *nbad,
-    struct cd_err *err);
+		   struct cd_err *err);
 void sched_repo_free(struct sched_repo *r);
 
 /* Apps in id order: i < sched_repo_count(). Borrowed. */
 size_t sched_repo_count(const struct sched_repo *r);
 struct sched_rapp *sched_repo_at(const struct sched_repo *r, size_t i);
 /* The app with that (normalised) id, or NULL. Borrowed. */
-struct sched_rapp *sched_repo_find(const struct sched_repo *r,
-    const char *id);
+struct sched_rapp *sched_repo_find(const struct sched_repo *r, const char *id);
 
 /*
  * Give every 0 service port of app a free port from SCHED_REPO_PORT_MIN..
  * SCHED_REPO_PORT_MAX, unique across the other apps. 0 or -ENOSPC.
  */
 int sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
-    struct cd_err *err);
+			    struct cd_err *err);
 
 /*
  * Stage app (its version must be set) as the current definition and as a
@@ -56,10 +55,10 @@ int sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
  * keep_version (may be NULL). 0 or a negative code.
  */
 int sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
-    const struct sched_app *app, const char *keep_version);
+			 const struct sched_app *app, const char *keep_version);
 /* Stage the deletion of the app and all its versions into b. */
 int sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
-    const char *id);
+			 const char *id);
 
 /*
  * After a commit: make app (taken) the current definition of its id, with
@@ -67,17 +66,19 @@ int sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
  * app is kept. Returns the app's entry, borrowed.
  */
 struct sched_rapp *sched_repo_install(struct sched_repo *r,
-    struct sched_app *app, const char *config_version);
+				      struct sched_app *app,
+				      const char *config_version);
 /* After a commit: forget the app (no-op when unknown). */
 void sched_repo_remove(struct sched_repo *r, const char *id);
 
 /* The stored versions of id, newest first: 0 and a new JSON array, or a
  * negative code. */
 int sched_repo_versions(const struct sched_repo *r, const char *id,
-    json_t **out);
+			json_t **out);
 /* One stored version: 0 and a new app, -ENOENT, or another code. */
 int sched_repo_version_get(const struct sched_repo *r, const char *id,
-    const char *version, struct sched_app **out, struct cd_err *err);
+			   const char *version, struct sched_app **out,
+			   struct cd_err *err);
 
 /* The stored framework id: 0 and a malloc'd string, -ENOENT, or -EIO. */
 int sched_repo_framework_id_load(struct sched_repo *r, char **out);

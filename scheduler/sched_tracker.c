@@ -34,7 +34,7 @@ struct tr_map {
 };
 
 struct tr_group {
-	char *app_id;		  /* owned */
+	char *app_id;		   /* owned */
 	struct sched_task **tasks; /* owned array of borrowed tasks */
 	size_t n;
 	size_t cap;
@@ -44,8 +44,8 @@ struct sched_tracker {
 	struct sched_task **all; /* owned array of owned tasks */
 	size_t n;
 	size_t cap;
-	struct tr_map by_id;	 /* task id -> struct sched_task */
-	struct tr_map by_app;	 /* app id -> struct tr_group (owned) */
+	struct tr_map by_id;  /* task id -> struct sched_task */
+	struct tr_map by_app; /* app id -> struct tr_group (owned) */
 };
 
 static size_t
@@ -120,7 +120,7 @@ tr_map_del(struct tr_map *m, const char *key)
 	if (m->nb == 0)
 		return;
 	for (pe = &m->b[tr_hash(key) & (m->nb - 1)]; *pe != NULL;
-	    pe = &(*pe)->next) {
+	     pe = &(*pe)->next) {
 		if (strcmp((*pe)->key, key) == 0) {
 			struct tr_ent *e = *pe;
 
@@ -254,7 +254,7 @@ sched_tracker_at(const struct sched_tracker *tr, size_t i)
 
 struct sched_task *const *
 sched_tracker_app_tasks(const struct sched_tracker *tr, const char *app_id,
-    size_t *n)
+			size_t *n)
 {
 	const struct tr_group *g = tr_map_get(&tr->by_app, app_id);
 
@@ -264,8 +264,8 @@ sched_tracker_app_tasks(const struct sched_tracker *tr, const char *app_id,
 
 struct sched_task *
 sched_tracker_task_new(const struct wire_task *wt, const char *host,
-    const uint32_t *ports, size_t nports, long long staged_ms,
-    uint64_t now_ms)
+		       const uint32_t *ports, size_t nports,
+		       long long staged_ms, uint64_t now_ms)
 {
 	struct sched_task *t = xcalloc(1, sizeof *t);
 
@@ -336,7 +336,7 @@ sched_tracker_record(const struct sched_task *t, enum task_state state)
 
 static int
 tr_put_record(struct store *st, struct store_batch *b,
-    const struct sched_task *t, enum task_state state)
+	      const struct sched_task *t, enum task_state state)
 {
 	json_t *j = sched_tracker_record(t, state);
 	char *key = xasprintf("task/%s", t->id);
@@ -345,9 +345,10 @@ tr_put_record(struct store *st, struct store_batch *b,
 
 	rc = json_dump_buf(j, &v);
 	if (rc == 0)
-		rc = b != NULL ?
-		    store_batch_put(b, STORE_DB_SCHED, key, v.data, v.len) :
-		    store_put(st, STORE_DB_SCHED, key, v.data, v.len);
+		rc =
+		    b != NULL
+			? store_batch_put(b, STORE_DB_SCHED, key, v.data, v.len)
+			: store_put(st, STORE_DB_SCHED, key, v.data, v.len);
 	buf_release(&v);
 	free(key);
 	json_decref(j);
@@ -356,7 +357,7 @@ tr_put_record(struct store *st, struct store_batch *b,
 
 int
 sched_tracker_stage(struct store_batch *b, const struct sched_task *t,
-    enum task_state state)
+		    enum task_state state)
 {
 	return tr_put_record(NULL, b, t, state);
 }
@@ -390,7 +391,7 @@ sched_tracker_unpersist(struct store *st, const char *id)
 /* Decode one record; -EINVAL when any required part is missing. */
 static int
 tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
-    struct cd_err *err)
+	       struct cd_err *err)
 {
 	struct wire_task wt;
 	const char *state = NULL, *host = "", *version = NULL;
@@ -423,8 +424,8 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 	if (json_is_array(ports) && json_array_size(ports) > 0) {
 		np = json_array_size(ports);
 		pv = xcalloc(np, sizeof *pv);
-		json_array_foreach(ports, i, v)
-			pv[i] = (uint32_t)json_integer_value(v);
+		json_array_foreach(ports, i, v) pv[i] =
+		    (uint32_t)json_integer_value(v);
 	}
 	t = sched_tracker_task_new(&wt, host, pv, np, staged, now_ms);
 	if (version != NULL) {
@@ -469,10 +470,10 @@ tr_load_one(const char *key, const void *val, size_t len, void *arg)
 }
 
 int
-sched_tracker_load(struct sched_tracker *tr, struct store *st,
-    uint64_t now_ms, size_t *nbad, struct cd_err *err)
+sched_tracker_load(struct sched_tracker *tr, struct store *st, uint64_t now_ms,
+		   size_t *nbad, struct cd_err *err)
 {
-	struct tr_load ld = { tr, now_ms, 0 };
+	struct tr_load ld = {tr, now_ms, 0};
 	int rc;
 
 	rc = store_iter(st, STORE_DB_SCHED, "task/", tr_load_one, &ld);

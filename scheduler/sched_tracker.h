@@ -33,7 +33,7 @@ void sched_tracker_free(struct sched_tracker *tr);
 void sched_tracker_add(struct sched_tracker *tr, struct sched_task *t);
 /* The task with that id, or NULL. Borrowed. */
 struct sched_task *sched_tracker_find(const struct sched_tracker *tr,
-    const char *id);
+				      const char *id);
 /* Unindex and free t. */
 void sched_tracker_remove(struct sched_tracker *tr, struct sched_task *t);
 /* Every task, in no particular order: i < sched_tracker_count(). The order
@@ -42,24 +42,25 @@ size_t sched_tracker_count(const struct sched_tracker *tr);
 struct sched_task *sched_tracker_at(const struct sched_tracker *tr, size_t i);
 /* The tasks of one app: a borrowed array, valid until the next add or
  * remove; NULL with *n = 0 when there are none. */
-struct sched_task *const *sched_tracker_app_tasks(
-    const struct sched_tracker *tr, const char *app_id, size_t *n);
+struct sched_task *const *
+sched_tracker_app_tasks(const struct sched_tracker *tr, const char *app_id,
+			size_t *n);
 
 /*
  * A new task in TASK_STAGING for the launched wire task wt (copied), on
  * host, with its host ports in order. The caller adds it or frees it.
  */
 struct sched_task *sched_tracker_task_new(const struct wire_task *wt,
-    const char *host, const uint32_t *ports, size_t nports,
-    long long staged_ms, uint64_t now_ms);
+					  const char *host,
+					  const uint32_t *ports, size_t nports,
+					  long long staged_ms, uint64_t now_ms);
 void sched_tracker_task_free(struct sched_task *t);
 
 /* t's record as it would be with the given state. New reference. */
-json_t *sched_tracker_record(const struct sched_task *t,
-    enum task_state state);
+json_t *sched_tracker_record(const struct sched_task *t, enum task_state state);
 /* Put t's record (with state) into b. 0 or a negative code. */
 int sched_tracker_stage(struct store_batch *b, const struct sched_task *t,
-    enum task_state state);
+			enum task_state state);
 /* Delete the record of task id in b. */
 int sched_tracker_stage_del(struct store_batch *b, const char *id);
 /* Write or delete one record in its own commit. */
@@ -71,6 +72,6 @@ int sched_tracker_unpersist(struct store *st, const char *id);
  * Unreadable records are skipped and counted in *nbad. 0 or -EIO.
  */
 int sched_tracker_load(struct sched_tracker *tr, struct store *st,
-    uint64_t now_ms, size_t *nbad, struct cd_err *err);
+		       uint64_t now_ms, size_t *nbad, struct cd_err *err);
 
 #endif

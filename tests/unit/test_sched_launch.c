@@ -63,8 +63,7 @@ test_fit_scalars(void **state)
 
 	av = offer(4, 100, 10, 0, 0);
 	per = need(1, 1, 20);
-	assert_int_equal(sched_launch_fit(&av, &per, NULL, 0, NULL),
-	    -ENOSPC);
+	assert_int_equal(sched_launch_fit(&av, &per, NULL, 0, NULL), -ENOSPC);
 	assert_true(av.disk == 10);
 }
 
@@ -98,7 +97,7 @@ test_fit_ports_exact(void **state)
 {
 	struct resources av = offer(8, 8192, 0, 31000, 31010);
 	struct resources per = need(0.1, 16, 0);
-	uint32_t req[3] = { 0, 31005, 0 }, p[3];
+	uint32_t req[3] = {0, 31005, 0}, p[3];
 
 	(void)state;
 	assert_int_equal(sched_launch_fit(&av, &per, req, 3, p), 0);
@@ -150,17 +149,18 @@ test_backoff(void **state)
 	assert_int_equal(sched_launch_backoff_ms(2, 1.5, 300, 3), 4500);
 	assert_int_equal(sched_launch_backoff_ms(2, 2, 300, 4), 16000);
 	assert_int_equal(sched_launch_backoff_ms(1, 1.15, 300, 1000000),
-	    300000);
+			 300000);
 	assert_int_equal(sched_launch_backoff_ms(10, 2, 5, 1), 5000);
 	assert_int_equal(sched_launch_backoff_ms(0, 2, 300, 3), 0);
 }
 
 static struct sched_launch_plan
 plan(int inst, double health, double over, int cur_active, int cur_running,
-    int old_active, int old_running)
+     int old_active, int old_running)
 {
-	struct sched_launch_counts c = { inst, health, over, cur_active,
-		cur_running, old_active, old_running };
+	struct sched_launch_counts c = {inst,	    health,	 over,
+					cur_active, cur_running, old_active,
+					old_running};
 	struct sched_launch_plan p;
 
 	memset(&p, 0x55, sizeof p);
@@ -268,14 +268,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fit_scalars),
-		cmocka_unit_test(test_fit_ports_lowest),
-		cmocka_unit_test(test_fit_ports_exact),
-		cmocka_unit_test(test_fit_no_ports),
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_plan_scale),
-		cmocka_unit_test(test_plan_rolling),
-		cmocka_unit_test(test_plan_no_room),
+	    cmocka_unit_test(test_fit_scalars),
+	    cmocka_unit_test(test_fit_ports_lowest),
+	    cmocka_unit_test(test_fit_ports_exact),
+	    cmocka_unit_test(test_fit_no_ports),
+	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_plan_scale),
+	    cmocka_unit_test(test_plan_rolling),
+	    cmocka_unit_test(test_plan_no_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
