@@ -111,6 +111,10 @@ tasks_delete(struct httpd_req *r, void *arg)
 		free(app);
 		if ((t = sched_tracker_find(s->tr, id)) == NULL)
 			continue;
+		for (j = 0; j < n && strcmp(known[j], id) != 0; j++)
+			;
+		if (j < n)
+			continue; /* listed twice: kill (and scale) once */
 		known[n++] = xstrdup(t->id);
 		json_array_append_new(out, sched_task_json(s, t));
 	}
