@@ -546,11 +546,10 @@ sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
 		c->app = NULL;
 		free(ra->deployment_id);
 		ra->deployment_id = xstrdup(c->deployment_id);
-		if (restart) {
-			ra->nfailures = 0;
-			ra->launch_after_ms = 0;
-			ra->backoff_pending = false;
-		}
+		/* Any new version resets the launch delay, as Marathon does. */
+		ra->nfailures = 0;
+		ra->launch_after_ms = 0;
+		ra->backoff_pending = false;
 	}
 	if (c->delete_id != NULL) {
 		log_info("app=%s deleted", c->delete_id);
