@@ -156,17 +156,18 @@ ctr_pick(struct ctr *c, const struct wire_task *t)
 
 int
 ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
-    struct cd_err *err)
+	   struct cd_err *err)
 {
 	struct ctr_entry *e;
 	int rc;
 
 	if (ctr_owner_find(c, t->task_id) != NULL)
 		return cd_err_set(err, -EEXIST, "task %s is already running",
-		    t->task_id);
+				  t->task_id);
 	if ((e = ctr_pick(c, t)) == NULL)
 		return cd_err_set(err, -ENOTSUP,
-		    "no enabled containerizer can run task %s", t->task_id);
+				  "no enabled containerizer can run task %s",
+				  t->task_id);
 	if ((rc = e->ops->launch(e->impl, t, sandbox, err)) != 0)
 		return rc;
 	ctr_owner_set(c, t->task_id, e);
@@ -185,7 +186,7 @@ ctr_kill(struct ctr *c, const char *task_id, int grace_ms)
 
 int
 ctr_recover(struct ctr *c, const struct wire_task *t, const char *sandbox,
-    const json_t *checkpoint)
+	    const json_t *checkpoint)
 {
 	struct ctr_entry *e;
 	int rc;
@@ -207,5 +208,5 @@ ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n)
 	for (e = c->head; e != NULL; e = e->next)
 		if ((rc = e->ops->reap_orphans(e->impl, known, n)) < 0)
 			log_warn("%s: cannot reap orphans: %s", e->ops->name,
-			    strerror(-rc));
+				 strerror(-rc));
 }

@@ -26,25 +26,25 @@ struct dk_param_map {
 };
 
 static const struct dk_param_map dk_params[] = {
-	{ "user", "User", 0, DP_STR },
-	{ "workdir", "WorkingDir", 0, DP_STR },
-	{ "hostname", "Hostname", 0, DP_STR },
-	{ "memory-swap", "MemorySwap", 1, DP_SIZE },
-	{ "shm-size", "ShmSize", 1, DP_SIZE },
-	{ "add-host", "ExtraHosts", 1, DP_LIST },
-	{ "dns", "Dns", 1, DP_LIST },
-	{ "dns-search", "DnsSearch", 1, DP_LIST },
-	{ "cap-add", "CapAdd", 1, DP_LIST },
-	{ "cap-drop", "CapDrop", 1, DP_LIST },
-	{ "volume", "Binds", 1, DP_LIST },
-	{ "security-opt", "SecurityOpt", 1, DP_LIST },
+    {"user", "User", 0, DP_STR},
+    {"workdir", "WorkingDir", 0, DP_STR},
+    {"hostname", "Hostname", 0, DP_STR},
+    {"memory-swap", "MemorySwap", 1, DP_SIZE},
+    {"shm-size", "ShmSize", 1, DP_SIZE},
+    {"add-host", "ExtraHosts", 1, DP_LIST},
+    {"dns", "Dns", 1, DP_LIST},
+    {"dns-search", "DnsSearch", 1, DP_LIST},
+    {"cap-add", "CapAdd", 1, DP_LIST},
+    {"cap-drop", "CapDrop", 1, DP_LIST},
+    {"volume", "Binds", 1, DP_LIST},
+    {"security-opt", "SecurityOpt", 1, DP_LIST},
 };
 
 static bool
 dk_image_char_ok(char c)
 {
 	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' ||
-	    c == '/' || c == ':' || c == '@';
+	       c == '/' || c == ':' || c == '@';
 }
 
 /* Split "repo[:tag][@digest]" into fromImage and tag. */
@@ -60,15 +60,15 @@ dk_image_parse(const char *ref, struct ctr_dk_create *out, struct cd_err *err)
 		ref += 9;
 	if (*ref == '\0' || strlen(ref) > 255)
 		return cd_err_setp(err, -EINVAL, "/container/docker/image",
-		    "invalid image reference");
+				   "invalid image reference");
 	for (i = 0; ref[i] != '\0'; i++)
 		if (!dk_image_char_ok(ref[i]))
-			return cd_err_setp(err, -EINVAL,
-			    "/container/docker/image",
+			return cd_err_setp(
+			    err, -EINVAL, "/container/docker/image",
 			    "invalid character in image reference '%s'", ref);
 	if (ref[0] == '/' || ref[0] == ':' || ref[0] == '@')
 		return cd_err_setp(err, -EINVAL, "/container/docker/image",
-		    "invalid image reference '%s'", ref);
+				   "invalid image reference '%s'", ref);
 	out->image = xstrdup(ref);
 	at = strchr(ref, '@');
 	if (at != NULL) {
@@ -91,7 +91,7 @@ dk_image_parse(const char *ref, struct ctr_dk_create *out, struct cd_err *err)
 	}
 	if (out->from_image[0] == '\0' || out->tag[0] == '\0')
 		return cd_err_setp(err, -EINVAL, "/container/docker/image",
-		    "invalid image reference '%s'", ref);
+				   "invalid image reference '%s'", ref);
 	return 0;
 }
 
@@ -119,7 +119,8 @@ ctr_docker_api_urlencode(const char *s)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
+		    c == '~') {
 			buf_append(&b, s, 1);
 			continue;
 		}
@@ -192,7 +193,7 @@ dk_list_add(json_t *obj, const char *field, const char *v)
 /* container.docker.parameters: [{key, value}] mapped where simple. */
 static int
 dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
-    json_t *labels, struct ctr_dk_create *out, struct cd_err *err)
+	      json_t *labels, struct ctr_dk_create *out, struct cd_err *err)
 {
 	size_t i, k;
 	json_t *p;
@@ -202,17 +203,20 @@ dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
 		return 0;
 	if (!json_is_array(params))
 		return cd_err_setp(err, -EINVAL, "/container/docker/parameters",
-		    "must be an array");
-	json_array_foreach(params, i, p) {
+				   "must be an array");
+	json_array_foreach(params, i, p)
+	{
 		const char *key = json_string_value(json_object_get(p, "key"));
-		const char *val = json_string_value(json_object_get(p, "value"));
+		const char *val =
+		    json_string_value(json_object_get(p, "value"));
 		const struct dk_param_map *m = NULL;
 		long long size;
 
 		snprintf(path, sizeof path, "/container/docker/parameters/%zu",
-		    i);
+			 i);
 		if (key == NULL || val == NULL)
-			return cd_err_setp(err, -EINVAL, path,
+			return cd_err_setp(
+			    err, -EINVAL, path,
 			    "parameters need a string key and value");
 		if (strcmp(key, "env") == 0 || strcmp(key, "e") == 0) {
 			json_array_append_new(env, json_string(val));
@@ -224,7 +228,7 @@ dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
 						    : strlen(val));
 
 			json_object_set_new(labels, lk,
-			    json_string(eq ? eq + 1 : ""));
+					    json_string(eq ? eq + 1 : ""));
 			free(lk);
 			continue;
 		}
@@ -232,14 +236,16 @@ dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
 			if (strcmp(dk_params[k].key, key) == 0)
 				m = &dk_params[k];
 		if (m == NULL) {
-			dk_warn(out, "docker parameter '%s' is not supported; "
-			    "ignored", key);
+			dk_warn(out,
+				"docker parameter '%s' is not supported; "
+				"ignored",
+				key);
 			continue;
 		}
 		switch (m->kind) {
 		case DP_STR:
 			json_object_set_new(m->host ? hc : cfg, m->field,
-			    json_string(val));
+					    json_string(val));
 			break;
 		case DP_LIST:
 			dk_list_add(m->host ? hc : cfg, m->field, val);
@@ -247,9 +253,10 @@ dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
 		case DP_SIZE:
 			if (dk_parse_size(val, &size) != 0)
 				return cd_err_setp(err, -EINVAL, path,
-				    "bad size '%s' for %s", val, key);
+						   "bad size '%s' for %s", val,
+						   key);
 			json_object_set_new(m->host ? hc : cfg, m->field,
-			    json_integer(size));
+					    json_integer(size));
 			break;
 		}
 	}
@@ -259,7 +266,7 @@ dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
 /* container.volumes -> Binds "host:container:mode". */
 static int
 dk_volumes(const json_t *vols, const char *sandbox, json_t *hc,
-    struct ctr_dk_create *out, struct cd_err *err)
+	   struct ctr_dk_create *out, struct cd_err *err)
 {
 	size_t i;
 	json_t *v;
@@ -269,33 +276,37 @@ dk_volumes(const json_t *vols, const char *sandbox, json_t *hc,
 		return 0;
 	if (!json_is_array(vols))
 		return cd_err_setp(err, -EINVAL, "/container/volumes",
-		    "must be an array");
-	json_array_foreach(vols, i, v) {
-		const char *cp = json_string_value(
-		    json_object_get(v, "containerPath"));
-		const char *hp = json_string_value(
-		    json_object_get(v, "hostPath"));
-		const char *mode = json_string_value(json_object_get(v, "mode"));
+				   "must be an array");
+	json_array_foreach(vols, i, v)
+	{
+		const char *cp =
+		    json_string_value(json_object_get(v, "containerPath"));
+		const char *hp =
+		    json_string_value(json_object_get(v, "hostPath"));
+		const char *mode =
+		    json_string_value(json_object_get(v, "mode"));
 		char *bind;
 
 		snprintf(path, sizeof path, "/container/volumes/%zu", i);
 		if (cp == NULL || cp[0] == '\0' || strchr(cp, ':') != NULL)
-			return cd_err_setp(err, -EINVAL, path,
+			return cd_err_setp(
+			    err, -EINVAL, path,
 			    "containerPath is required and may not hold ':'");
 		if (hp == NULL || hp[0] == '\0') {
-			dk_warn(out, "volume '%s' has no hostPath; ignored", cp);
+			dk_warn(out, "volume '%s' has no hostPath; ignored",
+				cp);
 			continue;
 		}
 		if (strchr(hp, ':') != NULL)
 			return cd_err_setp(err, -EINVAL, path,
-			    "hostPath may not hold ':'");
+					   "hostPath may not hold ':'");
 		if (mode == NULL || strcasecmp(mode, "RW") == 0)
 			mode = "rw";
 		else if (strcasecmp(mode, "RO") == 0)
 			mode = "ro";
 		else
 			return cd_err_setp(err, -EINVAL, path,
-			    "mode must be RW or RO");
+					   "mode must be RW or RO");
 		/* Mesos: a relative hostPath lives in the sandbox. */
 		if (hp[0] == '/')
 			bind = xasprintf("%s:%s:%s", hp, cp, mode);
@@ -314,8 +325,8 @@ dk_next_port(const struct resources *r, uint32_t *cursor, const json_t *used)
 	int i;
 
 	for (i = 0; i < r->nranges; i++) {
-		uint32_t p = r->ports[i].begin > *cursor ? r->ports[i].begin
-							  : *cursor;
+		uint32_t p =
+		    r->ports[i].begin > *cursor ? r->ports[i].begin : *cursor;
 
 		for (; p <= r->ports[i].end && p != 0; p++) {
 			char k[16];
@@ -332,8 +343,8 @@ dk_next_port(const struct resources *r, uint32_t *cursor, const json_t *used)
 
 /* BRIDGE portMappings -> ExposedPorts + PortBindings. */
 static int
-dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg,
-    json_t *hc, struct cd_err *err)
+dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg, json_t *hc,
+	 struct cd_err *err)
 {
 	json_t *exposed = json_object(), *bind = json_object();
 	json_t *used = json_object(), *m;
@@ -342,7 +353,8 @@ dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg,
 	int rc = 0;
 	char path[64], key[48], hp[24];
 
-	json_array_foreach(maps, i, m) {
+	json_array_foreach(maps, i, m)
+	{
 		long long hport = 0;
 
 		if (json_opt_int(m, "hostPort", "", &hport, NULL, NULL) == 0 &&
@@ -351,31 +363,33 @@ dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg,
 			json_object_set_new(used, hp, json_true());
 		}
 	}
-	json_array_foreach(maps, i, m) {
+	json_array_foreach(maps, i, m)
+	{
 		long long cport = 0, hport = 0;
 		const char *proto = "tcp", *p, *comma;
 
-		snprintf(path, sizeof path, "/container/docker/portMappings/%zu",
-		    i);
+		snprintf(path, sizeof path,
+			 "/container/docker/portMappings/%zu", i);
 		if (!json_is_object(m) ||
-		    json_opt_int(m, "containerPort", path, &cport, NULL,
-			err) != 0 ||
+		    json_opt_int(m, "containerPort", path, &cport, NULL, err) !=
+			0 ||
 		    json_opt_int(m, "hostPort", path, &hport, NULL, err) != 0 ||
 		    json_opt_str(m, "protocol", path, &proto, NULL, err) != 0) {
-			rc = cd_err_setp(err, -EINVAL, path,
-			    "bad port mapping");
+			rc =
+			    cd_err_setp(err, -EINVAL, path, "bad port mapping");
 			goto out;
 		}
 		if (cport < 0 || cport > 65535 || hport < 0 || hport > 65535) {
 			rc = cd_err_setp(err, -EINVAL, path,
-			    "port out of range");
+					 "port out of range");
 			goto out;
 		}
 		if (hport == 0) {
 			hport = dk_next_port(&t->res, &cursor, used);
 			if (hport < 0) {
 				rc = cd_err_setp(err, -EINVAL, path,
-				    "no host port left in the task's resources");
+						 "no host port left in the "
+						 "task's resources");
 				goto out;
 			}
 		}
@@ -391,14 +405,15 @@ dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg,
 				comma = p + strlen(p);
 			plen = (size_t)(comma - p);
 			if (!((plen == 3 && (strncasecmp(p, "tcp", 3) == 0 ||
-			    strncasecmp(p, "udp", 3) == 0)) ||
-			    (plen == 4 && strncasecmp(p, "sctp", 4) == 0))) {
-				rc = cd_err_setp(err, -EINVAL, path,
+					     strncasecmp(p, "udp", 3) == 0)) ||
+			      (plen == 4 && strncasecmp(p, "sctp", 4) == 0))) {
+				rc = cd_err_setp(
+				    err, -EINVAL, path,
 				    "protocol must be tcp, udp or sctp");
 				goto out;
 			}
 			snprintf(key, sizeof key, "%lld/%.*s", cport, (int)plen,
-			    p);
+				 p);
 			for (char *q = key; *q; q++)
 				*q = (char)tolower((unsigned char)*q);
 			json_object_set_new(exposed, key, json_object());
@@ -407,8 +422,9 @@ dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg,
 				arr = json_array();
 				json_object_set_new(bind, key, arr);
 			}
-			json_array_append_new(arr, json_pack("{s:s,s:s}",
-			    "HostIp", "", "HostPort", hp));
+			json_array_append_new(arr,
+					      json_pack("{s:s,s:s}", "HostIp",
+							"", "HostPort", hp));
 		}
 	}
 	json_object_set(cfg, "ExposedPorts", exposed);
@@ -431,10 +447,11 @@ dk_cmd(const struct wire_task *t, struct cd_err *err, int *rc)
 		return json_pack("[s,s,s]", "/bin/sh", "-c", t->cmd);
 	if (t->args == NULL || json_array_size(t->args) == 0)
 		return NULL;
-	json_array_foreach(t->args, i, a) {
+	json_array_foreach(t->args, i, a)
+	{
 		if (!json_is_string(a)) {
 			*rc = cd_err_setp(err, -EINVAL, "/args",
-			    "args must be strings");
+					  "args must be strings");
 			return NULL;
 		}
 	}
@@ -455,8 +472,8 @@ dk_network_mode(const char *net)
 
 int
 ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
-    const char *agent_key, int allow_privileged, struct ctr_dk_create *out,
-    struct cd_err *err)
+		      const char *agent_key, int allow_privileged,
+		      struct ctr_dk_create *out, struct cd_err *err)
 {
 	const json_t *docker;
 	const char *image = NULL, *net = NULL, *mode, *k;
@@ -471,34 +488,37 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 	docker = t->container ? json_object_get(t->container, "docker") : NULL;
 	if (docker == NULL || !json_is_object(docker)) {
 		rc = cd_err_setp(err, -EINVAL, "/container/docker",
-		    "a docker task needs container.docker");
+				 "a docker task needs container.docker");
 		goto fail;
 	}
 	if ((rc = json_opt_str(docker, "image", "/container/docker", &image,
-		 NULL, err)) != 0 ||
+			       NULL, err)) != 0 ||
 	    (rc = json_opt_str(docker, "network", "/container/docker", &net,
-		 NULL, err)) != 0 ||
+			       NULL, err)) != 0 ||
 	    (rc = json_opt_bool(docker, "privileged", "/container/docker",
-		 &priv, NULL, err)) != 0 ||
+				&priv, NULL, err)) != 0 ||
 	    (rc = json_opt_bool(docker, "forcePullImage", "/container/docker",
-		 &force, NULL, err)) != 0)
+				&force, NULL, err)) != 0)
 		goto fail;
 	if (image == NULL) {
 		rc = cd_err_setp(err, -EINVAL, "/container/docker/image",
-		    "container.docker.image is required");
+				 "container.docker.image is required");
 		goto fail;
 	}
 	if ((rc = dk_image_parse(image, out, err)) != 0)
 		goto fail;
 	out->force_pull = force;
 	if (priv && !allow_privileged) {
-		rc = cd_err_setp(err, -EPERM, "/container/docker/privileged",
+		rc = cd_err_setp(
+		    err, -EPERM, "/container/docker/privileged",
 		    "privileged containers are not allowed on this agent");
 		goto fail;
 	}
 	if ((mode = dk_network_mode(net)) == NULL) {
-		rc = cd_err_setp(err, -EINVAL, "/container/docker/network",
-		    "network '%s' is not supported (HOST, BRIDGE or NONE)", net);
+		rc = cd_err_setp(
+		    err, -EINVAL, "/container/docker/network",
+		    "network '%s' is not supported (HOST, BRIDGE or NONE)",
+		    net);
 		goto fail;
 	}
 	out->name = ctr_docker_api_name(t->task_id);
@@ -514,52 +534,58 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 		goto fail;
 
 	if (t->env != NULL)
-		json_object_foreach(t->env, k, val) {
+		json_object_foreach(t->env, k, val)
+		{
 			if (!json_is_string(val)) {
 				rc = cd_err_setp(err, -EINVAL, "/env",
-				    "env values must be strings");
+						 "env values must be strings");
 				goto fail;
 			}
-			json_array_append_new(env, json_sprintf("%s=%s", k,
-			    json_string_value(val)));
+			json_array_append_new(
+			    env,
+			    json_sprintf("%s=%s", k, json_string_value(val)));
 		}
 
 	if (t->labels != NULL)
-		json_object_foreach(t->labels, k, val)
-			if (json_is_string(val))
-				json_object_set(labels, k, val);
+		json_object_foreach(t->labels, k, val) if (json_is_string(val))
+		    json_object_set(labels, k, val);
 
 	/* CpuShares = max(2, 1024 cpus), Memory = max(32 MiB, mem). */
 	shares = (long long)(1024.0 * t->res.cpus);
 	mem = (long long)(t->res.mem * 1024.0 * 1024.0);
-	json_object_set_new(hc, "CpuShares", json_integer(
-	    shares < CTR_DK_MIN_SHARES ? CTR_DK_MIN_SHARES : shares));
-	json_object_set_new(hc, "Memory", json_integer(
-	    mem < CTR_DK_MIN_MEM ? CTR_DK_MIN_MEM : mem));
+	json_object_set_new(hc, "CpuShares",
+			    json_integer(shares < CTR_DK_MIN_SHARES
+					     ? CTR_DK_MIN_SHARES
+					     : shares));
+	json_object_set_new(
+	    hc, "Memory",
+	    json_integer(mem < CTR_DK_MIN_MEM ? CTR_DK_MIN_MEM : mem));
 	json_object_set_new(hc, "NetworkMode", json_string(mode));
 	json_object_set_new(hc, "Privileged", json_boolean(priv));
-	json_object_set_new(hc, "Binds", json_pack("[s++]", sandbox,
-	    ":" CTR_DK_SANDBOX, ":rw"));
+	json_object_set_new(
+	    hc, "Binds",
+	    json_pack("[s++]", sandbox, ":" CTR_DK_SANDBOX, ":rw"));
 	if ((rc = dk_volumes(json_object_get(t->container, "volumes"), sandbox,
-		 hc, out, err)) != 0)
+			     hc, out, err)) != 0)
 		goto fail;
 	val = json_object_get(docker, "portMappings");
 	if (json_is_array(val) && json_array_size(val) > 0) {
 		if (strcmp(mode, "bridge") != 0)
 			dk_warn(out, "portMappings ignored with network %s",
-			    mode);
+				mode);
 		else if ((rc = dk_ports(t, val, cfg, hc, err)) != 0)
 			goto fail;
 	}
 	if ((rc = dk_parameters(json_object_get(docker, "parameters"), cfg, hc,
-		 env, labels, out, err)) != 0)
+				env, labels, out, err)) != 0)
 		goto fail;
 
 	/* Ours last, so neither the app nor a parameter can override them. */
-	json_array_append_new(env, json_string("MESOS_SANDBOX=" CTR_DK_SANDBOX));
+	json_array_append_new(env,
+			      json_string("MESOS_SANDBOX=" CTR_DK_SANDBOX));
 	json_object_set_new(labels, CTR_DK_LABEL_TASK, json_string(t->task_id));
 	json_object_set_new(labels, CTR_DK_LABEL_APP,
-	    json_string(t->app_id ? t->app_id : ""));
+			    json_string(t->app_id ? t->app_id : ""));
 	json_object_set_new(labels, CTR_DK_LABEL_AGENT, json_string(agent_key));
 	json_object_set_new(cfg, "Env", env);
 	json_object_set_new(cfg, "Labels", labels);
@@ -595,9 +621,20 @@ dk_label(const json_t *labels, const char *key)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
+char *
+ctr_docker_api_id(const char *body, size_t len)
+{
+	json_t *j = json_parse_bounded(body, len, NULL);
+	const char *id = json_string_value(json_object_get(j, "Id"));
+	char *s = id != NULL && id[0] != '\0' ? xstrdup(id) : NULL;
+
+	json_decref(j);
+	return s;
+}
+
 int
-ctr_docker_api_inspect(const char *body, size_t len,
-    struct ctr_dk_inspect *out, struct cd_err *err)
+ctr_docker_api_inspect(const char *body, size_t len, struct ctr_dk_inspect *out,
+		       struct cd_err *err)
 {
 	json_t *j, *state, *cfg;
 	const char *id, *status, *e;
@@ -609,24 +646,25 @@ ctr_docker_api_inspect(const char *body, size_t len,
 	id = json_string_value(json_object_get(j, "Id"));
 	state = json_object_get(j, "State");
 	if (id == NULL || !json_is_object(state)) {
-		rc = cd_err_set(err, -EBADMSG, "inspect reply without Id/State");
+		rc =
+		    cd_err_set(err, -EBADMSG, "inspect reply without Id/State");
 		goto out;
 	}
 	out->id = xstrdup(id);
 	out->running = json_is_true(json_object_get(state, "Running"));
 	status = json_string_value(json_object_get(state, "Status"));
-	out->exited = !out->running &&
-	    (status == NULL || strcmp(status, "created") != 0);
-	out->exit_code = (int)json_integer_value(
-	    json_object_get(state, "ExitCode"));
+	out->exited =
+	    !out->running && (status == NULL || strcmp(status, "created") != 0);
+	out->exit_code =
+	    (int)json_integer_value(json_object_get(state, "ExitCode"));
 	e = json_string_value(json_object_get(state, "Error"));
 	if (e != NULL && e[0] != '\0')
 		out->error = xstrdup(e);
 	cfg = json_object_get(j, "Config");
-	out->task_id = dk_label(json_object_get(cfg, "Labels"),
-	    CTR_DK_LABEL_TASK);
-	out->agent_id = dk_label(json_object_get(cfg, "Labels"),
-	    CTR_DK_LABEL_AGENT);
+	out->task_id =
+	    dk_label(json_object_get(cfg, "Labels"), CTR_DK_LABEL_TASK);
+	out->agent_id =
+	    dk_label(json_object_get(cfg, "Labels"), CTR_DK_LABEL_AGENT);
 out:
 	json_decref(j);
 	return rc;
@@ -643,8 +681,8 @@ ctr_dk_inspect_release(struct ctr_dk_inspect *i)
 }
 
 int
-ctr_docker_api_list(const char *body, size_t len,
-    struct ctr_dk_listed **rows, size_t *n, struct cd_err *err)
+ctr_docker_api_list(const char *body, size_t len, struct ctr_dk_listed **rows,
+		    size_t *n, struct cd_err *err)
 {
 	json_t *j, *c;
 	size_t i, k = 0;
@@ -655,10 +693,12 @@ ctr_docker_api_list(const char *body, size_t len,
 		return -EBADMSG;
 	if (!json_is_array(j)) {
 		json_decref(j);
-		return cd_err_set(err, -EBADMSG, "container list is not an array");
+		return cd_err_set(err, -EBADMSG,
+				  "container list is not an array");
 	}
 	*rows = xcalloc(json_array_size(j) + 1, sizeof **rows);
-	json_array_foreach(j, i, c) {
+	json_array_foreach(j, i, c)
+	{
 		const char *id = json_string_value(json_object_get(c, "Id"));
 		const json_t *labels = json_object_get(c, "Labels");
 
@@ -689,7 +729,7 @@ ctr_dk_list_free(struct ctr_dk_listed *rows, size_t n)
 
 int
 ctr_docker_api_wait(const char *body, size_t len, int *status,
-    struct cd_err *err)
+		    struct cd_err *err)
 {
 	json_t *j, *code;
 	const char *msg;
@@ -698,8 +738,8 @@ ctr_docker_api_wait(const char *body, size_t len, int *status,
 	if ((j = json_parse_bounded(body, len, err)) == NULL)
 		return -EBADMSG;
 	code = json_object_get(j, "StatusCode");
-	msg = json_string_value(json_object_get(json_object_get(j, "Error"),
-	    "Message"));
+	msg = json_string_value(
+	    json_object_get(json_object_get(j, "Error"), "Message"));
 	if (msg != NULL && msg[0] != '\0')
 		rc = cd_err_set(err, -EBADMSG, "wait failed: %s", msg);
 	else if (!json_is_integer(code))
@@ -757,6 +797,8 @@ dk_pull_line(struct ctr_dk_pull *p, const char *s, size_t n)
 	if (e == NULL)
 		e = json_string_value(json_object_get(
 		    json_object_get(j, "errorDetail"), "message"));
+	if (e == NULL) /* a plain error reply: {"message": ...} */
+		e = json_string_value(json_object_get(j, "message"));
 	if (e != NULL)
 		p->error = xstrdup(e[0] != '\0' ? e : "pull failed");
 	json_decref(j);
@@ -816,7 +858,7 @@ ctr_dk_demux_init(struct ctr_dk_demux *d)
 
 int
 ctr_dk_demux_feed(struct ctr_dk_demux *d, const char *p, size_t n,
-    ctr_dk_sink_fn *sink, void *arg)
+		  ctr_dk_sink_fn *sink, void *arg)
 {
 	size_t take;
 
@@ -846,8 +888,8 @@ ctr_dk_demux_feed(struct ctr_dk_demux *d, const char *p, size_t n,
 		}
 		d->cur = d->hdr[0] <= 1 ? CTR_DK_STDOUT : CTR_DK_STDERR;
 		d->remaining = (uint32_t)d->hdr[4] << 24 |
-		    (uint32_t)d->hdr[5] << 16 | (uint32_t)d->hdr[6] << 8 |
-		    (uint32_t)d->hdr[7];
+			       (uint32_t)d->hdr[5] << 16 |
+			       (uint32_t)d->hdr[6] << 8 | (uint32_t)d->hdr[7];
 	}
 	return d->bad ? -EBADMSG : 0;
 }

@@ -29,13 +29,13 @@
 
 /* The result of ctr_docker_api_create(). */
 struct ctr_dk_create {
-	json_t *body;	   /* ref: the POST /containers/create body */
-	char *image;	   /* owned: reference as given, "docker:///" stripped */
-	char *from_image;  /* owned: repository part, for ?fromImage= */
-	char *tag;	   /* owned: tag or digest, "latest" when absent */
-	char *name;	   /* owned: container name, "clusterd-<task id>" */
-	bool force_pull;   /* container.docker.forcePullImage */
-	json_t *warnings;  /* ref: array of strings (ignored parameters...) */
+	json_t *body;	  /* ref: the POST /containers/create body */
+	char *image;	  /* owned: reference as given, "docker:///" stripped */
+	char *from_image; /* owned: repository part, for ?fromImage= */
+	char *tag;	  /* owned: tag or digest, "latest" when absent */
+	char *name;	  /* owned: container name, "clusterd-<task id>" */
+	bool force_pull;  /* container.docker.forcePullImage */
+	json_t *warnings; /* ref: array of strings (ignored parameters...) */
 };
 
 /*
@@ -47,8 +47,8 @@ struct ctr_dk_create {
  * allowed: "privileged containers are not allowed on this agent") with err.
  */
 int ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
-    const char *agent_key, int allow_privileged, struct ctr_dk_create *out,
-    struct cd_err *err);
+			  const char *agent_key, int allow_privileged,
+			  struct ctr_dk_create *out, struct cd_err *err);
 void ctr_dk_create_release(struct ctr_dk_create *c);
 
 /*
@@ -60,20 +60,24 @@ char *ctr_docker_api_name(const char *task_id);
 /* Percent-encode s for a URL query value. Caller frees. */
 char *ctr_docker_api_urlencode(const char *s);
 
+/* The "Id" of a create reply {"Id": ..., "Warnings": [...]}: owned, or
+ * NULL when the body is not one. */
+char *ctr_docker_api_id(const char *body, size_t len);
+
 /* GET /containers/{id}/json, reduced to what the driver needs. */
 struct ctr_dk_inspect {
-	char *id;	  /* owned */
-	bool running;	  /* State.Running */
-	bool exited;	  /* not running and not merely "created" */
-	int exit_code;	  /* State.ExitCode */
-	char *error;	  /* owned or NULL: State.Error when non-empty */
-	char *task_id;	  /* owned or NULL: label clusterd.task_id */
-	char *agent_id;	  /* owned or NULL: label clusterd.agent_id */
+	char *id;	/* owned */
+	bool running;	/* State.Running */
+	bool exited;	/* not running and not merely "created" */
+	int exit_code;	/* State.ExitCode */
+	char *error;	/* owned or NULL: State.Error when non-empty */
+	char *task_id;	/* owned or NULL: label clusterd.task_id */
+	char *agent_id; /* owned or NULL: label clusterd.agent_id */
 };
 
 /* Parse an inspect reply. 0, or -EBADMSG with err. */
 int ctr_docker_api_inspect(const char *body, size_t len,
-    struct ctr_dk_inspect *out, struct cd_err *err);
+			   struct ctr_dk_inspect *out, struct cd_err *err);
 void ctr_dk_inspect_release(struct ctr_dk_inspect *i);
 
 /* One row of GET /containers/json. */
@@ -88,7 +92,8 @@ struct ctr_dk_listed {
  * ctr_dk_list_free). Rows without an Id are skipped. 0, or -EBADMSG.
  */
 int ctr_docker_api_list(const char *body, size_t len,
-    struct ctr_dk_listed **rows, size_t *n, struct cd_err *err);
+			struct ctr_dk_listed **rows, size_t *n,
+			struct cd_err *err);
 void ctr_dk_list_free(struct ctr_dk_listed *rows, size_t n);
 
 /*
@@ -97,7 +102,7 @@ void ctr_dk_list_free(struct ctr_dk_listed *rows, size_t n);
  * with a non-empty Error.Message fails with that message.
  */
 int ctr_docker_api_wait(const char *body, size_t len, int *status,
-    struct cd_err *err);
+			struct cd_err *err);
 
 /* The "message" of a Docker error reply, or a copy of the raw body
  * (truncated) when it is not one. Caller frees. */
@@ -106,8 +111,9 @@ char *ctr_docker_api_errmsg(const char *body, size_t len);
 /*
  * POST /images/create streams JSON objects, one per line; a failed pull
  * still answers 200 and carries {"error": ...} in the stream. Feed the
- * stream in any chunks; error holds the first error seen. Lines longer
- * than CTR_DK_PULL_MAX_LINE are skipped.
+ * stream in any chunks; error holds the first error seen (also the
+ * "message" of an error reply, as the driver streams every pull reply). Lines
+ * longer than CTR_DK_PULL_MAX_LINE are skipped.
  */
 #define CTR_DK_PULL_MAX_LINE 65536
 struct ctr_dk_pull {
@@ -131,14 +137,14 @@ void ctr_dk_pull_release(struct ctr_dk_pull *p);
 enum ctr_dk_stream { CTR_DK_STDOUT = 1, CTR_DK_STDERR = 2 };
 
 typedef void ctr_dk_sink_fn(enum ctr_dk_stream s, const char *p, size_t n,
-    void *arg);
+			    void *arg);
 
 struct ctr_dk_demux {
 	unsigned char hdr[8];
 	unsigned hdr_len;   /* header bytes collected, 0..8 */
 	uint32_t remaining; /* payload bytes left in the current frame */
 	enum ctr_dk_stream cur;
-	bool bad;	    /* an unknown frame type was seen; input ignored */
+	bool bad; /* an unknown frame type was seen; input ignored */
 };
 
 void ctr_dk_demux_init(struct ctr_dk_demux *d);
@@ -148,6 +154,6 @@ void ctr_dk_demux_init(struct ctr_dk_demux *d);
  * malformed (everything after that is dropped).
  */
 int ctr_dk_demux_feed(struct ctr_dk_demux *d, const char *p, size_t n,
-    ctr_dk_sink_fn *sink, void *arg);
+		      ctr_dk_sink_fn *sink, void *arg);
 
 #endif

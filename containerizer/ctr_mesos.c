@@ -53,8 +53,8 @@ struct mz {
 
 struct mz_task {
 	unsigned magic;
-	struct mz *m;		  /* borrowed: owner */
-	char *task_id;		  /* owned */
+	struct mz *m;  /* borrowed: owner */
+	char *task_id; /* owned */
 	pid_t pid;
 	unsigned long long start_time;
 	int pidfd;		  /* owned, -1 when none */
@@ -67,8 +67,8 @@ struct mz_task {
 	bool child;		  /* ours to reap (not recovered) */
 	bool running_sent;
 	bool kill_req;
-	bool gone;		  /* recovered but dead: end from the timer */
-	struct mz_task *next;	  /* owned: list */
+	bool gone;	      /* recovered but dead: end from the timer */
+	struct mz_task *next; /* owned: list */
 };
 
 static void mz_end(struct mz_task *t);
@@ -155,7 +155,7 @@ mz_unlink(struct mz_task *t)
 
 static void
 mz_emit(struct mz_task *t, enum task_state st, const char *msg,
-    const char *reason, const json_t *checkpoint)
+	const char *reason, const json_t *checkpoint)
 {
 	struct ctr_event ev;
 	char cid[32];
@@ -181,9 +181,9 @@ mz_send_running(struct mz_task *t)
 	t->running_sent = true;
 	if (mz_start_time(t->pid, &t->start_time) != 0)
 		log_warn("task %s: cannot read the start time of pid %d",
-		    t->task_id, (int)t->pid);
+			 t->task_id, (int)t->pid);
 	cp = json_pack("{s:i,s:I}", "pid", (int)t->pid, "start_time",
-	    (json_int_t)t->start_time);
+		       (json_int_t)t->start_time);
 	mz_emit(t, TASK_RUNNING, NULL, NULL, cp);
 	json_decref(cp);
 }
@@ -260,7 +260,8 @@ mz_end(struct mz_task *t)
 		if (rc == -1 && errno == EINVAL &&
 		    waitpid(t->pid, &status, 0) == t->pid) {
 			rc = 0;
-			si.si_code = WIFEXITED(status) ? CLD_EXITED : CLD_KILLED;
+			si.si_code =
+			    WIFEXITED(status) ? CLD_EXITED : CLD_KILLED;
 			si.si_status = WIFEXITED(status) ? WEXITSTATUS(status)
 							 : WTERMSIG(status);
 		}
@@ -271,36 +272,38 @@ mz_end(struct mz_task *t)
 		st = TASK_FAILED;
 		reason = "REASON_CONTAINER_LAUNCH_FAILED";
 		snprintf(msg, sizeof msg, "cannot execute the command: %s",
-		    strerror(t->exec_errno));
+			 strerror(t->exec_errno));
 	} else if (t->kill_req) {
 		st = TASK_KILLED;
 		snprintf(msg, sizeof msg, "killed on request");
 	} else if (t->gone) {
 		st = TASK_FAILED;
 		reason = "REASON_EXECUTOR_TERMINATED";
-		snprintf(msg, sizeof msg, "process gone while the agent was down");
+		snprintf(msg, sizeof msg,
+			 "process gone while the agent was down");
 	} else if (!t->child) {
 		st = TASK_FAILED;
 		reason = "REASON_EXECUTOR_TERMINATED";
 		snprintf(msg, sizeof msg,
-		    "exit status unknown after agent restart");
+			 "exit status unknown after agent restart");
 	} else if (rc == -1) {
 		st = TASK_FAILED;
 		reason = "REASON_EXECUTOR_TERMINATED";
 		snprintf(msg, sizeof msg, "exit status unknown: %s",
-		    strerror(errno));
+			 strerror(errno));
 	} else if (si.si_code == CLD_EXITED && si.si_status == 0) {
 		st = TASK_FINISHED;
 		snprintf(msg, sizeof msg, "exited with status 0");
 	} else if (si.si_code == CLD_EXITED) {
 		st = TASK_FAILED;
 		reason = "REASON_COMMAND_EXECUTOR_FAILED";
-		snprintf(msg, sizeof msg, "exited with status %d", si.si_status);
+		snprintf(msg, sizeof msg, "exited with status %d",
+			 si.si_status);
 	} else {
 		st = TASK_FAILED;
 		reason = "REASON_COMMAND_EXECUTOR_FAILED";
 		snprintf(msg, sizeof msg, "killed by signal %d (%s)",
-		    si.si_status, strsignal(si.si_status));
+			 si.si_status, strsignal(si.si_status));
 	}
 	log_info("task %s (pid %d): %s", t->task_id, (int)t->pid, msg);
 	mz_unlink(t);
@@ -329,7 +332,7 @@ mz_timer_cb(void *arg)
 		return;
 	}
 	log_info("task %s: grace expired, SIGKILL to group %d", t->task_id,
-	    (int)t->pid);
+		 (int)t->pid);
 	mz_signal(t, SIGKILL);
 }
 
@@ -354,8 +357,8 @@ mz_task_new(struct mz *m, const struct wire_task *wt, pid_t pid)
 static int
 mz_watch(struct mz_task *t)
 {
-	t->pid_ev = event_new(loop_base(t->m->l), t->pidfd, EV_READ,
-	    mz_pid_cb, t);
+	t->pid_ev =
+	    event_new(loop_base(t->m->l), t->pidfd, EV_READ, mz_pid_cb, t);
 	AN(t->pid_ev);
 	return event_add(t->pid_ev, NULL) == 0 ? 0 : -EIO;
 }
@@ -399,13 +402,13 @@ mz_env_overridden(const char *kv, const json_t *env)
 	memcpy(key, kv, n);
 	key[n] = '\0';
 	return strncmp(key, "CLUSTERD_", 9) == 0 ||
-	    strcmp(key, "MESOS_SANDBOX") == 0 ||
-	    json_object_get(env, key) != NULL;
+	       strcmp(key, "MESOS_SANDBOX") == 0 ||
+	       json_object_get(env, key) != NULL;
 }
 
 static void
 mz_build(const struct wire_task *t, const char *sandbox, struct mz_vec *argv,
-    struct mz_vec *envp)
+	 struct mz_vec *envp)
 {
 	const char *k;
 	json_t *v;
@@ -417,17 +420,15 @@ mz_build(const struct wire_task *t, const char *sandbox, struct mz_vec *argv,
 		mz_vec_add(argv, xstrdup("-c"));
 		mz_vec_add(argv, xstrdup(t->cmd));
 	} else {
-		json_array_foreach(t->args, i, v)
-			mz_vec_add(argv, xstrdup(json_string_value(v) ?
-			    json_string_value(v) : ""));
+		json_array_foreach(t->args, i, v) mz_vec_add(
+		    argv,
+		    xstrdup(json_string_value(v) ? json_string_value(v) : ""));
 	}
 	for (e = environ; e != NULL && *e != NULL; e++)
 		if (!mz_env_overridden(*e, t->env))
 			mz_vec_add(envp, xstrdup(*e));
-	json_object_foreach(t->env, k, v)
-		if (json_is_string(v))
-			mz_vec_add(envp, xasprintf("%s=%s", k,
-			    json_string_value(v)));
+	json_object_foreach(t->env, k, v) if (json_is_string(v))
+	    mz_vec_add(envp, xasprintf("%s=%s", k, json_string_value(v)));
 	mz_vec_add(envp, xasprintf("MESOS_SANDBOX=%s", sandbox));
 }
 
@@ -443,17 +444,17 @@ mz_open_log(const char *sandbox, const char *name, struct cd_err *err)
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return cd_err_set(err, -errno, "cannot open %s: %s", path,
-		    strerror(errno));
+				  strerror(errno));
 	return fd;
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void CD_NORETURN
-mz_child(const char *sandbox, char **argv, char **envp, bool shell,
-    int outfd, int errfd, int pipew)
+mz_child(const char *sandbox, char **argv, char **envp, bool shell, int outfd,
+	 int errfd, int pipew)
 {
-	static const int sigs[] = { SIGPIPE, SIGCHLD, SIGINT, SIGTERM,
-		SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
+	static const int sigs[] = {SIGPIPE, SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
+				   SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
 	sigset_t none;
 	size_t i;
 	int e, nullfd;
@@ -483,21 +484,21 @@ fail:
 
 static int
 mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
-    struct cd_err *err)
+	  struct cd_err *err)
 {
 	struct mz *m = impl;
-	struct mz_vec argv = { NULL, 0 }, envp = { NULL, 0 };
+	struct mz_vec argv = {NULL, 0}, envp = {NULL, 0};
 	struct mz_task *t;
-	int outfd = -1, errfd = -1, p[2] = { -1, -1 }, pidfd, rc = 0;
+	int outfd = -1, errfd = -1, p[2] = {-1, -1}, pidfd, rc = 0;
 	pid_t pid;
 
 	CD_ASSERT(m->base.magic == MZ_MAGIC);
 	if (mz_find(m, wt->task_id) != NULL)
 		return cd_err_set(err, -EEXIST, "task %s is already running",
-		    wt->task_id);
+				  wt->task_id);
 	if (wt->cmd == NULL && json_array_size(wt->args) == 0)
 		return cd_err_set(err, -EINVAL, "task %s has no cmd or args",
-		    wt->task_id);
+				  wt->task_id);
 	mz_build(wt, sandbox, &argv, &envp);
 	if ((outfd = rc = mz_open_log(sandbox, "stdout", err)) < 0 ||
 	    (errfd = rc = mz_open_log(sandbox, "stderr", err)) < 0)
@@ -514,7 +515,7 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 	}
 	if (pid == 0)
 		mz_child(sandbox, argv.v, envp.v, wt->cmd != NULL, outfd, errfd,
-		    p[1]);
+			 p[1]);
 	close(p[1]);
 	p[1] = -1;
 	t = mz_task_new(m, wt, pid);
@@ -523,7 +524,7 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 	p[0] = -1;
 	(void)fcntl(t->pipefd, F_SETFL, O_NONBLOCK);
 	t->pipe_ev = event_new(loop_base(m->l), t->pipefd, EV_READ | EV_PERSIST,
-	    mz_pipe_cb, t);
+			       mz_pipe_cb, t);
 	AN(t->pipe_ev);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd == -1) {
@@ -542,7 +543,7 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 	if (mz_watch(t) != 0)
 		log_error("task %s: cannot watch pid %d", t->task_id, (int)pid);
 	log_info("task %s: started pid %d in %s", t->task_id, (int)pid,
-	    sandbox);
+		 sandbox);
 out:
 	if (outfd >= 0)
 		close(outfd);
@@ -579,7 +580,7 @@ mz_kill(void *impl, const char *task_id, int grace_ms)
 	if (t->gone)
 		return 0;
 	log_info("task %s: SIGTERM to group %d, grace %d ms", task_id,
-	    (int)t->pid, grace_ms);
+		 (int)t->pid, grace_ms);
 	mz_signal(t, SIGTERM);
 	loop_timer_add(t->timer, (uint64_t)(grace_ms > 0 ? grace_ms : 0));
 	return 0;
@@ -587,7 +588,7 @@ mz_kill(void *impl, const char *task_id, int grace_ms)
 
 static int
 mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
-    const json_t *checkpoint)
+	   const json_t *checkpoint)
 {
 	struct mz *m = impl;
 	struct mz_task *t;
@@ -617,7 +618,7 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	t->running_sent = true;
 	if (pidfd == -1) {
 		log_warn("task %s: pid %lld is gone", wt->task_id,
-		    (long long)pid);
+			 (long long)pid);
 		t->gone = true;
 		loop_timer_add(t->timer, 0);
 		return 0;
@@ -626,7 +627,7 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	(void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	if (mz_watch(t) != 0)
 		log_error("task %s: cannot watch pid %d", t->task_id,
-		    (int)t->pid);
+			  (int)t->pid);
 	log_info("task %s: re-adopted pid %d", t->task_id, (int)t->pid);
 	return 0;
 }
@@ -659,18 +660,18 @@ mz_free(void *impl)
 }
 
 static const struct ctr_ops mz_ops = {
-	.name = "mesos",
-	.handles = ctr_mesos_handles,
-	.launch = mz_launch,
-	.kill = mz_kill,
-	.recover = mz_recover,
-	.reap_orphans = mz_reap_orphans,
-	.free = mz_free,
+    .name = "mesos",
+    .handles = ctr_mesos_handles,
+    .launch = mz_launch,
+    .kill = mz_kill,
+    .recover = mz_recover,
+    .reap_orphans = mz_reap_orphans,
+    .free = mz_free,
 };
 
 void *
 ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
-    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops)
+	      ctr_event_fn *ev, void *arg, const struct ctr_ops **ops)
 {
 	struct mz *m = xcalloc(1, sizeof *m);
 
@@ -678,8 +679,8 @@ ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
 	m->base.ev = ev;
 	m->base.ev_arg = arg;
 	m->l = l;
-	m->stop_timeout_ms = conf->stop_timeout_ms > 0 ? conf->stop_timeout_ms
-						       : 10000;
+	m->stop_timeout_ms =
+	    conf->stop_timeout_ms > 0 ? conf->stop_timeout_ms : 10000;
 	*ops = &mz_ops;
 	return m;
 }

@@ -35,6 +35,6 @@ int ctr_mesos_handles(const struct wire_task *t);
 
 /* As declared in ctr.h: the impl to ctr_add() with *ops. */
 void *ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
-    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops);
+		    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops);
 
 #endif

@@ -102,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctr_dk_pull_init(&pull);
 		for (off = 0; off < n; off += step)
 			ctr_dk_pull_feed(&pull, p + off,
-			    n - off < step ? n - off : step);
+					 n - off < step ? n - off : step);
 		ctr_dk_pull_finish(&pull);
 		ctr_dk_pull_release(&pull);
 		break;
@@ -110,7 +110,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctr_dk_demux_init(&dm);
 		for (off = 0; off < n; off += step)
 			(void)ctr_dk_demux_feed(&dm, p + off,
-			    n - off < step ? n - off : step, fz_sink, &total);
+						n - off < step ? n - off : step,
+						fz_sink, &total);
 		if (total > n)
 			abort();
 		break;

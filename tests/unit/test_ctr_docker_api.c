@@ -23,12 +23,11 @@ task_init(struct wire_task *t, const char *container_json)
 	t->task_id = xstrdup("web.1234-abcd");
 	t->app_id = xstrdup("/web");
 	t->env = json_pack("{s:s}", "FOO", "bar");
-	t->labels = json_pack("{s:s,s:s}", "team", "a",
-	    "clusterd.agent_id", "forged");
+	t->labels =
+	    json_pack("{s:s,s:s}", "team", "a", "clusterd.agent_id", "forged");
 	t->uris = json_array();
-	t->container = container_json
-	    ? json_loads(container_json, 0, NULL)
-	    : NULL;
+	t->container =
+	    container_json ? json_loads(container_json, 0, NULL) : NULL;
 	t->res.cpus = 0.5;
 	t->res.mem = 64;
 }
@@ -65,8 +64,8 @@ test_create_basic(void **state)
 	task_init(&t, "{\"type\":\"DOCKER\",\"docker\":"
 		      "{\"image\":\"docker:///busybox:local\"}}");
 	t.cmd = xstrdup("echo hi");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "agent-7", 0, &c,
-			     &err), 0);
+	assert_int_equal(
+	    ctr_docker_api_create(&t, "/sb", "agent-7", 0, &c, &err), 0);
 	b = c.body;
 	assert_string_equal(c.image, "busybox:local");
 	assert_string_equal(c.from_image, "busybox");
@@ -74,37 +73,41 @@ test_create_basic(void **state)
 	assert_string_equal(c.name, "clusterd-web.1234-abcd");
 	assert_false(c.force_pull);
 	assert_string_equal(json_string_value(path(b, "Image", NULL)),
-	    "busybox:local");
-	assert_string_equal(json_string_value(json_array_get(
-				path(b, "Cmd", NULL), 2)), "echo hi");
-	assert_string_equal(json_string_value(json_array_get(
-				path(b, "Cmd", NULL), 0)), "/bin/sh");
+			    "busybox:local");
+	assert_string_equal(
+	    json_string_value(json_array_get(path(b, "Cmd", NULL), 2)),
+	    "echo hi");
+	assert_string_equal(
+	    json_string_value(json_array_get(path(b, "Cmd", NULL), 0)),
+	    "/bin/sh");
 	env = path(b, "Env", NULL);
 	assert_int_equal(json_array_size(env), 2);
 	assert_string_equal(json_string_value(json_array_get(env, 0)),
-	    "FOO=bar");
+			    "FOO=bar");
 	assert_string_equal(json_string_value(json_array_get(env, 1)),
-	    "MESOS_SANDBOX=/mnt/mesos/sandbox");
-	assert_string_equal(json_string_value(path(b, "Labels",
-				"clusterd.task_id")), "web.1234-abcd");
-	assert_string_equal(json_string_value(path(b, "Labels",
-				"clusterd.app_id")), "/web");
+			    "MESOS_SANDBOX=/mnt/mesos/sandbox");
+	assert_string_equal(
+	    json_string_value(path(b, "Labels", "clusterd.task_id")),
+	    "web.1234-abcd");
+	assert_string_equal(
+	    json_string_value(path(b, "Labels", "clusterd.app_id")), "/web");
 	/* the app cannot forge our agent label */
-	assert_string_equal(json_string_value(path(b, "Labels",
-				"clusterd.agent_id")), "agent-7");
+	assert_string_equal(
+	    json_string_value(path(b, "Labels", "clusterd.agent_id")),
+	    "agent-7");
 	assert_string_equal(json_string_value(path(b, "Labels", "team")), "a");
 	/* 1024 * 0.5 = 512 shares; 64 MiB */
-	assert_int_equal(json_integer_value(path(b, "HostConfig",
-			     "CpuShares")), 512);
+	assert_int_equal(json_integer_value(path(b, "HostConfig", "CpuShares")),
+			 512);
 	assert_int_equal(json_integer_value(path(b, "HostConfig", "Memory")),
-	    64LL * 1024 * 1024);
-	assert_string_equal(json_string_value(path(b, "HostConfig",
-				"NetworkMode")), "host");
+			 64LL * 1024 * 1024);
+	assert_string_equal(
+	    json_string_value(path(b, "HostConfig", "NetworkMode")), "host");
 	assert_true(json_is_false(path(b, "HostConfig", "Privileged")));
 	binds = path(b, "HostConfig", "Binds");
 	assert_int_equal(json_array_size(binds), 1);
 	assert_string_equal(json_string_value(json_array_get(binds, 0)),
-	    "/sb:/mnt/mesos/sandbox:rw");
+			    "/sb:/mnt/mesos/sandbox:rw");
 	assert_int_equal(json_array_size(c.warnings), 0);
 	ctr_dk_create_release(&c);
 	task_release(&t);
@@ -121,25 +124,26 @@ test_create_minimums_args_default(void **state)
 		      "\"forcePullImage\":true,\"network\":\"NONE\"}}");
 	t.res.cpus = 0.001;
 	t.res.mem = 1;
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL),
-	    0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
 	assert_string_equal(c.from_image, "reg:5000/a/b");
 	assert_string_equal(c.tag, "latest");
 	assert_true(c.force_pull);
 	assert_null(json_object_get(c.body, "Cmd"));
-	assert_int_equal(json_integer_value(path(c.body, "HostConfig",
-			     "CpuShares")), 2);
-	assert_int_equal(json_integer_value(path(c.body, "HostConfig",
-			     "Memory")), 32LL * 1024 * 1024);
-	assert_string_equal(json_string_value(path(c.body, "HostConfig",
-				"NetworkMode")), "none");
+	assert_int_equal(
+	    json_integer_value(path(c.body, "HostConfig", "CpuShares")), 2);
+	assert_int_equal(
+	    json_integer_value(path(c.body, "HostConfig", "Memory")),
+	    32LL * 1024 * 1024);
+	assert_string_equal(
+	    json_string_value(path(c.body, "HostConfig", "NetworkMode")),
+	    "none");
 	ctr_dk_create_release(&c);
 
 	t.args = json_pack("[s,s]", "sleep", "5");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL),
-	    0);
-	assert_string_equal(json_string_value(json_array_get(
-				path(c.body, "Cmd", NULL), 0)), "sleep");
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
+	assert_string_equal(
+	    json_string_value(json_array_get(path(c.body, "Cmd", NULL), 0)),
+	    "sleep");
 	assert_int_equal(json_array_size(path(c.body, "Cmd", NULL)), 2);
 	ctr_dk_create_release(&c);
 	task_release(&t);
@@ -153,8 +157,7 @@ test_create_digest(void **state)
 
 	(void)state;
 	task_init(&t, "{\"docker\":{\"image\":\"ubuntu:14.04@sha256:abc\"}}");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL),
-	    0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
 	assert_string_equal(c.from_image, "ubuntu");
 	assert_string_equal(c.tag, "sha256:abc");
 	ctr_dk_create_release(&c);
@@ -165,19 +168,19 @@ static void
 test_create_refusals(void **state)
 {
 	static const char *bad[] = {
-		"{\"docker\":{}}",
-		"{\"docker\":{\"image\":\"a b\"}}",
-		"{\"docker\":{\"image\":\"x?y\"}}",
-		"{\"docker\":{\"image\":\"x:\"}}",
-		"{\"docker\":{\"image\":\"x\",\"network\":\"USER\"}}",
-		"{\"docker\":{\"image\":\"x\",\"parameters\":[{\"key\":1}]}}",
-		"{\"docker\":{\"image\":\"x\",\"parameters\":"
-		"[{\"key\":\"memory-swap\",\"value\":\"lots\"}]}}",
-		"{\"docker\":{\"image\":\"x\"},\"volumes\":"
-		"[{\"containerPath\":\"/a\",\"hostPath\":\"/b\",\"mode\":\"X\"}]}",
-		"{\"docker\":{\"image\":\"x\",\"network\":\"BRIDGE\","
-		"\"portMappings\":[{\"containerPort\":80}]}}",
-		NULL,
+	    "{\"docker\":{}}",
+	    "{\"docker\":{\"image\":\"a b\"}}",
+	    "{\"docker\":{\"image\":\"x?y\"}}",
+	    "{\"docker\":{\"image\":\"x:\"}}",
+	    "{\"docker\":{\"image\":\"x\",\"network\":\"USER\"}}",
+	    "{\"docker\":{\"image\":\"x\",\"parameters\":[{\"key\":1}]}}",
+	    "{\"docker\":{\"image\":\"x\",\"parameters\":"
+	    "[{\"key\":\"memory-swap\",\"value\":\"lots\"}]}}",
+	    "{\"docker\":{\"image\":\"x\"},\"volumes\":"
+	    "[{\"containerPath\":\"/a\",\"hostPath\":\"/b\",\"mode\":\"X\"}]}",
+	    "{\"docker\":{\"image\":\"x\",\"network\":\"BRIDGE\","
+	    "\"portMappings\":[{\"containerPort\":80}]}}",
+	    NULL,
 	};
 	struct wire_task t;
 	struct ctr_dk_create c;
@@ -187,18 +190,18 @@ test_create_refusals(void **state)
 	(void)state;
 	for (i = 0; bad[i] != NULL; i++) {
 		task_init(&t, bad[i]);
-		assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 1, &c,
-				     &err), -EINVAL);
+		assert_int_equal(
+		    ctr_docker_api_create(&t, "/sb", "k", 1, &c, &err),
+		    -EINVAL);
 		assert_null(c.body);
 		task_release(&t);
 	}
 	task_init(&t, "{\"docker\":{\"image\":\"x\",\"privileged\":true}}");
 	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, &err),
-	    -EPERM);
-	assert_string_equal(err.msg,
-	    "privileged containers are not allowed on this agent");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 1, &c, &err),
-	    0);
+			 -EPERM);
+	assert_string_equal(
+	    err.msg, "privileged containers are not allowed on this agent");
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 1, &c, &err), 0);
 	assert_true(json_is_true(path(c.body, "HostConfig", "Privileged")));
 	ctr_dk_create_release(&c);
 	task_release(&t);
@@ -233,37 +236,44 @@ test_create_bridge_volumes_params(void **state)
 	t.res.ports[0].end = 31000;
 	t.res.ports[1].begin = 31005;
 	t.res.ports[1].end = 31006;
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL),
-	    0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
 	pb = path(c.body, "HostConfig", "PortBindings");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_object_get(pb, "80/tcp"), 0), "HostPort")), "31000");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_object_get(pb, "53/udp"), 0), "HostPort")), "31005");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(pb, "80/tcp"), 0), "HostPort")),
+	    "31000");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(pb, "53/udp"), 0), "HostPort")),
+	    "31005");
 	assert_non_null(json_object_get(pb, "53/tcp"));
 	assert_non_null(json_object_get(pb, "31006/tcp"));
 	assert_non_null(path(c.body, "ExposedPorts", "80/tcp"));
-	assert_string_equal(json_string_value(path(c.body, "HostConfig",
-				"NetworkMode")), "bridge");
+	assert_string_equal(
+	    json_string_value(path(c.body, "HostConfig", "NetworkMode")),
+	    "bridge");
 	assert_string_equal(json_string_value(path(c.body, "User", NULL)),
-	    "nobody");
+			    "nobody");
 	assert_string_equal(json_string_value(path(c.body, "Labels", "x")),
-	    "y");
-	assert_int_equal(json_integer_value(path(c.body, "HostConfig",
-			     "MemorySwap")), 1024LL * 1024 * 1024);
-	assert_string_equal(json_string_value(json_array_get(path(c.body,
-				"HostConfig", "ExtraHosts"), 0)), "h:1.2.3.4");
-	assert_string_equal(json_string_value(json_array_get(path(c.body,
-				"Env", NULL), 1)), "A=B");
+			    "y");
+	assert_int_equal(
+	    json_integer_value(path(c.body, "HostConfig", "MemorySwap")),
+	    1024LL * 1024 * 1024);
+	assert_string_equal(json_string_value(json_array_get(
+				path(c.body, "HostConfig", "ExtraHosts"), 0)),
+			    "h:1.2.3.4");
+	assert_string_equal(
+	    json_string_value(json_array_get(path(c.body, "Env", NULL), 1)),
+	    "A=B");
 	binds = path(c.body, "HostConfig", "Binds");
 	assert_int_equal(json_array_size(binds), 3);
 	assert_string_equal(json_string_value(json_array_get(binds, 1)),
-	    "/srv:/data:ro");
+			    "/srv:/data:ro");
 	assert_string_equal(json_string_value(json_array_get(binds, 2)),
-	    "/sb/rel:/rel:rw");
+			    "/sb/rel:/rel:rw");
 	assert_int_equal(json_array_size(c.warnings), 1);
 	assert_non_null(strstr(json_string_value(json_array_get(c.warnings, 0)),
-	    "frobnicate"));
+			       "frobnicate"));
 	ctr_dk_create_release(&c);
 	task_release(&t);
 }
@@ -289,21 +299,23 @@ static void
 test_inspect(void **state)
 {
 	static const char running[] =
-	    "{\"Id\":\"abc\",\"State\":{\"Status\":\"running\",\"Running\":true,"
+	    "{\"Id\":\"abc\",\"State\":{\"Status\":\"running\",\"Running\":"
+	    "true,"
 	    "\"ExitCode\":0,\"Error\":\"\"},\"Config\":{\"Labels\":"
 	    "{\"clusterd.task_id\":\"t1\",\"clusterd.agent_id\":\"ag\"}}}";
 	static const char exited[] =
-	    "{\"Id\":\"abc\",\"State\":{\"Status\":\"exited\",\"Running\":false,"
+	    "{\"Id\":\"abc\",\"State\":{\"Status\":\"exited\",\"Running\":"
+	    "false,"
 	    "\"ExitCode\":3,\"Error\":\"boom\"},\"Config\":{\"Labels\":null}}";
-	static const char created[] =
-	    "{\"Id\":\"abc\",\"State\":{\"Status\":\"created\",\"Running\":false,"
-	    "\"ExitCode\":0}}";
+	static const char created[] = "{\"Id\":\"abc\",\"State\":{\"Status\":"
+				      "\"created\",\"Running\":false,"
+				      "\"ExitCode\":0}}";
 	struct ctr_dk_inspect i;
 	struct cd_err err;
 
 	(void)state;
-	assert_int_equal(ctr_docker_api_inspect(running, sizeof running - 1, &i,
-			     &err), 0);
+	assert_int_equal(
+	    ctr_docker_api_inspect(running, sizeof running - 1, &i, &err), 0);
 	assert_string_equal(i.id, "abc");
 	assert_true(i.running);
 	assert_false(i.exited);
@@ -311,16 +323,16 @@ test_inspect(void **state)
 	assert_string_equal(i.agent_id, "ag");
 	assert_null(i.error);
 	ctr_dk_inspect_release(&i);
-	assert_int_equal(ctr_docker_api_inspect(exited, sizeof exited - 1, &i,
-			     &err), 0);
+	assert_int_equal(
+	    ctr_docker_api_inspect(exited, sizeof exited - 1, &i, &err), 0);
 	assert_false(i.running);
 	assert_true(i.exited);
 	assert_int_equal(i.exit_code, 3);
 	assert_string_equal(i.error, "boom");
 	assert_null(i.task_id);
 	ctr_dk_inspect_release(&i);
-	assert_int_equal(ctr_docker_api_inspect(created, sizeof created - 1, &i,
-			     &err), 0);
+	assert_int_equal(
+	    ctr_docker_api_inspect(created, sizeof created - 1, &i, &err), 0);
 	assert_false(i.running);
 	assert_false(i.exited);
 	ctr_dk_inspect_release(&i);
@@ -334,14 +346,15 @@ test_list_wait_errmsg(void **state)
 	static const char list[] =
 	    "[{\"Id\":\"a\",\"Labels\":{\"clusterd.task_id\":\"t1\","
 	    "\"clusterd.agent_id\":\"ag\"}},{\"Names\":[]},{\"Id\":\"b\"}]";
+	static const char idrep[] = "{\"Id\":\"f00\",\"Warnings\":[]}";
 	struct ctr_dk_listed *rows;
 	size_t n;
 	int st = -1;
 	char *m;
 
 	(void)state;
-	assert_int_equal(ctr_docker_api_list(list, sizeof list - 1, &rows, &n,
-			     NULL), 0);
+	assert_int_equal(
+	    ctr_docker_api_list(list, sizeof list - 1, &rows, &n, NULL), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].id, "a");
 	assert_string_equal(rows[0].task_id, "t1");
@@ -349,16 +362,24 @@ test_list_wait_errmsg(void **state)
 	assert_null(rows[1].agent_id);
 	ctr_dk_list_free(rows, n);
 	assert_int_equal(ctr_docker_api_list("{}", 2, &rows, &n, NULL),
-	    -EBADMSG);
+			 -EBADMSG);
 
 	assert_int_equal(ctr_docker_api_wait("{\"StatusCode\":137,\"Error\":"
-					     "null}", 31, &st, NULL), 0);
+					     "null}",
+					     31, &st, NULL),
+			 0);
 	assert_int_equal(st, 137);
 	assert_int_equal(ctr_docker_api_wait("{\"StatusCode\":0,\"Error\":"
-					     "{\"Message\":\"x\"}}", 35, &st,
-			     NULL), -EBADMSG);
+					     "{\"Message\":\"x\"}}",
+					     35, &st, NULL),
+			 -EBADMSG);
 	assert_int_equal(ctr_docker_api_wait("{}", 2, &st, NULL), -EBADMSG);
 
+	m = ctr_docker_api_id(idrep, strlen(idrep));
+	assert_string_equal(m, "f00");
+	free(m);
+	assert_null(ctr_docker_api_id("{\"Id\":\"\"}", 9));
+	assert_null(ctr_docker_api_id("x", 1));
 	m = ctr_docker_api_errmsg("{\"message\":\"No such image\"}", 27);
 	assert_string_equal(m, "No such image");
 	free(m);
@@ -413,10 +434,9 @@ static void
 test_demux(void **state)
 {
 	static const unsigned char frames[] = {
-		1, 0, 0, 0, 0, 0, 0, 6, 'h', 'e', 'l', 'l', 'o', '\n',
-		2, 0, 0, 0, 0, 0, 0, 4, 'o', 'o', 'p', 's',
-		1, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 1, '!',
+	    1, 0, 0, 0, 0, 0, 0, 6,   'h', 'e', 'l', 'l', 'o', '\n', 2,
+	    0, 0, 0, 0, 0, 0, 4, 'o', 'o', 'p', 's', 1,	  0,   0,    0,
+	    0, 0, 0, 0, 0, 0, 0, 0,   0,   0,	0,   1,	  '!',
 	};
 	struct ctr_dk_demux d;
 	struct sink k;
@@ -427,12 +447,13 @@ test_demux(void **state)
 		memset(&k, 0, sizeof k);
 		ctr_dk_demux_init(&d);
 		for (i = 0; i < sizeof frames; i += chunk) {
-			size_t n = sizeof frames - i < chunk
-			    ? sizeof frames - i : chunk;
+			size_t n = sizeof frames - i < chunk ? sizeof frames - i
+							     : chunk;
 
-			assert_int_equal(ctr_dk_demux_feed(&d,
-					     (const char *)frames + i, n,
-					     sink_fn, &k), 0);
+			assert_int_equal(
+			    ctr_dk_demux_feed(&d, (const char *)frames + i, n,
+					      sink_fn, &k),
+			    0);
 		}
 		assert_string_equal(buf_str(&k.out), "hello\n!");
 		assert_string_equal(buf_str(&k.err), "oops");
@@ -442,9 +463,10 @@ test_demux(void **state)
 	memset(&k, 0, sizeof k);
 	ctr_dk_demux_init(&d);
 	assert_int_equal(ctr_dk_demux_feed(&d, "garbage!", 8, sink_fn, &k),
+			 -EBADMSG);
+	assert_int_equal(
+	    ctr_dk_demux_feed(&d, "\1\0\0\0\0\0\0\1x", 9, sink_fn, &k),
 	    -EBADMSG);
-	assert_int_equal(ctr_dk_demux_feed(&d, "\1\0\0\0\0\0\0\1x", 9, sink_fn,
-			     &k), -EBADMSG);
 	assert_int_equal(k.out.len, 0);
 }
 
@@ -452,16 +474,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_basic),
-		cmocka_unit_test(test_create_minimums_args_default),
-		cmocka_unit_test(test_create_digest),
-		cmocka_unit_test(test_create_refusals),
-		cmocka_unit_test(test_create_bridge_volumes_params),
-		cmocka_unit_test(test_name_urlencode),
-		cmocka_unit_test(test_inspect),
-		cmocka_unit_test(test_list_wait_errmsg),
-		cmocka_unit_test(test_pull_stream),
-		cmocka_unit_test(test_demux),
+	    cmocka_unit_test(test_create_basic),
+	    cmocka_unit_test(test_create_minimums_args_default),
+	    cmocka_unit_test(test_create_digest),
+	    cmocka_unit_test(test_create_refusals),
+	    cmocka_unit_test(test_create_bridge_volumes_params),
+	    cmocka_unit_test(test_name_urlencode),
+	    cmocka_unit_test(test_inspect),
+	    cmocka_unit_test(test_list_wait_errmsg),
+	    cmocka_unit_test(test_pull_stream),
+	    cmocka_unit_test(test_demux),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
