@@ -119,10 +119,10 @@ def test_tutorial(clusterd, dockerd):
     wait_until(lambda: dockerd.containers(["clusterd.app_id=/ubuntu"]) == [], timeout=60,
                what="containers of /ubuntu removed")
 
-    def gone():
-        resp = curl(cd, "GET", "/v2/apps/ubuntu")
-        return resp if resp.status_code == 404 else None
-
-    r = wait_until(gone, timeout=30, what="GET /v2/apps/ubuntu -> 404")
+    # (a requests.Response is falsy for 4xx, so wait on the status itself)
+    wait_until(lambda: curl(cd, "GET", "/v2/apps/ubuntu").status_code == 404,
+               timeout=30, what="GET /v2/apps/ubuntu -> 404")
+    r = curl(cd, "GET", "/v2/apps/ubuntu")
+    assert r.status_code == 404
     assert isinstance(r.json().get("message"), str), r.text
     assert curl(cd, "GET", "/v2/apps").json()["apps"] == []
