@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -606,8 +607,9 @@ httpd_req_query_bool(const struct httpd_req *r, const char *key)
 {
 	const char *v = route_query_get(&r->query, key);
 
-	return v != NULL &&
-	       (v[0] == '\0' || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	/* python-marathon sends Python's str(True): "True". */
+	return v != NULL && (v[0] == '\0' || strcasecmp(v, "true") == 0 ||
+				strcmp(v, "1") == 0);
 }
 
 const char *
