@@ -670,7 +670,7 @@ chk_image(struct chk *c, const char *img, const char *p, json_t *dk)
 
 	if (strncmp(img, DOCKER_PREFIX, strlen(DOCKER_PREFIX)) == 0)
 		img += strlen(DOCKER_PREFIX);
-	else if (strstr(img, "://") != NULL)
+	if (strstr(img, "://") != NULL)
 		return chk_bad(c->err, p,
 		    "only docker:/// images are supported");
 	if (img[0] == '\0')
