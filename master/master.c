@@ -450,6 +450,35 @@ master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
 	master_offer_free(m, o);
 }
 
+/* An agent that does not know a task cannot report its end: we do. */
+static void
+master_kill_done(struct master *m, const char *agent_id, int status, void *arg)
+{
+	char *task_id = arg;
+	struct master_task *t = master_task_find(m, task_id);
+
+	if (t != NULL && status == 404 &&
+	    strcmp(t->task.agent_id, agent_id) == 0) {
+		struct wire_status st = { 0 };
+		char uuid[ID_UUID_LEN];
+
+		id_uuid(uuid);
+		st.uuid = uuid;
+		st.task_id = t->task.task_id;
+		st.framework_id = t->framework_id;
+		st.agent_id = t->task.agent_id;
+		st.state = TASK_LOST;
+		st.reason = (char *)"REASON_RECONCILIATION";
+		st.message = (char *)"the agent does not know this task";
+		st.source = (char *)"SOURCE_MASTER";
+		st.timestamp_ms = loop_wall_ms();
+		log_warn("kill of %s: agent %s does not know it; reporting it "
+		    "lost", task_id, agent_id);
+		master_status_forward(m, &st);
+	}
+	free(task_id);
+}
+
 static int
 master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 {
@@ -469,8 +498,7 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	k.task_id = xstrdup(task_id);
 	k.grace_ms = grace_ms;
 	master_agent_post(m, a, "/internal/kill_task",
-	    wire_kill_task_encode(&k), NULL, NULL);
-	free(k.task_id);
+	    wire_kill_task_encode(&k), master_kill_done, k.task_id);
 	return 0;
 }
 
