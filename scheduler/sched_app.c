@@ -35,14 +35,14 @@
 #define APP_LABEL_ENV_MAX 512
 
 struct sched_app {
-	json_t *def;	      /* ref: the canonical definition */
+	json_t *def; /* ref: the canonical definition */
 	enum sched_app_net net;
 	struct resources res; /* cpus, mem, disk; no ports */
 	size_t nports;	      /* portDefinitions or portMappings */
 	uint32_t *svc;	      /* owned: nports service ports */
 	int *host_of;	      /* owned: nports indexes into host_req, -1 none */
 	size_t nhost;
-	uint32_t *host_req;   /* owned: nhost requested host ports, 0 = any */
+	uint32_t *host_req; /* owned: nhost requested host ports, 0 = any */
 };
 
 /* jansson's update/iteration calls take json_t *; we only read them. */
@@ -59,7 +59,7 @@ app_port_list(const struct sched_app *a)
 	if (a->net == SCHED_APP_NET_HOST)
 		return json_object_get(a->def, "portDefinitions");
 	return json_object_get(json_object_get(a->def, "container"),
-	    "portMappings");
+			       "portMappings");
 }
 
 static uint32_t
@@ -86,7 +86,8 @@ app_index(struct sched_app *a)
 	a->host_of = xcalloc(a->nports + 1, sizeof *a->host_of);
 	a->host_req = xcalloc(a->nports + 1, sizeof *a->host_req);
 	a->nhost = 0;
-	json_array_foreach (ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		a->host_of[i] = -1;
 		if (a->net == SCHED_APP_NET_HOST) {
 			a->svc[i] = app_u32(p, "port");
@@ -96,8 +97,8 @@ app_index(struct sched_app *a)
 			a->svc[i] = app_u32(p, "servicePort");
 			if (json_object_get(p, "hostPort") != NULL) {
 				a->host_of[i] = (int)a->nhost;
-				a->host_req[a->nhost++] = app_u32(p,
-				    "hostPort");
+				a->host_req[a->nhost++] =
+				    app_u32(p, "hostPort");
 			}
 		}
 	}
@@ -128,8 +129,8 @@ sched_app_normalize_id(const char *raw, struct cd_err *err)
 }
 
 int
-sched_app_parse(const json_t *body, const char *path_id,
-    struct sched_app **out, struct cd_err *err)
+sched_app_parse(const json_t *body, const char *path_id, struct sched_app **out,
+		struct cd_err *err)
 {
 	json_t *def = NULL;
 	int rc;
@@ -148,9 +149,10 @@ sched_app_parse(const json_t *body, const char *path_id,
 static void
 app_patch_twins(json_t *merged, const json_t *patch)
 {
-	static const char *const twins[][2] = { { "ports", "portDefinitions" },
-		{ "cmd", "args" }, { "args", "cmd" },
-		{ "ipAddress", "networks" } };
+	static const char *const twins[][2] = {{"ports", "portDefinitions"},
+					       {"cmd", "args"},
+					       {"args", "cmd"},
+					       {"ipAddress", "networks"}};
 	const json_t *ct;
 	size_t i;
 
@@ -166,7 +168,7 @@ app_patch_twins(json_t *merged, const json_t *patch)
 
 int
 sched_app_patch(const struct sched_app *base, const json_t *patch,
-    struct sched_app **out, struct cd_err *err)
+		struct sched_app **out, struct cd_err *err)
 {
 	json_t *merged;
 	int rc;
@@ -174,7 +176,7 @@ sched_app_patch(const struct sched_app *base, const json_t *patch,
 	*out = NULL;
 	if (!json_is_object(patch))
 		return cd_err_setp(err, -EBADMSG, "",
-		    "an app update must be a JSON object");
+				   "an app update must be a JSON object");
 	merged = sched_app_to_json(base);
 	/* merged shares patch's children; the check only reads them. */
 	json_object_update(merged, app_unconst(patch));
@@ -260,12 +262,13 @@ int
 sched_app_kill_grace_ms(const struct sched_app *a)
 {
 	return (int)json_integer_value(
-	    json_object_get(a->def, "taskKillGracePeriodSeconds")) * 1000;
+		   json_object_get(a->def, "taskKillGracePeriodSeconds")) *
+	       1000;
 }
 
 void
-sched_app_backoff(const struct sched_app *a, double *seconds,
-    double *factor, double *max_seconds)
+sched_app_backoff(const struct sched_app *a, double *seconds, double *factor,
+		  double *max_seconds)
 {
 	*seconds = (double)json_integer_value(
 	    json_object_get(a->def, "backoffSeconds"));
@@ -276,12 +279,12 @@ sched_app_backoff(const struct sched_app *a, double *seconds,
 
 void
 sched_app_upgrade(const struct sched_app *a, double *min_health,
-    double *max_over)
+		  double *max_over)
 {
 	const json_t *u = json_object_get(a->def, "upgradeStrategy");
 
-	*min_health = json_real_value(
-	    json_object_get(u, "minimumHealthCapacity"));
+	*min_health =
+	    json_real_value(json_object_get(u, "minimumHealthCapacity"));
 	*max_over = json_real_value(json_object_get(u, "maximumOverCapacity"));
 }
 
@@ -331,11 +334,11 @@ sched_app_set_service_port(struct sched_app *a, size_t i, uint32_t port)
 
 	if (p == NULL || port > 65535)
 		return;
-	json_object_set_new(p,
-	    a->net == SCHED_APP_NET_HOST ? "port" : "servicePort",
+	json_object_set_new(
+	    p, a->net == SCHED_APP_NET_HOST ? "port" : "servicePort",
 	    json_integer(port));
 	json_array_set_new(json_object_get(a->def, "ports"), i,
-	    json_integer(port));
+			   json_integer(port));
 	app_index(a);
 }
 
@@ -355,18 +358,18 @@ app_restart_view(const struct sched_app *a)
 	json_object_del(v, "instances");
 	json_object_del(v, "version");
 	json_object_del(v, "ports");
-	json_array_foreach (json_object_get(v, "portDefinitions"), i, p)
-		if (!req)
-			json_object_set_new(p, "port", json_integer(0));
-	json_array_foreach (json_object_get(json_object_get(v, "container"),
-				"portMappings"), i, p)
-		json_object_set_new(p, "servicePort", json_integer(0));
+	json_array_foreach(json_object_get(v, "portDefinitions"), i,
+			   p) if (!req)
+	    json_object_set_new(p, "port", json_integer(0));
+	json_array_foreach(
+	    json_object_get(json_object_get(v, "container"), "portMappings"), i,
+	    p) json_object_set_new(p, "servicePort", json_integer(0));
 	return v;
 }
 
 bool
 sched_app_needs_restart(const struct sched_app *old_app,
-    const struct sched_app *new_app)
+			const struct sched_app *new_app)
 {
 	json_t *a = app_restart_view(old_app), *b = app_restart_view(new_app);
 	bool differ = !json_equal(a, b);
@@ -433,7 +436,7 @@ app_env_double(json_t *env, const char *k, double d)
 /* The host port port i got, or -1 (USER mappings without hostPort). */
 static long
 app_port_host(const struct sched_app *a, size_t i, const uint32_t *host_ports,
-    size_t nports)
+	      size_t nports)
 {
 	int h = a->host_of[i];
 
@@ -443,7 +446,7 @@ app_port_host(const struct sched_app *a, size_t i, const uint32_t *host_ports,
 /* Where the task is reached for port i: its host port, else its port. */
 static uint32_t
 app_port_effective(const struct sched_app *a, size_t i,
-    const uint32_t *host_ports, size_t nports)
+		   const uint32_t *host_ports, size_t nports)
 {
 	long h = app_port_host(a, i, host_ports, nports);
 
@@ -455,7 +458,7 @@ app_port_effective(const struct sched_app *a, size_t i,
 /* PORT, PORT0..N, PORTS, PORT_<declared>, PORT_<NAME>. */
 static void
 app_env_ports(const struct sched_app *a, const uint32_t *host_ports,
-    size_t nports, json_t *env)
+	      size_t nports, json_t *env)
 {
 	const json_t *p;
 	struct buf all = BUF_INIT;
@@ -465,10 +468,12 @@ app_env_ports(const struct sched_app *a, const uint32_t *host_ports,
 	uint32_t eff, declared;
 	size_t i;
 
-	json_array_foreach (app_port_list(a), i, p) {
+	json_array_foreach(app_port_list(a), i, p)
+	{
 		eff = app_port_effective(a, i, host_ports, nports);
-		declared = a->net == SCHED_APP_NET_HOST ? a->svc[i] :
-		    app_u32(p, "containerPort");
+		declared = a->net == SCHED_APP_NET_HOST
+			       ? a->svc[i]
+			       : app_u32(p, "containerPort");
 		(void)snprintf(key, sizeof key, "PORT%zu", i);
 		app_env_setu(env, key, eff);
 		if (declared != 0) {
@@ -498,7 +503,8 @@ app_env_labels(const struct sched_app *a, json_t *env)
 	json_t *v;
 	char *name;
 
-	json_object_foreach (app_unconst(sched_app_labels(a)), k, v) {
+	json_object_foreach(app_unconst(sched_app_labels(a)), k, v)
+	{
 		if (json_string_length(v) >= APP_LABEL_ENV_MAX)
 			continue;
 		name = app_env_name("", k);
@@ -514,7 +520,7 @@ app_env_labels(const struct sched_app *a, json_t *env)
 
 static json_t *
 app_task_env(const struct sched_app *a, const char *task_id,
-    const char *hostname, const uint32_t *host_ports, size_t nports)
+	     const char *hostname, const uint32_t *host_ports, size_t nports)
 {
 	json_t *env = json_object();
 	const char *img = json_string_value(json_object_get(
@@ -531,7 +537,8 @@ app_task_env(const struct sched_app *a, const char *task_id,
 	app_env_double(env, "MARATHON_APP_RESOURCE_CPUS", a->res.cpus);
 	app_env_double(env, "MARATHON_APP_RESOURCE_MEM", a->res.mem);
 	app_env_double(env, "MARATHON_APP_RESOURCE_DISK", a->res.disk);
-	app_env_setu(env, "MARATHON_APP_RESOURCE_GPUS",
+	app_env_setu(
+	    env, "MARATHON_APP_RESOURCE_GPUS",
 	    (unsigned long)json_integer_value(json_object_get(a->def, "gpus")));
 	app_env_labels(a, env);
 	app_env_set(env, "MESOS_TASK_ID", task_id != NULL ? task_id : "");
@@ -543,7 +550,7 @@ app_task_env(const struct sched_app *a, const char *task_id,
 /* The container the agent runs, or NULL for a plain command. */
 static json_t *
 app_task_container(const struct sched_app *a, const uint32_t *host_ports,
-    size_t nports)
+		   size_t nports)
 {
 	const json_t *ct = json_object_get(a->def, "container");
 	const json_t *dk = json_object_get(ct, "docker"), *p;
@@ -555,15 +562,16 @@ app_task_container(const struct sched_app *a, const uint32_t *host_ports,
 	if (json_object_get(dk, "image") == NULL)
 		return NULL;
 	d = json_pack("{s:O, s:s, s:O, s:O, s:O}", "image",
-	    json_object_get(dk, "image"), "network",
-	    sched_app_check_net_name(a->net), "forcePullImage",
-	    json_object_get(dk, "forcePullImage"), "privileged",
-	    json_object_get(dk, "privileged"), "parameters",
-	    json_object_get(dk, "parameters"));
+		      json_object_get(dk, "image"), "network",
+		      sched_app_check_net_name(a->net), "forcePullImage",
+		      json_object_get(dk, "forcePullImage"), "privileged",
+		      json_object_get(dk, "privileged"), "parameters",
+		      json_object_get(dk, "parameters"));
 	pms = json_array();
 	json_object_set_new(d, "portMappings", pms);
 	if (a->net != SCHED_APP_NET_HOST)
-		json_array_foreach (json_object_get(ct, "portMappings"), i, p) {
+		json_array_foreach(json_object_get(ct, "portMappings"), i, p)
+		{
 			/* containerPort 0 means "the same as the host port". */
 			m = json_deep_copy(p);
 			h = app_port_host(a, i, host_ports, nports);
@@ -571,15 +579,15 @@ app_task_container(const struct sched_app *a, const uint32_t *host_ports,
 			json_object_del(m, "hostPort");
 			if (h >= 0)
 				json_object_set_new(m, "hostPort",
-				    json_integer(h));
+						    json_integer(h));
 			if (cport == 0 && h >= 0)
 				cport = (uint32_t)h;
 			json_object_set_new(m, "containerPort",
-			    json_integer(cport));
+					    json_integer(cport));
 			json_array_append_new(pms, m);
 		}
 	res = json_pack("{s:O, s:o, s:O}", "type", json_object_get(ct, "type"),
-	    "docker", d, "volumes", json_object_get(ct, "volumes"));
+			"docker", d, "volumes", json_object_get(ct, "volumes"));
 	/* Deep copy so the task owns nothing shared with the app. */
 	m = json_deep_copy(res);
 	json_decref(res);
@@ -600,8 +608,9 @@ app_task_name(const char *id)
 
 void
 sched_app_build_task(const struct sched_app *a, const char *task_id,
-    const char *framework_id, const char *agent_id, const char *hostname,
-    const uint32_t *host_ports, size_t nports, struct wire_task *out)
+		     const char *framework_id, const char *agent_id,
+		     const char *hostname, const uint32_t *host_ports,
+		     size_t nports, struct wire_task *out)
 {
 	const json_t *args = json_object_get(a->def, "args"), *f;
 	const char *cmd = sched_app_cmd(a), *version = sched_app_version(a);
@@ -620,14 +629,14 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 		(void)res_add_port(&out->res, host_ports[i]);
 	out->cmd = cmd != NULL ? xstrdup(cmd) : NULL;
 	out->args = args != NULL ? json_deep_copy(args) : NULL;
-	out->container = app_task_container(a, host_ports,
-	    host_ports != NULL ? nports : 0);
+	out->container =
+	    app_task_container(a, host_ports, host_ports != NULL ? nports : 0);
 	out->env = app_task_env(a, task_id, hostname, host_ports,
-	    host_ports != NULL ? nports : 0);
+				host_ports != NULL ? nports : 0);
 	out->labels = json_deep_copy(sched_app_labels(a));
 	out->uris = json_deep_copy(json_object_get(a->def, "uris"));
-	json_array_foreach (json_object_get(a->def, "fetch"), i, f)
-		json_array_append_new(out->uris,
-		    json_string(json_string_value(json_object_get(f, "uri"))));
+	json_array_foreach(json_object_get(a->def, "fetch"), i, f)
+	    json_array_append_new(out->uris, json_string(json_string_value(
+						 json_object_get(f, "uri"))));
 	out->kill_grace_ms = sched_app_kill_grace_ms(a);
 }

@@ -34,8 +34,8 @@
  * 200 characters; 160 leaves room for the 37 of the uuid and the dot.
  */
 #define CHK_ID_MAX 160
-#define CHK_PATH_RE \
-	"^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*" \
+#define CHK_PATH_RE                                                            \
+	"^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*"                       \
 	"([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$"
 #define CHK_NAME_RE "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 #define DOCKER_PREFIX "docker:///"
@@ -44,16 +44,16 @@ typedef char chk_path[CD_ERR_PATH_LEN];
 
 /* State of one check pass. */
 struct chk {
-	const json_t *in;     /* borrowed: the body */
-	struct cd_err *err;   /* borrowed: may be NULL */
+	const json_t *in;   /* borrowed: the body */
+	struct cd_err *err; /* borrowed: may be NULL */
 	enum sched_app_net net;
-	const json_t *ports;  /* borrowed from the output: portDefinitions or
-				 portMappings in effect */
-	char *parent;	      /* owned: the app id's parent path, "" at root */
+	const json_t *ports; /* borrowed from the output: portDefinitions or
+				portMappings in effect */
+	char *parent;	     /* owned: the app id's parent path, "" at root */
 };
 
-static int chk_bad(struct cd_err *err, const char *path, const char *fmt,
-    ...) CD_PRINTF(3, 4);
+static int chk_bad(struct cd_err *err, const char *path, const char *fmt, ...)
+    CD_PRINTF(3, 4);
 
 static int
 chk_bad(struct cd_err *err, const char *path, const char *fmt, ...)
@@ -96,7 +96,7 @@ chk_idx(chk_path out, const char *base, size_t i)
 /* A number in [min, max], def when absent. */
 static int
 chk_num(const json_t *o, const char *key, const char *base, double min,
-    double max, double def, double *out, struct cd_err *err)
+	double max, double def, double *out, struct cd_err *err)
 {
 	chk_path p;
 	bool have = false;
@@ -108,7 +108,7 @@ chk_num(const json_t *o, const char *key, const char *base, double min,
 	chk_join(p, base, key);
 	if (*out < min)
 		return chk_bad(err, p, "must be greater than or equal to %g",
-		    min);
+			       min);
 	if (*out > max)
 		return chk_bad(err, p, "must be less than or equal to %g", max);
 	return 0;
@@ -116,8 +116,8 @@ chk_num(const json_t *o, const char *key, const char *base, double min,
 
 static int
 chk_int(const json_t *o, const char *key, const char *base, long long min,
-    long long max, long long def, long long *out, bool *present,
-    struct cd_err *err)
+	long long max, long long def, long long *out, bool *present,
+	struct cd_err *err)
 {
 	chk_path p;
 	bool have = false;
@@ -131,10 +131,10 @@ chk_int(const json_t *o, const char *key, const char *base, long long min,
 	chk_join(p, base, key);
 	if (*out < min)
 		return chk_bad(err, p, "must be greater than or equal to %lld",
-		    min);
+			       min);
 	if (*out > max)
 		return chk_bad(err, p, "must be less than or equal to %lld",
-		    max);
+			       max);
 	if (present != NULL)
 		*present = true;
 	return 0;
@@ -143,7 +143,7 @@ chk_int(const json_t *o, const char *key, const char *base, long long min,
 /* Element i of array a as an integer in [min, max] (0.5 strings too). */
 static int
 chk_elem_int(const json_t *a, size_t i, const char *base, long long min,
-    long long max, long long *out, struct cd_err *err)
+	     long long max, long long *out, struct cd_err *err)
 {
 	char key[32];
 	chk_path p;
@@ -164,7 +164,7 @@ chk_elem_int(const json_t *a, size_t i, const char *base, long long min,
 /* Set key to a number in [min, max] (def when absent) as a real. */
 static int
 put_num(json_t *dst, const json_t *o, const char *key, const char *base,
-    double min, double max, double def, struct cd_err *err)
+	double min, double max, double def, struct cd_err *err)
 {
 	double d;
 	int rc = chk_num(o, key, base, min, max, def, &d, err);
@@ -176,7 +176,7 @@ put_num(json_t *dst, const json_t *o, const char *key, const char *base,
 
 static int
 put_int(json_t *dst, const json_t *o, const char *key, const char *base,
-    long long min, long long max, long long def, struct cd_err *err)
+	long long min, long long max, long long def, struct cd_err *err)
 {
 	long long v;
 	int rc = chk_int(o, key, base, min, max, def, &v, NULL, err);
@@ -188,7 +188,7 @@ put_int(json_t *dst, const json_t *o, const char *key, const char *base,
 
 static int
 put_bool(json_t *dst, const json_t *o, const char *key, const char *base,
-    bool def, struct cd_err *err)
+	 bool def, struct cd_err *err)
 {
 	bool b = def;
 	int rc = json_opt_bool(o, key, base, &b, NULL, err);
@@ -201,7 +201,7 @@ put_bool(json_t *dst, const json_t *o, const char *key, const char *base,
 /* Copy an optional string; *s (may be NULL) gets it, borrowed from o. */
 static int
 put_str(json_t *dst, const json_t *o, const char *key, const char *base,
-    bool nonempty, const char **s, struct cd_err *err)
+	bool nonempty, const char **s, struct cd_err *err)
 {
 	const char *v = NULL;
 	chk_path p;
@@ -225,8 +225,8 @@ put_str(json_t *dst, const json_t *o, const char *key, const char *base,
 /* One of the names in set; def (may be NULL) when absent. */
 static int
 chk_enum(const json_t *o, const char *key, const char *base,
-    const char *const *set, size_t n, const char *def, const char **out,
-    struct cd_err *err)
+	 const char *const *set, size_t n, const char *def, const char **out,
+	 struct cd_err *err)
 {
 	const char *v = def;
 	chk_path p;
@@ -250,7 +250,7 @@ chk_enum(const json_t *o, const char *key, const char *base,
 /* The value at key if it has the wanted type, NULL when absent or null. */
 static int
 chk_typed(const json_t *o, const char *key, const char *base, json_type type,
-    const json_t **out, struct cd_err *err)
+	  const json_t **out, struct cd_err *err)
 {
 	const json_t *v = json_object_get(o, key);
 	chk_path p;
@@ -260,8 +260,9 @@ chk_typed(const json_t *o, const char *key, const char *base, json_type type,
 		return 0;
 	if (json_typeof(v) != type) {
 		chk_join(p, base, key);
-		return chk_bad(err, p, type == JSON_ARRAY ?
-		    "error.expected.jsarray" : "error.expected.jsobject");
+		return chk_bad(err, p,
+			       type == JSON_ARRAY ? "error.expected.jsarray"
+						  : "error.expected.jsobject");
 	}
 	*out = v;
 	return 0;
@@ -277,14 +278,14 @@ chk_name_ok(const char *s)
 		return false;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			(s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	return true;
 }
 
 static int
 put_name(json_t *dst, const json_t *o, const char *base, const char **name,
-    struct cd_err *err)
+	 struct cd_err *err)
 {
 	chk_path p;
 	int rc;
@@ -294,21 +295,22 @@ put_name(json_t *dst, const json_t *o, const char *base, const char **name,
 	chk_join(p, base, "name");
 	if (*name != NULL && !chk_name_ok(*name))
 		return chk_bad(err, p,
-		    "must fully match regular expression '%s'", CHK_NAME_RE);
+			       "must fully match regular expression '%s'",
+			       CHK_NAME_RE);
 	return 0;
 }
 
 /* An object of string -> string (labels). */
 static int
-chk_strmap(const json_t *m, const char *base, json_t **out,
-    struct cd_err *err)
+chk_strmap(const json_t *m, const char *base, json_t **out, struct cd_err *err)
 {
 	const char *k;
 	json_t *v, *res = json_object();
 	chk_path p;
 
 	*out = NULL;
-	json_object_foreach (chk_unconst(m), k, v) {
+	json_object_foreach(chk_unconst(m), k, v)
+	{
 		chk_join(p, base, k);
 		if (k[0] == '\0') {
 			json_decref(res);
@@ -327,7 +329,7 @@ chk_strmap(const json_t *m, const char *base, json_t **out,
 /* Set key to the string map at o/key; omit_empty drops {} and absence. */
 static int
 put_strmap(json_t *dst, const json_t *o, const char *key, const char *base,
-    bool omit_empty, struct cd_err *err)
+	   bool omit_empty, struct cd_err *err)
 {
 	const json_t *m;
 	json_t *res;
@@ -354,7 +356,7 @@ put_strmap(json_t *dst, const json_t *o, const char *key, const char *base,
 /* An array of strings; nonempty refuses "" items. */
 static int
 put_strarr(json_t *dst, const json_t *o, const char *key, const char *base,
-    bool nonempty, bool always, struct cd_err *err)
+	   bool nonempty, bool always, struct cd_err *err)
 {
 	const json_t *a, *v;
 	json_t *res;
@@ -371,7 +373,8 @@ put_strarr(json_t *dst, const json_t *o, const char *key, const char *base,
 	}
 	chk_join(p, base, key);
 	res = json_array();
-	json_array_foreach (a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		chk_idx(ip, p, i);
 		if (!json_is_string(v)) {
 			json_decref(res);
@@ -399,7 +402,7 @@ chk_seg_ok(const char *s, size_t n)
 				return false;
 			start = i + 1;
 		} else if (!((s[i] >= 'a' && s[i] <= 'z') ||
-			       (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			     (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	}
 	return n > 0;
@@ -407,7 +410,7 @@ chk_seg_ok(const char *s, size_t n)
 
 int
 sched_app_check_path(const char *raw, const char *base, bool allow_rel,
-    const char *errpath, char **out, struct cd_err *err)
+		     const char *errpath, char **out, struct cd_err *err)
 {
 	char *full = NULL, *res = NULL;
 	const char *p, *seg;
@@ -417,8 +420,9 @@ sched_app_check_path(const char *raw, const char *base, bool allow_rel,
 	*out = NULL;
 	if (raw == NULL || raw[0] == '\0')
 		return chk_bad(err, errpath, "error.path.missing");
-	full = raw[0] == '/' ? xstrdup(raw) :
-	    xasprintf("%s/%s", base != NULL ? base : "", raw);
+	full = raw[0] == '/'
+		   ? xstrdup(raw)
+		   : xasprintf("%s/%s", base != NULL ? base : "", raw);
 	/*
 	 * Marathon 0.5 ids were case-sensitive ("myApp" in its REST.md);
 	 * 1.x path ids are lowercase. Folding ASCII upper case keeps 0.5
@@ -441,7 +445,7 @@ sched_app_check_path(const char *raw, const char *base, bool allow_rel,
 		if (allow_rel && len == 2 && seg[0] == '.' && seg[1] == '.') {
 			if (rlen == 0) {
 				rc = chk_bad(err, errpath,
-				    "path escapes the root group");
+					     "path escapes the root group");
 				goto out;
 			}
 			while (res[--rlen] != '/')
@@ -450,8 +454,8 @@ sched_app_check_path(const char *raw, const char *base, bool allow_rel,
 		}
 		if (!chk_seg_ok(seg, len)) {
 			rc = chk_bad(err, errpath,
-			    "must fully match regular expression '%s'",
-			    CHK_PATH_RE);
+				     "must fully match regular expression '%s'",
+				     CHK_PATH_RE);
 			goto out;
 		}
 		res[rlen++] = '/';
@@ -463,7 +467,8 @@ sched_app_check_path(const char *raw, const char *base, bool allow_rel,
 		rc = chk_bad(err, errpath, "must name an app, not the root");
 	else if (rlen > CHK_ID_MAX)
 		rc = chk_bad(err, errpath,
-		    "must not be longer than %d characters", CHK_ID_MAX);
+			     "must not be longer than %d characters",
+			     CHK_ID_MAX);
 	else {
 		*out = res;
 		res = NULL;
@@ -477,8 +482,7 @@ out:
 const char *
 sched_app_check_net_name(enum sched_app_net n)
 {
-	static const char *const names[] = { "HOST", "BRIDGE", "USER",
-		"NONE" };
+	static const char *const names[] = {"HOST", "BRIDGE", "USER", "NONE"};
 
 	return (size_t)n < CD_NELEM(names) ? names[n] : "HOST";
 }
@@ -491,8 +495,8 @@ sched_app_check_net(const json_t *def)
 
 	if (json_array_size(nets) == 0)
 		return SCHED_APP_NET_NONE;
-	mode = json_string_value(
-	    json_object_get(json_array_get(nets, 0), "mode"));
+	mode =
+	    json_string_value(json_object_get(json_array_get(nets, 0), "mode"));
 	if (mode != NULL && strcmp(mode, "host") == 0)
 		return SCHED_APP_NET_HOST;
 	if (mode != NULL && strcmp(mode, "container/bridge") == 0)
@@ -500,10 +504,9 @@ sched_app_check_net(const json_t *def)
 	return SCHED_APP_NET_USER;
 }
 
-static const char *const net_modes[] = { "host", "container/bridge",
-	"container" };
-static const char *const docker_nets[] = { "HOST", "BRIDGE", "USER",
-	"NONE" };
+static const char *const net_modes[] = {"host", "container/bridge",
+					"container"};
+static const char *const docker_nets[] = {"HOST", "BRIDGE", "USER", "NONE"};
 
 /* A networks array from the body. */
 static int
@@ -516,28 +519,30 @@ chk_networks(struct chk *c, const json_t *nets, json_t **out)
 	size_t i;
 	int rc = 0;
 
-	json_array_foreach (nets, i, n) {
+	json_array_foreach(nets, i, n)
+	{
 		chk_idx(p, "/networks", i);
 		if (!json_is_object(n)) {
 			rc = chk_bad(c->err, p, "error.expected.jsobject");
 			goto out;
 		}
 		e = json_object();
-		if ((rc = chk_enum(n, "mode", p, net_modes,
-			 CD_NELEM(net_modes), "container", &mode, c->err)) != 0)
+		if ((rc = chk_enum(n, "mode", p, net_modes, CD_NELEM(net_modes),
+				   "container", &mode, c->err)) != 0)
 			goto out;
 		if (i > 0 && (c->net != SCHED_APP_NET_USER ||
-				 strcmp(mode, "container") != 0)) {
-			rc = chk_bad(c->err, "/networks",
+			      strcmp(mode, "container") != 0)) {
+			rc = chk_bad(
+			    c->err, "/networks",
 			    "host and container/bridge networks cannot be "
 			    "combined with other networks");
 			goto out;
 		}
 		if (i == 0)
-			c->net = strcmp(mode, "host") == 0 ?
-			    SCHED_APP_NET_HOST :
-			    strcmp(mode, "container") == 0 ?
-			    SCHED_APP_NET_USER : SCHED_APP_NET_BRIDGE;
+			c->net = strcmp(mode, "host") == 0 ? SCHED_APP_NET_HOST
+				 : strcmp(mode, "container") == 0
+				     ? SCHED_APP_NET_USER
+				     : SCHED_APP_NET_BRIDGE;
 		json_object_set_new(e, "mode", json_string(mode));
 		if ((rc = put_name(e, n, p, &name, c->err)) != 0 ||
 		    (rc = put_strmap(e, n, "labels", p, true, c->err)) != 0)
@@ -568,7 +573,7 @@ chk_net(struct chk *c, json_t **out)
 	*out = NULL;
 	c->net = SCHED_APP_NET_HOST;
 	if ((rc = chk_typed(c->in, "networks", "", JSON_ARRAY, &nets,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
 	if (json_array_size(nets) > 0)
 		return chk_networks(c, nets, out);
@@ -576,7 +581,7 @@ chk_net(struct chk *c, json_t **out)
 	dk = json_is_object(ct) ? json_object_get(ct, "docker") : NULL;
 	if (json_is_object(dk) &&
 	    (rc = chk_enum(dk, "network", "/container/docker", docker_nets,
-		 CD_NELEM(docker_nets), NULL, &dn, c->err)) != 0)
+			   CD_NELEM(docker_nets), NULL, &dn, c->err)) != 0)
 		return rc;
 	ip = json_object_get(c->in, "ipAddress");
 	if ((dn == NULL && json_is_object(ip)) ||
@@ -584,7 +589,7 @@ chk_net(struct chk *c, json_t **out)
 		c->net = SCHED_APP_NET_USER;
 		if (json_is_object(ip) &&
 		    (rc = json_opt_str(ip, "networkName", "/ipAddress", &name,
-			 NULL, c->err)) != 0)
+				       NULL, c->err)) != 0)
 			return rc;
 	} else if (dn != NULL && strcmp(dn, "BRIDGE") == 0)
 		c->net = SCHED_APP_NET_BRIDGE;
@@ -600,7 +605,8 @@ chk_net(struct chk *c, json_t **out)
 			json_decref(e);
 			json_decref(*out);
 			*out = NULL;
-			return chk_bad(c->err, "/ipAddress/networkName",
+			return chk_bad(
+			    c->err, "/ipAddress/networkName",
 			    "must fully match regular expression '%s'",
 			    CHK_NAME_RE);
 		}
@@ -618,10 +624,10 @@ chk_net(struct chk *c, json_t **out)
 static int
 chk_options(struct chk *c, const json_t *opts, json_t *params)
 {
-	static const char *const shorts[][2] = { { "-e", "env" },
-		{ "-v", "volume" }, { "-p", "publish" }, { "-h", "hostname" },
-		{ "-u", "user" }, { "-w", "workdir" }, { "-m", "memory" },
-		{ "-l", "label" } };
+	static const char *const shorts[][2] = {
+	    {"-e", "env"},	{"-v", "volume"}, {"-p", "publish"},
+	    {"-h", "hostname"}, {"-u", "user"},	  {"-w", "workdir"},
+	    {"-m", "memory"},	{"-l", "label"}};
 	const char *o, *key, *eq, *val;
 	char *k = NULL;
 	json_t *pm;
@@ -636,9 +642,10 @@ chk_options(struct chk *c, const json_t *opts, json_t *params)
 		for (j = 0; j < CD_NELEM(shorts); j++)
 			if (strcmp(o, shorts[j][0]) == 0)
 				key = shorts[j][1];
-		if (key == NULL && (strncmp(o, "--", 2) != 0 || o[2] == '\0' ||
-				       o[2] == '='))
-			return chk_bad(c->err, p,
+		if (key == NULL &&
+		    (strncmp(o, "--", 2) != 0 || o[2] == '\0' || o[2] == '='))
+			return chk_bad(
+			    c->err, p,
 			    "not a docker option this scheduler understands");
 		eq = key == NULL ? strchr(o, '=') : NULL;
 		if (eq != NULL) {
@@ -646,10 +653,11 @@ chk_options(struct chk *c, const json_t *opts, json_t *params)
 			val = eq + 1;
 		} else {
 			k = xstrdup(key != NULL ? key : o + 2);
-			if (++i >= n || (val = json_string_value(
-					     json_array_get(opts, i))) == NULL) {
+			if (++i >= n || (val = json_string_value(json_array_get(
+					     opts, i))) == NULL) {
 				free(k);
-				return chk_bad(c->err, p, "option needs a value");
+				return chk_bad(c->err, p,
+					       "option needs a value");
 			}
 		}
 		pm = json_object();
@@ -672,13 +680,13 @@ chk_image(struct chk *c, const char *img, const char *p, json_t *dk)
 		img += strlen(DOCKER_PREFIX);
 	if (strstr(img, "://") != NULL)
 		return chk_bad(c->err, p,
-		    "only docker:/// images are supported");
+			       "only docker:/// images are supported");
 	if (img[0] == '\0')
 		return chk_bad(c->err, p, "must not be empty");
 	for (i = 0; img[i] != '\0'; i++)
 		if ((unsigned char)img[i] <= ' ')
 			return chk_bad(c->err, p,
-			    "must not contain whitespace");
+				       "must not contain whitespace");
 	json_object_set_new(dk, "image", json_string(img));
 	return 0;
 }
@@ -703,21 +711,23 @@ chk_docker(struct chk *c, const json_t *d, bool is_docker, json_t **out)
 	if ((rc = chk_image(c, img, p, dk)) != 0)
 		goto out;
 	if (is_docker)
-		json_object_set_new(dk, "network",
+		json_object_set_new(
+		    dk, "network",
 		    json_string(sched_app_check_net_name(c->net)));
 	if ((rc = put_bool(dk, d, "privileged", b, false, c->err)) != 0 ||
 	    (rc = put_bool(dk, d, "forcePullImage", b, false, c->err)) != 0 ||
-	    (rc = chk_typed(d, "parameters", b, JSON_ARRAY, &params,
-		 c->err)) != 0 ||
-	    (rc = chk_typed(d, "credential", b, JSON_OBJECT, &cred,
-		 c->err)) != 0 ||
-	    (rc = chk_typed(d, "pullConfig", b, JSON_OBJECT, &pull,
-		 c->err)) != 0)
+	    (rc = chk_typed(d, "parameters", b, JSON_ARRAY, &params, c->err)) !=
+		0 ||
+	    (rc = chk_typed(d, "credential", b, JSON_OBJECT, &cred, c->err)) !=
+		0 ||
+	    (rc = chk_typed(d, "pullConfig", b, JSON_OBJECT, &pull, c->err)) !=
+		0)
 		goto out;
 	res = json_array();
 	json_object_set_new(dk, "parameters", res);
 	chk_join(p, b, "parameters");
-	json_array_foreach (params, i, v) {
+	json_array_foreach(params, i, v)
+	{
 		chk_idx(ip, p, i);
 		if (!json_is_object(v)) {
 			rc = chk_bad(c->err, ip, "error.expected.jsobject");
@@ -748,7 +758,7 @@ out:
 static int
 chk_volumes(struct chk *c, const json_t *ct, json_t *res)
 {
-	static const char *const modes[] = { "RO", "RW" };
+	static const char *const modes[] = {"RO", "RW"};
 	const json_t *vols, *v, *pers, *ext;
 	const char *mode, *cp;
 	json_t *e;
@@ -758,24 +768,25 @@ chk_volumes(struct chk *c, const json_t *ct, json_t *res)
 	int rc;
 
 	if ((rc = chk_typed(ct, "volumes", "/container", JSON_ARRAY, &vols,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
-	json_array_foreach (vols, i, v) {
+	json_array_foreach(vols, i, v)
+	{
 		chk_idx(p, "/container/volumes", i);
 		if (!json_is_object(v))
 			return chk_bad(c->err, p, "error.expected.jsobject");
 		e = json_object();
 		json_array_append_new(res, e);
 		if ((rc = put_str(e, v, "containerPath", p, true, &cp,
-			 c->err)) != 0 ||
+				  c->err)) != 0 ||
 		    (rc = put_str(e, v, "hostPath", p, true, NULL, c->err)) !=
 			0 ||
 		    (rc = chk_enum(v, "mode", p, modes, CD_NELEM(modes), "RW",
-			 &mode, c->err)) != 0 ||
+				   &mode, c->err)) != 0 ||
 		    (rc = chk_typed(v, "persistent", p, JSON_OBJECT, &pers,
-			 c->err)) != 0 ||
+				    c->err)) != 0 ||
 		    (rc = chk_typed(v, "external", p, JSON_OBJECT, &ext,
-			 c->err)) != 0)
+				    c->err)) != 0)
 			return rc;
 		chk_join(fp, p, "containerPath");
 		if (cp == NULL)
@@ -784,14 +795,14 @@ chk_volumes(struct chk *c, const json_t *ct, json_t *res)
 		if (pers != NULL) {
 			chk_join(fp, p, "persistent");
 			if ((rc = chk_int(pers, "size", fp, 0, INT_MAX, -1,
-				 &size, NULL, c->err)) != 0)
+					  &size, NULL, c->err)) != 0)
 				return rc;
 			if (size < 0) {
 				chk_join(p, fp, "size");
 				return chk_bad(c->err, p, "error.path.missing");
 			}
 			json_object_set_new(e, "persistent",
-			    json_deep_copy(pers));
+					    json_deep_copy(pers));
 		}
 		if (ext != NULL)
 			json_object_set_new(e, "external", json_deep_copy(ext));
@@ -803,7 +814,7 @@ chk_volumes(struct chk *c, const json_t *ct, json_t *res)
 static int
 chk_mapping(struct chk *c, const json_t *m, const char *p, json_t *e)
 {
-	static const char *const protos[] = { "tcp", "udp", "udp,tcp" };
+	static const char *const protos[] = {"tcp", "udp", "udp,tcp"};
 	const char *proto, *name;
 	long long hp;
 	bool have;
@@ -811,14 +822,14 @@ chk_mapping(struct chk *c, const json_t *m, const char *p, json_t *e)
 
 	if ((rc = put_int(e, m, "containerPort", p, 0, 65535, 0, c->err)) !=
 		0 ||
-	    (rc = chk_int(m, "hostPort", p, 0, 65535, 0, &hp, &have,
-		 c->err)) != 0)
+	    (rc = chk_int(m, "hostPort", p, 0, 65535, 0, &hp, &have, c->err)) !=
+		0)
 		return rc;
 	if (have || c->net == SCHED_APP_NET_BRIDGE)
 		json_object_set_new(e, "hostPort", json_integer(hp));
 	if ((rc = put_int(e, m, "servicePort", p, 0, 65535, 0, c->err)) != 0 ||
 	    (rc = chk_enum(m, "protocol", p, protos, CD_NELEM(protos), "tcp",
-		 &proto, c->err)) != 0)
+			   &proto, c->err)) != 0)
 		return rc;
 	json_object_set_new(e, "protocol", json_string(proto));
 	/* networkNames is dropped: one container network per app here,
@@ -840,28 +851,30 @@ chk_mappings(struct chk *c, const json_t *ct, json_t *res)
 	int rc;
 
 	if ((rc = chk_typed(ct, "portMappings", "/container", JSON_ARRAY, &pm,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
 	if (pm == NULL && json_is_object(json_object_get(ct, "docker"))) {
 		b = "/container/docker/portMappings";
 		if ((rc = chk_typed(json_object_get(ct, "docker"),
-			 "portMappings", "/container/docker", JSON_ARRAY, &pm,
-			 c->err)) != 0)
+				    "portMappings", "/container/docker",
+				    JSON_ARRAY, &pm, c->err)) != 0)
 			return rc;
 	}
-	if (json_array_size(pm) > 0 && (c->net == SCHED_APP_NET_HOST ||
-					    c->net == SCHED_APP_NET_NONE))
-		return chk_bad(c->err, b, "port mappings are only allowed "
-					  "with BRIDGE or USER networking");
+	if (json_array_size(pm) > 0 &&
+	    (c->net == SCHED_APP_NET_HOST || c->net == SCHED_APP_NET_NONE))
+		return chk_bad(c->err, b,
+			       "port mappings are only allowed "
+			       "with BRIDGE or USER networking");
 	if (pm == NULL && c->net == SCHED_APP_NET_BRIDGE) {
 		/* Marathon gives a bridged app one default mapping. */
 		e = json_pack("{s:i, s:i, s:i, s:s, s:s}", "containerPort", 0,
-		    "hostPort", 0, "servicePort", 0, "protocol", "tcp", "name",
-		    "default");
+			      "hostPort", 0, "servicePort", 0, "protocol",
+			      "tcp", "name", "default");
 		json_array_append_new(res, e);
 		return 0;
 	}
-	json_array_foreach (pm, i, m) {
+	json_array_foreach(pm, i, m)
+	{
 		chk_idx(p, b, i);
 		if (!json_is_object(m))
 			return chk_bad(c->err, p, "error.expected.jsobject");
@@ -885,16 +898,16 @@ chk_container05(struct chk *c, const json_t *ct, json_t *res)
 	json_object_set_new(res, "type", json_string("DOCKER"));
 	json_object_set_new(res, "docker", dk);
 	if ((rc = json_opt_str(ct, "image", "/container", &img, NULL,
-		 c->err)) != 0 ||
+			       c->err)) != 0 ||
 	    (rc = chk_image(c, img, "/container/image", dk)) != 0 ||
 	    (rc = chk_typed(ct, "options", "/container", JSON_ARRAY, &opts,
-		 c->err)) != 0 ||
+			    c->err)) != 0 ||
 	    (rc = chk_options(c, opts, params)) != 0) {
 		json_decref(params);
 		return rc;
 	}
 	json_object_set_new(dk, "network",
-	    json_string(sched_app_check_net_name(c->net)));
+			    json_string(sched_app_check_net_name(c->net)));
 	json_object_set_new(dk, "privileged", json_false());
 	json_object_set_new(dk, "forcePullImage", json_false());
 	json_object_set_new(dk, "parameters", params);
@@ -906,7 +919,7 @@ chk_container05(struct chk *c, const json_t *ct, json_t *res)
 static int
 chk_container(struct chk *c, json_t **out)
 {
-	static const char *const types[] = { "DOCKER", "MESOS" };
+	static const char *const types[] = {"DOCKER", "MESOS"};
 	const json_t *ct, *d;
 	const char *type;
 	json_t *res = json_object(), *dk, *arr;
@@ -914,7 +927,7 @@ chk_container(struct chk *c, json_t **out)
 
 	*out = NULL;
 	if ((rc = chk_typed(c->in, "container", "", JSON_OBJECT, &ct,
-		 c->err)) != 0 ||
+			    c->err)) != 0 ||
 	    ct == NULL)
 		goto out;
 	if (json_is_string(json_object_get(ct, "image")) &&
@@ -923,9 +936,9 @@ chk_container(struct chk *c, json_t **out)
 		goto out;
 	}
 	if ((rc = chk_enum(ct, "type", "/container", types, CD_NELEM(types),
-		 "DOCKER", &type, c->err)) != 0 ||
+			   "DOCKER", &type, c->err)) != 0 ||
 	    (rc = chk_typed(ct, "docker", "/container", JSON_OBJECT, &d,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		goto out;
 	json_object_set_new(res, "type", json_string(type));
 	if (d == NULL && strcmp(type, "DOCKER") == 0) {
@@ -933,8 +946,8 @@ chk_container(struct chk *c, json_t **out)
 		goto out;
 	}
 	if (d != NULL) {
-		if ((rc = chk_docker(c, d, strcmp(type, "DOCKER") == 0,
-			 &dk)) != 0)
+		if ((rc = chk_docker(c, d, strcmp(type, "DOCKER") == 0, &dk)) !=
+		    0)
 			goto out;
 		json_object_set_new(res, "docker", dk);
 	}
@@ -957,7 +970,7 @@ out:
 static int
 chk_portdefs(struct chk *c, json_t *res)
 {
-	static const char *const protos[] = { "tcp", "udp", "udp,tcp" };
+	static const char *const protos[] = {"tcp", "udp", "udp,tcp"};
 	const json_t *pd, *ports, *d;
 	const char *proto, *name;
 	json_t *e;
@@ -969,26 +982,30 @@ chk_portdefs(struct chk *c, json_t *res)
 	if (c->net != SCHED_APP_NET_HOST)
 		return 0; /* ports live in portMappings; these are ignored */
 	if ((rc = chk_typed(c->in, "portDefinitions", "", JSON_ARRAY, &pd,
-		 c->err)) != 0 ||
-	    (rc = chk_typed(c->in, "ports", "", JSON_ARRAY, &ports,
-		 c->err)) != 0)
+			    c->err)) != 0 ||
+	    (rc = chk_typed(c->in, "ports", "", JSON_ARRAY, &ports, c->err)) !=
+		0)
 		return rc;
 	if (pd == NULL && ports != NULL) {
 		for (i = 0; i < json_array_size(ports); i++) {
 			if ((rc = chk_elem_int(ports, i, "/ports", 0, 65535,
-				 &port, c->err)) != 0)
+					       &port, c->err)) != 0)
 				return rc;
-			json_array_append_new(res, json_pack("{s:I, s:s}",
-			    "port", (json_int_t)port, "protocol", "tcp"));
+			json_array_append_new(res,
+					      json_pack("{s:I, s:s}", "port",
+							(json_int_t)port,
+							"protocol", "tcp"));
 		}
 		return 0;
 	}
 	if (pd == NULL) {
 		json_array_append_new(res, json_pack("{s:i, s:s, s:s}", "port",
-		    0, "protocol", "tcp", "name", "default"));
+						     0, "protocol", "tcp",
+						     "name", "default"));
 		return 0;
 	}
-	json_array_foreach (pd, i, d) {
+	json_array_foreach(pd, i, d)
+	{
 		chk_idx(p, "/portDefinitions", i);
 		if (!json_is_object(d))
 			return chk_bad(c->err, p, "error.expected.jsobject");
@@ -996,7 +1013,7 @@ chk_portdefs(struct chk *c, json_t *res)
 		json_array_append_new(res, e);
 		if ((rc = put_int(e, d, "port", p, 0, 65535, 0, c->err)) != 0 ||
 		    (rc = chk_enum(d, "protocol", p, protos, CD_NELEM(protos),
-			 "tcp", &proto, c->err)) != 0)
+				   "tcp", &proto, c->err)) != 0)
 			return rc;
 		json_object_set_new(e, "protocol", json_string(proto));
 		if ((rc = put_name(e, d, p, &name, c->err)) != 0 ||
@@ -1014,19 +1031,20 @@ chk_ports_unique(struct chk *c, const char *base, const char *key)
 	const char *na, *nb;
 	size_t i, j;
 
-	json_array_foreach (c->ports, i, a) {
+	json_array_foreach(c->ports, i, a)
+	{
 		na = json_string_value(json_object_get(a, "name"));
 		for (j = 0; j < i; j++) {
 			b = json_array_get(c->ports, j);
 			nb = json_string_value(json_object_get(b, "name"));
 			if (na != NULL && nb != NULL && strcmp(na, nb) == 0)
 				return chk_bad(c->err, base,
-				    "Port names must be unique.");
+					       "Port names must be unique.");
 			if (json_integer_value(json_object_get(a, key)) != 0 &&
 			    json_integer_value(json_object_get(a, key)) ==
 				json_integer_value(json_object_get(b, key)))
 				return chk_bad(c->err, base,
-				    "Ports must be unique.");
+					       "Ports must be unique.");
 		}
 	}
 	return 0;
@@ -1078,8 +1096,8 @@ chk_posint(const char *v, long long min)
 static int
 chk_constraint(struct chk *c, const json_t *con, const char *p)
 {
-	static const char *const ops[] = { "UNIQUE", "CLUSTER", "GROUP_BY",
-		"LIKE", "UNLIKE", "MAX_PER", "IS" };
+	static const char *const ops[] = {
+	    "UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS"};
 	const char *f, *op, *v;
 	size_t i, n = json_array_size(con);
 	chk_path ip;
@@ -1087,7 +1105,8 @@ chk_constraint(struct chk *c, const json_t *con, const char *p)
 	if (!json_is_array(con))
 		return chk_bad(c->err, p, "error.expected.jsarray");
 	if (n < 2 || n > 3)
-		return chk_bad(c->err, p,
+		return chk_bad(
+		    c->err, p,
 		    "Each constraint must have either 2 or 3 fields");
 	for (i = 0; i < n; i++) {
 		chk_idx(ip, p, i);
@@ -1104,18 +1123,21 @@ chk_constraint(struct chk *c, const json_t *con, const char *p)
 		if (strcmp(op, ops[i]) == 0)
 			break;
 	if (i == CD_NELEM(ops))
-		return chk_bad(c->err, ip,
+		return chk_bad(
+		    c->err, ip,
 		    "Constraint operator must be one of UNIQUE, CLUSTER, "
 		    "GROUP_BY, LIKE, UNLIKE, MAX_PER or IS");
 	chk_idx(ip, p, 2);
 	if ((strcmp(op, "LIKE") == 0 || strcmp(op, "UNLIKE") == 0 ||
-		strcmp(op, "IS") == 0 || strcmp(op, "MAX_PER") == 0) &&
+	     strcmp(op, "IS") == 0 || strcmp(op, "MAX_PER") == 0) &&
 	    v == NULL)
 		return chk_bad(c->err, p, "%s requires a value", op);
 	if ((strcmp(op, "LIKE") == 0 || strcmp(op, "UNLIKE") == 0) &&
 	    !chk_regex_ok(v))
-		return chk_bad(c->err, ip, "'%s' is not a valid regular "
-					   "expression", v);
+		return chk_bad(c->err, ip,
+			       "'%s' is not a valid regular "
+			       "expression",
+			       v);
 	if (strcmp(op, "MAX_PER") == 0 && !chk_posint(v, 1))
 		return chk_bad(c->err, ip, "MAX_PER needs a positive integer");
 	if (strcmp(op, "GROUP_BY") == 0 && v != NULL && v[0] != '\0' &&
@@ -1133,15 +1155,16 @@ chk_constraints(struct chk *c, json_t *dst)
 	int rc;
 
 	if ((rc = chk_typed(c->in, "constraints", "", JSON_ARRAY, &a,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
-	json_array_foreach (a, i, con) {
+	json_array_foreach(a, i, con)
+	{
 		chk_idx(p, "/constraints", i);
 		if ((rc = chk_constraint(c, con, p)) != 0)
 			return rc;
 	}
 	json_object_set_new(dst, "constraints",
-	    a != NULL ? json_deep_copy(a) : json_array());
+			    a != NULL ? json_deep_copy(a) : json_array());
 	return 0;
 }
 
@@ -1154,18 +1177,19 @@ chk_env(struct chk *c, json_t *dst)
 	chk_path p;
 	int rc;
 
-	if ((rc = chk_typed(c->in, "env", "", JSON_OBJECT, &env, c->err)) !=
-	    0)
+	if ((rc = chk_typed(c->in, "env", "", JSON_OBJECT, &env, c->err)) != 0)
 		return rc;
 	res = json_object();
 	json_object_set_new(dst, "env", res);
-	json_object_foreach (chk_unconst(env), k, v) {
+	json_object_foreach(chk_unconst(env), k, v)
+	{
 		chk_join(p, "/env", k);
 		if (k[0] == '\0' || strchr(k, '=') != NULL)
 			return chk_bad(c->err, p,
-			    "not a valid environment variable name");
+				       "not a valid environment variable name");
 		if (json_is_object(v) && json_object_get(v, "secret") != NULL)
-			return chk_bad(c->err, p,
+			return chk_bad(
+			    c->err, p,
 			    "secret environment variables are not supported");
 		if (!json_is_string(v))
 			return chk_bad(c->err, p, "error.expected.jsstring");
@@ -1187,7 +1211,8 @@ chk_fetch(struct chk *c, json_t *dst)
 	json_object_set_new(dst, "fetch", res);
 	if ((rc = chk_typed(c->in, "fetch", "", JSON_ARRAY, &a, c->err)) != 0)
 		return rc;
-	json_array_foreach (a, i, f) {
+	json_array_foreach(a, i, f)
+	{
 		chk_idx(p, "/fetch", i);
 		if (!json_is_object(f))
 			return chk_bad(c->err, p, "error.expected.jsobject");
@@ -1213,9 +1238,10 @@ chk_fetch(struct chk *c, json_t *dst)
 static int
 chk_health1(struct chk *c, const json_t *h, const char *p, json_t *e)
 {
-	static const char *const protos[] = { "HTTP", "HTTPS", "TCP",
-		"COMMAND", "MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP" };
-	static const char *const ips[] = { "IPv4", "IPv6" };
+	static const char *const protos[] = {
+	    "HTTP",	  "HTTPS",	 "TCP",	     "COMMAND",
+	    "MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP"};
+	static const char *const ips[] = {"IPv4", "IPv6"};
 	const char *proto, *ipp, *cmd = NULL;
 	const json_t *cmdo;
 	long long grace, port, idx;
@@ -1224,35 +1250,36 @@ chk_health1(struct chk *c, const json_t *h, const char *p, json_t *e)
 	int rc;
 
 	if ((rc = chk_enum(h, "protocol", p, protos, CD_NELEM(protos), "HTTP",
-		 &proto, c->err)) != 0)
+			   &proto, c->err)) != 0)
 		return rc;
 	json_object_set_new(e, "protocol", json_string(proto));
 	http = strstr(proto, "HTTP") != NULL;
 	if ((rc = chk_int(h, "initialDelaySeconds", p, 0, INT_MAX, 300, &grace,
-		 NULL, c->err)) != 0 ||
+			  NULL, c->err)) != 0 ||
 	    (rc = put_int(e, h, "gracePeriodSeconds", p, 0, INT_MAX, grace,
-		 c->err)) != 0 ||
+			  c->err)) != 0 ||
 	    (rc = put_int(e, h, "intervalSeconds", p, 1, INT_MAX, 60,
-		 c->err)) != 0 ||
-	    (rc = put_int(e, h, "timeoutSeconds", p, 1, INT_MAX, 20,
-		 c->err)) != 0 ||
+			  c->err)) != 0 ||
+	    (rc = put_int(e, h, "timeoutSeconds", p, 1, INT_MAX, 20, c->err)) !=
+		0 ||
 	    (rc = put_int(e, h, "maxConsecutiveFailures", p, 0, INT_MAX, 3,
-		 c->err)) != 0 ||
+			  c->err)) != 0 ||
 	    (rc = put_int(e, h, "delaySeconds", p, 0, INT_MAX, 15, c->err)) !=
 		0)
 		return rc;
 	if (strcmp(proto, "COMMAND") == 0) {
 		chk_join(ip, p, "command");
 		if ((rc = chk_typed(h, "command", p, JSON_OBJECT, &cmdo,
-			 c->err)) != 0 ||
+				    c->err)) != 0 ||
 		    (cmdo != NULL && (rc = json_opt_str(cmdo, "value", ip, &cmd,
-					  NULL, c->err)) != 0))
+							NULL, c->err)) != 0))
 			return rc;
 		if (cmd == NULL || cmd[0] == '\0')
-			return chk_bad(c->err, ip,
+			return chk_bad(
+			    c->err, ip,
 			    "COMMAND health checks need command.value");
 		json_object_set_new(e, "command",
-		    json_pack("{s:s}", "value", cmd));
+				    json_pack("{s:s}", "value", cmd));
 		return 0;
 	}
 	if (http) {
@@ -1265,25 +1292,27 @@ chk_health1(struct chk *c, const json_t *h, const char *p, json_t *e)
 			return rc;
 	}
 	if ((rc = chk_int(h, "port", p, 0, 65535, 0, &port, &have_port,
-		 c->err)) != 0 ||
+			  c->err)) != 0 ||
 	    (rc = chk_int(h, "portIndex", p, 0, 65535, 0, &idx, &have_idx,
-		 c->err)) != 0)
+			  c->err)) != 0)
 		return rc;
 	if (have_port && have_idx)
-		return chk_bad(c->err, p,
+		return chk_bad(
+		    c->err, p,
 		    "Health checks may either specify a port or a portIndex");
 	if (have_port)
 		json_object_set_new(e, "port", json_integer(port));
 	else {
 		chk_join(ip, p, "portIndex");
 		if ((size_t)idx >= json_array_size(c->ports))
-			return chk_bad(c->err, ip,
+			return chk_bad(
+			    c->err, ip,
 			    "Health check port indices must address an element "
 			    "of the ports array or container port mappings.");
 		json_object_set_new(e, "portIndex", json_integer(idx));
 	}
 	if ((rc = chk_enum(h, "ipProtocol", p, ips, CD_NELEM(ips), NULL, &ipp,
-		 c->err)) != 0)
+			   c->err)) != 0)
 		return rc;
 	if (ipp != NULL)
 		json_object_set_new(e, "ipProtocol", json_string(ipp));
@@ -1293,7 +1322,7 @@ chk_health1(struct chk *c, const json_t *h, const char *p, json_t *e)
 static int
 chk_readiness1(struct chk *c, const json_t *r, const char *p, json_t *e)
 {
-	static const char *const protos[] = { "HTTP", "HTTPS" };
+	static const char *const protos[] = {"HTTP", "HTTPS"};
 	const char *proto, *port = "http-api";
 	const json_t *codes;
 	long long interval, timeout;
@@ -1304,7 +1333,7 @@ chk_readiness1(struct chk *c, const json_t *r, const char *p, json_t *e)
 
 	if ((rc = put_str(e, r, "name", p, true, NULL, c->err)) != 0 ||
 	    (rc = chk_enum(r, "protocol", p, protos, CD_NELEM(protos), "HTTP",
-		 &proto, c->err)) != 0)
+			   &proto, c->err)) != 0)
 		return rc;
 	if (json_object_get(e, "name") == NULL)
 		json_object_set_new(e, "name", json_string("readinessCheck"));
@@ -1319,17 +1348,18 @@ chk_readiness1(struct chk *c, const json_t *r, const char *p, json_t *e)
 		return chk_bad(c->err, ip, "no port is named '%s'", port);
 	json_object_set_new(e, "portName", json_string(port));
 	if ((rc = chk_int(r, "intervalSeconds", p, 0, INT_MAX, 30, &interval,
-		 NULL, c->err)) != 0 ||
+			  NULL, c->err)) != 0 ||
 	    (rc = chk_int(r, "timeoutSeconds", p, 1, INT_MAX, 10, &timeout,
-		 NULL, c->err)) != 0)
+			  NULL, c->err)) != 0)
 		return rc;
 	chk_join(ip, p, "timeoutSeconds");
 	if (timeout >= interval)
-		return chk_bad(c->err, ip, "must be smaller than intervalSeconds");
+		return chk_bad(c->err, ip,
+			       "must be smaller than intervalSeconds");
 	json_object_set_new(e, "intervalSeconds", json_integer(interval));
 	json_object_set_new(e, "timeoutSeconds", json_integer(timeout));
-	if ((rc = chk_typed(r, "httpStatusCodesForReady", p, JSON_ARRAY,
-		 &codes, c->err)) != 0)
+	if ((rc = chk_typed(r, "httpStatusCodesForReady", p, JSON_ARRAY, &codes,
+			    c->err)) != 0)
 		return rc;
 	arr = json_array();
 	json_object_set_new(e, "httpStatusCodesForReady", arr);
@@ -1338,7 +1368,7 @@ chk_readiness1(struct chk *c, const json_t *r, const char *p, json_t *e)
 		long long code;
 
 		if ((rc = chk_elem_int(codes, i, ip, 100, 999, &code,
-			 c->err)) != 0)
+				       c->err)) != 0)
 			return rc;
 		json_array_append_new(arr, json_integer(code));
 	}
@@ -1350,7 +1380,7 @@ chk_readiness1(struct chk *c, const json_t *r, const char *p, json_t *e)
 /* An array of objects, each checked by fn into a new object. */
 static int
 chk_objs(struct chk *c, json_t *dst, const char *key,
-    int (*fn)(struct chk *, const json_t *, const char *, json_t *))
+	 int (*fn)(struct chk *, const json_t *, const char *, json_t *))
 {
 	const json_t *a, *o;
 	json_t *res = json_array(), *e;
@@ -1362,7 +1392,8 @@ chk_objs(struct chk *c, json_t *dst, const char *key,
 	chk_join(base, "", key);
 	if ((rc = chk_typed(c->in, key, "", JSON_ARRAY, &a, c->err)) != 0)
 		return rc;
-	json_array_foreach (a, i, o) {
+	json_array_foreach(a, i, o)
+	{
 		chk_idx(p, base, i);
 		if (!json_is_object(o))
 			return chk_bad(c->err, p, "error.expected.jsobject");
@@ -1388,18 +1419,20 @@ chk_deps(struct chk *c, json_t *dst)
 
 	json_object_set_new(dst, "dependencies", res);
 	if ((rc = chk_typed(c->in, "dependencies", "", JSON_ARRAY, &a,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
-	json_array_foreach (a, i, d) {
+	json_array_foreach(a, i, d)
+	{
 		chk_idx(p, "/dependencies", i);
 		if (!json_is_string(d))
 			return chk_bad(c->err, p, "error.expected.jsstring");
 		if ((rc = sched_app_check_path(json_string_value(d), c->parent,
-			 true, p, &abs, c->err)) != 0)
+					       true, p, &abs, c->err)) != 0)
 			return rc;
 		for (dup = false, j = 0; j < json_array_size(res); j++)
-			dup = dup || strcmp(abs, json_string_value(
-			    json_array_get(res, j))) == 0;
+			dup = dup ||
+			      strcmp(abs, json_string_value(
+					      json_array_get(res, j))) == 0;
 		if (!dup)
 			json_array_append_new(res, json_string(abs));
 		free(abs);
@@ -1417,10 +1450,10 @@ chk_upgrade(struct chk *c, json_t *dst)
 
 	json_object_set_new(dst, "upgradeStrategy", res);
 	if ((rc = chk_typed(c->in, "upgradeStrategy", "", JSON_OBJECT, &u,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
 	if ((rc = put_num(res, u, "minimumHealthCapacity", b, 0, 1, 1,
-		 c->err)) != 0)
+			  c->err)) != 0)
 		return rc;
 	return put_num(res, u, "maximumOverCapacity", b, 0, 1, 1, c->err);
 }
@@ -1436,25 +1469,27 @@ chk_unreachable(struct chk *c, json_t *dst)
 	if (json_is_string(u)) {
 		if (strcmp(json_string_value(u), "disabled") != 0)
 			return chk_bad(c->err, b,
-			    "error.expected.validenumvalue");
+				       "error.expected.validenumvalue");
 		json_object_set_new(dst, "unreachableStrategy",
-		    json_string("disabled"));
+				    json_string("disabled"));
 		return 0;
 	}
 	if ((rc = chk_typed(c->in, "unreachableStrategy", "", JSON_OBJECT, &u,
-		 c->err)) != 0 ||
+			    c->err)) != 0 ||
 	    (rc = chk_int(u, "inactiveAfterSeconds", b, 0, INT_MAX, 0,
-		 &inactive, NULL, c->err)) != 0 ||
+			  &inactive, NULL, c->err)) != 0 ||
 	    (rc = chk_int(u, "expungeAfterSeconds", b, 0, INT_MAX, 0, &expunge,
-		 NULL, c->err)) != 0)
+			  NULL, c->err)) != 0)
 		return rc;
 	if (expunge < inactive)
-		return chk_bad(c->err, "/unreachableStrategy/expungeAfterSeconds",
+		return chk_bad(
+		    c->err, "/unreachableStrategy/expungeAfterSeconds",
 		    "must be greater than or equal to inactiveAfterSeconds");
 	json_object_set_new(dst, "unreachableStrategy",
-	    json_pack("{s:I, s:I}", "inactiveAfterSeconds",
-		(json_int_t)inactive, "expungeAfterSeconds",
-		(json_int_t)expunge));
+			    json_pack("{s:I, s:I}", "inactiveAfterSeconds",
+				      (json_int_t)inactive,
+				      "expungeAfterSeconds",
+				      (json_int_t)expunge));
 	return 0;
 }
 
@@ -1491,13 +1526,14 @@ chk_secrets(struct chk *c, json_t *dst)
 		return rc;
 	res = json_object();
 	json_object_set_new(dst, "secrets", res);
-	json_object_foreach (chk_unconst(s), k, v) {
+	json_object_foreach(chk_unconst(s), k, v)
+	{
 		chk_join(p, "/secrets", k);
 		if (!json_is_object(v))
 			return chk_bad(c->err, p, "error.expected.jsobject");
 		json_object_set_new(res, k, json_object());
 		if ((rc = put_str(json_object_get(res, k), v, "source", p, true,
-			 NULL, c->err)) != 0)
+				  NULL, c->err)) != 0)
 			return rc;
 	}
 	return 0;
@@ -1515,14 +1551,15 @@ chk_id(struct chk *c, const char *path_id, json_t *dst)
 	if (path_id == NULL && bid == NULL)
 		return chk_bad(c->err, "/id", "error.path.missing");
 	if ((rc = sched_app_check_path(path_id != NULL ? path_id : bid, "/",
-		 false, "/id", &id, c->err)) != 0)
+				       false, "/id", &id, c->err)) != 0)
 		goto out;
 	if (path_id != NULL && bid != NULL) {
 		if ((rc = sched_app_check_path(bid, "/", false, "/id", &other,
-			 c->err)) != 0)
+					       c->err)) != 0)
 			goto out;
 		if (strcmp(id, other) != 0) {
-			rc = chk_bad(c->err, "/id",
+			rc = chk_bad(
+			    c->err, "/id",
 			    "the id in the body does not match the URL");
 			goto out;
 		}
@@ -1545,26 +1582,28 @@ chk_cmd(struct chk *c, const json_t *ct, json_t *dst)
 	int rc;
 
 	if ((rc = put_str(dst, c->in, "cmd", "", true, &cmd, c->err)) != 0 ||
-	    (rc = chk_typed(c->in, "args", "", JSON_ARRAY, &args, c->err)) !=
-		0)
+	    (rc = chk_typed(c->in, "args", "", JSON_ARRAY, &args, c->err)) != 0)
 		return rc;
 	if (json_array_size(args) > 0) {
 		if (cmd != NULL)
-			return chk_bad(c->err, "/",
+			return chk_bad(
+			    c->err, "/",
 			    "AppDefinition must contain only one of 'cmd' or "
 			    "'args'.");
 		if ((rc = put_strarr(dst, c->in, "args", "", false, false,
-			 c->err)) != 0)
+				     c->err)) != 0)
 			return rc;
 	}
 	if (cmd == NULL && json_array_size(args) == 0 &&
 	    json_object_get(json_object_get(ct, "docker"), "image") == NULL)
-		return chk_bad(c->err, "/",
+		return chk_bad(
+		    c->err, "/",
 		    "AppDefinition must either contain one of 'cmd' or 'args', "
 		    "and/or a 'container'.");
 	if (c->net != SCHED_APP_NET_HOST &&
 	    json_object_get(json_object_get(ct, "docker"), "image") == NULL)
-		return chk_bad(c->err, "/networks",
+		return chk_bad(
+		    c->err, "/networks",
 		    "container networking needs a container with an image");
 	return 0;
 }
@@ -1581,7 +1620,7 @@ chk_resources(struct chk *c, json_t *dst)
 	    (rc = put_int(dst, c->in, "gpus", "", 0, INT_MAX, 0, c->err)) !=
 		0 ||
 	    (rc = put_int(dst, c->in, "instances", "", 0, INT_MAX, 1,
-		 c->err)) != 0)
+			  c->err)) != 0)
 		return rc;
 	return 0;
 }
@@ -1614,9 +1653,8 @@ chk_ports(struct chk *c, const json_t *ct, json_t *nets, json_t *dst)
 		key = "servicePort";
 		rc = chk_ports_unique(c, "/container/portMappings", "hostPort");
 	}
-	json_array_foreach (c->ports, i, e)
-		json_array_append_new(svc,
-		    json_integer(json_integer_value(json_object_get(e, key))));
+	json_array_foreach(c->ports, i, e) json_array_append_new(
+	    svc, json_integer(json_integer_value(json_object_get(e, key))));
 	return rc;
 }
 
@@ -1624,17 +1662,17 @@ chk_ports(struct chk *c, const json_t *ct, json_t *nets, json_t *dst)
 static int
 chk_residency(struct chk *c, const json_t *r, json_t *dst)
 {
-	static const char *const lost[] = { "WAIT_FOREVER",
-		"RELAUNCH_AFTER_TIMEOUT" };
+	static const char *const lost[] = {"WAIT_FOREVER",
+					   "RELAUNCH_AFTER_TIMEOUT"};
 	const char *b = "/residency", *tl;
 	json_t *res = json_object();
 	int rc;
 
 	json_object_set_new(dst, "residency", res);
 	if ((rc = put_int(res, r, "relaunchEscalationTimeoutSeconds", b, 0,
-		 INT_MAX, 3600, c->err)) != 0 ||
+			  INT_MAX, 3600, c->err)) != 0 ||
 	    (rc = chk_enum(r, "taskLostBehavior", b, lost, CD_NELEM(lost),
-		 "WAIT_FOREVER", &tl, c->err)) != 0)
+			   "WAIT_FOREVER", &tl, c->err)) != 0)
 		return rc;
 	json_object_set_new(res, "taskLostBehavior", json_string(tl));
 	return 0;
@@ -1643,8 +1681,7 @@ chk_residency(struct chk *c, const json_t *r, json_t *dst)
 static int
 chk_tail(struct chk *c, json_t *dst)
 {
-	static const char *const kills[] = { "YOUNGEST_FIRST",
-		"OLDEST_FIRST" };
+	static const char *const kills[] = {"YOUNGEST_FIRST", "OLDEST_FIRST"};
 	const char *ks, *v;
 	const json_t *res;
 	long long grace;
@@ -1654,26 +1691,26 @@ chk_tail(struct chk *c, json_t *dst)
 
 	if ((rc = chk_deps(c, dst)) != 0 || (rc = chk_upgrade(c, dst)) != 0 ||
 	    (rc = put_int(dst, c->in, "backoffSeconds", "", 0, INT_MAX, 1,
-		 c->err)) != 0 ||
+			  c->err)) != 0 ||
 	    (rc = put_num(dst, c->in, "backoffFactor", "", 1, 1e6, 1.15,
-		 c->err)) != 0 ||
+			  c->err)) != 0 ||
 	    (rc = put_int(dst, c->in, "maxLaunchDelaySeconds", "", 0, INT_MAX,
-		 300, c->err)) != 0 ||
+			  300, c->err)) != 0 ||
 	    (rc = chk_int(c->in, "taskKillGracePeriodSeconds", "", 0,
-		 INT_MAX / 1000, 0, &grace, &have, c->err)) != 0)
+			  INT_MAX / 1000, 0, &grace, &have, c->err)) != 0)
 		return rc;
 	if (have)
 		json_object_set_new(dst, "taskKillGracePeriodSeconds",
-		    json_integer(grace));
+				    json_integer(grace));
 	if ((rc = chk_enum(c->in, "killSelection", "", kills, CD_NELEM(kills),
-		 "YOUNGEST_FIRST", &ks, c->err)) != 0)
+			   "YOUNGEST_FIRST", &ks, c->err)) != 0)
 		return rc;
 	json_object_set_new(dst, "killSelection", json_string(ks));
 	if ((rc = chk_unreachable(c, dst)) != 0 ||
 	    (rc = put_strarr(dst, c->in, "acceptedResourceRoles", "", true,
-		 false, c->err)) != 0 ||
+			     false, c->err)) != 0 ||
 	    (rc = chk_typed(c->in, "residency", "", JSON_OBJECT, &res,
-		 c->err)) != 0)
+			    c->err)) != 0)
 		return rc;
 	if (res != NULL && (rc = chk_residency(c, res, dst)) != 0)
 		return rc;
@@ -1688,9 +1725,9 @@ chk_tail(struct chk *c, json_t *dst)
 
 int
 sched_app_check(const json_t *body, const char *path_id, json_t **out,
-    struct cd_err *err)
+		struct cd_err *err)
 {
-	struct chk c = { body, err, SCHED_APP_NET_HOST, NULL, NULL };
+	struct chk c = {body, err, SCHED_APP_NET_HOST, NULL, NULL};
 	json_t *d = json_object(), *ct = NULL, *nets = NULL;
 	const char *exe = NULL;
 	int rc;
@@ -1698,7 +1735,7 @@ sched_app_check(const json_t *body, const char *path_id, json_t **out,
 	*out = NULL;
 	if (!json_is_object(body)) {
 		rc = cd_err_setp(err, -EBADMSG, "",
-		    "an app definition must be a JSON object");
+				 "an app definition must be a JSON object");
 		goto out;
 	}
 	if ((rc = chk_id(&c, path_id, d)) != 0 ||
@@ -1714,8 +1751,8 @@ sched_app_check(const json_t *body, const char *path_id, json_t **out,
 		goto out;
 	if (exe != NULL && !chk_executor_ok(exe)) {
 		rc = chk_bad(err, "/executor",
-		    "must fully match regular expression "
-		    "'^(|\\/\\/cmd|\\/?[^\\/]+(\\/[^\\/]+)*)$'");
+			     "must fully match regular expression "
+			     "'^(|\\/\\/cmd|\\/?[^\\/]+(\\/[^\\/]+)*)$'");
 		goto out;
 	}
 	json_object_set_new(d, "executor", json_string(exe ? exe : ""));

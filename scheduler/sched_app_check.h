@@ -17,7 +17,8 @@
 /* The network an app's tasks join, derived from networks/docker.network. */
 enum sched_app_net {
 	SCHED_APP_NET_HOST = 0, /* host networking: portDefinitions */
-	SCHED_APP_NET_BRIDGE,	/* docker bridge: portMappings, hostPort 0 = any */
+	SCHED_APP_NET_BRIDGE,	/* docker bridge: portMappings, hostPort 0 = any
+				 */
 	SCHED_APP_NET_USER,	/* named container network: portMappings */
 	SCHED_APP_NET_NONE	/* docker "none": no ports at all */
 };
@@ -29,7 +30,7 @@ enum sched_app_net {
  * Returns 0 and *out (caller frees) or -EINVAL with err.
  */
 int sched_app_check_path(const char *raw, const char *base, bool allow_rel,
-    const char *errpath, char **out, struct cd_err *err);
+			 const char *errpath, char **out, struct cd_err *err);
 
 /*
  * Validate body and build the canonical definition: every default filled,
@@ -40,7 +41,7 @@ int sched_app_check_path(const char *raw, const char *base, bool allow_rel,
  * form yields an equal canonical form.
  */
 int sched_app_check(const json_t *body, const char *path_id, json_t **out,
-    struct cd_err *err);
+		    struct cd_err *err);
 
 /* The network mode of a canonical definition. */
 enum sched_app_net sched_app_check_net(const json_t *def);

@@ -25,7 +25,7 @@ static const char fz_base[] =
 static void
 fz_use(const struct sched_app *a)
 {
-	uint32_t hp[4] = { 31000, 31001, 31002, 31003 };
+	uint32_t hp[4] = {31000, 31001, 31002, 31003};
 	struct wire_task t;
 	json_t *j = sched_app_to_json(a), *j2;
 	struct sched_app *b = NULL;
@@ -38,7 +38,8 @@ fz_use(const struct sched_app *a)
 	j2 = sched_app_to_json(b);
 	if (!json_equal(j, j2) || sched_app_needs_restart(a, b))
 		abort();
-	sched_app_build_task(b, "fz_base.1", "fw", "ag", "host", hp,
+	sched_app_build_task(
+	    b, "fz_base.1", "fw", "ag", "host", hp,
 	    sched_app_host_port_count(b) < 4 ? sched_app_host_port_count(b) : 4,
 	    &t);
 	wire_task_release(&t);

@@ -21,10 +21,10 @@
 #include "lib/xalloc.h"
 #include "scheduler/sched_app.h"
 
-#define TUTORIAL \
-	"{\"container\": {\"image\": \"docker:///libmesos/ubuntu\", " \
-	"\"options\": []}, \"id\": \"ubuntu\", \"instances\": \"1\", " \
-	"\"cpus\": \".5\", \"mem\": \"512\", \"uris\": [], " \
+#define TUTORIAL                                                               \
+	"{\"container\": {\"image\": \"docker:///libmesos/ubuntu\", "          \
+	"\"options\": []}, \"id\": \"ubuntu\", \"instances\": \"1\", "         \
+	"\"cpus\": \".5\", \"mem\": \"512\", \"uris\": [], "                   \
 	"\"cmd\": \"while sleep 10; do date -u +%T; done\"}"
 
 /* tests/unit/data/<name>, relative to where make runs the test. */
@@ -65,7 +65,7 @@ static struct sched_app *
 parse_ok(const json_t *body, const char *path_id)
 {
 	struct sched_app *a = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	int rc = sched_app_parse(body, path_id, &a, &err);
 
 	if (rc != 0)
@@ -89,7 +89,7 @@ parse_bad(const char *text, const char *path, const char *msg_part)
 {
 	json_t *j = js(text);
 	struct sched_app *a = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	int rc = sched_app_parse(j, NULL, &a, &err);
 
 	if (rc != -EINVAL)
@@ -97,10 +97,10 @@ parse_bad(const char *text, const char *path, const char *msg_part)
 	assert_null(a);
 	if (strcmp(err.path, path) != 0)
 		fail_msg("%s: path %s, wanted %s (%s)", text, err.path, path,
-		    err.msg);
+			 err.msg);
 	if (msg_part != NULL && strstr(err.msg, msg_part) == NULL)
 		fail_msg("%s: message '%s' lacks '%s'", text, err.msg,
-		    msg_part);
+			 msg_part);
 	json_decref(j);
 }
 
@@ -138,7 +138,7 @@ test_tutorial_05(void **state)
 	json_t *j = sched_app_to_json(a);
 	const json_t *ct = json_object_get(j, "container");
 	struct wire_task t;
-	uint32_t hp[] = { 31005 };
+	uint32_t hp[] = {31005};
 
 	(void)state;
 	assert_string_equal(sched_app_id(a), "/ubuntu");
@@ -147,9 +147,9 @@ test_tutorial_05(void **state)
 	assert_true(sched_app_resources(a)->mem == 512);
 	assert_string_equal(sget(ct, "type"), "DOCKER");
 	assert_string_equal(sget(json_object_get(ct, "docker"), "image"),
-	    "libmesos/ubuntu");
+			    "libmesos/ubuntu");
 	assert_string_equal(sget(json_object_get(ct, "docker"), "network"),
-	    "HOST");
+			    "HOST");
 	/* No ports given in HOST mode: Marathon's one default port. */
 	assert_int_equal(sched_app_host_port_count(a), 1);
 	assert_int_equal(sched_app_service_port_count(a), 1);
@@ -158,10 +158,11 @@ test_tutorial_05(void **state)
 
 	sched_app_build_task(a, "ubuntu.1", "fw", "ag", "node1", hp, 1, &t);
 	assert_non_null(t.container);
-	assert_string_equal(sget(json_object_get(t.container, "docker"),
-				"image"), "libmesos/ubuntu");
-	assert_string_equal(sget(t.env, "MARATHON_APP_DOCKER_IMAGE"),
+	assert_string_equal(
+	    sget(json_object_get(t.container, "docker"), "image"),
 	    "libmesos/ubuntu");
+	assert_string_equal(sget(t.env, "MARATHON_APP_DOCKER_IMAGE"),
+			    "libmesos/ubuntu");
 	assert_string_equal(t.cmd, "while sleep 10; do date -u +%T; done");
 	assert_string_equal(sget(t.env, "PORT0"), "31005");
 	assert_string_equal(sget(t.env, "PORT_DEFAULT"), "31005");
@@ -189,10 +190,9 @@ test_post_05(void **state)
 	assert_int_equal(svc[1], 0);
 	j = sched_app_to_json(a);
 	assert_int_equal(json_array_size(json_object_get(j, "uris")), 1);
-	assert_int_equal(json_array_size(json_object_get(j, "constraints")),
-	    1);
+	assert_int_equal(json_array_size(json_object_get(j, "constraints")), 1);
 	assert_string_equal(sget(json_object_get(j, "env"), "LD_LIBRARY_PATH"),
-	    "/usr/local/lib/myLib");
+			    "/usr/local/lib/myLib");
 	assert_string_equal(sget(j, "executor"), "");
 	assert_round_trip(a);
 	json_decref(j);
@@ -214,28 +214,32 @@ test_full_format_05(void **state)
 {
 	json_t *body = load("example_v0.5_app_full-format.json"), *j, *p;
 	struct sched_app *a = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	(void)state;
 	/* Its constraint operator is the placeholder "OPERATOR". */
 	assert_int_equal(sched_app_parse(body, NULL, &a, &err), -EINVAL);
 	assert_string_equal(err.path, "/constraints/0/1");
-	json_object_set_new(body, "constraints", js("[[\"rack\", \"CLUSTER\", "
-						    "\"a\"]]"));
+	json_object_set_new(body, "constraints",
+			    js("[[\"rack\", \"CLUSTER\", "
+			       "\"a\"]]"));
 	a = parse_ok(body, NULL);
 	j = sched_app_to_json(a);
-	p = json_array_get(json_object_get(json_object_get(json_object_get(j,
-			       "container"), "docker"), "parameters"), 0);
+	p = json_array_get(
+	    json_object_get(
+		json_object_get(json_object_get(j, "container"), "docker"),
+		"parameters"),
+	    0);
 	assert_string_equal(sget(p, "key"), "env");
 	assert_string_equal(sget(p, "value"), "X=7");
 	p = json_array_get(json_object_get(j, "healthChecks"), 0);
-	assert_int_equal(json_integer_value(json_object_get(p,
-			     "gracePeriodSeconds")), 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(p, "gracePeriodSeconds")), 3);
 	assert_string_equal(sget(p, "path"), "/health");
 	p = json_array_get(json_object_get(j, "healthChecks"), 1);
 	assert_string_equal(sget(p, "protocol"), "TCP");
 	assert_int_equal(json_integer_value(json_object_get(p, "portIndex")),
-	    1);
+			 1);
 	assert_string_equal(sched_app_version(a), "2014-03-01T23:29:30.158Z");
 	assert_null(json_object_get(j, "tasksRunning"));
 	assert_round_trip(a);
@@ -249,9 +253,9 @@ test_v2api_app(void **state)
 {
 	json_t *body = load("example_v2api_app.json"), *j, *pm;
 	struct sched_app *a = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct wire_task t;
-	uint32_t hp[] = { 31777 };
+	uint32_t hp[] = {31777};
 
 	(void)state;
 	/* Marathon's own example sets both cmd and args. */
@@ -266,47 +270,51 @@ test_v2api_app(void **state)
 	j = sched_app_to_json(a);
 	assert_string_equal(sched_app_id(a), "/foo");
 	assert_int_equal(sched_app_instances(a), 2);
-	assert_string_equal(sget(json_array_get(json_object_get(j, "networks"),
-				     0), "mode"), "container/bridge");
-	pm = json_array_get(json_object_get(json_object_get(j, "container"),
-				"portMappings"), 0);
+	assert_string_equal(
+	    sget(json_array_get(json_object_get(j, "networks"), 0), "mode"),
+	    "container/bridge");
+	pm = json_array_get(
+	    json_object_get(json_object_get(j, "container"), "portMappings"),
+	    0);
 	assert_int_equal(json_integer_value(json_object_get(pm, "servicePort")),
-	    10019);
+			 10019);
 	assert_int_equal(sched_app_service_ports(a)[0], 10019);
 	assert_int_equal(sched_app_host_port_count(a), 1);
 	assert_int_equal(sched_app_host_ports_requested(a)[0], 0);
 	assert_int_equal(json_array_size(json_object_get(j, "portDefinitions")),
-	    0);
+			 0);
 	assert_int_equal(sched_app_kill_grace_ms(a), 30000);
 	assert_int_equal(json_array_size(json_object_get(j, "fetch")), 2);
-	assert_non_null(json_object_get(json_object_get(j, "secrets"),
-	    "secret1"));
-	assert_int_equal(json_array_size(json_object_get(j,
-			     "readinessChecks")), 1);
+	assert_non_null(
+	    json_object_get(json_object_get(j, "secrets"), "secret1"));
+	assert_int_equal(json_array_size(json_object_get(j, "readinessChecks")),
+			 1);
 	assert_round_trip(a);
 
 	sched_app_set_version(a, "2024-01-02T03:04:05.678Z");
 	sched_app_build_task(a, "foo.abc", "fw", "ag", "h1", hp, 1, &t);
-	pm = json_array_get(json_object_get(json_object_get(t.container,
-				"docker"), "portMappings"), 0);
+	pm = json_array_get(
+	    json_object_get(json_object_get(t.container, "docker"),
+			    "portMappings"),
+	    0);
 	assert_int_equal(json_integer_value(json_object_get(pm, "hostPort")),
-	    31777);
-	assert_int_equal(json_integer_value(json_object_get(pm,
-			     "containerPort")), 80);
-	assert_string_equal(sget(json_object_get(t.container, "docker"),
-				"network"), "BRIDGE");
+			 31777);
+	assert_int_equal(
+	    json_integer_value(json_object_get(pm, "containerPort")), 80);
+	assert_string_equal(
+	    sget(json_object_get(t.container, "docker"), "network"), "BRIDGE");
 	assert_string_equal(sget(t.env, "PORT0"), "31777");
 	assert_string_equal(sget(t.env, "PORT_80"), "31777");
 	assert_string_equal(sget(t.env, "PORT_HTTP"), "31777");
 	assert_string_equal(sget(t.env, "XPS1"), "Test");
 	assert_string_equal(sget(t.env, "MARATHON_APP_VERSION"),
-	    "2024-01-02T03:04:05.678Z");
+			    "2024-01-02T03:04:05.678Z");
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABEL_OWNER"), "zeus");
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABELS"), "OWNER NOTE");
 	assert_string_equal(sget(t.labels, "note"), "Away from olympus");
 	assert_int_equal(json_array_size(t.uris), 2);
 	assert_string_equal(json_string_value(json_array_get(t.uris, 0)),
-	    "https://foo.com/setup.py");
+			    "https://foo.com/setup.py");
 	assert_int_equal(t.kill_grace_ms, 30000);
 	assert_true(res_port_count(&t.res) == 1);
 	wire_task_release(&t);
@@ -324,13 +332,17 @@ test_fixture_100(void **state)
 
 	(void)state;
 	assert_int_equal(json_array_size(json_object_get(doc, "apps")), 100);
-	json_array_foreach (json_object_get(doc, "apps"), i, app) {
+	json_array_foreach(json_object_get(doc, "apps"), i, app)
+	{
 		a = parse_ok(app, NULL);
 		j = sched_app_to_json(a);
 		/* Fixed service ports from the fixture survive. */
-		assert_int_equal(sched_app_service_ports(a)[0],
-		    json_integer_value(json_object_get(json_array_get(
-			json_object_get(app, "portDefinitions"), 0), "port")));
+		assert_int_equal(
+		    sched_app_service_ports(a)[0],
+		    json_integer_value(json_object_get(
+			json_array_get(json_object_get(app, "portDefinitions"),
+				       0),
+			"port")));
 		assert_string_equal(sched_app_id(a), sget(app, "id"));
 		assert_null(json_object_get(j, "versionInfo"));
 		assert_round_trip(a);
@@ -355,7 +367,7 @@ test_systemtests(void **state)
 		json_error_t jerr;
 		json_t *body = json_load_file(g.gl_pathv[i], 0, &jerr);
 		struct sched_app *a = NULL;
-		struct cd_err err = { 0 };
+		struct cd_err err = {0};
 		int rc;
 
 		assert_non_null(body);
@@ -367,7 +379,7 @@ test_systemtests(void **state)
 		} else {
 			if (rc != 0)
 				fail_msg("%s: %s %s", g.gl_pathv[i], err.path,
-				    err.msg);
+					 err.msg);
 			assert_round_trip(a);
 			n++;
 		}
@@ -422,14 +434,15 @@ test_systemtest_ports(void **state)
 static void
 test_defaults(void **state)
 {
-	struct sched_app *a = parse_str("{\"id\": \"x\", \"cmd\": \"sleep 1\"}");
+	struct sched_app *a =
+	    parse_str("{\"id\": \"x\", \"cmd\": \"sleep 1\"}");
 	json_t *j = sched_app_to_json(a), *pd, *us;
 	double s, f, m, mh, mo;
 
 	(void)state;
 	assert_string_equal(sget(j, "id"), "/x");
 	assert_int_equal(json_integer_value(json_object_get(j, "instances")),
-	    1);
+			 1);
 	assert_true(json_real_value(json_object_get(j, "cpus")) == 1);
 	assert_true(json_real_value(json_object_get(j, "mem")) == 128);
 	assert_true(json_real_value(json_object_get(j, "disk")) == 0);
@@ -457,14 +470,15 @@ test_defaults(void **state)
 	assert_string_equal(sget(j, "executor"), "");
 	assert_string_equal(sget(j, "killSelection"), "YOUNGEST_FIRST");
 	us = json_object_get(j, "unreachableStrategy");
-	assert_int_equal(json_integer_value(json_object_get(us,
-			     "inactiveAfterSeconds")), 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(us, "inactiveAfterSeconds")), 0);
 	pd = json_array_get(json_object_get(j, "portDefinitions"), 0);
 	assert_int_equal(json_integer_value(json_object_get(pd, "port")), 0);
 	assert_string_equal(sget(pd, "name"), "default");
 	assert_string_equal(sget(pd, "protocol"), "tcp");
-	assert_string_equal(sget(json_array_get(json_object_get(j, "networks"),
-				     0), "mode"), "host");
+	assert_string_equal(
+	    sget(json_array_get(json_object_get(j, "networks"), 0), "mode"),
+	    "host");
 	assert_string_equal(sched_app_cmd(a), "sleep 1");
 	assert_round_trip(a);
 	json_decref(j);
@@ -478,22 +492,23 @@ test_defaults(void **state)
 	pd = json_array_get(json_object_get(j, "healthChecks"), 0);
 	assert_string_equal(sget(pd, "protocol"), "HTTP");
 	assert_string_equal(sget(pd, "path"), "/");
-	assert_int_equal(json_integer_value(json_object_get(pd,
-			     "gracePeriodSeconds")), 300);
-	assert_int_equal(json_integer_value(json_object_get(pd,
-			     "intervalSeconds")), 60);
-	assert_int_equal(json_integer_value(json_object_get(pd,
-			     "timeoutSeconds")), 20);
-	assert_int_equal(json_integer_value(json_object_get(pd,
-			     "maxConsecutiveFailures")), 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(pd, "gracePeriodSeconds")), 300);
+	assert_int_equal(
+	    json_integer_value(json_object_get(pd, "intervalSeconds")), 60);
+	assert_int_equal(
+	    json_integer_value(json_object_get(pd, "timeoutSeconds")), 20);
+	assert_int_equal(
+	    json_integer_value(json_object_get(pd, "maxConsecutiveFailures")),
+	    3);
 	assert_int_equal(json_integer_value(json_object_get(pd, "portIndex")),
-	    0);
+			 0);
 	pd = json_array_get(json_object_get(j, "healthChecks"), 1);
 	assert_null(json_object_get(pd, "portIndex"));
 	assert_string_equal(sget(json_object_get(pd, "command"), "value"),
-	    "true");
+			    "true");
 	assert_true(json_equal(json_object_get(j, "healthChecks"),
-	    sched_app_health_checks(a)));
+			       sched_app_health_checks(a)));
 	assert_round_trip(a);
 	json_decref(j);
 	sched_app_free(a);
@@ -502,14 +517,24 @@ test_defaults(void **state)
 static void
 test_ids(void **state)
 {
-	static const char *const good[][2] = { { "ubuntu", "/ubuntu" },
-		{ "/a/b/", "/a/b" }, { "a//b", "/a/b" },
-		{ "/prod/web-1.v2", "/prod/web-1.v2" }, { "0", "/0" },
-		{ "myApp", "/myapp" } };
-	static const char *const bad[] = { "", "/", "Ub_untu", "-a", "a-",
-		"a..b", ".", "..", "a/../b", "a_b", "a b", "/a/.b",
-		"\xc3\xa9t\xc3\xa9" };
-	struct cd_err err = { 0 };
+	static const char *const good[][2] = {
+	    {"ubuntu", "/ubuntu"}, {"/a/b/", "/a/b"},
+	    {"a//b", "/a/b"},	   {"/prod/web-1.v2", "/prod/web-1.v2"},
+	    {"0", "/0"},	   {"myApp", "/myapp"}};
+	static const char *const bad[] = {"",
+					  "/",
+					  "Ub_untu",
+					  "-a",
+					  "a-",
+					  "a..b",
+					  ".",
+					  "..",
+					  "a/../b",
+					  "a_b",
+					  "a b",
+					  "/a/.b",
+					  "\xc3\xa9t\xc3\xa9"};
+	struct cd_err err = {0};
 	char *id, *longid;
 	size_t i;
 
@@ -542,7 +567,7 @@ test_path_id(void **state)
 {
 	json_t *j = js("{\"id\": \"/other\", \"cmd\": \"x\"}");
 	struct sched_app *a = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	(void)state;
 	assert_int_equal(sched_app_parse(j, "/mine", &a, &err), -EINVAL);
@@ -569,106 +594,107 @@ test_errors(void **state)
 {
 	(void)state;
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"instances\": \"abc\"}",
-	    "/instances", "error.expected.jsnumber");
+		  "/instances", "error.expected.jsnumber");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"instances\": -1}",
-	    "/instances", "must be greater than or equal to 0");
+		  "/instances", "must be greater than or equal to 0");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"instances\": 1.5}",
-	    "/instances", "error.expected.jsnumber");
+		  "/instances", "error.expected.jsnumber");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"cpus\": -1}", "/cpus",
-	    "greater than or equal");
+		  "greater than or equal");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"mem\": \"-5\"}", "/mem",
-	    NULL);
+		  NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"args\": [\"y\"]}", "/",
-	    "'cmd' or 'args'");
+		  "'cmd' or 'args'");
 	parse_bad("{\"id\": \"a\"}", "/", "and/or a 'container'");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"\"}", "/cmd", NULL);
 	parse_bad("{\"id\": \"a\", \"args\": [\"y\", 1]}", "/args/1",
-	    "jsstring");
+		  "jsstring");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"env\": {\"A\": 1}}",
-	    "/env/A", "error.expected.jsstring");
+		  "/env/A", "error.expected.jsstring");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"env\": []}", "/env",
-	    "jsobject");
+		  "jsobject");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"labels\": {\"A\": true}}",
-	    "/labels/A", "error.expected.jsstring");
+		  "/labels/A", "error.expected.jsstring");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"constraints\": "
 		  "[[\"hostname\", \"SOMETIMES\"]]}",
-	    "/constraints/0/1", "UNIQUE");
+		  "/constraints/0/1", "UNIQUE");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"constraints\": "
 		  "[[\"hostname\"]]}",
-	    "/constraints/0", NULL);
+		  "/constraints/0", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"constraints\": "
 		  "[[\"hostname\", \"LIKE\", \"(\"]]}",
-	    "/constraints/0/2", "regular expression");
+		  "/constraints/0/2", "regular expression");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"constraints\": "
 		  "[[\"rack\", \"MAX_PER\", \"x\"]]}",
-	    "/constraints/0/2", NULL);
+		  "/constraints/0/2", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"upgradeStrategy\": "
 		  "{\"minimumHealthCapacity\": 2}}",
-	    "/upgradeStrategy/minimumHealthCapacity", "less than or equal");
+		  "/upgradeStrategy/minimumHealthCapacity",
+		  "less than or equal");
 	parse_bad("{\"id\": \"a\", \"container\": {\"type\": \"DOCKER\", "
 		  "\"docker\": {}}}",
-	    "/container/docker/image", "error.path.missing");
+		  "/container/docker/image", "error.path.missing");
 	parse_bad("{\"id\": \"a\", \"container\": {\"type\": \"DOCKER\"}, "
 		  "\"cmd\": \"x\"}",
-	    "/container/docker", NULL);
+		  "/container/docker", NULL);
 	parse_bad("{\"id\": \"a\", \"container\": {\"type\": \"LXC\"}, "
 		  "\"cmd\": \"x\"}",
-	    "/container/type", "validenumvalue");
+		  "/container/type", "validenumvalue");
 	parse_bad("{\"id\": \"a\", \"container\": {\"docker\": {\"image\": "
 		  "\"x\", \"network\": \"WIFI\"}}}",
-	    "/container/docker/network", NULL);
+		  "/container/docker/network", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"healthChecks\": "
 		  "[{\"protocol\": \"SMTP\"}]}",
-	    "/healthChecks/0/protocol", NULL);
+		  "/healthChecks/0/protocol", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"portDefinitions\": [], "
 		  "\"healthChecks\": [{\"protocol\": \"TCP\"}]}",
-	    "/healthChecks/0/portIndex", "port indices");
+		  "/healthChecks/0/portIndex", "port indices");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"portDefinitions\": "
 		  "[{\"port\": 70000}]}",
-	    "/portDefinitions/0/port", "less than or equal to 65535");
+		  "/portDefinitions/0/port", "less than or equal to 65535");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"ports\": [80, \"x\"]}",
-	    "/ports/1", NULL);
+		  "/ports/1", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"portDefinitions\": "
 		  "[{\"name\": \"a\"}, {\"name\": \"a\"}]}",
-	    "/portDefinitions", "unique");
+		  "/portDefinitions", "unique");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"portDefinitions\": "
 		  "[{\"name\": \"Bad_Name\"}]}",
-	    "/portDefinitions/0/name", NULL);
+		  "/portDefinitions/0/name", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"backoffFactor\": 0.5}",
-	    "/backoffFactor", NULL);
+		  "/backoffFactor", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"killSelection\": "
 		  "\"RANDOM\"}",
-	    "/killSelection", NULL);
+		  "/killSelection", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"executor\": \"a//b\"}",
-	    "/executor", NULL);
+		  "/executor", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"uris\": [\"\"]}",
-	    "/uris/0", NULL);
+		  "/uris/0", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"fetch\": [{}]}",
-	    "/fetch/0/uri", NULL);
+		  "/fetch/0/uri", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"dependencies\": "
 		  "[\"../../x\"]}",
-	    "/dependencies/0", NULL);
+		  "/dependencies/0", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"requirePorts\": "
 		  "\"maybe\"}",
-	    "/requirePorts", "jsboolean");
+		  "/requirePorts", "jsboolean");
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"unreachableStrategy\": "
 		  "{\"inactiveAfterSeconds\": 10, \"expungeAfterSeconds\": 5}}",
-	    "/unreachableStrategy/expungeAfterSeconds", NULL);
+		  "/unreachableStrategy/expungeAfterSeconds", NULL);
 	parse_bad("{\"id\": \"a\", \"container\": {\"image\": "
 		  "\"http://x/y.tar\"}}",
-	    "/container/image", "docker:///");
+		  "/container/image", "docker:///");
 	parse_bad("{\"id\": \"a\", \"container\": {\"image\": "
 		  "\"docker:///x\", \"options\": [\"-e\"]}}",
-	    "/container/options/0", NULL);
+		  "/container/options/0", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"networks\": "
 		  "[{\"mode\": \"container/bridge\"}]}",
-	    "/networks", NULL);
+		  "/networks", NULL);
 	parse_bad("{\"id\": \"a\", \"cmd\": \"x\", \"readinessChecks\": "
 		  "[{\"portName\": \"nope\"}]}",
-	    "/readinessChecks/0/portName", NULL);
+		  "/readinessChecks/0/portName", NULL);
 	parse_bad("{\"id\": \"a\", \"container\": {\"docker\": {\"image\": "
 		  "\"x\"}, \"portMappings\": [{\"containerPort\": 80}]}}",
-	    "/container/portMappings", "BRIDGE");
+		  "/container/portMappings", "BRIDGE");
 }
 
 static void
@@ -683,22 +709,25 @@ test_strings_05(void **state)
 	(void)state;
 	assert_true(json_is_true(json_object_get(j, "requirePorts")));
 	assert_int_equal(sched_app_host_ports_requested(a)[0], 8080);
-	assert_int_equal(json_integer_value(json_object_get(j,
-			     "backoffSeconds")), 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "backoffSeconds")), 2);
 	assert_int_equal(json_array_size(json_object_get(j, "dependencies")),
-	    3);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(j,
-				"dependencies"), 0)), "/b");
+			 3);
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(j, "dependencies"), 0)),
+			    "/b");
 	json_decref(j);
 	sched_app_free(a);
 
 	a = parse_str("{\"id\": \"/g/app\", \"cmd\": \"x\", "
 		      "\"dependencies\": [\"b\", \"../c\"]}");
 	j = sched_app_to_json(a);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(j,
-				"dependencies"), 0)), "/g/b");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(j,
-				"dependencies"), 1)), "/c");
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(j, "dependencies"), 0)),
+			    "/g/b");
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(j, "dependencies"), 1)),
+			    "/c");
 	json_decref(j);
 	sched_app_free(a);
 }
@@ -714,13 +743,13 @@ test_build_task(void **state)
 	    "\"fetch\": [{\"uri\": \"http://c/d\"}], "
 	    "\"portDefinitions\": [{\"port\": 0, \"name\": \"http-api\"}, "
 	    "{\"port\": 10001}], \"taskKillGracePeriodSeconds\": 7}");
-	uint32_t hp[] = { 31000, 31001 };
+	uint32_t hp[] = {31000, 31001};
 	struct wire_task t;
 
 	(void)state;
 	sched_app_set_version(a, "2024-05-06T07:08:09.010Z");
 	sched_app_build_task(a, "prod_web.1234", "fw-1", "agent-S0", "node7",
-	    hp, 2, &t);
+			     hp, 2, &t);
 	assert_string_equal(t.task_id, "prod_web.1234");
 	assert_string_equal(t.framework_id, "fw-1");
 	assert_string_equal(t.agent_id, "agent-S0");
@@ -744,18 +773,18 @@ test_build_task(void **state)
 	assert_string_equal(sget(t.env, "FOO"), "bar");
 	assert_string_equal(sget(t.env, "MARATHON_APP_ID"), "/prod/web");
 	assert_string_equal(sget(t.env, "MARATHON_APP_VERSION"),
-	    "2024-05-06T07:08:09.010Z");
+			    "2024-05-06T07:08:09.010Z");
 	assert_string_equal(sget(t.env, "MESOS_TASK_ID"), "prod_web.1234");
 	assert_string_equal(sget(t.env, "MARATHON_APP_RESOURCE_CPUS"), "0.25");
 	assert_string_equal(sget(t.env, "MARATHON_APP_RESOURCE_MEM"), "64.0");
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABEL_HAPROXY_0_VHOST"),
-	    "w.example");
+			    "w.example");
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABELS"),
-	    "OWNER HAPROXY_0_VHOST");
+			    "OWNER HAPROXY_0_VHOST");
 	assert_null(json_object_get(t.env, "MARATHON_APP_DOCKER_IMAGE"));
 	assert_int_equal(json_array_size(t.uris), 2);
 	assert_string_equal(json_string_value(json_array_get(t.uris, 1)),
-	    "http://c/d");
+			    "http://c/d");
 	assert_string_equal(sget(t.labels, "owner"), "ops");
 	assert_int_equal(t.kill_grace_ms, 7000);
 	wire_task_release(&t);
@@ -767,15 +796,16 @@ test_build_task(void **state)
 	wire_task_release(&t);
 	sched_app_free(a);
 
-	a = parse_str("{\"id\": \"d\", \"args\": [\"-v\"], \"container\": "
-		      "{\"type\": \"DOCKER\", \"docker\": {\"image\": "
-		      "\"nginx\", \"network\": \"BRIDGE\", \"privileged\": "
-		      "true, \"parameters\": [{\"key\": \"label\", \"value\": "
-		      "\"x=y\"}]}, \"portMappings\": [{\"containerPort\": 0, "
-		      "\"hostPort\": 0, \"name\": \"web\"}, {\"containerPort\": "
-		      "53, \"protocol\": \"udp\"}], \"volumes\": "
-		      "[{\"containerPath\": \"/d\", \"hostPath\": \"/tmp\", "
-		      "\"mode\": \"RO\"}]}}");
+	a = parse_str(
+	    "{\"id\": \"d\", \"args\": [\"-v\"], \"container\": "
+	    "{\"type\": \"DOCKER\", \"docker\": {\"image\": "
+	    "\"nginx\", \"network\": \"BRIDGE\", \"privileged\": "
+	    "true, \"parameters\": [{\"key\": \"label\", \"value\": "
+	    "\"x=y\"}]}, \"portMappings\": [{\"containerPort\": 0, "
+	    "\"hostPort\": 0, \"name\": \"web\"}, {\"containerPort\": "
+	    "53, \"protocol\": \"udp\"}], \"volumes\": "
+	    "[{\"containerPath\": \"/d\", \"hostPath\": \"/tmp\", "
+	    "\"mode\": \"RO\"}]}}");
 	hp[0] = 32000;
 	hp[1] = 32001;
 	sched_app_build_task(a, "d.1", "f", "a", "h", hp, 2, &t);
@@ -783,28 +813,33 @@ test_build_task(void **state)
 	assert_string_equal(json_string_value(json_array_get(t.args, 0)), "-v");
 	{
 		const json_t *d = json_object_get(t.container, "docker");
-		const json_t *m0 = json_array_get(json_object_get(d,
-		    "portMappings"), 0);
-		const json_t *m1 = json_array_get(json_object_get(d,
-		    "portMappings"), 1);
+		const json_t *m0 =
+		    json_array_get(json_object_get(d, "portMappings"), 0);
+		const json_t *m1 =
+		    json_array_get(json_object_get(d, "portMappings"), 1);
 
 		assert_string_equal(sget(t.container, "type"), "DOCKER");
 		assert_true(json_is_true(json_object_get(d, "privileged")));
-		assert_false(json_is_true(json_object_get(d,
-		    "forcePullImage")));
-		assert_int_equal(json_array_size(json_object_get(d,
-				     "parameters")), 1);
-		assert_int_equal(json_integer_value(json_object_get(m0,
-				     "containerPort")), 32000);
-		assert_int_equal(json_integer_value(json_object_get(m0,
-				     "hostPort")), 32000);
-		assert_int_equal(json_integer_value(json_object_get(m1,
-				     "containerPort")), 53);
-		assert_int_equal(json_integer_value(json_object_get(m1,
-				     "hostPort")), 32001);
+		assert_false(
+		    json_is_true(json_object_get(d, "forcePullImage")));
+		assert_int_equal(
+		    json_array_size(json_object_get(d, "parameters")), 1);
+		assert_int_equal(
+		    json_integer_value(json_object_get(m0, "containerPort")),
+		    32000);
+		assert_int_equal(
+		    json_integer_value(json_object_get(m0, "hostPort")), 32000);
+		assert_int_equal(
+		    json_integer_value(json_object_get(m1, "containerPort")),
+		    53);
+		assert_int_equal(
+		    json_integer_value(json_object_get(m1, "hostPort")), 32001);
 		assert_string_equal(sget(m1, "protocol"), "udp");
-		assert_string_equal(sget(json_array_get(json_object_get(
-		    t.container, "volumes"), 0), "mode"), "RO");
+		assert_string_equal(
+		    sget(json_array_get(json_object_get(t.container, "volumes"),
+					0),
+			 "mode"),
+		    "RO");
 	}
 	assert_string_equal(sget(t.env, "PORT_WEB"), "32000");
 	assert_string_equal(sget(t.env, "PORT_53"), "32001");
@@ -840,11 +875,14 @@ test_service_ports(void **state)
 	/* With requirePorts the assigned port is the host port too. */
 	assert_int_equal(sched_app_host_ports_requested(a)[1], 10042);
 	j = sched_app_to_json(a);
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(j,
-			     "ports"), 1)), 10042);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(
-			     json_object_get(j, "portDefinitions"), 1),
-			     "port")), 10042);
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_object_get(j, "ports"), 1)),
+	    10042);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+		json_array_get(json_object_get(j, "portDefinitions"), 1),
+		"port")),
+	    10042);
 	json_decref(j);
 	assert_round_trip(a);
 	/* requirePorts: the host port changed, so tasks must move. */
@@ -859,7 +897,7 @@ test_needs_restart(void **state)
 	const char *base = "{\"id\": \"r\", \"cmd\": \"x\", \"instances\": 2}";
 	struct sched_app *a = parse_str(base), *b;
 	json_t *p;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	(void)state;
 	b = sched_app_dup(a);
@@ -890,11 +928,11 @@ test_needs_restart(void **state)
 static void
 test_patch(void **state)
 {
-	struct sched_app *a = parse_str(
-	    "{\"id\": \"/foo\", \"cmd\": \"x\", \"ports\": [0, 0], "
-	    "\"labels\": {\"a\": \"b\"}}");
+	struct sched_app *a =
+	    parse_str("{\"id\": \"/foo\", \"cmd\": \"x\", \"ports\": [0, 0], "
+		      "\"labels\": {\"a\": \"b\"}}");
 	struct sched_app *b = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	json_t *p;
 
 	(void)state;
@@ -950,7 +988,8 @@ test_field_subsets(void **state)
 	struct cd_err err;
 
 	(void)state;
-	json_object_foreach_safe (full, tmp, k, v) {
+	json_object_foreach_safe(full, tmp, k, v)
+	{
 		body = json_deep_copy(full);
 		json_object_del(body, k);
 		a = NULL;
@@ -969,23 +1008,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tutorial_05),
-		cmocka_unit_test(test_post_05),
-		cmocka_unit_test(test_full_format_05),
-		cmocka_unit_test(test_v2api_app),
-		cmocka_unit_test(test_fixture_100),
-		cmocka_unit_test(test_systemtests),
-		cmocka_unit_test(test_systemtest_ports),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_ids),
-		cmocka_unit_test(test_path_id),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_strings_05),
-		cmocka_unit_test(test_build_task),
-		cmocka_unit_test(test_service_ports),
-		cmocka_unit_test(test_needs_restart),
-		cmocka_unit_test(test_patch),
-		cmocka_unit_test(test_field_subsets),
+	    cmocka_unit_test(test_tutorial_05),
+	    cmocka_unit_test(test_post_05),
+	    cmocka_unit_test(test_full_format_05),
+	    cmocka_unit_test(test_v2api_app),
+	    cmocka_unit_test(test_fixture_100),
+	    cmocka_unit_test(test_systemtests),
+	    cmocka_unit_test(test_systemtest_ports),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_ids),
+	    cmocka_unit_test(test_path_id),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_strings_05),
+	    cmocka_unit_test(test_build_task),
+	    cmocka_unit_test(test_service_ports),
+	    cmocka_unit_test(test_needs_restart),
+	    cmocka_unit_test(test_patch),
+	    cmocka_unit_test(test_field_subsets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
