@@ -602,6 +602,12 @@ httpd_req_query(const struct httpd_req *r, const char *key)
 	return route_query_get(&r->query, key);
 }
 
+const char *
+httpd_req_query_next(const struct httpd_req *r, const char *key, size_t *pos)
+{
+	return route_query_next(&r->query, key, pos);
+}
+
 bool
 httpd_req_query_bool(const struct httpd_req *r, const char *key)
 {

@@ -82,6 +82,13 @@ const char *httpd_req_path(const struct httpd_req *r);
 const char *httpd_req_param(const struct httpd_req *r, const char *name);
 /* A decoded query parameter (first occurrence), or NULL when absent. */
 const char *httpd_req_query(const struct httpd_req *r, const char *key);
+/*
+ * Repeated query parameters ("event_type=a&event_type=b"): the next value
+ * for key at or after *pos, advancing *pos past it; NULL when there is
+ * none. Start with *pos = 0.
+ */
+const char *httpd_req_query_next(const struct httpd_req *r, const char *key,
+    size_t *pos);
 /* true when the query parameter is "true" or "1" (or present and empty). */
 bool httpd_req_query_bool(const struct httpd_req *r, const char *key);
 /* A request header, or NULL. */
