@@ -45,8 +45,11 @@ agent_probe_resources(const char *text, const char *work_dir,
 	if (strstr(text, "disk") != NULL)
 		out->disk = given.disk;
 	if (strstr(text, "ports") != NULL) {
+		int i;
+
 		out->nranges = given.nranges;
-		memcpy(out->ports, given.ports, sizeof given.ports);
+		for (i = 0; i < given.nranges; i++)
+			out->ports[i] = given.ports[i];
 	}
 	return 0;
 }
