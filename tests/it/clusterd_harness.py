@@ -365,6 +365,39 @@ def sanitizer_report(text):
 LIVE = []  # running Clusterd instances, for failure reports
 
 
+def task_pids(work_dir, task_id=None):
+    """Pids of plain-process (mesos containerizer) tasks launched under work_dir.
+
+    They run in their own session so that they outlive an agent restart; the
+    harness finds them by the MESOS_SANDBOX (and MESOS_TASK_ID) in their
+    environment, which names the sandbox inside work_dir.
+    """
+    prefixes = tuple({("MESOS_SANDBOX=" + d + "/").encode()
+                      for d in (str(work_dir), os.path.realpath(str(work_dir)))})
+    want_id = f"MESOS_TASK_ID={task_id}".encode() if task_id else None
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(e.startswith(prefixes) for e in env) and (want_id is None or want_id in env):
+            pids.append(int(name))
+    return pids
+
+
+def kill_task_processes(work_dir):
+    """SIGKILL the process groups of the plain-process tasks under work_dir."""
+    for pid in task_pids(work_dir):
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except OSError:
+            pass
+
+
 class ClusterdError(Exception):
     pass
 
@@ -631,6 +664,7 @@ class ClusterdPool:
                         self.docker.remove_labelled(label)
                     except (OSError, DockerError) as e:
                         errors.append(f"cannot remove containers labelled {label}: {e}")
+            kill_task_processes(inst.work_dir)
             report = sanitizer_report(inst.log_text())
             if report:
                 errors.append(f"{inst.work_dir}: sanitizer report in {inst.log_path}:\n{report}")
