@@ -52,6 +52,7 @@ enum w_json_kind {
 	W_STRARR, /* array of strings */
 	W_IDARR,  /* array of valid ids */
 	W_OBJECT, /* any object */
+	W_ARRAY,  /* any array */
 };
 
 /* ---- decoding helpers ---- */
@@ -173,6 +174,10 @@ w_check_kind(const json_t *v, enum w_json_kind kind, const char *base,
 	case W_OBJECT:
 		if (!json_is_object(v))
 			return w_fail(err, base, key, "must be an object");
+		return 0;
+	case W_ARRAY:
+		if (!json_is_array(v))
+			return w_fail(err, base, key, "must be an array");
 		return 0;
 	case W_STRMAP:
 		if (!json_is_object(v))
@@ -514,6 +519,7 @@ static const struct w_field task_fields[] = {
     W_J(wire_task, labels, W_STRMAP, W_EMPTY),
     W_J(wire_task, uris, W_STRARR, W_EMPTY),
     W_I(wire_task, kill_grace_ms, 0, 0, W_MAX_MS),
+    W_J(wire_task, health_checks, W_ARRAY, 0),
 };
 
 json_t *
@@ -583,7 +589,25 @@ wire_status_encode(const struct wire_status *m)
 
 	w_fields_enc(o, status_fields, W_NF(status_fields), m);
 	json_object_set_new(o, "state", json_string(task_state_name(m->state)));
+	if (m->healthy == WIRE_HEALTH_OK || m->healthy == WIRE_HEALTH_FAILED)
+		json_object_set_new(
+		    o, "healthy", json_boolean(m->healthy == WIRE_HEALTH_OK));
 	return o;
+}
+
+/* Mesos' optional "healthy": a boolean, or absent (unknown). */
+static int
+w_healthy(const json_t *j, const char *base, int *out, struct cd_err *err)
+{
+	const json_t *v = json_object_get(j, "healthy");
+
+	*out = WIRE_HEALTH_UNKNOWN;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return w_fail(err, base, "healthy", "must be a boolean");
+	*out = json_is_true(v) ? WIRE_HEALTH_OK : WIRE_HEALTH_FAILED;
+	return 0;
 }
 
 static int
@@ -637,6 +661,7 @@ wire_status_dec(const json_t *j, const char *base, struct wire_status *m,
 	    w_fields_dec(j, base, status_fields, W_NF(status_fields), m, err) !=
 		0 ||
 	    w_state(j, base, &m->state, err) != 0 ||
+	    w_healthy(j, base, &m->healthy, err) != 0 ||
 	    w_status_check(m, base, err) != 0) {
 		wire_status_release(m);
 		return -EINVAL;

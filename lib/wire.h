@@ -62,6 +62,8 @@ struct wire_task {
 	json_t *labels;	     /* owned ref: object string -> string (always set) */
 	json_t *uris;	     /* owned ref: array of strings (always set) */
 	int kill_grace_ms;   /* 0: the agent's default */
+	json_t *health_checks; /* owned ref or NULL: the app's normalised
+				  healthChecks; the agent runs the COMMAND ones */
 };
 
 /* A status update, agent -> master -> scheduler. */
@@ -78,7 +80,14 @@ struct wire_status {
 	char *container_id;  /* owned or NULL */
 	json_t *task;	     /* owned ref or NULL: the wire_task JSON, so a
 				master that lost state can rebuild it */
+	int healthy;	     /* WIRE_HEALTH_*: Mesos' optional "healthy"; a
+				zeroed struct says unknown */
 };
+
+/* wire_status.healthy; JSON "healthy": true/false, absent when unknown. */
+#define WIRE_HEALTH_UNKNOWN 0
+#define WIRE_HEALTH_OK 1
+#define WIRE_HEALTH_FAILED 2
 
 struct wire_register {
 	char *secret;			/* owned or NULL */

@@ -639,4 +639,7 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 	    json_array_append_new(out->uris, json_string(json_string_value(
 						 json_object_get(f, "uri"))));
 	out->kill_grace_ms = sched_app_kill_grace_ms(a);
+	if (json_array_size(sched_app_health_checks(a)) > 0)
+		out->health_checks =
+		    json_deep_copy(sched_app_health_checks(a));
 }
