@@ -22,6 +22,7 @@
 #include "agent/agent_int.h"
 #include "agent/agent_probe.h"
 #include "containerizer/ctr.h"
+#include "containerizer/ctr_sim.h"
 #include "lib/buf.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
@@ -449,6 +450,9 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 			mc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
 			impl = ctr_mesos_new(a->loop, &mc, agent_ctr_event, a,
 			    &ops);
+		} else if (strcmp(name, "sim") == 0) {
+			/* bench/ only: runs nothing, see ctr_sim.h. */
+			impl = ctr_sim_new(a->loop, agent_ctr_event, a, &ops);
 		} else {
 			rc = cd_err_set(err, -EINVAL, "unknown containerizer "
 			    "'%s'", name);
@@ -498,7 +502,8 @@ agent_check_containerizers(const char *list, struct cd_err *err)
 	int rc = 0;
 
 	for (p = copy; (name = strtok_r(p, ",", &save)) != NULL; p = NULL) {
-		if (strcmp(name, "docker") != 0 && strcmp(name, "mesos") != 0) {
+		if (strcmp(name, "docker") != 0 && strcmp(name, "mesos") != 0 &&
+		    strcmp(name, "sim") != 0) {
 			rc = cd_err_set(err, -EINVAL, "unknown containerizer "
 			    "'%s' in --containerizers (docker, mesos)", name);
 			break;

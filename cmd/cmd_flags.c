@@ -67,7 +67,8 @@ static const struct cfg_opt cmd_opts[] = {
 	{ "attributes", CFG_STR, OFF(attributes), NULL, NULL, AIO | AGT,
 	    "agent attributes for constraints, e.g. rack:r1;zone:a" },
 	{ "containerizers", CFG_STR, OFF(containerizers), "docker,mesos", NULL,
-	    AIO | AGT, "containerizers in order of preference" },
+	    AIO | AGT, "containerizers in order of preference: docker, "
+	    "mesos (sim, which runs nothing, is for bench/ only)" },
 	{ "docker_socket", CFG_STR, OFF(docker_socket), NULL, NULL, AIO | AGT,
 	    "Docker Engine API socket ($DOCKER_HOST or /var/run/docker.sock)" },
 	{ "docker_stop_timeout", CFG_DURATION, OFF(docker_stop_timeout_ms),
