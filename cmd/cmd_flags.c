@@ -93,6 +93,13 @@ static const struct cfg_opt cmd_opts[] = {
 	    NULL, AIO | MST, "how long a declined offer's agent is filtered" },
 };
 
+const struct cfg_opt *
+cmd_flags_table(size_t *n)
+{
+	*n = CD_NELEM(cmd_opts);
+	return cmd_opts;
+}
+
 static const char *
 cmd_getenv(const char *name)
 {

@@ -7,6 +7,9 @@
 #define CLUSTERD_CMD_CMD_FLAGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+struct cfg_opt;
 
 enum cd_role {
 	CD_ROLE_AIO = 1 << 0,
@@ -50,5 +53,7 @@ struct cd_config {
  */
 int cmd_flags_parse(int argc, char **argv, struct cd_config *cfg);
 void cmd_flags_release(struct cd_config *cfg);
+/* The option table itself (*n entries), for --help tools and the fuzzer. */
+const struct cfg_opt *cmd_flags_table(size_t *n);
 
 #endif
