@@ -46,6 +46,16 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%-replay)
 
+# libFuzzer (STYLE B28): clang, the project objects instrumented in their own
+# directory, UBSan made fatal so that the fuzzer sees it as a crash.
+FUZZ_CC ?= clang
+FUZZ_DIR := build-fuzz
+FUZZ_SAN := address,undefined
+FUZZ_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJS := $(filter-out $(FUZZ_DIR)/obj/cmd/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
 all: clusterd
 
 clusterd: $(OBJS)
@@ -63,16 +73,36 @@ $(BUILD)/tests/fuzz/%-replay: tests/fuzz/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DTEST_DRIVER $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
 -include $(OBJS:.o=.d)
+-include $(wildcard $(FUZZ_DIR)/obj/*/*.d)
 
 .PHONY: all run deps test-deps unit it replay test check-deps check-headers \
-	format-check install clean fuzz
+	format-check install clean fuzz fuzz-deps fuzz-build
 
 deps:
 	@sh tools/install-deps.sh run
 
 test-deps:
 	@sh tools/install-deps.sh test
+
+fuzz-deps:
+	@sh tools/install-deps.sh fuzz
+
+# make fuzz: install clang, then build every tests/fuzz/fuzz_*.c into
+# build-fuzz/ (run them as tests/fuzz/README.md says).
+fuzz: fuzz-deps
+	$(MAKE) fuzz-build
+
+fuzz-build: $(FUZZ_BINS)
+# Keep the instrumented objects: they are only reached through a pattern rule.
+.SECONDARY: $(FUZZ_OBJS)
 
 run: deps
 	$(MAKE) clusterd
@@ -112,4 +142,4 @@ install: clusterd
 	install -m 0644 systemd/*.service $(DESTDIR)/lib/systemd/system/
 
 clean:
-	rm -rf build build-san clusterd
+	rm -rf build build-san build-fuzz clusterd

@@ -3,6 +3,7 @@
 #
 #   sh tools/install-deps.sh run    build and run: compiler, libraries, a Docker engine
 #   sh tools/install-deps.sh test   the above plus unit/integration test tools
+#   sh tools/install-deps.sh fuzz   the run packages plus clang and libFuzzer (make fuzz)
 #
 # Design: ask dpkg-query first, so that a second run is fast and needs no network;
 # `apt-get update` runs only when something is missing. Works as root, or through
@@ -13,9 +14,10 @@ RUN_PKGS="build-essential gcc make pkg-config libevent-dev libjansson-dev
 	liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev docker.io"
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl"
+FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 
 usage() {
-	echo "usage: sh tools/install-deps.sh run|test" >&2
+	echo "usage: sh tools/install-deps.sh run|test|fuzz" >&2
 	exit 2
 }
 
@@ -23,6 +25,7 @@ usage() {
 case "$1" in
 run) pkgs=$RUN_PKGS ;;
 test) pkgs=$TEST_PKGS ;;
+fuzz) pkgs=$FUZZ_PKGS ;;
 *) usage ;;
 esac
 
