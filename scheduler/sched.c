@@ -27,6 +27,7 @@
 #include <string.h>
 
 #define LOG_MOD "sched"
+#include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -35,9 +36,11 @@
 #include "lib/xalloc.h"
 #include "scheduler/sched_api_apps.h"
 #include "scheduler/sched_api_misc.h"
+#include "scheduler/sched_api_queue.h"
 #include "scheduler/sched_api_tasks.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_driver.h"
+#include "scheduler/sched_events.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_launch.h"
 #include "scheduler/sched_repo.h"
@@ -343,6 +346,27 @@ sched_failure_json(const struct sched_task *t, enum task_state state,
 			 iso, "version", t->version, "slaveId", t->agent_id);
 }
 
+json_t *
+sched_status_event(const struct sched_task *t, enum task_state state,
+		   const char *message)
+{
+	json_t *ports = json_array();
+	const char *name = task_state_name(state);
+	size_t i;
+
+	for (i = 0; i < t->nports; i++)
+		json_array_append_new(ports, json_integer(t->ports[i]));
+	if (state == TASK_UNREACHABLE || state == TASK_GONE ||
+	    state == TASK_UNKNOWN || state == TASK_DROPPED)
+		name = "TASK_LOST"; /* as sched_task_state_name() */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:o, s:s, s:s}",
+			 "slaveId", t->agent_id, "taskId", t->id, "taskStatus",
+			 name, "message", message != NULL ? message : "",
+			 "appId", t->app_id, "host", t->host, "ipAddresses",
+			 "ports", ports, "version", t->version, "eventType",
+			 "status_update_event");
+}
+
 /*
  * t reached a terminal state (or is lost): delete its record, account a
  * failure when it was not ours to end, forget it, replace it. On a store
@@ -355,6 +379,7 @@ sched_task_end_rc(struct sched *s, struct sched_task *t, enum task_state state,
 	struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
 	bool expected = t->state == TASK_KILLING;
 	uint64_t now = loop_now_ms(s->loop);
+	json_t *ev;
 	int rc, demand;
 
 	rc = sched_tracker_unpersist(s->st, t->id);
@@ -381,7 +406,9 @@ sched_task_end_rc(struct sched *s, struct sched_task *t, enum task_state state,
 			ra->backoff_pending = true;
 		}
 	}
+	ev = sched_status_event(t, state, message);
 	sched_tracker_remove(s->tr, t);
+	sched_events_emit(s->events, ev); /* the task is gone from the API */
 	if (ra != NULL) {
 		/* ra stays valid: only sched_apply() removes apps. */
 		demand = sched_converge(s, ra);
@@ -606,6 +633,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->refuse_seconds =
 	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
 	s->tr = sched_tracker_new();
+	s->queue = sched_api_queue_new();
 	rc = sched_repo_new(st, &s->repo, &nbad, err);
 	if (rc != 0)
 		goto fail;
@@ -631,7 +659,11 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 				 sched_api_apps_nroutes, s);
 		httpd_add_routes(api, sched_api_tasks_routes,
 				 sched_api_tasks_nroutes, s);
+		httpd_add_routes(api, sched_api_queue_routes,
+				 sched_api_queue_nroutes, s);
 	}
+	s->hc = httpc_new(l);
+	s->events = sched_events_new(l, s->hc, st, api);
 	s->tick = loop_timer_new(l, sched_tick, s);
 	loop_timer_add(s->tick, SCHED_TICK_MS);
 	*out = s;
@@ -649,8 +681,11 @@ sched_free(struct sched *s)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	if (s->tick != NULL)
 		loop_timer_free(s->tick);
+	sched_events_free(s->events);
+	httpc_free(s->hc);
 	sched_repo_free(s->repo);
 	sched_tracker_free(s->tr);
+	sched_api_queue_free(s->queue);
 	free(s->hostname);
 	free(s->advertise_ip);
 	free(s->framework_name);

@@ -17,6 +17,7 @@
 #include "lib/xalloc.h"
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_app.h"
+#include "scheduler/sched_events.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
@@ -199,6 +200,17 @@ apps_reply_created(struct httpd_req *r, struct sched *s,
 			     s, ra, SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE));
 }
 
+/* api_post_event for the app the request created or changed (before the
+ * reply, while r's strings are valid). */
+static void
+apps_post_event(struct httpd_req *r, struct sched *s, const char *id)
+{
+	const struct sched_rapp *ra = sched_repo_find(s->repo, id);
+
+	if (ra != NULL)
+		sched_events_api_post(s->events, r, sched_app_to_json(ra->app));
+}
+
 static void
 apps_create(struct httpd_req *r, struct sched *s)
 {
@@ -229,10 +241,12 @@ apps_create(struct httpd_req *r, struct sched *s)
 		goto out;
 	}
 	rc = sched_apply(s, &c, &err);
-	if (rc != 0)
+	if (rc != 0) {
 		sched_api_misc_reply_apply_error(r, rc, &err);
-	else
+	} else {
+		apps_post_event(r, s, id);
 		apps_reply_created(r, s, &c, id, true);
+	}
 out:
 	free(id);
 }
@@ -321,6 +335,8 @@ apps_update(struct httpd_req *r, struct sched *s, bool patch)
 		}
 	}
 	rc = sched_apply(s, &c, &err);
+	if (rc == 0)
+		apps_post_event(r, s, id);
 	if (rc != 0)
 		sched_api_misc_reply_apply_error(r, rc, &err);
 	else if (c.created)

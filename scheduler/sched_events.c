@@ -598,6 +598,8 @@ events_stream(struct httpd_req *r, void *arg)
 	while ((v = httpd_req_query_next(r, "event_type", &pos)) != NULL)
 		sched_events_filter_add(&st->filter, v);
 	httpd_req_on_close(r, stream_closed, st);
+	/* Ending a stream (slow reader, shutdown) also closes the socket. */
+	httpd_reply_header(r, "Connection", "close");
 	httpd_stream_start(r, "text/event-stream");
 	st->next = e->streams;
 	e->streams = st;

@@ -26,6 +26,9 @@ struct httpd;
 struct sched_app;
 struct sched_repo;
 struct sched_tracker;
+struct sched_api_queue;
+struct httpc;
+struct sched_events;
 
 #define SCHED_MAGIC 0x5c4ed0a1u
 #define SCHED_ISO_LEN 32 /* json_time_iso's buffer */
@@ -71,13 +74,16 @@ struct sched {
 	char *framework_name;	    /* owned */
 	int http_port;
 	int master_port;
+	struct sched_api_queue *queue; /* owned: launch queue, placement */
 	double refuse_seconds;
 	char *fw_id; /* owned or NULL before registration */
 	bool registered;
-	struct sched_repo *repo;   /* owned */
-	struct sched_tracker *tr;  /* owned */
-	struct loop_timer *tick;   /* owned */
-	long long last_version_ms; /* versions strictly increase */
+	struct sched_repo *repo;     /* owned */
+	struct sched_tracker *tr;    /* owned */
+	struct loop_timer *tick;     /* owned */
+	long long last_version_ms;   /* versions strictly increase */
+	struct httpc *hc;	     /* owned: event callbacks */
+	struct sched_events *events; /* owned: the event bus */
 };
 
 /*
@@ -134,6 +140,13 @@ int sched_converge(struct sched *s, struct sched_rapp *r);
  */
 int sched_task_end_rc(struct sched *s, struct sched_task *t,
 		      enum task_state state, const char *message);
+/*
+ * The status_update_event of t reaching state (Marathon's fields), built
+ * while t is valid; emit it once the new state is visible through the API.
+ * New reference.
+ */
+json_t *sched_status_event(const struct sched_task *t, enum task_state state,
+			   const char *message);
 /* The same, logging a store failure instead of returning it. */
 void sched_task_end(struct sched *s, struct sched_task *t,
 		    enum task_state state, const char *message);
