@@ -34,6 +34,7 @@ import json
 import math
 import os
 import re
+import urllib.parse
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "marathon-api")
 
@@ -552,6 +553,22 @@ SUBSCRIPTION_CHANGE = {"type": "object",
                                                              "unsubscribe_event"]},
                                       "timestamp": DATE_TIME}}
 
+# metrics.raml: NewMetrics | DeprecatedMetrics
+_COUNTED = {"type": "object", "required": ["count"], "properties": {"count": COUNT}}
+_METRIC_MAP = {"type": "object", "additionalProperties": _COUNTED}
+METRICS = {"anyOf": [
+    {"type": "object",
+     "required": ["version", "counters", "gauges", "histograms", "meters", "timers"],
+     "properties": {"version": _STR, "counters": _METRIC_MAP,
+                    "gauges": {"type": "object", "additionalProperties": {
+                        "type": "object", "required": ["value"],
+                        "properties": {"value": {"type": "number"}}}},
+                    "histograms": _METRIC_MAP, "meters": _METRIC_MAP, "timers": _METRIC_MAP}},
+    {"type": "object", "required": ["start", "end", "counters", "gauges", "histograms"],
+     "properties": {"start": DATE_TIME, "end": DATE_TIME, "counters": {"type": "object"},
+                    "gauges": {"type": "object"}, "histograms": {"type": "object"}}},
+]}
+
 # ---------------------------------------------------------------------------
 # events (example_v2api_events.txt and Marathon's docs/event-bus.md)
 
@@ -813,6 +830,10 @@ def check_subscription_change(body, what="POST/DELETE /v2/eventSubscriptions"):
     return _raise_if(what, _errors(SUBSCRIPTION_CHANGE, body), body)
 
 
+def check_metrics(body, what="GET /metrics"):
+    return _raise_if(what, _errors(METRICS, body), body)
+
+
 def check_event(event, what=None):
     return _raise_if(what or f"event {event.get('eventType') if isinstance(event, dict) else ''}",
                      event_errors(event), event)
@@ -823,3 +844,152 @@ def load_example(name):
     with open(os.path.join(DATA_DIR, name), encoding="utf-8") as f:
         text = f.read()
     return json.loads(text) if name.endswith(".json") else text
+
+
+# ---------------------------------------------------------------------------
+# one HTTP answer, by route (apps.raml, groups.raml, tasks.raml, deployments.raml, queue.raml,
+# info.raml, leader.raml, general/*.raml, and /v2/eventSubscriptions)
+
+_APP_ROUTES = [  # (regex on the path, kind); the app id may itself contain slashes
+    (re.compile(r"^/v2/apps/(.+)/tasks/([^/]+)$"), "app_task"),
+    (re.compile(r"^/v2/apps/(.+)/tasks$"), "app_tasks"),
+    (re.compile(r"^/v2/apps/(.+)/versions/([^/]+)$"), "app_version"),
+    (re.compile(r"^/v2/apps/(.+)/versions$"), "app_versions"),
+    (re.compile(r"^/v2/apps/(.+)/restart$"), "app_restart"),
+    (re.compile(r"^/v2/apps/(.+)$"), "app"),
+    (re.compile(r"^/v2/apps$"), "apps"),
+    (re.compile(r"^/v2/tasks/delete$"), "tasks_delete"),
+    (re.compile(r"^/v2/tasks$"), "tasks"),
+    (re.compile(r"^/v2/groups/(.+)/versions$"), "group_versions"),
+    (re.compile(r"^/v2/groups(/.+)?$"), "group"),
+    (re.compile(r"^/v2/deployments/([^/]+)$"), "deployment"),
+    (re.compile(r"^/v2/deployments$"), "deployments"),
+    (re.compile(r"^/v2/queue/(.+)/delay$"), "queue_delay"),
+    (re.compile(r"^/v2/queue$"), "queue"),
+    (re.compile(r"^/v2/eventSubscriptions$"), "subscriptions"),
+    (re.compile(r"^/v2/info$"), "info"),
+    (re.compile(r"^/v2/leader$"), "leader"),
+    (re.compile(r"^/metrics$"), "metrics"),
+    (re.compile(r"^/ping$"), "ping"),
+]
+
+
+def _route(path):
+    for rx, kind in _APP_ROUTES:
+        if rx.match(path):
+            return kind
+    return None
+
+
+def check_response(method, url, status, headers, text):
+    """Check one answer of the Marathon API against the shape its route promises, by method,
+    path, query and status; return the parsed body (None when there is none).
+
+    Raises ShapeError on a wrong shape, on a JSON answer that is not labelled
+    application/json, on a DeploymentResult whose Marathon-Deployment-Id header is missing or
+    different, and on a route it does not know (so nothing goes unchecked by accident)."""
+    method = method.upper()
+    parts = urllib.parse.urlsplit(url)
+    path = re.sub("/+", "/", parts.path)
+    path = path.rstrip("/") or "/"
+    query = urllib.parse.parse_qs(parts.query)
+    what = f"{method} {parts.path}{'?' + parts.query if parts.query else ''} -> {status}"
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    kind = _route(path)
+
+    def flag(name):
+        return query.get(name, ["false"])[-1].lower() == "true"
+
+    if kind == "ping":
+        if status != 200 or text.strip() != "pong":
+            raise ShapeError(what, [f"/: expected 200 and pong, got {status} {text[:100]!r}"])
+        return text
+    if not text.strip():
+        empty_ok = ((kind == "deployment" and method == "DELETE" and status == 202)
+                    or (kind == "queue_delay" and method == "DELETE" and status in (200, 204))
+                    or status == 204)
+        if not empty_ok:
+            raise ShapeError(what, ["/: the answer has no body"])
+        return None
+    if "application/json" not in headers.get("content-type", ""):
+        raise ShapeError(what, [f"/: Content-Type is {headers.get('content-type')!r}, "
+                                "not application/json"], text[:500])
+    try:
+        body = json.loads(text)
+    except ValueError as e:
+        raise ShapeError(what, [f"/: not JSON: {e}"], text[:500]) from None
+
+    if status >= 400:
+        return check_error(body, what)
+    if kind is None:
+        raise ShapeError(what, ["/: no shape is known for this route"], body)
+
+    deploying = False
+    get = method in ("GET", "HEAD")
+    if kind == "apps":
+        if get:
+            check_app_list(body, what)
+        elif method == "POST":
+            check_app_info(body, what)
+        else:  # PUT, PATCH many apps
+            deploying = True
+    elif kind == "app":
+        if get:
+            check_app_single(body, what)
+        else:  # PUT (200, or 201 when it creates), PATCH, DELETE
+            deploying = True
+    elif kind == "app_restart":
+        deploying = True
+    elif kind == "app_versions":
+        check_versions(body, what)
+    elif kind == "app_version":
+        check_app_definition(body, what)
+    elif kind in ("app_tasks", "tasks", "tasks_delete"):
+        if method == "DELETE" or kind == "tasks_delete":
+            deploying = flag("scale")  # RAML: scale=true answers the deployment it started
+        if not deploying:
+            check_task_list(body, what)
+    elif kind == "app_task":
+        deploying = flag("scale")
+        if not deploying:
+            check_task_single(body, what)
+    elif kind == "group_versions":
+        _raise_if(what, _errors({"type": "array", "items": DATE_TIME}, body), body)
+    elif kind == "group":
+        if get:
+            check_group_info(body, what)
+        else:
+            deploying = True
+    elif kind == "deployments":
+        check_deployment_list(body, what)
+    elif kind == "deployment":
+        deploying = True  # DELETE without force: the rollback deployment
+    elif kind == "queue":
+        check_queue(body, what)
+    elif kind == "subscriptions":
+        if get:
+            check_event_subscriptions(body, what)
+        else:
+            check_subscription_change(body, what)
+            want = "subscribe_event" if method == "POST" else "unsubscribe_event"
+            if body.get("eventType") != want:
+                raise ShapeError(what, [f"/eventType: expected {want}"], body)
+    elif kind == "info":
+        check_info(body, what)
+    elif kind == "leader":
+        if get:
+            check_leader(body, what)
+        else:
+            check_message(body, what)
+    elif kind == "metrics":
+        check_metrics(body, what)
+    else:
+        raise ShapeError(what, [f"/: no shape is known for a {method} here"], body)
+
+    if deploying:
+        check_deployment_result(body, what)
+        header = headers.get("marathon-deployment-id")
+        if header != body["deploymentId"]:
+            raise ShapeError(what, [f"Marathon-Deployment-Id header is {header!r}, the body says "
+                                    f"{body['deploymentId']!r}"], body)
+    return body

@@ -699,3 +699,101 @@ def test_shape_error_message_lists_problems_and_body():
     assert '"appId": "/p1"' in text
     assert exc.value.errors == ["/state: expected string, got integer 5"]
     assert isinstance(exc.value, AssertionError)
+
+
+# ---------------------------------------------------------------------------
+# metrics, and whole answers by route
+
+JSON_CT = {"Content-Type": "application/json; charset=utf-8"}
+RESULT = {"deploymentId": "5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43", "version": TS}
+DEPLOYING = dict(JSON_CT, **{"Marathon-Deployment-Id": RESULT["deploymentId"]})
+
+
+def test_metrics():
+    ms.check_metrics({"version": "4.0.0", "counters": {"a": {"count": 1}},
+                      "gauges": {"g": {"value": 0.5}}, "histograms": {}, "meters": {},
+                      "timers": {"t": {"count": 0, "mean": 0.0}}})
+    ms.check_metrics({"start": TS, "end": TS, "counters": {}, "gauges": {}, "histograms": {}})
+    for bad in ({}, {"version": "1", "counters": {"a": {"count": "1"}}, "gauges": {},
+                     "histograms": {}, "meters": {}, "timers": {}},
+                {"version": "1", "counters": {}, "gauges": {"g": {}}, "histograms": {},
+                 "meters": {}, "timers": {}}, []):
+        with pytest.raises(ShapeError):
+            ms.check_metrics(bad)
+
+
+@pytest.mark.parametrize("method,url,status,headers,body", [
+    ("GET", "http://h/ping", 200, {}, "pong\n"),
+    ("GET", "http://h/v2/apps?embed=app.tasks", 200, JSON_CT, {"apps": [APP_INFO]}),
+    ("POST", "http://h/v2/apps", 201, JSON_CT, APP_INFO),
+    ("PUT", "http://h/v2/apps?force=true", 200, DEPLOYING, RESULT),
+    ("GET", "http://h/v2/apps//p1", 200, JSON_CT, {"app": APP_INFO}),
+    ("GET", "http://h/v2/apps/g/p1/", 200, JSON_CT, {"app": APP_INFO}),
+    ("PUT", "http://h/v2/apps/p1?force=False", 200, DEPLOYING, RESULT),
+    ("PATCH", "http://h/v2/apps/p1", 200, DEPLOYING, RESULT),
+    ("DELETE", "http://h/v2/apps/p1", 200, DEPLOYING, RESULT),
+    ("POST", "http://h/v2/apps/p1/restart", 200, DEPLOYING, RESULT),
+    ("GET", "http://h/v2/apps/p1/versions", 200, JSON_CT, {"versions": [TS]}),
+    ("GET", f"http://h/v2/apps/p1/versions/{TS}", 200, JSON_CT, APP),
+    ("GET", "http://h/v2/apps/p1/tasks", 200, JSON_CT, {"tasks": [TASK]}),
+    ("DELETE", "http://h/v2/apps/p1/tasks?scale=False&host=vm", 200, JSON_CT, {"tasks": [TASK]}),
+    ("DELETE", "http://h/v2/apps/p1/tasks?scale=True", 200, DEPLOYING, RESULT),
+    ("DELETE", "http://h/v2/apps/p1/tasks/t1?scale=False", 200, JSON_CT, {"task": TASK}),
+    ("DELETE", "http://h/v2/apps/p1/tasks/t1?scale=true", 200, DEPLOYING, RESULT),
+    ("GET", "http://h/v2/tasks?status=running", 200, JSON_CT, {"tasks": [TASK]}),
+    ("POST", "http://h/v2/tasks/delete?scale=True", 200, DEPLOYING, RESULT),
+    ("POST", "http://h/v2/tasks/delete", 200, JSON_CT, {"tasks": [TASK]}),
+    ("GET", "http://h/v2/groups", 200, JSON_CT, {"id": "/", "apps": [], "groups": []}),
+    ("GET", "http://h/v2/groups/g", 200, JSON_CT, {"id": "/g", "apps": [APP_INFO]}),
+    ("POST", "http://h/v2/groups", 201, DEPLOYING, RESULT),
+    ("PUT", "http://h/v2/groups/g?force=False", 200, DEPLOYING, RESULT),
+    ("DELETE", "http://h/v2/groups/g", 200, DEPLOYING, RESULT),
+    ("GET", "http://h/v2/deployments", 200, JSON_CT, [DEPLOYMENT]),
+    ("DELETE", "http://h/v2/deployments/d1", 200, DEPLOYING, RESULT),
+    ("DELETE", "http://h/v2/deployments/d1?force=True", 202, {}, ""),
+    ("GET", "http://h/v2/queue", 200, JSON_CT, QUEUE),
+    ("DELETE", "http://h/v2/queue/p1/delay", 204, {}, ""),
+    ("GET", "http://h/v2/eventSubscriptions", 200, JSON_CT, {"callbackUrls": []}),
+    ("POST", "http://h/v2/eventSubscriptions?callbackUrl=http://c/", 200, JSON_CT,
+     {"callbackUrl": "http://c/", "clientIp": "127.0.0.1", "eventType": "subscribe_event",
+      "timestamp": TS}),
+    ("GET", "http://h/v2/info", 200, JSON_CT, INFO),
+    ("GET", "http://h/v2/leader", 200, JSON_CT, {"leader": "h:8080"}),
+    ("DELETE", "http://h/v2/leader", 200, JSON_CT, {"message": "Leadership abdicated"}),
+    ("GET", "http://h/v2/apps/nope", 404, JSON_CT, {"message": "App '/nope' does not exist"}),
+    ("PUT", "http://h/v2/apps/p1", 409, JSON_CT, {"message": "locked", "deployments": [{"id": "d"}]}),
+])
+def test_check_response_good(method, url, status, headers, body):
+    text = body if isinstance(body, str) else json.dumps(body)
+    got = ms.check_response(method, url, status, headers, text)
+    if isinstance(body, str):
+        assert got == (body or None)
+    else:
+        assert got == body
+
+
+@pytest.mark.parametrize("method,url,status,headers,body,expect", [
+    ("GET", "http://h/ping", 200, {}, "pong?", "pong"),
+    ("GET", "http://h/v2/apps", 200, {"Content-Type": "text/plain"}, {"apps": []}, "Content-Type"),
+    ("GET", "http://h/v2/apps", 200, JSON_CT, {"apps": [dict(APP_INFO, tasksRunning="1")]},
+     "/apps/0/tasksRunning"),
+    ("GET", "http://h/v2/apps", 200, JSON_CT, "{not json", "not JSON"),
+    ("PUT", "http://h/v2/apps/p1", 200, JSON_CT, RESULT, "Marathon-Deployment-Id"),
+    ("PUT", "http://h/v2/apps/p1", 200, DEPLOYING, {"deploymentId": "x"}, "version"),
+    ("DELETE", "http://h/v2/apps/p1/tasks?scale=true", 200, JSON_CT, {"tasks": [TASK]},
+     "deploymentId"),
+    ("DELETE", "http://h/v2/apps/p1/tasks/t1", 200, JSON_CT, {"task": dict(TASK, state=1)},
+     "/task/state"),
+    ("DELETE", "http://h/v2/apps/p1", 200, DEPLOYING, "", "no body"),
+    ("GET", "http://h/v2/apps/nope", 404, JSON_CT, {"error": "nope"}, "message"),
+    ("GET", "http://h/v2/pods", 200, JSON_CT, [], "no shape is known"),
+    ("POST", "http://h/v2/eventSubscriptions", 200, JSON_CT,
+     {"callbackUrl": "http://c/", "clientIp": "127.0.0.1", "eventType": "unsubscribe_event",
+      "timestamp": TS}, "subscribe_event"),
+    ("GET", "http://h/v2/deployments", 200, JSON_CT, {"deployments": []}, "expected array"),
+])
+def test_check_response_bad(method, url, status, headers, body, expect):
+    text = body if isinstance(body, str) else json.dumps(body)
+    with pytest.raises(ShapeError) as exc:
+        ms.check_response(method, url, status, headers, text)
+    assert expect in str(exc.value)
