@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent_health.h"
 #include "agent/agent_int.h"
 #include "agent/agent_probe.h"
 #include "containerizer/ctr.h"
@@ -95,6 +96,7 @@ agent_task_free(struct agent_task *t)
 	for (i = 0; i < t->npending; i++)
 		wire_status_release(&t->pending[i]);
 	free(t->pending);
+	agent_health_stop(t->health);
 	if (t->in_flight != NULL)
 		httpc_cancel(t->in_flight);
 	loop_timer_free(t->retry);
@@ -208,9 +210,10 @@ agent_send_pending(struct agent *a)
 	}
 }
 
-void
-agent_task_update(struct agent_task *t, enum task_state st,
-    const char *message, const char *reason)
+/* Queue an update; healthy is a WIRE_HEALTH_* value. */
+static void
+agent_task_queue(struct agent_task *t, enum task_state st,
+    const char *message, const char *reason, int healthy)
 {
 	struct wire_status *s;
 	char uuid[ID_UUID_LEN];
@@ -233,10 +236,56 @@ agent_task_update(struct agent_task *t, enum task_state st,
 	s->timestamp_ms = loop_wall_ms();
 	s->container_id = t->container_id ? xstrdup(t->container_id) : NULL;
 	s->task = wire_task_encode(&t->task);
-	log_info("task %s is %s%s%s", t->task.task_id, task_state_name(st),
+	s->healthy = healthy;
+	log_info("task %s is %s%s%s%s", t->task.task_id, task_state_name(st),
+	    healthy == WIRE_HEALTH_OK ? " (healthy)"
+	    : healthy == WIRE_HEALTH_FAILED ? " (unhealthy)" : "",
 	    message ? ": " : "", message ? message : "");
 	agent_task_save(t);
 	agent_task_send(t);
+}
+
+void
+agent_task_update(struct agent_task *t, enum task_state st,
+    const char *message, const char *reason)
+{
+	agent_task_queue(t, st, message, reason, WIRE_HEALTH_UNKNOWN);
+}
+
+/* agent_health: the task's COMMAND checks changed their verdict. */
+static void
+agent_health_report(void *arg, bool healthy, const char *why)
+{
+	struct agent_task *t = arg;
+
+	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
+	agent_task_queue(t, t->state, why,
+	    "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+	    healthy ? WIRE_HEALTH_OK : WIRE_HEALTH_FAILED);
+}
+
+/* agent_health: too many failures in a row; Mesos kills such a task. */
+static void
+agent_health_kill(void *arg, const char *why)
+{
+	struct agent_task *t = arg;
+
+	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
+	log_warn("task %s is unhealthy, killing it: %s", t->task.task_id, why);
+	t->health_killed = true;
+	if (ctr_kill(t->a->ctr, t->task.task_id, 0) != 0)
+		log_warn("task %s: kill failed", t->task.task_id);
+}
+
+/* Run the task's COMMAND health checks while it is RUNNING. */
+static void
+agent_health_begin(struct agent_task *t)
+{
+	if (t->health != NULL || t->state != TASK_RUNNING)
+		return;
+	t->health = agent_health_start(t->a->loop, t->a->ctr, t->task.task_id,
+	    t->task.health_checks, t->started_ms, agent_health_report,
+	    agent_health_kill, t);
 }
 
 static void
@@ -264,7 +313,19 @@ agent_ctr_event(const struct ctr_event *ev, void *arg)
 		agent_task_save(t);
 		return;
 	}
+	if (task_state_terminal(ev->state)) {
+		agent_health_stop(t->health);
+		t->health = NULL;
+	}
+	if (task_state_terminal(ev->state) && t->health_killed) {
+		/* As Mesos: the last word of a task killed as unhealthy. */
+		agent_task_queue(t, ev->state, "killed: failed health checks",
+		    "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+		    WIRE_HEALTH_FAILED);
+		return;
+	}
 	agent_task_update(t, ev->state, ev->message, ev->reason);
+	agent_health_begin(t);
 }
 
 static int
@@ -417,6 +478,7 @@ agent_recover(struct agent *a)
 		}
 		known[nk++] = t->task.task_id;
 		log_info("re-adopting task %s", t->task.task_id);
+		agent_health_begin(t);
 	}
 	ctr_reap_orphans(a->ctr, known, nk);
 	free(known);

@@ -15,6 +15,7 @@
 #include "lib/task_state.h"
 #include "lib/wire.h"
 
+struct agent_health;
 struct ctr;
 struct httpc_req;
 struct loop_timer;
@@ -41,6 +42,8 @@ struct agent_task {
 	struct httpc_req *in_flight;	/* borrowed: valid until its callback */
 	long long retry_ms;
 	struct loop_timer *retry;	/* owned */
+	struct agent_health *health;	/* owned or NULL: COMMAND checks */
+	bool health_killed;		/* we killed it for failing them */
 	TAILQ_ENTRY(agent_task) link;
 };
 

@@ -7,7 +7,8 @@
  * sink (struct ctr_base in ctr_int.h): the registry sees every event first,
  * forgets the owner on a terminal one, then passes the event on unchanged
  * to the sink given to the constructor. The map is a plain list: an agent
- * runs tens to hundreds of tasks, and lookups happen once per kill.
+ * runs tens to hundreds of tasks, and lookups happen once per kill or
+ * exec (health checks), which goes to the same owner.
  * Loop thread only.
  */
 #include "containerizer/ctr.h"
@@ -209,4 +210,31 @@ ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n)
 		if ((rc = e->ops->reap_orphans(e->impl, known, n)) < 0)
 			log_warn("%s: cannot reap orphans: %s", e->ops->name,
 				 strerror(-rc));
+}
+
+struct ctr_exec *
+ctr_exec(struct ctr *c, const char *task_id, const char *cmd, long timeout_ms,
+	 ctr_exec_fn *done, void *arg, struct cd_err *err)
+{
+	struct ctr_owner **op = ctr_owner_find(c, task_id);
+	struct ctr_entry *e;
+
+	if (op == NULL) {
+		cd_err_set(err, -ENOENT, "task %s is not running", task_id);
+		return NULL;
+	}
+	e = (*op)->e;
+	if (e->ops->exec == NULL) {
+		cd_err_set(err, -ENOTSUP, "the %s containerizer cannot exec",
+			   e->ops->name);
+		return NULL;
+	}
+	return e->ops->exec(e->impl, task_id, cmd, timeout_ms, done, arg, err);
+}
+
+void
+ctr_exec_cancel(struct ctr_exec *x)
+{
+	if (x != NULL)
+		x->cancel(x);
 }

@@ -39,6 +39,18 @@ struct ctr_event {
 
 typedef void ctr_event_fn(const struct ctr_event *ev, void *arg);
 
+/* A command run in a task's context (ctr_exec()); opaque. */
+struct ctr_exec;
+
+/*
+ * The outcome of an exec: status is the command's exit status (0..255;
+ * 128+n when killed by signal n), or a negative errno: -ETIMEDOUT when it
+ * outlived its timeout, -ENOENT when the task was gone, others when it
+ * could not run. why describes a non-zero outcome (NULL for status 0);
+ * borrowed for the call.
+ */
+typedef void ctr_exec_fn(void *arg, int status, const char *why);
+
 struct ctr_ops {
 	const char *name; /* "docker" or "mesos" */
 	/* Whether this containerizer runs the task (by its container type). */
@@ -62,6 +74,17 @@ struct ctr_ops {
 	 */
 	int (*reap_orphans)(void *impl, const char *const *known, size_t n);
 	void (*free)(void *impl);
+	/*
+	 * Optional (NULL when unsupported): run "/bin/sh -c cmd" in the
+	 * task's context (inside its container; or in its sandbox with its
+	 * environment), killed or abandoned after timeout_ms. done runs once,
+	 * later, from the loop, unless the exec is cancelled first. Returns
+	 * the handle (borrowed: valid until done runs or it is cancelled), or
+	 * NULL with err when it cannot start (-ENOENT: task not running).
+	 */
+	struct ctr_exec *(*exec)(void *impl, const char *task_id,
+	    const char *cmd, long timeout_ms, ctr_exec_fn *done, void *arg,
+	    struct cd_err *err);
 };
 
 struct ctr_docker_conf {
@@ -101,5 +124,14 @@ int ctr_recover(struct ctr *c, const struct wire_task *t, const char *sandbox,
     const json_t *checkpoint);
 /* Reap orphans in every containerizer. */
 void ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n);
+/*
+ * Run a command in a running task's context through the containerizer
+ * that runs it (see ctr_ops.exec). NULL with err: -ENOENT (no such task),
+ * -ENOTSUP (its containerizer cannot exec), or the driver's code.
+ */
+struct ctr_exec *ctr_exec(struct ctr *c, const char *task_id, const char *cmd,
+    long timeout_ms, ctr_exec_fn *done, void *arg, struct cd_err *err);
+/* Stop waiting for an exec (killing it where possible); done never runs. */
+void ctr_exec_cancel(struct ctr_exec *x);
 
 #endif

@@ -20,6 +20,14 @@ struct ctr_base {
 	void *ev_arg; /* borrowed: the event sink's argument */
 };
 
+/*
+ * The first member of every driver's exec object, so that
+ * ctr_exec_cancel() reaches the driver that started it.
+ */
+struct ctr_exec {
+	void (*cancel)(struct ctr_exec *x);
+};
+
 static inline void
 ctr_base_emit(const struct ctr_base *b, const struct ctr_event *e)
 {

@@ -11,7 +11,10 @@
  * readable; our own children are reaped with waitid(P_PIDFD), never with
  * waitpid(-1), so other modules' children are not stolen. Events never
  * leave from inside a ctr_* call: they come from pidfd, pipe or timer
- * callbacks. Loop thread only.
+ * callbacks. An exec (health check command) is a struct mz_exec: its own
+ * process group in the task's sandbox and environment, watched by a pidfd
+ * like a task, SIGKILLed at its timeout; a cancelled exec stays listed,
+ * without a callback, until its child is reaped. Loop thread only.
  */
 #include "containerizer/ctr_mesos.h"
 
@@ -22,6 +25,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,14 +45,33 @@
 
 #define MZ_MAGIC 0x3e5050a1u
 #define MZ_TASK_MAGIC 0x3e5050a2u
+#define MZ_EXEC_MAGIC 0x3e5050a3u
 
 struct mz_task;
+struct mz_exec;
 
 struct mz {
 	struct ctr_base base; /* first: magic and event sink */
 	struct loop *l;	      /* borrowed: the agent's loop */
 	int stop_timeout_ms;
 	struct mz_task *tasks; /* owned: list */
+	struct mz_exec *execs; /* owned: list */
+};
+
+/* A command run for a task (health check); see ctr_ops.exec. */
+struct mz_exec {
+	struct ctr_exec base; /* first: the cancel hook */
+	unsigned magic;
+	struct mz *m; /* borrowed: owner */
+	pid_t pid;
+	int pidfd;		  /* owned */
+	struct event *ev;	  /* owned: pidfd readable */
+	struct loop_timer *timer; /* owned: the timeout */
+	long timeout_ms;
+	bool timed_out;
+	ctr_exec_fn *done; /* NULL once cancelled */
+	void *arg;
+	struct mz_exec *next; /* owned: list */
 };
 
 struct mz_task {
@@ -63,6 +86,8 @@ struct mz_task {
 	struct event *pipe_ev;	  /* owned */
 	struct loop_timer *timer; /* owned: kill escalation or deferred end */
 	int kill_grace_ms;	  /* the task's own grace, 0 = default */
+	char *sandbox;		  /* owned: for execs */
+	json_t *env;		  /* ref: the task's env, for execs */
 	int exec_errno;		  /* errno of a failed exec, else 0 */
 	bool child;		  /* ours to reap (not recovered) */
 	bool running_sent;
@@ -138,6 +163,8 @@ mz_task_free(struct mz_task *t)
 		close(t->pipefd);
 	loop_timer_free(t->timer);
 	free(t->task_id);
+	free(t->sandbox);
+	json_decref(t->env);
 	CD_FREE_OBJ(t);
 }
 
@@ -337,13 +364,16 @@ mz_timer_cb(void *arg)
 }
 
 static struct mz_task *
-mz_task_new(struct mz *m, const struct wire_task *wt, pid_t pid)
+mz_task_new(struct mz *m, const struct wire_task *wt, const char *sandbox,
+	    pid_t pid)
 {
 	struct mz_task *t;
 
 	CD_ALLOC_OBJ(t, MZ_TASK_MAGIC);
 	t->m = m;
 	t->task_id = xstrdup(wt->task_id);
+	t->sandbox = xstrdup(sandbox);
+	t->env = wt->env != NULL ? json_deep_copy(wt->env) : json_object();
 	t->kill_grace_ms = wt->kill_grace_ms;
 	t->pid = pid;
 	t->pidfd = -1;
@@ -406,14 +436,29 @@ mz_env_overridden(const char *kv, const json_t *env)
 	       json_object_get(env, key) != NULL;
 }
 
+/* The environment of a task's processes: ours, then the task's env. */
+static void
+mz_build_env(const json_t *env, const char *sandbox, struct mz_vec *envp)
+{
+	const char *k;
+	json_t *v;
+	char **e;
+
+	for (e = environ; e != NULL && *e != NULL; e++)
+		if (!mz_env_overridden(*e, env))
+			mz_vec_add(envp, xstrdup(*e));
+	json_object_foreach((json_t *)(uintptr_t)env, k,
+			    v) if (json_is_string(v))
+	    mz_vec_add(envp, xasprintf("%s=%s", k, json_string_value(v)));
+	mz_vec_add(envp, xasprintf("MESOS_SANDBOX=%s", sandbox));
+}
+
 static void
 mz_build(const struct wire_task *t, const char *sandbox, struct mz_vec *argv,
 	 struct mz_vec *envp)
 {
-	const char *k;
 	json_t *v;
 	size_t i;
-	char **e;
 
 	if (t->cmd != NULL) {
 		mz_vec_add(argv, xstrdup("/bin/sh"));
@@ -424,12 +469,7 @@ mz_build(const struct wire_task *t, const char *sandbox, struct mz_vec *argv,
 		    argv,
 		    xstrdup(json_string_value(v) ? json_string_value(v) : ""));
 	}
-	for (e = environ; e != NULL && *e != NULL; e++)
-		if (!mz_env_overridden(*e, t->env))
-			mz_vec_add(envp, xstrdup(*e));
-	json_object_foreach(t->env, k, v) if (json_is_string(v))
-	    mz_vec_add(envp, xasprintf("%s=%s", k, json_string_value(v)));
-	mz_vec_add(envp, xasprintf("MESOS_SANDBOX=%s", sandbox));
+	mz_build_env(t->env, sandbox, envp);
 }
 
 static int
@@ -518,7 +558,7 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 			 p[1]);
 	close(p[1]);
 	p[1] = -1;
-	t = mz_task_new(m, wt, pid);
+	t = mz_task_new(m, wt, sandbox, pid);
 	t->child = true;
 	t->pipefd = p[0];
 	p[0] = -1;
@@ -598,7 +638,6 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	unsigned long long now = 0;
 	int pidfd = -1;
 
-	(void)sandbox;
 	CD_ASSERT(m->base.magic == MZ_MAGIC);
 	if (mz_find(m, wt->task_id) != NULL)
 		return -EEXIST;
@@ -613,7 +652,7 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 			pidfd = -1;
 		}
 	}
-	t = mz_task_new(m, wt, (pid_t)pid);
+	t = mz_task_new(m, wt, sandbox, (pid_t)pid);
 	t->start_time = want;
 	t->running_sent = true;
 	if (pidfd == -1) {
@@ -641,6 +680,177 @@ mz_reap_orphans(void *impl, const char *const *known, size_t n)
 	return 0; /* processes carry no label to find them by */
 }
 
+/* ---- exec ---- */
+
+static void
+mz_exec_free(struct mz_exec *x)
+{
+	struct mz_exec **xp;
+
+	for (xp = &x->m->execs; *xp != NULL; xp = &(*xp)->next)
+		if (*xp == x) {
+			*xp = x->next;
+			break;
+		}
+	if (x->ev != NULL)
+		event_free(x->ev);
+	if (x->pidfd != -1)
+		close(x->pidfd);
+	loop_timer_free(x->timer);
+	CD_FREE_OBJ(x);
+}
+
+/* The child exited: reap it, report (unless cancelled), forget it. */
+static void
+mz_exec_pid_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mz_exec *x = arg;
+	siginfo_t si;
+	char why[96];
+	int status, rc;
+
+	(void)fd;
+	(void)what;
+	CD_CHECK_OBJ(x, MZ_EXEC_MAGIC);
+	(void)kill(-x->pid, SIGKILL); /* whatever it left in its group */
+	memset(&si, 0, sizeof si);
+	rc = waitid((idtype_t)P_PIDFD, (id_t)x->pidfd, &si, WEXITED);
+	if (rc == -1 && errno == EINVAL &&
+	    waitpid(x->pid, &status, WNOHANG) == x->pid) {
+		rc = 0; /* a kernel without P_PIDFD: it has exited */
+		si.si_code = WIFEXITED(status) ? CLD_EXITED : CLD_KILLED;
+		si.si_status =
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
+	}
+	if (rc == -1) {
+		status = -ECHILD;
+		snprintf(why, sizeof why, "exit status unknown: %s",
+			 strerror(errno));
+	} else if (x->timed_out) {
+		status = -ETIMEDOUT;
+		snprintf(why, sizeof why, "timed out after %ld ms",
+			 x->timeout_ms);
+	} else if (si.si_code == CLD_EXITED) {
+		status = si.si_status;
+		snprintf(why, sizeof why, "exited with status %d", status);
+	} else {
+		status = 128 + si.si_status;
+		snprintf(why, sizeof why, "killed by signal %d", si.si_status);
+	}
+	if (x->done != NULL)
+		x->done(x->arg, status, status == 0 ? NULL : why);
+	mz_exec_free(x);
+}
+
+static void
+mz_exec_timer_cb(void *arg)
+{
+	struct mz_exec *x = arg;
+
+	CD_CHECK_OBJ(x, MZ_EXEC_MAGIC);
+	x->timed_out = true;
+	(void)kill(-x->pid, SIGKILL); /* the pidfd callback reports it */
+}
+
+static void
+mz_exec_cancel(struct ctr_exec *base)
+{
+	struct mz_exec *x = (struct mz_exec *)base;
+
+	CD_CHECK_OBJ(x, MZ_EXEC_MAGIC);
+	/* Killed now, reaped when its pidfd says so. */
+	x->done = NULL;
+	x->arg = NULL;
+	loop_timer_del(x->timer);
+	(void)kill(-x->pid, SIGKILL);
+}
+
+/* In the child: async-signal-safe calls only, as mz_child. */
+static void CD_NORETURN
+mz_exec_child(const char *sandbox, char **argv, char **envp, int nullfd)
+{
+	static const int sigs[] = {SIGPIPE, SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
+				   SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+	sigset_t none;
+	size_t i;
+
+	(void)setsid();
+	for (i = 0; i < CD_NELEM(sigs); i++)
+		(void)signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (chdir(sandbox) == -1 || dup2(nullfd, 0) == -1 ||
+	    dup2(nullfd, 1) == -1 || dup2(nullfd, 2) == -1)
+		_exit(127);
+	execve("/bin/sh", argv, envp);
+	_exit(127);
+}
+
+static struct ctr_exec *
+mz_exec(void *impl, const char *task_id, const char *cmd, long timeout_ms,
+	ctr_exec_fn *done, void *arg, struct cd_err *err)
+{
+	struct mz *m = impl;
+	struct mz_vec argv = {NULL, 0}, envp = {NULL, 0};
+	struct mz_exec *x = NULL;
+	struct mz_task *t;
+	int nullfd = -1, pidfd;
+	pid_t pid;
+
+	CD_ASSERT(m->base.magic == MZ_MAGIC);
+	t = mz_find(m, task_id);
+	if (t == NULL || t->gone || t->pid <= 0 || !t->running_sent) {
+		cd_err_set(err, -ENOENT, "task %s is not running", task_id);
+		return NULL;
+	}
+	mz_vec_add(&argv, xstrdup("sh"));
+	mz_vec_add(&argv, xstrdup("-c"));
+	mz_vec_add(&argv, xstrdup(cmd));
+	mz_build_env(t->env, t->sandbox, &envp);
+	nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nullfd == -1) {
+		cd_err_set(err, -errno, "/dev/null: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid == -1) {
+		cd_err_set(err, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		mz_exec_child(t->sandbox, argv.v, envp.v, nullfd);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd == -1) {
+		cd_err_set(err, -errno, "pidfd_open: %s", strerror(errno));
+		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		goto out;
+	}
+	(void)fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	CD_ALLOC_OBJ(x, MZ_EXEC_MAGIC);
+	x->base.cancel = mz_exec_cancel;
+	x->m = m;
+	x->pid = pid;
+	x->pidfd = pidfd;
+	x->timeout_ms = timeout_ms;
+	x->done = done;
+	x->arg = arg;
+	x->ev = event_new(loop_base(m->l), pidfd, EV_READ, mz_exec_pid_cb, x);
+	AN(x->ev);
+	event_add(x->ev, NULL);
+	x->timer = loop_timer_new(m->l, mz_exec_timer_cb, x);
+	loop_timer_add(x->timer, (uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
+	x->next = m->execs;
+	m->execs = x;
+out:
+	if (nullfd != -1)
+		close(nullfd);
+	mz_vec_free(&argv);
+	mz_vec_free(&envp);
+	return x != NULL ? &x->base : NULL;
+}
+
 static void
 mz_free(void *impl)
 {
@@ -655,6 +865,10 @@ mz_free(void *impl)
 		tn = t->next;
 		mz_task_free(t);
 	}
+	while (m->execs != NULL) {
+		(void)kill(-m->execs->pid, SIGKILL);
+		mz_exec_free(m->execs);
+	}
 	m->base.magic = 0;
 	free(m);
 }
@@ -667,6 +881,7 @@ static const struct ctr_ops mz_ops = {
     .recover = mz_recover,
     .reap_orphans = mz_reap_orphans,
     .free = mz_free,
+    .exec = mz_exec,
 };
 
 void *

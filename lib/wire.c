@@ -590,8 +590,8 @@ wire_status_encode(const struct wire_status *m)
 	w_fields_enc(o, status_fields, W_NF(status_fields), m);
 	json_object_set_new(o, "state", json_string(task_state_name(m->state)));
 	if (m->healthy == WIRE_HEALTH_OK || m->healthy == WIRE_HEALTH_FAILED)
-		json_object_set_new(
-		    o, "healthy", json_boolean(m->healthy == WIRE_HEALTH_OK));
+		json_object_set_new(o, "healthy",
+				    json_boolean(m->healthy == WIRE_HEALTH_OK));
 	return o;
 }
 

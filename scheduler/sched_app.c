@@ -640,6 +640,5 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 						 json_object_get(f, "uri"))));
 	out->kill_grace_ms = sched_app_kill_grace_ms(a);
 	if (json_array_size(sched_app_health_checks(a)) > 0)
-		out->health_checks =
-		    json_deep_copy(sched_app_health_checks(a));
+		out->health_checks = json_deep_copy(sched_app_health_checks(a));
 }

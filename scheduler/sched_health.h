@@ -1,11 +1,17 @@
 /*
  * sched_health.h: Marathon health checks of running tasks. HTTP, HTTPS and
  * TCP checks run here, asynchronously on the loop (httpc, non-blocking
- * connect), every intervalSeconds after gracePeriodSeconds, each with its
- * timeoutSeconds; COMMAND (and MESOS_*) checks run on the agent and their
- * results arrive through status updates (sched_health_from_status()).
- * After maxConsecutiveFailures the change callback reports the task as
- * unhealthy so the scheduler kills and replaces it. Loop thread only.
+ * connect), every intervalSeconds, each with its timeoutSeconds; failures
+ * within gracePeriodSeconds of RUNNING, before the first success, do not
+ * count. MESOS_HTTP, MESOS_HTTPS and MESOS_TCP run here too, like their
+ * plain forms: the task's host ports reach the same sockets. COMMAND
+ * checks run on the agent (agent/agent_health.h), which reports changes
+ * through status updates (sched_health_from_status()) and kills the task
+ * itself after maxConsecutiveFailures, as Mesos does. After
+ * maxConsecutiveFailures of a check run here, the change callback reports
+ * the task with kill set, so the scheduler kills and replaces it.
+ * delaySeconds is ignored. Loop thread only, except the pure result
+ * bookkeeping at the end (any thread).
  */
 #ifndef CLUSTERD_SCHEDULER_SCHED_HEALTH_H
 #define CLUSTERD_SCHEDULER_SCHED_HEALTH_H
@@ -26,10 +32,20 @@ struct sched_health;
  * then kills and replaces the task). why is a short human reason.
  */
 typedef void sched_health_fn(void *arg, const char *task_id, bool healthy,
-    bool kill, const char *why);
+			     bool kill, const char *why);
+
+/*
+ * Called for every counted failure of a check (failed_health_check_event):
+ * check is the check's definition (borrowed), cause a short reason.
+ */
+typedef void sched_health_fail_fn(void *arg, const char *task_id,
+				  const char *app_id, const json_t *check,
+				  const char *cause);
 
 struct sched_health *sched_health_new(struct loop *l, struct httpc *hc,
-    sched_health_fn *on_change, void *arg);
+				      sched_health_fn *on_change, void *arg);
+/* Optional: also tell every counted failure (same arg as on_change). */
+void sched_health_on_failure(struct sched_health *h, sched_health_fail_fn *fn);
 void sched_health_free(struct sched_health *h);
 
 /*
@@ -39,22 +55,64 @@ void sched_health_free(struct sched_health *h);
  * grace period counts from it). A task with no checks counts as healthy.
  */
 void sched_health_track(struct sched_health *h, const char *task_id,
-    const char *app_id, const char *host, const uint32_t *ports,
-    size_t nports, const json_t *health_checks, long long started_ms);
+			const char *app_id, const char *host,
+			const uint32_t *ports, size_t nports,
+			const json_t *health_checks, long long started_ms);
 /* Stop checking (terminal, killed, app deleted). Unknown ids are fine. */
 void sched_health_untrack(struct sched_health *h, const char *task_id);
 /* A status update carried Mesos' "healthy" field (agent-side checks). */
 void sched_health_from_status(struct sched_health *h, const char *task_id,
-    bool healthy);
+			      bool healthy);
+/* The same, with the agent's reason (the update's message) or NULL. */
+void sched_health_from_agent(struct sched_health *h, const char *task_id,
+			     bool healthy, const char *why);
 
 /* 1 healthy, 0 unhealthy, -1 unknown yet (in grace, or no result). */
 int sched_health_state(const struct sched_health *h, const char *task_id);
 /* Whether the task has health checks at all. */
-bool sched_health_has_checks(const struct sched_health *h,
-    const char *task_id);
+bool sched_health_has_checks(const struct sched_health *h, const char *task_id);
 /* Marathon's healthCheckResults array for the task JSON; new reference
  * ([] when the task has no checks). */
 json_t *sched_health_results_json(const struct sched_health *h,
-    const char *task_id);
+				  const char *task_id);
+
+/*
+ * Pure bookkeeping of one check of one task, as Marathon's Health and
+ * HealthCheckActor keep it. Times are wall-clock milliseconds, 0 = never.
+ */
+struct sched_health_result {
+	long long first_success_ms;
+	long long last_success_ms;
+	long long last_failure_ms;
+	int consecutive_failures;
+	char cause[160]; /* lastFailureCause, "" when none */
+};
+
+enum sched_health_verdict {
+	SCHED_HEALTH_IGNORED, /* a failure in the grace period, before the
+				 first success: not counted */
+	SCHED_HEALTH_PASSED,
+	SCHED_HEALTH_FAILED,
+	SCHED_HEALTH_KILL, /* failed, and max_failures (> 0) reached */
+};
+
+/*
+ * Count one result (ok, or a failure for cause) at now_ms of a task
+ * RUNNING since started_ms, with the check's grace and
+ * maxConsecutiveFailures (0: never kill).
+ */
+enum sched_health_verdict
+sched_health_record(struct sched_health_result *r, bool ok, const char *cause,
+		    long long now_ms, long long started_ms, long long grace_ms,
+		    int max_failures);
+/* Whether any result was counted. */
+bool sched_health_result_known(const struct sched_health_result *r);
+/* Marathon's Health.alive: a success newer than the last failure. */
+bool sched_health_result_alive(const struct sched_health_result *r);
+/* Marathon's Health JSON ({"alive", "consecutiveFailures", "firstSuccess",
+ * "lastSuccess", "lastFailure", "lastFailureCause", "taskId",
+ * "instanceId"}, times absent when never). New reference. */
+json_t *sched_health_result_json(const struct sched_health_result *r,
+				 const char *task_id);
 
 #endif
