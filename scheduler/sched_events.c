@@ -1,8 +1,8 @@
 /*
  * sched_events.c: Marathon's event bus. Owns the /v2/events server-sent
  * event streams, the /v2/eventSubscriptions callback subscribers (their
- * store records, bounded queues and in-flight POSTs) and the heartbeat
- * timer.
+ * store records, bounded queues and in-flight POSTs) and each stream's
+ * heartbeat timer.
  *
  * Design decisions:
  * - An event is serialised once: the same SSE frame goes to every stream
@@ -60,6 +60,7 @@ struct ev_stream {
 	struct httpd_req *req;	/* borrowed: NULL once closed or ended */
 	char remote[EVENTS_ADDR_LEN];
 	struct sched_events_filter filter;
+	struct loop_timer *heartbeat; /* owned */
 	bool dead;		/* closed or dropped: swept after the walk */
 	struct ev_stream *next; /* owned: the rest of the list */
 };
@@ -87,9 +88,8 @@ struct sched_events {
 	struct store *st;	   /* borrowed: outlives e */
 	struct ev_stream *streams; /* owned list */
 	size_t nstreams;
-	struct ev_sub *subs;	      /* owned list, in subscription order */
-	struct loop_timer *heartbeat; /* owned */
-	int walking;		      /* > 0 while a walk over streams runs */
+	struct ev_sub *subs; /* owned list, in subscription order */
+	int walking;	     /* > 0 while a walk over streams runs */
 };
 
 /* Pure helpers */
@@ -414,6 +414,7 @@ sub_find(struct sched_events *e, const char *url)
 static void
 stream_free(struct ev_stream *st)
 {
+	loop_timer_free(st->heartbeat);
 	sched_events_filter_release(&st->filter);
 	CD_FREE_OBJ(st);
 }
@@ -479,20 +480,22 @@ stream_closed(struct httpd_req *req, void *arg)
 	events_sweep(st->e);
 }
 
+/* Each stream's own heart beat, 10 s after it attached, as Jetty's. */
 static void
-events_heartbeat(void *arg)
+stream_heartbeat(void *arg)
 {
-	struct sched_events *e = arg;
-	struct ev_stream *st;
+	struct ev_stream *st = arg;
+	struct sched_events *e;
 
-	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	CD_CHECK_OBJ(st, EVENTS_STREAM_MAGIC);
+	e = st->e;
 	e->walking++;
-	for (st = e->streams; st != NULL; st = st->next)
-		stream_write(st, SCHED_EVENTS_HEARTBEAT,
-			     sizeof SCHED_EVENTS_HEARTBEAT - 1);
+	stream_write(st, SCHED_EVENTS_HEARTBEAT,
+		     sizeof SCHED_EVENTS_HEARTBEAT - 1);
 	e->walking--;
-	events_sweep(e);
-	loop_timer_add(e->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
+	if (!st->dead)
+		loop_timer_add(st->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
+	events_sweep(e); /* may free st */
 }
 
 /* Emitting */
@@ -594,6 +597,7 @@ events_stream(struct httpd_req *r, void *arg)
 	CD_ALLOC_OBJ(st, EVENTS_STREAM_MAGIC);
 	st->e = e;
 	st->req = r;
+	st->heartbeat = loop_timer_new(e->loop, stream_heartbeat, st);
 	sched_events_peer_ip(httpd_req_peer(r), st->remote, sizeof st->remote);
 	while ((v = httpd_req_query_next(r, "event_type", &pos)) != NULL)
 		sched_events_filter_add(&st->filter, v);
@@ -601,6 +605,7 @@ events_stream(struct httpd_req *r, void *arg)
 	/* Ending a stream (slow reader, shutdown) also closes the socket. */
 	httpd_reply_header(r, "Connection", "close");
 	httpd_stream_start(r, "text/event-stream");
+	loop_timer_add(st->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
 	st->next = e->streams;
 	e->streams = st;
 	e->nstreams++;
@@ -771,8 +776,6 @@ sched_events_new(struct loop *l, struct httpc *hc, struct store *st,
 		httpd_add_routes(api, events_routes,
 				 sizeof events_routes / sizeof events_routes[0],
 				 e);
-	e->heartbeat = loop_timer_new(l, events_heartbeat, e);
-	loop_timer_add(e->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
 	return e;
 }
 
@@ -785,7 +788,6 @@ sched_events_free(struct sched_events *e)
 	if (e == NULL)
 		return;
 	CD_CHECK_OBJ(e, EVENTS_MAGIC);
-	loop_timer_free(e->heartbeat);
 	while ((st = e->streams) != NULL) {
 		e->streams = st->next;
 		if (st->req != NULL) {
