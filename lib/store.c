@@ -28,6 +28,8 @@
  *     "appver/<app_id>/<ver>"   an AppDefinition version (ver is ISO-8601)
  *     "task/<task_id>"          a task as the scheduler tracks it
  *     "framework_id"            the scheduler's framework id (ASCII)
+ *     "subscription/<url>"      an event callback, {"callbackUrl"}; url is
+ *                               percent-encoded (sched_events_sub_key)
  *   agent:
  *     "agent_id"                the id the master gave this agent (ASCII)
  *     "task/<task_id>"          a task and its containerizer checkpoint
