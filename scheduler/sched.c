@@ -40,6 +40,7 @@
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_driver.h"
 #include "scheduler/sched_events.h"
+#include "scheduler/sched_hcheck.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_launch.h"
 #include "scheduler/sched_repo.h"
@@ -138,6 +139,7 @@ sched_task_json(const struct sched *s, const struct sched_task *t)
 	json_object_set_new(j, "version", json_string(t->version));
 	json_object_set_new(j, "localVolumes", json_array());
 	json_object_set_new(j, "role", json_string("*"));
+	sched_hcheck_task_json(s, t, j);
 	return j;
 }
 
@@ -387,6 +389,7 @@ sched_task_end_rc(struct sched *s, struct sched_task *t, enum task_state state,
 			  rc);
 		return rc;
 	}
+	sched_hcheck_untrack(s, t->id);
 	log_info("task=%s app=%s %s%s%s", t->id, t->app_id,
 		 task_state_name(state), message != NULL ? ": " : "",
 		 message != NULL ? message : "");
@@ -660,6 +663,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	}
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
+	sched_hcheck_start(s);
 	s->tick = loop_timer_new(l, sched_tick, s);
 	loop_timer_add(s->tick, SCHED_TICK_MS);
 	*out = s;
@@ -677,6 +681,7 @@ sched_free(struct sched *s)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	if (s->tick != NULL)
 		loop_timer_free(s->tick);
+	sched_hcheck_stop(s);
 	sched_events_free(s->events);
 	httpc_free(s->hc);
 	sched_repo_free(s->repo);

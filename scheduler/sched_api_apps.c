@@ -18,6 +18,7 @@
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_events.h"
+#include "scheduler/sched_hcheck.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
@@ -28,7 +29,7 @@ sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 {
 	json_t *j = sched_app_to_json(ra->app), *deps = json_array();
 	const char *ver = sched_app_version(ra->app);
-	int staged, running;
+	int staged, running, healthy, unhealthy;
 
 	sched_counts(s, ra, &staged, &running);
 	if (json_object_get(j, "version") == NULL)
@@ -39,8 +40,9 @@ sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 		      ra->config_version != NULL ? ra->config_version : ver));
 	json_object_set_new(j, "tasksStaged", json_integer(staged));
 	json_object_set_new(j, "tasksRunning", json_integer(running));
-	json_object_set_new(j, "tasksHealthy", json_integer(0));
-	json_object_set_new(j, "tasksUnhealthy", json_integer(0));
+	sched_hcheck_counts(s, ra, &healthy, &unhealthy);
+	json_object_set_new(j, "tasksHealthy", json_integer(healthy));
+	json_object_set_new(j, "tasksUnhealthy", json_integer(unhealthy));
 	if (ra->deployment_id != NULL)
 		json_array_append_new(
 		    deps, json_pack("{s:s}", "id", ra->deployment_id));

@@ -23,6 +23,7 @@
 #include "lib/xalloc.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_events.h"
+#include "scheduler/sched_hcheck.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_launch.h"
 #include "scheduler/sched_repo.h"
@@ -241,6 +242,7 @@ sched_driver_status(void *arg, const struct wire_status *st)
 		}
 		return 0;
 	}
+	sched_hcheck_status(s, t, st); /* the agent's health checks */
 	if (task_state_terminal(st->state) || st->state == TASK_UNREACHABLE)
 		return sched_task_end_rc(s, t, st->state,
 					 st->message != NULL ? st->message
@@ -278,6 +280,7 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	    sched_status_event(t, t->state,
 			       st->message != NULL ? st->message : st->reason));
 	if (t->state == TASK_RUNNING) {
+		sched_hcheck_track(s, t);
 		ra = sched_repo_find(s->repo, t->app_id);
 		if (ra != NULL)
 			(void)sched_converge(s, ra);

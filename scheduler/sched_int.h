@@ -28,6 +28,7 @@ struct sched_repo;
 struct sched_tracker;
 struct httpc;
 struct sched_events;
+struct sched_health;
 
 #define SCHED_MAGIC 0x5c4ed0a1u
 #define SCHED_ISO_LEN 32 /* json_time_iso's buffer */
@@ -82,6 +83,7 @@ struct sched {
 	long long last_version_ms;   /* versions strictly increase */
 	struct httpc *hc;	     /* owned: event callbacks */
 	struct sched_events *events; /* owned: the event bus */
+	struct sched_health *health; /* owned or NULL: health checks */
 };
 
 /*
