@@ -15,6 +15,18 @@
 
 #include "xalloc.h"
 
+/* v units of mult milliseconds; -EINVAL beyond long long (UB to convert). */
+static int
+cfg_to_ms(double v, double mult, long long *ms)
+{
+	double d = v * mult;
+
+	if (!(d < 0x1p63))
+		return -EINVAL;
+	*ms = (long long)d;
+	return 0;
+}
+
 int
 cfg_parse_duration(const char *s, long long *ms)
 {
@@ -37,16 +49,11 @@ cfg_parse_duration(const char *s, long long *ms)
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || v < 0 || v != v || v > 1e12)
 		return -EINVAL;
-	if (*end == '\0') {
-		*ms = (long long)(v * 1000);
-		return 0;
-	}
-	for (i = 0; i < CD_NELEM(units); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
-			*ms = (long long)(v * units[i].mult);
-			return 0;
-		}
-	}
+	if (*end == '\0')
+		return cfg_to_ms(v, 1000, ms);
+	for (i = 0; i < CD_NELEM(units); i++)
+		if (strcmp(end, units[i].unit) == 0)
+			return cfg_to_ms(v, units[i].mult, ms);
 	return -EINVAL;
 }
 
