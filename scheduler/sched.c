@@ -23,6 +23,8 @@
 #include "scheduler/sched.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +37,17 @@
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/sched_api_apps.h"
+#include "scheduler/sched_api_deployments.h"
+#include "scheduler/sched_api_groups.h"
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_api_tasks.h"
 #include "scheduler/sched_app.h"
+#include "scheduler/sched_deploy.h"
 #include "scheduler/sched_driver.h"
 #include "scheduler/sched_events.h"
 #include "scheduler/sched_hcheck.h"
+#include "scheduler/sched_group.h"
+#include "scheduler/sched_health.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_launch.h"
 #include "scheduler/sched_repo.h"
@@ -258,7 +265,9 @@ sched_count_app(const struct sched *s, const struct sched_rapp *ra,
 	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
 	for (i = 0; i < n; i++) {
 		const struct sched_task *t = tv[i];
-		int run = t->state == TASK_RUNNING;
+		/* Running and healthy: what capacity means while replacing. */
+		int run =
+		    t->state == TASK_RUNNING && sched_task_healthy(s, ra, t);
 
 		if (t->state == TASK_KILLING || task_state_terminal(t->state))
 			continue;
@@ -309,12 +318,15 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 	char *app_id = xstrdup(sched_app_id(ra->app));
 	int rc;
 
+	if (ra->held) {
+		/* A later step of its deployment: leave it as it is. */
+		free(app_id);
+		return 0;
+	}
 	sched_count_app(s, ra, &c);
 	sched_launch_plan(&c, &p);
-	if (p.converged && ra->deployment_id != NULL) {
-		free(ra->deployment_id);
-		ra->deployment_id = NULL;
-	}
+	if (s->ndeploys > 0)
+		sched_deploy_kick(s);
 	sched_pick(s, ra, true, p.kill_cur, &ids);
 	sched_pick(s, ra, false, p.kill_old, &ids);
 	if (ids.n > 0) {
@@ -510,53 +522,311 @@ sched_tick(void *arg)
 
 /* API changes */
 
-int
-sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
+/* One node per app for the planner, with owned dependency lists. */
+struct sched_nodes {
+	struct sched_deploy_node *v;
+	json_t **deps; /* owned refs, parallel to v */
+	size_t n;
+};
+
+static int
+sched_node_cmp(const void *a, const void *b)
 {
-	struct sched_rapp *old = NULL, *ra = NULL;
-	struct store_batch *b = NULL;
-	struct sched_ids ids = {NULL, 0, 0};
-	const char *cfg = NULL;
-	bool restart = false, demand = false;
+	const struct sched_deploy_node *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
+}
+
+/* app_deps plus the dependencies of every group above id. New ref. */
+static json_t *
+sched_node_deps(const char *id, const json_t *app_deps, const json_t *groups)
+{
+	json_t *deps = json_array();
+	char *g = sched_group_parent(id);
+
+	if (json_is_array(app_deps))
+		json_array_extend(deps, (json_t *)(uintptr_t)app_deps);
+	for (;;) {
+		const json_t *gd =
+		    json_object_get(json_object_get(groups, g), "dependencies");
+		char *up;
+
+		if (json_is_array(gd))
+			json_array_extend(deps, (json_t *)(uintptr_t)gd);
+		if (strcmp(g, SCHED_GROUP_ROOT) == 0)
+			break;
+		up = sched_group_parent(g);
+		free(g);
+		g = up;
+	}
+	free(g);
+	return deps;
+}
+
+static void
+sched_nodes_push(struct sched_nodes *l, const char *id,
+		 enum sched_deploy_change chg, json_t *deps)
+{
+	l->v[l->n].id = id;
+	l->v[l->n].change = chg;
+	l->v[l->n].deps = deps;
+	l->deps[l->n] = deps;
+	l->n++;
+}
+
+/* Plan the steps of cv over the whole target state. */
+static int
+sched_plan_changes(struct sched *s, const struct sched_change *cv, size_t n,
+		   const bool *restart, const json_t *groups,
+		   struct sched_deploy_step **steps, size_t *nsteps,
+		   struct cd_err *err)
+{
+	size_t cap = sched_repo_count(s->repo) + n + 1, i;
+	struct sched_nodes l = {xcalloc(cap, sizeof *l.v),
+				xcalloc(cap, sizeof *l.deps), 0};
+	json_t *touched = json_object();
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const char *id = cv[i].app != NULL ? sched_app_id(cv[i].app)
+						   : cv[i].delete_id;
+
+		if (id != NULL && json_object_get(touched, id) == NULL) {
+			json_object_set_new(touched, id, json_true());
+			if (cv[i].app != NULL) {
+				json_t *def = sched_app_to_json(cv[i].app);
+
+				sched_nodes_push(
+				    &l, id,
+				    cv[i].created ? SCHED_CHANGE_NEW
+				    : restart[i]  ? SCHED_CHANGE_RESTART
+						  : SCHED_CHANGE_SCALE,
+				    sched_node_deps(
+					id,
+					json_object_get(def, "dependencies"),
+					groups));
+				json_decref(def);
+			} else {
+				sched_nodes_push(&l, id, SCHED_CHANGE_DELETE,
+						 NULL);
+			}
+		}
+	}
+	for (i = 0; i < sched_repo_count(s->repo); i++) {
+		const struct sched_rapp *ra = sched_repo_at(s->repo, i);
+		const char *id = sched_app_id(ra->app);
+
+		if (json_object_get(touched, id) == NULL)
+			sched_nodes_push(&l, id, SCHED_CHANGE_NONE,
+					 sched_node_deps(id, ra->deps, groups));
+	}
+	qsort(l.v, l.n, sizeof *l.v, sched_node_cmp);
+	rc = sched_deploy_plan(l.v, l.n, steps, nsteps, err);
+	for (i = 0; i < l.n; i++)
+		json_decref(l.deps[i]);
+	free(l.v);
+	free(l.deps);
+	json_decref(touched);
+	return rc;
+}
+
+/* Push the active tasks of app id into ids, skipping those already in. */
+static void
+sched_push_app_tasks(struct sched *s, const char *id, struct sched_ids *ids)
+{
+	struct sched_task *const *tv;
+	size_t i, j, n;
+
+	tv = sched_tracker_app_tasks(s->tr, id, &n);
+	for (i = 0; i < n; i++) {
+		if (tv[i]->state == TASK_KILLING)
+			continue;
+		for (j = 0; j < ids->n && strcmp(ids->v[j], tv[i]->id) != 0;
+		     j++)
+			;
+		if (j == ids->n)
+			sched_ids_push(ids, tv[i]->id);
+	}
+}
+
+/* The group records after o's puts and deletions. New ref. */
+static json_t *
+sched_groups_after(const struct sched *s, const struct sched_apply_opts *o,
+		   const char *version, json_t **puts)
+{
+	json_t *g =
+	    s->groups != NULL ? json_deep_copy(s->groups) : json_object();
+	json_t *v;
 	size_t i;
+
+	*puts = json_array();
+	json_array_foreach(o->groups_del, i, v) if (json_is_string(v))
+	    json_object_del(g, json_string_value(v));
+	json_array_foreach(o->groups_put, i, v)
+	{
+		const char *id = json_string_value(json_object_get(v, "id"));
+		json_t *rec;
+
+		if (id == NULL)
+			continue;
+		rec = json_deep_copy(v);
+		json_object_set_new(rec, "version", json_string(version));
+		if (!json_is_array(json_object_get(rec, "dependencies")))
+			json_object_set_new(rec, "dependencies", json_array());
+		json_object_set(g, id, rec);
+		json_array_append_new(*puts, rec);
+	}
+	return g;
+}
+
+int
+sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
+		 struct sched_apply_opts *o, struct cd_err *err)
+{
+	struct sched_ids ids = {NULL, 0, 0};
+	struct store_batch *b = NULL;
+	struct sched_deploy *d = NULL;
+	struct sched_deploy_step *steps = NULL;
+	struct sched_app **apps = xcalloc(n + 1, sizeof *apps);
+	const char **affected = xcalloc(n + 1, sizeof *affected);
+	char **cfgs = xcalloc(n + 1, sizeof *cfgs);
+	bool *restart = xcalloc(n + 1, sizeof *restart);
+	json_t *locks = NULL, *groups = NULL, *gputs = NULL;
+	json_t *original = NULL, *target = NULL, *v;
+	size_t i, j, naff = 0, nsteps = 0;
+	bool deploy, demand = false;
 	int rc = 0;
 
-	c->created = 0;
-	if (c->app != NULL) {
-		old = sched_repo_find(s->repo, sched_app_id(c->app));
-		c->created = old == NULL;
-		sched_next_version(s, c->version);
-		sched_app_set_version(c->app, c->version);
-		rc = sched_repo_assign_ports(s->repo, c->app, err);
+	/* Deployments that just finished release their locks first. */
+	sched_deploy_poll(s);
+	o->deployment_id[0] = '\0';
+	o->locked = NULL;
+	o->steps = NULL;
+	sched_next_version(s, o->version);
+	deploy = json_array_size(o->groups_put) > 0 ||
+		 json_array_size(o->groups_del) > 0;
+	original = json_object();
+	target = json_object();
+	for (i = 0; i < n; i++) {
+		struct sched_change *c = &cv[i];
+		struct sched_rapp *old;
+
+		c->created = 0;
+		c->locked = NULL;
+		c->deployment_id[0] = '\0';
+		apps[i] = c->app;
+		if (c->app != NULL) {
+			const char *id = sched_app_id(c->app);
+
+			old = sched_repo_find(s->repo, id);
+			c->created = old == NULL;
+			sched_app_set_version(c->app, o->version);
+			restart[i] = old == NULL || c->restart || c->rollback ||
+				     sched_app_needs_restart(old->app, c->app);
+			cfgs[i] = xstrdup(restart[i] ? o->version
+						     : old->config_version);
+			affected[naff++] = id;
+			json_object_set_new(original, id,
+					    old != NULL
+						? sched_app_to_json(old->app)
+						: json_null());
+			deploy = true;
+		} else if (c->delete_id != NULL) {
+			old = sched_repo_find(s->repo, c->delete_id);
+			affected[naff++] = c->delete_id;
+			json_object_set_new(original, c->delete_id,
+					    old != NULL
+						? sched_app_to_json(old->app)
+						: json_null());
+			json_object_set_new(target, c->delete_id, json_null());
+			sched_push_app_tasks(s, c->delete_id, &ids);
+			deploy = true;
+		}
+		for (j = 0; j < c->nkill; j++) {
+			struct sched_task *t =
+			    sched_tracker_find(s->tr, c->kill_ids[j]);
+			size_t k;
+
+			if (t == NULL || t->state == TASK_KILLING)
+				continue;
+			for (k = 0; k < ids.n && strcmp(ids.v[k], t->id) != 0;
+			     k++)
+				;
+			if (k == ids.n)
+				sched_ids_push(&ids, t->id);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (cv[i].app == NULL)
+			continue;
+		rc = sched_repo_assign_ports_with(s->repo, cv[i].app, apps, n,
+						  err);
 		if (rc != 0)
 			goto out;
-		restart = old == NULL || c->restart || c->rollback ||
-			  sched_app_needs_restart(old->app, c->app);
-		cfg = restart ? c->version : old->config_version;
-	} else {
-		sched_next_version(s, c->version);
+		json_object_set_new(target, sched_app_id(cv[i].app),
+				    sched_app_to_json(cv[i].app));
 	}
-	for (i = 0; i < c->nkill; i++) {
-		struct sched_task *t =
-		    sched_tracker_find(s->tr, c->kill_ids[i]);
-
-		if (t != NULL && t->state != TASK_KILLING)
-			sched_ids_push(&ids, t->id);
+	if (naff > 0 &&
+	    (locks = sched_deploy_locks(s, affected, naff)) != NULL &&
+	    !o->force) {
+		o->locked = locks;
+		locks = NULL;
+		rc = cd_err_set(err, -EBUSY,
+				"App is locked by one or more deployments.");
+		goto out;
+	}
+	groups = sched_groups_after(s, o, o->version, &gputs);
+	if (deploy) {
+		rc = sched_plan_changes(s, cv, n, restart, groups, &steps,
+					&nsteps, err);
+		if (rc != 0) {
+			rc = -EINVAL;
+			goto out;
+		}
+		if (o->dry_run) {
+			o->steps = json_array();
+			for (i = 0; i < nsteps; i++)
+				json_array_append_new(
+				    o->steps,
+				    sched_deploy_step_json(&steps[i]));
+			goto out;
+		}
+		id_uuid(o->deployment_id);
+		d = sched_deploy_new(o->deployment_id, o->version, steps,
+				     nsteps, affected, naff, original, target);
+		steps = NULL;
+		nsteps = 0;
+	}
+	if (o->dry_run) {
+		o->steps = json_array();
+		goto out;
 	}
 
 	b = store_batch_begin(s->st);
-	if (c->app != NULL)
-		rc = sched_repo_stage_put(s->repo, b, c->app, cfg);
-	if (rc == 0 && c->delete_id != NULL)
-		rc = sched_repo_stage_del(s->repo, b, c->delete_id);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (cv[i].app != NULL)
+			rc = sched_repo_stage_put(s->repo, b, cv[i].app,
+						  cfgs[i]);
+		else if (cv[i].delete_id != NULL)
+			rc = sched_repo_stage_del(s->repo, b, cv[i].delete_id);
+	}
 	for (i = 0; rc == 0 && i < ids.n; i++)
 		rc = sched_tracker_stage(b, sched_tracker_find(s->tr, ids.v[i]),
 					 TASK_KILLING);
-	if (rc != 0) {
+	json_array_foreach(o->groups_del, i,
+			   v) if (rc == 0 && json_is_string(v)) rc =
+	    sched_repo_stage_group_del(b, json_string_value(v));
+	json_array_foreach(gputs, i, v) if (rc == 0) rc =
+	    sched_repo_stage_group_put(b, v);
+	if (rc == 0 && d != NULL)
+		rc = sched_deploy_stage_put(b, d);
+	json_array_foreach(locks, i, v) if (rc == 0) rc =
+	    sched_deploy_stage_del(b,
+				   json_string_value(json_object_get(v, "id")));
+	if (rc != 0)
 		store_batch_abort(b);
-	} else {
+	else
 		rc = store_batch_commit(b);
-	}
 	if (rc != 0) {
 		cd_err_set(err, -EIO, "writing to the store failed (%d)", rc);
 		rc = -EIO;
@@ -564,49 +834,108 @@ sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
 	}
 
 	/* Committed: memory follows. */
-	id_uuid(c->deployment_id);
-	if (c->app != NULL) {
-		log_info("app=%s version=%s %s", sched_app_id(c->app),
-			 c->version,
-			 c->created ? "created"
-			 : restart  ? "changed"
-				    : "scaled");
-		ra = sched_repo_install(s->repo, c->app, cfg);
-		c->app = NULL;
-		free(ra->deployment_id);
-		ra->deployment_id = xstrdup(c->deployment_id);
-		/* Any new version resets the launch delay, as Marathon does. */
-		ra->nfailures = 0;
-		ra->launch_after_ms = 0;
-		ra->backoff_pending = false;
+	for (i = 0; i < n; i++) {
+		struct sched_change *c = &cv[i];
+		struct sched_rapp *ra;
+
+		snprintf(c->version, sizeof c->version, "%s", o->version);
+		snprintf(c->deployment_id, sizeof c->deployment_id, "%s",
+			 o->deployment_id);
+		if (c->app != NULL) {
+			log_info("app=%s version=%s %s", sched_app_id(c->app),
+				 o->version,
+				 c->created   ? "created"
+				 : restart[i] ? "changed"
+					      : "scaled");
+			ra = sched_repo_install(s->repo, c->app, cfgs[i]);
+			c->app = NULL;
+			/* Any new version resets the launch delay, as
+			 * Marathon does. */
+			ra->nfailures = 0;
+			ra->launch_after_ms = 0;
+			ra->backoff_pending = false;
+		} else if (c->delete_id != NULL) {
+			log_info("app=%s deleted", c->delete_id);
+			sched_repo_remove(s->repo, c->delete_id);
+		}
 	}
-	if (c->delete_id != NULL) {
-		log_info("app=%s deleted", c->delete_id);
-		sched_repo_remove(s->repo, c->delete_id);
-	}
+	json_decref(s->groups);
+	s->groups = groups;
+	groups = NULL;
 	for (i = 0; i < ids.n; i++) {
 		struct sched_task *t = sched_tracker_find(s->tr, ids.v[i]);
 
 		t->state = TASK_KILLING;
 		t->since_ms = loop_now_ms(s->loop);
 	}
+	json_array_foreach(locks, i, v)
+	    sched_deploy_cancel(s, json_string_value(json_object_get(v, "id")));
+	if (d != NULL) {
+		sched_deploy_add(s, d);
+		d = NULL;
+	} else {
+		sched_deploy_update_held(s);
+	}
+	for (i = 0; i < n; i++)
+		if (cv[i].app == NULL && cv[i].delete_id != NULL)
+			sched_events_emit(
+			    s->events,
+			    json_pack("{s:s, s:s}", "appId", cv[i].delete_id,
+				      "eventType", "app_terminated_event"));
 	sched_send_kills(s, &ids);
-	/* Kills of other apps' tasks (POST /v2/tasks/delete) need
-	 * replacements too. */
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
 		struct sched_rapp *r = sched_repo_at(s->repo, i);
 
-		if ((r == ra || ids.n > 0) && sched_converge(s, r) > 0 &&
+		if (sched_converge(s, r) > 0 &&
 		    loop_now_ms(s->loop) >= r->launch_after_ms)
 			demand = true;
 	}
 	if (demand)
 		sched_revive(s);
 out:
-	sched_app_free(c->app);
-	c->app = NULL;
+	for (i = 0; i < n; i++) {
+		sched_app_free(cv[i].app);
+		cv[i].app = NULL;
+		free(cfgs[i]);
+	}
+	sched_deploy_free(d);
+	sched_deploy_steps_free(steps, nsteps);
+	json_decref(locks);
+	json_decref(groups);
+	json_decref(gputs);
+	json_decref(original);
+	json_decref(target);
 	sched_ids_release(&ids);
+	free(apps);
+	free(affected);
+	free(cfgs);
+	free(restart);
 	return rc;
+}
+
+int
+sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err)
+{
+	struct sched_apply_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.force = c->force;
+	rc = sched_apply_many(s, c, 1, &o, err);
+	c->locked = o.locked;
+	json_decref(o.steps);
+	return rc;
+}
+
+bool
+sched_task_healthy(const struct sched *s, const struct sched_rapp *ra,
+		   const struct sched_task *t)
+{
+	if (json_array_size(sched_app_health_checks(ra->app)) == 0)
+		return true;
+	if (s->health == NULL)
+		return true; /* nothing checks them */
+	return sched_health_state(s->health, t->id) == 1;
 }
 
 /* lifecycle */
@@ -653,6 +982,14 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	log_info("loaded apps=%zu tasks=%zu framework=%s",
 		 sched_repo_count(s->repo), sched_tracker_count(s->tr),
 		 s->fw_id != NULL ? s->fw_id : "(none)");
+	rc = sched_repo_groups_load(s->repo, &s->groups);
+	if (rc != 0) {
+		cd_err_set(err, rc, "reading groups from the store failed");
+		goto fail;
+	}
+	rc = sched_deploy_start(s, err);
+	if (rc != 0)
+		goto fail;
 	if (api != NULL) {
 		httpd_add_routes(api, sched_api_misc_routes,
 				 sched_api_misc_nroutes, s);
@@ -660,6 +997,10 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 				 sched_api_apps_nroutes, s);
 		httpd_add_routes(api, sched_api_tasks_routes,
 				 sched_api_tasks_nroutes, s);
+		httpd_add_routes(api, sched_api_deployments_routes,
+				 sched_api_deployments_nroutes, s);
+		httpd_add_routes(api, sched_api_groups_routes,
+				 sched_api_groups_nroutes, s);
 	}
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
@@ -681,6 +1022,8 @@ sched_free(struct sched *s)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	if (s->tick != NULL)
 		loop_timer_free(s->tick);
+	sched_deploy_stop(s);
+	json_decref(s->groups);
 	sched_hcheck_stop(s);
 	sched_events_free(s->events);
 	httpc_free(s->hc);

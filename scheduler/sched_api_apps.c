@@ -11,23 +11,118 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/loop.h"
 #include "lib/xalloc.h"
+#include "scheduler/sched_api_deployments.h"
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_app.h"
+#include "scheduler/sched_deploy.h"
 #include "scheduler/sched_events.h"
 #include "scheduler/sched_hcheck.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
 
+enum apps_stats_kind {
+	APPS_STATS_AFTER_SCALING,
+	APPS_STATS_LATEST,
+	APPS_STATS_OUTDATED,
+	APPS_STATS_TOTAL,
+	APPS_STATS_N
+};
+
+static const char *const apps_stats_names[APPS_STATS_N] = {
+    "startedAfterLastScaling", "withLatestConfig", "withOutdatedConfig",
+    "totalSummary"};
+
+static int
+apps_dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* taskStats: counts and lifetimes of the tasks by version class, each
+ * class present only when it has tasks (task.raml TaskStatsByVersion). */
+static json_t *
+apps_task_stats(const struct sched *s, const struct sched_rapp *ra)
+{
+	struct sched_task *const *tv;
+	bool checks = json_array_size(sched_app_health_checks(ra->app)) > 0;
+	long long now = loop_wall_ms();
+	json_t *out = json_object();
+	size_t i, n, k;
+
+	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
+	for (k = 0; k < APPS_STATS_N; k++) {
+		int staged = 0, running = 0, healthy = 0, unhealthy = 0;
+		double *life = xcalloc(n + 1, sizeof *life), sum = 0;
+		size_t nlife = 0, m = 0;
+		json_t *st;
+
+		for (i = 0; i < n; i++) {
+			const struct sched_task *t = tv[i];
+			bool cur = sched_task_current(ra, t);
+
+			if ((k == APPS_STATS_AFTER_SCALING &&
+			     strcmp(t->version, sched_app_version(ra->app)) <
+				 0) ||
+			    (k == APPS_STATS_LATEST && !cur) ||
+			    (k == APPS_STATS_OUTDATED && cur))
+				continue;
+			m++;
+			if (t->state == TASK_STAGING ||
+			    t->state == TASK_STARTING)
+				staged++;
+			if (t->state != TASK_RUNNING)
+				continue;
+			running++;
+			if (checks && sched_task_healthy(s, ra, t))
+				healthy++;
+			else if (checks)
+				unhealthy++;
+			if (t->started_ms > 0 && now >= t->started_ms) {
+				life[nlife] =
+				    (double)(now - t->started_ms) / 1000.0;
+				sum += life[nlife++];
+			}
+		}
+		if (m > 0) {
+			st = json_pack("{s:{s:i, s:i, s:i, s:i}}", "counts",
+				       "staged", staged, "running", running,
+				       "healthy", healthy, "unhealthy",
+				       unhealthy);
+			if (nlife > 0) {
+				qsort(life, nlife, sizeof *life, apps_dbl_cmp);
+				json_object_set_new(
+				    st, "lifeTime",
+				    json_pack(
+					"{s:f, s:f}", "averageSeconds",
+					sum / (double)nlife, "medianSeconds",
+					nlife % 2 == 1 ? life[nlife / 2]
+						       : (life[nlife / 2 - 1] +
+							  life[nlife / 2]) /
+							     2.0));
+			}
+			json_object_set_new(out, apps_stats_names[k],
+					    json_pack("{s:o}", "stats", st));
+		}
+		free(life);
+	}
+	return out;
+}
+
 json_t *
 sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 		    int embed)
 {
-	json_t *j = sched_app_to_json(ra->app), *deps = json_array();
+	json_t *j = sched_app_to_json(ra->app);
 	const char *ver = sched_app_version(ra->app);
 	int staged, running, healthy, unhealthy;
 
@@ -43,10 +138,8 @@ sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 	sched_hcheck_counts(s, ra, &healthy, &unhealthy);
 	json_object_set_new(j, "tasksHealthy", json_integer(healthy));
 	json_object_set_new(j, "tasksUnhealthy", json_integer(unhealthy));
-	if (ra->deployment_id != NULL)
-		json_array_append_new(
-		    deps, json_pack("{s:s}", "id", ra->deployment_id));
-	json_object_set_new(j, "deployments", deps);
+	json_object_set_new(j, "deployments",
+			    sched_deploy_app_json(s, sched_app_id(ra->app)));
 	if (embed & SCHED_EMBED_TASKS) {
 		struct sched_task *const *tv;
 		json_t *a = json_array();
@@ -59,6 +152,10 @@ sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 	}
 	if ((embed & SCHED_EMBED_FAILURE) && ra->last_failure != NULL)
 		json_object_set(j, "lastTaskFailure", ra->last_failure);
+	if (embed & SCHED_EMBED_TASK_STATS)
+		json_object_set_new(j, "taskStats", apps_task_stats(s, ra));
+	if (embed & SCHED_EMBED_READINESS)
+		json_object_set_new(j, "readinessCheckResults", json_array());
 	return j;
 }
 
@@ -90,69 +187,194 @@ apps_find(struct sched *s, struct httpd_req *r, char **idp)
 	return ra;
 }
 
-/* embed= values, "apps." or "app." prefixed, comma-separated or not. */
+int
+sched_api_apps_embed_word(const char *w)
+{
+	if (strcmp(w, "tasks") == 0)
+		return SCHED_EMBED_TASKS;
+	if (strcmp(w, "lastTaskFailure") == 0)
+		return SCHED_EMBED_FAILURE;
+	if (strcmp(w, "failures") == 0)
+		return SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE;
+	if (strcmp(w, "counts") == 0 || strcmp(w, "count") == 0)
+		return SCHED_EMBED_COUNTS;
+	if (strcmp(w, "deployments") == 0)
+		return SCHED_EMBED_DEPLOYMENTS;
+	if (strcmp(w, "taskStats") == 0)
+		return SCHED_EMBED_TASK_STATS;
+	if (strcmp(w, "readiness") == 0)
+		return SCHED_EMBED_READINESS;
+	return 0;
+}
+
+/* embed= values ("apps.tasks" or "app.tasks"; repeated, or
+ * comma-separated), or dflt when there is none. */
 static int
 apps_embed(const struct httpd_req *r, int dflt)
 {
-	const char *e = httpd_req_query(r, "embed");
-	int f = dflt;
+	const char *e;
+	size_t pos = 0;
+	int f = 0;
+	bool any = false;
 
-	if (e == NULL)
-		return dflt;
-	if (strstr(e, ".tasks") != NULL)
-		f |= SCHED_EMBED_TASKS;
-	if (strstr(e, ".lastTaskFailure") != NULL)
-		f |= SCHED_EMBED_FAILURE;
-	if (strstr(e, ".failures") != NULL)
-		f |= SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE;
-	return f;
+	while ((e = httpd_req_query_next(r, "embed", &pos)) != NULL) {
+		char *copy = xstrdup(e), *w = copy, *next;
+
+		any = true;
+		for (; w != NULL; w = next) {
+			if ((next = strchr(w, ',')) != NULL)
+				*next++ = '\0';
+			while (*w == ' ')
+				w++;
+			if (strncmp(w, "apps.", 5) == 0)
+				f |= sched_api_apps_embed_word(w + 5);
+			else if (strncmp(w, "app.", 4) == 0)
+				f |= sched_api_apps_embed_word(w + 4);
+		}
+		free(copy);
+	}
+	return any ? f : dflt;
 }
 
-/* One label selector term ("k", "k==v", "k!=v") against labels. */
-static bool
-apps_label_term(const json_t *labels, const char *term, size_t len)
+/* s[0..n) with "\x" unescaped and outer spaces trimmed. Caller frees. */
+static char *
+apps_label_unescape(const char *p, size_t n)
 {
-	char *t = xstrndup(term, len), *k = t, *op, *v = NULL, *end;
-	const char *have;
-	bool eq = true, ok;
+	char *out = xmalloc(n + 1);
+	size_t i, m = 0, last = 0;
 
-	while (*k == ' ')
-		k++;
-	end = k + strlen(k);
-	while (end > k && end[-1] == ' ')
-		*--end = '\0';
-	if ((op = strstr(k, "==")) != NULL || (op = strstr(k, "!=")) != NULL) {
-		eq = op[0] == '=';
-		v = op + 2;
-		while (op > k && op[-1] == ' ')
-			op--;
-		*op = '\0';
-		while (*v == ' ')
-			v++;
+	while (n > 0 && *p == ' ') {
+		p++;
+		n--;
 	}
-	have = json_string_value(json_object_get(labels, k));
-	if (v == NULL)
-		ok = have != NULL;
-	else
-		ok = have != NULL && (strcmp(have, v) == 0) == eq;
-	free(t);
-	return ok;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n) {
+			out[m++] = p[++i];
+			last = m;
+		} else {
+			out[m++] = p[i];
+			if (p[i] != ' ')
+				last = m;
+		}
+	}
+	out[last] = '\0';
+	return out;
+}
+
+/* Length of the next item of p[0..n) up to an unescaped delim at
+ * parenthesis depth 0. */
+static size_t
+apps_label_item(const char *p, size_t n, char delim)
+{
+	size_t i;
+	int depth = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n)
+			i++;
+		else if (p[i] == '(')
+			depth++;
+		else if (p[i] == ')' && depth > 0)
+			depth--;
+		else if (p[i] == delim && depth == 0)
+			break;
+	}
+	return i;
+}
+
+/* Whether v is in the set "(a, b, c)" at p[0..n). */
+static bool
+apps_label_in(const char *p, size_t n, const char *v)
+{
+	size_t len;
+	bool found = false;
+
+	while (n > 0 && *p == ' ') {
+		p++;
+		n--;
+	}
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n < 2 || p[0] != '(' || p[n - 1] != ')')
+		return false;
+	p++;
+	n -= 2;
+	while (!found) {
+		char *item;
+
+		len = apps_label_item(p, n, ',');
+		item = apps_label_unescape(p, len);
+		found = v != NULL && strcmp(item, v) == 0;
+		free(item);
+		if (len >= n)
+			break;
+		p += len + 1;
+		n -= len + 1;
+	}
+	return found;
+}
+
+/*
+ * One label selector term against labels: "k" (exists), "!k" (absent),
+ * "k==v", "k!=v", "k in (a,b)", "k notin (a,b)"; "\" escapes a character.
+ */
+static bool
+apps_label_term(const json_t *labels, const char *t, size_t len)
+{
+	size_t i = 0, ks;
+	bool neg = false, ok;
+	const char *have;
+	char *key, *v;
+
+	while (i < len && t[i] == ' ')
+		i++;
+	if (i < len && t[i] == '!' && (i + 1 >= len || t[i + 1] != '=')) {
+		neg = true;
+		i++;
+	}
+	for (ks = i; i < len && strchr(" =!(", t[i]) == NULL; i++)
+		if (t[i] == '\\' && i + 1 < len)
+			i++;
+	key = apps_label_unescape(t + ks, i - ks);
+	have = json_string_value(json_object_get(labels, key));
+	free(key);
+	while (i < len && t[i] == ' ')
+		i++;
+	if (i == len)
+		return neg ? have == NULL : have != NULL;
+	if (neg)
+		return false;
+	if (len - i >= 2 && (t[i] == '=' || t[i] == '!') && t[i + 1] == '=') {
+		v = apps_label_unescape(t + i + 2, len - i - 2);
+		ok = have != NULL && (strcmp(have, v) == 0) == (t[i] == '=');
+		free(v);
+		return ok;
+	}
+	if (len - i > 2 && strncmp(t + i, "in", 2) == 0 &&
+	    (t[i + 2] == ' ' || t[i + 2] == '('))
+		return have != NULL &&
+		       apps_label_in(t + i + 2, len - i - 2, have);
+	if (len - i > 5 && strncmp(t + i, "notin", 5) == 0 &&
+	    (t[i + 5] == ' ' || t[i + 5] == '('))
+		return have != NULL &&
+		       !apps_label_in(t + i + 5, len - i - 5, have);
+	return false;
 }
 
 static bool
 apps_label_match(const json_t *labels, const char *sel)
 {
-	const char *p = sel;
+	size_t n = strlen(sel);
 
-	while (*p != '\0') {
-		const char *c = strchr(p, ',');
-		size_t len = c != NULL ? (size_t)(c - p) : strlen(p);
+	while (n > 0) {
+		size_t len = apps_label_item(sel, n, ',');
 
-		if (!apps_label_term(labels, p, len))
+		if (!apps_label_term(labels, sel, len))
 			return false;
-		p += len;
-		if (*p == ',')
-			p++;
+		if (len >= n)
+			break;
+		sel += len + 1;
+		n -= len + 1;
 	}
 	return true;
 }
@@ -244,7 +466,7 @@ apps_create(struct httpd_req *r, struct sched *s)
 	}
 	rc = sched_apply(s, &c, &err);
 	if (rc != 0) {
-		sched_api_misc_reply_apply_error(r, rc, &err);
+		sched_api_deployments_reply_error(r, rc, &err, c.locked);
 	} else {
 		apps_post_event(r, s, id);
 		apps_reply_created(r, s, &c, id, true);
@@ -263,9 +485,11 @@ apps_get(struct httpd_req *r, struct sched *s)
 		httpd_reply_json(
 		    r, 200,
 		    json_pack("{s:o}", "app",
-			      sched_api_apps_info(s, ra,
-						  SCHED_EMBED_TASKS |
-						      SCHED_EMBED_FAILURE)));
+			      sched_api_apps_info(
+				  s, ra,
+				  apps_embed(r, SCHED_EMBED_TASKS |
+						    SCHED_EMBED_FAILURE |
+						    SCHED_EMBED_READINESS))));
 	free(id);
 }
 
@@ -317,7 +541,8 @@ apps_update(struct httpd_req *r, struct sched *s, bool patch)
 			httpd_reply_error(r, 404, err.msg, NULL);
 			goto out;
 		} else if (rc != 0) {
-			sched_api_misc_reply_apply_error(r, rc, &err);
+			sched_api_deployments_reply_error(r, rc, &err,
+							  c.locked);
 			goto out;
 		}
 		c.rollback = true;
@@ -336,11 +561,12 @@ apps_update(struct httpd_req *r, struct sched *s, bool patch)
 			goto out;
 		}
 	}
+	c.force = sched_api_misc_flag(r, "force", false);
 	rc = sched_apply(s, &c, &err);
 	if (rc == 0)
 		apps_post_event(r, s, id);
 	if (rc != 0)
-		sched_api_misc_reply_apply_error(r, rc, &err);
+		sched_api_deployments_reply_error(r, rc, &err, c.locked);
 	else if (c.created)
 		apps_reply_created(r, s, &c, id, false);
 	else
@@ -402,9 +628,10 @@ apps_delete(struct httpd_req *r, struct sched *s)
 	c.delete_id = id;
 	c.kill_ids = ids;
 	c.nkill = n;
+	c.force = sched_api_misc_flag(r, "force", false);
 	rc = sched_apply(s, &c, &err);
 	if (rc != 0)
-		sched_api_misc_reply_apply_error(r, rc, &err);
+		sched_api_deployments_reply_error(r, rc, &err, c.locked);
 	else
 		sched_api_misc_reply_deployment(r, 200, &c);
 out:
@@ -428,9 +655,11 @@ apps_restart(struct httpd_req *r, void *arg)
 	if ((ra = apps_find(s, r, &id)) != NULL) {
 		c.app = sched_app_dup(ra->app);
 		c.restart = true;
+		c.force = sched_api_misc_flag(r, "force", false);
 		rc = sched_apply(s, &c, &err);
 		if (rc != 0)
-			sched_api_misc_reply_apply_error(r, rc, &err);
+			sched_api_deployments_reply_error(r, rc, &err,
+							  c.locked);
 		else
 			sched_api_misc_reply_deployment(r, 200, &c);
 	}
@@ -462,26 +691,137 @@ apps_app(struct httpd_req *r, void *arg)
 	}
 }
 
+/* PUT /v2/apps (create or partially update each) and PATCH /v2/apps
+ * (update each, all must exist): one deployment for every app. */
+static void
+apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
+{
+	struct sched_apply_opts o;
+	struct sched_change *cv = NULL;
+	struct cd_err err;
+	const json_t *v;
+	json_t *body;
+	size_t i, n = 0;
+	int rc = 0;
+
+	memset(&o, 0, sizeof o);
+	cd_err_clear(&err);
+	if ((body = sched_api_misc_body(r)) == NULL)
+		return;
+	if (!json_is_array(body)) {
+		cd_err_setp(&err, -EBADMSG, "/", "error.expected.jsarray");
+		sched_api_misc_reply_invalid(r, -EBADMSG, &err);
+		goto out;
+	}
+	cv = xcalloc(json_array_size(body) + 1, sizeof *cv);
+	json_array_foreach(body, i, v)
+	{
+		const char *raw = json_string_value(json_object_get(v, "id"));
+		struct sched_rapp *ra = NULL;
+		char *id =
+		    raw != NULL ? sched_app_normalize_id(raw, &err) : NULL;
+		char path[32];
+
+		if (json_is_object(v) && id != NULL)
+			ra = sched_repo_find(s->repo, id);
+		if (patch && json_is_object(v) && id != NULL && ra == NULL) {
+			sched_api_misc_reply_no_app(r, id);
+			free(id);
+			goto out;
+		}
+		free(id);
+		if (!json_is_object(v)) {
+			rc = cd_err_setp(&err, -EINVAL, "/",
+					 "error.expected.jsobject");
+		} else if (ra != NULL &&
+			   (patch ||
+			    sched_api_misc_flag(r, "partialUpdate", true))) {
+			json_t *p = json_copy((json_t *)(uintptr_t)v);
+
+			json_object_del(p, "id");
+			rc = sched_app_patch(ra->app, p, &cv[n].app, &err);
+			json_decref(p);
+		} else {
+			rc = sched_app_parse(v, NULL, &cv[n].app, &err);
+		}
+		if (rc != 0) {
+			snprintf(path, sizeof path, "/(%zu)", i);
+			sched_api_deployments_err_prefix(&err, path);
+			sched_api_misc_reply_invalid(
+			    r, rc == -EBADMSG ? -EINVAL : rc, &err);
+			goto out;
+		}
+		n++;
+	}
+	o.force = sched_api_misc_flag(r, "force", false);
+	rc = sched_apply_many(s, cv, n, &o, &err);
+	if (rc != 0) {
+		sched_api_deployments_reply_error(r, rc, &err, o.locked);
+		goto out;
+	}
+	json_array_foreach(body, i, v)
+	{
+		const char *raw = json_string_value(json_object_get(v, "id"));
+		char *id =
+		    raw != NULL ? sched_app_normalize_id(raw, NULL) : NULL;
+
+		if (id != NULL)
+			apps_post_event(r, s, id);
+		free(id);
+	}
+	sched_api_deployments_reply(r, 200, o.deployment_id, o.version);
+out:
+	for (i = 0; i < n; i++)
+		sched_app_free(cv[i].app);
+	free(cv);
+	json_decref(body);
+}
+
 static void
 apps_root(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	if (httpd_req_method(r) == HTTPD_POST)
+	switch (httpd_req_method(r)) {
+	case HTTPD_POST:
 		apps_create(r, s);
-	else
+		break;
+	case HTTPD_PUT:
+		apps_bulk(r, s, false);
+		break;
+	case HTTPD_PATCH:
+		apps_bulk(r, s, true);
+		break;
+	default:
 		apps_list(r, s);
+		break;
+	}
 }
 
-/* Kill ids of ra, scaling down by the active ones when scale. */
+/* scale=true with wipe=true: 400, as Marathon answers. */
+static bool
+apps_scale_and_wipe(struct httpd_req *r)
+{
+	if (!sched_api_misc_flag(r, "scale", false) ||
+	    !sched_api_misc_flag(r, "wipe", false))
+		return false;
+	httpd_reply_error(
+	    r, 400, "You cannot use scale and wipe at the same time.", NULL);
+	return true;
+}
+
+/* Kill ids of ra, scaling down by the active ones when scale. wipe=true
+ * (no persistent volumes here) kills the same way. */
 static int
 apps_kill(struct sched *s, const struct sched_rapp *ra, char **ids, size_t n,
-	  int nactive, bool scale, struct sched_change *c, struct cd_err *err)
+	  int nactive, bool scale, bool force, struct sched_change *c,
+	  struct cd_err *err)
 {
 	memset(c, 0, sizeof *c);
 	c->kill_ids = ids;
 	c->nkill = n;
+	c->force = force;
 	if (scale && nactive > 0) {
 		int inst = sched_app_instances(ra->app) - nactive;
 
@@ -508,6 +848,8 @@ apps_tasks(struct httpd_req *r, void *arg)
 	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) == NULL)
 		goto out;
+	if (httpd_req_method(r) == HTTPD_DELETE && apps_scale_and_wipe(r))
+		goto out;
 	ids = apps_task_ids(s, ra,
 			    httpd_req_method(r) == HTTPD_DELETE
 				? httpd_req_query(r, "host")
@@ -520,9 +862,10 @@ apps_tasks(struct httpd_req *r, void *arg)
 		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", a));
 		goto out;
 	}
-	rc = apps_kill(s, ra, ids, n, active, scale, &c, &err);
+	rc = apps_kill(s, ra, ids, n, active, scale,
+		       sched_api_misc_flag(r, "force", false), &c, &err);
 	if (rc != 0)
-		sched_api_misc_reply_apply_error(r, rc, &err);
+		sched_api_deployments_reply_error(r, rc, &err, c.locked);
 	else if (scale)
 		sched_api_misc_reply_deployment(r, 200, &c);
 	else
@@ -551,6 +894,8 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) == NULL)
 		goto out;
+	if (apps_scale_and_wipe(r))
+		goto out;
 	t = tid != NULL ? sched_tracker_find(s->tr, tid) : NULL;
 	if (t == NULL || strcmp(t->app_id, id) != 0) {
 		char *msg = xasprintf("Task '%s' does not exist",
@@ -562,12 +907,12 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	}
 	tj = sched_task_json(s, t);
 	one[0] = xstrdup(t->id);
-	rc =
-	    apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale, &c, &err);
+	rc = apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale,
+		       sched_api_misc_flag(r, "force", false), &c, &err);
 	free(one[0]);
 	if (rc != 0) {
 		json_decref(tj);
-		sched_api_misc_reply_apply_error(r, rc, &err);
+		sched_api_deployments_reply_error(r, rc, &err, c.locked);
 	} else if (scale) {
 		json_decref(tj);
 		sched_api_misc_reply_deployment(r, 200, &c);
@@ -634,7 +979,7 @@ const struct httpd_route sched_api_apps_routes[] = {
     {HTTPD_POST, "/v2/apps/*id/restart", apps_restart},
     {HTTPD_GET | HTTPD_PUT | HTTPD_PATCH | HTTPD_DELETE, "/v2/apps/*id",
      apps_app},
-    {HTTPD_GET | HTTPD_POST, "/v2/apps", apps_root},
+    {HTTPD_GET | HTTPD_POST | HTTPD_PUT | HTTPD_PATCH, "/v2/apps", apps_root},
 };
 const size_t sched_api_apps_nroutes =
     sizeof sched_api_apps_routes / sizeof sched_api_apps_routes[0];

@@ -1,90 +1,118 @@
 /*
- * sched_api_tasks.c: GET /v2/tasks and POST /v2/tasks/delete. Design: as
- * in Marathon, only a malformed task id is an error (400); ids of tasks
- * that no longer run are skipped. With scale=true each app touched gets
- * one change (its instances lowered by its killed tasks), committed before
- * its kills are sent; the reply is the last deployment. Loop thread only.
+ * sched_api_tasks.c: GET /v2/tasks (status= filters) and POST
+ * /v2/tasks/delete. Design: as in Marathon, only a malformed task id is an
+ * error (400); ids of tasks that no longer run are skipped. With
+ * scale=true each app touched gets one change (its instances lowered by
+ * its killed tasks), all in one deployment committed before the kills are
+ * sent. Loop thread only.
  */
 #include "scheduler/sched_api_tasks.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/xalloc.h"
+#include "scheduler/sched_api_deployments.h"
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
 
+/* Whether t's state matches one status= word ("running", "staging",
+ * "killing", ...: the Mesos state without TASK_, any case). */
+static bool
+tasks_status_match(const struct sched_task *t, const char *want)
+{
+	const char *name = sched_task_state_name(t);
+
+	if (strncmp(name, "TASK_", 5) == 0)
+		name += 5;
+	if (strcasecmp(want, "staging") == 0 && t->state == TASK_STARTING)
+		return true; /* Marathon 0.x counted starting as staging */
+	return strcasecmp(want, name) == 0;
+}
+
+/* Whether t passes the status= / status[]= filters (none: all pass). */
+static bool
+tasks_wanted(const struct httpd_req *r, const struct sched_task *t)
+{
+	static const char *const keys[] = {"status", "status[]"};
+	bool any = false;
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		const char *v;
+		size_t pos = 0;
+
+		while ((v = httpd_req_query_next(r, keys[k], &pos)) != NULL) {
+			char *copy = xstrdup(v), *w = copy, *next;
+			bool hit = false;
+
+			for (; w != NULL && !hit; w = next) {
+				if ((next = strchr(w, ',')) != NULL)
+					*next++ = '\0';
+				if (*w == '\0')
+					continue;
+				any = true;
+				hit = tasks_status_match(t, w);
+			}
+			free(copy);
+			if (hit)
+				return true;
+		}
+	}
+	return !any;
+}
+
 static void
 tasks_list(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
-	const char *status = httpd_req_query(r, "status");
 	json_t *a = json_array();
 	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	if (status == NULL)
-		status = httpd_req_query(r, "status[]");
 	for (i = 0; i < sched_tracker_count(s->tr); i++) {
 		const struct sched_task *t = sched_tracker_at(s->tr, i);
 
-		if (status != NULL && strcmp(status, "running") == 0 &&
-		    t->state != TASK_RUNNING)
-			continue;
-		if (status != NULL && strcmp(status, "staging") == 0 &&
-		    t->state != TASK_STAGING && t->state != TASK_STARTING)
-			continue;
-		json_array_append_new(a, sched_task_json(s, t));
+		if (tasks_wanted(r, t))
+			json_array_append_new(a, sched_task_json(s, t));
 	}
 	httpd_reply_json(r, 200, json_pack("{s:o}", "tasks", a));
 }
 
-/* Kill the ids of one app (all borrowed), lowering instances when scale. */
-static int
-tasks_kill_app(struct sched *s, const char *app_id, char **ids, size_t n,
-	       bool scale, struct sched_change *c, struct cd_err *err)
-{
-	struct sched_rapp *ra = sched_repo_find(s->repo, app_id);
-	size_t i;
-	int active = 0;
-
-	memset(c, 0, sizeof *c);
-	c->kill_ids = ids;
-	c->nkill = n;
-	for (i = 0; i < n; i++) {
-		const struct sched_task *t = sched_tracker_find(s->tr, ids[i]);
-
-		if (t != NULL && t->state != TASK_KILLING)
-			active++;
-	}
-	if (scale && ra != NULL && active > 0) {
-		int inst = sched_app_instances(ra->app) - active;
-
-		c->app = sched_app_dup(ra->app);
-		sched_app_set_instances(c->app, inst < 0 ? 0 : inst);
-	}
-	return sched_apply(s, c, err);
-}
-
+/*
+ * POST /v2/tasks/delete {"ids": [...]}: kill the tasks (ids of tasks that
+ * no longer run are skipped; a malformed id is 400). scale=true lowers
+ * each app's instances by its killed tasks, all apps in one deployment;
+ * wipe=true (no persistent volumes here) kills the same way.
+ */
 static void
 tasks_delete(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
 	bool scale = sched_api_misc_flag(r, "scale", false);
-	json_t *body, *ids, *v, *out = json_array();
-	char **known = NULL;
-	size_t i, j, n = 0;
-	struct sched_change c;
+	json_t *body = NULL, *ids, *v, *out = json_array();
+	json_t *apps = json_object(); /* app id -> [task ids] */
+	struct sched_change *cv = NULL;
+	struct sched_apply_opts o;
 	struct cd_err err;
+	const char *app_id;
+	size_t i, nc = 0;
 	int rc = 0;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	memset(&c, 0, sizeof c);
+	memset(&o, 0, sizeof o);
 	cd_err_clear(&err);
+	if (scale && sched_api_misc_flag(r, "wipe", false)) {
+		httpd_reply_error(
+		    r, 400, "You cannot use scale and wipe at the same time.",
+		    NULL);
+		goto out;
+	}
 	if ((body = sched_api_misc_body(r)) == NULL)
 		goto out;
 	ids = json_object_get(body, "ids");
@@ -93,12 +121,12 @@ tasks_delete(struct httpd_req *r, void *arg)
 		sched_api_misc_reply_invalid(r, -EBADMSG, &err);
 		goto out;
 	}
-	known = xcalloc(json_array_size(ids) + 1, sizeof *known);
 	json_array_foreach(ids, i, v)
 	{
 		const char *id = json_string_value(v);
 		char *app = id != NULL ? id_task_app(id) : NULL;
 		const struct sched_task *t;
+		json_t *list;
 
 		if (app == NULL) {
 			char *msg = xasprintf("Invalid task id '%s'.",
@@ -111,60 +139,72 @@ tasks_delete(struct httpd_req *r, void *arg)
 		free(app);
 		if ((t = sched_tracker_find(s->tr, id)) == NULL)
 			continue;
-		for (j = 0; j < n && strcmp(known[j], id) != 0; j++)
-			;
-		if (j < n)
-			continue; /* listed twice: kill (and scale) once */
-		known[n++] = xstrdup(t->id);
+		list = json_object_get(apps, t->app_id);
+		if (list == NULL) {
+			list = json_array();
+			json_object_set_new(apps, t->app_id, list);
+		} else {
+			size_t k;
+			json_t *x;
+			bool dup = false;
+
+			json_array_foreach(list, k, x) dup =
+			    dup || strcmp(json_string_value(x), t->id) == 0;
+			if (dup)
+				continue; /* listed twice: kill (and scale)
+					     once */
+		}
+		json_array_append_new(list, json_string(t->id));
 		json_array_append_new(out, sched_task_json(s, t));
 	}
-	/* One change per app, so each app's scale-down is its own version. */
-	for (i = 0; rc == 0 && i < n; i++) {
-		const struct sched_task *t;
-		char **mine;
-		char *app_id;
-		size_t m = 0;
+	/* One change per app, all in one deployment. */
+	cv = xcalloc(json_object_size(apps) + 1, sizeof *cv);
+	json_object_foreach(apps, app_id, v)
+	{
+		struct sched_rapp *ra = sched_repo_find(s->repo, app_id);
+		struct sched_change *c = &cv[nc++];
+		int active = 0;
+		size_t k;
+		json_t *x;
 
-		if (known[i] == NULL)
-			continue;
-		/* Re-find: an earlier app's kills may have ended tasks. */
-		if ((t = sched_tracker_find(s->tr, known[i])) == NULL) {
-			free(known[i]);
-			known[i] = NULL;
-			continue;
+		c->kill_ids = xcalloc(json_array_size(v) + 1, sizeof(char *));
+		json_array_foreach(v, k, x)
+		{
+			const struct sched_task *t =
+			    sched_tracker_find(s->tr, json_string_value(x));
+
+			c->kill_ids[c->nkill++] = xstrdup(json_string_value(x));
+			if (t != NULL && t->state != TASK_KILLING)
+				active++;
 		}
-		app_id = xstrdup(t->app_id);
-		mine = xcalloc(n + 1, sizeof *mine);
-		for (j = i; j < n; j++) {
-			if (known[j] == NULL ||
-			    (t = sched_tracker_find(s->tr, known[j])) == NULL)
-				continue;
-			if (strcmp(t->app_id, app_id) == 0) {
-				mine[m++] = known[j]; /* moved */
-				known[j] = NULL;
-			}
+		if (scale && ra != NULL && active > 0) {
+			int inst = sched_app_instances(ra->app) - active;
+
+			c->app = sched_app_dup(ra->app);
+			sched_app_set_instances(c->app, inst < 0 ? 0 : inst);
 		}
-		rc = tasks_kill_app(s, app_id, mine, m, scale, &c, &err);
-		for (j = 0; j < m; j++)
-			free(mine[j]);
-		free(mine);
-		free(app_id);
 	}
+	o.force = sched_api_misc_flag(r, "force", false);
+	rc = sched_apply_many(s, cv, nc, &o, &err);
 	if (rc != 0)
-		sched_api_misc_reply_apply_error(r, rc, &err);
-	else if (scale && c.deployment_id[0] != '\0')
-		sched_api_misc_reply_deployment(r, 200, &c);
+		sched_api_deployments_reply_error(r, rc, &err, o.locked);
 	else if (scale)
-		httpd_reply_json(
-		    r, 200,
-		    json_pack("{s:s, s:s}", "deploymentId", "", "version", ""));
-	else {
+		sched_api_deployments_reply(
+		    r, 200, o.deployment_id[0] != '\0' ? o.deployment_id : "",
+		    o.version);
+	else
 		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", out));
-	}
 out:
-	for (i = 0; i < n; i++)
-		free(known[i]);
-	free(known);
+	for (i = 0; i < nc; i++) {
+		size_t k;
+
+		for (k = 0; k < cv[i].nkill; k++)
+			free(cv[i].kill_ids[k]);
+		free(cv[i].kill_ids);
+		sched_app_free(cv[i].app);
+	}
+	free(cv);
+	json_decref(apps);
 	json_decref(out);
 	json_decref(body);
 }

@@ -139,7 +139,7 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
 		struct sched_rapp *ra = sched_repo_at(s->repo, i);
 
-		if (ra->launch_after_ms > now)
+		if (ra->launch_after_ms > now || ra->held)
 			continue;
 		sched_driver_fill(s, ra, o, &avail, &pv, &n, &cap);
 	}

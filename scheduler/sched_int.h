@@ -29,6 +29,7 @@ struct sched_tracker;
 struct httpc;
 struct sched_events;
 struct sched_health;
+struct sched_deploy;
 
 #define SCHED_MAGIC 0x5c4ed0a1u
 #define SCHED_ISO_LEN 32 /* json_time_iso's buffer */
@@ -43,6 +44,9 @@ struct sched_rapp {
 	uint64_t launch_after_ms; /* loop_now_ms: no launch before */
 	bool backoff_pending;	  /* revive when launch_after_ms passes */
 	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON */
+	bool held;    /* its deployment action is in a later step: no launch,
+			 no kill (sched_deploy_update_held) */
+	json_t *deps; /* ref: "dependencies" of the definition (absolute) */
 };
 
 /* One task the scheduler launched and tracks until it is terminal. */
@@ -77,13 +81,18 @@ struct sched {
 	double refuse_seconds;
 	char *fw_id; /* owned or NULL before registration */
 	bool registered;
-	struct sched_repo *repo;     /* owned */
-	struct sched_tracker *tr;    /* owned */
-	struct loop_timer *tick;     /* owned */
-	long long last_version_ms;   /* versions strictly increase */
-	struct httpc *hc;	     /* owned: event callbacks */
-	struct sched_events *events; /* owned: the event bus */
-	struct sched_health *health; /* owned or NULL: health checks */
+	struct sched_repo *repo;       /* owned */
+	struct sched_tracker *tr;      /* owned */
+	struct loop_timer *tick;       /* owned */
+	long long last_version_ms;     /* versions strictly increase */
+	struct httpc *hc;	       /* owned: event callbacks */
+	struct sched_events *events;   /* owned: the event bus */
+	struct sched_health *health;   /* owned or NULL: health checks */
+	struct sched_deploy **deploys; /* owned: running deployments */
+	size_t ndeploys;
+	size_t capdeploys;
+	struct loop_timer *deploy_timer; /* owned: sched_deploy_kick() */
+	json_t *groups;			 /* ref: explicit group records by id */
 };
 
 /*
@@ -98,10 +107,29 @@ struct sched_change {
 	bool rollback;	       /* app is a stored version: a restart */
 	char **kill_ids;       /* borrowed: task ids to kill */
 	size_t nkill;
+	bool force; /* cancel the deployments that lock the app */
 	/* Out: */
-	char deployment_id[ID_UUID_LEN];
+	char deployment_id[ID_UUID_LEN]; /* "" when no deployment started
+					    (kills only) */
 	char version[SCHED_ISO_LEN];
-	int created; /* 1 when app did not exist before */
+	int created;	/* 1 when app did not exist before */
+	json_t *locked; /* new ref or NULL: [{"id"}] of the deployments
+			   that refused the change (-EBUSY); caller frees */
+};
+
+/* Options of sched_apply_many(). */
+struct sched_apply_opts {
+	bool force;	    /* cancel the deployments that lock the apps */
+	bool dry_run;	    /* plan only: nothing is written or changed */
+	json_t *groups_put; /* borrowed or NULL: group records {"id",
+			       "dependencies"} to store (version set) */
+	json_t *groups_del; /* borrowed or NULL: ids of group records to
+			       delete */
+	/* Out: */
+	char deployment_id[ID_UUID_LEN]; /* "" when no deployment */
+	char version[SCHED_ISO_LEN];
+	json_t *locked; /* new ref or NULL, see struct sched_change */
+	json_t *steps;	/* new ref (dry_run): [{"actions": [...]}] */
 };
 
 /* A list of task ids, copied so that the tasks may vanish meanwhile (the
@@ -158,6 +186,21 @@ void sched_next_version(struct sched *s, char out[SCHED_ISO_LEN]);
  * the write (nothing changed, err set). c->app is consumed either way.
  */
 int sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err);
+/*
+ * Apply n changes as one deployment, one commit, one version. A change of
+ * an app (or its deletion) starts a deployment; kills alone do not. When
+ * a running deployment locks one of the apps: -EBUSY with o->locked set,
+ * unless o->force, which cancels it. A dependency cycle: -EINVAL (err
+ * path "/"). -ENOSPC when service ports ran out, -EIO when the store
+ * refused. Every cv[i].app is consumed either way; the out fields of
+ * every cv[i] and of o are set on success.
+ */
+int sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
+		     struct sched_apply_opts *o, struct cd_err *err);
+/* Whether t counts as healthy: its app has no health checks, or they
+ * pass (sched_health_state() == 1). */
+bool sched_task_healthy(const struct sched *s, const struct sched_rapp *ra,
+			const struct sched_task *t);
 /* Whether t runs the current configuration of r. */
 bool sched_task_current(const struct sched_rapp *r, const struct sched_task *t);
 /* The API state of t (TASK_LOST for UNREACHABLE and so on). */

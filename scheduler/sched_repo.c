@@ -67,7 +67,20 @@ repo_rapp_free(struct sched_rapp *ra)
 	free(ra->config_version);
 	free(ra->deployment_id);
 	json_decref(ra->last_failure);
+	json_decref(ra->deps);
 	free(ra);
+}
+
+/* Cache the definition's dependencies on ra (see sched_int.h). */
+static void
+repo_set_deps(struct sched_rapp *ra)
+{
+	json_t *def = sched_app_to_json(ra->app);
+	json_t *deps = json_object_get(def, "dependencies");
+
+	json_decref(ra->deps);
+	ra->deps = json_is_array(deps) ? json_incref(deps) : json_array();
+	json_decref(def);
 }
 
 /* Index of id, or of where it would go (with *found false). */
@@ -265,6 +278,7 @@ sched_repo_new(struct store *st, struct sched_repo **out, size_t *nbad,
 		ra = xcalloc(1, sizeof *ra);
 		ra->app = app;
 		ra->config_version = repo_config_version(r, app);
+		repo_set_deps(ra);
 		repo_insert_at(r, at, ra);
 	}
 	repo_strs_release(&ld.raw);
@@ -334,6 +348,14 @@ int
 sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
 			struct cd_err *err)
 {
+	return sched_repo_assign_ports_with(r, app, NULL, 0, err);
+}
+
+int
+sched_repo_assign_ports_with(const struct sched_repo *r, struct sched_app *app,
+			     struct sched_app *const *also, size_t nalso,
+			     struct cd_err *err)
+{
 	uint8_t used[(REPO_NPORTS + 7) / 8];
 	size_t i, j, n = sched_app_service_port_count(app);
 	const uint32_t *sp = sched_app_service_ports(app);
@@ -352,6 +374,14 @@ sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
 			continue;
 		for (j = 0; j < sched_app_service_port_count(o); j++)
 			repo_mark(used, op[j]);
+	}
+	for (i = 0; i < nalso; i++) {
+		const struct sched_app *o = also[i];
+
+		if (o == NULL || o == app)
+			continue;
+		for (j = 0; j < sched_app_service_port_count(o); j++)
+			repo_mark(used, sched_app_service_ports(o)[j]);
 	}
 	for (i = 0; i < n; i++)
 		repo_mark(used, sp[i]);
@@ -466,6 +496,7 @@ sched_repo_install(struct sched_repo *r, struct sched_app *app,
 		free(ra->config_version);
 		ra->config_version = xstrdup(config_version);
 	}
+	repo_set_deps(ra);
 	return ra;
 }
 
@@ -521,4 +552,154 @@ int
 sched_repo_framework_id_save(struct sched_repo *r, const char *id)
 {
 	return store_put(r->st, STORE_DB_SCHED, "framework_id", id, strlen(id));
+}
+
+/* Groups */
+
+static int
+repo_put_json(struct store_batch *b, const char *key, const json_t *j)
+{
+	struct buf v = BUF_INIT;
+	int rc = json_dump_buf(j, &v);
+
+	if (rc == 0)
+		rc = store_batch_put(b, STORE_DB_SCHED, key, v.data, v.len);
+	buf_release(&v);
+	return rc;
+}
+
+int
+sched_repo_stage_group_put(struct store_batch *b, const json_t *rec)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	char *key;
+	int rc;
+
+	if (id == NULL)
+		return -EINVAL;
+	key = xasprintf("group/%s", id);
+	rc = repo_put_json(b, key, rec);
+	free(key);
+	return rc;
+}
+
+int
+sched_repo_stage_group_del(struct store_batch *b, const char *id)
+{
+	char *key = xasprintf("group/%s", id);
+	int rc = store_batch_del(b, STORE_DB_SCHED, key);
+
+	free(key);
+	return rc;
+}
+
+static int
+repo_group_load_one(const char *key, const void *val, size_t len, void *arg)
+{
+	json_t *out = arg;
+	json_t *j = json_parse_bounded(val, len, NULL);
+	const char *id = json_string_value(json_object_get(j, "id"));
+
+	(void)key;
+	if (id != NULL)
+		json_object_set(out, id, j);
+	json_decref(j);
+	return 0;
+}
+
+int
+sched_repo_groups_load(const struct sched_repo *r, json_t **out)
+{
+	json_t *g = json_object();
+	int rc;
+
+	rc =
+	    store_iter(r->st, STORE_DB_SCHED, "group/", repo_group_load_one, g);
+	if (rc < 0) {
+		json_decref(g);
+		return rc;
+	}
+	*out = g;
+	return 0;
+}
+
+int
+sched_repo_group_version_put(struct sched_repo *r, const char *id,
+			     const char *version, const json_t *snapshot)
+{
+	struct store_batch *b = store_batch_begin(r->st);
+	struct repo_strs vl = {NULL, 0, 0};
+	const char *gid = strcmp(id, "/") == 0 ? "" : id;
+	char *key = xasprintf("groupver/%s/%s", gid, version);
+	char *prefix = xasprintf("groupver/%s/", gid);
+	struct repo_ver_collect c = {strlen(prefix), &vl};
+	size_t i;
+	int rc;
+
+	rc = repo_put_json(b, key, snapshot);
+	if (rc == 0)
+		rc = store_iter(r->st, STORE_DB_SCHED, prefix, repo_ver_collect,
+				&c) < 0
+			 ? -EIO
+			 : 0;
+	/* vl lacks the new version: keep the newest MAX_VERSIONS - 1. */
+	for (i = 0; rc == 0 && vl.n + 1 > SCHED_REPO_MAX_VERSIONS &&
+		    i < vl.n + 1 - SCHED_REPO_MAX_VERSIONS;
+	     i++) {
+		free(key);
+		key = xasprintf("groupver/%s/%s", gid, vl.v[i]);
+		rc = store_batch_del(b, STORE_DB_SCHED, key);
+	}
+	if (rc == 0)
+		rc = store_batch_commit(b);
+	else
+		store_batch_abort(b);
+	repo_strs_release(&vl);
+	free(prefix);
+	free(key);
+	return rc;
+}
+
+int
+sched_repo_group_versions(const struct sched_repo *r, const char *id,
+			  json_t **out)
+{
+	struct repo_strs vl = {NULL, 0, 0};
+	char *prefix =
+	    xasprintf("groupver/%s/", strcmp(id, "/") == 0 ? "" : id);
+	struct repo_ver_collect c = {strlen(prefix), &vl};
+	json_t *a;
+	size_t i;
+	int rc;
+
+	rc = store_iter(r->st, STORE_DB_SCHED, prefix, repo_ver_collect, &c);
+	free(prefix);
+	if (rc < 0) {
+		repo_strs_release(&vl);
+		return rc;
+	}
+	a = json_array();
+	for (i = vl.n; i-- > 0;)
+		json_array_append_new(a, json_string(vl.v[i]));
+	repo_strs_release(&vl);
+	*out = a;
+	return 0;
+}
+
+int
+sched_repo_group_version_get(const struct sched_repo *r, const char *id,
+			     const char *version, json_t **out)
+{
+	char *key = xasprintf("groupver/%s/%s", strcmp(id, "/") == 0 ? "" : id,
+			      version);
+	struct buf b = BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = store_get(r->st, STORE_DB_SCHED, key, &b);
+	if (rc == 0 && (*out = json_parse_bounded(b.data, b.len, NULL)) == NULL)
+		rc = -EIO;
+	buf_release(&b);
+	free(key);
+	return rc;
 }

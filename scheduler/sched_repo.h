@@ -5,6 +5,11 @@
  *   "appver/<id>/<version>"     the same, one per version (the newest
  *                               SCHED_REPO_MAX_VERSIONS are kept)
  *   "framework_id"              the framework id the master gave us
+ *   "group/<id>"                an explicit group {"id", "dependencies",
+ *                               "version"} (empty groups persist)
+ *   "groupver/<id>/<version>"   the group as it was after a change through
+ *                               /v2/groups ("" for the root's <id>), for
+ *                               rollback
  * Writes are staged into a caller's store batch, so an app change and the
  * task records it touches commit together; memory changes only after the
  * commit (install/remove). Loop thread only.
@@ -48,6 +53,12 @@ struct sched_rapp *sched_repo_find(const struct sched_repo *r, const char *id);
  */
 int sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
 			    struct cd_err *err);
+/* The same, also keeping clear of the ports of the apps in also (a batch
+ * not installed yet; entries may be NULL or app itself). */
+int sched_repo_assign_ports_with(const struct sched_repo *r,
+				 struct sched_app *app,
+				 struct sched_app *const *also, size_t nalso,
+				 struct cd_err *err);
 
 /*
  * Stage app (its version must be set) as the current definition and as a
@@ -79,6 +90,21 @@ int sched_repo_versions(const struct sched_repo *r, const char *id,
 int sched_repo_version_get(const struct sched_repo *r, const char *id,
 			   const char *version, struct sched_app **out,
 			   struct cd_err *err);
+
+/* Stage an explicit group record (put) or its deletion into b. */
+int sched_repo_stage_group_put(struct store_batch *b, const json_t *rec);
+int sched_repo_stage_group_del(struct store_batch *b, const char *id);
+/* Every explicit group record: 0 and a new object id -> record. */
+int sched_repo_groups_load(const struct sched_repo *r, json_t **out);
+/* Store a group snapshot as version (one commit, oldest pruned). */
+int sched_repo_group_version_put(struct sched_repo *r, const char *id,
+				 const char *version, const json_t *snapshot);
+/* The stored versions of group id, newest first (new JSON array). */
+int sched_repo_group_versions(const struct sched_repo *r, const char *id,
+			      json_t **out);
+/* One group snapshot: 0 and a new reference, -ENOENT, or -EIO. */
+int sched_repo_group_version_get(const struct sched_repo *r, const char *id,
+				 const char *version, json_t **out);
 
 /* The stored framework id: 0 and a malloc'd string, -ENOENT, or -EIO. */
 int sched_repo_framework_id_load(struct sched_repo *r, char **out);
