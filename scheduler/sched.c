@@ -40,6 +40,7 @@
 #include "scheduler/sched_api_deployments.h"
 #include "scheduler/sched_api_groups.h"
 #include "scheduler/sched_api_misc.h"
+#include "scheduler/sched_api_queue.h"
 #include "scheduler/sched_api_tasks.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_deploy.h"
@@ -964,6 +965,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->refuse_seconds =
 	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
 	s->tr = sched_tracker_new();
+	s->queue = sched_api_queue_new();
 	rc = sched_repo_new(st, &s->repo, &nbad, err);
 	if (rc != 0)
 		goto fail;
@@ -1001,6 +1003,8 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 				 sched_api_deployments_nroutes, s);
 		httpd_add_routes(api, sched_api_groups_routes,
 				 sched_api_groups_nroutes, s);
+		httpd_add_routes(api, sched_api_queue_routes,
+				 sched_api_queue_nroutes, s);
 	}
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
@@ -1029,6 +1033,7 @@ sched_free(struct sched *s)
 	httpc_free(s->hc);
 	sched_repo_free(s->repo);
 	sched_tracker_free(s->tr);
+	sched_api_queue_free(s->queue);
 	free(s->hostname);
 	free(s->advertise_ip);
 	free(s->framework_name);

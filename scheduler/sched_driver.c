@@ -21,6 +21,7 @@
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
+#include "scheduler/sched_api_queue.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_events.h"
 #include "scheduler/sched_hcheck.h"
@@ -97,9 +98,8 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		struct sched_driver_pending *e;
 		char *tid;
 
-		if (sched_launch_fit(avail, sched_app_resources(app),
-				     sched_app_host_ports_requested(app), np,
-				     ports) != 0)
+		/* Role, constraints, then resources; counts the offer. */
+		if (sched_api_queue_place(s, ra, o, avail, ports, np) != 0)
 			break;
 		if (*n == *cap) {
 			*cap = *cap == 0 ? 8 : *cap * 2;
@@ -119,6 +119,8 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 					      loop_now_ms(s->loop));
 		free(tid);
 	}
+	if (p.launch > 0)
+		sched_api_queue_offer_done(s, ra, o, k);
 	free(ports);
 }
 
@@ -201,6 +203,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	sched_api_queue_round(s, offers, n);
 	for (i = 0; i < n; i++) {
 		if (s->fw_id == NULL) {
 			s->link.ops->decline(s->link.master, "", offers[i].id,

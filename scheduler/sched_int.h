@@ -26,6 +26,7 @@ struct httpd;
 struct sched_app;
 struct sched_repo;
 struct sched_tracker;
+struct sched_api_queue;
 struct httpc;
 struct sched_events;
 struct sched_health;
@@ -78,6 +79,7 @@ struct sched {
 	char *framework_name;	    /* owned */
 	int http_port;
 	int master_port;
+	struct sched_api_queue *queue; /* owned: launch queue, placement */
 	double refuse_seconds;
 	char *fw_id; /* owned or NULL before registration */
 	bool registered;
