@@ -1,6 +1,7 @@
 /*
  * sched_api_misc.h: the scheduler's small REST resources, GET /ping,
- * GET /v2/info and GET /v2/leader, and the request helpers the other
+ * GET /v2/info, GET and DELETE /v2/leader, GET /metrics (Marathon's JSON)
+ * and GET /metrics/prometheus, and the request helpers the other
  * sched_api_* files share (body parsing with Marathon's 400 shape, query
  * booleans as python clients send them, deployment replies).
  * Loop thread only.
