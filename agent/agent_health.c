@@ -11,10 +11,13 @@
  * of a check starts intervalSeconds after the previous one started, or
  * when it ends if it took longer, so checks never pile up. Exit status 0
  * is healthy; anything else, a timeout or an exec that cannot start is a
- * failure. Loop thread only.
+ * failure, except -ENOENT: the containerizer does not run the task (yet,
+ * while it re-adopts it after a restart, or any more), which says nothing
+ * about its health, so that result is skipped. Loop thread only.
  */
 #include "agent/agent_health.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,7 +176,8 @@ ah_exec_done(void *arg, int status, const char *why)
 
 	CD_CHECK_OBJ(k, AH_CHECK_MAGIC);
 	k->x = NULL;
-	ah_record(k, status == 0, why != NULL ? why : "failed");
+	if (status != -ENOENT)
+		ah_record(k, status == 0, why != NULL ? why : "failed");
 	ah_schedule(k);
 }
 
@@ -193,7 +197,8 @@ ah_timer_cb(void *arg)
 	k->x = ctr_exec(h->c, h->task_id, k->cmd, k->timeout_ms, ah_exec_done,
 			k, &err);
 	if (k->x == NULL) {
-		ah_record(k, false, err.msg);
+		if (err.code != -ENOENT)
+			ah_record(k, false, err.msg);
 		ah_schedule(k);
 	}
 }

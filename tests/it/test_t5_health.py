@@ -17,6 +17,8 @@ Every app and task body is checked against marathon_shapes.
 
 import json
 import os
+import random
+import socket
 import threading
 
 import pytest
@@ -26,6 +28,29 @@ from clusterd_harness import TEST_IMAGE, TIMEOUT_SCALE, task_pids, wait_until
 import marathon_shapes as shapes
 
 HTTPD = 'echo ok > index.html; exec busybox httpd -f -p "$PORT0" -h .'
+
+
+def free_port_range(n=100):
+    """A host port range below the ephemeral ports whose first ports are free.
+
+    These tests bind real host ports; the harness default (31000-31099) is
+    shared with every other clusterd on this host, so a concurrent run could
+    hold the port the offer hands out."""
+    for _ in range(50):
+        lo = random.randrange(21000, 30000 - n, n)
+        try:
+            for port in range(lo, lo + 10):
+                with socket.socket() as s:
+                    s.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        return f"[{lo}-{lo + n - 1}]"
+    return "[31000-31099]"
+
+
+@pytest.fixture
+def clusterd(start_clusterd):
+    return start_clusterd(resources=f"cpus:4;mem:4096;disk:10000;ports:{free_port_range()}")
 
 
 def check(protocol, **extra):
