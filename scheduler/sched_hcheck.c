@@ -78,17 +78,17 @@ hc_backoff(struct sched *s, struct sched_rapp *ra, const struct sched_task *t,
 
 	sched_app_backoff(ra->app, &sec, &fac, &max);
 	ra->nfailures++;
-	ra->launch_after_ms = loop_now_ms(s->loop) +
-			      sched_launch_backoff_ms(sec, fac, max,
-						      ra->nfailures);
+	ra->launch_after_ms =
+	    loop_now_ms(s->loop) +
+	    sched_launch_backoff_ms(sec, fac, max, ra->nfailures);
 	ra->backoff_pending = true;
 	json_time_iso(loop_wall_ms(), iso);
 	json_decref(ra->last_failure);
-	ra->last_failure = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "appId", t->app_id,
-	    "host", t->host, "message", why, "state", "TASK_KILLED", "taskId",
-	    t->id, "timestamp", iso, "version", t->version, "slaveId",
-	    t->agent_id);
+	ra->last_failure =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "appId",
+		      t->app_id, "host", t->host, "message", why, "state",
+		      "TASK_KILLED", "taskId", t->id, "timestamp", iso,
+		      "version", t->version, "slaveId", t->agent_id);
 }
 
 /* sched_health: a task's health changed, or it must die. */
@@ -108,9 +108,9 @@ hc_on_change(void *arg, const char *task_id, bool healthy, bool kill,
 	log_info("task=%s app=%s is %s%s%s", t->id, t->app_id,
 		 healthy ? "healthy" : "unhealthy", why != NULL ? ": " : "",
 		 why != NULL ? why : "");
-	hc_emit(s, t, "health_status_changed_event",
-		json_pack("{s:s, s:b}", "version", t->version, "alive",
-			  healthy));
+	hc_emit(
+	    s, t, "health_status_changed_event",
+	    json_pack("{s:s, s:b}", "version", t->version, "alive", healthy));
 	if (!kill || t->state != TASK_RUNNING)
 		return;
 	log_warn("task=%s app=%s failed its health checks: killing it (%s)",

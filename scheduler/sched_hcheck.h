@@ -30,16 +30,16 @@ void sched_hcheck_stop(struct sched *s);
  * (the agent killed it for failing its checks), emit the kill event.
  */
 void sched_hcheck_status(struct sched *s, const struct sched_task *t,
-    const struct wire_status *st);
+			 const struct wire_status *st);
 /* t is RUNNING (committed): start its checks. Idempotent. */
 void sched_hcheck_track(struct sched *s, const struct sched_task *t);
 /* t ended or was forgotten: stop its checks. */
 void sched_hcheck_untrack(struct sched *s, const char *task_id);
 /* Add "healthCheckResults" to the task JSON j when t has checks. */
 void sched_hcheck_task_json(const struct sched *s, const struct sched_task *t,
-    json_t *j);
+			    json_t *j);
 /* tasksHealthy and tasksUnhealthy of r (RUNNING tasks only). */
 void sched_hcheck_counts(const struct sched *s, const struct sched_rapp *r,
-    int *healthy, int *unhealthy);
+			 int *healthy, int *unhealthy);
 
 #endif
