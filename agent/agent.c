@@ -206,6 +206,7 @@ agent_send_pending(struct agent *a)
 	TAILQ_FOREACH(t, &a->tasks, link) {
 		loop_timer_del(t->retry);
 		t->retry_ms = 0;
+		agent_health_resend(t->health); /* a new master knows none */
 		agent_task_send(t);
 	}
 }

@@ -257,6 +257,13 @@ agent_health_start(struct loop *l, struct ctr *c, const char *task_id,
 }
 
 void
+agent_health_resend(struct agent_health *h)
+{
+	if (h != NULL)
+		h->reported = -1;
+}
+
+void
 agent_health_stop(struct agent_health *h)
 {
 	size_t i;

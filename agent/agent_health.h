@@ -43,5 +43,11 @@ struct agent_health *agent_health_start(struct loop *l, struct ctr *c,
 					agent_health_kill_fn *kill, void *arg);
 /* Stop: cancels the check in flight. NULL is fine. */
 void agent_health_stop(struct agent_health *h);
+/*
+ * Report the next result even when it is no change: after a
+ * (re-)registration the master and scheduler may have forgotten it (they
+ * restarted). NULL is fine.
+ */
+void agent_health_resend(struct agent_health *h);
 
 #endif

@@ -263,3 +263,20 @@ def test_docker_command_checks(clusterd, dockerd, events):
         assert kills[0]["appId"] == bad
     # the healthy one was left alone
     assert app_info(cd, good)["tasks"][0]["id"] == a["tasks"][0]["id"]
+
+
+def test_health_known_again_after_restart(clusterd):
+    cd = clusterd
+    # Two checks, one per side: both must pass for the task to count healthy.
+    app_id = create(cd, cmd_app("hc-both", HTTPD,
+                                [check("HTTP"), check("COMMAND", command={"value": "true"})]))
+    a = wait_health(cd, app_id, 1, 0)
+    task = a["tasks"][0]
+    assert len(results(task)) == 2
+    cd.restart()
+    # The scheduler checks HTTP again; the agent re-reports its COMMAND
+    # verdict to the new master once it has registered again.
+    a = wait_health(cd, app_id, 1, 0, timeout=60)
+    assert a["tasks"][0]["id"] == task["id"]
+    res = results(a["tasks"][0])
+    assert len(res) == 2 and all(r["alive"] for r in res), res
