@@ -104,6 +104,19 @@ def deployment_gone(mc, dep_id):
     return all(d.id != dep_id for d in mc.list_deployments())
 
 
+def deployed(mc, result, timeout=60):
+    """Wait until the deployment of a DeploymentResult is over (a next change to the same
+    apps would be refused with 409 before that, as in Marathon)."""
+    wait_until(lambda: deployment_gone(mc, result["deploymentId"]), timeout=timeout,
+               what=f"deployment {result['deploymentId']} finished")
+
+
+def settled(mc, app_id, timeout=60):
+    """Wait until no deployment affects the app."""
+    wait_until(lambda: mc.get_app(app_id).deployments == [], timeout=timeout,
+               what=f"no deployment on {app_id}")
+
+
 def app_gone(mc, app_id):
     try:
         mc.get_app(app_id)
@@ -227,6 +240,7 @@ def test_create_errors(mc):
 def test_update_versions_and_rollback(mc):
     mc.create_app("upd", sleeper("sleep 1000"))
     first = running(mc, "upd", 1)[0]
+    settled(mc, "upd")
     v1 = mc.get_app("upd").version
 
     r = mc.update_app("upd", MarathonApp(cmd="sleep 1001"))
@@ -237,6 +251,7 @@ def test_update_versions_and_rollback(mc):
                what="the task replaced by one of the new version")
     assert first.id not in {t.id for t in mc.list_tasks("upd")}
     assert mc.get_app("upd").cmd == "sleep 1001"
+    deployed(mc, r)
 
     versions = mc.list_versions("upd")
     assert sorted(versions) == sorted([v1, v2]), versions
@@ -312,6 +327,8 @@ def test_update_apps_many_at_once(mc):
     mc.create_app("m2", sleeper("sleep 1000"))
     running(mc, "m1", 1)
     running(mc, "m2", 1)
+    settled(mc, "m1")
+    settled(mc, "m2")
     r = mc.update_apps([MarathonApp(id="/m1", instances=2),
                         MarathonApp(id="/m2", cmd="sleep 1002"),
                         sleeper("sleep 1003", id="/m3")])
@@ -330,6 +347,7 @@ def test_update_apps_many_at_once(mc):
 def test_restart_app(mc):
     mc.create_app("rs", sleeper(instances=2))
     old = {t.id for t in running(mc, "rs", 2)}
+    settled(mc, "rs")
     r = mc.restart_app("rs")
     assert is_result(r), r
     wait_until(lambda: not old & {t.id for t in running(mc, "rs", 2)}, timeout=60,
@@ -344,14 +362,17 @@ def test_restart_app(mc):
 def test_scale_app(mc):
     mc.create_app("sc", sleeper())
     running(mc, "sc", 1)
+    settled(mc, "sc")
     r = mc.scale_app("sc", instances=3)
     assert is_result(r), r
     running(mc, "sc", 3)
     assert mc.get_app("sc").instances == 3
+    deployed(mc, r)
     r = mc.scale_app("sc", delta=-2)
     assert is_result(r), r
     running(mc, "sc", 1)
     assert mc.get_app("sc").instances == 1
+    deployed(mc, r)
     r = mc.scale_app("sc", delta=1, force=True)
     assert is_result(r), r
     running(mc, "sc", 2)
@@ -360,6 +381,7 @@ def test_scale_app(mc):
 def test_kill_tasks_host_and_scale(mc):
     mc.create_app("kt", sleeper(instances=2))
     tasks = running(mc, "kt", 2)
+    settled(mc, "kt")
     old = {t.id for t in tasks}
     host = tasks[0].host
 
@@ -386,6 +408,7 @@ def test_kill_tasks_host_and_scale(mc):
 def test_kill_task(mc):
     mc.create_app("k1", sleeper(instances=2))
     ids = [t.id for t in running(mc, "k1", 2)]
+    settled(mc, "k1")
 
     killed = mc.kill_task("k1", ids[0])
     assert isinstance(killed, MarathonTask) and killed.id == ids[0]
@@ -440,6 +463,7 @@ def test_list_tasks_and_status_filter(mc):
 def test_delete_app(mc):
     mc.create_app("del", sleeper(instances=2))
     running(mc, "del", 2)
+    settled(mc, "del")
     r = mc.delete_app("del")
     assert is_result(r), r
     wait_until(lambda: app_gone(mc, "del"), timeout=30, what="/del gone")
@@ -469,6 +493,7 @@ def test_groups_tree(mc):
     assert is_result(r), r
     for app_id in ("/grp/db", "/grp/web", "/grp/sub/worker"):
         running(mc, app_id, 1)
+    deployed(mc, r)
 
     assert "/grp" in {g.id for g in mc.list_groups()}
     got = mc.get_group("grp")
@@ -489,6 +514,7 @@ def test_groups_tree(mc):
     assert is_result(r), r
     running(mc, "/grp/db", 2)
     assert mc.get_app("/grp/db").instances == 2
+    deployed(mc, r)
 
     # scale the whole tree by 2
     r = mc.scale_group("grp", 2)
@@ -496,6 +522,7 @@ def test_groups_tree(mc):
     running(mc, "/grp/db", 4)
     running(mc, "/grp/web", 2)
     running(mc, "/grp/sub/worker", 2)
+    deployed(mc, r)
 
     # update with force while nothing is locked is a plain update
     r = mc.update_group("grp", MarathonGroup(id="/grp", apps=[
@@ -504,6 +531,8 @@ def test_groups_tree(mc):
     ], groups=[MarathonGroup(id="/grp/sub", apps=[sleeper(id="/grp/sub/worker")])]), force=True)
     assert is_result(r), r
     running(mc, "/grp/db", 1)
+    running(mc, "/grp/web", 1)
+    deployed(mc, r)
 
     r = mc.delete_group("grp")
     assert is_result(r), r
