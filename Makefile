@@ -104,6 +104,26 @@ fuzz-build: $(FUZZ_BINS)
 # Keep the instrumented objects: they are only reached through a pattern rule.
 .SECONDARY: $(FUZZ_OBJS)
 
+# make bench: install wrk (tools/install-deps.sh bench), build clusterd and
+# bench/sim_{alloc,agents}, then run every benchmark of SPEC section 9 side by side
+# (bench/run.sh: private dockerds, loopback only, about 20 minutes). Results
+# go to bench/results/. Never part of make test.
+.PHONY: bench bench-deps bench-build
+BENCH_BINS := $(BUILD)/bench/sim_alloc $(BUILD)/bench/sim_agents
+
+bench-deps:
+	@sh tools/install-deps.sh bench
+
+bench: bench-deps
+	$(MAKE) bench-build
+	sh bench/run.sh $(BENCH_ARGS)
+
+bench-build: clusterd $(BENCH_BINS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
 run: deps
 	$(MAKE) clusterd
 	./clusterd --all-in-one $(RUN_FLAGS)

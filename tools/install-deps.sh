@@ -4,6 +4,8 @@
 #   sh tools/install-deps.sh run    build and run: compiler, libraries, a Docker engine
 #   sh tools/install-deps.sh test   the above plus unit/integration test tools
 #   sh tools/install-deps.sh fuzz   the run packages plus clang and libFuzzer (make fuzz)
+#   sh tools/install-deps.sh bench  the test packages plus wrk (make bench; swarm mode is
+#                                   part of docker.io's dockerd, nothing more to install)
 #
 # Design: ask dpkg-query first, so that a second run is fast and needs no network;
 # `apt-get update` runs only when something is missing. Works as root, or through
@@ -15,9 +17,10 @@ RUN_PKGS="build-essential gcc make pkg-config libevent-dev libjansson-dev
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
+BENCH_PKGS="$TEST_PKGS wrk binutils"
 
 usage() {
-	echo "usage: sh tools/install-deps.sh run|test|fuzz" >&2
+	echo "usage: sh tools/install-deps.sh run|test|fuzz|bench" >&2
 	exit 2
 }
 
@@ -26,6 +29,7 @@ case "$1" in
 run) pkgs=$RUN_PKGS ;;
 test) pkgs=$TEST_PKGS ;;
 fuzz) pkgs=$FUZZ_PKGS ;;
+bench) pkgs=$BENCH_PKGS ;;
 *) usage ;;
 esac
 

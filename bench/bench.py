@@ -1,0 +1,921 @@
+#!/usr/bin/env python3
+"""clusterd's benchmarks (SPEC section 9), side by side in one run.
+
+Sections (each bounded in count and time, everything on loopback):
+  launch     PUT instances=N until N containers run, against N raw Docker
+             Engine API create+start calls at the same concurrency
+             (bench/raw_docker.py), at N = 1, 10, 50; clusterd with the
+             default --allocation_interval (1 s) and with 100 ms.
+  swarm      Docker swarm mode on its own private dockerd: scale 0->20 and
+             20->100, self-healing, rolling update of 20 (default and tuned),
+             against clusterd on the first dockerd, and the raw floor.
+  api        wrk at 64 connections: GET /v2/apps/{id} and GET /v2/apps with
+             1,000 apps (the real-world shapes of fixture_apps_100_real.json),
+             then 1,000 simulated agents (bench/sim_agents) and 10,000 tasks
+             (--containerizers=sim): GET /v2/apps?embed=apps.tasks and
+             GET /master/state, also one connection at a time for latency.
+  alloc      bench/sim_alloc: one allocation cycle at 10k agents x 1k
+             frameworks; placing 100,000 tasks of 1,000 apps on 10,000
+             agents with UNIQUE hostname and attribute constraints.
+  footprint  --all-in-one idle RSS, CPU and disk writes over 30 s, RSS at
+             1,000 apps, stripped binary size.
+
+Every figure is the median of --reps repetitions (default 5) with min and
+max; comparisons are ratios. Writes one JSON document (see --out).
+
+It reuses tests/it/clusterd_harness.py for the private dockerd (vfs,
+--iptables=false, --bridge=none, its own data-root, exec-root and socket)
+and for the busybox image, imported locally since no registry is reached.
+Every process it starts is stopped by pid.
+"""
+
+import argparse
+import copy
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "it"))
+sys.path.insert(0, HERE)
+
+import requests  # noqa: E402  pylint: disable=wrong-import-position
+
+import clusterd_harness as H  # noqa: E402  pylint: disable=wrong-import-position
+import raw_docker  # noqa: E402  pylint: disable=wrong-import-position
+
+IMAGE = H.TEST_IMAGE
+FIXTURE = os.path.join(HERE, "data", "fixture_apps_100_real.json")
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# statistics
+
+
+def summary(samples):
+    """median, min, max of a list of numbers (None when empty)."""
+    xs = [x for x in samples if x is not None]
+    if not xs:
+        return {"median": None, "min": None, "max": None, "n": 0, "runs": []}
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs),
+            "runs": [round(x, 6) for x in xs]}
+
+
+def ratio(a, b):
+    """Ratio of two summaries' medians, with the spread of the paired runs."""
+    if not a["n"] or not b["n"] or not b["median"]:
+        return None
+    pairs = [x / y for x, y in zip(a["runs"], b["runs"]) if y]
+    out = {"median_of_medians": a["median"] / b["median"]}
+    if pairs:
+        out.update(summary(pairs))
+    return out
+
+
+class Budget:
+    """A section's time budget: stop repeating once it is spent."""
+
+    def __init__(self, seconds):
+        self.deadline = time.monotonic() + seconds
+
+    def left(self):
+        return self.deadline - time.monotonic()
+
+    def spent(self):
+        return self.left() <= 0
+
+
+# ---------------------------------------------------------------------------
+# processes
+
+
+class BenchClusterd(H.Clusterd):
+    """The harness' Clusterd, at log level info (debug logging is not what an
+    operator runs) and with the benchmark's own flags."""
+
+    def command(self):
+        cmd = [self.binary, self.role, f"--work_dir={self.work_dir}", "--ip=127.0.0.1",
+               "--http_port=0", "--master_port=0", "--agent_port=0",
+               f"--port_file={self.port_file}", "--log_level=info"]
+        if self.role != "--master":
+            cmd += [f"--resources={self.resources}", "--docker_stop_timeout=1secs"]
+        if self.docker_sock:
+            cmd.append(f"--docker_socket=unix://{self.docker_sock}")
+        return cmd + self.args
+
+    def close(self):
+        if self.running:
+            self._terminate()  # pylint: disable=protected-access
+        self.session.close()
+
+    def pid(self):
+        return self.proc.pid
+
+
+class SimAgents:
+    """bench/sim_agents: N real agents with the sim containerizer, in one process."""
+
+    def __init__(self, binary, work_dir, master, n):
+        self.work_dir = work_dir
+        self.port_file = os.path.join(work_dir, "fleet.json")
+        self.log_path = os.path.join(work_dir, "fleet.log")
+        os.makedirs(work_dir, exist_ok=True)
+        self.cmd = [binary, f"--master={master}", f"--agents={n}",
+                    f"--work_dir={os.path.join(work_dir, 'agents')}",
+                    f"--port_file={self.port_file}"]
+        self.proc = None
+
+    def start(self, timeout=60):
+        with open(self.log_path, "ab") as logf:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=logf,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=H.child_env())
+        H.wait_until(lambda: os.path.exists(self.port_file) or self.proc.poll() is not None,
+                     timeout=timeout, what="sim_agents port file")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"sim_agents exited {self.proc.returncode}:\n"
+                               + H.tail(self.log_path, 30))
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+
+
+def proc_status(pid):
+    """VmRSS and VmHWM in KiB from /proc/<pid>/status."""
+    out = {}
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "VmHWM"):
+                out[k] = int(v.split()[0])
+    return out
+
+
+def proc_cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks."""
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15
+
+
+def proc_write_bytes(pid):
+    with open(f"/proc/{pid}/io", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Docker helpers
+
+
+def running(docker, label):
+    """Running containers carrying label ("key=value")."""
+    return docker.call("GET", "/containers/json",
+                       params={"filters": json.dumps({"label": [label],
+                                                      "status": ["running"]})})
+
+
+def count_all(docker, label):
+    return len(docker.containers([label]))
+
+
+def wait_count(fn, want, timeout, interval=0.02):
+    """Poll fn() until it returns want; the seconds it took from now, or None."""
+    t0 = time.monotonic()
+    while True:
+        try:
+            if fn() == want:
+                return time.monotonic() - t0
+        except (OSError, ValueError, requests.RequestException, H.DockerError):
+            pass
+        if time.monotonic() - t0 > timeout:
+            return None
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------------------
+# 1. launch overhead
+
+
+def app_docker(app_id, instances=0, cmd="sleep 1000000", labels=None):
+    return {"id": app_id, "cmd": cmd, "cpus": 0.01, "mem": 32, "instances": instances,
+            "container": {"type": "DOCKER", "docker": {"image": IMAGE, "network": "HOST"}},
+            "portDefinitions": [], "labels": labels or {}}
+
+
+def cd_scale(cd, docker, app_id, n, timeout):
+    """PUT instances=n; seconds until n containers run (Docker's view) and
+    until the API says n tasks run. (docker_s, api_s)."""
+    label = f"clusterd.app_id={app_id}"
+    t0 = time.monotonic()
+    r = cd.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": n})
+    r.raise_for_status()
+    t_docker = t_api = None
+    while time.monotonic() - t0 < timeout and (t_docker is None or t_api is None):
+        now = time.monotonic() - t0
+        if t_docker is None and len(running(docker, label)) == n:
+            t_docker = time.monotonic() - t0
+        if t_api is None:
+            a = cd.app(app_id)
+            if a and a.get("tasksRunning") == n and a.get("tasksStaged", 0) == 0:
+                t_api = time.monotonic() - t0
+        if now > 0:
+            time.sleep(0.02)
+    return t_docker, t_api
+
+
+def cd_drain(cd, docker, app_id, timeout=120):
+    """Scale to 0 and wait until its containers and tasks are gone (untimed)."""
+    cd.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": 0})
+    label = f"clusterd.app_id={app_id}"
+    ok = wait_count(lambda: count_all(docker, label) + len(cd.tasks(app_id)), 0, timeout, 0.1)
+    if ok is None:
+        log(f"warning: {app_id} did not drain within {timeout}s")
+
+
+def bench_launch(ctx, ns, reps, budget_s):
+    docker, binary = ctx["docker"], ctx["binary"]
+    budget = Budget(budget_s)
+    variants = {"1s": "1secs", "100ms": "100ms"}
+    cds = {}
+    res = {"method": "PUT /v2/apps/{id} {instances:N} from 0 until Docker lists N running "
+                     "containers of the app (polled every 20 ms); floor: N create+start calls "
+                     "at concurrency N on the same dockerd (bench/raw_docker.py); runs "
+                     "interleaved raw, clusterd 1s, clusterd 100ms",
+           "by_n": {}}
+    try:
+        for name, iv in variants.items():
+            cd = BenchClusterd(binary, os.path.join(ctx["tmp"], f"launch-{name}"),
+                               docker_sock=docker.sock, args=[f"--allocation_interval={iv}"],
+                               resources="cpus:64;mem:65536;disk:100000;ports:[31000-31099]")
+            cd.start()
+            cds[name] = cd
+            r = cd.post("/v2/apps", json=app_docker(f"/bench-launch-{name}"))
+            r.raise_for_status()
+        for n in ns:
+            raw, api, dock = [], {k: [] for k in cds}, {k: [] for k in cds}
+            for rep in range(reps):
+                if budget.spent():
+                    log(f"launch: budget spent at N={n} rep {rep}")
+                    break
+                secs, _ = raw_docker.launch(docker.sock, n, IMAGE, n,
+                                            sandbox_root=ctx["tmp"])
+                raw.append(secs)
+                raw_docker.remove_all(docker.sock)
+                for name, cd in cds.items():
+                    app_id = f"/bench-launch-{name}"
+                    td, ta = cd_scale(cd, docker, app_id, n, timeout=120)
+                    dock[name].append(td)
+                    api[name].append(ta)
+                    cd_drain(cd, docker, app_id)
+                log(f"launch N={n} rep {rep}: raw {secs:.3f}s "
+                    + " ".join(f"cd-{k} {dock[k][-1]}" for k in cds))
+            entry = {"raw_s": summary(raw)}
+            for name in cds:
+                entry[f"clusterd_{name}_docker_s"] = summary(dock[name])
+                entry[f"clusterd_{name}_api_s"] = summary(api[name])
+                entry[f"ratio_{name}"] = ratio(entry[f"clusterd_{name}_docker_s"],
+                                               entry["raw_s"])
+            res["by_n"][str(n)] = entry
+    finally:
+        for cd in cds.values():
+            cd.close()
+        raw_docker.remove_all(docker.sock)
+    return res
+
+
+# ---------------------------------------------------------------------------
+# 2. Docker swarm mode
+
+
+class Swarm:
+    """A swarm of one node on its own private dockerd, driven through the
+    Engine API (the calls `docker service scale/update` make, without the
+    CLI's process start-up)."""
+
+    SERVICE = "benchsvc"
+
+    def __init__(self, daemon):
+        self.d = daemon
+        self.env = dict(os.environ, DOCKER_HOST="unix://" + daemon.sock)
+        self.sid = None
+
+    def cli(self, *args, check=True):
+        r = subprocess.run(["docker", *args], env=self.env, capture_output=True, text=True,
+                           timeout=120, check=False)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"docker {' '.join(args)}: {r.returncode}: {r.stderr.strip()}")
+        return r
+
+    def init(self):
+        self.cli("swarm", "init", "--advertise-addr", "127.0.0.1",
+                 "--listen-addr", "127.0.0.1:0")
+
+    def create(self, extra=()):
+        """The service: host network (no bridge, no iptables here), stop grace
+        1 s as clusterd's --docker_stop_timeout in this run."""
+        if self.sid:
+            self.remove()
+        self.cli("service", "create", "--detach", "--name", self.SERVICE, "--network", "host",
+                 "--replicas", "0", "--stop-grace-period", "1s", *extra, IMAGE,
+                 "sh", "-c", "sleep 1000000")
+        self.sid = self.d.call("GET", f"/services/{self.SERVICE}")["ID"]
+
+    def spec(self):
+        s = self.d.call("GET", f"/services/{self.sid}")
+        return s["Version"]["Index"], s["Spec"]
+
+    def update(self, fn):
+        version, spec = self.spec()
+        spec = copy.deepcopy(spec)
+        fn(spec)
+        self.d.call("POST", f"/services/{self.sid}/update", body=spec,
+                    params={"version": version})
+
+    def scale(self, n):
+        def f(spec):
+            spec["Mode"]["Replicated"]["Replicas"] = n
+        self.update(f)
+
+    def label(self):
+        return f"com.docker.swarm.service.name={self.SERVICE}"
+
+    def running(self, extra_label=None):
+        labels = [self.label()] + ([extra_label] if extra_label else [])
+        return self.d.call("GET", "/containers/json", params={"filters": json.dumps(
+            {"label": labels, "status": ["running"]})})
+
+    def drain(self, timeout=120):
+        self.scale(0)
+        if wait_count(lambda: count_all(self.d, self.label()), 0, timeout, 0.1) is None:
+            log("warning: swarm service did not drain")
+
+    def remove(self):
+        self.cli("service", "rm", self.SERVICE, check=False)
+        wait_count(lambda: count_all(self.d, self.label()), 0, 60, 0.1)
+        self.sid = None
+
+    def leave(self):
+        self.cli("swarm", "leave", "--force", check=False)
+
+
+def swarm_scale(sw, n, timeout=180):
+    t0 = time.monotonic()
+    sw.scale(n)
+    t = wait_count(lambda: len(sw.running()), n, timeout)
+    return None if t is None else time.monotonic() - t0
+
+
+def kill_one(docker, containers):
+    c = containers[0]
+    docker.call("POST", f"/containers/{c['Id']}/kill", params={"signal": "KILL"}, ok=(204,))
+    return c["Id"]
+
+
+def heal_time(docker, list_fn, n, timeout=120):
+    """Kill one of n running containers; seconds until n run again, one new."""
+    before = list_fn()
+    if len(before) != n:
+        return None
+    t0 = time.monotonic()
+    killed = kill_one(docker, before)
+
+    def healed():
+        now = list_fn()
+        ids = {c["Id"] for c in now}
+        return len(now) == n and killed not in ids
+    t = wait_count(lambda: bool(healed()), True, timeout)
+    return None if t is None else time.monotonic() - t0
+
+
+def bench_swarm(ctx, reps, budget_s):
+    docker, binary = ctx["docker"], ctx["binary"]
+    budget = Budget(budget_s)
+    res = {"method": "swarm driven through the Engine API (service update with Replicas or "
+                     "a new container label, the calls docker service scale/update make); "
+                     "clusterd through PUT /v2/apps/{id}; both until Docker lists the "
+                     "wanted running containers (polled every 20 ms)"}
+    sd = H.DockerDaemon()
+    cd = None
+    try:
+        try:
+            sd.start()
+            sd.load_test_images()
+            sw = Swarm(sd)
+            sw.init()
+            sw.create()
+        except Exception as e:  # pylint: disable=broad-except
+            res["error"] = f"swarm mode could not run here: {e}"
+            log(res["error"])
+            return res
+        res["swarm_version"] = sd.call("GET", "/version").get("Version")
+        cd = BenchClusterd(binary, os.path.join(ctx["tmp"], "swarm-cd"), docker_sock=docker.sock,
+                           resources="cpus:64;mem:65536;disk:100000;ports:[31000-31099]")
+        cd.start()
+        app = "/bench-swarm"
+        cd.post("/v2/apps", json=app_docker(app, labels={"bench_gen": "0"})).raise_for_status()
+        lab = f"clusterd.app_id={app}"
+
+        # scale 0 -> 20 -> 100
+        s20, s100, c20, c100, r20, r80 = [], [], [], [], [], []
+        for rep in range(reps):
+            if budget.left() < 120:
+                break
+            s20.append(swarm_scale(sw, 20))
+            s100.append(swarm_scale(sw, 100))
+            sw.drain()
+            t, _ = cd_scale(cd, docker, app, 20, 180)
+            c20.append(t)
+            t, _ = cd_scale(cd, docker, app, 100, 180)
+            c100.append(t)
+            cd_drain(cd, docker, app, 180)
+            secs, _ = raw_docker.launch(docker.sock, 20, IMAGE, 20, sandbox_root=ctx["tmp"])
+            r20.append(secs)
+            secs, _ = raw_docker.launch(docker.sock, 80, IMAGE, 80, sandbox_root=ctx["tmp"])
+            r80.append(secs)
+            raw_docker.remove_all(docker.sock)
+            log(f"swarm scale rep {rep}: swarm {s20[-1]} {s100[-1]} clusterd {c20[-1]} "
+                f"{c100[-1]} raw {r20[-1]:.2f} {r80[-1]:.2f}")
+        scale = {"swarm_0_20_s": summary(s20), "swarm_20_100_s": summary(s100),
+                 "clusterd_0_20_s": summary(c20), "clusterd_20_100_s": summary(c100),
+                 "raw_20_s": summary(r20), "raw_80_s": summary(r80)}
+        scale["ratio_clusterd_to_swarm_0_20"] = ratio(scale["clusterd_0_20_s"],
+                                                      scale["swarm_0_20_s"])
+        scale["ratio_clusterd_to_swarm_20_100"] = ratio(scale["clusterd_20_100_s"],
+                                                        scale["swarm_20_100_s"])
+        scale["ratio_clusterd_to_raw_0_20"] = ratio(scale["clusterd_0_20_s"], scale["raw_20_s"])
+        scale["ratio_clusterd_to_raw_20_100"] = ratio(scale["clusterd_20_100_s"],
+                                                      scale["raw_80_s"])
+        scale["ratio_swarm_to_raw_0_20"] = ratio(scale["swarm_0_20_s"], scale["raw_20_s"])
+        scale["ratio_swarm_to_raw_20_100"] = ratio(scale["swarm_20_100_s"], scale["raw_80_s"])
+        res["scale"] = scale
+
+        # self-healing at 20 running: swarm's default restart delay (5 s) and 0 s
+        heal = {"swarm_default_s": [], "swarm_restart_delay_0_s": [], "clusterd_s": []}
+        if budget.left() > 60:
+            cd_scale(cd, docker, app, 20, 180)
+            for key, extra in (("swarm_default_s", ()),
+                               ("swarm_restart_delay_0_s", ("--restart-delay", "0s"))):
+                sw.create(extra)
+                swarm_scale(sw, 20)
+                for rep in range(reps):
+                    if budget.left() < 60:
+                        break
+                    heal[key].append(heal_time(sd, sw.running, 20))
+                    if key == "swarm_default_s":
+                        heal["clusterd_s"].append(
+                            heal_time(docker, lambda: running(docker, lab), 20))
+                    time.sleep(0.5)
+            log(f"heal: { {k: summary(v)['median'] for k, v in heal.items()} }")
+        res["self_healing"] = {k: summary(v) for k, v in heal.items()}
+        res["self_healing"]["ratio_clusterd_to_swarm_default"] = ratio(
+            res["self_healing"]["clusterd_s"], res["self_healing"]["swarm_default_s"])
+        res["self_healing"]["ratio_clusterd_to_swarm_restart_delay_0"] = ratio(
+            res["self_healing"]["clusterd_s"], res["self_healing"]["swarm_restart_delay_0_s"])
+        res["self_healing"]["clusterd_config"] = "backoffSeconds 1 (default)"
+
+        # rolling update of 20 (a new container label: a new app version / task spec)
+        roll = {"swarm_default_s": [], "swarm_tuned_s": [], "clusterd_default_s": []}
+        gen = [0]
+
+        def swarm_roll():
+            gen[0] += 1
+            g = str(gen[0])
+            t0 = time.monotonic()
+            sw.update(lambda s: s["TaskTemplate"]["ContainerSpec"].setdefault(
+                "Labels", {}).update({"bench_gen": g}))
+
+            def done():
+                now = sw.running()
+                return len(now) == 20 and all(
+                    c["Labels"].get("bench_gen") == g for c in now)
+            t = wait_count(lambda: bool(done()), True, 600)
+            return None if t is None else time.monotonic() - t0
+
+        def cd_roll():
+            gen[0] += 1
+            g = str(gen[0])
+            t0 = time.monotonic()
+            r = cd.put(f"/v2/apps{app}", params={"force": "true"},
+                       json={"labels": {"bench_gen": g}})
+            r.raise_for_status()
+
+            def done():
+                now = running(docker, lab)
+                return len(now) == 20 and all(
+                    c["Labels"].get("bench_gen") == g for c in now)
+            t = wait_count(lambda: bool(done()), True, 600)
+            return None if t is None else time.monotonic() - t0
+
+        # Swarm's default rolls one task at a time with a 5 s monitor
+        # (about 90 s for 20): at most 3 repetitions of it fit the budget.
+        roll_default_reps = min(reps, 3)
+        if len(running(docker, lab)) != 20:
+            cd_scale(cd, docker, app, 20, 180)
+        tuned = ("--update-parallelism", "0", "--update-delay", "0s", "--update-monitor", "1s",
+                 "--update-order", "start-first")
+        for key, extra, n_reps in (("swarm_default_s", (), roll_default_reps),
+                                   ("swarm_tuned_s", tuned, reps)):
+            if budget.left() < 60:
+                break
+            sw.create(extra)
+            swarm_scale(sw, 20)
+            for rep in range(n_reps):
+                if budget.left() < 30:
+                    break
+                roll[key].append(swarm_roll())
+                if key == "swarm_tuned_s":
+                    roll["clusterd_default_s"].append(cd_roll())
+                log(f"roll {key} rep {rep}: {roll[key][-1]} clusterd "
+                    f"{roll['clusterd_default_s'][-1] if roll['clusterd_default_s'] else None}")
+        res["rolling_update"] = {k: summary(v) for k, v in roll.items()}
+        res["rolling_update"]["swarm_default_config"] = ("--update-parallelism 1 "
+                                                         "--update-delay 0s --update-monitor 5s "
+                                                         "--update-order stop-first; at most 3 "
+                                                         "repetitions (about 90 s each)")
+        res["rolling_update"]["swarm_tuned_config"] = ("--update-parallelism 0 (all at once) "
+                                                       "--update-delay 0s --update-monitor 1s "
+                                                       "--update-order start-first")
+        res["rolling_update"]["clusterd_config"] = ("upgradeStrategy default: "
+                                                    "minimumHealthCapacity 1, "
+                                                    "maximumOverCapacity 1")
+        ru = res["rolling_update"]
+        ru["ratio_clusterd_to_swarm_default"] = ratio(ru["clusterd_default_s"],
+                                                      ru["swarm_default_s"])
+        ru["ratio_clusterd_to_swarm_tuned"] = ratio(ru["clusterd_default_s"],
+                                                    ru["swarm_tuned_s"])
+    finally:
+        if cd is not None:
+            cd.close()
+        try:
+            docker.remove_labelled("clusterd.task_id")
+        except (OSError, H.DockerError):
+            pass
+        if sd.proc is not None:
+            try:
+                Swarm(sd).leave()
+            except Exception:  # pylint: disable=broad-except
+                pass
+        sd.stop()
+    return res
+
+
+# ---------------------------------------------------------------------------
+# 3. API throughput with wrk
+
+
+WRK_LAT = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$")
+UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(url, conns, seconds, threads=2):
+    """One wrk run: req/s and latencies in ms."""
+    cmd = ["wrk", f"-t{min(threads, conns)}", f"-c{conns}", f"-d{seconds}s", "--latency",
+           "--timeout", "30s", url]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    out = {"rps": None, "p50_ms": None, "p99_ms": None, "max_ms": None, "errors": 0}
+    for line in r.stdout.splitlines():
+        m = WRK_LAT.match(line)
+        if m:
+            out[f"p{m.group(1)}_ms"] = float(m.group(2)) * UNIT[m.group(3)]
+        elif line.strip().startswith("Latency") and "%" in line:
+            parts = line.split()
+            mx = re.match(r"([\d.]+)(us|ms|s)", parts[3])
+            if mx:
+                out["max_ms"] = float(mx.group(1)) * UNIT[mx.group(2)]
+        elif line.startswith("Requests/sec:"):
+            out["rps"] = float(line.split()[1])
+        elif "Non-2xx" in line or "Socket errors" in line:
+            out["errors"] += sum(int(x) for x in re.findall(r"\d+", line))
+    out.pop("p75_ms", None)
+    out.pop("p90_ms", None)
+    return out
+
+
+def wrk_reps(url, conns, seconds, reps, budget):
+    runs = []
+    for _ in range(reps):
+        if budget.spent() and runs:
+            break
+        runs.append(wrk(url, conns, seconds))
+    res = {k: summary([r[k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms", "max_ms")}
+    res["errors"] = sum(r["errors"] for r in runs)
+    res["connections"] = conns
+    res["seconds_each"] = seconds
+    return res
+
+
+def fixture_apps(n):
+    """n apps in the fixture's real-world shapes, with new ids, 0 instances."""
+    with open(FIXTURE, encoding="utf-8") as f:
+        base = json.load(f)["apps"]
+    apps = []
+    for i in range(n):
+        a = copy.deepcopy(base[i % len(base)])
+        a.pop("versionInfo", None)
+        a.pop("version", None)
+        a["id"] = f"/bench/g{i // 100:02d}/{a['id'].strip('/').replace('/', '-')}-{i:04d}"
+        a["instances"] = 0
+        apps.append(a)
+    return apps
+
+
+def load_apps(cd, apps):
+    """POST each app; the ids of those accepted, and the refusals by reason."""
+    ok, refused = [], {}
+    for a in apps:
+        r = cd.post("/v2/apps", json=a)
+        if r.status_code == 201:
+            ok.append(a["id"])
+        else:
+            key = f"{r.status_code} {r.text[:160]}"
+            refused[key] = refused.get(key, 0) + 1
+    return ok, refused
+
+
+def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_apps=100,
+              per_app=100):
+    binary = ctx["binary"]
+    budget = Budget(budget_s)
+    res = {"method": f"wrk -c64 (and -c1 for state) for {seconds}s per run; clusterd --master "
+                     f"with bench/sim_agents (agents with --containerizers=sim)"}
+    cd = BenchClusterd(binary, os.path.join(ctx["tmp"], "api"), role="--master")
+    fleet = None
+    try:
+        cd.start()
+        pid = cd.pid()
+        mem = {"master_idle_kib": proc_status(pid)["VmRSS"]}
+        t0 = time.monotonic()
+        ok, refused = load_apps(cd, fixture_apps(n_apps))
+        res["apps_loaded"] = len(ok)
+        res["apps_refused"] = refused
+        res["load_apps_s"] = time.monotonic() - t0
+        mem["master_1000_apps_kib"] = proc_status(pid)["VmRSS"]
+        log(f"api: {len(ok)} apps loaded in {res['load_apps_s']:.1f}s, refused {refused}")
+        one = ok[len(ok) // 2]
+        res["app_id_used"] = one
+        u = cd.url
+        res["get_app"] = wrk_reps(f"{u}/v2/apps{one}", 64, seconds, reps, budget)
+        log(f"api GET /v2/apps/id: {res['get_app']['rps']['median']} req/s")
+        res["get_apps"] = wrk_reps(f"{u}/v2/apps", 64, seconds, reps, budget)
+        log(f"api GET /v2/apps: {res['get_apps']['rps']['median']} req/s")
+
+        # 1,000 simulated agents, then 10,000 tasks on them.
+        fleet = SimAgents(ctx["sim_agents"], os.path.join(ctx["tmp"], "fleet"),
+                          f"127.0.0.1:{cd.ports['master']}", n_agents)
+        t0 = time.monotonic()
+        fleet.start()
+        reg = wait_count(lambda: len(cd.get("/master/slaves", base=cd.master_url)
+                                     .json()["slaves"]), n_agents, 120, 0.2)
+        res["agents_registered_s"] = None if reg is None else time.monotonic() - t0
+        mem["master_1000_agents_kib"] = proc_status(pid)["VmRSS"]
+        mem["fleet_1000_agents_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
+        # The task apps go in batches of 10 apps (1,000 tasks), each waited
+        # for: posting all 10,000 at once overloads the master (see
+        # BENCHMARKS.md), and this measures the launch rate at scale.
+        want = n_task_apps * per_app
+        samples = []
+        t0 = time.monotonic()
+
+        def running_tasks():
+            n = sum(a["tasksRunning"] for a in cd.get("/v2/apps", timeout=120).json()["apps"])
+            samples.append((round(time.monotonic() - t0, 1), n))
+            return n
+        deadline = time.monotonic() + min(400, max(60, budget.left() - 150))
+        batch = 10
+        for b in range(0, n_task_apps, batch):
+            for i in range(b, min(b + batch, n_task_apps)):
+                r = cd.post("/v2/apps", json={
+                    "id": f"/bench/tasks/a{i:03d}", "cmd": "sleep 1000000", "cpus": 0.01,
+                    "mem": 1, "instances": per_app, "portDefinitions": []})
+                r.raise_for_status()
+            goal = min(b + batch, n_task_apps) * per_app
+            if wait_count(lambda g=goal: min(running_tasks(), g), goal,
+                          max(1, deadline - time.monotonic()), 1.0) is None:
+                break
+        res["agents"] = n_agents
+        res["tasks_wanted"] = want
+        res["tasks_running"] = running_tasks()
+        res["tasks_running_s"] = time.monotonic() - t0
+        res["tasks_per_s"] = res["tasks_running"] / res["tasks_running_s"]
+        res["tasks_running_progress"] = samples[-10:]
+        log(f"api: {res['tasks_running']} of {want} tasks running after "
+            f"{time.monotonic() - t0:.0f}s")
+        hz = os.sysconf("SC_CLK_TCK")
+        c0, t_0 = proc_cpu_ticks(pid), time.monotonic()
+        time.sleep(10)
+        res["master_idle_cpu_percent_at_scale"] = (100.0 * (proc_cpu_ticks(pid) - c0) / hz
+                                                   / (time.monotonic() - t_0))
+        mem["master_10000_tasks_kib"] = proc_status(pid)["VmRSS"]
+        mem["fleet_10000_tasks_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
+        res["memory"] = mem
+        n_tasks = res["tasks_running"] or 0
+        if n_tasks:
+            res["master_kib_per_agent"] = (mem["master_1000_agents_kib"]
+                                           - mem["master_1000_apps_kib"]) / n_agents
+            res["master_kib_per_task"] = (mem["master_10000_tasks_kib"]
+                                          - mem["master_1000_agents_kib"]) / n_tasks
+        sz = {}
+        for path, base in (("/v2/apps?embed=apps.tasks", u), ("/master/state", cd.master_url),
+                           ("/v2/apps", u)):
+            r = cd.get(path, base=base, timeout=120)
+            sz[path] = len(r.content)
+        res["body_bytes"] = sz
+        res["get_apps_embed_tasks"] = wrk_reps(f"{u}/v2/apps?embed=apps.tasks", 64, seconds,
+                                               reps, budget)
+        res["get_apps_embed_tasks_c1"] = wrk_reps(f"{u}/v2/apps?embed=apps.tasks", 1, seconds,
+                                                  reps, budget)
+        res["get_master_state"] = wrk_reps(f"{cd.master_url}/master/state", 64, seconds, reps,
+                                           budget)
+        res["get_master_state_c1"] = wrk_reps(f"{cd.master_url}/master/state", 1, seconds,
+                                              reps, budget)
+        log(f"api: embed c1 p50 {res['get_apps_embed_tasks_c1']['p50_ms']['median']} ms, "
+            f"state c1 p50 {res['get_master_state_c1']['p50_ms']['median']} ms")
+    finally:
+        if fleet is not None:
+            fleet.close()
+        cd.close()
+        res["master_log_warnings"] = sum(1 for line in cd.log_text().splitlines()
+                                         if " WARN " in line)
+    return res
+
+
+# ---------------------------------------------------------------------------
+# 4. allocator and placement simulation
+
+
+def bench_alloc(ctx, reps):
+    r = subprocess.run([ctx["sim_alloc"], f"--reps={reps}"], capture_output=True, text=True,
+                       timeout=600, check=True)
+    return json.loads(r.stdout)
+
+
+# ---------------------------------------------------------------------------
+# 5. footprint
+
+
+def bench_footprint(ctx, idle_s=30):
+    binary = ctx["binary"]
+    res = {}
+    stripped = os.path.join(ctx["tmp"], "clusterd.stripped")
+    shutil.copy(binary, stripped)
+    subprocess.run(["strip", stripped], check=True)
+    res["binary_bytes"] = os.path.getsize(binary)
+    res["stripped_bytes"] = os.path.getsize(stripped)
+    cd = BenchClusterd(binary, os.path.join(ctx["tmp"], "footprint"),
+                       docker_sock=ctx["docker"].sock)
+    try:
+        cd.start()
+        pid = cd.pid()
+        time.sleep(3)  # registration, first offers
+        hz = os.sysconf("SC_CLK_TCK")
+        c0, w0, t0 = proc_cpu_ticks(pid), proc_write_bytes(pid), time.monotonic()
+        time.sleep(idle_s)
+        c1, w1, t1 = proc_cpu_ticks(pid), proc_write_bytes(pid), time.monotonic()
+        st = proc_status(pid)
+        res["idle_seconds"] = idle_s
+        res["idle_rss_kib"] = st["VmRSS"]
+        res["idle_hwm_kib"] = st["VmHWM"]
+        res["idle_cpu_percent"] = 100.0 * (c1 - c0) / hz / (t1 - t0)
+        res["idle_write_bytes"] = None if w0 is None else w1 - w0
+        ok, refused = load_apps(cd, fixture_apps(1000))
+        time.sleep(2)
+        st = proc_status(pid)
+        res["apps_loaded"] = len(ok)
+        res["apps_refused"] = refused
+        res["rss_1000_apps_kib"] = st["VmRSS"]
+        # idle again, now with 1,000 apps
+        c0, w0, t0 = proc_cpu_ticks(pid), proc_write_bytes(pid), time.monotonic()
+        time.sleep(idle_s)
+        c1, w1, t1 = proc_cpu_ticks(pid), proc_write_bytes(pid), time.monotonic()
+        res["idle_1000_apps_cpu_percent"] = 100.0 * (c1 - c0) / hz / (t1 - t0)
+        res["idle_1000_apps_write_bytes"] = None if w0 is None else w1 - w0
+        res["rss_1000_apps_after_idle_kib"] = proc_status(pid)["VmRSS"]
+    finally:
+        cd.close()
+    return res
+
+
+# ---------------------------------------------------------------------------
+# machine
+
+
+def machine():
+    m = {"nproc": os.cpu_count(), "kernel": platform.release()}
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                m["cpu"] = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                m["mem_kib"] = int(line.split()[1])
+    try:
+        m["docker"] = subprocess.run(["dockerd", "--version"], capture_output=True, text=True,
+                                     check=False).stdout.strip()
+    except OSError:
+        m["docker"] = None
+    try:
+        m["wrk"] = subprocess.run(["wrk", "--version"], capture_output=True, text=True,
+                                  check=False).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        m["wrk"] = None
+    m["git"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=False).stdout.strip()
+    return m
+
+
+SECTIONS = ("alloc", "footprint", "launch", "api", "swarm")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="clusterd benchmarks (SPEC section 9)")
+    ap.add_argument("--binary", default=os.path.join(ROOT, "clusterd"))
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--sections", default=",".join(SECTIONS))
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: 1 repetition, small sizes, short wrk runs")
+    ap.add_argument("--out", required=True, help="the JSON results file to write")
+    a = ap.parse_args()
+    sections = [s for s in a.sections.split(",") if s]
+    for s in sections:
+        if s not in SECTIONS:
+            ap.error(f"unknown section {s} ({', '.join(SECTIONS)})")
+    reps = 1 if a.quick else a.reps
+    tmp = tempfile.mkdtemp(prefix="cdb-", dir="/tmp")
+    # Copy the binaries: a rebuild during the run must not change them, and
+    # perf can still resolve symbols afterwards.
+    ctx = {"tmp": tmp, "binary": shutil.copy(a.binary, os.path.join(tmp, "clusterd")),
+           "sim_alloc": shutil.copy(os.path.join(a.build, "bench", "sim_alloc"), tmp),
+           "sim_agents": shutil.copy(os.path.join(a.build, "bench", "sim_agents"), tmp)}
+    out = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "machine": machine(), "reps": reps, "quick": a.quick, "results": {}}
+    t_start = time.monotonic()
+    docker = None
+    try:
+        if {"launch", "swarm", "footprint"} & set(sections):
+            docker = H.DockerDaemon()
+            docker.start()
+            docker.load_test_images()
+            ctx["docker"] = docker
+        for s in sections:
+            t0 = time.monotonic()
+            log(f"== {s}")
+            try:
+                if s == "alloc":
+                    r = bench_alloc(ctx, reps)
+                elif s == "footprint":
+                    r = bench_footprint(ctx, 5 if a.quick else 30)
+                elif s == "launch":
+                    r = bench_launch(ctx, (1, 10) if a.quick else (1, 10, 50), reps,
+                                     90 if a.quick else 420)
+                elif s == "api":
+                    if a.quick:
+                        r = bench_api(ctx, reps, 60, 2, n_apps=100, n_agents=50,
+                                      n_task_apps=10, per_app=10)
+                    else:
+                        r = bench_api(ctx, reps, 480, 5)
+                else:
+                    r = bench_swarm(ctx, reps, 150 if a.quick else 420)
+            except Exception as e:  # pylint: disable=broad-except
+                log(f"{s} failed: {e!r}")
+                r = {"error": repr(e)}
+            r["section_seconds"] = time.monotonic() - t0
+            out["results"][s] = r
+            with open(a.out, "w", encoding="utf-8") as f:
+                json.dump(out, f, indent=1)
+    finally:
+        if docker is not None:
+            docker.stop()
+        out["total_seconds"] = time.monotonic() - t_start
+        with open(a.out, "w", encoding="utf-8") as f:
+            json.dump(out, f, indent=1)
+        shutil.rmtree(tmp, ignore_errors=True)
+    log(f"wrote {a.out} in {out['total_seconds']:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Summarise a bench/results/*.json file as Markdown tables, beside the
+targets of SPEC section 9 (met / MISSED and by how much).
+
+    summary.py bench/results/20260101T000000Z.json
+"""
+
+import json
+import sys
+
+
+def med(x, key="median"):
+    if not isinstance(x, dict):
+        return None
+    return x.get(key)
+
+
+def fmt(v, unit="", digits=3):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        if abs(v) >= 100:
+            s = f"{v:,.0f}"
+        elif abs(v) >= 10:
+            s = f"{v:.1f}"
+        else:
+            s = f"{v:.{digits}g}"
+    else:
+        s = f"{v:,}"
+    return s + unit
+
+
+def spread(x, unit="", scale=1.0):
+    """median (min-max) of a summary."""
+    if not isinstance(x, dict) or x.get("median") is None:
+        return "n/a"
+    return (f"{fmt(x['median'] * scale, unit)} ({fmt(x['min'] * scale)}"
+            f"–{fmt(x['max'] * scale)}, n={x.get('n', len(x.get('runs', [])))})")
+
+
+def verdict(value, target, lower_is_better=True):
+    if value is None:
+        return "not measured"
+    ok = value <= target if lower_is_better else value >= target
+    if ok:
+        return "met"
+    by = value / target if lower_is_better else target / value
+    return f"MISSED ({by:.2f}x)"
+
+
+def rows(table):
+    out = ["| what | result: median (min–max, runs) | target | verdict |",
+           "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in table]
+    return "\n".join(out)
+
+
+def launch(r):
+    t = []
+    for n, e in r.get("by_n", {}).items():
+        for v in ("1s", "100ms"):
+            rt = e.get(f"ratio_{v}") or {}
+            target = "≤ 1.15" if n == "50" else "—"
+            ver = verdict(rt.get("median"), 1.15) if n == "50" else ""
+            t.append((f"N={n}, allocation_interval {v}: clusterd / raw",
+                      f"{spread(rt)}; clusterd {spread(e.get(f'clusterd_{v}_docker_s'), ' s')}"
+                      f", raw {spread(e.get('raw_s'), ' s')}", target, ver))
+    return t
+
+
+def swarm(r):
+    if "error" in r and "scale" not in r:
+        return [("swarm mode", r["error"], "runs", "NOT RUN")]
+    t = []
+    s = r.get("scale", {})
+    for a, b in (("0_20", "0→20"), ("20_100", "20→100")):
+        t.append((f"scale {b}: clusterd / swarm",
+                  f"{spread(s.get(f'ratio_clusterd_to_swarm_{a}'))}; clusterd "
+                  f"{spread(s.get(f'clusterd_{a}_s'), ' s')}, swarm "
+                  f"{spread(s.get(f'swarm_{a}_s'), ' s')}", "—", ""))
+        t.append((f"scale {b}: clusterd / raw floor",
+                  spread(s.get(f"ratio_clusterd_to_raw_{a}")), "—", ""))
+        t.append((f"scale {b}: swarm / raw floor",
+                  spread(s.get(f"ratio_swarm_to_raw_{a}")), "—", ""))
+    h = r.get("self_healing", {})
+    t.append(("self-healing: clusterd (backoff 1 s)", spread(h.get("clusterd_s"), " s"), "—", ""))
+    t.append(("self-healing: swarm default (restart delay 5 s)",
+              spread(h.get("swarm_default_s"), " s"), "—", ""))
+    t.append(("self-healing: swarm --restart-delay 0s",
+              spread(h.get("swarm_restart_delay_0_s"), " s"), "—", ""))
+    u = r.get("rolling_update", {})
+    t.append(("rolling update of 20: clusterd default upgradeStrategy",
+              spread(u.get("clusterd_default_s"), " s"), "—", ""))
+    t.append(("rolling update of 20: swarm defaults", spread(u.get("swarm_default_s"), " s"),
+              "—", ""))
+    t.append(("rolling update of 20: swarm tuned", spread(u.get("swarm_tuned_s"), " s"), "—", ""))
+    return t
+
+
+def api(r):
+    t = []
+    g = r.get("get_app", {})
+    t.append(("GET /v2/apps/{id}, 1,000 apps, 64 conns: req/s", spread(g.get("rps")),
+              "≥ 20,000", verdict(med(g.get("rps")), 20000, lower_is_better=False)))
+    t.append(("GET /v2/apps/{id}: p50 / p99 / max ms",
+              f"{spread(g.get('p50_ms'))} / {spread(g.get('p99_ms'))} / "
+              f"{spread(g.get('max_ms'))}", "p99 < 10 ms", verdict(med(g.get("p99_ms")), 10)))
+    g = r.get("get_apps", {})
+    t.append(("GET /v2/apps, 1,000 apps, 64 conns: req/s", spread(g.get("rps")), "—", ""))
+    t.append(("GET /v2/apps: p50 / p99 / max ms",
+              f"{spread(g.get('p50_ms'))} / {spread(g.get('p99_ms'))} / "
+              f"{spread(g.get('max_ms'))}", "—", ""))
+    n = r.get("tasks_running")
+    t.append(("tasks running for the state endpoints (wanted 10,000)",
+              f"{fmt(n)} on {fmt(r.get('agents', 1000))} simulated agents, "
+              f"{fmt(r.get('tasks_per_s'), ' tasks/s')}", "10,000", ""))
+    for key, label in (("get_apps_embed_tasks", "GET /v2/apps?embed=apps.tasks"),
+                       ("get_master_state", "GET /master/state")):
+        g = r.get(key, {})
+        g1 = r.get(key + "_c1", {})
+        t.append((f"{label}, 64 conns: req/s; p50 / p99 ms",
+                  f"{spread(g.get('rps'))}; {spread(g.get('p50_ms'))} / "
+                  f"{spread(g.get('p99_ms'))}", "—", ""))
+        t.append((f"{label}, 1 conn: p50 / p99 / max ms",
+                  f"{spread(g1.get('p50_ms'))} / {spread(g1.get('p99_ms'))} / "
+                  f"{spread(g1.get('max_ms'))}", "< 50 ms",
+                  verdict(med(g1.get("p99_ms")), 50)))
+    if "master_kib_per_task" in r:
+        t.append(("master memory per agent / per task",
+                  f"{fmt(r.get('master_kib_per_agent'), ' KiB')} / "
+                  f"{fmt(r.get('master_kib_per_task'), ' KiB')}", "—", ""))
+    if "master_idle_cpu_percent_at_scale" in r:
+        t.append(("master idle CPU at 1,000 agents, 10,000 tasks",
+                  fmt(r["master_idle_cpu_percent_at_scale"], " %"), "—", ""))
+    return t
+
+
+def alloc(r):
+    c = r.get("alloc_cycle", {})
+    p = r.get("placement", {})
+    return [
+        (f"allocation cycle, {fmt(c.get('agents'))} agents x {fmt(c.get('frameworks'))} "
+         "frameworks, first cycle", spread(c.get("first_cycle_ms"), " ms"), "< 100 ms "
+         "(Mesos 1.7: 1.4 s)", verdict(med(c.get("first_cycle_ms")), 100)),
+        ("allocation cycle, every offer declined with a filter",
+         spread(c.get("declining_cycle_ms"), " ms"), "< 100 ms",
+         verdict(med(c.get("declining_cycle_ms")), 100)),
+        ("allocation cycle, after those declines (past the filters)",
+         spread(c.get("after_declines_cycle_ms"), " ms"), "< 100 ms",
+         verdict(med(c.get("after_declines_cycle_ms")), 100)),
+        (f"placing {fmt(p.get('tasks_placed'))} tasks of {fmt(p.get('apps'))} apps on "
+         f"{fmt(p.get('agents'))} agents with constraints", spread(p.get("ms"), " ms"),
+         "< 1 s", verdict(med(p.get("ms")), 1000)),
+        ("allocator memory per agent / per framework",
+         f"{fmt(c.get('bytes_per_agent'), ' B')} / {fmt(c.get('bytes_per_framework'), ' B')}",
+         "—", ""),
+        ("constraint index memory per placed task",
+         fmt(p.get("index_bytes_per_task"), " B"), "—", ""),
+    ]
+
+
+def footprint(r):
+    kib = 1024
+    return [
+        ("idle RSS of --all-in-one after 30 s", fmt(r.get("idle_rss_kib", 0) / kib, " MiB"),
+         "< 15 MB", verdict(r.get("idle_rss_kib", 0) * kib / 1e6, 15)),
+        ("RSS with 1,000 apps", fmt(r.get("rss_1000_apps_kib", 0) / kib, " MiB"), "—", ""),
+        ("stripped binary", fmt(r.get("stripped_bytes", 0) / 1e6, " MB"), "< 2 MB",
+         verdict(r.get("stripped_bytes", 0) / 1e6, 2)),
+        ("idle CPU over 30 s", fmt(r.get("idle_cpu_percent"), " % of a core"), "< 1 %",
+         verdict(r.get("idle_cpu_percent"), 1)),
+        ("bytes written to disk while idle, 30 s", fmt(r.get("idle_write_bytes"), " B"),
+         "< 64 KiB", verdict(r.get("idle_write_bytes"), 65536)),
+        ("idle CPU / writes over 30 s with 1,000 apps",
+         f"{fmt(r.get('idle_1000_apps_cpu_percent'), ' %')} / "
+         f"{fmt(r.get('idle_1000_apps_write_bytes'), ' B')}", "< 1 % / < 64 KiB",
+         verdict(r.get("idle_1000_apps_cpu_percent"), 1)),
+    ]
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        d = json.load(f)
+    m = d["machine"]
+    print(f"# clusterd benchmarks, {d['started']} (git {m.get('git')})\n")
+    print(f"{m.get('nproc')} CPUs ({m.get('cpu')}), {m.get('mem_kib', 0) // 1024} MiB, "
+          f"kernel {m.get('kernel')}, {m.get('docker')}, {m.get('wrk')}; "
+          f"{d['reps']} repetitions{' (QUICK)' if d.get('quick') else ''}, "
+          f"{d.get('total_seconds', 0):.0f} s in all\n")
+    for name, fn in (("Launch overhead", launch), ("Docker swarm mode", swarm),
+                     ("API throughput", api), ("Allocator and placement", alloc),
+                     ("Footprint", footprint)):
+        key = {"Launch overhead": "launch", "Docker swarm mode": "swarm",
+               "API throughput": "api", "Allocator and placement": "alloc",
+               "Footprint": "footprint"}[name]
+        r = d["results"].get(key)
+        if r is None:
+            continue
+        print(f"## {name} ({r.get('section_seconds', 0):.0f} s)\n")
+        if "error" in r and len(r) <= 2:
+            print(f"failed: {r['error']}\n")
+            continue
+        print(rows(fn(r)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
