@@ -345,6 +345,32 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 	return p.launch;
 }
 
+static void
+sched_converge_cb(void *arg)
+{
+	struct sched *s = arg;
+	bool demand = false;
+	size_t i;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	for (i = 0; i < sched_repo_count(s->repo); i++) {
+		struct sched_rapp *ra = sched_repo_at(s->repo, i);
+
+		if (sched_converge(s, ra) > 0 &&
+		    loop_now_ms(s->loop) >= ra->launch_after_ms)
+			demand = true;
+	}
+	if (demand)
+		sched_revive(s);
+}
+
+void
+sched_converge_soon(struct sched *s)
+{
+	if (s->converge_timer != NULL && !loop_timer_pending(s->converge_timer))
+		loop_timer_add(s->converge_timer, 0);
+}
+
 /* The TaskFailure JSON of t ending in state. */
 static json_t *
 sched_failure_json(const struct sched_task *t, enum task_state state,
@@ -1009,6 +1035,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
 	sched_hcheck_start(s);
+	s->converge_timer = loop_timer_new(l, sched_converge_cb, s);
 	s->tick = loop_timer_new(l, sched_tick, s);
 	loop_timer_add(s->tick, SCHED_TICK_MS);
 	*out = s;
@@ -1026,6 +1053,8 @@ sched_free(struct sched *s)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	if (s->tick != NULL)
 		loop_timer_free(s->tick);
+	if (s->converge_timer != NULL)
+		loop_timer_free(s->converge_timer);
 	sched_deploy_stop(s);
 	json_decref(s->groups);
 	sched_hcheck_stop(s);

@@ -808,10 +808,10 @@ sched_deploy_poll(struct sched *s)
 		deploy_announce(s, d);
 		while (d->cur < d->nsteps &&
 		       deploy_step_done(s, &d->steps[d->cur])) {
-			deploy_emit(s, "deployment_step_success", d, false,
-				    &d->steps[d->cur]);
-			d->cur++;
+			d->cur++; /* visible first, then announced */
 			advanced = true;
+			deploy_emit(s, "deployment_step_success", d, false,
+				    &d->steps[d->cur - 1]);
 		}
 		if (d->cur >= d->nsteps) {
 			rc = deploy_persist(s, d, true);

@@ -94,6 +94,11 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 
 	sched_count_app(s, ra, &c);
 	sched_launch_plan(&c, &p);
+	/* The plan may count on kills converge has not made yet (a task
+	 * became healthy since): launch only what fits now, and converge. */
+	if (p.launch_now < p.launch)
+		sched_converge_soon(s);
+	p.launch = p.launch_now;
 	for (k = 0; k < p.launch; k++) {
 		struct sched_driver_pending *e;
 		char *tid;

@@ -93,8 +93,9 @@ struct sched {
 	struct sched_deploy **deploys; /* owned: running deployments */
 	size_t ndeploys;
 	size_t capdeploys;
-	struct loop_timer *deploy_timer; /* owned: sched_deploy_kick() */
-	json_t *groups;			 /* ref: explicit group records by id */
+	struct loop_timer *deploy_timer;   /* owned: sched_deploy_kick() */
+	struct loop_timer *converge_timer; /* owned: sched_converge_soon() */
+	json_t *groups; /* ref: explicit group records by id */
 };
 
 /*
@@ -163,6 +164,8 @@ void sched_count_app(const struct sched *s, const struct sched_rapp *r,
  * the deployment once converged. Returns the number still to launch.
  */
 int sched_converge(struct sched *s, struct sched_rapp *r);
+/* Converge every app from the loop, soon (not from inside this call). */
+void sched_converge_soon(struct sched *s);
 /*
  * t ended (terminal, or lost): delete its record, count a failure for
  * backoff unless we killed it, forget it, converge its app. Returns 0, or

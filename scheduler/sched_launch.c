@@ -161,6 +161,8 @@ sched_launch_plan(const struct sched_launch_counts *c,
 	}
 
 	out->launch = launch;
+	out->launch_now =
+	    imin(launch, imax(0, max_total - (c->cur_active + c->old_active)));
 	out->kill_cur = c->cur_active - cur_keep;
 	out->kill_old = c->old_active - old_left;
 	out->converged = c->cur_active == inst && c->cur_running == inst &&

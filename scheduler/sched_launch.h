@@ -47,10 +47,12 @@ struct sched_launch_counts {
 
 /* What to do about it. */
 struct sched_launch_plan {
-	int launch;    /* new tasks of the current configuration to start */
-	int kill_cur;  /* current tasks to kill (scale down, youngest first) */
-	int kill_old;  /* old tasks to kill (replaced, or over capacity) */
-	int converged; /* 1 when nothing is left to do */
+	int launch;	/* new tasks of the current configuration to start */
+	int kill_cur;	/* current tasks to kill (scale down, youngest first) */
+	int kill_old;	/* old tasks to kill (replaced, or over capacity) */
+	int converged;	/* 1 when nothing is left to do */
+	int launch_now; /* of launch, those that fit under the over-capacity
+			   bound before the kills above have been made */
 };
 
 /*

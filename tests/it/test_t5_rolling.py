@@ -24,9 +24,16 @@ def put_app(cd, app_id, body, code=(200, 201)):
     return r.json()
 
 
-def upgrade_and_sample(cd, app_id, n, min_health, max_over, timeout=120):
+def healthy(task):
+    results = task.get("healthCheckResults") or []
+    return task["state"] == "TASK_RUNNING" and bool(results) and all(
+        r.get("alive") for r in results)
+
+
+def upgrade_and_sample(cd, app_id, n, min_health, max_over, timeout=120, checks=False):
     """Change the app's cmd and sample its tasks until the upgrade is done; return the
-    samples as (running, active, new_running) counts."""
+    samples as (running, active, new_running) counts. With checks, capacity counts the
+    tasks whose health checks pass, not merely the running ones."""
     low = math.ceil(n * min_health - 1e-9)
     if math.floor(n * (1 + max_over) + 1e-9) <= low:
         # No room for a new task beside the old ones: Marathon's TaskReplaceActor then
@@ -40,12 +47,14 @@ def upgrade_and_sample(cd, app_id, n, min_health, max_over, timeout=120):
     deadline = time.monotonic() + timeout * TIMEOUT_SCALE
     while True:
         tasks = cd.tasks(app_id)
-        running = [t for t in tasks if t["state"] == "TASK_RUNNING"]
+        running = [t for t in tasks if (healthy(t) if checks else
+                                         t["state"] == "TASK_RUNNING")]
         active = [t for t in tasks if t["state"] in ACTIVE]
         new_running = [t for t in running if t["version"] == version]
         samples.append((len(running), len(active), len(new_running)))
         assert len(running) >= low, (
-            f"only {len(running)} running tasks, below ceil({n} * {min_health}) = {low}: "
+            f"only {len(running)} {'healthy' if checks else 'running'} tasks, below "
+            f"ceil({n} * {min_health}) = {low}: "
             f"{[(t['id'], t['state'], t['version']) for t in tasks]}")
         assert len(active) <= high, (
             f"{len(active)} tasks, above {n} * (1 + {max_over}) = {high}: "
@@ -92,7 +101,9 @@ def test_rolling_upgrade_under_a_health_check(module_clusterd):
     check = {"protocol": "COMMAND", "command": {"value": "true"}, "gracePeriodSeconds": 5,
              "intervalSeconds": 1, "timeoutSeconds": 5, "maxConsecutiveFailures": 3}
     start(cd, "/roll-health", 4, 0.75, 0.25, healthChecks=[check])
-    samples = upgrade_and_sample(cd, "/roll-health", 4, 0.75, 0.25)
+    wait_until(lambda: all(healthy(t) for t in cd.tasks("/roll-health")), timeout=60,
+               what="every task healthy")
+    samples = upgrade_and_sample(cd, "/roll-health", 4, 0.75, 0.25, checks=True)
     assert samples[-1] == (4, 4, 4)
     # the replacement is done: the app reports its tasks and none is old
     app = cd.app("/roll-health")
