@@ -501,6 +501,10 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	if (o->unix_socket != NULL)
 		HTTPC_SET(CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
+	if (o->insecure) {
+		HTTPC_SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		HTTPC_SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 
 	if (strcmp(m, "GET") == 0) {
 		HTTPC_SET(CURLOPT_HTTPGET, 1L);

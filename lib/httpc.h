@@ -39,6 +39,8 @@ struct httpc_opts {
 	long connect_timeout_ms; /* 0 means 5 s */
 	httpc_data_fn *on_data;	 /* optional streaming sink */
 	const char *extra_header; /* optional "Name: value" */
+	int insecure;		 /* skip TLS certificate checks (Marathon's
+				    HTTPS health checks do) */
 };
 
 /* Create a client on the loop; free with httpc_free() (cancels all). */

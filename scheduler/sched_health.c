@@ -393,6 +393,8 @@ sh_start_http(struct sh_check *k)
 	o.url = url;
 	o.timeout_ms = k->timeout_ms;
 	o.connect_timeout_ms = k->timeout_ms;
+	/* Marathon does not verify the certificates of the tasks it checks. */
+	o.insecure = k->proto == SH_HTTPS;
 	k->req = httpc_request(k->t->h->hc, &o, sh_http_done, k);
 	free(url);
 }
