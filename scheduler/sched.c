@@ -137,11 +137,9 @@ sched_task_json(const struct sched *s, const struct sched_task *t)
 	json_object_set_new(j, "slaveId", json_string(t->agent_id));
 	json_time_iso(t->staged_ms, iso);
 	json_object_set_new(j, "stagedAt", json_string(iso));
-	if (t->started_ms > 0) {
+	if (t->started_ms > 0) { /* task.raml: startedAt? until it starts */
 		json_time_iso(t->started_ms, iso);
 		json_object_set_new(j, "startedAt", json_string(iso));
-	} else {
-		json_object_set_new(j, "startedAt", json_null());
 	}
 	json_object_set_new(j, "state", json_string(sched_task_state_name(t)));
 	json_object_set_new(j, "version", json_string(t->version));
