@@ -893,14 +893,16 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 		t->state = TASK_KILLING;
 		t->since_ms = loop_now_ms(s->loop);
 	}
-	json_array_foreach(locks, i, v)
-	    sched_deploy_cancel(s, json_string_value(json_object_get(v, "id")));
+	/* The new deployment first, so that the apps it holds back stay
+	 * held while the canceled ones let theirs converge. */
 	if (d != NULL) {
 		sched_deploy_add(s, d);
 		d = NULL;
 	} else {
 		sched_deploy_update_held(s);
 	}
+	json_array_foreach(locks, i, v)
+	    sched_deploy_cancel(s, json_string_value(json_object_get(v, "id")));
 	for (i = 0; i < n; i++)
 		if (cv[i].app == NULL && cv[i].delete_id != NULL)
 			sched_events_emit(
@@ -908,9 +910,14 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 			    json_pack("{s:s, s:s}", "appId", cv[i].delete_id,
 				      "eventType", "app_terminated_event"));
 	sched_send_kills(s, &ids);
+	/* The changed apps; all of them after kills, whose apps need
+	 * replacements (POST /v2/tasks/delete). */
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
 		struct sched_rapp *r = sched_repo_at(s->repo, i);
 
+		if (ids.n == 0 &&
+		    json_object_get(target, sched_app_id(r->app)) == NULL)
+			continue;
 		if (sched_converge(s, r) > 0 &&
 		    loop_now_ms(s->loop) >= r->launch_after_ms)
 			demand = true;
