@@ -2,8 +2,8 @@
 
 Debian's python3-marathon (0.13) drives a fresh `clusterd --all-in-one` per test: apps
 (create, list with filters and embeds, get, update with and without force, update many,
-rollback, delete, restart, scale, kill tasks four ways, versions), groups, tasks,
-deployments, the launch queue, the event stream and event subscriptions, info, leader,
+rollback, delete, restart, scale, kill tasks four ways, versions), groups, tasks and
+endpoints, deployments, the launch queue, the event stream and event subscriptions, info, leader,
 metrics and ping.
 
 Two things check Marathon compatibility besides the assertions:
@@ -450,6 +450,14 @@ def test_list_tasks_and_status_filter(mc):
     assert {t.id for t in mc.list_tasks(state="TASK_RUNNING")} == ids
     assert all(t.app_id == "/ts" and t.host and t.slave_id and t.started_at
                for t in mc.list_tasks())
+    # service discovery the client's way: one endpoint per task port, paired with the
+    # app's service port (the default portDefinitions give one port each)
+    endpoints = mc.list_endpoints()
+    assert {e.task_id for e in endpoints} == ids
+    service_port = mc.get_app("ts").ports[0]
+    for e in endpoints:
+        assert e.app_id == "/ts" and e.service_port == service_port and e.host, e
+        assert 31000 <= e.task_port <= 31099, e
 
     # the client cannot send ?status=, so ask directly (the hook checks the shapes)
     r = raw(mc, "GET", "/v2/tasks", params={"status": "running"})
