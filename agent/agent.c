@@ -30,6 +30,7 @@
 #include "lib/id.h"
 #include "lib/json.h"
 #include "lib/loop.h"
+#include "lib/path.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 
@@ -123,6 +124,27 @@ agent_task_retire(struct agent_task *t)
 
 static void agent_task_send(struct agent_task *t);
 
+struct httpc_req *
+agent_post_master(struct agent *a, const char *path, json_t *body,
+    httpc_done_fn *done, void *arg)
+{
+	struct httpc_opts o = { 0 };
+	char *url = xasprintf("%s%s", a->master_url, path);
+	char *data = json_dump_str(body);
+	struct httpc_req *r;
+
+	o.method = "POST";
+	o.url = url;
+	o.body = data;
+	o.body_len = strlen(data);
+	o.timeout_ms = 15000;
+	r = httpc_request(a->hc, &o, done, arg);
+	free(url);
+	free(data);
+	json_decref(body);
+	return r;
+}
+
 static void
 agent_retry_cb(void *arg)
 {
@@ -174,28 +196,15 @@ agent_task_send(struct agent_task *t)
 {
 	struct agent *a = t->a;
 	struct wire_status_msg msg = { 0 };
-	struct httpc_opts o = { 0 };
-	char *url, *data;
-	json_t *j;
 
 	if (t->npending == 0 || t->in_flight != NULL || !a->registered ||
 	    loop_timer_pending(t->retry))
 		return;
 	msg.secret = a->s_secret;
 	msg.status = t->pending[0];
-	/* The master may have lost the task; let it rebuild the record. */
-	j = wire_status_msg_encode(&msg);
-	url = xasprintf("%s/internal/status", a->master_url);
-	data = json_dump_str(j);
-	o.method = "POST";
-	o.url = url;
-	o.body = data;
-	o.body_len = strlen(data);
-	o.timeout_ms = 15000;
-	t->in_flight = httpc_request(a->hc, &o, agent_status_done, t);
-	free(url);
-	free(data);
-	json_decref(j);
+	/* The status carries the task, so a master that lost it can rebuild. */
+	t->in_flight = agent_post_master(a, "/internal/status",
+	    wire_status_msg_encode(&msg), agent_status_done, t);
 }
 
 void
@@ -329,26 +338,6 @@ agent_ctr_event(const struct ctr_event *ev, void *arg)
 	agent_health_begin(t);
 }
 
-static int
-agent_mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			rc = -errno;
-		*s = '/';
-	}
-	if (rc == 0 && mkdir(p, 0755) == -1 && errno != EEXIST)
-		rc = -errno;
-	free(p);
-	return rc;
-}
-
 int
 agent_launch(struct agent *a, const struct wire_task *wt, struct cd_err *err)
 {
@@ -371,7 +360,7 @@ agent_launch(struct agent *a, const struct wire_task *wt, struct cd_err *err)
 	t->sandbox = xasprintf("%s/%s", exec_dir, run);
 	t->retry = loop_timer_new(a->loop, agent_retry_cb, t);
 	TAILQ_INSERT_TAIL(&a->tasks, t, link);
-	rc = agent_mkdirs(t->sandbox);
+	rc = path_mkdirs(t->sandbox, 0755);
 	latest = xasprintf("%s/latest", exec_dir);
 	unlink(latest);
 	if (rc == 0 && symlink(run, latest) == -1)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "agent/agent.h"
+#include "lib/httpc.h"
 #include "lib/resources.h"
 #include "lib/task_state.h"
 #include "lib/wire.h"
@@ -86,6 +87,10 @@ int agent_launch(struct agent *a, const struct wire_task *t,
 json_t *agent_task_json(const struct agent_task *t);
 /* Start the containerizers and recover (needs the agent id). */
 int agent_start_ctr(struct agent *a, struct cd_err *err);
+
+/* POST body (stolen) to the master's path; done(arg) gets the answer. */
+struct httpc_req *agent_post_master(struct agent *a, const char *path,
+    json_t *body, httpc_done_fn *done, void *arg);
 
 /* agent_master.c */
 void agent_register_start(struct agent *a, bool now);

@@ -100,9 +100,7 @@ static void
 agent_register_send(struct agent *a)
 {
 	struct wire_register reg = { 0 };
-	struct httpc_opts o = { 0 };
 	struct agent_task *t;
-	char *url, *data;
 	size_t n = 0, i = 0;
 	json_t *j;
 
@@ -143,17 +141,8 @@ agent_register_send(struct agent *a)
 		json_decref(reg.tasks[i].task);
 	}
 	free(reg.tasks);
-	url = xasprintf("%s/internal/register", a->master_url);
-	data = json_dump_str(j);
-	o.method = "POST";
-	o.url = url;
-	o.body = data;
-	o.body_len = strlen(data);
-	o.timeout_ms = 15000;
-	a->reg_req = httpc_request(a->hc, &o, agent_register_done, a);
-	free(url);
-	free(data);
-	json_decref(j);
+	a->reg_req = agent_post_master(a, "/internal/register", j,
+	    agent_register_done, a);
 }
 
 void

@@ -22,6 +22,7 @@
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
+#include "lib/path.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "master/master.h"
@@ -57,26 +58,6 @@ cd_on_hup(void *arg)
 {
 	(void)arg;
 	log_info("SIGHUP ignored: the configuration is read once at start");
-}
-
-static int
-cd_mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST)
-			rc = -errno;
-		*s = '/';
-	}
-	if (rc == 0 && mkdir(p, 0755) == -1 && errno != EEXIST)
-		rc = -errno;
-	free(p);
-	return rc;
 }
 
 static int
@@ -238,7 +219,7 @@ main(int argc, char **argv)
 		log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
-	if (cd_mkdirs(c.cfg.work_dir) != 0) {
+	if (path_mkdirs(c.cfg.work_dir, 0755) != 0) {
 		log_error("cannot create --work_dir %s: %s", c.cfg.work_dir,
 		    strerror(errno));
 		cmd_flags_release(&c.cfg);

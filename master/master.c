@@ -16,6 +16,7 @@
 #include "master/master.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,27 @@ master_status_forward(struct master *m, const struct wire_status *st)
 	return 0;
 }
 
+int
+master_report(struct master *m, struct master_task *t, enum task_state state,
+    const char *reason, const char *message)
+{
+	struct wire_status st = { 0 };
+	char uuid[ID_UUID_LEN];
+
+	id_uuid(uuid);
+	st.uuid = uuid;
+	st.task_id = t->task.task_id;
+	st.framework_id = t->framework_id;
+	st.agent_id = t->task.agent_id;
+	st.state = state;
+	/* Borrowed for the call: only encoded or copied by the receivers. */
+	st.reason = (char *)(uintptr_t)reason;
+	st.message = (char *)(uintptr_t)message;
+	st.source = (char *)"SOURCE_MASTER";
+	st.timestamp_ms = loop_wall_ms();
+	return master_status_forward(m, &st);
+}
+
 /* Allocation: the allocator decides, we make offers of its decisions. */
 struct master_offer_batch {
 	struct master *m;
@@ -352,21 +374,10 @@ master_run_done(struct master *m, const char *agent_id, int status, void *arg)
 	(void)agent_id;
 	if (t != NULL && (status == 0 || status >= 300) &&
 	    t->status.state == TASK_STAGING) {
-		struct wire_status st = { 0 };
-		char uuid[ID_UUID_LEN];
-
-		id_uuid(uuid);
-		st.uuid = uuid;
-		st.task_id = t->task.task_id;
-		st.framework_id = t->framework_id;
-		st.agent_id = t->task.agent_id;
-		st.state = TASK_DROPPED;
-		st.message = (char *)"the agent did not accept the task";
-		st.source = (char *)"SOURCE_MASTER";
-		st.timestamp_ms = loop_wall_ms();
 		log_warn("task %s dropped: agent %s answered %d", task_id,
 		    agent_id, status);
-		master_status_forward(m, &st);
+		master_report(m, t, TASK_DROPPED, NULL,
+		    "the agent did not accept the task");
 	}
 	free(task_id);
 }
@@ -459,22 +470,10 @@ master_kill_done(struct master *m, const char *agent_id, int status, void *arg)
 
 	if (t != NULL && status == 404 &&
 	    strcmp(t->task.agent_id, agent_id) == 0) {
-		struct wire_status st = { 0 };
-		char uuid[ID_UUID_LEN];
-
-		id_uuid(uuid);
-		st.uuid = uuid;
-		st.task_id = t->task.task_id;
-		st.framework_id = t->framework_id;
-		st.agent_id = t->task.agent_id;
-		st.state = TASK_LOST;
-		st.reason = (char *)"REASON_RECONCILIATION";
-		st.message = (char *)"the agent does not know this task";
-		st.source = (char *)"SOURCE_MASTER";
-		st.timestamp_ms = loop_wall_ms();
 		log_warn("kill of %s: agent %s does not know it; reporting it "
 		    "lost", task_id, agent_id);
-		master_status_forward(m, &st);
+		master_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
+		    "the agent does not know this task");
 	}
 	free(task_id);
 }

@@ -36,6 +36,19 @@ master_secret_ok(const struct master *m, const char *given)
 	return given != NULL && strcmp(given, m->conf.agent_secret) == 0;
 }
 
+/* Check a message's secret; on failure log it and answer 401. */
+static bool
+master_secret_check(const struct master *m, struct httpd_req *req,
+    const char *secret, const char *what)
+{
+	if (master_secret_ok(m, secret))
+		return true;
+	log_warn("refused %s from %s: bad agent secret", what,
+	    httpd_req_peer(req));
+	httpd_reply_error(req, 401, "invalid agent secret", NULL);
+	return false;
+}
+
 static int
 master_agent_persist(struct master *m, const struct master_agent *a)
 {
@@ -126,8 +139,6 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 	}
 	/* Tasks we placed there that the agent no longer knows are lost. */
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
-		struct wire_status st = { 0 };
-		char uuid[ID_UUID_LEN];
 		bool known = false;
 
 		n = TAILQ_NEXT(t, link);
@@ -136,20 +147,9 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 		for (i = 0; i < reg->ntasks && !known; i++)
 			known = strcmp(reg->tasks[i].task_id,
 			    t->task.task_id) == 0;
-		if (known)
-			continue;
-		id_uuid(uuid);
-		st.uuid = uuid;
-		st.task_id = t->task.task_id;
-		st.framework_id = t->framework_id;
-		st.agent_id = a->info.id;
-		st.state = TASK_LOST;
-		st.reason = (char *)"REASON_RECONCILIATION";
-		st.message = (char *)"the agent re-registered without this task";
-		st.source = (char *)"SOURCE_MASTER";
-		st.timestamp_ms = loop_wall_ms();
-		/* Not yet allocated for this run of the master: skip release. */
-		master_status_forward(m, &st);
+		if (!known)
+			master_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
+			    "the agent re-registered without this task");
 	}
 }
 
@@ -173,11 +173,8 @@ master_h_register(struct httpd_req *req, void *arg)
 		return;
 	}
 	json_decref(j);
-	if (!master_secret_ok(m, reg.secret)) {
-		log_warn("refused registration from %s: bad agent secret",
-		    httpd_req_peer(req));
+	if (!master_secret_check(m, req, reg.secret, "a registration")) {
 		wire_register_release(&reg);
-		httpd_reply_error(req, 401, "invalid agent secret", NULL);
 		return;
 	}
 	if (reg.agent.id != NULL && reg.agent.id[0] != '\0')
@@ -236,11 +233,8 @@ master_h_status(struct httpd_req *req, void *arg)
 		return;
 	}
 	json_decref(j);
-	if (!master_secret_ok(m, msg.secret)) {
-		log_warn("refused status update from %s: bad agent secret",
-		    httpd_req_peer(req));
+	if (!master_secret_check(m, req, msg.secret, "a status update")) {
 		wire_status_msg_release(&msg);
-		httpd_reply_error(req, 401, "invalid agent secret", NULL);
 		return;
 	}
 	a = master_agent_find(m, msg.status.agent_id);
@@ -288,24 +282,12 @@ master_agent_mark_lost(struct master *m, struct master_agent *a,
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
 	master_rescind_agent_offers(m, a->info.id);
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
-		struct wire_status st = { 0 };
-		char uuid[ID_UUID_LEN];
-
 		n = TAILQ_NEXT(t, link);
 		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
 		    t->status.state == TASK_UNREACHABLE)
 			continue;
-		id_uuid(uuid);
-		st.uuid = uuid;
-		st.task_id = t->task.task_id;
-		st.framework_id = t->framework_id;
-		st.agent_id = a->info.id;
-		st.state = TASK_UNREACHABLE;
-		st.reason = (char *)"REASON_SLAVE_REMOVED";
-		st.message = (char *)"the agent is unreachable";
-		st.source = (char *)"SOURCE_MASTER";
-		st.timestamp_ms = loop_wall_ms();
-		master_status_forward(m, &st);
+		master_report(m, t, TASK_UNREACHABLE, "REASON_SLAVE_REMOVED",
+		    "the agent is unreachable");
 	}
 	master_alloc_agent_remove(m->alloc, a->info.id);
 }

@@ -97,6 +97,9 @@ struct master_framework *master_framework_find(struct master *m,
 void master_allocate_soon(struct master *m);
 /* Record a status and pass it to its framework. 0 when acknowledged. */
 int master_status_forward(struct master *m, const struct wire_status *st);
+/* Report a state of t that the master decides (SOURCE_MASTER). */
+int master_report(struct master *m, struct master_task *t,
+    enum task_state state, const char *reason, const char *message);
 /* Rescind every outstanding offer on an agent. */
 void master_rescind_agent_offers(struct master *m, const char *agent_id);
 /* Persist or forget a task record ("task/<id>" in the master db). */
