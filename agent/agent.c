@@ -46,8 +46,8 @@ agent_task_find(struct agent *a, const char *task_id)
 	struct agent_task *t;
 
 	TAILQ_FOREACH(t, &a->tasks, link)
-		if (strcmp(t->task.task_id, task_id) == 0)
-			return t;
+	if (strcmp(t->task.task_id, task_id) == 0)
+		return t;
 	return NULL;
 }
 
@@ -59,13 +59,13 @@ agent_task_json(const struct agent_task *t)
 
 	for (i = 0; i < t->npending; i++)
 		json_array_append_new(pending,
-		    wire_status_encode(&t->pending[i]));
+				      wire_status_encode(&t->pending[i]));
 	json_object_set_new(j, "task", wire_task_encode(&t->task));
 	json_object_set_new(j, "state", json_string(task_state_name(t->state)));
 	json_object_set_new(j, "sandbox", json_string(t->sandbox));
 	if (t->container_id != NULL)
 		json_object_set_new(j, "container_id",
-		    json_string(t->container_id));
+				    json_string(t->container_id));
 	if (t->checkpoint != NULL)
 		json_object_set(j, "checkpoint", t->checkpoint);
 	json_object_set_new(j, "started_ms", json_integer(t->started_ms));
@@ -126,9 +126,9 @@ static void agent_task_send(struct agent_task *t);
 
 struct httpc_req *
 agent_post_master(struct agent *a, const char *path, json_t *body,
-    httpc_done_fn *done, void *arg)
+		  httpc_done_fn *done, void *arg)
 {
-	struct httpc_opts o = { 0 };
+	struct httpc_opts o = {0};
 	char *url = xasprintf("%s%s", a->master_url, path);
 	char *data = json_dump_str(body);
 	struct httpc_req *r;
@@ -166,7 +166,7 @@ agent_status_done(const struct httpc_resp *r, void *arg)
 	if (r->status == 200) {
 		wire_status_release(&t->pending[0]);
 		memmove(&t->pending[0], &t->pending[1],
-		    (t->npending - 1) * sizeof *t->pending);
+			(t->npending - 1) * sizeof *t->pending);
 		t->npending--;
 		t->retry_ms = 0;
 		if (t->npending == 0 && task_state_terminal(t->state)) {
@@ -187,7 +187,7 @@ agent_status_done(const struct httpc_resp *r, void *arg)
 	if (t->retry_ms > AGENT_RETRY_MAX_MS)
 		t->retry_ms = AGENT_RETRY_MAX_MS;
 	log_warn("status update for %s not acknowledged (%d); retry in %llds",
-	    t->task.task_id, r->status, t->retry_ms / 1000);
+		 t->task.task_id, r->status, t->retry_ms / 1000);
 	loop_timer_add(t->retry, (uint64_t)t->retry_ms);
 }
 
@@ -195,7 +195,7 @@ static void
 agent_task_send(struct agent_task *t)
 {
 	struct agent *a = t->a;
-	struct wire_status_msg msg = { 0 };
+	struct wire_status_msg msg = {0};
 
 	if (t->npending == 0 || t->in_flight != NULL || !a->registered ||
 	    loop_timer_pending(t->retry))
@@ -204,7 +204,8 @@ agent_task_send(struct agent_task *t)
 	msg.status = t->pending[0];
 	/* The status carries the task, so a master that lost it can rebuild. */
 	t->in_flight = agent_post_master(a, "/internal/status",
-	    wire_status_msg_encode(&msg), agent_status_done, t);
+					 wire_status_msg_encode(&msg),
+					 agent_status_done, t);
 }
 
 void
@@ -212,7 +213,8 @@ agent_send_pending(struct agent *a)
 {
 	struct agent_task *t;
 
-	TAILQ_FOREACH(t, &a->tasks, link) {
+	TAILQ_FOREACH(t, &a->tasks, link)
+	{
 		loop_timer_del(t->retry);
 		t->retry_ms = 0;
 		agent_health_resend(t->health); /* a new master knows none */
@@ -222,8 +224,8 @@ agent_send_pending(struct agent *a)
 
 /* Queue an update; healthy is a WIRE_HEALTH_* value. */
 static void
-agent_task_queue(struct agent_task *t, enum task_state st,
-    const char *message, const char *reason, int healthy)
+agent_task_queue(struct agent_task *t, enum task_state st, const char *message,
+		 const char *reason, int healthy)
 {
 	struct wire_status *s;
 	char uuid[ID_UUID_LEN];
@@ -231,13 +233,15 @@ agent_task_queue(struct agent_task *t, enum task_state st,
 	if (task_state_terminal(t->state))
 		return;
 	t->state = st;
-	t->pending = xrealloc(t->pending, (t->npending + 1) * sizeof *t->pending);
+	t->pending =
+	    xrealloc(t->pending, (t->npending + 1) * sizeof *t->pending);
 	s = &t->pending[t->npending++];
 	memset(s, 0, sizeof *s);
 	id_uuid(uuid);
 	s->uuid = xstrdup(uuid);
 	s->task_id = xstrdup(t->task.task_id);
-	s->framework_id = xstrdup(t->task.framework_id ? t->task.framework_id : "");
+	s->framework_id =
+	    xstrdup(t->task.framework_id ? t->task.framework_id : "");
 	s->agent_id = xstrdup(t->a->id ? t->a->id : "");
 	s->state = st;
 	s->message = message ? xstrdup(message) : NULL;
@@ -248,16 +252,17 @@ agent_task_queue(struct agent_task *t, enum task_state st,
 	s->task = wire_task_encode(&t->task);
 	s->healthy = healthy;
 	log_info("task %s is %s%s%s%s", t->task.task_id, task_state_name(st),
-	    healthy == WIRE_HEALTH_OK ? " (healthy)"
-	    : healthy == WIRE_HEALTH_FAILED ? " (unhealthy)" : "",
-	    message ? ": " : "", message ? message : "");
+		 healthy == WIRE_HEALTH_OK	 ? " (healthy)"
+		 : healthy == WIRE_HEALTH_FAILED ? " (unhealthy)"
+						 : "",
+		 message ? ": " : "", message ? message : "");
 	agent_task_save(t);
 	agent_task_send(t);
 }
 
 void
-agent_task_update(struct agent_task *t, enum task_state st,
-    const char *message, const char *reason)
+agent_task_update(struct agent_task *t, enum task_state st, const char *message,
+		  const char *reason)
 {
 	agent_task_queue(t, st, message, reason, WIRE_HEALTH_UNKNOWN);
 }
@@ -270,8 +275,8 @@ agent_health_report(void *arg, bool healthy, const char *why)
 
 	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
 	agent_task_queue(t, t->state, why,
-	    "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
-	    healthy ? WIRE_HEALTH_OK : WIRE_HEALTH_FAILED);
+			 "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+			 healthy ? WIRE_HEALTH_OK : WIRE_HEALTH_FAILED);
 }
 
 /* agent_health: too many failures in a row; Mesos kills such a task. */
@@ -293,9 +298,9 @@ agent_health_begin(struct agent_task *t)
 {
 	if (t->health != NULL || t->state != TASK_RUNNING)
 		return;
-	t->health = agent_health_start(t->a->loop, t->a->ctr, t->task.task_id,
-	    t->task.health_checks, t->started_ms, agent_health_report,
-	    agent_health_kill, t);
+	t->health = agent_health_start(
+	    t->a->loop, t->a->ctr, t->task.task_id, t->task.health_checks,
+	    t->started_ms, agent_health_report, agent_health_kill, t);
 }
 
 static void
@@ -306,7 +311,7 @@ agent_ctr_event(const struct ctr_event *ev, void *arg)
 
 	if (t == NULL) {
 		log_warn("event %s for unknown task %s",
-		    task_state_name(ev->state), ev->task_id);
+			 task_state_name(ev->state), ev->task_id);
 		return;
 	}
 	if (ev->container_id != NULL) {
@@ -330,8 +335,8 @@ agent_ctr_event(const struct ctr_event *ev, void *arg)
 	if (task_state_terminal(ev->state) && t->health_killed) {
 		/* As Mesos: the last word of a task killed as unhealthy. */
 		agent_task_queue(t, ev->state, "killed: failed health checks",
-		    "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
-		    WIRE_HEALTH_FAILED);
+				 "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+				 WIRE_HEALTH_FAILED);
 		return;
 	}
 	agent_task_update(t, ev->state, ev->message, ev->reason);
@@ -348,11 +353,11 @@ agent_launch(struct agent *a, const struct wire_task *wt, struct cd_err *err)
 
 	if (agent_task_find(a, wt->task_id) != NULL)
 		return cd_err_set(err, -EEXIST, "task %s already exists",
-		    wt->task_id);
+				  wt->task_id);
 	id_uuid(run);
-	exec_dir = xasprintf("%s/slaves/%s/frameworks/%s/executors/%s/runs",
-	    a->s_work_dir, a->id, wt->framework_id ? wt->framework_id : "none",
-	    wt->task_id);
+	exec_dir = xasprintf(
+	    "%s/slaves/%s/frameworks/%s/executors/%s/runs", a->s_work_dir,
+	    a->id, wt->framework_id ? wt->framework_id : "none", wt->task_id);
 	CD_ALLOC_OBJ(t, AGENT_TASK_MAGIC);
 	t->a = a;
 	wire_task_copy(&t->task, wt);
@@ -369,7 +374,7 @@ agent_launch(struct agent *a, const struct wire_task *wt, struct cd_err *err)
 	free(exec_dir);
 	if (rc != 0) {
 		agent_task_update(t, TASK_FAILED, "cannot create the sandbox",
-		    "REASON_CONTAINER_LAUNCH_FAILED");
+				  "REASON_CONTAINER_LAUNCH_FAILED");
 		return 0;
 	}
 	if (agent_task_save(t) != 0) {
@@ -379,7 +384,7 @@ agent_launch(struct agent *a, const struct wire_task *wt, struct cd_err *err)
 	}
 	if (ctr_launch(a->ctr, &t->task, t->sandbox, err) != 0)
 		agent_task_update(t, TASK_FAILED, err->msg,
-		    "REASON_CONTAINER_LAUNCH_FAILED");
+				  "REASON_CONTAINER_LAUNCH_FAILED");
 	return 0;
 }
 
@@ -417,12 +422,12 @@ agent_load_task(const char *key, const void *val, size_t len, void *arg)
 		t->checkpoint = json_incref(p);
 	p = json_object_get(j, "pending");
 	for (i = 0; json_is_array(p) && i < json_array_size(p); i++) {
-		struct wire_status s = { 0 };
+		struct wire_status s = {0};
 
 		if (wire_status_decode(json_array_get(p, i), &s, NULL) != 0)
 			continue;
 		t->pending = xrealloc(t->pending,
-		    (t->npending + 1) * sizeof *t->pending);
+				      (t->npending + 1) * sizeof *t->pending);
 		t->pending[t->npending++] = s;
 	}
 	t->retry = loop_timer_new(a->loop, agent_retry_cb, t);
@@ -439,11 +444,11 @@ agent_recover(struct agent *a)
 	const char **known;
 	size_t nk = 0, cnt = 0;
 
-	if (store_iter(a->store, STORE_DB_AGENT, "task/", agent_load_task,
-		a) != 0)
+	if (store_iter(a->store, STORE_DB_AGENT, "task/", agent_load_task, a) !=
+	    0)
 		log_error("cannot read the task checkpoint");
 	TAILQ_FOREACH(t, &a->tasks, link)
-		cnt++;
+	cnt++;
 	known = xcalloc(cnt + 1, sizeof *known);
 	for (t = TAILQ_FIRST(&a->tasks); t != NULL; t = n) {
 		n = TAILQ_NEXT(t, link);
@@ -454,7 +459,8 @@ agent_recover(struct agent *a)
 		}
 		if (t->checkpoint == NULL) {
 			/* It never ran; whatever it left is reaped below. */
-			agent_task_update(t, TASK_FAILED,
+			agent_task_update(
+			    t, TASK_FAILED,
 			    "the agent restarted while the task was starting",
 			    "REASON_AGENT_RESTARTED");
 			continue;
@@ -462,8 +468,8 @@ agent_recover(struct agent *a)
 		if (ctr_recover(a->ctr, &t->task, t->sandbox, t->checkpoint) !=
 		    0) {
 			agent_task_update(t, TASK_FAILED,
-			    "cannot recover the container",
-			    "REASON_CONTAINER_LAUNCH_FAILED");
+					  "cannot recover the container",
+					  "REASON_CONTAINER_LAUNCH_FAILED");
 			continue;
 		}
 		known[nk++] = t->task.task_id;
@@ -486,7 +492,7 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 		void *impl;
 
 		if (strcmp(name, "docker") == 0) {
-			struct ctr_docker_conf dc = { 0 };
+			struct ctr_docker_conf dc = {0};
 
 			dc.socket_path = a->conf.docker_socket;
 			dc.agent_key = a->id;
@@ -494,20 +500,22 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 			dc.allow_privileged = 0;
 			dc.pull_timeout_ms = 600000;
 			impl = ctr_docker_new(a->loop, a->hc, &dc,
-			    agent_ctr_event, a, &ops);
+					      agent_ctr_event, a, &ops);
 		} else if (strcmp(name, "mesos") == 0) {
-			struct ctr_mesos_conf mc = { 0 };
+			struct ctr_mesos_conf mc = {0};
 
 			mc.agent_key = a->id;
 			mc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
 			impl = ctr_mesos_new(a->loop, &mc, agent_ctr_event, a,
-			    &ops);
+					     &ops);
 		} else if (strcmp(name, "sim") == 0) {
 			/* bench/ only: runs nothing, see ctr_sim.h. */
 			impl = ctr_sim_new(a->loop, agent_ctr_event, a, &ops);
 		} else {
-			rc = cd_err_set(err, -EINVAL, "unknown containerizer "
-			    "'%s'", name);
+			rc = cd_err_set(err, -EINVAL,
+					"unknown containerizer "
+					"'%s'",
+					name);
 			break;
 		}
 		ctr_add(a->ctr, ops, impl);
@@ -556,8 +564,11 @@ agent_check_containerizers(const char *list, struct cd_err *err)
 	for (p = copy; (name = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		if (strcmp(name, "docker") != 0 && strcmp(name, "mesos") != 0 &&
 		    strcmp(name, "sim") != 0) {
-			rc = cd_err_set(err, -EINVAL, "unknown containerizer "
-			    "'%s' in --containerizers (docker, mesos)", name);
+			rc = cd_err_set(
+			    err, -EINVAL,
+			    "unknown containerizer "
+			    "'%s' in --containerizers (docker, mesos)",
+			    name);
 			break;
 		}
 	}
@@ -567,8 +578,8 @@ agent_check_containerizers(const char *list, struct cd_err *err)
 
 int
 agent_new(struct loop *l, struct store *st, struct httpc *hc,
-    struct httpd *httpd, const struct agent_conf *conf, struct agent **out,
-    struct cd_err *err)
+	  struct httpd *httpd, const struct agent_conf *conf,
+	  struct agent **out, struct cd_err *err)
 {
 	struct agent *a = xcalloc(1, sizeof *a);
 	int rc;
@@ -597,7 +608,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	TAILQ_INIT(&a->tasks);
 	a->master_url = xasprintf("http://%s", a->s_master);
 	rc = agent_probe_resources(conf->resources, conf->work_dir, &a->total,
-	    err);
+				   err);
 	if (rc != 0)
 		goto fail;
 	a->attributes = agent_probe_attributes(conf->attributes, err);

@@ -19,17 +19,17 @@ struct agent;
 struct agent_conf {
 	const char *hostname;
 	const char *advertise_ip;
-	int port;		    /* the bound agent port */
-	const char *master;	    /* "host:port" of the master */
-	const char *resources;	    /* text form, or NULL to detect */
-	const char *attributes;	    /* "rack:r1;zone:a" or NULL */
+	int port;		/* the bound agent port */
+	const char *master;	/* "host:port" of the master */
+	const char *resources;	/* text form, or NULL to detect */
+	const char *attributes; /* "rack:r1;zone:a" or NULL */
 	const char *work_dir;
 	const char *containerizers; /* "docker,mesos" */
 	const char *docker_socket;  /* unix socket path */
 	long long stop_timeout_ms;
 	long long ping_timeout_ms;
 	int max_ping_timeouts;
-	const char *secret;	    /* or NULL */
+	const char *secret; /* or NULL */
 	const char *version;
 };
 
@@ -39,8 +39,8 @@ struct agent_conf {
  * negative code with err (for instance a bad --resources).
  */
 int agent_new(struct loop *l, struct store *st, struct httpc *hc,
-    struct httpd *httpd, const struct agent_conf *conf, struct agent **out,
-    struct cd_err *err);
+	      struct httpd *httpd, const struct agent_conf *conf,
+	      struct agent **out, struct cd_err *err);
 void agent_free(struct agent *a);
 
 #endif

@@ -17,14 +17,13 @@
 #include "lib/log.h"
 
 static bool
-agent_secret_ok(const struct agent *a, const char *given,
-    struct httpd_req *req)
+agent_secret_ok(const struct agent *a, const char *given, struct httpd_req *req)
 {
 	if (a->s_secret == NULL ||
 	    (given != NULL && strcmp(given, a->s_secret) == 0))
 		return true;
 	log_warn("refused a master message from %s: bad secret",
-	    httpd_req_peer(req));
+		 httpd_req_peer(req));
 	httpd_reply_error(req, 401, "invalid agent secret", NULL);
 	return false;
 }
@@ -42,8 +41,8 @@ static void
 agent_h_run(struct httpd_req *req, void *arg)
 {
 	struct agent *a = arg;
-	struct wire_run_task rt = { 0 };
-	struct cd_err err = { 0 };
+	struct wire_run_task rt = {0};
+	struct cd_err err = {0};
 	json_t *j = agent_req_json(req, &err);
 
 	if (j == NULL || wire_run_task_decode(j, &rt, &err) != 0) {
@@ -71,8 +70,8 @@ static void
 agent_h_kill(struct httpd_req *req, void *arg)
 {
 	struct agent *a = arg;
-	struct wire_kill_task k = { 0 };
-	struct cd_err err = { 0 };
+	struct wire_kill_task k = {0};
+	struct cd_err err = {0};
 	struct agent_task *t;
 	json_t *j = agent_req_json(req, &err);
 
@@ -92,11 +91,12 @@ agent_h_kill(struct httpd_req *req, void *arg)
 	if (!task_state_terminal(t->state)) {
 		if (t->state != TASK_KILLING)
 			agent_task_update(t, TASK_KILLING, "kill requested",
-			    NULL);
-		if (ctr_kill(a->ctr, k.task_id, k.grace_ms ? k.grace_ms :
-			    t->task.kill_grace_ms) != 0)
+					  NULL);
+		if (ctr_kill(a->ctr, k.task_id,
+			     k.grace_ms ? k.grace_ms : t->task.kill_grace_ms) !=
+		    0)
 			agent_task_update(t, TASK_KILLED,
-			    "killed before it started", NULL);
+					  "killed before it started", NULL);
 	}
 	httpd_reply_json(req, 202, json_object());
 out:
@@ -107,8 +107,8 @@ static void
 agent_h_ping(struct httpd_req *req, void *arg)
 {
 	struct agent *a = arg;
-	struct wire_ping p = { 0 };
-	struct cd_err err = { 0 };
+	struct wire_ping p = {0};
+	struct cd_err err = {0};
 	json_t *j = agent_req_json(req, &err);
 
 	if (j == NULL || wire_ping_decode(j, &p, &err) != 0) {
@@ -122,7 +122,7 @@ agent_h_ping(struct httpd_req *req, void *arg)
 	if (!a->registered || a->id == NULL || p.agent_id == NULL ||
 	    strcmp(p.agent_id, a->id) != 0) {
 		httpd_reply_error(req, 409, "not registered with this master",
-		    NULL);
+				  NULL);
 		goto out;
 	}
 	a->last_ping_ms = loop_wall_ms();
@@ -134,12 +134,12 @@ out:
 static json_t *
 agent_state_task(const struct agent_task *t)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id",
-	    t->task.task_id, "name", t->task.name ? t->task.name : "",
-	    "framework_id", t->task.framework_id ? t->task.framework_id : "",
-	    "slave_id", t->a->id ? t->a->id : "", "state",
-	    task_state_name(t->state), "resources", res_to_json(&t->task.res),
-	    "directory", t->sandbox);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", t->task.task_id,
+	    "name", t->task.name ? t->task.name : "", "framework_id",
+	    t->task.framework_id ? t->task.framework_id : "", "slave_id",
+	    t->a->id ? t->a->id : "", "state", task_state_name(t->state),
+	    "resources", res_to_json(&t->task.res), "directory", t->sandbox);
 }
 
 static void
@@ -152,7 +152,8 @@ agent_h_state(struct httpd_req *req, void *arg)
 	char *pid = xasprintf("slave(1)@%s:%d", a->s_ip, a->conf.port);
 
 	res_zero(&used);
-	TAILQ_FOREACH(t, &a->tasks, link) {
+	TAILQ_FOREACH(t, &a->tasks, link)
+	{
 		if (task_state_terminal(t->state)) {
 			json_array_append_new(completed, agent_state_task(t));
 			continue;
@@ -162,12 +163,13 @@ agent_h_state(struct httpd_req *req, void *arg)
 	}
 	j = json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:o, s:O, s:s, s:b, "
 		      "s:[{s:o, s:o}], s:[]}",
-	    "id", a->id ? a->id : "", "pid", pid, "hostname", a->s_hostname,
-	    "version", a->s_version, "start_time", a->start_ms / 1000.0,
-	    "resources", res_to_json(&a->total), "used_resources",
-	    res_to_json(&used), "attributes", a->attributes, "master_hostname",
-	    a->s_master, "registered", a->registered, "frameworks", "tasks",
-	    tasks, "completed_tasks", completed, "completed_frameworks");
+		      "id", a->id ? a->id : "", "pid", pid, "hostname",
+		      a->s_hostname, "version", a->s_version, "start_time",
+		      a->start_ms / 1000.0, "resources", res_to_json(&a->total),
+		      "used_resources", res_to_json(&used), "attributes",
+		      a->attributes, "master_hostname", a->s_master,
+		      "registered", a->registered, "frameworks", "tasks", tasks,
+		      "completed_tasks", completed, "completed_frameworks");
 	free(pid);
 	httpd_reply_json(req, 200, j);
 }
@@ -180,12 +182,12 @@ agent_h_health(struct httpd_req *req, void *arg)
 }
 
 static const struct httpd_route agent_routes[] = {
-	{ HTTPD_POST, "/internal/run_task", agent_h_run },
-	{ HTTPD_POST, "/internal/kill_task", agent_h_kill },
-	{ HTTPD_POST, "/internal/ping", agent_h_ping },
-	{ HTTPD_GET, "/state", agent_h_state },
-	{ HTTPD_GET, "/slave(1)/state", agent_h_state },
-	{ HTTPD_GET, "/health", agent_h_health },
+    {HTTPD_POST, "/internal/run_task", agent_h_run},
+    {HTTPD_POST, "/internal/kill_task", agent_h_kill},
+    {HTTPD_POST, "/internal/ping", agent_h_ping},
+    {HTTPD_GET, "/state", agent_h_state},
+    {HTTPD_GET, "/slave(1)/state", agent_h_state},
+    {HTTPD_GET, "/health", agent_h_health},
 };
 
 void

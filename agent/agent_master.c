@@ -46,8 +46,8 @@ agent_register_retry(struct agent *a)
 static void
 agent_registered(struct agent *a, const char *body, size_t len)
 {
-	struct wire_registered ok = { 0 };
-	struct cd_err err = { 0 };
+	struct wire_registered ok = {0};
+	struct cd_err err = {0};
 	json_t *j = json_parse_bounded(body, len, &err);
 	bool first = a->id == NULL;
 
@@ -62,7 +62,7 @@ agent_registered(struct agent *a, const char *body, size_t len)
 		free(a->id);
 		a->id = xstrdup(ok.agent_id);
 		if (store_put(a->store, STORE_DB_AGENT, "agent_id", a->id,
-			strlen(a->id)) != 0)
+			      strlen(a->id)) != 0)
 			log_error("cannot checkpoint the agent id");
 	}
 	free(a->master_id);
@@ -91,15 +91,15 @@ agent_register_done(const struct httpc_resp *r, void *arg)
 		log_error("the master refused our agent secret");
 	else if (a->reg_attempts == 0 || a->reg_attempts % 10 == 0)
 		log_warn("registration with %s failed (%d%s%s); retrying",
-		    a->master_url, r->status, r->err ? ": " : "",
-		    r->err ? r->err->msg : "");
+			 a->master_url, r->status, r->err ? ": " : "",
+			 r->err ? r->err->msg : "");
 	agent_register_retry(a);
 }
 
 static void
 agent_register_send(struct agent *a)
 {
-	struct wire_register reg = { 0 };
+	struct wire_register reg = {0};
 	struct agent_task *t;
 	size_t n = 0, i = 0;
 	json_t *j;
@@ -115,9 +115,10 @@ agent_register_send(struct agent *a)
 	reg.agent.attributes = a->attributes;
 	reg.reregister = a->id != NULL;
 	TAILQ_FOREACH(t, &a->tasks, link)
-		n++;
+	n++;
 	reg.tasks = xcalloc(n + 1, sizeof *reg.tasks);
-	TAILQ_FOREACH(t, &a->tasks, link) {
+	TAILQ_FOREACH(t, &a->tasks, link)
+	{
 		struct wire_status *s = &reg.tasks[i++];
 		char uuid[ID_UUID_LEN];
 
@@ -142,7 +143,7 @@ agent_register_send(struct agent *a)
 	}
 	free(reg.tasks);
 	a->reg_req = agent_post_master(a, "/internal/register", j,
-	    agent_register_done, a);
+				       agent_register_done, a);
 }
 
 void
@@ -167,7 +168,7 @@ agent_watch_cb(void *arg)
 	if (a->registered &&
 	    silent > a->conf.ping_timeout_ms * a->conf.max_ping_timeouts) {
 		log_warn("no ping from the master for %llds; registering again",
-		    silent / 1000);
+			 silent / 1000);
 		a->registered = false;
 		agent_register_start(a, true);
 	}

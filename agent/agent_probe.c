@@ -15,13 +15,13 @@
 
 int
 agent_probe_resources(const char *text, const char *work_dir,
-    struct resources *out, struct cd_err *err)
+		      struct resources *out, struct cd_err *err)
 {
 	struct resources given;
 	struct statvfs vfs;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double mem = (double)sysconf(_SC_PHYS_PAGES) *
-	    (double)sysconf(_SC_PAGESIZE) / MiB;
+		     (double)sysconf(_SC_PAGESIZE) / MiB;
 	double disk = 0;
 
 	res_zero(out);
@@ -67,8 +67,10 @@ agent_probe_attributes(const char *text, struct cd_err *err)
 		char *colon = strchr(item, ':');
 
 		if (colon == NULL || colon == item || colon[1] == '\0') {
-			cd_err_set(err, -EINVAL, "invalid attribute '%s': "
-			    "expected name:value", item);
+			cd_err_set(err, -EINVAL,
+				   "invalid attribute '%s': "
+				   "expected name:value",
+				   item);
 			json_decref(j);
 			j = NULL;
 			break;

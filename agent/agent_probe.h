@@ -16,7 +16,7 @@
  * text (may be NULL). work_dir is where disk is measured. 0 or -EINVAL.
  */
 int agent_probe_resources(const char *text, const char *work_dir,
-    struct resources *out, struct cd_err *err);
+			  struct resources *out, struct cd_err *err);
 /* "rack:r1;zone:a" -> {"rack": "r1", "zone": "a"}; new reference or NULL
  * with err set. NULL or "" gives {}. */
 json_t *agent_probe_attributes(const char *text, struct cd_err *err);

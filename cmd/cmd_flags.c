@@ -30,67 +30,66 @@
 #define AGT CD_ROLE_AGENT
 
 static const struct cfg_opt cmd_opts[] = {
-	{ "all-in-one", CFG_FLAG, OFF(all_in_one), NULL, NULL, 0,
-	    "run master, scheduler and agent in one process" },
-	{ "master", CFG_FLAG, OFF(master_role), NULL, NULL, 0,
-	    "run the master role: allocator, Marathon API and UI "
-	    "(as a flag); for an agent, --master=HOST:PORT names the master" },
-	{ "agent", CFG_FLAG, OFF(agent_role), NULL, NULL, 0,
-	    "run the agent role" },
-	{ "help", CFG_FLAG, OFF(help), NULL, NULL, 0, "print this help" },
-	{ "version", CFG_FLAG, OFF(version), NULL, NULL, 0,
-	    "print the version" },
-	{ "ip", CFG_STR, OFF(ip), NULL, NULL, 0,
-	    "address to bind (127.0.0.1 in all-in-one, else 0.0.0.0)" },
-	{ "advertise_ip", CFG_STR, OFF(advertise_ip), NULL, NULL, 0,
-	    "address other nodes use to reach this one" },
-	{ "hostname", CFG_STR, OFF(hostname), NULL, NULL, 0,
-	    "name reported for agents and tasks (gethostname())" },
-	{ "master_port", CFG_PORT, OFF(master_port), "5050", NULL, AIO | MST,
-	    "master endpoints and the agent protocol (0: any free port)" },
-	{ "agent_port", CFG_PORT, OFF(agent_port), "5051", NULL, AIO | AGT,
-	    "agent endpoints (0: any free port)" },
-	{ "http_port", CFG_PORT, OFF(http_port), "8080", NULL, AIO | MST,
-	    "Marathon REST API, event stream and web UI (0: any free port)" },
-	{ "work_dir", CFG_STR, OFF(work_dir), NULL, NULL, 0,
-	    "LMDB files and sandboxes (/var/lib/clusterd, or "
-	    "$XDG_STATE_HOME/clusterd when not root)" },
-	{ "zk", CFG_STR, OFF(zk), NULL, NULL, AIO | MST | AGT,
-	    "zk://host:port[,host:port]/path for leader election and HA state" },
-	{ "zk_session_timeout", CFG_DURATION, OFF(zk_session_timeout_ms),
-	    "10secs", NULL, AIO | MST | AGT, "ZooKeeper session timeout" },
-	{ "registry", CFG_ENUM, OFF(registry), NULL, "lmdb|zk|in_memory",
-	    AIO | MST, "where master and scheduler state lives" },
-	{ "resources", CFG_STR, OFF(resources), NULL, NULL, AIO | AGT,
-	    "agent resources, e.g. cpus:4;mem:8192;disk:10000;"
-	    "ports:[31000-32000] (detected)" },
-	{ "attributes", CFG_STR, OFF(attributes), NULL, NULL, AIO | AGT,
-	    "agent attributes for constraints, e.g. rack:r1;zone:a" },
-	{ "containerizers", CFG_STR, OFF(containerizers), "docker,mesos", NULL,
-	    AIO | AGT, "containerizers in order of preference: docker, "
-	    "mesos (sim, which runs nothing, is for bench/ only)" },
-	{ "docker_socket", CFG_STR, OFF(docker_socket), NULL, NULL, AIO | AGT,
-	    "Docker Engine API socket ($DOCKER_HOST or /var/run/docker.sock)" },
-	{ "docker_stop_timeout", CFG_DURATION, OFF(docker_stop_timeout_ms),
-	    "10secs", NULL, AIO | AGT, "grace before SIGKILL" },
-	{ "allocation_interval", CFG_DURATION, OFF(allocation_interval_ms),
-	    "1secs", NULL, AIO | MST, "how often offers go out" },
-	{ "agent_ping_timeout", CFG_DURATION, OFF(agent_ping_timeout_ms),
-	    "15secs", NULL, 0, "interval of master-to-agent pings" },
-	{ "max_agent_ping_timeouts", CFG_INT, OFF(max_agent_ping_timeouts),
-	    "5", NULL, AIO | MST, "missed pings before an agent is lost" },
-	{ "http_credentials", CFG_STR, OFF(http_credentials), NULL, NULL,
-	    AIO | MST, "user:password for HTTP basic auth on the API and UI" },
-	{ "agent_secret", CFG_STR, OFF(agent_secret), NULL, NULL, 0,
-	    "shared secret agents present to register (a value or a file)" },
-	{ "log_level", CFG_ENUM, OFF(log_level), "info",
-	    "error|warning|info|debug", 0, "log verbosity" },
-	{ "port_file", CFG_STR, OFF(port_file), NULL, NULL, 0,
-	    "write the bound ports as JSON to this file once listening" },
-	{ "config_dir", CFG_STR, OFF(config_dir), "/etc/clusterd", NULL, 0,
-	    "directory of per-flag files" },
-	{ "refuse_seconds", CFG_DURATION, OFF(refuse_seconds_ms), "5secs",
-	    NULL, AIO | MST, "how long a declined offer's agent is filtered" },
+    {"all-in-one", CFG_FLAG, OFF(all_in_one), NULL, NULL, 0,
+     "run master, scheduler and agent in one process"},
+    {"master", CFG_FLAG, OFF(master_role), NULL, NULL, 0,
+     "run the master role: allocator, Marathon API and UI "
+     "(as a flag); for an agent, --master=HOST:PORT names the master"},
+    {"agent", CFG_FLAG, OFF(agent_role), NULL, NULL, 0, "run the agent role"},
+    {"help", CFG_FLAG, OFF(help), NULL, NULL, 0, "print this help"},
+    {"version", CFG_FLAG, OFF(version), NULL, NULL, 0, "print the version"},
+    {"ip", CFG_STR, OFF(ip), NULL, NULL, 0,
+     "address to bind (127.0.0.1 in all-in-one, else 0.0.0.0)"},
+    {"advertise_ip", CFG_STR, OFF(advertise_ip), NULL, NULL, 0,
+     "address other nodes use to reach this one"},
+    {"hostname", CFG_STR, OFF(hostname), NULL, NULL, 0,
+     "name reported for agents and tasks (gethostname())"},
+    {"master_port", CFG_PORT, OFF(master_port), "5050", NULL, AIO | MST,
+     "master endpoints and the agent protocol (0: any free port)"},
+    {"agent_port", CFG_PORT, OFF(agent_port), "5051", NULL, AIO | AGT,
+     "agent endpoints (0: any free port)"},
+    {"http_port", CFG_PORT, OFF(http_port), "8080", NULL, AIO | MST,
+     "Marathon REST API, event stream and web UI (0: any free port)"},
+    {"work_dir", CFG_STR, OFF(work_dir), NULL, NULL, 0,
+     "LMDB files and sandboxes (/var/lib/clusterd, or "
+     "$XDG_STATE_HOME/clusterd when not root)"},
+    {"zk", CFG_STR, OFF(zk), NULL, NULL, AIO | MST | AGT,
+     "zk://host:port[,host:port]/path for leader election and HA state"},
+    {"zk_session_timeout", CFG_DURATION, OFF(zk_session_timeout_ms), "10secs",
+     NULL, AIO | MST | AGT, "ZooKeeper session timeout"},
+    {"registry", CFG_ENUM, OFF(registry), NULL, "lmdb|zk|in_memory", AIO | MST,
+     "where master and scheduler state lives"},
+    {"resources", CFG_STR, OFF(resources), NULL, NULL, AIO | AGT,
+     "agent resources, e.g. cpus:4;mem:8192;disk:10000;"
+     "ports:[31000-32000] (detected)"},
+    {"attributes", CFG_STR, OFF(attributes), NULL, NULL, AIO | AGT,
+     "agent attributes for constraints, e.g. rack:r1;zone:a"},
+    {"containerizers", CFG_STR, OFF(containerizers), "docker,mesos", NULL,
+     AIO | AGT,
+     "containerizers in order of preference: docker, "
+     "mesos (sim, which runs nothing, is for bench/ only)"},
+    {"docker_socket", CFG_STR, OFF(docker_socket), NULL, NULL, AIO | AGT,
+     "Docker Engine API socket ($DOCKER_HOST or /var/run/docker.sock)"},
+    {"docker_stop_timeout", CFG_DURATION, OFF(docker_stop_timeout_ms), "10secs",
+     NULL, AIO | AGT, "grace before SIGKILL"},
+    {"allocation_interval", CFG_DURATION, OFF(allocation_interval_ms), "1secs",
+     NULL, AIO | MST, "how often offers go out"},
+    {"agent_ping_timeout", CFG_DURATION, OFF(agent_ping_timeout_ms), "15secs",
+     NULL, 0, "interval of master-to-agent pings"},
+    {"max_agent_ping_timeouts", CFG_INT, OFF(max_agent_ping_timeouts), "5",
+     NULL, AIO | MST, "missed pings before an agent is lost"},
+    {"http_credentials", CFG_STR, OFF(http_credentials), NULL, NULL, AIO | MST,
+     "user:password for HTTP basic auth on the API and UI"},
+    {"agent_secret", CFG_STR, OFF(agent_secret), NULL, NULL, 0,
+     "shared secret agents present to register (a value or a file)"},
+    {"log_level", CFG_ENUM, OFF(log_level), "info", "error|warning|info|debug",
+     0, "log verbosity"},
+    {"port_file", CFG_STR, OFF(port_file), NULL, NULL, 0,
+     "write the bound ports as JSON to this file once listening"},
+    {"config_dir", CFG_STR, OFF(config_dir), "/etc/clusterd", NULL, 0,
+     "directory of per-flag files"},
+    {"refuse_seconds", CFG_DURATION, OFF(refuse_seconds_ms), "5secs", NULL,
+     AIO | MST, "how long a declined offer's agent is filtered"},
 };
 
 const struct cfg_opt *
@@ -160,10 +159,12 @@ cmd_defaults(struct cd_config *c)
 	char host[256];
 
 	if (c->ip == NULL)
-		c->ip = xstrdup(c->role == CD_ROLE_AIO ? "127.0.0.1" : "0.0.0.0");
+		c->ip =
+		    xstrdup(c->role == CD_ROLE_AIO ? "127.0.0.1" : "0.0.0.0");
 	if (c->advertise_ip == NULL)
-		c->advertise_ip = strcmp(c->ip, "0.0.0.0") == 0 ?
-		    cmd_first_address() : xstrdup(c->ip);
+		c->advertise_ip = strcmp(c->ip, "0.0.0.0") == 0
+				      ? cmd_first_address()
+				      : xstrdup(c->ip);
 	if (c->hostname == NULL) {
 		if (gethostname(host, sizeof host) == -1)
 			c->hostname = xstrdup("localhost");
@@ -182,15 +183,16 @@ cmd_defaults(struct cd_config *c)
 			c->work_dir = xasprintf("%s/clusterd", xdg);
 		else
 			c->work_dir = xasprintf("%s/.local/state/clusterd",
-			    home ? home : "/tmp");
+						home ? home : "/tmp");
 	}
 	if (c->registry == NULL)
 		c->registry = xstrdup(c->zk ? "zk" : "lmdb");
 	if (c->docker_socket == NULL) {
 		const char *dh = getenv("DOCKER_HOST");
 
-		c->docker_socket = xstrdup(dh && strncmp(dh, "unix://", 7) == 0 ?
-			dh + 7 : "/var/run/docker.sock");
+		c->docker_socket = xstrdup(dh && strncmp(dh, "unix://", 7) == 0
+					       ? dh + 7
+					       : "/var/run/docker.sock");
 	} else if (strncmp(c->docker_socket, "unix://", 7) == 0) {
 		char *p = xstrdup(c->docker_socket + 7);
 
@@ -203,7 +205,7 @@ cmd_defaults(struct cd_config *c)
 
 		if (cmd_readfile(c->agent_secret, &b) == 0) {
 			while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
-			    b.data[b.len - 1] == '\r'))
+					     b.data[b.len - 1] == '\r'))
 				b.data[--b.len] = '\0';
 			free(c->agent_secret);
 			c->agent_secret = buf_detach(&b, NULL);
@@ -217,12 +219,11 @@ cmd_usage(void)
 {
 	struct buf b = BUF_INIT;
 
-	buf_puts(&b,
-	    "usage: clusterd --all-in-one [flags]\n"
-	    "       clusterd --master [flags]\n"
-	    "       clusterd --agent --master=HOST:PORT [flags]\n"
-	    "Each flag may also come from CLUSTERD_<FLAG> or "
-	    "/etc/clusterd/<flag>.\n\nflags:\n");
+	buf_puts(&b, "usage: clusterd --all-in-one [flags]\n"
+		     "       clusterd --master [flags]\n"
+		     "       clusterd --agent --master=HOST:PORT [flags]\n"
+		     "Each flag may also come from CLUSTERD_<FLAG> or "
+		     "/etc/clusterd/<flag>.\n\nflags:\n");
 	cfg_help(cmd_opts, CD_NELEM(cmd_opts), &b);
 	fputs(buf_str(&b), stdout);
 	buf_release(&b);
@@ -264,8 +265,8 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 	    strcmp(getenv("CLUSTERD_MASTER"), "true") != 0)
 		c->master = xstrdup(getenv("CLUSTERD_MASTER"));
 	if (cfg_parse(cmd_opts, CD_NELEM(cmd_opts), c, n, args, cmd_getenv,
-		cmd_readfile, cdir ? cdir : "/etc/clusterd", &errors,
-		&warnings, seen) != 0)
+		      cmd_readfile, cdir ? cdir : "/etc/clusterd", &errors,
+		      &warnings, seen) != 0)
 		rc = -EINVAL;
 	free(args);
 	if (c->help) {
@@ -279,12 +280,13 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 		goto out;
 	}
 	roles = (c->all_in_one ? 1 : 0) + (c->master_role ? 1 : 0) +
-	    (c->agent_role ? 1 : 0);
+		(c->agent_role ? 1 : 0);
 	if (roles != 1 && rc == 0)
 		buf_puts(&errors, "exactly one of --all-in-one, --master or "
-		    "--agent is required\n");
-	c->role = c->all_in_one ? CD_ROLE_AIO :
-	    c->master_role ? CD_ROLE_MASTER : CD_ROLE_AGENT;
+				  "--agent is required\n");
+	c->role = c->all_in_one	   ? CD_ROLE_AIO
+		  : c->master_role ? CD_ROLE_MASTER
+				   : CD_ROLE_AGENT;
 	if (c->role == CD_ROLE_AGENT && c->master == NULL)
 		buf_puts(&errors, "--agent needs --master=HOST:PORT\n");
 	if (c->resources != NULL) {
@@ -292,15 +294,19 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 		struct cd_err e;
 
 		if (res_parse(c->resources, &r, &e) != 0)
-			buf_printf(&errors, "invalid value for --resources: "
-			    "%s\n", e.msg);
+			buf_printf(&errors,
+				   "invalid value for --resources: "
+				   "%s\n",
+				   e.msg);
 	}
 	if (c->zk != NULL && strncmp(c->zk, "zk://", 5) != 0)
-		buf_printf(&errors, "invalid value '%s' for --zk: expected "
-		    "zk://host:port[,host:port]/path\n", c->zk);
+		buf_printf(&errors,
+			   "invalid value '%s' for --zk: expected "
+			   "zk://host:port[,host:port]/path\n",
+			   c->zk);
 	if (c->zk != NULL)
 		buf_puts(&errors, "--zk is not supported by this build yet; "
-		    "run with the embedded LMDB registry\n");
+				  "run with the embedded LMDB registry\n");
 	(void)dummy;
 	if (errors.len > 0) {
 		/* One line per problem, as SPEC section 1 asks. */
@@ -311,8 +317,10 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 	for (i = 0; i < CD_NELEM(cmd_opts); i++) {
 		if (seen[i] == CFG_SRC_ARGV && cmd_opts[i].roles != 0 &&
 		    !(cmd_opts[i].roles & c->role))
-			fprintf(stderr, "clusterd: warning: --%s does not apply "
-			    "to this role and is ignored\n", cmd_opts[i].name);
+			fprintf(stderr,
+				"clusterd: warning: --%s does not apply "
+				"to this role and is ignored\n",
+				cmd_opts[i].name);
 	}
 	cmd_defaults(c);
 out:

@@ -20,7 +20,7 @@ enum cd_role {
 /* All strings owned by the config; freed by cmd_flags_release(). */
 struct cd_config {
 	bool all_in_one, master_role, agent_role, help, version;
-	unsigned role;		/* one of enum cd_role, resolved */
+	unsigned role; /* one of enum cd_role, resolved */
 	char *ip;
 	char *advertise_ip;
 	char *hostname;
@@ -40,7 +40,7 @@ struct cd_config {
 	char *http_credentials;
 	char *agent_secret;
 	char *log_level;
-	char *master;		/* agent: HOST:PORT or zk://... */
+	char *master; /* agent: HOST:PORT or zk://... */
 	char *port_file;
 	char *config_dir;
 	long long refuse_seconds_ms;

@@ -33,15 +33,15 @@
 
 struct cd_main {
 	struct cd_config cfg;
-	struct loop *loop;		/* owned */
-	struct store *store;		/* owned */
-	struct httpc *hc;		/* owned */
-	struct httpd *master_httpd;	/* owned */
-	struct httpd *api_httpd;	/* owned */
-	struct httpd *agent_httpd;	/* owned */
-	struct master *master;		/* owned */
-	struct sched *sched;		/* owned */
-	struct agent *agent;		/* owned */
+	struct loop *loop;	    /* owned */
+	struct store *store;	    /* owned */
+	struct httpc *hc;	    /* owned */
+	struct httpd *master_httpd; /* owned */
+	struct httpd *api_httpd;    /* owned */
+	struct httpd *agent_httpd;  /* owned */
+	struct master *master;	    /* owned */
+	struct sched *sched;	    /* owned */
+	struct agent *agent;	    /* owned */
 };
 
 static void
@@ -63,11 +63,11 @@ cd_on_hup(void *arg)
 static int
 cd_listen(struct cd_main *c, int port, const char *what, struct httpd **out)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	if (httpd_new(c->loop, c->cfg.ip, port, out, &err) != 0) {
 		log_error("cannot listen for the %s on %s:%d: %s", what,
-		    c->cfg.ip, port, err.msg);
+			  c->cfg.ip, port, err.msg);
 		return -1;
 	}
 	if (c->cfg.http_credentials != NULL && strcmp(what, "API") == 0)
@@ -98,8 +98,8 @@ cd_write_port_file(struct cd_main *c)
 	f = fopen(tmp, "w");
 	if (f == NULL || fputs(buf_str(&b), f) == EOF || fclose(f) != 0 ||
 	    rename(tmp, c->cfg.port_file) == -1) {
-		log_error("cannot write the port file %s: %s",
-		    c->cfg.port_file, strerror(errno));
+		log_error("cannot write the port file %s: %s", c->cfg.port_file,
+			  strerror(errno));
 		rc = -1;
 	}
 	free(tmp);
@@ -110,10 +110,10 @@ cd_write_port_file(struct cd_main *c)
 static int
 cd_start_master(struct cd_main *c)
 {
-	struct master_conf mc = { 0 };
-	struct sched_conf sc = { 0 };
+	struct master_conf mc = {0};
+	struct sched_conf sc = {0};
 	struct framework_link link;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 
 	if (cd_listen(c, c->cfg.master_port, "master", &c->master_httpd) != 0 ||
 	    cd_listen(c, c->cfg.http_port, "API", &c->api_httpd) != 0)
@@ -127,7 +127,7 @@ cd_start_master(struct cd_main *c)
 	mc.agent_secret = c->cfg.agent_secret;
 	mc.version = CLUSTERD_VERSION;
 	if (master_new(c->loop, c->store, c->hc, c->master_httpd, &mc,
-		&c->master, &err) != 0) {
+		       &c->master, &err) != 0) {
 		log_error("cannot start the master: %s", err.msg);
 		return -1;
 	}
@@ -140,26 +140,28 @@ cd_start_master(struct cd_main *c)
 	link.ops = master_framework_ops();
 	link.master = c->master;
 	if (sched_new(c->loop, c->store, c->api_httpd, &sc, &link, &c->sched,
-		&err) != 0) {
+		      &err) != 0) {
 		log_error("cannot start the scheduler: %s", err.msg);
 		return -1;
 	}
 	return master_framework_add(c->master, "marathon",
-	    sched_framework_id(c->sched), sched_framework_ops(), c->sched);
+				    sched_framework_id(c->sched),
+				    sched_framework_ops(), c->sched);
 }
 
 static int
 cd_start_agent(struct cd_main *c)
 {
-	struct agent_conf ac = { 0 };
-	struct cd_err err = { 0 };
+	struct agent_conf ac = {0};
+	struct cd_err err = {0};
 	char *master_addr;
 	int rc;
 
 	if (cd_listen(c, c->cfg.agent_port, "agent", &c->agent_httpd) != 0)
 		return -1;
 	if (c->cfg.role == CD_ROLE_AIO)
-		master_addr = xasprintf("%s:%d",
+		master_addr = xasprintf(
+		    "%s:%d",
 		    strcmp(c->cfg.ip, "0.0.0.0") == 0 ? "127.0.0.1" : c->cfg.ip,
 		    httpd_port(c->master_httpd));
 	else
@@ -178,8 +180,8 @@ cd_start_agent(struct cd_main *c)
 	ac.max_ping_timeouts = c->cfg.max_agent_ping_timeouts;
 	ac.secret = c->cfg.agent_secret;
 	ac.version = CLUSTERD_VERSION;
-	rc = agent_new(c->loop, c->store, c->hc, c->agent_httpd, &ac,
-	    &c->agent, &err);
+	rc = agent_new(c->loop, c->store, c->hc, c->agent_httpd, &ac, &c->agent,
+		       &err);
 	if (rc != 0)
 		log_error("cannot start the agent: %s", err.msg);
 	free(master_addr);
@@ -205,7 +207,7 @@ int
 main(int argc, char **argv)
 {
 	struct cd_main c;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	enum log_level lvl;
 	int rc;
 
@@ -221,7 +223,7 @@ main(int argc, char **argv)
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (path_mkdirs(c.cfg.work_dir, 0755) != 0) {
 		log_error("cannot create --work_dir %s: %s", c.cfg.work_dir,
-		    strerror(errno));
+			  strerror(errno));
 		cmd_flags_release(&c.cfg);
 		return 1;
 	}
@@ -229,11 +231,12 @@ main(int argc, char **argv)
 	if (c.loop == NULL)
 		fatalx("cannot create the event loop");
 	log_hook_libevent();
-	if (store_open(c.cfg.work_dir,
+	if (store_open(
+		c.cfg.work_dir,
 		strcmp(c.cfg.registry, "in_memory") == 0 ? STORE_IN_MEMORY : 0,
 		&c.store, &err) != 0) {
 		log_error("cannot open the store in %s: %s", c.cfg.work_dir,
-		    err.msg);
+			  err.msg);
 		rc = 1;
 		goto out;
 	}
@@ -256,12 +259,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	log_info("clusterd %s running as %s (work_dir %s)", CLUSTERD_VERSION,
-	    c.cfg.role == CD_ROLE_AIO ? "all-in-one" :
-	    c.cfg.role == CD_ROLE_MASTER ? "master" : "agent",
-	    c.cfg.work_dir);
+		 c.cfg.role == CD_ROLE_AIO	? "all-in-one"
+		 : c.cfg.role == CD_ROLE_MASTER ? "master"
+						: "agent",
+		 c.cfg.work_dir);
 	if (c.api_httpd != NULL)
 		log_info("Marathon API on http://%s:%d/", c.cfg.ip,
-		    httpd_port(c.api_httpd));
+			 httpd_port(c.api_httpd));
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:
 	cd_teardown(&c);

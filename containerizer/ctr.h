@@ -57,7 +57,7 @@ struct ctr_ops {
 	int (*handles)(const struct wire_task *t);
 	/* Start launching; progress comes as events. 0 or -errno with err. */
 	int (*launch)(void *impl, const struct wire_task *t,
-	    const char *sandbox, struct cd_err *err);
+		      const char *sandbox, struct cd_err *err);
 	/* Kill with grace; the terminal event follows. 0 or -ENOENT. */
 	int (*kill)(void *impl, const char *task_id, int grace_ms);
 	/*
@@ -66,7 +66,7 @@ struct ctr_ops {
 	 * sent until it changes; if it is gone, a terminal event follows.
 	 */
 	int (*recover)(void *impl, const struct wire_task *t,
-	    const char *sandbox, const json_t *checkpoint);
+		       const char *sandbox, const json_t *checkpoint);
 	/*
 	 * After recovery: kill everything this agent started (by its labels)
 	 * that is not among the known task ids. Returns how many were killed
@@ -83,16 +83,17 @@ struct ctr_ops {
 	 * NULL with err when it cannot start (-ENOENT: task not running).
 	 */
 	struct ctr_exec *(*exec)(void *impl, const char *task_id,
-	    const char *cmd, long timeout_ms, ctr_exec_fn *done, void *arg,
-	    struct cd_err *err);
+				 const char *cmd, long timeout_ms,
+				 ctr_exec_fn *done, void *arg,
+				 struct cd_err *err);
 };
 
 struct ctr_docker_conf {
-	const char *socket_path;   /* unix socket of the Docker Engine API */
-	const char *agent_key;	   /* stable label value naming this agent */
-	int stop_timeout_ms;	   /* default grace before SIGKILL */
+	const char *socket_path; /* unix socket of the Docker Engine API */
+	const char *agent_key;	 /* stable label value naming this agent */
+	int stop_timeout_ms;	 /* default grace before SIGKILL */
 	int allow_privileged;
-	long pull_timeout_ms;	   /* a pull's own timeout */
+	long pull_timeout_ms; /* a pull's own timeout */
 };
 
 struct ctr_mesos_conf {
@@ -106,10 +107,10 @@ struct ctr_mesos_conf {
  * ctr_mesos.c.
  */
 void *ctr_docker_new(struct loop *l, struct httpc *hc,
-    const struct ctr_docker_conf *conf, ctr_event_fn *ev, void *arg,
-    const struct ctr_ops **ops);
+		     const struct ctr_docker_conf *conf, ctr_event_fn *ev,
+		     void *arg, const struct ctr_ops **ops);
 void *ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
-    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops);
+		    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops);
 
 /* The registry: an ordered list of containerizers, tried in turn. */
 struct ctr *ctr_new(void);
@@ -118,10 +119,10 @@ void ctr_free(struct ctr *c);
 void ctr_add(struct ctr *c, const struct ctr_ops *ops, void *impl);
 /* The first that handles t; -ENOTSUP with err when none does. */
 int ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
-    struct cd_err *err);
+	       struct cd_err *err);
 int ctr_kill(struct ctr *c, const char *task_id, int grace_ms);
 int ctr_recover(struct ctr *c, const struct wire_task *t, const char *sandbox,
-    const json_t *checkpoint);
+		const json_t *checkpoint);
 /* Reap orphans in every containerizer. */
 void ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n);
 /*
@@ -130,7 +131,8 @@ void ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n);
  * -ENOTSUP (its containerizer cannot exec), or the driver's code.
  */
 struct ctr_exec *ctr_exec(struct ctr *c, const char *task_id, const char *cmd,
-    long timeout_ms, ctr_exec_fn *done, void *arg, struct cd_err *err);
+			  long timeout_ms, ctr_exec_fn *done, void *arg,
+			  struct cd_err *err);
 /* Stop waiting for an exec (killing it where possible); done never runs. */
 void ctr_exec_cancel(struct ctr_exec *x);
 

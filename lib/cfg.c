@@ -34,10 +34,10 @@ cfg_parse_duration(const char *s, long long *ms)
 		const char *unit;
 		double mult;
 	} units[] = {
-		{ "ns", 1e-6 }, { "us", 1e-3 }, { "ms", 1 }, { "secs", 1000 },
-		{ "sec", 1000 }, { "s", 1000 }, { "mins", 60000 },
-		{ "min", 60000 }, { "hrs", 3600000 }, { "hr", 3600000 },
-		{ "days", 86400000 }, { "weeks", 604800000 },
+	    {"ns", 1e-6},    {"us", 1e-3},	 {"ms", 1},
+	    {"secs", 1000},  {"sec", 1000},	 {"s", 1000},
+	    {"mins", 60000}, {"min", 60000},	 {"hrs", 3600000},
+	    {"hr", 3600000}, {"days", 86400000}, {"weeks", 604800000},
 	};
 	char *end;
 	double v;
@@ -95,7 +95,7 @@ cfg_enum_ok(const char *choices, const char *v)
 /* Store text value v into the field of o; report problems in errors. */
 static int
 cfg_set(const struct cfg_opt *o, void *conf, const char *v, const char *src,
-    struct buf *errors)
+	struct buf *errors)
 {
 	char *field = (char *)conf + o->offset;
 	long iv;
@@ -116,8 +116,10 @@ cfg_set(const struct cfg_opt *o, void *conf, const char *v, const char *src,
 			goto bad;
 		if (o->type == CFG_ENUM && !cfg_enum_ok(o->choices, v)) {
 			buf_printf(errors,
-			    "invalid value '%s' for --%s (from %s): expected one "
-			    "of %s\n", v, o->name, src, o->choices);
+				   "invalid value '%s' for --%s (from %s): "
+				   "expected one "
+				   "of %s\n",
+				   v, o->name, src, o->choices);
 			return -EINVAL;
 		}
 		free(*(char **)field);
@@ -140,19 +142,21 @@ cfg_set(const struct cfg_opt *o, void *conf, const char *v, const char *src,
 		return 0;
 	}
 bad:
-	buf_printf(errors, "invalid value '%s' for --%s (from %s): expected %s\n",
-	    v ? v : "(none)", o->name, src,
-	    o->type == CFG_FLAG	      ? "true or false" :
-	    o->type == CFG_PORT	      ? "a port number 0-65535" :
-	    o->type == CFG_INT	      ? "a non-negative integer" :
-	    o->type == CFG_DURATION ? "a duration such as 500ms, 10secs, 2mins" :
-				      "a value");
+	buf_printf(errors,
+		   "invalid value '%s' for --%s (from %s): expected %s\n",
+		   v ? v : "(none)", o->name, src,
+		   o->type == CFG_FLAG	 ? "true or false"
+		   : o->type == CFG_PORT ? "a port number 0-65535"
+		   : o->type == CFG_INT	 ? "a non-negative integer"
+		   : o->type == CFG_DURATION
+		       ? "a duration such as 500ms, 10secs, 2mins"
+		       : "a value");
 	return -EINVAL;
 }
 
 static const struct cfg_opt *
-cfg_find(const struct cfg_opt *opts, size_t nopts, const char *name,
-    size_t len, size_t *idx)
+cfg_find(const struct cfg_opt *opts, size_t nopts, const char *name, size_t len,
+	 size_t *idx)
 {
 	size_t i;
 
@@ -176,9 +180,9 @@ cfg_chomp(struct buf *b)
 
 int
 cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
-    char **argv, cfg_getenv_fn *getenv_fn, cfg_readfile_fn *readfile_fn,
-    const char *config_dir, struct buf *errors, struct buf *warnings,
-    enum cfg_source *seen)
+	  char **argv, cfg_getenv_fn *getenv_fn, cfg_readfile_fn *readfile_fn,
+	  const char *config_dir, struct buf *errors, struct buf *warnings,
+	  enum cfg_source *seen)
 {
 	unsigned char *given = xcalloc(nopts, 1);
 	struct buf fb = BUF_INIT;
@@ -191,8 +195,10 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 		size_t idx = 0, len;
 
 		if (strncmp(arg, "--", 2) != 0) {
-			buf_printf(errors, "unexpected argument '%s': flags "
-			    "look like --name=value\n", arg);
+			buf_printf(errors,
+				   "unexpected argument '%s': flags "
+				   "look like --name=value\n",
+				   arg);
 			continue;
 		}
 		name = arg + 2;
@@ -200,8 +206,10 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 		len = eq ? (size_t)(eq - name) : strlen(name);
 		o = cfg_find(opts, nopts, name, len, &idx);
 		if (o == NULL) {
-			buf_printf(errors, "unknown flag '--%.*s' (see --help "
-			    "for the valid flags)\n", (int)len, name);
+			buf_printf(errors,
+				   "unknown flag '--%.*s' (see --help "
+				   "for the valid flags)\n",
+				   (int)len, name);
 			continue;
 		}
 		if (eq != NULL)
@@ -211,7 +219,7 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 				val = argv[++a];
 			else {
 				buf_printf(errors, "flag --%s needs a value\n",
-				    o->name);
+					   o->name);
 				continue;
 			}
 		}
@@ -228,7 +236,8 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 		if (given[i])
 			continue;
 		for (k = 0; opts[i].name[k] && k < sizeof upper - 1; k++)
-			upper[k] = (char)toupper((unsigned char)opts[i].name[k]);
+			upper[k] =
+			    (char)toupper((unsigned char)opts[i].name[k]);
 		upper[k] = '\0';
 		n = snprintf(env, sizeof env, "CLUSTERD_%s", upper);
 		if (n > 0 && (size_t)n < sizeof env && getenv_fn != NULL &&
@@ -238,12 +247,13 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 			continue;
 		}
 		n = snprintf(path, sizeof path, "%s/%s",
-		    config_dir ? config_dir : "/etc/clusterd", opts[i].name);
+			     config_dir ? config_dir : "/etc/clusterd",
+			     opts[i].name);
 		if (n > 0 && (size_t)n < sizeof path && readfile_fn != NULL &&
 		    readfile_fn(path, &fb) == 0) {
 			cfg_chomp(&fb);
 			if (cfg_set(&opts[i], conf, buf_str(&fb), path,
-				errors) == 0)
+				    errors) == 0)
 				given[i] = CFG_SRC_FILE + 1;
 			buf_reset(&fb);
 			continue;
@@ -252,8 +262,8 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 			cfg_set(&opts[i], conf, opts[i].def, "default", errors);
 	}
 	for (i = 0; seen != NULL && i < nopts; i++)
-		seen[i] = given[i] ? (enum cfg_source)(given[i] - 1) :
-				     CFG_SRC_DEFAULT;
+		seen[i] = given[i] ? (enum cfg_source)(given[i] - 1)
+				   : CFG_SRC_DEFAULT;
 	(void)warnings;
 	if (errors->len > start)
 		rc = -EINVAL;
@@ -285,7 +295,7 @@ cfg_help(const struct cfg_opt *opts, size_t nopts, struct buf *out)
 	for (i = 0; i < nopts; i++) {
 		char left[64];
 		int n = snprintf(left, sizeof left, "--%s%s", opts[i].name,
-		    opts[i].type == CFG_FLAG ? "" : "=VALUE");
+				 opts[i].type == CFG_FLAG ? "" : "=VALUE");
 
 		if (n < 0 || (size_t)n >= sizeof left)
 			left[sizeof left - 1] = '\0';

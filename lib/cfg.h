@@ -25,12 +25,12 @@ enum cfg_type {
 };
 
 struct cfg_opt {
-	const char *name;     /* "work_dir" */
+	const char *name; /* "work_dir" */
 	enum cfg_type type;
-	size_t offset;	      /* offsetof the field in the config struct */
-	const char *def;      /* default as text, or NULL */
-	const char *choices;  /* CFG_ENUM: "lmdb|zk|in_memory" */
-	unsigned roles;	      /* mask of roles using it; 0 = every role */
+	size_t offset;	     /* offsetof the field in the config struct */
+	const char *def;     /* default as text, or NULL */
+	const char *choices; /* CFG_ENUM: "lmdb|zk|in_memory" */
+	unsigned roles;	     /* mask of roles using it; 0 = every role */
 	const char *help;
 };
 
@@ -48,9 +48,9 @@ typedef int cfg_readfile_fn(const char *path, struct buf *out);
  * seen[i] (optional, CD_NELEM(opts) entries) reports each option's source.
  */
 int cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
-    char **argv, cfg_getenv_fn *getenv_fn, cfg_readfile_fn *readfile_fn,
-    const char *config_dir, struct buf *errors, struct buf *warnings,
-    enum cfg_source *seen);
+	      char **argv, cfg_getenv_fn *getenv_fn,
+	      cfg_readfile_fn *readfile_fn, const char *config_dir,
+	      struct buf *errors, struct buf *warnings, enum cfg_source *seen);
 /* Free the CFG_STR/CFG_ENUM strings in conf. */
 void cfg_release(const struct cfg_opt *opts, size_t nopts, void *conf);
 /* Append the help text for opts. */

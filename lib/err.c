@@ -9,7 +9,7 @@
 
 static void
 err_vfill(struct cd_err *err, int code, const char *path, const char *fmt,
-    va_list ap)
+	  va_list ap)
 {
 	int n;
 
@@ -38,7 +38,7 @@ cd_err_set(struct cd_err *err, int code, const char *fmt, ...)
 
 int
 cd_err_setp(struct cd_err *err, int code, const char *path, const char *fmt,
-    ...)
+	    ...)
 {
 	va_list ap;
 

@@ -32,7 +32,7 @@ struct fw_offer {
 struct framework_sched_ops {
 	/* The master registered the framework (also after a failover). */
 	void (*registered)(void *sched, const char *framework_id,
-	    const char *master_id);
+			   const char *master_id);
 	/* New offers. Each must be answered by launch or decline. */
 	void (*offers)(void *sched, const struct fw_offer *offers, size_t n);
 	/* An outstanding offer is no longer valid. */
@@ -56,14 +56,14 @@ struct framework_master_ops {
 	 * offer) or -ERANGE (does not fit), with err set.
 	 */
 	int (*launch)(void *master, const char *framework_id,
-	    const char *offer_id, const struct wire_task *tasks, size_t n,
-	    struct cd_err *err);
+		      const char *offer_id, const struct wire_task *tasks,
+		      size_t n, struct cd_err *err);
 	/* Decline an offer; its agent is filtered for refuse_seconds. */
 	void (*decline)(void *master, const char *framework_id,
-	    const char *offer_id, double refuse_seconds);
+			const char *offer_id, double refuse_seconds);
 	/* Ask the agent running the task to kill it. 0 or -ENOENT. */
 	int (*kill)(void *master, const char *framework_id, const char *task_id,
-	    int grace_ms);
+		    int grace_ms);
 	/*
 	 * Reconcile: re-send the latest known status of every task of the
 	 * framework (implicit), through the status callback.
@@ -76,7 +76,7 @@ struct framework_master_ops {
 /* What a scheduler is given by cmd/ to reach the master. */
 struct framework_link {
 	const struct framework_master_ops *ops; /* borrowed: static table */
-	void *master;				/* borrowed: lives as long as the link */
+	void *master; /* borrowed: lives as long as the link */
 };
 
 #endif

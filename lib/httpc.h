@@ -18,8 +18,9 @@ struct httpc;
 struct httpc_req;
 
 struct httpc_resp {
-	int status;		  /* HTTP status, or 0 on transport failure */
-	const char *body;	  /* borrowed: valid during the callback; NUL-terminated */
+	int status; /* HTTP status, or 0 on transport failure */
+	const char
+	    *body; /* borrowed: valid during the callback; NUL-terminated */
 	size_t len;
 	const struct cd_err *err; /* borrowed: set when status == 0 */
 };
@@ -29,18 +30,18 @@ typedef void httpc_done_fn(const struct httpc_resp *resp, void *arg);
 typedef void httpc_data_fn(const char *p, size_t n, void *arg);
 
 struct httpc_opts {
-	const char *method;	 /* "GET" when NULL */
-	const char *url;	 /* "http://host:port/path" */
-	const char *unix_socket; /* path, or NULL for TCP */
+	const char *method;	  /* "GET" when NULL */
+	const char *url;	  /* "http://host:port/path" */
+	const char *unix_socket;  /* path, or NULL for TCP */
 	const char *content_type; /* with body; "application/json" when NULL */
-	const char *body;	 /* borrowed for the call; copied */
+	const char *body;	  /* borrowed for the call; copied */
 	size_t body_len;
-	long timeout_ms;	 /* total; 0 means the default 30 s; -1 none */
-	long connect_timeout_ms; /* 0 means 5 s */
-	httpc_data_fn *on_data;	 /* optional streaming sink */
+	long timeout_ms;	  /* total; 0 means the default 30 s; -1 none */
+	long connect_timeout_ms;  /* 0 means 5 s */
+	httpc_data_fn *on_data;	  /* optional streaming sink */
 	const char *extra_header; /* optional "Name: value" */
-	int insecure;		 /* skip TLS certificate checks (Marathon's
-				    HTTPS health checks do) */
+	int insecure;		  /* skip TLS certificate checks (Marathon's
+				     HTTPS health checks do) */
 };
 
 /* Create a client on the loop; free with httpc_free() (cancels all). */
@@ -53,7 +54,7 @@ void httpc_free(struct httpc *c);
  * httpc_cancel() is called.
  */
 struct httpc_req *httpc_request(struct httpc *c, const struct httpc_opts *o,
-    httpc_done_fn *done, void *arg);
+				httpc_done_fn *done, void *arg);
 /* Abort a request; its done callback will not run. */
 void httpc_cancel(struct httpc_req *r);
 

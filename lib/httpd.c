@@ -615,7 +615,7 @@ httpd_req_query_bool(const struct httpd_req *r, const char *key)
 
 	/* python-marathon sends Python's str(True): "True". */
 	return v != NULL && (v[0] == '\0' || strcasecmp(v, "true") == 0 ||
-				strcmp(v, "1") == 0);
+			     strcmp(v, "1") == 0);
 }
 
 const char *

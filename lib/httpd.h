@@ -59,7 +59,7 @@ struct httpd_route {
  * negative code with err set (for instance -EADDRINUSE).
  */
 int httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
-    struct cd_err *err);
+	      struct cd_err *err);
 void httpd_free(struct httpd *h);
 /* The bound port (useful after port 0). */
 int httpd_port(const struct httpd *h);
@@ -72,7 +72,7 @@ void httpd_set_credentials(struct httpd *h, const char *user_colon_password);
  * the httpd. Tables are tried in the order they were added.
  */
 void httpd_add_routes(struct httpd *h, const struct httpd_route *routes,
-    size_t n, void *arg);
+		      size_t n, void *arg);
 
 /* Request accessors: returned strings are borrowed, valid until reply. */
 enum httpd_method httpd_req_method(const struct httpd_req *r);
@@ -88,7 +88,7 @@ const char *httpd_req_query(const struct httpd_req *r, const char *key);
  * none. Start with *pos = 0.
  */
 const char *httpd_req_query_next(const struct httpd_req *r, const char *key,
-    size_t *pos);
+				 size_t *pos);
 /* true when the query parameter is "true" or "1" (or present and empty). */
 bool httpd_req_query_bool(const struct httpd_req *r, const char *key);
 /* A request header, or NULL. */
@@ -105,10 +105,10 @@ void httpd_req_on_close(struct httpd_req *r, httpd_close_fn *fn, void *arg);
 
 /* Add a response header before replying. */
 void httpd_reply_header(struct httpd_req *r, const char *name,
-    const char *value);
+			const char *value);
 /* Reply with raw bytes. */
 void httpd_reply(struct httpd_req *r, int code, const char *content_type,
-    const void *body, size_t len);
+		 const void *body, size_t len);
 /* Reply with JSON; takes (steals) the reference to body; NULL sends no body. */
 void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
 /*
@@ -116,13 +116,13 @@ void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
  * where details is an array (stolen; NULL becomes []).
  */
 void httpd_reply_error(struct httpd_req *r, int code, const char *message,
-    json_t *details);
+		       json_t *details);
 /*
  * Reply from a struct cd_err: message from err->msg, and when err->path is
  * set, details [{"path": path, "errors": [msg]}].
  */
 void httpd_reply_cd_err(struct httpd_req *r, int code, const char *message,
-    const struct cd_err *err);
+			const struct cd_err *err);
 
 /*
  * Streaming (server-sent events, chunked): start a chunked 200 reply with

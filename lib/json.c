@@ -55,13 +55,14 @@ json_parse_bounded(const char *data, size_t len, struct cd_err *err)
 	}
 	if (!json_depth_ok(data, len)) {
 		cd_err_set(err, -EBADMSG, "JSON nested deeper than %d levels",
-		    JSON_MAX_DEPTH);
+			   JSON_MAX_DEPTH);
 		return NULL;
 	}
 	v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (v == NULL) {
-		cd_err_set(err, -EBADMSG, "invalid JSON at line %d column %d: %s",
-		    jerr.line, jerr.column, jerr.text);
+		cd_err_set(err, -EBADMSG,
+			   "invalid JSON at line %d column %d: %s", jerr.line,
+			   jerr.column, jerr.text);
 		return NULL;
 	}
 	return v;
@@ -78,7 +79,7 @@ json_path(char *out, size_t n, const char *base, const char *key)
 
 static int
 json_bad(struct cd_err *err, const char *base, const char *key,
-    const char *what)
+	 const char *what)
 {
 	char path[CD_ERR_PATH_LEN];
 
@@ -107,8 +108,8 @@ json_str_to_num(const char *s, double *out)
 }
 
 int
-json_opt_num(const json_t *obj, const char *key, const char *base,
-    double *out, bool *present, struct cd_err *err)
+json_opt_num(const json_t *obj, const char *key, const char *base, double *out,
+	     bool *present, struct cd_err *err)
 {
 	json_t *v = json_object_get(obj, key);
 	double d;
@@ -122,7 +123,7 @@ json_opt_num(const json_t *obj, const char *key, const char *base,
 	else if (json_is_string(v)) {
 		if (json_str_to_num(json_string_value(v), &d) != 0)
 			return json_bad(err, base, key,
-			    "error.expected.jsnumber");
+					"error.expected.jsnumber");
 	} else
 		return json_bad(err, base, key, "error.expected.jsnumber");
 	*out = d;
@@ -133,7 +134,7 @@ json_opt_num(const json_t *obj, const char *key, const char *base,
 
 int
 json_opt_int(const json_t *obj, const char *key, const char *base,
-    long long *out, bool *present, struct cd_err *err)
+	     long long *out, bool *present, struct cd_err *err)
 {
 	double d = 0;
 	bool have = false;
@@ -153,8 +154,8 @@ json_opt_int(const json_t *obj, const char *key, const char *base,
 }
 
 int
-json_opt_bool(const json_t *obj, const char *key, const char *base,
-    bool *out, bool *present, struct cd_err *err)
+json_opt_bool(const json_t *obj, const char *key, const char *base, bool *out,
+	      bool *present, struct cd_err *err)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -164,11 +165,10 @@ json_opt_bool(const json_t *obj, const char *key, const char *base,
 		return 0;
 	if (json_is_boolean(v))
 		*out = json_is_true(v);
-	else if (json_is_string(v) &&
-	    strcmp(json_string_value(v), "true") == 0)
+	else if (json_is_string(v) && strcmp(json_string_value(v), "true") == 0)
 		*out = true;
 	else if (json_is_string(v) &&
-	    strcmp(json_string_value(v), "false") == 0)
+		 strcmp(json_string_value(v), "false") == 0)
 		*out = false;
 	else
 		return json_bad(err, base, key, "error.expected.jsboolean");
@@ -179,7 +179,7 @@ json_opt_bool(const json_t *obj, const char *key, const char *base,
 
 int
 json_opt_str(const json_t *obj, const char *key, const char *base,
-    const char **out, bool *present, struct cd_err *err)
+	     const char **out, bool *present, struct cd_err *err)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -206,7 +206,8 @@ int
 json_dump_buf(const json_t *v, struct buf *b)
 {
 	if (json_dump_callback(v, json_buf_cb, b,
-		JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) != 0)
+			       JSON_COMPACT | JSON_ENCODE_ANY |
+				   JSON_REAL_PRECISION(15)) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -230,8 +231,8 @@ json_time_iso(long long ms, char out[32])
 
 	gmtime_r(&t, &tm);
 	n = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 	if (n < 0 || n >= 32)
 		out[0] = '\0';
 }

@@ -34,14 +34,14 @@ json_t *json_parse_bounded(const char *data, size_t len, struct cd_err *err);
  * path is "<base>/<key>") when it has the wrong type.
  */
 int json_opt_num(const json_t *obj, const char *key, const char *base,
-    double *out, bool *present, struct cd_err *err);
+		 double *out, bool *present, struct cd_err *err);
 int json_opt_int(const json_t *obj, const char *key, const char *base,
-    long long *out, bool *present, struct cd_err *err);
+		 long long *out, bool *present, struct cd_err *err);
 int json_opt_bool(const json_t *obj, const char *key, const char *base,
-    bool *out, bool *present, struct cd_err *err);
+		  bool *out, bool *present, struct cd_err *err);
 /* *out is borrowed from obj. */
 int json_opt_str(const json_t *obj, const char *key, const char *base,
-    const char **out, bool *present, struct cd_err *err);
+		 const char **out, bool *present, struct cd_err *err);
 
 /* Serialise compactly into b (appending). Returns 0 or -ENOMEM. */
 int json_dump_buf(const json_t *v, struct buf *b);

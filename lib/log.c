@@ -17,7 +17,7 @@
 
 int log_level_cur = LOG_LVL_INFO;
 
-static const char *const level_names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
 int
 log_level_parse(const char *s, enum log_level *out)
@@ -26,11 +26,9 @@ log_level_parse(const char *s, enum log_level *out)
 		const char *name;
 		enum log_level lvl;
 	} names[] = {
-		{ "error", LOG_LVL_ERROR },
-		{ "warning", LOG_LVL_WARN },
-		{ "warn", LOG_LVL_WARN },
-		{ "info", LOG_LVL_INFO },
-		{ "debug", LOG_LVL_DEBUG },
+	    {"error", LOG_LVL_ERROR}, {"warning", LOG_LVL_WARN},
+	    {"warn", LOG_LVL_WARN},   {"info", LOG_LVL_INFO},
+	    {"debug", LOG_LVL_DEBUG},
 	};
 	size_t i;
 
@@ -51,7 +49,7 @@ log_set_level(enum log_level lvl)
 
 static void
 log_vwrite(enum log_level lvl, const char *mod, const char *suffix,
-    const char *fmt, va_list ap)
+	   const char *fmt, va_list ap)
 {
 	char line[2048];
 	struct timeval tv;
@@ -60,7 +58,8 @@ log_vwrite(enum log_level lvl, const char *mod, const char *suffix,
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	n = snprintf(line, sizeof line,
+	n = snprintf(
+	    line, sizeof line,
 	    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    (long)(tv.tv_usec / 1000), level_names[lvl], mod);
@@ -101,8 +100,8 @@ log_fatal(int with_errno, const char *mod, const char *fmt, ...)
 	int saved = errno;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_ERROR, mod, with_errno ? strerror(saved) : NULL,
-	    fmt, ap);
+	log_vwrite(LOG_LVL_ERROR, mod, with_errno ? strerror(saved) : NULL, fmt,
+		   ap);
 	va_end(ap);
 	exit(1);
 }

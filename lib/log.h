@@ -28,31 +28,31 @@ void log_hook_libevent(void);
 void log_write(enum log_level lvl, const char *mod, const char *fmt, ...)
     CD_PRINTF(3, 4);
 CD_NORETURN void log_fatal(int with_errno, const char *mod, const char *fmt,
-    ...) CD_PRINTF(3, 4);
+			   ...) CD_PRINTF(3, 4);
 
 #ifndef LOG_MOD
 #define LOG_MOD "clusterd"
 #endif
 
-#define log_error(...)                                                 \
-	do {                                                           \
-		if (log_level_cur >= LOG_LVL_ERROR)                    \
-			log_write(LOG_LVL_ERROR, LOG_MOD, __VA_ARGS__); \
+#define log_error(...)                                                         \
+	do {                                                                   \
+		if (log_level_cur >= LOG_LVL_ERROR)                            \
+			log_write(LOG_LVL_ERROR, LOG_MOD, __VA_ARGS__);        \
 	} while (0)
-#define log_warn(...)                                                 \
-	do {                                                          \
-		if (log_level_cur >= LOG_LVL_WARN)                    \
-			log_write(LOG_LVL_WARN, LOG_MOD, __VA_ARGS__); \
+#define log_warn(...)                                                          \
+	do {                                                                   \
+		if (log_level_cur >= LOG_LVL_WARN)                             \
+			log_write(LOG_LVL_WARN, LOG_MOD, __VA_ARGS__);         \
 	} while (0)
-#define log_info(...)                                                 \
-	do {                                                          \
-		if (log_level_cur >= LOG_LVL_INFO)                    \
-			log_write(LOG_LVL_INFO, LOG_MOD, __VA_ARGS__); \
+#define log_info(...)                                                          \
+	do {                                                                   \
+		if (log_level_cur >= LOG_LVL_INFO)                             \
+			log_write(LOG_LVL_INFO, LOG_MOD, __VA_ARGS__);         \
 	} while (0)
-#define log_debug(...)                                                 \
-	do {                                                           \
-		if (log_level_cur >= LOG_LVL_DEBUG)                    \
-			log_write(LOG_LVL_DEBUG, LOG_MOD, __VA_ARGS__); \
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (log_level_cur >= LOG_LVL_DEBUG)                            \
+			log_write(LOG_LVL_DEBUG, LOG_MOD, __VA_ARGS__);        \
 	} while (0)
 #define fatal(...) log_fatal(1, LOG_MOD, __VA_ARGS__)
 #define fatalx(...) log_fatal(0, LOG_MOD, __VA_ARGS__)

@@ -20,18 +20,18 @@
 
 struct loop_sig {
 	unsigned magic;
-	struct event *ev;      /* owned */
+	struct event *ev; /* owned */
 	loop_cb_fn *cb;
-	void *arg;	       /* borrowed: from the registrant, valid until loop_free */
+	void *arg; /* borrowed: from the registrant, valid until loop_free */
 	struct loop_sig *next; /* owned: list of registrations */
 };
 
 struct loop_defer_item {
 	unsigned magic;
-	struct loop *l;		      /* borrowed: the owner */
+	struct loop *l; /* borrowed: the owner */
 	loop_cb_fn *cb;
 	loop_free_fn *fn;
-	void *p;		      /* borrowed until run */
+	void *p; /* borrowed until run */
 };
 
 struct loop {
@@ -148,7 +148,8 @@ loop_timer_new(struct loop *l, loop_cb_fn *cb, void *arg)
 void
 loop_timer_add(struct loop_timer *t, uint64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = {(time_t)(ms / 1000),
+			     (suseconds_t)(ms % 1000) * 1000};
 
 	evtimer_add(t->ev, &tv);
 }
@@ -194,15 +195,15 @@ static void
 loop_defer_item(struct loop *l, loop_cb_fn *cb, loop_free_fn *fn, void *p)
 {
 	struct loop_defer_item *d;
-	struct timeval zero = { 0, 0 };
+	struct timeval zero = {0, 0};
 
 	CD_ALLOC_OBJ(d, LOOP_DEFER_MAGIC);
 	d->l = l;
 	d->cb = cb;
 	d->fn = fn;
 	d->p = p;
-	if (event_base_once(l->base, -1, EV_TIMEOUT, loop_defer_cb, d,
-		&zero) != 0)
+	if (event_base_once(l->base, -1, EV_TIMEOUT, loop_defer_cb, d, &zero) !=
+	    0)
 		cd_assert_fail("event_base_once", __FILE__, __LINE__);
 }
 

@@ -26,7 +26,8 @@ enum store_db {
 };
 
 enum store_flags {
-	STORE_IN_MEMORY = 1 << 0, /* a throw-away environment, removed on close */
+	STORE_IN_MEMORY = 1
+			  << 0, /* a throw-away environment, removed on close */
 };
 
 /*
@@ -35,15 +36,15 @@ enum store_flags {
  * negative code with err set.
  */
 int store_open(const char *dir, int flags, struct store **out,
-    struct cd_err *err);
+	       struct cd_err *err);
 void store_close(struct store *s);
 
 /* Copy the value of key into out (reset first). 0, -ENOENT, or -EIO. */
 int store_get(struct store *s, enum store_db db, const char *key,
-    struct buf *out);
+	      struct buf *out);
 /* Write and commit. 0 or a negative code. */
 int store_put(struct store *s, enum store_db db, const char *key,
-    const void *val, size_t len);
+	      const void *val, size_t len);
 /* Delete and commit. 0 (also when absent) or a negative code. */
 int store_del(struct store *s, enum store_db db, const char *key);
 
@@ -53,14 +54,14 @@ int store_del(struct store *s, enum store_db db, const char *key);
  * (that value is returned). The callback must not write to the store.
  */
 typedef int store_iter_fn(const char *key, const void *val, size_t len,
-    void *arg);
+			  void *arg);
 int store_iter(struct store *s, enum store_db db, const char *prefix,
-    store_iter_fn *fn, void *arg);
+	       store_iter_fn *fn, void *arg);
 
 /* Several writes in one transaction; commit or abort frees the batch. */
 struct store_batch *store_batch_begin(struct store *s);
 int store_batch_put(struct store_batch *b, enum store_db db, const char *key,
-    const void *val, size_t len);
+		    const void *val, size_t len);
 int store_batch_del(struct store_batch *b, enum store_db db, const char *key);
 int store_batch_commit(struct store_batch *b);
 void store_batch_abort(struct store_batch *b);

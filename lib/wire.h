@@ -32,12 +32,12 @@
 
 /* What an agent is: sent at registration, kept in the master registry. */
 struct wire_agent_info {
-	char *id;	     /* owned; "" or NULL before the first registration */
-	char *hostname;	     /* owned */
-	char *ip;	     /* owned: advertised address */
-	int port;	     /* agent_port */
+	char *id;	/* owned; "" or NULL before the first registration */
+	char *hostname; /* owned */
+	char *ip;	/* owned: advertised address */
+	int port;	/* agent_port */
 	struct resources total;
-	json_t *attributes;  /* owned ref: object of string -> string */
+	json_t *attributes; /* owned ref: object of string -> string */
 };
 
 /*
@@ -48,40 +48,41 @@ struct wire_agent_info {
  * "portMappings": [...]}, "volumes": [...]}, or NULL for a plain command.
  */
 struct wire_task {
-	char *task_id;	     /* owned */
-	char *framework_id;  /* owned */
-	char *agent_id;	     /* owned */
-	char *app_id;	     /* owned: "/ubuntu" */
-	char *version;	     /* owned: app version, ISO-8601 */
-	char *name;	     /* owned */
+	char *task_id;	      /* owned */
+	char *framework_id;   /* owned */
+	char *agent_id;	      /* owned */
+	char *app_id;	      /* owned: "/ubuntu" */
+	char *version;	      /* owned: app version, ISO-8601 */
+	char *name;	      /* owned */
 	struct resources res; /* cpus, mem, disk and the host ports it holds */
-	char *cmd;	     /* owned or NULL: run with /bin/sh -c */
-	json_t *args;	     /* owned ref or NULL: array of strings */
-	json_t *env;	     /* owned ref: object string -> string (always set) */
-	json_t *container;   /* owned ref or NULL */
-	json_t *labels;	     /* owned ref: object string -> string (always set) */
-	json_t *uris;	     /* owned ref: array of strings (always set) */
-	int kill_grace_ms;   /* 0: the agent's default */
-	json_t *health_checks; /* owned ref or NULL: the app's normalised
-				  healthChecks; the agent runs the COMMAND ones */
+	char *cmd;	      /* owned or NULL: run with /bin/sh -c */
+	json_t *args;	      /* owned ref or NULL: array of strings */
+	json_t *env;	   /* owned ref: object string -> string (always set) */
+	json_t *container; /* owned ref or NULL */
+	json_t *labels;	   /* owned ref: object string -> string (always set) */
+	json_t *uris;	   /* owned ref: array of strings (always set) */
+	int kill_grace_ms; /* 0: the agent's default */
+	json_t
+	    *health_checks; /* owned ref or NULL: the app's normalised
+			       healthChecks; the agent runs the COMMAND ones */
 };
 
 /* A status update, agent -> master -> scheduler. */
 struct wire_status {
-	char *uuid;	     /* owned: identity for acknowledgement */
-	char *task_id;	     /* owned */
-	char *framework_id;  /* owned */
-	char *agent_id;	     /* owned */
+	char *uuid;	    /* owned: identity for acknowledgement */
+	char *task_id;	    /* owned */
+	char *framework_id; /* owned */
+	char *agent_id;	    /* owned */
 	enum task_state state;
-	char *message;	     /* owned or NULL */
-	char *reason;	     /* owned or NULL: Mesos REASON_* */
-	char *source;	     /* owned or NULL: SOURCE_EXECUTOR/AGENT/MASTER */
+	char *message; /* owned or NULL */
+	char *reason;  /* owned or NULL: Mesos REASON_* */
+	char *source;  /* owned or NULL: SOURCE_EXECUTOR/AGENT/MASTER */
 	long long timestamp_ms;
-	char *container_id;  /* owned or NULL */
-	json_t *task;	     /* owned ref or NULL: the wire_task JSON, so a
-				master that lost state can rebuild it */
-	int healthy;	     /* WIRE_HEALTH_*: Mesos' optional "healthy"; a
-				zeroed struct says unknown */
+	char *container_id; /* owned or NULL */
+	json_t *task;	    /* owned ref or NULL: the wire_task JSON, so a
+			       master that lost state can rebuild it */
+	int healthy;	    /* WIRE_HEALTH_*: Mesos' optional "healthy"; a
+			       zeroed struct says unknown */
 };
 
 /* wire_status.healthy; JSON "healthy": true/false, absent when unknown. */
@@ -90,101 +91,101 @@ struct wire_status {
 #define WIRE_HEALTH_FAILED 2
 
 struct wire_register {
-	char *secret;			/* owned or NULL */
+	char *secret; /* owned or NULL */
 	struct wire_agent_info agent;
-	int reregister;			/* 1 when agent.id is set and tasks follow */
-	struct wire_status *tasks;	/* owned array: latest state of each task */
+	int reregister;		   /* 1 when agent.id is set and tasks follow */
+	struct wire_status *tasks; /* owned array: latest state of each task */
 	size_t ntasks;
 };
 
 struct wire_registered {
-	char *agent_id;	     /* owned */
-	char *master_id;     /* owned */
+	char *agent_id;	 /* owned */
+	char *master_id; /* owned */
 	long long ping_interval_ms;
 };
 
 struct wire_status_msg {
-	char *secret;	      /* owned or NULL */
+	char *secret; /* owned or NULL */
 	struct wire_status status;
 };
 
 struct wire_run_task {
-	char *master_id;      /* owned */
-	char *secret;	      /* owned or NULL: agents check the master too */
+	char *master_id; /* owned */
+	char *secret;	 /* owned or NULL: agents check the master too */
 	struct wire_task task;
 };
 
 struct wire_kill_task {
-	char *master_id;      /* owned */
-	char *secret;	      /* owned or NULL */
-	char *task_id;	      /* owned */
-	int grace_ms;	      /* 0: task's or agent's default */
+	char *master_id; /* owned */
+	char *secret;	 /* owned or NULL */
+	char *task_id;	 /* owned */
+	int grace_ms;	 /* 0: task's or agent's default */
 };
 
 struct wire_ping {
-	char *master_id;      /* owned */
-	char *agent_id;	      /* owned */
-	char *secret;	      /* owned or NULL */
+	char *master_id; /* owned */
+	char *agent_id;	 /* owned */
+	char *secret;	 /* owned or NULL */
 };
 
 struct wire_reconcile {
-	char *master_id;      /* owned */
-	char *secret;	      /* owned or NULL */
-	json_t *task_ids;     /* owned ref: array of strings; empty = all */
+	char *master_id;  /* owned */
+	char *secret;	  /* owned or NULL */
+	json_t *task_ids; /* owned ref: array of strings; empty = all */
 };
 
 /* Encoders: new references. Decoders: 0, or -EINVAL with err (and path). */
 json_t *wire_agent_info_encode(const struct wire_agent_info *m);
 int wire_agent_info_decode(const json_t *j, struct wire_agent_info *out,
-    struct cd_err *err);
+			   struct cd_err *err);
 void wire_agent_info_release(struct wire_agent_info *m);
 
 json_t *wire_task_encode(const struct wire_task *m);
 int wire_task_decode(const json_t *j, struct wire_task *out,
-    struct cd_err *err);
+		     struct cd_err *err);
 void wire_task_release(struct wire_task *m);
 /* Deep copy: dst is overwritten and owns its copy. */
 void wire_task_copy(struct wire_task *dst, const struct wire_task *src);
 
 json_t *wire_status_encode(const struct wire_status *m);
 int wire_status_decode(const json_t *j, struct wire_status *out,
-    struct cd_err *err);
+		       struct cd_err *err);
 void wire_status_release(struct wire_status *m);
 void wire_status_copy(struct wire_status *dst, const struct wire_status *src);
 
 json_t *wire_register_encode(const struct wire_register *m);
 int wire_register_decode(const json_t *j, struct wire_register *out,
-    struct cd_err *err);
+			 struct cd_err *err);
 void wire_register_release(struct wire_register *m);
 
 json_t *wire_registered_encode(const struct wire_registered *m);
 int wire_registered_decode(const json_t *j, struct wire_registered *out,
-    struct cd_err *err);
+			   struct cd_err *err);
 void wire_registered_release(struct wire_registered *m);
 
 json_t *wire_status_msg_encode(const struct wire_status_msg *m);
 int wire_status_msg_decode(const json_t *j, struct wire_status_msg *out,
-    struct cd_err *err);
+			   struct cd_err *err);
 void wire_status_msg_release(struct wire_status_msg *m);
 
 json_t *wire_run_task_encode(const struct wire_run_task *m);
 int wire_run_task_decode(const json_t *j, struct wire_run_task *out,
-    struct cd_err *err);
+			 struct cd_err *err);
 void wire_run_task_release(struct wire_run_task *m);
 
 json_t *wire_kill_task_encode(const struct wire_kill_task *m);
 int wire_kill_task_decode(const json_t *j, struct wire_kill_task *out,
-    struct cd_err *err);
+			  struct cd_err *err);
 void wire_kill_task_release(struct wire_kill_task *m);
 
 json_t *wire_ping_encode(const struct wire_ping *m);
 int wire_ping_decode(const json_t *j, struct wire_ping *out,
-    struct cd_err *err);
+		     struct cd_err *err);
 void wire_ping_release(struct wire_ping *m);
 
 json_t *wire_reconcile_encode(const struct wire_reconcile *m);
 int wire_reconcile_decode(const json_t *j, struct wire_reconcile *out,
-    struct cd_err *err);
+			  struct cd_err *err);
 void wire_reconcile_release(struct wire_reconcile *m);
 
 #endif

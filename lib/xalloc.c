@@ -87,6 +87,6 @@ void
 cd_assert_fail(const char *expr, const char *file, int line)
 {
 	log_write(LOG_LVL_ERROR, "assert", "%s:%d: assertion failed: %s", file,
-	    line, expr);
+		  line, expr);
 	abort();
 }

@@ -23,23 +23,22 @@ char *xvasprintf(const char *fmt, va_list ap) CD_PRINTF(1, 0);
 CD_NORETURN void cd_assert_fail(const char *expr, const char *file, int line);
 
 /* Assertions stay on in release builds; for invariants, never for input. */
-#define CD_ASSERT(x) \
-	((x) ? (void)0 : cd_assert_fail(#x, __FILE__, __LINE__))
+#define CD_ASSERT(x) ((x) ? (void)0 : cd_assert_fail(#x, __FILE__, __LINE__))
 #define AN(x) CD_ASSERT((x) != 0)
 #define AZ(x) CD_ASSERT((x) == 0)
 
 /* Objects handed to libraries as void * start with "unsigned magic;". */
-#define CD_ALLOC_OBJ(p, m)                       \
-	do {                                     \
-		(p) = xcalloc(1, sizeof *(p));   \
-		(p)->magic = (m);                \
+#define CD_ALLOC_OBJ(p, m)                                                     \
+	do {                                                                   \
+		(p) = xcalloc(1, sizeof *(p));                                 \
+		(p)->magic = (m);                                              \
 	} while (0)
 #define CD_CHECK_OBJ(p, m) CD_ASSERT((p) != NULL && (p)->magic == (m))
-#define CD_FREE_OBJ(p)                 \
-	do {                           \
-		(p)->magic = 0;        \
-		free(p);               \
-		(p) = NULL;            \
+#define CD_FREE_OBJ(p)                                                         \
+	do {                                                                   \
+		(p)->magic = 0;                                                \
+		free(p);                                                       \
+		(p) = NULL;                                                    \
 	} while (0)
 
 #endif

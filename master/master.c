@@ -40,10 +40,10 @@
 
 struct master_agent_post_ctx {
 	unsigned magic;
-	struct master *m;	/* borrowed: owner, outlives requests */
-	char *agent_id;		/* owned */
+	struct master *m; /* borrowed: owner, outlives requests */
+	char *agent_id;	  /* owned */
 	void (*done)(struct master *, const char *, int, void *);
-	void *arg;		/* borrowed: from the caller */
+	void *arg; /* borrowed: from the caller */
 };
 
 struct master_agent *
@@ -52,8 +52,8 @@ master_agent_find(struct master *m, const char *id)
 	struct master_agent *a;
 
 	TAILQ_FOREACH(a, &m->agents, link)
-		if (a->info.id != NULL && strcmp(a->info.id, id) == 0)
-			return a;
+	if (a->info.id != NULL && strcmp(a->info.id, id) == 0)
+		return a;
 	return NULL;
 }
 
@@ -63,8 +63,8 @@ master_task_find(struct master *m, const char *task_id)
 	struct master_task *t;
 
 	TAILQ_FOREACH(t, &m->tasks, link)
-		if (strcmp(t->task.task_id, task_id) == 0)
-			return t;
+	if (strcmp(t->task.task_id, task_id) == 0)
+		return t;
 	return NULL;
 }
 
@@ -74,8 +74,8 @@ master_framework_find(struct master *m, const char *id)
 	struct master_framework *f;
 
 	TAILQ_FOREACH(f, &m->frameworks, link)
-		if (strcmp(f->id, id) == 0)
-			return f;
+	if (strcmp(f->id, id) == 0)
+		return f;
 	return NULL;
 }
 
@@ -85,8 +85,8 @@ master_offer_find(struct master *m, const char *id)
 	struct master_offer *o;
 
 	TAILQ_FOREACH(o, &m->offers, link)
-		if (strcmp(o->id, id) == 0)
-			return o;
+	if (strcmp(o->id, id) == 0)
+		return o;
 	return NULL;
 }
 
@@ -108,7 +108,7 @@ master_post_done(const struct httpc_resp *r, void *arg)
 	CD_CHECK_OBJ(c, MASTER_POST_MAGIC);
 	if (r->status == 0 || r->status >= 300)
 		log_debug("agent %s answered %d%s%s", c->agent_id, r->status,
-		    r->err ? ": " : "", r->err ? r->err->msg : "");
+			  r->err ? ": " : "", r->err ? r->err->msg : "");
 	if (c->done != NULL)
 		c->done(c->m, c->agent_id, r->status, c->arg);
 	free(c->agent_id);
@@ -117,11 +117,12 @@ master_post_done(const struct httpc_resp *r, void *arg)
 
 void
 master_agent_post(struct master *m, struct master_agent *a, const char *path,
-    json_t *body, void (*done)(struct master *, const char *, int, void *),
-    void *arg)
+		  json_t *body,
+		  void (*done)(struct master *, const char *, int, void *),
+		  void *arg)
 {
 	struct master_agent_post_ctx *c;
-	struct httpc_opts o = { 0 };
+	struct httpc_opts o = {0};
 	char *url = xasprintf("%s%s", a->base_url, path);
 	char *data = json_dump_str(body);
 
@@ -134,8 +135,8 @@ master_agent_post(struct master *m, struct master_agent *a, const char *path,
 	o.url = url;
 	o.body = data;
 	o.body_len = strlen(data);
-	o.timeout_ms = m->conf.ping_timeout_ms > 0 ? m->conf.ping_timeout_ms :
-						    15000;
+	o.timeout_ms =
+	    m->conf.ping_timeout_ms > 0 ? m->conf.ping_timeout_ms : 15000;
 	httpc_request(m->hc, &o, master_post_done, c);
 	free(url);
 	free(data);
@@ -152,7 +153,7 @@ master_task_persist(struct master *m, const struct master_task *t)
 	json_object_set_new(j, "framework_id", json_string(t->framework_id));
 	json_object_set_new(j, "task", wire_task_encode(&t->task));
 	json_object_set_new(j, "state",
-	    json_string(task_state_name(t->status.state)));
+			    json_string(task_state_name(t->status.state)));
 	val = json_dump_str(j);
 	rc = store_put(m->store, STORE_DB_MASTER, key, val, strlen(val));
 	free(val);
@@ -168,7 +169,7 @@ master_task_forget(struct master *m, struct master_task *t)
 
 	if (store_del(m->store, STORE_DB_MASTER, key) != 0)
 		log_error("cannot forget task %s in the store",
-		    t->task.task_id);
+			  t->task.task_id);
 	free(key);
 	TAILQ_REMOVE(&m->tasks, t, link);
 	wire_task_release(&t->task);
@@ -190,7 +191,7 @@ master_rescind_agent_offers(struct master *m, const char *agent_id)
 			continue;
 		f = master_framework_find(m, o->framework_id);
 		master_alloc_release(m->alloc, o->agent_id, o->framework_id,
-		    &o->res);
+				     &o->res);
 		if (f != NULL && f->ops->rescind != NULL)
 			f->ops->rescind(f->sched, o->id);
 		master_offer_free(m, o);
@@ -208,20 +209,28 @@ master_status_forward(struct master *m, const struct wire_status *st)
 		if (!task_state_allowed(t->status.state, st->state) &&
 		    t->status.state != st->state)
 			log_warn("task %s: unexpected transition %s -> %s",
-			    st->task_id, task_state_name(t->status.state),
-			    task_state_name(st->state));
+				 st->task_id, task_state_name(t->status.state),
+				 task_state_name(st->state));
 		wire_status_release(&t->status);
 		wire_status_copy(&t->status, st);
 		fw = t->framework_id;
 		if (task_state_terminal(st->state)) {
 			switch (st->state) {
-			case TASK_FINISHED: m->tasks_finished++; break;
-			case TASK_FAILED: m->tasks_failed++; break;
-			case TASK_KILLED: m->tasks_killed++; break;
-			default: m->tasks_lost++; break;
+			case TASK_FINISHED:
+				m->tasks_finished++;
+				break;
+			case TASK_FAILED:
+				m->tasks_failed++;
+				break;
+			case TASK_KILLED:
+				m->tasks_killed++;
+				break;
+			default:
+				m->tasks_lost++;
+				break;
 			}
 			master_alloc_release(m->alloc, t->task.agent_id,
-			    t->framework_id, &t->task.res);
+					     t->framework_id, &t->task.res);
 		}
 	}
 	f = fw != NULL ? master_framework_find(m, fw) : NULL;
@@ -242,9 +251,9 @@ master_status_forward(struct master *m, const struct wire_status *st)
 
 int
 master_report(struct master *m, struct master_task *t, enum task_state state,
-    const char *reason, const char *message)
+	      const char *reason, const char *message)
 {
-	struct wire_status st = { 0 };
+	struct wire_status st = {0};
 	char uuid[ID_UUID_LEN];
 
 	id_uuid(uuid);
@@ -270,7 +279,7 @@ struct master_offer_batch {
 
 static void
 master_offer_cb(const char *fw_id, const char *agent_id,
-    const struct resources *r, void *arg)
+		const struct resources *r, void *arg)
 {
 	struct master_offer_batch *b = arg;
 	struct master *m = b->m;
@@ -283,8 +292,8 @@ master_offer_cb(const char *fw_id, const char *agent_id,
 	TAILQ_INSERT_TAIL(&m->offers, o, link);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 16;
-		b->new_offers = xrealloc(b->new_offers,
-		    b->cap * sizeof *b->new_offers);
+		b->new_offers =
+		    xrealloc(b->new_offers, b->cap * sizeof *b->new_offers);
 	}
 	b->new_offers[b->n++] = o;
 }
@@ -292,13 +301,14 @@ master_offer_cb(const char *fw_id, const char *agent_id,
 static void
 master_allocate(struct master *m)
 {
-	struct master_offer_batch b = { m, NULL, 0, 0 };
+	struct master_offer_batch b = {m, NULL, 0, 0};
 	struct master_framework *f;
 
 	master_alloc_run(m->alloc, loop_now_ms(m->loop), master_offer_cb, &b);
 	if (b.n == 0)
 		goto out;
-	TAILQ_FOREACH(f, &m->frameworks, link) {
+	TAILQ_FOREACH(f, &m->frameworks, link)
+	{
 		struct fw_offer *fo = xcalloc(b.n, sizeof *fo);
 		char **ids = xcalloc(b.n, sizeof *ids);
 		size_t i, k = 0;
@@ -338,7 +348,8 @@ master_alloc_tick(void *arg)
 	struct master *m = arg;
 
 	master_allocate(m);
-	loop_timer_add(m->alloc_timer, (uint64_t)m->conf.allocation_interval_ms);
+	loop_timer_add(m->alloc_timer,
+		       (uint64_t)m->conf.allocation_interval_ms);
 }
 
 static void
@@ -375,16 +386,16 @@ master_run_done(struct master *m, const char *agent_id, int status, void *arg)
 	if (t != NULL && (status == 0 || status >= 300) &&
 	    t->status.state == TASK_STAGING) {
 		log_warn("task %s dropped: agent %s answered %d", task_id,
-		    agent_id, status);
+			 agent_id, status);
 		master_report(m, t, TASK_DROPPED, NULL,
-		    "the agent did not accept the task");
+			      "the agent did not accept the task");
 	}
 	free(task_id);
 }
 
 static int
 master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
-    const struct wire_task *tasks, size_t n, struct cd_err *err)
+		 const struct wire_task *tasks, size_t n, struct cd_err *err)
 {
 	struct master *m = mp;
 	struct master_offer *o = master_offer_find(m, offer_id);
@@ -406,13 +417,13 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 	}
 	if (res_sub(&left, &need) != 0) {
 		rc = cd_err_set(err, -ERANGE, "tasks do not fit offer %s",
-		    offer_id);
+				offer_id);
 		left = o->res;
 		goto release;
 	}
 	for (i = 0; i < n; i++) {
 		struct master_task *t = xcalloc(1, sizeof *t);
-		struct wire_run_task rt = { 0 };
+		struct wire_run_task rt = {0};
 		char uuid[ID_UUID_LEN];
 
 		wire_task_copy(&t->task, &tasks[i]);
@@ -433,10 +444,10 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		rt.secret = m->secret;
 		rt.task = t->task;
 		master_agent_post(m, a, "/internal/run_task",
-		    wire_run_task_encode(&rt), master_run_done,
-		    xstrdup(t->task.task_id));
+				  wire_run_task_encode(&rt), master_run_done,
+				  xstrdup(t->task.task_id));
 		log_info("launching task %s on agent %s", t->task.task_id,
-		    a->info.id);
+			 a->info.id);
 	}
 release:
 	if (!res_is_empty(&left))
@@ -447,7 +458,7 @@ release:
 
 static void
 master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
-    double refuse_seconds)
+		  double refuse_seconds)
 {
 	struct master *m = mp;
 	struct master_offer *o = master_offer_find(m, offer_id);
@@ -457,7 +468,8 @@ master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
 	master_alloc_release(m->alloc, o->agent_id, fw_id, &o->res);
 	if (refuse_seconds > 0)
 		master_alloc_filter(m->alloc, fw_id, o->agent_id,
-		    loop_now_ms(m->loop) + (uint64_t)(refuse_seconds * 1000));
+				    loop_now_ms(m->loop) +
+					(uint64_t)(refuse_seconds * 1000));
 	master_offer_free(m, o);
 }
 
@@ -471,9 +483,10 @@ master_kill_done(struct master *m, const char *agent_id, int status, void *arg)
 	if (t != NULL && status == 404 &&
 	    strcmp(t->task.agent_id, agent_id) == 0) {
 		log_warn("kill of %s: agent %s does not know it; reporting it "
-		    "lost", task_id, agent_id);
+			 "lost",
+			 task_id, agent_id);
 		master_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
-		    "the agent does not know this task");
+			      "the agent does not know this task");
 	}
 	free(task_id);
 }
@@ -484,7 +497,7 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	struct master *m = mp;
 	struct master_task *t = master_task_find(m, task_id);
 	struct master_agent *a;
-	struct wire_kill_task k = { 0 };
+	struct wire_kill_task k = {0};
 
 	(void)fw_id;
 	if (t == NULL)
@@ -497,7 +510,8 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	k.task_id = xstrdup(task_id);
 	k.grace_ms = grace_ms;
 	master_agent_post(m, a, "/internal/kill_task",
-	    wire_kill_task_encode(&k), master_kill_done, k.task_id);
+			  wire_kill_task_encode(&k), master_kill_done,
+			  k.task_id);
 	return 0;
 }
 
@@ -527,11 +541,11 @@ master_fw_revive(void *mp, const char *fw_id)
 }
 
 static const struct framework_master_ops master_fw_ops = {
-	.launch = master_fw_launch,
-	.decline = master_fw_decline,
-	.kill = master_fw_kill,
-	.reconcile = master_fw_reconcile,
-	.revive = master_fw_revive,
+    .launch = master_fw_launch,
+    .decline = master_fw_decline,
+    .kill = master_fw_kill,
+    .reconcile = master_fw_reconcile,
+    .revive = master_fw_revive,
 };
 
 const struct framework_master_ops *
@@ -541,8 +555,8 @@ master_framework_ops(void)
 }
 
 struct master_reg_ctx {
-	struct master *m;	/* borrowed */
-	char *fw_id;		/* owned */
+	struct master *m; /* borrowed */
+	char *fw_id;	  /* owned */
 };
 
 static void
@@ -559,7 +573,7 @@ master_registered_cb(void *arg)
 
 int
 master_framework_add(struct master *m, const char *name, const char *fw_id,
-    const struct framework_sched_ops *ops, void *sched)
+		     const struct framework_sched_ops *ops, void *sched)
 {
 	struct master_framework *f = xcalloc(1, sizeof *f);
 	struct master_reg_ctx *c = xcalloc(1, sizeof *c);
@@ -603,7 +617,7 @@ master_load_id(struct master *m)
 		id_uuid(uuid);
 		m->id = xstrdup(uuid);
 		rc = store_put(m->store, STORE_DB_MASTER, "master_id", uuid,
-		    strlen(uuid));
+			       strlen(uuid));
 	}
 	buf_reset(&b);
 	if (store_get(m->store, STORE_DB_MASTER, "next_agent_seq", &b) == 0)
@@ -614,8 +628,8 @@ master_load_id(struct master *m)
 
 int
 master_new(struct loop *l, struct store *st, struct httpc *hc,
-    struct httpd *httpd, const struct master_conf *conf, struct master **out,
-    struct cd_err *err)
+	   struct httpd *httpd, const struct master_conf *conf,
+	   struct master **out, struct cd_err *err)
 {
 	struct master *m = xcalloc(1, sizeof *m);
 
@@ -655,7 +669,8 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	m->alloc_timer = loop_timer_new(l, master_alloc_tick, m);
 	m->ping_timer = loop_timer_new(l, master_ping_tick, m);
 	m->soon_timer = loop_timer_new(l, master_soon_tick, m);
-	loop_timer_add(m->alloc_timer, (uint64_t)m->conf.allocation_interval_ms);
+	loop_timer_add(m->alloc_timer,
+		       (uint64_t)m->conf.allocation_interval_ms);
 	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
 	log_info("master %s started", m->id);
 	*out = m;

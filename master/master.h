@@ -21,11 +21,11 @@ struct master;
 struct master_conf {
 	const char *hostname;
 	const char *advertise_ip;
-	int port;			  /* the bound master port */
+	int port; /* the bound master port */
 	long long allocation_interval_ms;
 	long long ping_timeout_ms;
 	int max_ping_timeouts;
-	const char *agent_secret;	  /* or NULL */
+	const char *agent_secret; /* or NULL */
 	const char *version;
 };
 
@@ -35,8 +35,8 @@ struct master_conf {
  * and ping timers. conf strings are copied. Returns 0 and *out.
  */
 int master_new(struct loop *l, struct store *st, struct httpc *hc,
-    struct httpd *httpd, const struct master_conf *conf, struct master **out,
-    struct cd_err *err);
+	       struct httpd *httpd, const struct master_conf *conf,
+	       struct master **out, struct cd_err *err);
 void master_free(struct master *m);
 /* Borrowed; valid while m lives. */
 const char *master_id(const struct master *m);
@@ -49,7 +49,7 @@ const struct framework_master_ops *master_framework_ops(void);
  * the loop shortly after. sched is borrowed and must outlive the master's
  * use of it (detach by freeing the master first).
  */
-int master_framework_add(struct master *m, const char *name,
-    const char *fw_id, const struct framework_sched_ops *ops, void *sched);
+int master_framework_add(struct master *m, const char *name, const char *fw_id,
+			 const struct framework_sched_ops *ops, void *sched);
 
 #endif

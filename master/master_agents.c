@@ -39,12 +39,12 @@ master_secret_ok(const struct master *m, const char *given)
 /* Check a message's secret; on failure log it and answer 401. */
 static bool
 master_secret_check(const struct master *m, struct httpd_req *req,
-    const char *secret, const char *what)
+		    const char *secret, const char *what)
 {
 	if (master_secret_ok(m, secret))
 		return true;
 	log_warn("refused %s from %s: bad agent secret", what,
-	    httpd_req_peer(req));
+		 httpd_req_peer(req));
 	httpd_reply_error(req, 401, "invalid agent secret", NULL);
 	return false;
 }
@@ -65,7 +65,7 @@ master_agent_persist(struct master *m, const struct master_agent *a)
 	rc = store_batch_put(b, STORE_DB_MASTER, key, val, strlen(val));
 	if (rc == 0)
 		rc = store_batch_put(b, STORE_DB_MASTER, "next_agent_seq", seq,
-		    strlen(seq));
+				     strlen(seq));
 	if (rc == 0)
 		rc = store_batch_commit(b);
 	else
@@ -108,7 +108,7 @@ master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
 /* The tasks an agent reports at re-registration become the truth. */
 static void
 master_agent_adopt_tasks(struct master *m, struct master_agent *a,
-    const struct wire_register *reg)
+			 const struct wire_register *reg)
 {
 	struct master_task *t, *n;
 	size_t i;
@@ -124,17 +124,17 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 				free(t);
 				continue;
 			}
-			t->framework_id = xstrdup(st->framework_id ?
-				st->framework_id : "");
+			t->framework_id =
+			    xstrdup(st->framework_id ? st->framework_id : "");
 			wire_status_copy(&t->status, st);
 			TAILQ_INSERT_TAIL(&m->tasks, t, link);
 			if (master_task_persist(m, t) != 0)
 				log_error("cannot persist task %s",
-				    st->task_id);
+					  st->task_id);
 		}
 		if (t != NULL && !task_state_terminal(st->state))
 			master_alloc_allocate(m->alloc, a->info.id,
-			    t->framework_id, &t->task.res);
+					      t->framework_id, &t->task.res);
 		master_status_forward(m, st);
 	}
 	/* Tasks we placed there that the agent no longer knows are lost. */
@@ -145,10 +145,11 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 		if (strcmp(t->task.agent_id, a->info.id) != 0)
 			continue;
 		for (i = 0; i < reg->ntasks && !known; i++)
-			known = strcmp(reg->tasks[i].task_id,
-			    t->task.task_id) == 0;
+			known =
+			    strcmp(reg->tasks[i].task_id, t->task.task_id) == 0;
 		if (!known)
-			master_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
+			master_report(
+			    m, t, TASK_LOST, "REASON_RECONCILIATION",
 			    "the agent re-registered without this task");
 	}
 }
@@ -157,10 +158,10 @@ static void
 master_h_register(struct httpd_req *req, void *arg)
 {
 	struct master *m = arg;
-	struct wire_register reg = { 0 };
-	struct wire_registered ok = { 0 };
+	struct wire_register reg = {0};
+	struct wire_registered ok = {0};
 	struct master_agent *a = NULL;
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	const char *body;
 	size_t len = 0;
 	json_t *j;
@@ -186,8 +187,8 @@ master_h_register(struct httpd_req *req, void *arg)
 	} else {
 		if (reg.agent.id == NULL || reg.agent.id[0] == '\0') {
 			free(reg.agent.id);
-			reg.agent.id = xasprintf("%s-S%u", m->id,
-			    m->next_agent_seq++);
+			reg.agent.id =
+			    xasprintf("%s-S%u", m->id, m->next_agent_seq++);
 		}
 		a = master_agent_add(m, &reg.agent);
 	}
@@ -203,8 +204,8 @@ master_h_register(struct httpd_req *req, void *arg)
 	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
 	master_alloc_agent_set_active(m->alloc, a->info.id, true);
 	log_info("agent %s (%s at %s) %sregistered with %zu tasks", a->info.id,
-	    a->info.hostname, a->base_url, reg.reregister ? "re" : "",
-	    reg.ntasks);
+		 a->info.hostname, a->base_url, reg.reregister ? "re" : "",
+		 reg.ntasks);
 	master_agent_adopt_tasks(m, a, &reg);
 	wire_register_release(&reg);
 	ok.agent_id = a->info.id;
@@ -218,8 +219,8 @@ static void
 master_h_status(struct httpd_req *req, void *arg)
 {
 	struct master *m = arg;
-	struct wire_status_msg msg = { 0 };
-	struct cd_err err = { 0 };
+	struct wire_status_msg msg = {0};
+	struct cd_err err = {0};
 	struct master_agent *a;
 	const char *body;
 	size_t len = 0;
@@ -245,7 +246,8 @@ master_h_status(struct httpd_req *req, void *arg)
 		return;
 	}
 	log_debug("status %s of task %s from agent %s",
-	    task_state_name(msg.status.state), msg.status.task_id, a->info.id);
+		  task_state_name(msg.status.state), msg.status.task_id,
+		  a->info.id);
 	if (master_status_forward(m, &msg.status) != 0) {
 		wire_status_msg_release(&msg);
 		httpd_reply_error(req, 503, "status not recorded yet", NULL);
@@ -256,27 +258,27 @@ master_h_status(struct httpd_req *req, void *arg)
 }
 
 static const struct httpd_route master_agent_routes[] = {
-	{ HTTPD_POST, "/internal/register", master_h_register },
-	{ HTTPD_POST, "/internal/status", master_h_status },
+    {HTTPD_POST, "/internal/register", master_h_register},
+    {HTTPD_POST, "/internal/status", master_h_status},
 };
 
 void
 master_agents_routes(struct master *m)
 {
 	httpd_add_routes(m->httpd, master_agent_routes,
-	    CD_NELEM(master_agent_routes), m);
+			 CD_NELEM(master_agent_routes), m);
 }
 
 void
 master_agent_mark_lost(struct master *m, struct master_agent *a,
-    const char *why)
+		       const char *why)
 {
 	struct master_task *t, *n;
 
 	if (a->lost)
 		return;
 	log_warn("agent %s (%s) is lost: %s", a->info.id, a->info.hostname,
-	    why);
+		 why);
 	a->active = false;
 	a->lost = true;
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
@@ -287,7 +289,7 @@ master_agent_mark_lost(struct master *m, struct master_agent *a,
 		    t->status.state == TASK_UNREACHABLE)
 			continue;
 		master_report(m, t, TASK_UNREACHABLE, "REASON_SLAVE_REMOVED",
-		    "the agent is unreachable");
+			      "the agent is unreachable");
 	}
 	master_alloc_agent_remove(m->alloc, a->info.id);
 }
@@ -319,17 +321,18 @@ master_agents_ping_all(struct master *m)
 	struct master_agent *a;
 	long long now = loop_wall_ms();
 
-	TAILQ_FOREACH(a, &m->agents, link) {
-		struct wire_ping p = { 0 };
+	TAILQ_FOREACH(a, &m->agents, link)
+	{
+		struct wire_ping p = {0};
 
 		if (a->lost)
 			continue;
 		if (!a->active) {
 			/* Known from the registry but not back yet. */
-			if (now - m->start_ms > m->conf.ping_timeout_ms *
-			    m->conf.max_ping_timeouts)
-				master_agent_mark_lost(m, a,
-				    "did not re-register after failover");
+			if (now - m->start_ms >
+			    m->conf.ping_timeout_ms * m->conf.max_ping_timeouts)
+				master_agent_mark_lost(
+				    m, a, "did not re-register after failover");
 			continue;
 		}
 		if (a->ping_in_flight) {
@@ -342,7 +345,7 @@ master_agents_ping_all(struct master *m)
 		p.agent_id = a->info.id;
 		p.secret = m->secret;
 		master_agent_post(m, a, "/internal/ping", wire_ping_encode(&p),
-		    master_ping_done, NULL);
+				  master_ping_done, NULL);
 	}
 }
 
@@ -350,7 +353,7 @@ static int
 master_load_agent(const char *key, const void *val, size_t len, void *arg)
 {
 	struct master *m = arg;
-	struct wire_agent_info info = { 0 };
+	struct wire_agent_info info = {0};
 	json_t *j = json_parse_bounded(val, len, NULL);
 
 	(void)key;
@@ -397,10 +400,10 @@ int
 master_agents_load(struct master *m)
 {
 	int rc = store_iter(m->store, STORE_DB_MASTER, "agent/",
-	    master_load_agent, m);
+			    master_load_agent, m);
 
 	if (rc == 0)
 		rc = store_iter(m->store, STORE_DB_MASTER, "task/",
-		    master_load_task, m);
+				master_load_task, m);
 	return rc;
 }

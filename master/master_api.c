@@ -36,14 +36,15 @@ master_agent_json(struct master *m, struct master_agent *a)
 	master_alloc_agent_usage(m->alloc, a->info.id, &total, &used);
 	j = json_pack("{s:s, s:s, s:s, s:i, s:f, s:o, s:o, s:o, s:o, s:b, "
 		      "s:s}",
-	    "id", a->info.id, "pid", pid, "hostname", a->info.hostname, "port",
-	    a->info.port, "registered_time", a->registered_ms / 1000.0,
-	    "resources", res_to_json(&a->info.total), "used_resources",
-	    res_to_json(&used), "unreserved_resources",
-	    res_to_json(&a->info.total), "attributes",
-	    a->info.attributes ? json_incref(a->info.attributes) :
-	    json_object(), "active",
-	    a->active, "version", m->conf.version);
+		      "id", a->info.id, "pid", pid, "hostname",
+		      a->info.hostname, "port", a->info.port, "registered_time",
+		      a->registered_ms / 1000.0, "resources",
+		      res_to_json(&a->info.total), "used_resources",
+		      res_to_json(&used), "unreserved_resources",
+		      res_to_json(&a->info.total), "attributes",
+		      a->info.attributes ? json_incref(a->info.attributes)
+					 : json_object(),
+		      "active", a->active, "version", m->conf.version);
 	free(pid);
 	return j;
 }
@@ -53,16 +54,17 @@ master_task_json(const struct master_task *t)
 {
 	json_t *statuses = json_array();
 
-	json_array_append_new(statuses,
-	    json_pack("{s:s, s:f}", "state",
-		task_state_name(t->status.state), "timestamp",
-		t->status.timestamp_ms / 1000.0));
+	json_array_append_new(
+	    statuses,
+	    json_pack("{s:s, s:f}", "state", task_state_name(t->status.state),
+		      "timestamp", t->status.timestamp_ms / 1000.0));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
-	    t->task.task_id, "name", t->task.name ? t->task.name : "",
-	    "framework_id", t->framework_id, "executor_id", "", "slave_id",
-	    t->task.agent_id ? t->task.agent_id : "", "state",
-	    task_state_name(t->status.state), "resources",
-	    res_to_json(&t->task.res), "statuses", statuses);
+			 t->task.task_id, "name",
+			 t->task.name ? t->task.name : "", "framework_id",
+			 t->framework_id, "executor_id", "", "slave_id",
+			 t->task.agent_id ? t->task.agent_id : "", "state",
+			 task_state_name(t->status.state), "resources",
+			 res_to_json(&t->task.res), "statuses", statuses);
 }
 
 static json_t *
@@ -71,7 +73,8 @@ master_frameworks_json(struct master *m)
 	struct master_framework *f;
 	json_t *arr = json_array();
 
-	TAILQ_FOREACH(f, &m->frameworks, link) {
+	TAILQ_FOREACH(f, &m->frameworks, link)
+	{
 		struct master_task *t;
 		struct master_offer *o;
 		json_t *tasks = json_array(), *offers = json_array();
@@ -79,32 +82,36 @@ master_frameworks_json(struct master *m)
 
 		res_zero(&used);
 		res_zero(&offered);
-		TAILQ_FOREACH(t, &m->tasks, link) {
+		TAILQ_FOREACH(t, &m->tasks, link)
+		{
 			if (strcmp(t->framework_id, f->id) != 0)
 				continue;
 			json_array_append_new(tasks, master_task_json(t));
 			if (!task_state_terminal(t->status.state))
 				res_add(&used, &t->task.res);
 		}
-		TAILQ_FOREACH(o, &m->offers, link) {
+		TAILQ_FOREACH(o, &m->offers, link)
+		{
 			if (strcmp(o->framework_id, f->id) != 0)
 				continue;
 			res_add(&offered, &o->res);
-			json_array_append_new(offers,
+			json_array_append_new(
+			    offers,
 			    json_pack("{s:s, s:s, s:s, s:o}", "id", o->id,
-				"framework_id", o->framework_id, "slave_id",
-				o->agent_id, "resources",
-				res_to_json(&o->res)));
+				      "framework_id", o->framework_id,
+				      "slave_id", o->agent_id, "resources",
+				      res_to_json(&o->res)));
 		}
-		json_array_append_new(arr,
+		json_array_append_new(
+		    arr,
 		    json_pack("{s:s, s:s, s:s, s:b, s:f, s:s, s:o, s:o, s:o, "
 			      "s:o, s:[]}",
-			"id", f->id, "name", f->name, "hostname",
-			m->conf.hostname, "active", 1, "registered_time",
-			f->registered_ms / 1000.0, "role", "*", "tasks", tasks,
-			"offers", offers, "used_resources", res_to_json(&used),
-			"offered_resources", res_to_json(&offered),
-			"completed_tasks"));
+			      "id", f->id, "name", f->name, "hostname",
+			      m->conf.hostname, "active", 1, "registered_time",
+			      f->registered_ms / 1000.0, "role", "*", "tasks",
+			      tasks, "offers", offers, "used_resources",
+			      res_to_json(&used), "offered_resources",
+			      res_to_json(&offered), "completed_tasks"));
 	}
 	return arr;
 }
@@ -116,7 +123,7 @@ master_slaves_json(struct master *m)
 	json_t *arr = json_array();
 
 	TAILQ_FOREACH(a, &m->agents, link)
-		json_array_append_new(arr, master_agent_json(m, a));
+	json_array_append_new(arr, master_agent_json(m, a));
 	return arr;
 }
 
@@ -129,19 +136,21 @@ master_h_state(struct httpd_req *req, void *arg)
 	int active = 0, inactive = 0;
 	json_t *j, *leader_info;
 
-	TAILQ_FOREACH(a, &m->agents, link) {
+	TAILQ_FOREACH(a, &m->agents, link)
+	{
 		if (a->active)
 			active++;
 		else
 			inactive++;
 	}
-	leader_info = json_pack("{s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s, s:i}}",
-	    "id", m->id, "ip", m->conf.advertise_ip, "port", m->conf.port,
-	    "pid", pid, "hostname", m->conf.hostname, "address", "hostname",
-	    m->conf.hostname, "ip", m->conf.advertise_ip, "port",
-	    m->conf.port);
-	j = json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:s, s:o, "
-		      "s:o, s:o, s:[], s:[], s:[], s:{}}",
+	leader_info = json_pack(
+	    "{s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s, s:i}}", "id", m->id, "ip",
+	    m->conf.advertise_ip, "port", m->conf.port, "pid", pid, "hostname",
+	    m->conf.hostname, "address", "hostname", m->conf.hostname, "ip",
+	    m->conf.advertise_ip, "port", m->conf.port);
+	j = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:s, s:o, "
+	    "s:o, s:o, s:[], s:[], s:[], s:{}}",
 	    "version", m->conf.version, "id", m->id, "pid", pid, "hostname",
 	    m->conf.hostname, "start_time", m->start_ms / 1000.0,
 	    "elected_time", m->start_ms / 1000.0, "activated_slaves", active,
@@ -157,17 +166,19 @@ static void
 master_h_slaves(struct httpd_req *req, void *arg)
 {
 	httpd_reply_json(req, 200,
-	    json_pack("{s:o, s:[]}", "slaves", master_slaves_json(arg),
-		"recovered_slaves"));
+			 json_pack("{s:o, s:[]}", "slaves",
+				   master_slaves_json(arg),
+				   "recovered_slaves"));
 }
 
 static void
 master_h_frameworks(struct httpd_req *req, void *arg)
 {
 	httpd_reply_json(req, 200,
-	    json_pack("{s:o, s:[], s:[]}", "frameworks",
-		master_frameworks_json(arg), "completed_frameworks",
-		"unregistered_frameworks"));
+			 json_pack("{s:o, s:[], s:[]}", "frameworks",
+				   master_frameworks_json(arg),
+				   "completed_frameworks",
+				   "unregistered_frameworks"));
 }
 
 static void
@@ -178,7 +189,7 @@ master_h_tasks(struct httpd_req *req, void *arg)
 	json_t *arr = json_array();
 
 	TAILQ_FOREACH(t, &m->tasks, link)
-		json_array_append_new(arr, master_task_json(t));
+	json_array_append_new(arr, master_task_json(t));
 	httpd_reply_json(req, 200, json_pack("{s:o}", "tasks", arr));
 }
 
@@ -213,7 +224,8 @@ master_h_metrics(struct httpd_req *req, void *arg)
 
 	res_zero(&total);
 	res_zero(&used);
-	TAILQ_FOREACH(a, &m->agents, link) {
+	TAILQ_FOREACH(a, &m->agents, link)
+	{
 		struct resources at, au;
 
 		res_zero(&at);
@@ -226,15 +238,17 @@ master_h_metrics(struct httpd_req *req, void *arg)
 		res_add(&total, &at);
 		res_add(&used, &au);
 	}
-	TAILQ_FOREACH(t, &m->tasks, link) {
+	TAILQ_FOREACH(t, &m->tasks, link)
+	{
 		if (t->status.state == TASK_RUNNING)
 			running++;
 		else if (t->status.state == TASK_STAGING ||
-		    t->status.state == TASK_STARTING)
+			 t->status.state == TASK_STARTING)
 			staging++;
 	}
-	j = json_pack("{s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
-		      "s:f, s:f, s:I, s:I, s:I, s:I}",
+	j = json_pack(
+	    "{s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
+	    "s:f, s:f, s:I, s:I, s:I, s:I}",
 	    "master/elected", 1.0, "master/uptime_secs",
 	    (loop_wall_ms() - m->start_ms) / 1000.0, "master/slaves_active",
 	    active, "master/slaves_inactive", inactive,
@@ -251,17 +265,17 @@ master_h_metrics(struct httpd_req *req, void *arg)
 }
 
 static const struct httpd_route master_routes[] = {
-	{ HTTPD_GET, "/master/state", master_h_state },
-	{ HTTPD_GET, "/master/state.json", master_h_state },
-	{ HTTPD_GET, "/state", master_h_state },
-	{ HTTPD_GET, "/state.json", master_h_state },
-	{ HTTPD_GET, "/master/slaves", master_h_slaves },
-	{ HTTPD_GET, "/master/frameworks", master_h_frameworks },
-	{ HTTPD_GET, "/master/tasks", master_h_tasks },
-	{ HTTPD_GET, "/master/health", master_h_health },
-	{ HTTPD_GET, "/health", master_h_health },
-	{ HTTPD_GET, "/master/redirect", master_h_redirect },
-	{ HTTPD_GET, "/metrics/snapshot", master_h_metrics },
+    {HTTPD_GET, "/master/state", master_h_state},
+    {HTTPD_GET, "/master/state.json", master_h_state},
+    {HTTPD_GET, "/state", master_h_state},
+    {HTTPD_GET, "/state.json", master_h_state},
+    {HTTPD_GET, "/master/slaves", master_h_slaves},
+    {HTTPD_GET, "/master/frameworks", master_h_frameworks},
+    {HTTPD_GET, "/master/tasks", master_h_tasks},
+    {HTTPD_GET, "/master/health", master_h_health},
+    {HTTPD_GET, "/health", master_h_health},
+    {HTTPD_GET, "/master/redirect", master_h_redirect},
+    {HTTPD_GET, "/metrics/snapshot", master_h_metrics},
 };
 
 void

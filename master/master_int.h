@@ -25,11 +25,11 @@ struct master_alloc;
 
 struct master_agent {
 	unsigned magic;
-	struct master *m;		/* borrowed: owner */
-	struct wire_agent_info info;	/* owned */
-	char *base_url;			/* owned: "http://ip:port" */
-	bool active;			/* registered and answering pings */
-	bool lost;			/* missed too many pings */
+	struct master *m;	     /* borrowed: owner */
+	struct wire_agent_info info; /* owned */
+	char *base_url;		     /* owned: "http://ip:port" */
+	bool active;		     /* registered and answering pings */
+	bool lost;		     /* missed too many pings */
 	int missed_pings;
 	bool ping_in_flight;
 	long long registered_ms;
@@ -37,25 +37,25 @@ struct master_agent {
 };
 
 struct master_task {
-	struct wire_task task;		/* owned */
-	struct wire_status status;	/* owned: the latest status */
-	char *framework_id;		/* owned */
+	struct wire_task task;	   /* owned */
+	struct wire_status status; /* owned: the latest status */
+	char *framework_id;	   /* owned */
 	TAILQ_ENTRY(master_task) link;
 };
 
 struct master_framework {
-	char *id;			/* owned */
-	char *name;			/* owned */
+	char *id;			       /* owned */
+	char *name;			       /* owned */
 	const struct framework_sched_ops *ops; /* borrowed: static table */
-	void *sched;			/* borrowed: the scheduler */
+	void *sched;			       /* borrowed: the scheduler */
 	long long registered_ms;
 	TAILQ_ENTRY(master_framework) link;
 };
 
 struct master_offer {
-	char *id;			/* owned */
-	char *framework_id;		/* owned */
-	char *agent_id;			/* owned */
+	char *id;	    /* owned */
+	char *framework_id; /* owned */
+	char *agent_id;	    /* owned */
 	struct resources res;
 	TAILQ_ENTRY(master_offer) link;
 };
@@ -66,22 +66,22 @@ TAILQ_HEAD(master_framework_list, master_framework);
 TAILQ_HEAD(master_offer_list, master_offer);
 
 struct master {
-	struct loop *loop;		/* borrowed: from cmd */
-	struct store *store;		/* borrowed: from cmd */
-	struct httpc *hc;		/* borrowed: from cmd */
-	struct httpd *httpd;		/* borrowed: from cmd */
-	struct master_conf conf;	/* strings owned (copied) */
-	char *id;			/* owned */
-	char *secret;			/* owned: agent secret or NULL */
+	struct loop *loop;		     /* borrowed: from cmd */
+	struct store *store;		     /* borrowed: from cmd */
+	struct httpc *hc;		     /* borrowed: from cmd */
+	struct httpd *httpd;		     /* borrowed: from cmd */
+	struct master_conf conf;	     /* strings owned (copied) */
+	char *id;			     /* owned */
+	char *secret;			     /* owned: agent secret or NULL */
 	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
 	unsigned next_agent_seq;
 	long long start_ms;
-	struct master_alloc *alloc;	/* owned */
+	struct master_alloc *alloc; /* owned */
 	struct master_agent_list agents;
 	struct master_task_list tasks;
 	struct master_framework_list frameworks;
 	struct master_offer_list offers;
-	struct loop_timer *alloc_timer;	/* owned */
+	struct loop_timer *alloc_timer; /* owned */
 	struct loop_timer *ping_timer;	/* owned */
 	struct loop_timer *soon_timer;	/* owned: allocation after a change */
 	unsigned offer_seq;
@@ -92,14 +92,15 @@ struct master {
 struct master_agent *master_agent_find(struct master *m, const char *id);
 struct master_task *master_task_find(struct master *m, const char *task_id);
 struct master_framework *master_framework_find(struct master *m,
-    const char *id);
+					       const char *id);
 /* Allocate again soon (coalesced). */
 void master_allocate_soon(struct master *m);
 /* Record a status and pass it to its framework. 0 when acknowledged. */
 int master_status_forward(struct master *m, const struct wire_status *st);
 /* Report a state of t that the master decides (SOURCE_MASTER). */
 int master_report(struct master *m, struct master_task *t,
-    enum task_state state, const char *reason, const char *message);
+		  enum task_state state, const char *reason,
+		  const char *message);
 /* Rescind every outstanding offer on an agent. */
 void master_rescind_agent_offers(struct master *m, const char *agent_id);
 /* Persist or forget a task record ("task/<id>" in the master db). */
@@ -107,17 +108,17 @@ int master_task_persist(struct master *m, const struct master_task *t);
 void master_task_forget(struct master *m, struct master_task *t);
 /* Post a JSON message to an agent; done may be NULL. Steals body. */
 void master_agent_post(struct master *m, struct master_agent *a,
-    const char *path, json_t *body,
-    void (*done)(struct master *, const char *agent_id, int status,
-	void *arg),
-    void *arg);
+		       const char *path, json_t *body,
+		       void (*done)(struct master *, const char *agent_id,
+				    int status, void *arg),
+		       void *arg);
 
 /* master_agents.c */
 void master_agents_routes(struct master *m);
 void master_agents_ping_all(struct master *m);
 int master_agents_load(struct master *m);
 void master_agent_mark_lost(struct master *m, struct master_agent *a,
-    const char *why);
+			    const char *why);
 
 /* master_api.c */
 void master_api_routes(struct master *m);

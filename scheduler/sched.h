@@ -18,12 +18,13 @@ struct httpd;
 struct sched;
 
 struct sched_conf {
-	const char *hostname;	   /* this master's hostname, for /v2/info */
-	const char *advertise_ip;  /* for /v2/leader: "<advertise_ip>:<http_port>" */
+	const char *hostname; /* this master's hostname, for /v2/info */
+	const char
+	    *advertise_ip; /* for /v2/leader: "<advertise_ip>:<http_port>" */
 	int http_port;
-	int master_port;	   /* for /v2/info marathon_config.master */
+	int master_port;	    /* for /v2/info marathon_config.master */
 	const char *framework_name; /* "marathon" */
-	double refuse_seconds;	   /* decline filter for unneeded offers */
+	double refuse_seconds;	    /* decline filter for unneeded offers */
 };
 
 /*
@@ -32,8 +33,8 @@ struct sched_conf {
  * must outlive the scheduler. Returns 0 and *out, or a negative code.
  */
 int sched_new(struct loop *l, struct store *st, struct httpd *api,
-    const struct sched_conf *conf, const struct framework_link *link,
-    struct sched **out, struct cd_err *err);
+	      const struct sched_conf *conf, const struct framework_link *link,
+	      struct sched **out, struct cd_err *err);
 void sched_free(struct sched *s);
 /* The stored framework id, or NULL before the first registration. Borrowed. */
 const char *sched_framework_id(const struct sched *s);

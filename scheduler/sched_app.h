@@ -46,7 +46,7 @@ char *sched_app_normalize_id(const char *raw, struct cd_err *err);
  * answers 422). Never crashes on any input.
  */
 int sched_app_parse(const json_t *body, const char *path_id,
-    struct sched_app **out, struct cd_err *err);
+		    struct sched_app **out, struct cd_err *err);
 
 /*
  * Apply a partial update (PATCH, or PUT with partialUpdate) on top of base:
@@ -54,7 +54,7 @@ int sched_app_parse(const json_t *body, const char *path_id,
  * sched_app_parse does.
  */
 int sched_app_patch(const struct sched_app *base, const json_t *patch,
-    struct sched_app **out, struct cd_err *err);
+		    struct sched_app **out, struct cd_err *err);
 
 /* Deep copy; the caller frees it. */
 struct sched_app *sched_app_dup(const struct sched_app *a);
@@ -87,10 +87,10 @@ const uint32_t *sched_app_service_ports(const struct sched_app *a);
 int sched_app_kill_grace_ms(const struct sched_app *a);
 /* backoffSeconds, backoffFactor, maxLaunchDelaySeconds. */
 void sched_app_backoff(const struct sched_app *a, double *seconds,
-    double *factor, double *max_seconds);
+		       double *factor, double *max_seconds);
 /* upgradeStrategy. */
 void sched_app_upgrade(const struct sched_app *a, double *min_health,
-    double *max_over);
+		       double *max_over);
 /* Borrowed views of parts of the definition, for later modules. */
 const json_t *sched_app_labels(const struct sched_app *a);
 const json_t *sched_app_constraints(const struct sched_app *a);
@@ -107,7 +107,7 @@ void sched_app_set_service_port(struct sched_app *a, size_t i, uint32_t port);
  * than instances (and version) does.
  */
 bool sched_app_needs_restart(const struct sched_app *old_app,
-    const struct sched_app *new_app);
+			     const struct sched_app *new_app);
 
 /*
  * Build the task the agent runs for one instance: resources (with the
@@ -118,7 +118,8 @@ bool sched_app_needs_restart(const struct sched_app *old_app,
  * out is zeroed first and owns everything it gets (wire_task_release()).
  */
 void sched_app_build_task(const struct sched_app *a, const char *task_id,
-    const char *framework_id, const char *agent_id, const char *hostname,
-    const uint32_t *host_ports, size_t nports, struct wire_task *out);
+			  const char *framework_id, const char *agent_id,
+			  const char *hostname, const uint32_t *host_ports,
+			  size_t nports, struct wire_task *out);
 
 #endif

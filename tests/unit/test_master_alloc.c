@@ -30,7 +30,7 @@ struct offers {
 
 static void
 collect(const char *fw_id, const char *agent_id, const struct resources *r,
-    void *arg)
+	void *arg)
 {
 	struct offers *o = arg;
 
@@ -72,7 +72,7 @@ static void
 test_basic_offer_and_release(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(4, 1024, 31000, 31009), part, total, used;
 
 	(void)state;
@@ -111,7 +111,7 @@ test_basic_offer_and_release(void **state)
 	assert_true(o.v[0].r.cpus == 4);
 	assert_int_equal(o.v[0].r.nranges, 1);
 	assert_int_equal(master_alloc_agent_usage(a, "nope", &total, &used),
-	    -ENOENT);
+			 -ENOENT);
 	free(o.v);
 	master_alloc_free(a);
 	master_alloc_free(NULL);
@@ -121,7 +121,7 @@ static void
 test_eligibility(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(1, 64, 0, 0);
 
 	(void)state;
@@ -150,7 +150,7 @@ static void
 test_filters(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(2, 256, 0, 0);
 
 	(void)state;
@@ -166,7 +166,7 @@ test_filters(void **state)
 	assert_string_equal(o.v[0].fw, "f2");
 	master_alloc_release(a, "s1", "f2", &o.v[0].r);
 	master_alloc_filter(a, "f2", "s1", 10000);
-	assert_int_equal(run(a, 200, &o), 0); /* both filtered */
+	assert_int_equal(run(a, 200, &o), 0);  /* both filtered */
 	assert_int_equal(run(a, 5000, &o), 1); /* f1's filter expired */
 	assert_string_equal(o.v[0].fw, "f1");
 	master_alloc_release(a, "s1", "f1", &o.v[0].r);
@@ -183,7 +183,7 @@ static void
 test_many_filters(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(1, 64, 0, 0);
 	char id[32];
 	int i;
@@ -212,7 +212,7 @@ static void
 test_weights(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(1, 100, 0, 0), u;
 	char id[32];
 	size_t i, na = 0, nb = 0;
@@ -242,7 +242,7 @@ static void
 test_drf_dominant_share(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources big = res(10, 1000, 0, 0), r;
 
 	(void)state;
@@ -269,7 +269,7 @@ static void
 test_recovered_framework(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(4, 1000, 0, 0), r = res(3, 100, 0, 0), u;
 	double share;
 
@@ -286,9 +286,9 @@ test_recovered_framework(void **state)
 	/* The framework arrives and adopts what it held. */
 	assert_int_equal(master_alloc_framework_add(a, "late", "*", 1), 0);
 	assert_int_equal(master_alloc_framework_add(a, "late", "*", 1),
-	    -EEXIST);
+			 -EEXIST);
 	assert_int_equal(master_alloc_framework_usage(a, "late", &u, &share),
-	    0);
+			 0);
 	assert_true(u.cpus == 3 && share == 3.0 / 8);
 	free(o.v);
 	master_alloc_free(a);
@@ -298,7 +298,7 @@ static void
 test_removal_accounting(void **state)
 {
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(2, 512, 0, 0), total, used, u;
 	double share;
 
@@ -313,16 +313,16 @@ test_removal_accounting(void **state)
 	master_alloc_agent_remove(a, o.v[0].agent);
 	master_alloc_cluster_usage(a, &total, &used);
 	assert_true(total.cpus == 2 && used.cpus == 2);
-	assert_int_equal(master_alloc_framework_usage(a, o.v[0].fw, &u,
-			     &share), 0);
+	assert_int_equal(master_alloc_framework_usage(a, o.v[0].fw, &u, &share),
+			 0);
 	assert_true(u.cpus == 0 && share == 0);
 	assert_int_equal(master_alloc_agent_count(a), 1);
 
 	/* Removing a framework frees what it holds. */
 	master_alloc_framework_remove(a, o.v[1].fw);
 	assert_int_equal(master_alloc_framework_count(a), 1);
-	assert_int_equal(master_alloc_agent_usage(a, o.v[1].agent, &total,
-			     &used), 0);
+	assert_int_equal(
+	    master_alloc_agent_usage(a, o.v[1].agent, &total, &used), 0);
 	assert_true(res_is_empty(&used));
 	assert_int_equal(run(a, 0, &o), 1);
 	master_alloc_agent_remove(a, "nope");
@@ -336,7 +336,7 @@ test_scale(void **state)
 {
 	enum { NA = 10000, NF = 1000 };
 	struct master_alloc *a = master_alloc_new();
-	struct offers o = { 0 };
+	struct offers o = {0};
 	struct resources t = res(8, 32768, 31000, 32000), total, used, u;
 	double cpus = 0, share, smin = 1, smax = 0;
 	char id[32];
@@ -361,8 +361,8 @@ test_scale(void **state)
 	/* Equal weights and equal agents: exactly NA / NF each. */
 	for (i = 0; i < NF; i++) {
 		snprintf(id, sizeof id, "fw-%zu", i);
-		assert_int_equal(master_alloc_framework_usage(a, id, &u,
-				     &share), 0);
+		assert_int_equal(
+		    master_alloc_framework_usage(a, id, &u, &share), 0);
 		assert_true(u.cpus == 8.0 * NA / NF);
 		smin = share < smin ? share : smin;
 		smax = share > smax ? share : smax;
@@ -383,8 +383,8 @@ test_scale(void **state)
 	assert_int_equal(master_alloc_agent_count(a), NA / 2);
 	for (i = 0; i < NA; i++) {
 		snprintf(id, sizeof id, "agent-%zu", i);
-		assert_int_equal(master_alloc_agent_usage(a, id, &total,
-				     &used), i % 2 ? 0 : -ENOENT);
+		assert_int_equal(master_alloc_agent_usage(a, id, &total, &used),
+				 i % 2 ? 0 : -ENOENT);
 	}
 	master_alloc_cluster_usage(a, &total, &used);
 	assert_true(total.cpus == 8.0 * NA / 2);
@@ -400,15 +400,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basic_offer_and_release),
-		cmocka_unit_test(test_eligibility),
-		cmocka_unit_test(test_filters),
-		cmocka_unit_test(test_many_filters),
-		cmocka_unit_test(test_weights),
-		cmocka_unit_test(test_drf_dominant_share),
-		cmocka_unit_test(test_recovered_framework),
-		cmocka_unit_test(test_removal_accounting),
-		cmocka_unit_test(test_scale),
+	    cmocka_unit_test(test_basic_offer_and_release),
+	    cmocka_unit_test(test_eligibility),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_many_filters),
+	    cmocka_unit_test(test_weights),
+	    cmocka_unit_test(test_drf_dominant_share),
+	    cmocka_unit_test(test_recovered_framework),
+	    cmocka_unit_test(test_removal_accounting),
+	    cmocka_unit_test(test_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

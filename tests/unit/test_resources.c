@@ -17,7 +17,7 @@
 static struct resources
 parse_ok(const char *s)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct resources r;
 
 	if (res_parse(s, &r, &err) != 0)
@@ -28,7 +28,7 @@ parse_ok(const char *s)
 static void
 assert_parse_fails(const char *s, const char *needle)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct resources r;
 
 	assert_int_equal(res_parse(s, &r, &err), -EINVAL);
@@ -119,7 +119,7 @@ test_format_round_trip(void **state)
 	r = parse_ok("cpus:1.5;mem:1048576;disk:0;ports:[1-2,5-9]");
 	res_format(&r, &b);
 	assert_string_equal(buf_str(&b),
-	    "cpus:1.5;mem:1048576;disk:0;ports:[1-2,5-9]");
+			    "cpus:1.5;mem:1048576;disk:0;ports:[1-2,5-9]");
 	back = parse_ok(buf_str(&b));
 	assert_res_equal(&r, &back);
 	buf_release(&b);
@@ -208,7 +208,7 @@ test_add_port(void **state)
 static void
 test_json(void **state)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct resources r, back;
 	json_t *j;
 
@@ -216,7 +216,7 @@ test_json(void **state)
 	r = parse_ok("cpus:4;mem:8192;disk:10000;ports:[31000-32000]");
 	j = res_to_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "ports")),
-	    "[31000-32000]");
+			    "[31000-32000]");
 	assert_true(json_number_value(json_object_get(j, "mem")) == 8192);
 	assert_int_equal(res_from_json(j, &back, &err), 0);
 	assert_res_equal(&r, &back);
@@ -225,7 +225,7 @@ test_json(void **state)
 	r = parse_ok("cpus:0.25;ports:[1-2,5-9]");
 	j = res_to_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "ports")),
-	    "[1-2, 5-9]");
+			    "[1-2, 5-9]");
 	assert_int_equal(res_from_json(j, &back, &err), 0);
 	assert_res_equal(&r, &back);
 	json_decref(j);
@@ -233,7 +233,7 @@ test_json(void **state)
 	res_zero(&r);
 	j = res_to_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "ports")),
-	    "[]");
+			    "[]");
 	assert_non_null(json_object_get(j, "disk"));
 	assert_int_equal(res_from_json(j, &back, &err), 0);
 	assert_res_equal(&r, &back);
@@ -250,7 +250,7 @@ test_json(void **state)
 static void
 json_fails(const char *text, const char *path)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct resources r;
 	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
 
@@ -280,14 +280,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_parse_refuses),
-		cmocka_unit_test(test_format_round_trip),
-		cmocka_unit_test(test_add_sub),
-		cmocka_unit_test(test_sub_too_many_ranges),
-		cmocka_unit_test(test_add_port),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_refuses),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_parse_refuses),
+	    cmocka_unit_test(test_format_round_trip),
+	    cmocka_unit_test(test_add_sub),
+	    cmocka_unit_test(test_sub_too_many_ranges),
+	    cmocka_unit_test(test_add_port),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,14 +39,14 @@ test_grace_ignores_early_failures(void **state)
 	(void)state;
 	memset(&r, 0, sizeof r);
 	/* RUNNING at 1000, grace 5 s: failures before 6000 do not count. */
-	assert_int_equal(sched_health_record(&r, false, "refused", 2000, 1000,
-			     5000, 3),
+	assert_int_equal(
+	    sched_health_record(&r, false, "refused", 2000, 1000, 5000, 3),
 	    SCHED_HEALTH_IGNORED);
 	assert_false(sched_health_result_known(&r));
 	assert_int_equal(r.consecutive_failures, 0);
 	/* After the grace period they do. */
-	assert_int_equal(sched_health_record(&r, false, "refused", 6000, 1000,
-			     5000, 3),
+	assert_int_equal(
+	    sched_health_record(&r, false, "refused", 6000, 1000, 5000, 3),
 	    SCHED_HEALTH_FAILED);
 	assert_true(sched_health_result_known(&r));
 	assert_false(sched_health_result_alive(&r));
@@ -61,15 +61,15 @@ test_first_success_ends_grace(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof r);
-	assert_int_equal(sched_health_record(&r, true, NULL, 2000, 1000, 60000,
-			     3),
+	assert_int_equal(
+	    sched_health_record(&r, true, NULL, 2000, 1000, 60000, 3),
 	    SCHED_HEALTH_PASSED);
 	assert_true(sched_health_result_alive(&r));
 	assert_true(r.first_success_ms == 2000);
 	/* Within the grace period, but after a success: counted. */
-	assert_int_equal(sched_health_record(&r, false, "HTTP status 503",
-			     3000, 1000, 60000, 3),
-	    SCHED_HEALTH_FAILED);
+	assert_int_equal(sched_health_record(&r, false, "HTTP status 503", 3000,
+					     1000, 60000, 3),
+			 SCHED_HEALTH_FAILED);
 	assert_false(sched_health_result_alive(&r));
 	assert_true(r.last_failure_ms == 3000);
 	assert_true(r.first_success_ms == 2000);
@@ -83,28 +83,28 @@ test_consecutive_failures_kill(void **state)
 	(void)state;
 	memset(&r, 0, sizeof r);
 	assert_int_equal(sched_health_record(&r, false, "a", 10, 0, 0, 3),
-	    SCHED_HEALTH_FAILED);
+			 SCHED_HEALTH_FAILED);
 	assert_int_equal(sched_health_record(&r, false, "b", 20, 0, 0, 3),
-	    SCHED_HEALTH_FAILED);
+			 SCHED_HEALTH_FAILED);
 	/* A success resets the count. */
 	assert_int_equal(sched_health_record(&r, true, NULL, 30, 0, 0, 3),
-	    SCHED_HEALTH_PASSED);
+			 SCHED_HEALTH_PASSED);
 	assert_int_equal(r.consecutive_failures, 0);
 	assert_true(sched_health_result_alive(&r));
 	assert_int_equal(sched_health_record(&r, false, "c", 40, 0, 0, 3),
-	    SCHED_HEALTH_FAILED);
+			 SCHED_HEALTH_FAILED);
 	assert_int_equal(sched_health_record(&r, false, "d", 50, 0, 0, 3),
-	    SCHED_HEALTH_FAILED);
+			 SCHED_HEALTH_FAILED);
 	assert_int_equal(sched_health_record(&r, false, "e", 60, 0, 0, 3),
-	    SCHED_HEALTH_KILL);
+			 SCHED_HEALTH_KILL);
 	assert_int_equal(r.consecutive_failures, 3);
 	assert_string_equal(r.cause, "e");
 	assert_true(r.last_success_ms == 30);
 	/* maxConsecutiveFailures 0 never kills. */
 	memset(&r, 0, sizeof r);
 	for (int i = 1; i <= 10; i++)
-		assert_int_equal(sched_health_record(&r, false, "x", i, 0, 0,
-				     0),
+		assert_int_equal(
+		    sched_health_record(&r, false, "x", i, 0, 0, 0),
 		    SCHED_HEALTH_FAILED);
 	assert_int_equal(r.consecutive_failures, 10);
 }
@@ -120,9 +120,8 @@ test_result_json(void **state)
 	(void)sched_health_record(&r, true, NULL, 1764109268000LL, 0, 0, 3);
 	j = sched_health_result_json(&r, "web.1");
 	assert_true(json_is_true(json_object_get(j, "alive")));
-	assert_int_equal(json_integer_value(
-			     json_object_get(j, "consecutiveFailures")),
-	    0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "consecutiveFailures")), 0);
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "firstSuccess")),
 	    "2025-11-25T22:21:08.000Z");
@@ -133,18 +132,17 @@ test_result_json(void **state)
 	assert_null(json_object_get(j, "lastFailure"));
 	assert_null(json_object_get(j, "lastFailureCause"));
 	assert_string_equal(json_string_value(json_object_get(j, "taskId")),
-	    "web.1");
-	assert_string_equal(
-	    json_string_value(json_object_get(j, "instanceId")), "web.1");
+			    "web.1");
+	assert_string_equal(json_string_value(json_object_get(j, "instanceId")),
+			    "web.1");
 	json_decref(j);
 
-	(void)sched_health_record(&r, false, "HTTP status 500",
-	    1764109269000LL, 0, 0, 3);
+	(void)sched_health_record(&r, false, "HTTP status 500", 1764109269000LL,
+				  0, 0, 3);
 	j = sched_health_result_json(&r, "web.1");
 	assert_true(json_is_false(json_object_get(j, "alive")));
-	assert_int_equal(json_integer_value(
-			     json_object_get(j, "consecutiveFailures")),
-	    1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "consecutiveFailures")), 1);
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "lastFailureCause")),
 	    "HTTP status 500");
@@ -170,7 +168,7 @@ test_wire_fields(void **state)
 	t.labels = json_object();
 	t.uris = json_array();
 	t.health_checks = json_pack("[{s:s, s:{s:s}}]", "protocol", "COMMAND",
-	    "command", "value", "true");
+				    "command", "value", "true");
 	j = wire_task_encode(&t);
 	assert_int_equal(wire_task_decode(j, &u, &err), 0);
 	assert_true(json_equal(u.health_checks, t.health_checks));
@@ -227,7 +225,7 @@ struct fx {
 	struct change changes[16];
 	int nchanges;
 	int nfails;
-	int stop_after; /* stop the loop after this many changes */
+	int stop_after;	    /* stop the loop after this many changes */
 	json_t *fail_check; /* ref: the last failed check's definition */
 };
 
@@ -242,7 +240,7 @@ fx_stop(void *arg)
 
 static void
 fx_change(void *arg, const char *task_id, bool healthy, bool kill,
-    const char *why)
+	  const char *why)
 {
 	struct fx *f = arg;
 	struct change *c = &f->changes[f->nchanges++];
@@ -259,8 +257,8 @@ fx_change(void *arg, const char *task_id, bool healthy, bool kill,
 }
 
 static void
-fx_fail(void *arg, const char *task_id, const char *app_id,
-    const json_t *check, const char *cause)
+fx_fail(void *arg, const char *task_id, const char *app_id, const json_t *check,
+	const char *cause)
 {
 	struct fx *f = arg;
 
@@ -287,8 +285,8 @@ route_bad(struct httpd_req *r, void *arg)
 }
 
 static const struct httpd_route routes[] = {
-	{ HTTPD_GET, "/ok", route_ok },
-	{ HTTPD_GET, "/bad", route_bad },
+    {HTTPD_GET, "/ok", route_ok},
+    {HTTPD_GET, "/bad", route_bad},
 };
 
 static int
@@ -339,10 +337,10 @@ fx_run(struct fx *f, int changes, uint64_t ms)
 static json_t *
 http_check(const char *path, int max_failures)
 {
-	return json_pack("[{s:s, s:s, s:i, s:i, s:i, s:i, s:i}]", "protocol",
-	    "HTTP", "path", path, "portIndex", 0, "gracePeriodSeconds", 0,
-	    "intervalSeconds", 1, "timeoutSeconds", 1,
-	    "maxConsecutiveFailures", max_failures);
+	return json_pack(
+	    "[{s:s, s:s, s:i, s:i, s:i, s:i, s:i}]", "protocol", "HTTP", "path",
+	    path, "portIndex", 0, "gracePeriodSeconds", 0, "intervalSeconds", 1,
+	    "timeoutSeconds", 1, "maxConsecutiveFailures", max_failures);
 }
 
 static void
@@ -353,7 +351,7 @@ test_http_check_passes(void **state)
 	json_t *hc = http_check("/ok", 3), *res;
 
 	sched_health_track(f->h, "web.1", "/web", "127.0.0.1", &port, 1, hc,
-	    loop_wall_ms());
+			   loop_wall_ms());
 	assert_true(sched_health_has_checks(f->h, "web.1"));
 	assert_int_equal(sched_health_state(f->h, "web.1"), -1);
 	fx_run(f, 1, 5000);
@@ -363,8 +361,8 @@ test_http_check_passes(void **state)
 	assert_int_equal(sched_health_state(f->h, "web.1"), 1);
 	res = sched_health_results_json(f->h, "web.1");
 	assert_int_equal(json_array_size(res), 1);
-	assert_true(json_is_true(json_object_get(json_array_get(res, 0),
-	    "alive")));
+	assert_true(
+	    json_is_true(json_object_get(json_array_get(res, 0), "alive")));
 	json_decref(res);
 	sched_health_untrack(f->h, "web.1");
 	assert_int_equal(sched_health_state(f->h, "web.1"), -1);
@@ -382,15 +380,15 @@ test_http_check_fails_and_kills(void **state)
 	json_t *hc = http_check("bad", 2); /* a path without its slash */
 
 	sched_health_track(f->h, "web.2", "/web", "127.0.0.1", &port, 1, hc,
-	    loop_wall_ms());
+			   loop_wall_ms());
 	/* unhealthy after the first failure, kill after the second */
 	fx_run(f, 2, 5000);
 	assert_false(f->changes[0].healthy);
 	assert_false(f->changes[0].kill);
 	assert_true(f->changes[1].kill);
 	assert_int_equal(f->nfails, 2);
-	assert_string_equal(json_string_value(json_object_get(f->fail_check,
-				"protocol")),
+	assert_string_equal(
+	    json_string_value(json_object_get(f->fail_check, "protocol")),
 	    "HTTP");
 	/* untracked from the callback: gone, and no more callbacks */
 	assert_int_equal(sched_health_state(f->h, "web.2"), -1);
@@ -425,16 +423,16 @@ test_tcp_check(void **state)
 	close(closed);
 
 	hc = json_pack("[{s:s, s:i, s:i, s:i, s:i}]", "protocol", "TCP",
-	    "portIndex", 0, "gracePeriodSeconds", 0, "intervalSeconds", 1,
-	    "maxConsecutiveFailures", 3);
+		       "portIndex", 0, "gracePeriodSeconds", 0,
+		       "intervalSeconds", 1, "maxConsecutiveFailures", 3);
 	sched_health_track(f->h, "web.3", "/web", "localhost", ports, 2, hc,
-	    loop_wall_ms());
+			   loop_wall_ms());
 	json_decref(hc);
 	hc = json_pack("[{s:s, s:i, s:i, s:i, s:i}]", "protocol", "MESOS_TCP",
-	    "portIndex", 1, "gracePeriodSeconds", 0, "intervalSeconds", 1,
-	    "maxConsecutiveFailures", 0);
+		       "portIndex", 1, "gracePeriodSeconds", 0,
+		       "intervalSeconds", 1, "maxConsecutiveFailures", 0);
 	sched_health_track(f->h, "web.4", "/web", "127.0.0.1", ports, 2, hc,
-	    loop_wall_ms());
+			   loop_wall_ms());
 	json_decref(hc);
 	fx_run(f, 2, 5000);
 	assert_int_equal(sched_health_state(f->h, "web.3"), 1);
@@ -448,13 +446,14 @@ static void
 test_agent_results(void **state)
 {
 	struct fx *f = *state;
-	json_t *hc = json_pack("[{s:s, s:{s:s}, s:i, s:i}]", "protocol",
-	    "COMMAND", "command", "value", "test -f /tmp/ok",
-	    "gracePeriodSeconds", 0, "maxConsecutiveFailures", 1);
+	json_t *hc =
+	    json_pack("[{s:s, s:{s:s}, s:i, s:i}]", "protocol", "COMMAND",
+		      "command", "value", "test -f /tmp/ok",
+		      "gracePeriodSeconds", 0, "maxConsecutiveFailures", 1);
 	json_t *res;
 
 	sched_health_track(f->h, "web.5", "/web", "h", NULL, 0, hc,
-	    loop_wall_ms());
+			   loop_wall_ms());
 	assert_int_equal(sched_health_state(f->h, "web.5"), -1);
 	f->stop_after = 100;
 	sched_health_from_status(f->h, "web.5", true);
@@ -470,7 +469,7 @@ test_agent_results(void **state)
 	res = sched_health_results_json(f->h, "web.5");
 	assert_string_equal(json_string_value(json_object_get(
 				json_array_get(res, 0), "lastFailureCause")),
-	    "exited with status 1");
+			    "exited with status 1");
 	json_decref(res);
 	/* unknown task ids are fine */
 	sched_health_from_status(f->h, "nope", true);
@@ -486,19 +485,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_grace_ignores_early_failures),
-		cmocka_unit_test(test_first_success_ends_grace),
-		cmocka_unit_test(test_consecutive_failures_kill),
-		cmocka_unit_test(test_result_json),
-		cmocka_unit_test(test_wire_fields),
-		cmocka_unit_test_setup_teardown(test_http_check_passes,
-		    fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_http_check_fails_and_kills, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_check, fx_setup,
-		    fx_teardown),
-		cmocka_unit_test_setup_teardown(test_agent_results, fx_setup,
-		    fx_teardown),
+	    cmocka_unit_test(test_grace_ignores_early_failures),
+	    cmocka_unit_test(test_first_success_ends_grace),
+	    cmocka_unit_test(test_consecutive_failures_kill),
+	    cmocka_unit_test(test_result_json),
+	    cmocka_unit_test(test_wire_fields),
+	    cmocka_unit_test_setup_teardown(test_http_check_passes, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_http_check_fails_and_kills,
+					    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_check, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_agent_results, fx_setup,
+					    fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,7 @@ test_names_round_trip(void **state)
 	}
 	assert_string_equal(task_state_name(TASK_RUNNING), "TASK_RUNNING");
 	assert_string_equal(task_state_name((enum task_state)99),
-	    "TASK_UNKNOWN");
+			    "TASK_UNKNOWN");
 	assert_int_equal(task_state_parse("TASK_running", &p), -EINVAL);
 	assert_int_equal(task_state_parse("", &p), -EINVAL);
 	assert_int_equal(task_state_parse(NULL, &p), -EINVAL);
@@ -40,9 +40,9 @@ test_names_round_trip(void **state)
 static void
 test_terminal(void **state)
 {
-	static const enum task_state term[] = { TASK_FINISHED, TASK_FAILED,
-		TASK_KILLED, TASK_ERROR, TASK_LOST, TASK_DROPPED, TASK_GONE,
-		TASK_UNKNOWN };
+	static const enum task_state term[] = {
+	    TASK_FINISHED, TASK_FAILED,	 TASK_KILLED, TASK_ERROR,
+	    TASK_LOST,	   TASK_DROPPED, TASK_GONE,   TASK_UNKNOWN};
 	enum task_state s;
 	size_t i, n = 0;
 
@@ -174,12 +174,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_round_trip),
-		cmocka_unit_test(test_terminal),
-		cmocka_unit_test(test_transitions),
-		cmocka_unit_test(test_uuid),
-		cmocka_unit_test(test_task_ids),
-		cmocka_unit_test(test_id_valid),
+	    cmocka_unit_test(test_names_round_trip),
+	    cmocka_unit_test(test_terminal),
+	    cmocka_unit_test(test_transitions),
+	    cmocka_unit_test(test_uuid),
+	    cmocka_unit_test(test_task_ids),
+	    cmocka_unit_test(test_id_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

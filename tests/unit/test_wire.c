@@ -26,33 +26,33 @@ jload(const char *text)
 	return j;
 }
 
-#define TASK_JSON                                                        \
-	"{\"task_id\":\"web.1\",\"framework_id\":\"fw-1\","              \
-	"\"agent_id\":\"m-S0\",\"app_id\":\"/web\",\"version\":\"v1\","  \
-	"\"name\":\"web\",\"resources\":{\"cpus\":0.5,\"mem\":64,"       \
-	"\"ports\":\"[31000-31001]\"},\"cmd\":\"sleep 1\","              \
-	"\"env\":{\"A\":\"b\"},\"labels\":{\"l\":\"v\"},"                \
-	"\"uris\":[\"http://x/y\"],\"args\":[\"-v\"],"                   \
-	"\"container\":{\"type\":\"DOCKER\",\"docker\":{\"image\":\"b\"}}," \
+#define TASK_JSON                                                              \
+	"{\"task_id\":\"web.1\",\"framework_id\":\"fw-1\","                    \
+	"\"agent_id\":\"m-S0\",\"app_id\":\"/web\",\"version\":\"v1\","        \
+	"\"name\":\"web\",\"resources\":{\"cpus\":0.5,\"mem\":64,"             \
+	"\"ports\":\"[31000-31001]\"},\"cmd\":\"sleep 1\","                    \
+	"\"env\":{\"A\":\"b\"},\"labels\":{\"l\":\"v\"},"                      \
+	"\"uris\":[\"http://x/y\"],\"args\":[\"-v\"],"                         \
+	"\"container\":{\"type\":\"DOCKER\",\"docker\":{\"image\":\"b\"}},"    \
 	"\"kill_grace_ms\":2500}"
 
-#define STATUS_JSON                                                      \
-	"{\"uuid\":\"u-1\",\"task_id\":\"web.1\",\"framework_id\":\"fw-1\"," \
-	"\"agent_id\":\"m-S0\",\"state\":\"TASK_RUNNING\","              \
-	"\"message\":\"ok\",\"reason\":\"REASON_X\","                    \
-	"\"source\":\"SOURCE_EXECUTOR\",\"timestamp_ms\":1700000000000,"  \
+#define STATUS_JSON                                                            \
+	"{\"uuid\":\"u-1\",\"task_id\":\"web.1\",\"framework_id\":\"fw-1\","   \
+	"\"agent_id\":\"m-S0\",\"state\":\"TASK_RUNNING\","                    \
+	"\"message\":\"ok\",\"reason\":\"REASON_X\","                          \
+	"\"source\":\"SOURCE_EXECUTOR\",\"timestamp_ms\":1700000000000,"       \
 	"\"container_id\":\"c1\",\"task\":" TASK_JSON "}"
 
-#define AGENT_JSON                                                       \
-	"{\"id\":\"m-S0\",\"hostname\":\"node1\",\"ip\":\"10.0.0.1\","    \
-	"\"port\":5051,\"resources\":{\"cpus\":4,\"mem\":1024,"          \
-	"\"disk\":100,\"ports\":\"[31000-32000]\"},"                     \
+#define AGENT_JSON                                                             \
+	"{\"id\":\"m-S0\",\"hostname\":\"node1\",\"ip\":\"10.0.0.1\","         \
+	"\"port\":5051,\"resources\":{\"cpus\":4,\"mem\":1024,"                \
+	"\"disk\":100,\"ports\":\"[31000-32000]\"},"                           \
 	"\"attributes\":{\"rack\":\"r1\"}}"
 
 static void
 test_task_round_trip(void **state)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct wire_task t, u, c;
 	json_t *j = jload(TASK_JSON), *k;
 
@@ -65,7 +65,7 @@ test_task_round_trip(void **state)
 	assert_int_equal(t.res.nranges, 1);
 	assert_int_equal(t.kill_grace_ms, 2500);
 	assert_string_equal(json_string_value(json_object_get(t.env, "A")),
-	    "b");
+			    "b");
 	k = wire_task_encode(&t);
 	/* Equal except that resources are always reals. */
 	json_object_del(j, "resources");
@@ -92,7 +92,7 @@ test_task_round_trip(void **state)
 static void
 test_task_defaults(void **state)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct wire_task t;
 	json_t *j = jload("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
 			  "\"agent_id\":\"s\",\"resources\":{\"cpus\":1}}");
@@ -114,7 +114,7 @@ test_task_defaults(void **state)
 static void
 test_status_round_trip(void **state)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct wire_status s, u, c;
 	json_t *j = jload(STATUS_JSON), *k;
 
@@ -125,7 +125,7 @@ test_status_round_trip(void **state)
 	assert_non_null(s.task);
 	k = wire_status_encode(&s);
 	assert_string_equal(json_string_value(json_object_get(k, "state")),
-	    "TASK_RUNNING");
+			    "TASK_RUNNING");
 	assert_true(json_equal(j, k));
 	assert_int_equal(wire_status_decode(k, &u, &err), 0);
 	wire_status_copy(&c, &u);
@@ -141,10 +141,11 @@ test_status_round_trip(void **state)
 static void
 test_register_round_trip(void **state)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	struct wire_register r, u;
-	json_t *j = jload("{\"protocol\":1,\"secret\":\"s3\",\"agent\":"
-	    AGENT_JSON ",\"reregister\":true,\"tasks\":[" STATUS_JSON "]}");
+	json_t *j =
+	    jload("{\"protocol\":1,\"secret\":\"s3\",\"agent\":" AGENT_JSON
+		  ",\"reregister\":true,\"tasks\":[" STATUS_JSON "]}");
 	json_t *k;
 
 	(void)state;
@@ -157,7 +158,7 @@ test_register_round_trip(void **state)
 	assert_string_equal(r.tasks[0].task_id, "web.1");
 	k = wire_register_encode(&r);
 	assert_true(json_equal(json_object_get(j, "tasks"),
-	    json_object_get(k, "tasks")));
+			       json_object_get(k, "tasks")));
 	assert_int_equal(wire_register_decode(k, &u, &err), 0);
 	assert_string_equal(u.secret, "s3");
 	json_decref(j);
@@ -182,13 +183,13 @@ test_register_round_trip(void **state)
 static void
 test_small_messages(void **state)
 {
-	struct cd_err err = { 0 };
-	struct wire_registered rd = { "m-S1", "m", 5000 }, rd2;
-	struct wire_kill_task kt = { "m", NULL, "web.1", 3000 }, kt2;
-	struct wire_ping pg = { "m", "m-S1", "sec" }, pg2;
-	struct wire_reconcile rc = { "m", NULL, NULL }, rc2;
-	struct wire_status_msg sm = { 0 }, sm2;
-	struct wire_run_task rt = { 0 }, rt2;
+	struct cd_err err = {0};
+	struct wire_registered rd = {"m-S1", "m", 5000}, rd2;
+	struct wire_kill_task kt = {"m", NULL, "web.1", 3000}, kt2;
+	struct wire_ping pg = {"m", "m-S1", "sec"}, pg2;
+	struct wire_reconcile rc = {"m", NULL, NULL}, rc2;
+	struct wire_status_msg sm = {0}, sm2;
+	struct wire_run_task rt = {0}, rt2;
 	json_t *j;
 
 	(void)state;
@@ -255,7 +256,7 @@ enum kind { K_RUN, K_REG, K_STATUS_MSG, K_KILL, K_PING, K_RECON, K_REGD };
 static void
 decode_fails(enum kind k, const char *text, const char *path)
 {
-	struct cd_err err = { 0 };
+	struct cd_err err = {0};
 	union {
 		struct wire_run_task rt;
 		struct wire_register rg;
@@ -270,20 +271,34 @@ decode_fails(enum kind k, const char *text, const char *path)
 
 	memset(&u, 0xa5, sizeof u); /* decoders must not trust the input */
 	switch (k) {
-	case K_RUN: rc = wire_run_task_decode(j, &u.rt, &err); break;
-	case K_REG: rc = wire_register_decode(j, &u.rg, &err); break;
-	case K_STATUS_MSG: rc = wire_status_msg_decode(j, &u.sm, &err); break;
-	case K_KILL: rc = wire_kill_task_decode(j, &u.kt, &err); break;
-	case K_PING: rc = wire_ping_decode(j, &u.pg, &err); break;
-	case K_RECON: rc = wire_reconcile_decode(j, &u.rc, &err); break;
-	case K_REGD: rc = wire_registered_decode(j, &u.rd, &err); break;
+	case K_RUN:
+		rc = wire_run_task_decode(j, &u.rt, &err);
+		break;
+	case K_REG:
+		rc = wire_register_decode(j, &u.rg, &err);
+		break;
+	case K_STATUS_MSG:
+		rc = wire_status_msg_decode(j, &u.sm, &err);
+		break;
+	case K_KILL:
+		rc = wire_kill_task_decode(j, &u.kt, &err);
+		break;
+	case K_PING:
+		rc = wire_ping_decode(j, &u.pg, &err);
+		break;
+	case K_RECON:
+		rc = wire_reconcile_decode(j, &u.rc, &err);
+		break;
+	case K_REGD:
+		rc = wire_registered_decode(j, &u.rd, &err);
+		break;
 	}
 	json_decref(j);
 	if (rc != -EINVAL)
 		fail_msg("decode of %s returned %d", text, rc);
 	if (strcmp(err.path, path) != 0)
 		fail_msg("path '%s' (%s), expected '%s'", err.path, err.msg,
-		    path);
+			 path);
 	assert_true(err.msg[0] != '\0');
 }
 
@@ -295,86 +310,127 @@ test_decode_errors(void **state)
 	(void)state;
 	decode_fails(K_PING, "[1]", "");
 	decode_fails(K_PING, "{\"master_id\":\"m\",\"agent_id\":\"a\"}",
-	    "/protocol");
-	decode_fails(K_PING, "{\"protocol\":2,\"master_id\":\"m\","
-			     "\"agent_id\":\"a\"}", "/protocol");
+		     "/protocol");
+	decode_fails(K_PING,
+		     "{\"protocol\":2,\"master_id\":\"m\","
+		     "\"agent_id\":\"a\"}",
+		     "/protocol");
 	decode_fails(K_PING, "{\"protocol\":1,\"master_id\":\"m\"}",
-	    "/agent_id");
-	decode_fails(K_PING, "{\"protocol\":1,\"master_id\":\"m\","
-			     "\"agent_id\":\"../etc\"}", "/agent_id");
-	decode_fails(K_PING, "{\"protocol\":1,\"master_id\":7,"
-			     "\"agent_id\":\"a\"}", "/master_id");
-	decode_fails(K_PING, "{\"protocol\":1,\"master_id\":\"m\","
-			     "\"agent_id\":\"a\",\"secret\":[]}", "/secret");
+		     "/agent_id");
+	decode_fails(K_PING,
+		     "{\"protocol\":1,\"master_id\":\"m\","
+		     "\"agent_id\":\"../etc\"}",
+		     "/agent_id");
+	decode_fails(K_PING,
+		     "{\"protocol\":1,\"master_id\":7,"
+		     "\"agent_id\":\"a\"}",
+		     "/master_id");
+	decode_fails(K_PING,
+		     "{\"protocol\":1,\"master_id\":\"m\","
+		     "\"agent_id\":\"a\",\"secret\":[]}",
+		     "/secret");
 	decode_fails(K_RUN, "{\"protocol\":1,\"master_id\":\"m\"}", "/task");
 	decode_fails(K_RUN, RUN("[]"), "/task");
-	decode_fails(K_RUN, RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
-				"\"agent_id\":\"s\",\"resources\":{\"cpus\":-1}}"),
-	    "/task/resources/cpus");
-	decode_fails(K_RUN, RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
-				"\"agent_id\":\"s\"}"), "/task/resources");
-	decode_fails(K_RUN, RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
-				"\"agent_id\":\"s\",\"resources\":{},"
-				"\"env\":{\"A\":1}}"), "/task/env");
-	decode_fails(K_RUN, RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
-				"\"agent_id\":\"s\",\"resources\":{},"
-				"\"uris\":[\"a\",2]}"), "/task/uris");
-	decode_fails(K_RUN, RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
-				"\"agent_id\":\"s\",\"resources\":{},"
-				"\"cmd\":\"x\",\"container\":\"DOCKER\"}"),
-	    "/task/container");
-	decode_fails(K_RUN, RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
-				"\"agent_id\":\"s\",\"resources\":{},"
-				"\"kill_grace_ms\":-5}"), "/task/kill_grace_ms");
-	decode_fails(K_REG, "{\"protocol\":1,\"reregister\":true,\"agent\":"
-			    "{\"hostname\":\"h\",\"ip\":\"i\",\"port\":1,"
-			    "\"resources\":{}}}", "/agent/id");
-	decode_fails(K_REG, "{\"protocol\":1,\"agent\":{\"hostname\":\"h h\","
-			    "\"ip\":\"i\",\"port\":1,\"resources\":{}}}",
-	    "/agent/hostname");
-	decode_fails(K_REG, "{\"protocol\":1,\"agent\":{\"hostname\":\"h\","
-			    "\"ip\":\"i\",\"port\":70000,\"resources\":{}}}",
-	    "/agent/port");
-	decode_fails(K_REG, "{\"protocol\":1,\"reregister\":true,\"agent\":"
-	    AGENT_JSON ",\"tasks\":[" STATUS_JSON ",{\"uuid\":\"u\","
+	decode_fails(K_RUN,
+		     RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\",\"resources\":{\"cpus\":-1}}"),
+		     "/task/resources/cpus");
+	decode_fails(K_RUN,
+		     RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\"}"),
+		     "/task/resources");
+	decode_fails(K_RUN,
+		     RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\",\"resources\":{},"
+			 "\"env\":{\"A\":1}}"),
+		     "/task/env");
+	decode_fails(K_RUN,
+		     RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\",\"resources\":{},"
+			 "\"uris\":[\"a\",2]}"),
+		     "/task/uris");
+	decode_fails(K_RUN,
+		     RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\",\"resources\":{},"
+			 "\"cmd\":\"x\",\"container\":\"DOCKER\"}"),
+		     "/task/container");
+	decode_fails(K_RUN,
+		     RUN("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\",\"resources\":{},"
+			 "\"kill_grace_ms\":-5}"),
+		     "/task/kill_grace_ms");
+	decode_fails(K_REG,
+		     "{\"protocol\":1,\"reregister\":true,\"agent\":"
+		     "{\"hostname\":\"h\",\"ip\":\"i\",\"port\":1,"
+		     "\"resources\":{}}}",
+		     "/agent/id");
+	decode_fails(K_REG,
+		     "{\"protocol\":1,\"agent\":{\"hostname\":\"h h\","
+		     "\"ip\":\"i\",\"port\":1,\"resources\":{}}}",
+		     "/agent/hostname");
+	decode_fails(K_REG,
+		     "{\"protocol\":1,\"agent\":{\"hostname\":\"h\","
+		     "\"ip\":\"i\",\"port\":70000,\"resources\":{}}}",
+		     "/agent/port");
+	decode_fails(
+	    K_REG,
+	    "{\"protocol\":1,\"reregister\":true,\"agent\":" AGENT_JSON
+	    ",\"tasks\":[" STATUS_JSON ",{\"uuid\":\"u\","
 	    "\"task_id\":\"t\",\"framework_id\":\"f\",\"agent_id\":\"m-S0\","
-	    "\"state\":\"TASK_BOGUS\"}]}", "/tasks/1/state");
-	decode_fails(K_REG, "{\"protocol\":1,\"reregister\":true,\"agent\":"
-	    AGENT_JSON ",\"tasks\":[{\"uuid\":\"u\",\"task_id\":\"t\","
-	    "\"framework_id\":\"f\",\"agent_id\":\"other\","
-	    "\"state\":\"TASK_RUNNING\"}]}", "/tasks/0/agent_id");
-	decode_fails(K_REG, "{\"protocol\":1,\"agent\":" AGENT_JSON
-			    ",\"tasks\":[" STATUS_JSON "]}", "/tasks");
-	decode_fails(K_STATUS_MSG, "{\"protocol\":1,\"status\":{\"uuid\":"
+	    "\"state\":\"TASK_BOGUS\"}]}",
+	    "/tasks/1/state");
+	decode_fails(K_REG,
+		     "{\"protocol\":1,\"reregister\":true,\"agent\":" AGENT_JSON
+		     ",\"tasks\":[{\"uuid\":\"u\",\"task_id\":\"t\","
+		     "\"framework_id\":\"f\",\"agent_id\":\"other\","
+		     "\"state\":\"TASK_RUNNING\"}]}",
+		     "/tasks/0/agent_id");
+	decode_fails(K_REG,
+		     "{\"protocol\":1,\"agent\":" AGENT_JSON
+		     ",\"tasks\":[" STATUS_JSON "]}",
+		     "/tasks");
+	decode_fails(
+	    K_STATUS_MSG,
+	    "{\"protocol\":1,\"status\":{\"uuid\":"
 	    "\"u\",\"task_id\":\"t\",\"framework_id\":\"f\",\"agent_id\":"
 	    "\"a\",\"state\":\"TASK_FAILED\",\"task\":{\"task_id\":\"t\"}}}",
 	    "/status/task/framework_id");
-	decode_fails(K_STATUS_MSG, "{\"protocol\":1,\"status\":{\"uuid\":"
+	decode_fails(
+	    K_STATUS_MSG,
+	    "{\"protocol\":1,\"status\":{\"uuid\":"
 	    "\"u\",\"task_id\":\"t\",\"framework_id\":\"f\",\"agent_id\":"
 	    "\"a\",\"state\":\"TASK_FAILED\",\"source\":\"SOURCE_ME\"}}",
 	    "/status/source");
-	decode_fails(K_STATUS_MSG, "{\"protocol\":1,\"status\":{\"uuid\":"
+	decode_fails(
+	    K_STATUS_MSG,
+	    "{\"protocol\":1,\"status\":{\"uuid\":"
 	    "\"u\",\"task_id\":\"t\",\"framework_id\":\"f\",\"agent_id\":"
 	    "\"a\",\"state\":\"TASK_FAILED\",\"reason\":\"oops\"}}",
 	    "/status/reason");
-	decode_fails(K_KILL, "{\"protocol\":1,\"master_id\":\"m\","
-			     "\"task_id\":\"t\",\"grace_ms\":1.5}", "/grace_ms");
-	decode_fails(K_RECON, "{\"protocol\":1,\"master_id\":\"m\","
-			      "\"task_ids\":[\"a b\"]}", "/task_ids");
-	decode_fails(K_REGD, "{\"protocol\":1,\"master_id\":\"m\","
-			     "\"agent_id\":\"a\"}", "/ping_interval_ms");
+	decode_fails(K_KILL,
+		     "{\"protocol\":1,\"master_id\":\"m\","
+		     "\"task_id\":\"t\",\"grace_ms\":1.5}",
+		     "/grace_ms");
+	decode_fails(K_RECON,
+		     "{\"protocol\":1,\"master_id\":\"m\","
+		     "\"task_ids\":[\"a b\"]}",
+		     "/task_ids");
+	decode_fails(K_REGD,
+		     "{\"protocol\":1,\"master_id\":\"m\","
+		     "\"agent_id\":\"a\"}",
+		     "/ping_interval_ms");
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_task_round_trip),
-		cmocka_unit_test(test_task_defaults),
-		cmocka_unit_test(test_status_round_trip),
-		cmocka_unit_test(test_register_round_trip),
-		cmocka_unit_test(test_small_messages),
-		cmocka_unit_test(test_decode_errors),
+	    cmocka_unit_test(test_task_round_trip),
+	    cmocka_unit_test(test_task_defaults),
+	    cmocka_unit_test(test_status_round_trip),
+	    cmocka_unit_test(test_register_round_trip),
+	    cmocka_unit_test(test_small_messages),
+	    cmocka_unit_test(test_decode_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
