@@ -172,6 +172,10 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 	for (i = 0; i < n; i++) {
 		sched_ids_push(&ids, pv[i].t->id);
 		sched_tracker_add(s->tr, pv[i].t);
+		/* Committed and listed: visible as staging (before launch(),
+		 * which may already report it running). */
+		sched_events_emit(
+		    s->events, sched_status_event(pv[i].t, TASK_STAGING, NULL));
 		pv[i].t = NULL;
 		wts[i] = pv[i].wt; /* shallow: pv keeps ownership */
 		log_info("launching task=%s app=%s on %s", ids.v[i],
@@ -187,8 +191,13 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 			    sched_tracker_find(s->tr, ids.v[i]);
 
 			if (t != NULL &&
-			    sched_tracker_unpersist(s->st, t->id) == 0)
+			    sched_tracker_unpersist(s->st, t->id) == 0) {
+				json_t *ev =
+				    sched_status_event(t, TASK_ERROR, err.msg);
+
 				sched_tracker_remove(s->tr, t);
+				sched_events_emit(s->events, ev);
+			}
 		}
 	}
 out:

@@ -3,8 +3,9 @@
 - /v2/events is text/event-stream only: without that Accept header the answer
   is Marathon's 405; the first frame is event_stream_attached; app changes
   give api_post_event; a task that starts gives status_update_event
-  TASK_RUNNING, and at that moment /v2/apps?embed=apps.tasks already lists
-  the task as running (marathon-lb relies on that ordering).
+  TASK_RUNNING (after TASK_STAGING), and at that moment
+  /v2/apps?embed=apps.tasks already lists the task as running (marathon-lb
+  relies on that ordering).
 - event_type= (repeated) filters a stream; the heartbeat is a CRLF every 10 s.
 - /v2/eventSubscriptions: callbacks are POSTed to a tiny HTTP server in the
   test, retried after a failure, and the subscription survives a restart.
@@ -142,7 +143,10 @@ def test_attach_api_post_and_running_status(module_clusterd, streams):
         return (e["eventType"] == "status_update_event" and e["appId"] == "/ev-run"
                 and e["taskStatus"] == "TASK_RUNNING")
 
-    ev, _ = s.wait_for(running, timeout=60, what="status_update_event TASK_RUNNING")
+    ev, seen = s.wait_for(running, timeout=60, what="status_update_event TASK_RUNNING")
+    # the launch was reported first, as TASK_STAGING
+    assert [e for e in seen if e["eventType"] == "status_update_event"
+            and e["taskId"] == ev["taskId"] and e["taskStatus"] == "TASK_STAGING"], seen
     # The state the event reports is already visible through the API.
     apps = cd.get("/v2/apps", params={"embed": "apps.tasks"}).json()["apps"]
     tasks = {t["id"]: t for a in apps if a["id"] == "/ev-run" for t in a["tasks"]}
