@@ -28,15 +28,20 @@ struct loop_sig {
 
 struct loop_defer_item {
 	unsigned magic;
-	struct loop *l; /* borrowed: the owner */
+	struct loop *l;		      /* borrowed: the owner */
+	struct loop_defer_item *prev; /* borrowed: pending list */
+	struct loop_defer_item *next; /* borrowed: pending list */
 	loop_cb_fn *cb;
 	loop_free_fn *fn;
 	void *p; /* borrowed until run */
 };
 
+static void loop_defer_unlink(struct loop_defer_item *d);
+
 struct loop {
-	struct event_base *base; /* owned */
-	struct loop_sig *sigs;	 /* owned */
+	struct event_base *base;	  /* owned */
+	struct loop_sig *sigs;		  /* owned */
+	struct loop_defer_item *deferred; /* owned: not yet run */
 };
 
 struct loop_timer {
@@ -68,9 +73,20 @@ void
 loop_free(struct loop *l)
 {
 	struct loop_sig *s, *n;
+	struct loop_defer_item *d;
 
 	if (l == NULL)
 		return;
+	/*
+	 * Frees deferred after the loop stopped still happen; deferred calls
+	 * do not (their objects are being torn down by their owners).
+	 */
+	while ((d = l->deferred) != NULL) {
+		loop_defer_unlink(d);
+		if (d->fn != NULL)
+			d->fn(d->p);
+		CD_FREE_OBJ(d);
+	}
 	for (s = l->sigs; s != NULL; s = n) {
 		n = s->next;
 		event_free(s->ev);
@@ -177,6 +193,18 @@ loop_timer_free(struct loop_timer *t)
 }
 
 static void
+loop_defer_unlink(struct loop_defer_item *d)
+{
+	if (d->prev != NULL)
+		d->prev->next = d->next;
+	else
+		d->l->deferred = d->next;
+	if (d->next != NULL)
+		d->next->prev = d->prev;
+	d->prev = d->next = NULL;
+}
+
+static void
 loop_defer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop_defer_item *d = arg;
@@ -184,6 +212,7 @@ loop_defer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	CD_CHECK_OBJ(d, LOOP_DEFER_MAGIC);
+	loop_defer_unlink(d);
 	if (d->fn != NULL)
 		d->fn(d->p);
 	else
@@ -202,6 +231,10 @@ loop_defer_item(struct loop *l, loop_cb_fn *cb, loop_free_fn *fn, void *p)
 	d->cb = cb;
 	d->fn = fn;
 	d->p = p;
+	d->next = l->deferred;
+	if (d->next != NULL)
+		d->next->prev = d;
+	l->deferred = d;
 	if (event_base_once(l->base, -1, EV_TIMEOUT, loop_defer_cb, d, &zero) !=
 	    0)
 		cd_assert_fail("event_base_once", __FILE__, __LINE__);
