@@ -610,6 +610,8 @@ def wrk(url, conns, seconds, threads=2):
             out["errors"] += sum(int(x) for x in re.findall(r"\d+", line))
     out.pop("p75_ms", None)
     out.pop("p90_ms", None)
+    if not out["rps"]:
+        out["wrk_output"] = (r.stdout + r.stderr)[-1500:]
     return out
 
 
@@ -621,9 +623,28 @@ def wrk_reps(url, conns, seconds, reps, budget):
         runs.append(wrk(url, conns, seconds))
     res = {k: summary([r[k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms", "max_ms")}
     res["errors"] = sum(r["errors"] for r in runs)
+    bad = [r["wrk_output"] for r in runs if "wrk_output" in r]
+    if bad:
+        res["wrk_output"] = bad[0]
     res["connections"] = conns
     res["seconds_each"] = seconds
     return res
+
+
+def single_requests(url, n, budget):
+    """n sequential GETs, each on a new connection: latency in ms."""
+    ms, codes = [], {}
+    for _ in range(n):
+        if budget.spent() and ms:
+            break
+        t0 = time.monotonic()
+        try:
+            r = requests.get(url, timeout=60)
+            codes[r.status_code] = codes.get(r.status_code, 0) + 1
+            ms.append((time.monotonic() - t0) * 1000.0)
+        except requests.RequestException as e:
+            codes[type(e).__name__] = codes.get(type(e).__name__, 0) + 1
+    return {"ms": summary(ms), "status": codes}
 
 
 def fixture_apps(n):
@@ -639,6 +660,19 @@ def fixture_apps(n):
         a["instances"] = 0
         apps.append(a)
     return apps
+
+
+def log_warnings(text):
+    """WARN/ERROR lines of a log, counted by shape (ids and numbers masked)."""
+    shapes = {}
+    for line in text.splitlines():
+        if " WARN " not in line and " ERROR " not in line:
+            continue
+        msg = line.split(" ", 1)[1] if " " in line else line
+        msg = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27,}(-S\d+)?", "<id>", msg)
+        msg = re.sub(r"\d+", "N", msg)
+        shapes[msg] = shapes.get(msg, 0) + 1
+    return dict(sorted(shapes.items(), key=lambda kv: -kv[1])[:15])
 
 
 def load_apps(cd, apps):
@@ -658,8 +692,9 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
               per_app=100):
     binary = ctx["binary"]
     budget = Budget(budget_s)
-    res = {"method": f"wrk -c64 (and -c1 for state) for {seconds}s per run; clusterd --master "
-                     f"with bench/sim_agents (agents with --containerizers=sim)"}
+    res = {"method": f"wrk -c64 for {seconds}s per run ({2 * seconds}s for the state "
+                     f"endpoints, which are also timed one request at a time); clusterd "
+                     f"--master with bench/sim_agents (agents with --containerizers=sim)"}
     cd = BenchClusterd(binary, os.path.join(ctx["tmp"], "api"), role="--master")
     fleet = None
     try:
@@ -678,6 +713,7 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
         u = cd.url
         res["get_app"] = wrk_reps(f"{u}/v2/apps{one}", 64, seconds, reps, budget)
         log(f"api GET /v2/apps/id: {res['get_app']['rps']['median']} req/s")
+        res["get_apps_single"] = single_requests(f"{u}/v2/apps", 4 * reps, budget)
         res["get_apps"] = wrk_reps(f"{u}/v2/apps", 64, seconds, reps, budget)
         log(f"api GET /v2/apps: {res['get_apps']['rps']['median']} req/s")
 
@@ -742,22 +778,20 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
             r = cd.get(path, base=base, timeout=120)
             sz[path] = len(r.content)
         res["body_bytes"] = sz
-        res["get_apps_embed_tasks"] = wrk_reps(f"{u}/v2/apps?embed=apps.tasks", 64, seconds,
-                                               reps, budget)
-        res["get_apps_embed_tasks_c1"] = wrk_reps(f"{u}/v2/apps?embed=apps.tasks", 1, seconds,
-                                                  reps, budget)
-        res["get_master_state"] = wrk_reps(f"{cd.master_url}/master/state", 64, seconds, reps,
-                                           budget)
-        res["get_master_state_c1"] = wrk_reps(f"{cd.master_url}/master/state", 1, seconds,
-                                              reps, budget)
-        log(f"api: embed c1 p50 {res['get_apps_embed_tasks_c1']['p50_ms']['median']} ms, "
-            f"state c1 p50 {res['get_master_state_c1']['p50_ms']['median']} ms")
+        # The state endpoints: one request at a time (the SPEC's "answers in
+        # < 50 ms"), timed by the client over a new connection each, then wrk
+        # at 64 connections for throughput.
+        for key, url in (("get_apps_embed_tasks", f"{u}/v2/apps?embed=apps.tasks"),
+                         ("get_master_state", f"{cd.master_url}/master/state")):
+            res[key + "_single"] = single_requests(url, 4 * reps, budget)
+            res[key] = wrk_reps(url, 64, 2 * seconds, reps, budget)
+            log(f"api: {url}: single p50 {res[key + '_single']['ms']['median']} ms, "
+                f"c64 {res[key]['rps']['median']} req/s")
     finally:
         if fleet is not None:
             fleet.close()
         cd.close()
-        res["master_log_warnings"] = sum(1 for line in cd.log_text().splitlines()
-                                         if " WARN " in line)
+        res["master_log_warnings"] = log_warnings(cd.log_text())
     return res
 
 
@@ -897,9 +931,9 @@ def main():
                         r = bench_api(ctx, reps, 60, 2, n_apps=100, n_agents=50,
                                       n_task_apps=10, per_app=10)
                     else:
-                        r = bench_api(ctx, reps, 480, 5)
+                        r = bench_api(ctx, reps, 480, 4)
                 else:
-                    r = bench_swarm(ctx, reps, 150 if a.quick else 420)
+                    r = bench_swarm(ctx, reps, 200 if a.quick else 720)
             except Exception as e:  # pylint: disable=broad-except
                 log(f"{s} failed: {e!r}")
                 r = {"error": repr(e)}
