@@ -535,20 +535,22 @@ def bench_swarm(ctx, reps, budget_s):
             cd_scale(cd, docker, app, 20, 180)
         tuned = ("--update-parallelism", "0", "--update-delay", "0s", "--update-monitor", "1s",
                  "--update-order", "start-first")
-        for key, extra, n_reps in (("swarm_default_s", (), roll_default_reps),
-                                   ("swarm_tuned_s", tuned, reps)):
+        for rep in range(reps):
+            if budget.left() < 200:
+                break
+            roll["clusterd_default_s"].append(cd_roll())
+        log(f"roll clusterd: {summary(roll['clusterd_default_s'])['median']}")
+        for key, extra, n_reps in (("swarm_tuned_s", tuned, reps),
+                                   ("swarm_default_s", (), roll_default_reps)):
             if budget.left() < 60:
                 break
             sw.create(extra)
             swarm_scale(sw, 20)
             for rep in range(n_reps):
-                if budget.left() < 30:
+                if budget.left() < (100 if key == "swarm_default_s" else 20):
                     break
                 roll[key].append(swarm_roll())
-                if key == "swarm_tuned_s":
-                    roll["clusterd_default_s"].append(cd_roll())
-                log(f"roll {key} rep {rep}: {roll[key][-1]} clusterd "
-                    f"{roll['clusterd_default_s'][-1] if roll['clusterd_default_s'] else None}")
+                log(f"roll {key} rep {rep}: {roll[key][-1]}")
         res["rolling_update"] = {k: summary(v) for k, v in roll.items()}
         res["rolling_update"]["swarm_default_config"] = ("--update-parallelism 1 "
                                                          "--update-delay 0s --update-monitor 5s "
@@ -692,7 +694,7 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
               per_app=100):
     binary = ctx["binary"]
     budget = Budget(budget_s)
-    res = {"method": f"wrk -c64 for {seconds}s per run ({2 * seconds}s for the state "
+    res = {"method": f"wrk -c64 for {seconds}s per run (one 30 s run for the state "
                      f"endpoints, which are also timed one request at a time); clusterd "
                      f"--master with bench/sim_agents (agents with --containerizers=sim)"}
     cd = BenchClusterd(binary, os.path.join(ctx["tmp"], "api"), role="--master")
@@ -784,7 +786,9 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
         for key, url in (("get_apps_embed_tasks", f"{u}/v2/apps?embed=apps.tasks"),
                          ("get_master_state", f"{cd.master_url}/master/state")):
             res[key + "_single"] = single_requests(url, 4 * reps, budget)
-            res[key] = wrk_reps(url, 64, 2 * seconds, reps, budget)
+            # A reply takes ~0.15 s of the one loop, so 64 in flight need ~10 s
+            # a round: one longer wrk run says more than several short ones.
+            res[key] = wrk_reps(url, 64, 30, 1, budget)
             log(f"api: {url}: single p50 {res[key + '_single']['ms']['median']} ms, "
                 f"c64 {res[key]['rps']['median']} req/s")
     finally:
