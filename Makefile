@@ -3,6 +3,7 @@
 #   make run        install missing packages, build, start --all-in-one
 #   make test       install test packages, then unit + corpus replay + integration
 #   make SANITIZE=address,undefined test
+#   make fuzz       build the libFuzzer targets with clang (tests/fuzz/README.md)
 .SUFFIXES:
 
 CC ?= cc
