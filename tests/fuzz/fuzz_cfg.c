@@ -231,39 +231,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef TEST_DRIVER
-int
-main(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		char *buf = NULL;
-		long n;
-
-		if (f == NULL) {
-			perror(argv[i]);
-			return 1;
-		}
-		if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-		    fseek(f, 0, SEEK_SET) != 0) {
-			perror(argv[i]);
-			fclose(f);
-			return 1;
-		}
-		buf = xmalloc((size_t)n + 1);
-		if (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			perror(argv[i]);
-			fclose(f);
-			free(buf);
-			return 1;
-		}
-		fclose(f);
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, (size_t)n);
-		free(buf);
-	}
-	printf("replayed %d input(s)\n", argc - 1);
-	return 0;
-}
-#endif
+#include "tests/fuzz/replay_main.h"

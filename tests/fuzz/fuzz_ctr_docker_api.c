@@ -122,34 +122,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef TEST_DRIVER
-int
-main(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf;
-		long len;
-
-		if (f == NULL) {
-			perror(argv[i]);
-			return 1;
-		}
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		buf = xmalloc((size_t)len + 1);
-		if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-			fclose(f);
-			free(buf);
-			return 1;
-		}
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, (size_t)len);
-		free(buf);
-	}
-	return 0;
-}
-#endif
+#include "tests/fuzz/replay_main.h"

@@ -78,32 +78,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef TEST_DRIVER
-int
-main(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		unsigned char *buf;
-		long n;
-
-		if (f == NULL || fseek(f, 0, SEEK_END) != 0 ||
-		    (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-			perror(argv[i]);
-			return 1;
-		}
-		buf = malloc((size_t)n + 1);
-		if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			perror(argv[i]);
-			return 1;
-		}
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, (size_t)n);
-		free(buf);
-	}
-	printf("replayed %d inputs\n", argc - 1);
-	return 0;
-}
-#endif
+#include "tests/fuzz/replay_main.h"
