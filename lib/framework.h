@@ -71,6 +71,12 @@ struct framework_master_ops {
 	void (*reconcile)(void *master, const char *framework_id);
 	/* Clear decline filters and offer again soon. */
 	void (*revive)(void *master, const char *framework_id);
+	/*
+	 * The advertised address of a registered agent, or NULL. Nodes reach
+	 * each other by this address, never by resolving hostnames (SPEC
+	 * section 1). Borrowed: valid until the agent re-registers or goes.
+	 */
+	const char *(*agent_ip)(void *master, const char *agent_id);
 };
 
 /* What a scheduler is given by cmd/ to reach the master. */

@@ -540,12 +540,21 @@ master_fw_revive(void *mp, const char *fw_id)
 	master_allocate_soon(m);
 }
 
+static const char *
+master_fw_agent_ip(void *mp, const char *agent_id)
+{
+	struct master_agent *a = master_agent_find(mp, agent_id);
+
+	return a != NULL ? a->info.ip : NULL;
+}
+
 static const struct framework_master_ops master_fw_ops = {
     .launch = master_fw_launch,
     .decline = master_fw_decline,
     .kill = master_fw_kill,
     .reconcile = master_fw_reconcile,
     .revive = master_fw_revive,
+    .agent_ip = master_fw_agent_ip,
 };
 
 const struct framework_master_ops *

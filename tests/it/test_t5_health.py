@@ -280,3 +280,17 @@ def test_health_known_again_after_restart(clusterd):
     assert a["tasks"][0]["id"] == task["id"]
     res = results(a["tasks"][0])
     assert len(res) == 2 and all(r["alive"] for r in res), res
+
+
+def test_checks_reach_the_agent_by_address_not_hostname(start_clusterd):
+    """SPEC section 1: nodes reach each other by the advertised address, never by
+    resolving --hostname. An agent whose hostname resolves nowhere still gets
+    its tasks' HTTP and TCP checks (a fresh Debian machine has no /etc/hosts
+    entry for its own name)."""
+    cd = start_clusterd("--hostname=node-a.invalid",
+                        resources=f"cpus:4;mem:4096;disk:10000;ports:{free_port_range()}")
+    app_id = create(cd, cmd_app("hc-addr", HTTPD, [check("HTTP"), check("TCP")]))
+    a = wait_health(cd, app_id, 1, 0)
+    task = a["tasks"][0]
+    assert task["host"] == "node-a.invalid"
+    assert [r["alive"] for r in results(task)] == [True, True]
