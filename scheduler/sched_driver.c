@@ -129,9 +129,11 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 	free(ports);
 }
 
-/* Launch what fits into one offer, or decline it. */
+/* Launch what fits into one offer, or decline it. want[i] says whether
+ * app i had anything to launch when this round of offers began. */
 static void
-sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
+sched_driver_use_offer(struct sched *s, const struct fw_offer *o,
+		       const unsigned char *want)
 {
 	struct sched_driver_pending *pv = NULL;
 	struct wire_task *wts = NULL;
@@ -146,7 +148,7 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o)
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
 		struct sched_rapp *ra = sched_repo_at(s->repo, i);
 
-		if (ra->launch_after_ms > now || ra->held)
+		if (!want[i] || ra->launch_after_ms > now || ra->held)
 			continue;
 		sched_driver_fill(s, ra, o, &avail, &pv, &n, &cap);
 	}
@@ -214,18 +216,42 @@ static void
 sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 {
 	struct sched *s = arg;
-	size_t i;
+	uint64_t now = loop_now_ms(s->loop);
+	unsigned char *want;
+	size_t i, k, napps, nwant = 0;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	sched_api_queue_round(s, offers, n);
+	/*
+	 * Count each app's tasks once per round, not once per offer: with
+	 * many agents and nothing to launch, recounting every app for every
+	 * offer was most of the master's CPU (BENCHMARKS.md). Apps that have
+	 * nothing to launch now cannot gain demand inside this callback.
+	 */
+	napps = sched_repo_count(s->repo);
+	want = xcalloc(napps + 1, 1);
+	for (k = 0; k < napps; k++) {
+		struct sched_rapp *ra = sched_repo_at(s->repo, k);
+		struct sched_launch_counts c;
+		struct sched_launch_plan p;
+
+		if (ra->launch_after_ms > now || ra->held)
+			continue;
+		sched_count_app(s, ra, &c);
+		sched_launch_plan(&c, &p);
+		want[k] = p.launch > 0;
+		nwant += want[k];
+	}
 	for (i = 0; i < n; i++) {
-		if (s->fw_id == NULL) {
-			s->link.ops->decline(s->link.master, "", offers[i].id,
-					     s->refuse_seconds);
+		if (s->fw_id == NULL || nwant == 0) {
+			s->link.ops->decline(s->link.master,
+					     s->fw_id ? s->fw_id : "",
+					     offers[i].id, s->refuse_seconds);
 			continue;
 		}
-		sched_driver_use_offer(s, &offers[i]);
+		sched_driver_use_offer(s, &offers[i], want);
 	}
+	free(want);
 }
 
 static void
