@@ -19,6 +19,9 @@ Sections (each bounded in count and time, everything on loopback):
              agents with UNIQUE hostname and attribute constraints.
   footprint  --all-in-one idle RSS, CPU and disk writes over 30 s, RSS at
              1,000 apps, stripped binary size.
+  recovery   a separate --master and --agent with 100 running containers:
+             SIGKILL the agent and start it again; time until it is registered
+             and reports all 100 running, and check none was restarted.
 
 Every figure is the median of --reps repetitions (default 5) with min and
 max; comparisons are ratios. Writes one JSON document (see --out).
@@ -856,6 +859,118 @@ def bench_footprint(ctx, idle_s=30):
 
 
 # ---------------------------------------------------------------------------
+# 6. agent recovery
+
+
+def container_states(docker, label):
+    """{container id: (StartedAt, RestartCount, Running)} of every container
+    carrying label, running or not."""
+    out = {}
+    for c in docker.containers([label]):
+        j = docker.inspect(c["Id"])
+        st = j.get("State", {})
+        out[c["Id"]] = (st.get("StartedAt"), j.get("RestartCount", 0), st.get("Running"))
+    return out
+
+
+def readopted(agent, offset):
+    """Containers the agent has confirmed with Docker since log offset: the
+    docker containerizer logs "re-adopted container" once it has inspected
+    a recovered task's container, found it running and watches it again."""
+    with open(agent.log_path, "rb") as f:
+        f.seek(offset)
+        return f.read().count(b"re-adopted container")
+
+
+def agent_recovered(agent, n, offset=None):
+    """The restarted agent is registered, reports n tasks TASK_RUNNING and
+    (given the log offset of its start) has re-adopted n containers."""
+    j = agent.get("/state", base=agent.agent_url, timeout=5).json()
+    if not j.get("registered"):
+        return False
+    tasks = [t for fw in j.get("frameworks", []) for t in fw.get("tasks", [])]
+    if sum(1 for t in tasks if t.get("state") == "TASK_RUNNING") != n:
+        return False
+    return offset is None or readopted(agent, offset) >= n
+
+
+def bench_recovery(ctx, reps, budget_s, n=100):
+    """SPEC 9: an agent restart with n running containers recovers all of them
+    in < 5 s with zero restarts. A separate master and agent; the agent is
+    killed with SIGKILL and started again on the same work_dir; timed from
+    the new agent process's start until it is registered again, reports n
+    tasks running and has re-adopted all n containers (inspected each one,
+    found it running, watches it again). Each round also checks that Docker still has exactly the
+    same n containers, never restarted, and that the API lists the same n
+    task ids, all running."""
+    docker, binary = ctx["docker"], ctx["binary"]
+    budget = Budget(budget_s)
+    app_id = "/bench-recovery"
+    label = f"clusterd.app_id={app_id}"
+    res = {"method": f"--master and --agent (docker containerizer), {n} running containers; "
+                     "SIGKILL the agent, start it again; seconds from its start until it is "
+                     f"registered, reports {n} tasks running and has re-adopted {n} "
+                     "containers (its log's 're-adopted container' lines)",
+           "instances": n}
+    master = agent = None
+    times, restarted, changed = [], [], []
+    try:
+        master = BenchClusterd(binary, os.path.join(ctx["tmp"], "rec-master"), role="--master")
+        master.start()
+        agent = BenchClusterd(binary, os.path.join(ctx["tmp"], "rec-agent"),
+                              docker_sock=docker.sock, role="--agent",
+                              args=[f"--master=127.0.0.1:{master.ports['master']}"],
+                              resources="cpus:64;mem:65536;disk:100000;ports:[31000-31099]")
+        agent.start()
+        r = master.post("/v2/apps", json=app_docker(app_id, instances=n))
+        r.raise_for_status()
+        t = wait_count(lambda: len(running(docker, label)), n, 180, 0.2)
+        if t is None:
+            raise RuntimeError(f"{n} containers did not start within 180 s")
+        H.wait_until(lambda: len(master.running_tasks(app_id)) == n, timeout=120,
+                     what=f"{n} running tasks")
+        H.wait_until(lambda: agent_recovered(agent, n), timeout=60, what="agent settled")
+        before = container_states(docker, label)
+        ids = {x["id"] for x in master.running_tasks(app_id)}
+        for rep in range(reps):
+            if budget.spent():
+                log(f"recovery: budget spent at rep {rep}")
+                break
+            agent.kill9()
+            offset = os.path.getsize(agent.log_path)
+            t0 = time.monotonic()
+            agent.start(timeout=60)
+            took = wait_count(lambda: agent_recovered(agent, n, offset), True, 60, 0.02)
+            if took is None:
+                raise RuntimeError(f"the agent did not recover {n} tasks within 60 s")
+            times.append(time.monotonic() - t0)
+            after = container_states(docker, label)
+            restarted.append(sum(1 for cid, (started, rc, run) in after.items()
+                                 if cid not in before or before[cid][0] != started
+                                 or rc != 0 or not run))
+            now_ids = {x["id"] for x in master.running_tasks(app_id)}
+            changed.append(len(set(after) ^ set(before)) + len(now_ids ^ ids))
+            log(f"recovery rep {rep}: {times[-1]:.3f}s, restarted {restarted[-1]}, "
+                f"changed {changed[-1]}")
+        res["recover_s"] = summary(times)
+        res["containers_restarted"] = sum(restarted)
+        res["containers_or_tasks_changed"] = sum(changed)
+    finally:
+        if master is not None and master.running:
+            try:
+                master.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": 0})
+                wait_count(lambda: len(running(docker, label)), 0, 120, 0.2)
+            except (OSError, requests.RequestException):
+                pass
+        for cd in (agent, master):
+            if cd is not None:
+                cd.close()
+        for cid in docker.containers([label]):
+            docker.remove(cid["Id"])
+    return res
+
+
+# ---------------------------------------------------------------------------
 # machine
 
 
@@ -885,7 +1000,7 @@ def machine():
     return m
 
 
-SECTIONS = ("alloc", "footprint", "launch", "api", "swarm")
+SECTIONS = ("alloc", "footprint", "launch", "recovery", "api", "swarm")
 
 
 def main():
@@ -914,7 +1029,7 @@ def main():
     t_start = time.monotonic()
     docker = None
     try:
-        if {"launch", "swarm", "footprint"} & set(sections):
+        if {"launch", "swarm", "footprint", "recovery"} & set(sections):
             docker = H.DockerDaemon()
             docker.start()
             docker.load_test_images()
@@ -930,6 +1045,9 @@ def main():
                 elif s == "launch":
                     r = bench_launch(ctx, (1, 10) if a.quick else (1, 10, 50), reps,
                                      90 if a.quick else 420)
+                elif s == "recovery":
+                    r = bench_recovery(ctx, reps, 60 if a.quick else 180,
+                                       n=20 if a.quick else 100)
                 elif s == "api":
                     if a.quick:
                         r = bench_api(ctx, reps, 60, 2, n_apps=100, n_agents=50,

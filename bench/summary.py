@@ -178,6 +178,22 @@ def footprint(r):
     ]
 
 
+def recovery(r):
+    n = r.get("instances", 100)
+    rec = r.get("recover_s")
+    return [
+        (f"agent SIGKILL and restart with {n} running containers: seconds until it is "
+         f"registered and reports {n} running", spread(rec, " s"), "< 5 s",
+         verdict(med(rec), 5)),
+        ("containers restarted or replaced, in all rounds",
+         fmt(r.get("containers_restarted")), "0",
+         "met" if r.get("containers_restarted") == 0 else "MISSED"),
+        ("containers or task ids that changed, in all rounds",
+         fmt(r.get("containers_or_tasks_changed")), "0",
+         "met" if r.get("containers_or_tasks_changed") == 0 else "MISSED"),
+    ]
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         d = json.load(f)
@@ -189,10 +205,10 @@ def main():
           f"{d.get('total_seconds', 0):.0f} s in all\n")
     for name, fn in (("Launch overhead", launch), ("Docker swarm mode", swarm),
                      ("API throughput", api), ("Allocator and placement", alloc),
-                     ("Footprint", footprint)):
+                     ("Footprint", footprint), ("Agent recovery", recovery)):
         key = {"Launch overhead": "launch", "Docker swarm mode": "swarm",
                "API throughput": "api", "Allocator and placement": "alloc",
-               "Footprint": "footprint"}[name]
+               "Footprint": "footprint", "Agent recovery": "recovery"}[name]
         r = d["results"].get(key)
         if r is None:
             continue
