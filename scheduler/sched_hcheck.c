@@ -155,8 +155,9 @@ sched_hcheck_track(struct sched *s, const struct sched_task *t)
 	/* Reach the task at its agent's advertised address, not by name. */
 	if (s->link.ops->agent_ip != NULL && t->agent_id != NULL)
 		ip = s->link.ops->agent_ip(s->link.master, t->agent_id);
-	sched_health_track(s->health, t->id, t->app_id, ip != NULL ? ip : t->host,
-			   t->ports, t->nports, hc_checks(s, t), t->started_ms);
+	sched_health_track(s->health, t->id, t->app_id,
+			   ip != NULL ? ip : t->host, t->ports, t->nports,
+			   hc_checks(s, t), t->started_ms);
 }
 
 void
