@@ -6,6 +6,8 @@
 #   sh tools/install-deps.sh fuzz   the run packages plus clang and libFuzzer (make fuzz)
 #   sh tools/install-deps.sh bench  the test packages plus wrk (make bench; swarm mode is
 #                                   part of docker.io's dockerd, nothing more to install)
+#   sh tools/install-deps.sh dev    the fuzz packages plus clang-format (.ci/run's clang,
+#                                   fuzz-build and format-check step)
 #
 # Design: ask dpkg-query first, so that a second run is fast and needs no network;
 # `apt-get update` runs only when something is missing. Works as root, or through
@@ -18,9 +20,10 @@ TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 BENCH_PKGS="$TEST_PKGS wrk binutils"
+DEV_PKGS="$FUZZ_PKGS clang-format"
 
 usage() {
-	echo "usage: sh tools/install-deps.sh run|test|fuzz|bench" >&2
+	echo "usage: sh tools/install-deps.sh run|test|fuzz|bench|dev" >&2
 	exit 2
 }
 
@@ -30,6 +33,7 @@ run) pkgs=$RUN_PKGS ;;
 test) pkgs=$TEST_PKGS ;;
 fuzz) pkgs=$FUZZ_PKGS ;;
 bench) pkgs=$BENCH_PKGS ;;
+dev) pkgs=$DEV_PKGS ;;
 *) usage ;;
 esac
 
