@@ -24,6 +24,7 @@
 
 #define LOG_MOD "agent_health"
 #include "containerizer/ctr.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
@@ -77,16 +78,6 @@ agent_health_wanted(const json_t *health_checks)
 	json_array_foreach(health_checks, i,
 			   hc) if (ah_is_agent_check(hc)) return true;
 	return false;
-}
-
-/* A field in seconds, as milliseconds; dflt when absent. */
-static long
-ah_secs(const json_t *hc, const char *key, long dflt)
-{
-	const json_t *v = json_object_get(hc, key);
-
-	return (json_is_integer(v) ? (long)json_integer_value(v) : dflt) *
-	       1000L;
 }
 
 /* The task's health over all checks: -1 unknown, 0, 1. */
@@ -237,9 +228,9 @@ agent_health_start(struct loop *l, struct ctr *c, const char *task_id,
 		k->h = h;
 		k->cmd = xstrdup(json_string_value(
 		    json_object_get(json_object_get(hc, "command"), "value")));
-		k->interval_ms = ah_secs(hc, "intervalSeconds", 60);
-		k->timeout_ms = ah_secs(hc, "timeoutSeconds", 20);
-		k->grace_ms = ah_secs(hc, "gracePeriodSeconds", 300);
+		k->interval_ms = json_secs_ms(hc, "intervalSeconds", 60);
+		k->timeout_ms = json_secs_ms(hc, "timeoutSeconds", 20);
+		k->grace_ms = json_secs_ms(hc, "gracePeriodSeconds", 300);
 		if (k->interval_ms < 1000)
 			k->interval_ms = 1000;
 		if (k->timeout_ms < 1000)

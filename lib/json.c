@@ -222,6 +222,15 @@ json_dump_str(const json_t *v)
 	return buf_detach(&b, NULL);
 }
 
+long
+json_secs_ms(const json_t *obj, const char *key, long dflt_s)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return (json_is_integer(v) ? (long)json_integer_value(v) : dflt_s) *
+	       1000L;
+}
+
 void
 json_time_iso(long long ms, char out[32])
 {

@@ -43,6 +43,13 @@ int json_opt_bool(const json_t *obj, const char *key, const char *base,
 int json_opt_str(const json_t *obj, const char *key, const char *base,
 		 const char **out, bool *present, struct cd_err *err);
 
+/*
+ * A field in whole seconds (Marathon's "intervalSeconds" and the like), as
+ * milliseconds; dflt_s seconds when it is absent or not an integer.
+ * Validation has already refused bad values; this only reads them.
+ */
+long json_secs_ms(const json_t *obj, const char *key, long dflt_s);
+
 /* Serialise compactly into b (appending). Returns 0 or -ENOMEM. */
 int json_dump_buf(const json_t *v, struct buf *b);
 /* Serialise compactly; the caller frees the result. */

@@ -424,15 +424,6 @@ sh_timer_cb(void *arg)
 	sh_start(k);
 }
 
-static long
-sh_secs(const json_t *hc, const char *key, long dflt)
-{
-	const json_t *v = json_object_get(hc, key);
-
-	return (json_is_integer(v) ? (long)json_integer_value(v) : dflt) *
-	       1000L;
-}
-
 static void
 sh_check_init(struct sh_check *k, struct sh_task *t, const json_t *hc,
 	      const uint32_t *ports, size_t nports)
@@ -465,9 +456,9 @@ sh_check_init(struct sh_check *k, struct sh_task *t, const json_t *hc,
 		k->port = ports[json_integer_value(idx)];
 	else if (!json_is_integer(idx) && nports > 0)
 		k->port = ports[0];
-	k->interval_ms = sh_secs(hc, "intervalSeconds", 60);
-	k->timeout_ms = sh_secs(hc, "timeoutSeconds", 20);
-	k->grace_ms = sh_secs(hc, "gracePeriodSeconds", 300);
+	k->interval_ms = json_secs_ms(hc, "intervalSeconds", 60);
+	k->timeout_ms = json_secs_ms(hc, "timeoutSeconds", 20);
+	k->grace_ms = json_secs_ms(hc, "gracePeriodSeconds", 300);
 	if (k->interval_ms < 1000)
 		k->interval_ms = 1000;
 	if (k->timeout_ms < 1000)
