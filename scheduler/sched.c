@@ -149,21 +149,26 @@ sched_task_json(const struct sched *s, const struct sched_task *t)
 	return j;
 }
 
+/* Active: neither terminal nor being killed. */
+static bool
+sched_state_active(enum task_state st)
+{
+	return st != TASK_KILLING && !task_state_terminal(st);
+}
+
 void
 sched_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
 	     int *running)
 {
-	struct sched_task *const *tv;
-	size_t i, n;
+	struct sched_tracker_counts k;
+	int cur;
 
 	*staged = *running = 0;
-	tv = sched_tracker_app_tasks(s->tr, sched_app_id(r->app), &n);
-	for (i = 0; i < n; i++) {
-		if (tv[i]->state == TASK_RUNNING)
-			(*running)++;
-		else if (tv[i]->state == TASK_STAGING ||
-			 tv[i]->state == TASK_STARTING)
-			(*staged)++;
+	sched_tracker_app_counts(s->tr, sched_app_id(r->app), r->config_version,
+				 &k);
+	for (cur = 0; cur < 2; cur++) {
+		*running += k.n[cur][TASK_RUNNING];
+		*staged += k.n[cur][TASK_STAGING] + k.n[cur][TASK_STARTING];
 	}
 }
 
@@ -229,7 +234,7 @@ sched_mark_killing(struct sched *s, const struct sched_ids *ids)
 		struct sched_task *t = sched_tracker_find(s->tr, ids->v[i]);
 
 		if (t != NULL && t->state != TASK_KILLING) {
-			t->state = TASK_KILLING;
+			sched_tracker_set_state(s->tr, t, TASK_KILLING);
 			t->since_ms = now;
 		}
 	}
@@ -255,29 +260,39 @@ void
 sched_count_app(const struct sched *s, const struct sched_rapp *ra,
 		struct sched_launch_counts *c)
 {
-	struct sched_task *const *tv;
-	size_t i, n;
+	struct sched_tracker_counts k;
+	int active[2] = {0, 0}, running[2], cur, st;
 
 	memset(c, 0, sizeof *c);
 	c->instances = sched_app_instances(ra->app);
 	sched_app_upgrade(ra->app, &c->min_health, &c->max_over);
-	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
-	for (i = 0; i < n; i++) {
-		const struct sched_task *t = tv[i];
-		/* Running and healthy: what capacity means while replacing. */
-		int run =
-		    t->state == TASK_RUNNING && sched_task_healthy(s, ra, t);
-
-		if (t->state == TASK_KILLING || task_state_terminal(t->state))
-			continue;
-		if (sched_task_current(ra, t)) {
-			c->cur_active++;
-			c->cur_running += run;
-		} else {
-			c->old_active++;
-			c->old_running += run;
-		}
+	/* O(1): the tracker keeps the counts (sched_tracker.h). */
+	sched_tracker_app_counts(s->tr, sched_app_id(ra->app),
+				 ra->config_version, &k);
+	for (cur = 0; cur < 2; cur++) {
+		for (st = 0; st < TASK_STATE_COUNT; st++)
+			if (sched_state_active((enum task_state)st))
+				active[cur] += k.n[cur][st];
+		running[cur] = k.n[cur][TASK_RUNNING];
 	}
+	/* Running and healthy: what capacity means while replacing. Health
+	 * is sched_health's, so with checks the running tasks are looked at
+	 * (their cur flags were just computed against ra's version). */
+	if ((running[0] > 0 || running[1] > 0) && s->health != NULL &&
+	    json_array_size(sched_app_health_checks(ra->app)) > 0) {
+		struct sched_task *const *tv;
+		size_t i, n;
+
+		tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
+		for (i = 0; i < n; i++)
+			if (tv[i]->state == TASK_RUNNING &&
+			    !sched_task_healthy(s, ra, tv[i]))
+				running[tv[i]->cur]--;
+	}
+	c->cur_active = active[1];
+	c->cur_running = running[1];
+	c->old_active = active[0];
+	c->old_running = running[0];
 }
 
 /* Pick k victims among the active tasks with current == cur into ids. */
@@ -890,7 +905,7 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 	for (i = 0; i < ids.n; i++) {
 		struct sched_task *t = sched_tracker_find(s->tr, ids.v[i]);
 
-		t->state = TASK_KILLING;
+		sched_tracker_set_state(s->tr, t, TASK_KILLING);
 		t->since_ms = loop_now_ms(s->loop);
 	}
 	/* The new deployment first, so that the apps it holds back stay

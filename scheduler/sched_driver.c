@@ -270,7 +270,6 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	struct sched *s = arg;
 	struct sched_task *t;
 	struct sched_rapp *ra;
-	enum task_state old;
 	long long started;
 	int rc;
 
@@ -300,20 +299,18 @@ sched_driver_status(void *arg, const struct wire_status *st)
 			  task_state_name(st->state));
 		return 0;
 	}
-	old = t->state;
 	started = t->started_ms;
-	t->state = st->state;
 	if (st->state == TASK_RUNNING && t->started_ms == 0)
 		t->started_ms =
 		    st->timestamp_ms > 0 ? st->timestamp_ms : loop_wall_ms();
-	rc = sched_tracker_persist(s->st, t);
+	rc = sched_tracker_persist(s->st, t, st->state);
 	if (rc != 0) {
 		log_error("task=%s persisting %s failed rc=%d", t->id,
 			  task_state_name(st->state), rc);
-		t->state = old;
 		t->started_ms = started;
 		return rc;
 	}
+	sched_tracker_set_state(s->tr, t, st->state);
 	t->since_ms = loop_now_ms(s->loop);
 	log_info("task=%s app=%s %s", t->id, t->app_id,
 		 task_state_name(t->state));

@@ -57,7 +57,9 @@ struct sched_task {
 	char *version;	       /* owned: the app version it runs */
 	char *agent_id;	       /* owned */
 	char *host;	       /* owned */
-	enum task_state state; /* TASK_KILLING once we asked for a kill */
+	enum task_state state; /* TASK_KILLING once we asked for a kill;
+				  once tracked, changed only through
+				  sched_tracker_set_state() */
 	long long staged_ms;   /* wall clock */
 	long long started_ms;  /* wall clock; 0 until RUNNING */
 	uint64_t since_ms;     /* loop_now_ms of the last state change */
@@ -66,6 +68,8 @@ struct sched_task {
 	json_t *task; /* ref: wire_task_encode() of what ran */
 	size_t idx;   /* position in the tracker's list */
 	size_t gidx;  /* position in its app group */
+	bool cur;     /* version >= the config version its app's counts were
+			 last asked with (sched_tracker_app_counts) */
 };
 
 struct sched {

@@ -6,7 +6,16 @@
  * hashes map task id -> task and app id -> group. Removal swaps with the
  * last element, so positions are kept in the task (idx, gidx) and every
  * operation is O(1) on average. The hash keys are borrowed from the values
- * they index (task->id, group->app_id). Loop thread only.
+ * they index (task->id, group->app_id).
+ *
+ * Each group also keeps its tasks counted by state and by version (current
+ * or older than the app's config version), so that the scheduler can plan
+ * an app without walking its tasks on every offer and status update. The
+ * tracker does not know the apps: the config version comes with each
+ * sched_tracker_app_counts() call, and the group recomputes its split (one
+ * pass, one strcmp per task) only when that version differs from the
+ * previous call's. Every state change of a tracked task goes through
+ * sched_tracker_set_state() so the counts stay exact. Loop thread only.
  */
 #include "scheduler/sched_tracker.h"
 
@@ -38,6 +47,9 @@ struct tr_group {
 	struct sched_task **tasks; /* owned array of borrowed tasks */
 	size_t n;
 	size_t cap;
+	char *cfg; /* owned or NULL (same as ""): the config version that
+		      the tasks' cur flags were computed against */
+	struct sched_tracker_counts k; /* tasks by [cur][state] */
 };
 
 struct sched_tracker {
@@ -150,6 +162,30 @@ tr_map_release(struct tr_map *m)
 	m->nb = m->n = 0;
 }
 
+static void
+tr_group_free(struct tr_group *g)
+{
+	free(g->tasks);
+	free(g->app_id);
+	free(g->cfg);
+	free(g);
+}
+
+/* Whether version v is current against the config version cfg. */
+static bool
+tr_cur(const char *v, const char *cfg)
+{
+	return cfg == NULL || strcmp(v, cfg) >= 0;
+}
+
+static void
+tr_count(struct tr_group *g, const struct sched_task *t, int d)
+{
+	CD_ASSERT((unsigned)t->state < TASK_STATE_COUNT);
+	g->k.n[t->cur][t->state] += d;
+	CD_ASSERT(g->k.n[t->cur][t->state] >= 0);
+}
+
 struct sched_tracker *
 sched_tracker_new(void)
 {
@@ -167,11 +203,7 @@ sched_tracker_free(struct sched_tracker *tr)
 		struct tr_ent *e;
 
 		for (e = tr->by_app.b[i]; e != NULL; e = e->next) {
-			struct tr_group *g = e->val;
-
-			free(g->tasks);
-			free(g->app_id);
-			free(g);
+			tr_group_free(e->val);
 		}
 	}
 	for (i = 0; i < tr->n; i++)
@@ -208,6 +240,8 @@ sched_tracker_add(struct sched_tracker *tr, struct sched_task *t)
 	}
 	t->gidx = g->n;
 	g->tasks[g->n++] = t;
+	t->cur = tr_cur(t->version, g->cfg);
+	tr_count(g, t, 1);
 }
 
 struct sched_task *
@@ -228,15 +262,54 @@ sched_tracker_remove(struct sched_tracker *tr, struct sched_task *t)
 
 	AN(g);
 	CD_ASSERT(t->gidx < g->n && g->tasks[t->gidx] == t);
+	tr_count(g, t, -1);
 	g->tasks[t->gidx] = g->tasks[--g->n];
 	g->tasks[t->gidx]->gidx = t->gidx;
 	if (g->n == 0) {
 		tr_map_del(&tr->by_app, g->app_id);
-		free(g->tasks);
-		free(g->app_id);
-		free(g);
+		tr_group_free(g);
 	}
 	sched_tracker_task_free(t);
+}
+
+void
+sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
+			enum task_state state)
+{
+	struct tr_group *g = tr_map_get(&tr->by_app, t->app_id);
+
+	AN(g);
+	CD_ASSERT(t->gidx < g->n && g->tasks[t->gidx] == t);
+	tr_count(g, t, -1);
+	t->state = state;
+	tr_count(g, t, 1);
+}
+
+void
+sched_tracker_app_counts(struct sched_tracker *tr, const char *app_id,
+			 const char *cfg, struct sched_tracker_counts *out)
+{
+	struct tr_group *g = tr_map_get(&tr->by_app, app_id);
+	size_t i;
+
+	if (cfg != NULL && cfg[0] == '\0')
+		cfg = NULL; /* every version is at least "" */
+	if (g == NULL) {
+		memset(out, 0, sizeof *out);
+		return;
+	}
+	if ((g->cfg == NULL) != (cfg == NULL) ||
+	    (cfg != NULL && strcmp(g->cfg, cfg) != 0)) {
+		/* The app's config version changed: split its tasks again. */
+		free(g->cfg);
+		g->cfg = cfg != NULL ? xstrdup(cfg) : NULL;
+		memset(&g->k, 0, sizeof g->k);
+		for (i = 0; i < g->n; i++) {
+			g->tasks[i]->cur = tr_cur(g->tasks[i]->version, g->cfg);
+			tr_count(g, g->tasks[i], 1);
+		}
+	}
+	*out = g->k;
 }
 
 size_t
@@ -373,9 +446,10 @@ sched_tracker_stage_del(struct store_batch *b, const char *id)
 }
 
 int
-sched_tracker_persist(struct store *st, const struct sched_task *t)
+sched_tracker_persist(struct store *st, const struct sched_task *t,
+		      enum task_state state)
 {
-	return tr_put_record(st, NULL, t, t->state);
+	return tr_put_record(st, NULL, t, state);
 }
 
 int

@@ -47,6 +47,30 @@ sched_tracker_app_tasks(const struct sched_tracker *tr, const char *app_id,
 			size_t *n);
 
 /*
+ * Change the state of t, which must be tracked. Every state change of a
+ * tracked task goes through here, so that the counts below stay exact.
+ */
+void sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
+			     enum task_state state);
+
+/* One app's tasks by state: n[1][s] those in state s whose version is at
+ * least the app's config version ("current"), n[0][s] the older ones. */
+struct sched_tracker_counts {
+	int n[2][TASK_STATE_COUNT];
+};
+
+/*
+ * The counts of app_id's tasks against the config version cfg (NULL or
+ * "": every task is current), all zero when it has none. O(1) while cfg
+ * stays what it was at the previous call for that app; a new cfg costs
+ * one pass over the app's tasks. Also leaves each task's cur flag (struct
+ * sched_task) computed against cfg, until the next call with another cfg.
+ */
+void sched_tracker_app_counts(struct sched_tracker *tr, const char *app_id,
+			      const char *cfg,
+			      struct sched_tracker_counts *out);
+
+/*
  * A new task in TASK_STAGING for the launched wire task wt (copied), on
  * host, with its host ports in order. The caller adds it or frees it.
  */
@@ -63,8 +87,9 @@ int sched_tracker_stage(struct store_batch *b, const struct sched_task *t,
 			enum task_state state);
 /* Delete the record of task id in b. */
 int sched_tracker_stage_del(struct store_batch *b, const char *id);
-/* Write or delete one record in its own commit. */
-int sched_tracker_persist(struct store *st, const struct sched_task *t);
+/* Write t's record (with state) or delete one, each in its own commit. */
+int sched_tracker_persist(struct store *st, const struct sched_task *t,
+			  enum task_state state);
 int sched_tracker_unpersist(struct store *st, const char *id);
 
 /*
