@@ -58,6 +58,9 @@
 #define SCHED_STAGING_TIMEOUT_MS 60000
 #define SCHED_KILL_RETRY_MS 30000
 #define SCHED_BACKOFF_RESET_MS 10000
+/* How long offers are declined for while no app wants anything: Marathon's
+ * --decline_offer_duration default. Demand revives (sched_converge). */
+#define SCHED_IDLE_DECLINE_S 120.0
 
 void
 sched_ids_push(struct sched_ids *l, const char *id)
@@ -175,8 +178,10 @@ sched_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
 void
 sched_revive(struct sched *s)
 {
-	if (s->registered && s->fw_id != NULL)
+	if (s->registered && s->fw_id != NULL) {
 		s->link.ops->revive(s->link.master, s->fw_id);
+		s->idle_filtered = false;
+	}
 }
 
 /* Ask the master to kill each task (looked up again by id). */
@@ -341,6 +346,18 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 	sched_launch_plan(&c, &p);
 	if (s->ndeploys > 0)
 		sched_deploy_kick(s);
+	/*
+	 * Every path where demand can appear converges the app (API changes,
+	 * task ends, deployment steps, and the tick for backoffs that
+	 * expire), so this is where offers declined for the long idle
+	 * filter come back: at most one revive per idle decline round.
+	 */
+	if (p.launch > 0 && s->idle_filtered &&
+	    loop_now_ms(s->loop) >= ra->launch_after_ms) {
+		log_debug("app=%s wants %d task(s): reviving offers", app_id,
+			  p.launch);
+		sched_revive(s);
+	}
 	sched_pick(s, ra, true, p.kill_cur, &ids);
 	sched_pick(s, ra, false, p.kill_old, &ids);
 	if (ids.n > 0) {
@@ -1010,6 +1027,9 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->master_port = conf->master_port;
 	s->refuse_seconds =
 	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
+	s->idle_seconds = s->refuse_seconds > SCHED_IDLE_DECLINE_S
+			      ? s->refuse_seconds
+			      : SCHED_IDLE_DECLINE_S;
 	s->tr = sched_tracker_new();
 	s->queue = sched_api_queue_new();
 	rc = sched_repo_new(st, &s->repo, &nbad, err);

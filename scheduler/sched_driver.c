@@ -242,6 +242,25 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 		want[k] = p.launch > 0;
 		nwant += want[k];
 	}
+	/*
+	 * Nothing wanted: decline for the long idle filter, so that a quiet
+	 * cluster does not get every agent offered every refuse_seconds;
+	 * sched_converge() revives as soon as an app wants a task again.
+	 * Offers that do not fit an app that wants tasks keep the short
+	 * filter (sched_driver_use_offer).
+	 */
+	if (s->fw_id != NULL && s->registered && nwant == 0 && n > 0) {
+		for (i = 0; i < n; i++)
+			s->link.ops->decline(s->link.master, s->fw_id,
+					     offers[i].id, s->idle_seconds);
+		if (!s->idle_filtered)
+			log_debug("nothing to launch: declining offers for "
+				  "%.0f s",
+				  s->idle_seconds);
+		s->idle_filtered = true;
+		free(want);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (s->fw_id == NULL || nwant == 0) {
 			s->link.ops->decline(s->link.master,

@@ -84,7 +84,10 @@ struct sched {
 	int http_port;
 	int master_port;
 	struct sched_api_queue *queue; /* owned: launch queue, placement */
-	double refuse_seconds;
+	double refuse_seconds; /* decline filter while there is demand */
+	double idle_seconds;   /* decline filter when nothing is wanted */
+	bool idle_filtered;    /* offers were declined for idle_seconds since
+				  the last revive: demand must revive */
 	char *fw_id; /* owned or NULL before registration */
 	bool registered;
 	struct sched_repo *repo;       /* owned */
@@ -153,7 +156,10 @@ struct sched_launch_counts;
 
 void sched_ids_push(struct sched_ids *l, const char *id);
 void sched_ids_release(struct sched_ids *l);
-/* Ask the master for offers again (after demand appeared). */
+/*
+ * Ask the master for offers again (after demand appeared): clears every
+ * decline filter, the long idle ones included (see sched_driver.c).
+ */
 void sched_revive(struct sched *s);
 /* Ask the master to kill each task; a task the master does not know ends
  * at once (TASK_KILLED). No-op before registration. */
