@@ -1,7 +1,10 @@
 /*
- * ctr_docker.c: the docker containerizer (behaviour in ctr_docker.h).
- * Owns one struct dk_task per launched or recovered task and one struct
- * dk_op per fire-and-forget request (container removal, orphan listing).
+ * ctr_docker.c: the docker containerizer (behaviour in ctr_docker.h): the
+ * driver object and the life of each task. Owns one struct
+ * ctr_docker_task per launched or recovered task; its log stream is a
+ * struct ctr_docker_logs (ctr_docker_logs.c), container removals and
+ * orphan reaping are ctr_docker_rm.c's, health check commands
+ * ctr_docker_exec.c's (all sharing ctr_docker_int.h).
  *
  * Design: each task is a small state machine advanced by httpc completion
  * callbacks; at most one "step" request (t->req) is in flight, beside the
@@ -9,26 +12,21 @@
  * parsed by the pure ctr_docker_api module. Events never leave from inside
  * a ctr_* call: anything a call decides (a launch refused, a kill during a
  * pull) is finished from the task's zero-delay timer. A task leaves the
- * list when its terminal event is sent; its container removal then runs as
- * a dk_op, so the driver never touches a freed task. An exec (health
- * check command) is a struct dk_exec of its own: create, start detached,
- * then poll its inspect until it has exited or its timeout passes (Docker
- * cannot kill an exec; a late one is abandoned). Loop thread only.
+ * list when its terminal event is sent; its container removal then runs in
+ * ctr_docker_rm.c, so the driver never touches a freed task. Loop thread
+ * only.
  */
 #include "containerizer/ctr_docker.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define LOG_MOD "ctr_docker"
 #include "containerizer/ctr_docker_api.h"
+#include "containerizer/ctr_docker_int.h"
 #include "containerizer/ctr_int.h"
 #include "lib/httpc.h"
 #include "lib/json.h"
@@ -38,14 +36,9 @@
 
 #define DK_MAGIC 0xd0c4e701u
 #define DK_TASK_MAGIC 0xd0c4e702u
-#define DK_OP_MAGIC 0xd0c4e703u
-#define DK_EXEC_MAGIC 0xd0c4e704u
-#define DK_EXEC_POLL_MIN_MS 50
-#define DK_EXEC_POLL_MAX_MS 500
 
 #define DK_API "http://docker/v1.41"
 #define DK_CREATE_TIMEOUT_MS 120000L
-#define DK_REMOVE_TIMEOUT_MS 120000L
 #define DK_PULL_TIMEOUT_MS 600000L
 #define DK_DRAIN_MS 3000
 #define DK_BACKOFF_MIN_MS 250
@@ -72,25 +65,10 @@ enum dk_timer_act {
 	DK_T_DRAIN,  /* the logs did not end in time: send the terminal */
 };
 
-struct dk {
-	struct ctr_base base; /* first: magic and event sink */
-	struct loop *l;	      /* borrowed: the agent's loop */
-	struct httpc *hc;     /* borrowed: the agent's client */
-	char *socket;	      /* owned */
-	char *agent_key;      /* owned */
-	int stop_timeout_ms;
-	int allow_privileged;
-	long pull_timeout_ms;
-	struct dk_task *tasks; /* owned: list */
-	struct dk_op *ops;     /* owned: list */
-	struct dk_exec *execs; /* owned: list */
-};
-
-struct dk_task {
+struct ctr_docker_task {
 	unsigned magic;
-	struct dk *d;		   /* borrowed: owner */
+	struct ctr_docker *d;	   /* borrowed: owner */
 	char *task_id;		   /* owned */
-	char *sandbox;		   /* owned */
 	char *name;		   /* owned: container name */
 	char *cid;		   /* owned or NULL: container id */
 	struct ctr_dk_create spec; /* owned: launch only */
@@ -107,55 +85,22 @@ struct dk_task {
 	const char *final_reason;   /* static */
 	struct httpc_req *req;	    /* borrowed: the step in flight */
 	struct httpc_req *wait_req; /* borrowed */
-	struct httpc_req *logs_req; /* borrowed */
 	struct httpc_req *stop_req; /* borrowed */
 	struct loop_timer *timer;   /* owned */
 	enum dk_timer_act act;
-	struct loop_timer *log_timer; /* owned: log stream reconnects */
 	int wait_backoff_ms;
-	int log_backoff_ms;
 	struct ctr_dk_pull pull;
-	struct ctr_dk_demux demux;
-	int outfd, errfd; /* owned, -1 when closed */
-	bool log_write_failed;
-	struct dk_task *next; /* owned: list */
+	struct ctr_docker_logs *logs; /* owned */
+	struct ctr_docker_task *next; /* owned: list */
 };
 
-/* A request that outlives its task, or belongs to none. */
-struct dk_op {
-	unsigned magic;
-	struct dk *d;	       /* borrowed: owner */
-	struct httpc_req *req; /* borrowed: in flight */
-	char *what;	       /* owned: for the log */
-	json_t *known;	       /* ref or NULL: task ids to spare (listing) */
-	struct dk_op *next;    /* owned: list */
-};
-
-/* A command run in a task's container; see ctr_ops.exec. */
-struct dk_exec {
-	struct ctr_exec base; /* first: the cancel hook */
-	unsigned magic;
-	struct dk *d;		  /* borrowed: owner */
-	char *cid;		  /* owned: the container */
-	char *exec_id;		  /* owned or NULL until created */
-	struct httpc_req *req;	  /* borrowed: the step in flight */
-	struct loop_timer *timer; /* owned: next poll */
-	uint64_t deadline;	  /* loop_now_ms */
-	long timeout_ms;
-	int poll_ms;
-	ctr_exec_fn *done;
-	void *arg;
-	struct dk_exec *next; /* owned: list */
-};
-
-static void dk_step_image(struct dk_task *t);
-static void dk_step_create(struct dk_task *t);
-static void dk_step_start(struct dk_task *t);
-static void dk_step_inspect(struct dk_task *t);
-static void dk_watch(struct dk_task *t, bool since_now);
-static void dk_finish(struct dk_task *t, enum task_state st, const char *reason,
-		      const char *fmt, ...) CD_PRINTF(4, 5);
-static void dk_remove(struct dk *d, const char *cid, const char *what);
+static void dk_step_image(struct ctr_docker_task *t);
+static void dk_step_create(struct ctr_docker_task *t);
+static void dk_step_start(struct ctr_docker_task *t);
+static void dk_step_inspect(struct ctr_docker_task *t);
+static void dk_watch(struct ctr_docker_task *t, bool since_now);
+static void dk_finish(struct ctr_docker_task *t, enum task_state st,
+		      const char *reason, const char *fmt, ...) CD_PRINTF(4, 5);
 
 int
 ctr_docker_handles(const struct wire_task *t)
@@ -168,9 +113,10 @@ ctr_docker_handles(const struct wire_task *t)
 	return json_object_get(json_object_get(c, "docker"), "image") != NULL;
 }
 
-static struct httpc_req *
-dk_http(struct dk *d, const char *method, const char *path, const char *body,
-	long timeout_ms, httpc_data_fn *on_data, httpc_done_fn *done, void *arg)
+struct httpc_req *
+ctr_docker_http(struct ctr_docker *d, const char *method, const char *path,
+		const char *body, long timeout_ms, httpc_data_fn *on_data,
+		httpc_done_fn *done, void *arg)
 {
 	struct httpc_opts o;
 	struct httpc_req *r;
@@ -189,9 +135,8 @@ dk_http(struct dk *d, const char *method, const char *path, const char *body,
 	return r;
 }
 
-/* A short description of a failed reply, for messages. Caller frees. */
-static char *
-dk_why(const struct httpc_resp *r)
+char *
+ctr_docker_why(const struct httpc_resp *r)
 {
 	if (r->status == 0)
 		return xasprintf("docker daemon unreachable: %s",
@@ -200,10 +145,18 @@ dk_why(const struct httpc_resp *r)
 	return ctr_docker_api_errmsg(r->body, r->len);
 }
 
-static struct dk_task *
-dk_find(struct dk *d, const char *task_id)
+void
+ctr_docker_cancel(struct httpc_req **r)
 {
-	struct dk_task *t;
+	if (*r != NULL)
+		httpc_cancel(*r);
+	*r = NULL;
+}
+
+static struct ctr_docker_task *
+dk_find(struct ctr_docker *d, const char *task_id)
+{
+	struct ctr_docker_task *t;
 
 	for (t = d->tasks; t != NULL; t = t->next)
 		if (strcmp(t->task_id, task_id) == 0)
@@ -211,10 +164,27 @@ dk_find(struct dk *d, const char *task_id)
 	return NULL;
 }
 
-static void
-dk_unlink(struct dk_task *t)
+const char *
+ctr_docker_running_cid(struct ctr_docker *d, const char *task_id)
 {
-	struct dk_task **tp;
+	struct ctr_docker_task *t = dk_find(d, task_id);
+
+	if (t == NULL || t->cid == NULL || t->phase != DK_RUNNING ||
+	    t->kill_req)
+		return NULL;
+	return t->cid;
+}
+
+bool
+ctr_docker_tracked(struct ctr_docker *d, const char *task_id)
+{
+	return dk_find(d, task_id) != NULL;
+}
+
+static void
+dk_unlink(struct ctr_docker_task *t)
+{
+	struct ctr_docker_task **tp;
 
 	for (tp = &t->d->tasks; *tp != NULL; tp = &(*tp)->next)
 		if (*tp == t) {
@@ -224,37 +194,16 @@ dk_unlink(struct dk_task *t)
 }
 
 static void
-dk_cancel(struct httpc_req **r)
+dk_task_free(struct ctr_docker_task *t)
 {
-	if (*r != NULL)
-		httpc_cancel(*r);
-	*r = NULL;
-}
-
-static void
-dk_close_logs(struct dk_task *t)
-{
-	if (t->outfd != -1)
-		close(t->outfd);
-	if (t->errfd != -1)
-		close(t->errfd);
-	t->outfd = t->errfd = -1;
-}
-
-static void
-dk_task_free(struct dk_task *t)
-{
-	dk_cancel(&t->req);
-	dk_cancel(&t->wait_req);
-	dk_cancel(&t->logs_req);
-	dk_cancel(&t->stop_req);
+	ctr_docker_cancel(&t->req);
+	ctr_docker_cancel(&t->wait_req);
+	ctr_docker_cancel(&t->stop_req);
 	loop_timer_free(t->timer);
-	loop_timer_free(t->log_timer);
-	dk_close_logs(t);
+	ctr_docker_logs_free(t->logs);
 	ctr_dk_create_release(&t->spec);
 	ctr_dk_pull_release(&t->pull);
 	free(t->task_id);
-	free(t->sandbox);
 	free(t->name);
 	free(t->cid);
 	free(t->spec_err);
@@ -263,7 +212,7 @@ dk_task_free(struct dk_task *t)
 }
 
 static void
-dk_emit(struct dk_task *t, enum task_state st, const char *msg,
+dk_emit(struct ctr_docker_task *t, enum task_state st, const char *msg,
 	const char *reason, const json_t *checkpoint)
 {
 	struct ctr_event ev;
@@ -280,15 +229,26 @@ dk_emit(struct dk_task *t, enum task_state st, const char *msg,
 
 /* Send the terminal state, forget the task, remove its container. */
 static void
-dk_terminate(struct dk_task *t)
+dk_terminate(struct ctr_docker_task *t)
 {
 	log_info("task %s: %s: %s", t->task_id, task_state_name(t->final),
 		 t->final_msg);
 	dk_unlink(t);
 	dk_emit(t, t->final, t->final_msg, t->final_reason, NULL);
 	if (t->cid != NULL)
-		dk_remove(t->d, t->cid, t->task_id);
+		ctr_docker_rm_container(t->d, t->cid, t->task_id);
 	dk_task_free(t);
+}
+
+/* The log stream ended after the container: the sandbox is complete. */
+static void
+dk_logs_ended(void *arg)
+{
+	struct ctr_docker_task *t = arg;
+
+	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
+	loop_timer_del(t->timer);
+	dk_terminate(t);
 }
 
 /*
@@ -296,7 +256,7 @@ dk_terminate(struct dk_task *t)
  * (bounded), so the sandbox holds the container's last words.
  */
 static void
-dk_finish(struct dk_task *t, enum task_state st, const char *reason,
+dk_finish(struct ctr_docker_task *t, enum task_state st, const char *reason,
 	  const char *fmt, ...)
 {
 	va_list ap;
@@ -309,11 +269,10 @@ dk_finish(struct dk_task *t, enum task_state st, const char *reason,
 	va_start(ap, fmt);
 	t->final_msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	dk_cancel(&t->req);
-	dk_cancel(&t->wait_req);
-	dk_cancel(&t->stop_req);
-	loop_timer_del(t->log_timer);
-	if (t->logs_req == NULL) {
+	ctr_docker_cancel(&t->req);
+	ctr_docker_cancel(&t->wait_req);
+	ctr_docker_cancel(&t->stop_req);
+	if (!ctr_docker_logs_end(t->logs, dk_logs_ended, t)) {
 		dk_terminate(t);
 		return;
 	}
@@ -323,8 +282,8 @@ dk_finish(struct dk_task *t, enum task_state st, const char *reason,
 
 /* Finish later, from the timer: for decisions taken inside ctr_* calls. */
 static void
-dk_finish_later(struct dk_task *t, enum task_state st, const char *reason,
-		const char *msg)
+dk_finish_later(struct ctr_docker_task *t, enum task_state st,
+		const char *reason, const char *msg)
 {
 	t->final = st;
 	t->final_reason = reason;
@@ -336,9 +295,9 @@ dk_finish_later(struct dk_task *t, enum task_state st, const char *reason,
 
 /* A launch step failed: FAILED, or KILLED when a kill came meanwhile. */
 static void
-dk_fail(struct dk_task *t, const char *what, const struct httpc_resp *r)
+dk_fail(struct ctr_docker_task *t, const char *what, const struct httpc_resp *r)
 {
-	char *why = r != NULL ? dk_why(r) : xstrdup("");
+	char *why = r != NULL ? ctr_docker_why(r) : xstrdup("");
 
 	if (t->kill_req)
 		dk_finish(t, TASK_KILLED, "REASON_TASK_KILLED_DURING_LAUNCH",
@@ -350,7 +309,7 @@ dk_fail(struct dk_task *t, const char *what, const struct httpc_resp *r)
 }
 
 static void
-dk_exited(struct dk_task *t, int code)
+dk_exited(struct ctr_docker_task *t, int code)
 {
 	if (t->kill_req)
 		dk_finish(t, TASK_KILLED, NULL, "killed on request (status %d)",
@@ -362,121 +321,12 @@ dk_exited(struct dk_task *t, int code)
 			  "exited with status %d", code);
 }
 
-/* ---- logs ---- */
-
-static void
-dk_log_sink(enum ctr_dk_stream s, const char *p, size_t n, void *arg)
-{
-	struct dk_task *t = arg;
-	int fd = s == CTR_DK_STDOUT ? t->outfd : t->errfd;
-	ssize_t w;
-
-	while (n > 0 && fd != -1) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1) {
-			if (!t->log_write_failed)
-				log_warn("task %s: writing logs: %s",
-					 t->task_id, strerror(errno));
-			t->log_write_failed = true;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
-dk_logs_data(const char *p, size_t n, void *arg)
-{
-	struct dk_task *t = arg;
-
-	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	if (ctr_dk_demux_feed(&t->demux, p, n, dk_log_sink, t) != 0 &&
-	    !t->log_write_failed) {
-		log_warn("task %s: malformed log stream; dropping the rest",
-			 t->task_id);
-		t->log_write_failed = true;
-	}
-}
-
-static void dk_logs_open(struct dk_task *t, bool since_now);
-
-static void
-dk_logs_done(const struct httpc_resp *r, void *arg)
-{
-	struct dk_task *t = arg;
-
-	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	t->logs_req = NULL;
-	if (t->phase == DK_ENDING) {
-		loop_timer_del(t->timer);
-		dk_terminate(t);
-		return;
-	}
-	/* A transport error while it runs: the daemon went away. */
-	if (r->status == 0 && t->phase == DK_RUNNING) {
-		t->log_backoff_ms = t->log_backoff_ms == 0 ? 1000
-				    : t->log_backoff_ms * 2 > DK_BACKOFF_MAX_MS
-					? DK_BACKOFF_MAX_MS
-					: t->log_backoff_ms * 2;
-		loop_timer_add(t->log_timer, (uint64_t)t->log_backoff_ms);
-	}
-}
-
-static void
-dk_log_timer_cb(void *arg)
-{
-	struct dk_task *t = arg;
-
-	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	if (t->phase == DK_RUNNING && t->logs_req == NULL)
-		dk_logs_open(t, true);
-}
-
-static int
-dk_open_file(const struct dk_task *t, const char *name)
-{
-	char *path = xasprintf("%s/%s", t->sandbox, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-	if (fd == -1)
-		log_warn("task %s: cannot open %s: %s", t->task_id, path,
-			 strerror(errno));
-	free(path);
-	return fd;
-}
-
-static void
-dk_logs_open(struct dk_task *t, bool since_now)
-{
-	char *path;
-
-	if (t->outfd == -1)
-		t->outfd = dk_open_file(t, "stdout");
-	if (t->errfd == -1)
-		t->errfd = dk_open_file(t, "stderr");
-	ctr_dk_demux_init(&t->demux);
-	if (since_now)
-		path = xasprintf("/containers/%s/logs?follow=1&stdout=1"
-				 "&stderr=1&since=%lld",
-				 t->cid, (long long)time(NULL));
-	else
-		path = xasprintf("/containers/%s/logs?follow=1&stdout=1"
-				 "&stderr=1",
-				 t->cid);
-	t->logs_req =
-	    dk_http(t->d, "GET", path, NULL, -1, dk_logs_data, dk_logs_done, t);
-	free(path);
-}
-
 /* ---- exit detection and kill ---- */
 
 static void
 dk_wait_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	struct cd_err err;
 	int code;
 
@@ -508,28 +358,27 @@ dk_wait_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_wait(struct dk_task *t)
+dk_wait(struct ctr_docker_task *t)
 {
 	char *path = xasprintf("/containers/%s/wait", t->cid);
 
-	t->wait_req =
-	    dk_http(t->d, "POST", path, NULL, -1, NULL, dk_wait_done, t);
+	t->wait_req = ctr_docker_http(t->d, "POST", path, NULL, -1, NULL,
+				      dk_wait_done, t);
 	free(path);
 }
 
 static void
-dk_watch(struct dk_task *t, bool since_now)
+dk_watch(struct ctr_docker_task *t, bool since_now)
 {
 	t->phase = DK_RUNNING;
 	dk_wait(t);
-	if (t->logs_req == NULL)
-		dk_logs_open(t, since_now);
+	ctr_docker_logs_open(t->logs, t->cid, since_now);
 }
 
 static void
 dk_stop_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	char *why;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
@@ -537,15 +386,15 @@ dk_stop_done(const struct httpc_resp *r, void *arg)
 	/* 204 stopped, 304 already stopped, 404 gone: the wait ends it. */
 	if (r->status == 204 || r->status == 304 || r->status == 404)
 		return;
-	why = dk_why(r);
+	why = ctr_docker_why(r);
 	log_warn("task %s: stop failed (%s); removing it by force", t->task_id,
 		 why);
 	free(why);
-	dk_remove(t->d, t->cid, t->task_id);
+	ctr_docker_rm_container(t->d, t->cid, t->task_id);
 }
 
 static void
-dk_stop(struct dk_task *t)
+dk_stop(struct ctr_docker_task *t)
 {
 	int secs = (t->stop_grace_ms + 999) / 1000;
 	char *path;
@@ -555,8 +404,9 @@ dk_stop(struct dk_task *t)
 	log_info("task %s: stopping container %.12s (grace %d s)", t->task_id,
 		 t->cid, secs);
 	path = xasprintf("/containers/%s/stop?t=%d", t->cid, secs);
-	t->stop_req = dk_http(t->d, "POST", path, NULL,
-			      (long)secs * 1000 + 15000, NULL, dk_stop_done, t);
+	t->stop_req =
+	    ctr_docker_http(t->d, "POST", path, NULL, (long)secs * 1000 + 15000,
+			    NULL, dk_stop_done, t);
 	free(path);
 }
 
@@ -565,7 +415,7 @@ dk_stop(struct dk_task *t)
 static void
 dk_inspect_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	struct ctr_dk_inspect in;
 	struct cd_err err;
 	json_t *cp;
@@ -603,19 +453,20 @@ dk_inspect_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_step_inspect(struct dk_task *t)
+dk_step_inspect(struct ctr_docker_task *t)
 {
 	char *path = xasprintf("/containers/%s/json", t->cid);
 
 	t->phase = DK_INSPECT;
-	t->req = dk_http(t->d, "GET", path, NULL, 0, NULL, dk_inspect_done, t);
+	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
+				 dk_inspect_done, t);
 	free(path);
 }
 
 static void
 dk_start_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
 	t->req = NULL;
@@ -624,7 +475,7 @@ dk_start_done(const struct httpc_resp *r, void *arg)
 		return;
 	}
 	/* From the start, so nothing the container prints is missed. */
-	dk_logs_open(t, false);
+	ctr_docker_logs_open(t->logs, t->cid, false);
 	if (t->kill_req) {
 		t->phase = DK_RUNNING;
 		dk_wait(t);
@@ -635,7 +486,7 @@ dk_start_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_step_start(struct dk_task *t)
+dk_step_start(struct ctr_docker_task *t)
 {
 	char *path = xasprintf("/containers/%s/start", t->cid);
 
@@ -644,14 +495,15 @@ dk_step_start(struct dk_task *t)
 		dk_fail(t, "", NULL);
 		return;
 	}
-	t->req = dk_http(t->d, "POST", path, NULL, 0, NULL, dk_start_done, t);
+	t->req = ctr_docker_http(t->d, "POST", path, NULL, 0, NULL,
+				 dk_start_done, t);
 	free(path);
 }
 
 static void
 dk_adopt_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	struct ctr_dk_inspect in;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
@@ -680,7 +532,7 @@ dk_adopt_done(const struct httpc_resp *r, void *arg)
 static void
 dk_create_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	char *path;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
@@ -688,8 +540,8 @@ dk_create_done(const struct httpc_resp *r, void *arg)
 	if (r->status == 409) {
 		t->phase = DK_ADOPT;
 		path = xasprintf("/containers/%s/json", t->name);
-		t->req =
-		    dk_http(t->d, "GET", path, NULL, 0, NULL, dk_adopt_done, t);
+		t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
+					 dk_adopt_done, t);
 		free(path);
 		return;
 	}
@@ -702,7 +554,7 @@ dk_create_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_step_create(struct dk_task *t)
+dk_step_create(struct ctr_docker_task *t)
 {
 	char *body, *path;
 
@@ -713,8 +565,8 @@ dk_step_create(struct dk_task *t)
 	t->phase = DK_CREATE;
 	body = json_dump_str(t->spec.body);
 	path = xasprintf("/containers/create?name=%s", t->name);
-	t->req = dk_http(t->d, "POST", path, body, DK_CREATE_TIMEOUT_MS, NULL,
-			 dk_create_done, t);
+	t->req = ctr_docker_http(t->d, "POST", path, body, DK_CREATE_TIMEOUT_MS,
+				 NULL, dk_create_done, t);
 	free(path);
 	free(body);
 }
@@ -722,7 +574,7 @@ dk_step_create(struct dk_task *t)
 static void
 dk_pull_data(const char *p, size_t n, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
 	ctr_dk_pull_feed(&t->pull, p, n);
@@ -731,7 +583,7 @@ dk_pull_data(const char *p, size_t n, void *arg)
 static void
 dk_pull_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	char *what;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
@@ -750,7 +602,7 @@ dk_pull_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_step_pull(struct dk_task *t)
+dk_step_pull(struct ctr_docker_task *t)
 {
 	char *from = ctr_docker_api_urlencode(t->spec.from_image);
 	char *tag = ctr_docker_api_urlencode(t->spec.tag);
@@ -758,8 +610,9 @@ dk_step_pull(struct dk_task *t)
 
 	t->phase = DK_PULL;
 	log_info("task %s: pulling %s", t->task_id, t->spec.image);
-	t->req = dk_http(t->d, "POST", path, NULL, t->d->pull_timeout_ms,
-			 dk_pull_data, dk_pull_done, t);
+	t->req =
+	    ctr_docker_http(t->d, "POST", path, NULL, t->d->pull_timeout_ms,
+			    dk_pull_data, dk_pull_done, t);
 	free(path);
 	free(from);
 	free(tag);
@@ -768,7 +621,7 @@ dk_step_pull(struct dk_task *t)
 static void
 dk_image_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
 	t->req = NULL;
@@ -781,7 +634,7 @@ dk_image_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_step_image(struct dk_task *t)
+dk_step_image(struct ctr_docker_task *t)
 {
 	char *path;
 
@@ -797,18 +650,19 @@ dk_step_image(struct dk_task *t)
 	}
 	t->phase = DK_IMAGE;
 	path = xasprintf("/images/%s/json", t->spec.image);
-	t->req = dk_http(t->d, "GET", path, NULL, 0, NULL, dk_image_done, t);
+	t->req =
+	    ctr_docker_http(t->d, "GET", path, NULL, 0, NULL, dk_image_done, t);
 	free(path);
 }
 
 /* ---- recovery ---- */
 
-static void dk_step_recover(struct dk_task *t);
+static void dk_step_recover(struct ctr_docker_task *t);
 
 static void
 dk_recover_done(const struct httpc_resp *r, void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 	struct ctr_dk_inspect in;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
@@ -852,20 +706,21 @@ dk_recover_done(const struct httpc_resp *r, void *arg)
 }
 
 static void
-dk_step_recover(struct dk_task *t)
+dk_step_recover(struct ctr_docker_task *t)
 {
 	char *path =
 	    xasprintf("/containers/%s/json", t->cid != NULL ? t->cid : t->name);
 
 	t->phase = DK_RECOVER;
-	t->req = dk_http(t->d, "GET", path, NULL, 0, NULL, dk_recover_done, t);
+	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
+				 dk_recover_done, t);
 	free(path);
 }
 
 static void
 dk_timer_cb(void *arg)
 {
-	struct dk_task *t = arg;
+	struct ctr_docker_task *t = arg;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
 	switch (t->act) {
@@ -888,26 +743,25 @@ dk_timer_cb(void *arg)
 			dk_wait(t);
 		break;
 	case DK_T_DRAIN:
-		dk_cancel(&t->logs_req);
+		ctr_docker_logs_cancel(t->logs);
 		dk_terminate(t);
 		break;
 	}
 }
 
-static struct dk_task *
-dk_task_new(struct dk *d, const struct wire_task *wt, const char *sandbox)
+static struct ctr_docker_task *
+dk_task_new(struct ctr_docker *d, const struct wire_task *wt,
+	    const char *sandbox)
 {
-	struct dk_task *t;
+	struct ctr_docker_task *t;
 
 	CD_ALLOC_OBJ(t, DK_TASK_MAGIC);
 	t->d = d;
 	t->task_id = xstrdup(wt->task_id);
-	t->sandbox = xstrdup(sandbox);
 	t->name = ctr_docker_api_name(wt->task_id);
 	t->kill_grace_ms = wt->kill_grace_ms;
-	t->outfd = t->errfd = -1;
 	t->timer = loop_timer_new(d->l, dk_timer_cb, t);
-	t->log_timer = loop_timer_new(d->l, dk_log_timer_cb, t);
+	t->logs = ctr_docker_logs_new(d, wt->task_id, sandbox);
 	ctr_dk_pull_init(&t->pull);
 	t->act = DK_T_KICK;
 	t->next = d->tasks;
@@ -919,8 +773,8 @@ static int
 dk_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 	  struct cd_err *err)
 {
-	struct dk *d = impl;
-	struct dk_task *t;
+	struct ctr_docker *d = impl;
+	struct ctr_docker_task *t;
 	struct cd_err e;
 	size_t i;
 
@@ -946,8 +800,8 @@ dk_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 static int
 dk_kill(void *impl, const char *task_id, int grace_ms)
 {
-	struct dk *d = impl;
-	struct dk_task *t;
+	struct ctr_docker *d = impl;
+	struct ctr_docker_task *t;
 
 	CD_ASSERT(d->base.magic == DK_MAGIC);
 	if ((t = dk_find(d, task_id)) == NULL)
@@ -962,7 +816,7 @@ dk_kill(void *impl, const char *task_id, int grace_ms)
 	case DK_IMAGE:
 	case DK_PULL:
 		/* Nothing exists yet: drop the step, end from the timer. */
-		dk_cancel(&t->req);
+		ctr_docker_cancel(&t->req);
 		t->phase = DK_ENDING;
 		dk_finish_later(t, TASK_KILLED,
 				"REASON_TASK_KILLED_DURING_LAUNCH",
@@ -983,8 +837,8 @@ static int
 dk_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	   const json_t *checkpoint)
 {
-	struct dk *d = impl;
-	struct dk_task *t;
+	struct ctr_docker *d = impl;
+	struct ctr_docker_task *t;
 	const char *cid =
 	    json_string_value(json_object_get(checkpoint, "container_id"));
 
@@ -1006,368 +860,23 @@ dk_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	return 0;
 }
 
-/* ---- operations without a task ---- */
-
-static struct dk_op *
-dk_op_new(struct dk *d, const char *what)
-{
-	struct dk_op *o;
-
-	CD_ALLOC_OBJ(o, DK_OP_MAGIC);
-	o->d = d;
-	o->what = xstrdup(what);
-	o->next = d->ops;
-	d->ops = o;
-	return o;
-}
-
-static void
-dk_op_free(struct dk_op *o)
-{
-	struct dk_op **op;
-
-	for (op = &o->d->ops; *op != NULL; op = &(*op)->next)
-		if (*op == o) {
-			*op = o->next;
-			break;
-		}
-	dk_cancel(&o->req);
-	json_decref(o->known);
-	free(o->what);
-	CD_FREE_OBJ(o);
-}
-
-static void
-dk_remove_done(const struct httpc_resp *r, void *arg)
-{
-	struct dk_op *o = arg;
-	char *why;
-
-	CD_CHECK_OBJ(o, DK_OP_MAGIC);
-	o->req = NULL;
-	if (r->status != 204 && r->status != 404) {
-		why = dk_why(r);
-		log_warn("removing the container of %s: %s", o->what, why);
-		free(why);
-	}
-	dk_op_free(o);
-}
-
-/* DELETE ?force=1: kills it if needed. The sandbox files stay. */
-static void
-dk_remove(struct dk *d, const char *cid, const char *what)
-{
-	struct dk_op *o = dk_op_new(d, what);
-	char *path = xasprintf("/containers/%s?force=1", cid);
-
-	o->req = dk_http(d, "DELETE", path, NULL, DK_REMOVE_TIMEOUT_MS, NULL,
-			 dk_remove_done, o);
-	free(path);
-}
-
-static bool
-dk_known(const json_t *known, const char *task_id)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(known, i, v) if (strcmp(json_string_value(v),
-						   task_id) == 0) return true;
-	return false;
-}
-
-static void
-dk_list_done(const struct httpc_resp *r, void *arg)
-{
-	struct dk_op *o = arg;
-	struct dk *d = o->d;
-	struct ctr_dk_listed *rows = NULL;
-	struct cd_err err;
-	size_t n = 0, i, reaped = 0;
-	char *why;
-
-	CD_CHECK_OBJ(o, DK_OP_MAGIC);
-	o->req = NULL;
-	if (r->status != 200) {
-		why = dk_why(r);
-		log_warn("cannot list containers to reap orphans: %s", why);
-		free(why);
-	} else if (ctr_docker_api_list(r->body, r->len, &rows, &n, &err) != 0) {
-		log_warn("cannot list containers to reap orphans: %s", err.msg);
-	}
-	for (i = 0; i < n; i++) {
-		const char *tid = rows[i].task_id;
-
-		/* The filter asked for our label; check it again anyway. */
-		if (rows[i].agent_id == NULL ||
-		    strcmp(rows[i].agent_id, d->agent_key) != 0)
-			continue;
-		if (tid != NULL &&
-		    (dk_known(o->known, tid) || dk_find(d, tid) != NULL))
-			continue;
-		log_warn("orphan container %.12s (task %s): removing",
-			 rows[i].id, tid != NULL ? tid : "?");
-		dk_remove(d, rows[i].id, tid != NULL ? tid : rows[i].id);
-		reaped++;
-	}
-	if (r->status == 200)
-		log_info("reaped %zu orphan container(s)", reaped);
-	ctr_dk_list_free(rows, n);
-	dk_op_free(o);
-}
-
-static int
-dk_reap_orphans(void *impl, const char *const *known, size_t n)
-{
-	struct dk *d = impl;
-	struct dk_op *o;
-	json_t *filter;
-	char *fs, *enc, *path;
-	size_t i;
-
-	CD_ASSERT(d->base.magic == DK_MAGIC);
-	o = dk_op_new(d, "orphan listing");
-	o->known = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(o->known, json_string(known[i]));
-	filter = json_pack("{s:[s+]}", "label", CTR_DK_LABEL_AGENT "=",
-			   d->agent_key);
-	fs = json_dump_str(filter);
-	enc = ctr_docker_api_urlencode(fs);
-	path = xasprintf("/containers/json?all=1&filters=%s", enc);
-	o->req = dk_http(d, "GET", path, NULL, 0, NULL, dk_list_done, o);
-	free(path);
-	free(enc);
-	free(fs);
-	json_decref(filter);
-	return 0;
-}
-
-/* ---- exec ---- */
-
-static void
-dk_exec_free(struct dk_exec *x)
-{
-	struct dk_exec **xp;
-
-	for (xp = &x->d->execs; *xp != NULL; xp = &(*xp)->next)
-		if (*xp == x) {
-			*xp = x->next;
-			break;
-		}
-	dk_cancel(&x->req);
-	loop_timer_free(x->timer);
-	free(x->cid);
-	free(x->exec_id);
-	CD_FREE_OBJ(x);
-}
-
-/* Report and forget. */
-static void
-dk_exec_end(struct dk_exec *x, int status, const char *why)
-{
-	ctr_exec_fn *done = x->done;
-	void *arg = x->arg;
-
-	dk_exec_free(x);
-	done(arg, status, why);
-}
-
-static void
-dk_exec_cancel(struct ctr_exec *base)
-{
-	struct dk_exec *x = (struct dk_exec *)base;
-
-	CD_CHECK_OBJ(x, DK_EXEC_MAGIC);
-	dk_exec_free(x);
-}
-
-/* Milliseconds left before the deadline; 0 once it passed. */
-static long
-dk_exec_left(const struct dk_exec *x)
-{
-	uint64_t now = loop_now_ms(x->d->l);
-
-	return now >= x->deadline ? 0 : (long)(x->deadline - now);
-}
-
-static bool
-dk_exec_timed_out(struct dk_exec *x)
-{
-	char why[64];
-
-	if (dk_exec_left(x) > 0)
-		return false;
-	snprintf(why, sizeof why, "timed out after %ld ms", x->timeout_ms);
-	dk_exec_end(x, -ETIMEDOUT, why);
-	return true;
-}
-
-/* A failed step: the task's container is gone (404) or Docker refused. */
-static void
-dk_exec_fail(struct dk_exec *x, const char *what, const struct httpc_resp *r)
-{
-	char *why = dk_why(r), *msg = xasprintf("%s: %s", what, why);
-
-	dk_exec_end(x, r->status == 404 || r->status == 409 ? -ENOENT : -EIO,
-		    msg);
-	free(msg);
-	free(why);
-}
-
-static void dk_exec_poll(struct dk_exec *x);
-
-static void
-dk_exec_inspect_done(const struct httpc_resp *r, void *arg)
-{
-	struct dk_exec *x = arg;
-	json_t *j, *code;
-	bool running;
-	char why[64];
-	int status;
-
-	CD_CHECK_OBJ(x, DK_EXEC_MAGIC);
-	x->req = NULL;
-	if (r->status != 200) {
-		dk_exec_fail(x, "inspecting the exec", r);
-		return;
-	}
-	j = json_parse_bounded(r->body, r->len, NULL);
-	running = json_is_true(json_object_get(j, "Running"));
-	code = json_object_get(j, "ExitCode");
-	if (!running && json_is_integer(code)) {
-		status = (int)json_integer_value(code);
-		json_decref(j);
-		snprintf(why, sizeof why, "exited with status %d", status);
-		dk_exec_end(x, status, status == 0 ? NULL : why);
-		return;
-	}
-	json_decref(j);
-	if (dk_exec_timed_out(x))
-		return;
-	/* Still running (or not yet started): look again shortly. */
-	loop_timer_add(x->timer, (uint64_t)x->poll_ms);
-	x->poll_ms = x->poll_ms * 2 > DK_EXEC_POLL_MAX_MS ? DK_EXEC_POLL_MAX_MS
-							  : x->poll_ms * 2;
-}
-
-static void
-dk_exec_poll(struct dk_exec *x)
-{
-	char *path = xasprintf("/exec/%s/json", x->exec_id);
-
-	x->req = dk_http(x->d, "GET", path, NULL, dk_exec_left(x) + 1000, NULL,
-			 dk_exec_inspect_done, x);
-	free(path);
-}
-
-static void
-dk_exec_timer_cb(void *arg)
-{
-	struct dk_exec *x = arg;
-
-	CD_CHECK_OBJ(x, DK_EXEC_MAGIC);
-	if (!dk_exec_timed_out(x))
-		dk_exec_poll(x);
-}
-
-static void
-dk_exec_start_done(const struct httpc_resp *r, void *arg)
-{
-	struct dk_exec *x = arg;
-
-	CD_CHECK_OBJ(x, DK_EXEC_MAGIC);
-	x->req = NULL;
-	if (r->status != 200 && r->status != 204) {
-		dk_exec_fail(x, "starting the exec", r);
-		return;
-	}
-	if (!dk_exec_timed_out(x))
-		dk_exec_poll(x);
-}
-
-static void
-dk_exec_create_done(const struct httpc_resp *r, void *arg)
-{
-	struct dk_exec *x = arg;
-	char *path;
-
-	CD_CHECK_OBJ(x, DK_EXEC_MAGIC);
-	x->req = NULL;
-	if (r->status != 201 ||
-	    (x->exec_id = ctr_docker_api_id(r->body, r->len)) == NULL) {
-		dk_exec_fail(x, "creating the exec", r);
-		return;
-	}
-	if (dk_exec_timed_out(x))
-		return;
-	path = xasprintf("/exec/%s/start", x->exec_id);
-	x->req = dk_http(x->d, "POST", path, "{\"Detach\":true,\"Tty\":false}",
-			 dk_exec_left(x) + 1000, NULL, dk_exec_start_done, x);
-	free(path);
-}
-
-static struct ctr_exec *
-dk_exec(void *impl, const char *task_id, const char *cmd, long timeout_ms,
-	ctr_exec_fn *done, void *arg, struct cd_err *err)
-{
-	struct dk *d = impl;
-	struct dk_task *t;
-	struct dk_exec *x;
-	json_t *body;
-	char *path, *data;
-
-	CD_ASSERT(d->base.magic == DK_MAGIC);
-	t = dk_find(d, task_id);
-	if (t == NULL || t->cid == NULL || t->phase != DK_RUNNING ||
-	    t->kill_req) {
-		cd_err_set(err, -ENOENT, "task %s is not running", task_id);
-		return NULL;
-	}
-	CD_ALLOC_OBJ(x, DK_EXEC_MAGIC);
-	x->base.cancel = dk_exec_cancel;
-	x->d = d;
-	x->cid = xstrdup(t->cid);
-	x->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
-	x->deadline = loop_now_ms(d->l) + (uint64_t)x->timeout_ms;
-	x->poll_ms = DK_EXEC_POLL_MIN_MS;
-	x->done = done;
-	x->arg = arg;
-	x->timer = loop_timer_new(d->l, dk_exec_timer_cb, x);
-	x->next = d->execs;
-	d->execs = x;
-	body = json_pack("{s:b, s:b, s:b, s:[s, s, s]}", "AttachStdin", 0,
-			 "AttachStdout", 0, "AttachStderr", 0, "Cmd", "/bin/sh",
-			 "-c", cmd);
-	data = json_dump_str(body);
-	path = xasprintf("/containers/%s/exec", x->cid);
-	x->req = dk_http(d, "POST", path, data, x->timeout_ms + 1000, NULL,
-			 dk_exec_create_done, x);
-	free(path);
-	free(data);
-	json_decref(body);
-	return &x->base;
-}
-
 static void
 dk_free(void *impl)
 {
-	struct dk *d = impl;
+	struct ctr_docker *d = impl;
 
 	if (d == NULL)
 		return;
 	CD_ASSERT(d->base.magic == DK_MAGIC);
 	/* Containers keep running: a restarted agent re-adopts them. */
 	while (d->tasks != NULL) {
-		struct dk_task *t = d->tasks;
+		struct ctr_docker_task *t = d->tasks;
 
 		d->tasks = t->next;
 		dk_task_free(t);
 	}
-	while (d->ops != NULL)
-		dk_op_free(d->ops);
-	while (d->execs != NULL)
-		dk_exec_free(d->execs);
+	ctr_docker_rm_free_all(d);
+	ctr_docker_exec_free_all(d);
 	free(d->socket);
 	free(d->agent_key);
 	d->base.magic = 0;
@@ -1380,9 +889,9 @@ static const struct ctr_ops dk_ops = {
     .launch = dk_launch,
     .kill = dk_kill,
     .recover = dk_recover,
-    .reap_orphans = dk_reap_orphans,
+    .reap_orphans = ctr_docker_rm_orphans,
     .free = dk_free,
-    .exec = dk_exec,
+    .exec = ctr_docker_exec_start,
 };
 
 void *
@@ -1390,7 +899,7 @@ ctr_docker_new(struct loop *l, struct httpc *hc,
 	       const struct ctr_docker_conf *conf, ctr_event_fn *ev, void *arg,
 	       const struct ctr_ops **ops)
 {
-	struct dk *d = xcalloc(1, sizeof *d);
+	struct ctr_docker *d = xcalloc(1, sizeof *d);
 
 	d->base.magic = DK_MAGIC;
 	d->base.ev = ev;

@@ -1,0 +1,179 @@
+/*
+ * ctr_docker_rm.c: removing docker containers (see ctr_docker_int.h): the
+ * container of a task that ended, one whose stop failed, and orphans
+ * after a restart. Owns one struct ctr_docker_rm per request in flight,
+ * on the driver's list, so that a removal outlives its task and the
+ * driver never touches a freed task.
+ *
+ * Orphans are the containers labelled clusterd.agent_id=<agent_key>
+ * whose task is neither among those the agent recovered nor tracked by
+ * the driver; a container without that label is never touched. Loop
+ * thread only.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define LOG_MOD "ctr_docker"
+#include "containerizer/ctr_docker_api.h"
+#include "containerizer/ctr_docker_int.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+#define DK_RM_MAGIC 0xd0c4e703u
+#define DK_REMOVE_TIMEOUT_MS 120000L
+
+/* A removal or an orphan listing: a request that belongs to no task. */
+struct ctr_docker_rm {
+	unsigned magic;
+	struct ctr_docker *d;  /* borrowed: owner */
+	struct httpc_req *req; /* borrowed: in flight */
+	char *what;	       /* owned: for the log */
+	json_t *known;	       /* ref or NULL: task ids to spare (listing) */
+	struct ctr_docker_rm *next; /* owned: list */
+};
+
+static struct ctr_docker_rm *
+dk_rm_new(struct ctr_docker *d, const char *what)
+{
+	struct ctr_docker_rm *o;
+
+	CD_ALLOC_OBJ(o, DK_RM_MAGIC);
+	o->d = d;
+	o->what = xstrdup(what);
+	o->next = d->rms;
+	d->rms = o;
+	return o;
+}
+
+static void
+dk_rm_free(struct ctr_docker_rm *o)
+{
+	struct ctr_docker_rm **op;
+
+	for (op = &o->d->rms; *op != NULL; op = &(*op)->next)
+		if (*op == o) {
+			*op = o->next;
+			break;
+		}
+	ctr_docker_cancel(&o->req);
+	json_decref(o->known);
+	free(o->what);
+	CD_FREE_OBJ(o);
+}
+
+static void
+dk_remove_done(const struct httpc_resp *r, void *arg)
+{
+	struct ctr_docker_rm *o = arg;
+	char *why;
+
+	CD_CHECK_OBJ(o, DK_RM_MAGIC);
+	o->req = NULL;
+	if (r->status != 204 && r->status != 404) {
+		why = ctr_docker_why(r);
+		log_warn("removing the container of %s: %s", o->what, why);
+		free(why);
+	}
+	dk_rm_free(o);
+}
+
+void
+ctr_docker_rm_container(struct ctr_docker *d, const char *cid, const char *what)
+{
+	struct ctr_docker_rm *o = dk_rm_new(d, what);
+	char *path = xasprintf("/containers/%s?force=1", cid);
+
+	o->req = ctr_docker_http(d, "DELETE", path, NULL, DK_REMOVE_TIMEOUT_MS,
+				 NULL, dk_remove_done, o);
+	free(path);
+}
+
+static bool
+dk_known(const json_t *known, const char *task_id)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(known, i, v) if (strcmp(json_string_value(v),
+						   task_id) == 0) return true;
+	return false;
+}
+
+static void
+dk_list_done(const struct httpc_resp *r, void *arg)
+{
+	struct ctr_docker_rm *o = arg;
+	struct ctr_docker *d = o->d;
+	struct ctr_dk_listed *rows = NULL;
+	struct cd_err err;
+	size_t n = 0, i, reaped = 0;
+	char *why;
+
+	CD_CHECK_OBJ(o, DK_RM_MAGIC);
+	o->req = NULL;
+	if (r->status != 200) {
+		why = ctr_docker_why(r);
+		log_warn("cannot list containers to reap orphans: %s", why);
+		free(why);
+	} else if (ctr_docker_api_list(r->body, r->len, &rows, &n, &err) != 0) {
+		log_warn("cannot list containers to reap orphans: %s", err.msg);
+	}
+	for (i = 0; i < n; i++) {
+		const char *tid = rows[i].task_id;
+
+		/* The filter asked for our label; check it again anyway. */
+		if (rows[i].agent_id == NULL ||
+		    strcmp(rows[i].agent_id, d->agent_key) != 0)
+			continue;
+		if (tid != NULL &&
+		    (dk_known(o->known, tid) || ctr_docker_tracked(d, tid)))
+			continue;
+		log_warn("orphan container %.12s (task %s): removing",
+			 rows[i].id, tid != NULL ? tid : "?");
+		ctr_docker_rm_container(d, rows[i].id,
+					tid != NULL ? tid : rows[i].id);
+		reaped++;
+	}
+	if (r->status == 200)
+		log_info("reaped %zu orphan container(s)", reaped);
+	ctr_dk_list_free(rows, n);
+	dk_rm_free(o);
+}
+
+int
+ctr_docker_rm_orphans(void *impl, const char *const *known, size_t n)
+{
+	struct ctr_docker *d = impl;
+	struct ctr_docker_rm *o;
+	json_t *filter;
+	char *fs, *enc, *path;
+	size_t i;
+
+	o = dk_rm_new(d, "orphan listing");
+	o->known = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(o->known, json_string(known[i]));
+	filter = json_pack("{s:[s+]}", "label", CTR_DK_LABEL_AGENT "=",
+			   d->agent_key);
+	fs = json_dump_str(filter);
+	enc = ctr_docker_api_urlencode(fs);
+	path = xasprintf("/containers/json?all=1&filters=%s", enc);
+	o->req =
+	    ctr_docker_http(d, "GET", path, NULL, 0, NULL, dk_list_done, o);
+	free(path);
+	free(enc);
+	free(fs);
+	json_decref(filter);
+	return 0;
+}
+
+void
+ctr_docker_rm_free_all(struct ctr_docker *d)
+{
+	while (d->rms != NULL)
+		dk_rm_free(d->rms);
+}
