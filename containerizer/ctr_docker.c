@@ -46,9 +46,9 @@
 
 enum dk_phase {
 	DK_KICK,    /* launch accepted; the timer starts it */
-	DK_IMAGE,   /* GET /images/{image}/json */
-	DK_PULL,    /* POST /images/create */
 	DK_CREATE,  /* POST /containers/create */
+	DK_IMAGE,   /* GET /images/{image}/json after a create's 404 */
+	DK_PULL,    /* POST /images/create */
 	DK_ADOPT,   /* GET /containers/{name}/json after a 409 */
 	DK_START,   /* POST /containers/{id}/start */
 	DK_INSPECT, /* GET /containers/{id}/json after start */
@@ -79,6 +79,8 @@ struct ctr_docker_task {
 	bool kill_req;
 	bool running_sent;
 	bool recovered;
+	bool pulled;	  /* the image was pulled for this launch */
+	char *create_404; /* owned or NULL: the create's 404 message */
 	/* The terminal state, once known. */
 	enum task_state final;
 	char *final_msg;	    /* owned */
@@ -94,8 +96,9 @@ struct ctr_docker_task {
 	struct ctr_docker_task *next; /* owned: list */
 };
 
-static void dk_step_image(struct ctr_docker_task *t);
+static void dk_step_launch(struct ctr_docker_task *t);
 static void dk_step_create(struct ctr_docker_task *t);
+static void dk_step_image(struct ctr_docker_task *t);
 static void dk_step_start(struct ctr_docker_task *t);
 static void dk_step_inspect(struct ctr_docker_task *t);
 static void dk_watch(struct ctr_docker_task *t, bool since_now);
@@ -207,6 +210,7 @@ dk_task_free(struct ctr_docker_task *t)
 	free(t->name);
 	free(t->cid);
 	free(t->spec_err);
+	free(t->create_404);
 	free(t->final_msg);
 	CD_FREE_OBJ(t);
 }
@@ -545,6 +549,17 @@ dk_create_done(const struct httpc_resp *r, void *arg)
 		free(path);
 		return;
 	}
+	/*
+	 * The image is missing, or something else the body names is (a
+	 * network): the image's inspect tells which. Once only: after a
+	 * pull, a 404 is a failure.
+	 */
+	if (r->status == 404 && !t->pulled) {
+		free(t->create_404);
+		t->create_404 = ctr_docker_why(r);
+		dk_step_image(t);
+		return;
+	}
 	if (r->status != 201 ||
 	    (t->cid = ctr_docker_api_id(r->body, r->len)) == NULL) {
 		dk_fail(t, "creating the container", r);
@@ -591,6 +606,7 @@ dk_pull_done(const struct httpc_resp *r, void *arg)
 	ctr_dk_pull_finish(&t->pull);
 	if (r->status == 200 && t->pull.error == NULL) {
 		log_info("task %s: pulled %s", t->task_id, t->spec.image);
+		t->pulled = true;
 		dk_step_create(t);
 		return;
 	}
@@ -622,30 +638,31 @@ static void
 dk_image_done(const struct httpc_resp *r, void *arg)
 {
 	struct ctr_docker_task *t = arg;
+	char *what;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
 	t->req = NULL;
-	if (r->status == 200)
-		dk_step_create(t);
-	else if (r->status == 404)
+	if (r->status == 404) {
 		dk_step_pull(t);
-	else
+	} else if (r->status == 200) {
+		/* The image is there: the create's 404 was about another
+		 * thing, and a pull would not help. */
+		what = xasprintf("creating the container: %s", t->create_404);
+		dk_fail(t, what, NULL);
+		free(what);
+	} else {
 		dk_fail(t, "inspecting the image", r);
+	}
 }
 
+/* After a create's 404: is the image missing? */
 static void
 dk_step_image(struct ctr_docker_task *t)
 {
 	char *path;
 
-	dk_emit(t, TASK_STARTING, NULL, NULL, NULL);
-	if (t->spec_err != NULL) {
-		dk_finish(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
-			  "%s", t->spec_err);
-		return;
-	}
-	if (t->spec.force_pull) {
-		dk_step_pull(t);
+	if (t->kill_req) {
+		dk_fail(t, "", NULL);
 		return;
 	}
 	t->phase = DK_IMAGE;
@@ -653,6 +670,27 @@ dk_step_image(struct ctr_docker_task *t)
 	t->req =
 	    ctr_docker_http(t->d, "GET", path, NULL, 0, NULL, dk_image_done, t);
 	free(path);
+}
+
+/*
+ * Launch: create at once, the way `docker run` does, and pull only when
+ * the create says the image is missing (or forcePullImage asks). No image
+ * inspect up front: it was a round trip per task before every create, and
+ * a cached answer could go stale (an image removed or re-tagged).
+ */
+static void
+dk_step_launch(struct ctr_docker_task *t)
+{
+	dk_emit(t, TASK_STARTING, NULL, NULL, NULL);
+	if (t->spec_err != NULL) {
+		dk_finish(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
+			  "%s", t->spec_err);
+		return;
+	}
+	if (t->spec.force_pull)
+		dk_step_pull(t);
+	else
+		dk_step_create(t);
 }
 
 /* ---- recovery ---- */
@@ -732,7 +770,7 @@ dk_timer_cb(void *arg)
 				  "REASON_TASK_KILLED_DURING_LAUNCH",
 				  "killed before launch");
 		else
-			dk_step_image(t);
+			dk_step_launch(t);
 		break;
 	case DK_T_FINISH:
 		t->phase = DK_ENDING;

@@ -4,16 +4,18 @@
  * socket conf->socket_path, URLs "http://docker/v1.41/..."). The docker
  * CLI is never used and nothing blocks. Loop thread only.
  *
- * Launch: TASK_STARTING, then GET /images/{image}/json; when it is missing
- * (or forcePullImage is set) POST /images/create with its own timeout
- * conf->pull_timeout_ms (default 10 min); POST /containers/create named
- * "clusterd-<task id>" with the body of ctr_docker_api_create(); a 409
- * (name exists, e.g. after a crash between create and checkpoint) adopts
- * the existing container when it carries this agent's labels; POST
- * .../start; GET .../json. TASK_RUNNING (checkpoint {"container_id": id})
- * is sent only when the inspect says Running; a container that already
- * exited goes straight to its terminal state. Any failure is TASK_FAILED
- * with a message, and a half-made container is removed.
+ * Launch: TASK_STARTING, then POST /containers/create named
+ * "clusterd-<task id>" with the body of ctr_docker_api_create(), at once,
+ * as `docker run` does. A 404 there, when GET /images/{image}/json
+ * confirms the image is missing, or forcePullImage, leads to POST
+ * /images/create with its own timeout conf->pull_timeout_ms (default 10
+ * min), then the create (again). A 409 (name exists, e.g. after a crash
+ * between create and checkpoint) adopts the existing container when it
+ * carries this agent's labels; POST .../start; GET .../json. TASK_RUNNING
+ * (checkpoint {"container_id": id}) is sent only when the inspect says
+ * Running; a container that already exited goes straight to its terminal
+ * state. Any failure is TASK_FAILED with a message, and a half-made
+ * container is removed.
  *
  * Exit: a long-poll POST .../wait. StatusCode 0 is TASK_FINISHED, others
  * TASK_FAILED "exited with status N"; TASK_KILLED when a kill was asked.
