@@ -51,7 +51,6 @@ enum dk_phase {
 	DK_PULL,    /* POST /images/create */
 	DK_ADOPT,   /* GET /containers/{name}/json after a 409 */
 	DK_START,   /* POST /containers/{id}/start */
-	DK_INSPECT, /* GET /containers/{id}/json after start */
 	DK_RECOVER, /* GET /containers/{id}/json on recovery */
 	DK_RUNNING, /* watched: wait (and logs) in flight */
 	DK_ENDING,  /* terminal state known; draining the logs */
@@ -100,7 +99,6 @@ static void dk_step_launch(struct ctr_docker_task *t);
 static void dk_step_create(struct ctr_docker_task *t);
 static void dk_step_image(struct ctr_docker_task *t);
 static void dk_step_start(struct ctr_docker_task *t);
-static void dk_step_inspect(struct ctr_docker_task *t);
 static void dk_watch(struct ctr_docker_task *t, bool since_now);
 static void dk_finish(struct ctr_docker_task *t, enum task_state st,
 		      const char *reason, const char *fmt, ...) CD_PRINTF(4, 5);
@@ -417,60 +415,10 @@ dk_stop(struct ctr_docker_task *t)
 /* ---- launch ---- */
 
 static void
-dk_inspect_done(const struct httpc_resp *r, void *arg)
-{
-	struct ctr_docker_task *t = arg;
-	struct ctr_dk_inspect in;
-	struct cd_err err;
-	json_t *cp;
-
-	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	t->req = NULL;
-	if (r->status != 200) {
-		dk_fail(t, "inspecting the started container", r);
-		return;
-	}
-	if (ctr_docker_api_inspect(r->body, r->len, &in, &err) != 0) {
-		dk_fail(t, err.msg, NULL);
-		return;
-	}
-	if (in.running) {
-		t->running_sent = true;
-		cp = json_pack("{s:s}", "container_id", t->cid);
-		log_info("task %s: running in container %.12s", t->task_id,
-			 t->cid);
-		dk_emit(t, TASK_RUNNING, NULL, NULL, cp);
-		json_decref(cp);
-		dk_watch(t, false);
-		if (t->kill_req)
-			dk_stop(t);
-	} else if (in.error != NULL) {
-		dk_finish(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
-			  "container failed: %s", in.error);
-	} else if (in.exited) {
-		dk_exited(t, in.exit_code);
-	} else {
-		dk_finish(t, TASK_FAILED, "REASON_CONTAINER_LAUNCH_FAILED",
-			  "container did not start");
-	}
-	ctr_dk_inspect_release(&in);
-}
-
-static void
-dk_step_inspect(struct ctr_docker_task *t)
-{
-	char *path = xasprintf("/containers/%s/json", t->cid);
-
-	t->phase = DK_INSPECT;
-	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
-				 dk_inspect_done, t);
-	free(path);
-}
-
-static void
 dk_start_done(const struct httpc_resp *r, void *arg)
 {
 	struct ctr_docker_task *t = arg;
+	json_t *cp;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
 	t->req = NULL;
@@ -478,15 +426,26 @@ dk_start_done(const struct httpc_resp *r, void *arg)
 		dk_fail(t, "starting the container", r);
 		return;
 	}
-	/* From the start, so nothing the container prints is missed. */
+	/*
+	 * 204 (or 304: it was running already, an adopted container): the
+	 * daemon answers a start once the process runs, so this is RUNNING
+	 * without an inspect. A container that exits at once is reported by
+	 * the wait, which answers at once for a stopped container, so the
+	 * exit is never missed. The logs follow from the start, so nothing
+	 * the container prints is missed.
+	 */
 	ctr_docker_logs_open(t->logs, t->cid, false);
-	if (t->kill_req) {
-		t->phase = DK_RUNNING;
-		dk_wait(t);
-		dk_stop(t);
-		return;
+	if (!t->kill_req) {
+		t->running_sent = true;
+		cp = json_pack("{s:s}", "container_id", t->cid);
+		log_info("task %s: running in container %.12s", t->task_id,
+			 t->cid);
+		dk_emit(t, TASK_RUNNING, NULL, NULL, cp);
+		json_decref(cp);
 	}
-	dk_step_inspect(t);
+	dk_watch(t, false);
+	if (t->kill_req)
+		dk_stop(t);
 }
 
 static void
@@ -864,8 +823,8 @@ dk_kill(void *impl, const char *task_id, int grace_ms)
 		dk_stop(t);
 		break;
 	default:
-		/* KICK, CREATE, ADOPT, START, INSPECT, RECOVER: the step's
-		 * callback sees kill_req. */
+		/* KICK, CREATE, ADOPT, START, RECOVER: the step's callback
+		 * sees kill_req. */
 		break;
 	}
 	return 0;

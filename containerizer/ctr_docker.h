@@ -11,11 +11,12 @@
  * /images/create with its own timeout conf->pull_timeout_ms (default 10
  * min), then the create (again). A 409 (name exists, e.g. after a crash
  * between create and checkpoint) adopts the existing container when it
- * carries this agent's labels; POST .../start; GET .../json. TASK_RUNNING
- * (checkpoint {"container_id": id}) is sent only when the inspect says
- * Running; a container that already exited goes straight to its terminal
- * state. Any failure is TASK_FAILED with a message, and a half-made
- * container is removed.
+ * carries this agent's labels; POST .../start. Its 204 (the process was
+ * started) is TASK_RUNNING (checkpoint {"container_id": id}); no inspect
+ * follows, as nothing in it is needed then. A container that exits at
+ * once is reported RUNNING then its terminal state (by the wait, which
+ * answers at once for a stopped container). Any failure is TASK_FAILED
+ * with a message, and a half-made container is removed.
  *
  * Exit: a long-poll POST .../wait. StatusCode 0 is TASK_FINISHED, others
  * TASK_FAILED "exited with status N"; TASK_KILLED when a kill was asked.
