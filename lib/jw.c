@@ -128,84 +128,72 @@ jw_arr_close(struct jw *w)
 	jw_close(w, ']');
 }
 
-/* Whether jansson escapes c: the control characters, '"' and '\\'. */
-static bool
-jw_byte_esc(unsigned char c)
+/* The escape sequence of a byte jansson escapes: a control character,
+ * '"' or '\\'. Returns its length. */
+static size_t
+jw_escape(unsigned char c, char esc[6])
 {
-	return c < 0x20 || c == '"' || c == '\\';
+	static const char hex[] = "0123456789ABCDEF";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		esc[1] = (char)c;
+		return 2;
+	case '\b':
+		esc[1] = 'b';
+		return 2;
+	case '\f':
+		esc[1] = 'f';
+		return 2;
+	case '\n':
+		esc[1] = 'n';
+		return 2;
+	case '\r':
+		esc[1] = 'r';
+		return 2;
+	case '\t':
+		esc[1] = 't';
+		return 2;
+	default:
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 0xf];
+		return 6;
+	}
 }
 
-/* Whether any of the 8 bytes at p needs escaping: a byte below 0x20,
- * '"' or '\\' (the word tricks of "Bit Twiddling Hacks": a byte below n
- * sets its high bit in (x - n * 0x01..01) & ~x; no false negatives, and a
- * false positive only above a true one). */
-static bool
-jw_word_esc(const char *p)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t x, q, b;
-
-	memcpy(&x, p, sizeof x);
-	q = x ^ (ones * '"');
-	b = x ^ (ones * '\\');
-	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-		((b - ones) & ~b)) &
-	       high;
-}
-
-/* s escaped and quoted. Runs without escapes go in one copy. */
+/*
+ * s escaped and quoted, in one pass: bytes are copied straight into the
+ * stage, up to 64 at a time, until the NUL or a byte to escape (every
+ * such byte is below 0x20 or is '"' or '\\', and the NUL is among them).
+ */
 static void
 jw_quote(struct jw *w, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t len = strlen(s), i = 0, run = 0;
+	const unsigned char *p = (const unsigned char *)s;
 	char esc[6];
 
 	jw_putc(w, '"');
 	for (;;) {
-		unsigned char c;
-		size_t n = 2;
+		char *d;
+		size_t k = 0;
 
-		while (i + 8 <= len && !jw_word_esc(s + i))
-			i += 8;
-		while (i < len && !jw_byte_esc((unsigned char)s[i]))
-			i++;
-		if (i > run)
-			jw_put(w, s + run, i - run);
-		if (i == len)
-			break;
-		c = (unsigned char)s[i];
-		esc[0] = '\\';
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			n = 6;
-			break;
+		if (sizeof w->stage - w->n < 64)
+			jw_flush(w);
+		d = w->stage + w->n;
+		while (k < 64 && p[k] >= 0x20 && p[k] != '"' && p[k] != '\\') {
+			d[k] = (char)p[k];
+			k++;
 		}
-		jw_put(w, esc, n);
-		run = ++i;
+		w->n += k;
+		p += k;
+		if (k == 64)
+			continue;
+		if (*p == '\0')
+			break;
+		jw_put(w, esc, jw_escape(*p++, esc));
 	}
 	jw_putc(w, '"');
 }

@@ -89,8 +89,8 @@ test_strings(void **state)
 	}
 }
 
-/* Long strings take the word-at-a-time scan: every special byte at every
- * position of strings up to 40 bytes, among ASCII and UTF-8 neighbours. */
+/* Every special byte at every position of strings up to 140 bytes (past
+ * the writer's 64-byte copy chunks), among ASCII and UTF-8 neighbours. */
 static void
 test_strings_long(void **state)
 {
@@ -98,13 +98,13 @@ test_strings_long(void **state)
 	/* 8 bytes each, repeated: ASCII, and UTF-8 (e-acute, euro, "abc") */
 	static const char *const fill[] = {"abcdefgh", "\xc3\xa9\xe2\x82\xac"
 						       "abc"};
-	char s[48];
+	char s[160];
 	size_t len, pos, k, f;
 	json_t *j;
 
 	(void)state;
 	for (f = 0; f < 2; f++) {
-		for (len = 1; len <= 40; len++) {
+		for (len = 1; len <= 140; len++) {
 			for (pos = 0; pos < len; pos++) {
 				for (k = 0; k < sizeof specials; k++) {
 					size_t i;
