@@ -164,10 +164,19 @@ jw_escape(unsigned char c, char esc[6])
 	}
 }
 
+/* 1 for the bytes jansson escapes (the NUL among them): the control
+ * characters, '"' and '\\'. A GNU range designator, as -std=c11 with
+ * _GNU_SOURCE allows. */
+static const unsigned char jw_esc[256] = {
+    [0x00 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+};
+
 /*
  * s escaped and quoted, in one pass: bytes are copied straight into the
- * stage, up to 64 at a time, until the NUL or a byte to escape (every
- * such byte is below 0x20 or is '"' or '\\', and the NUL is among them).
+ * stage, up to 64 at a time, until the NUL or a byte to escape (one
+ * table lookup per byte).
  */
 static void
 jw_quote(struct jw *w, const char *s)
@@ -183,7 +192,7 @@ jw_quote(struct jw *w, const char *s)
 		if (sizeof w->stage - w->n < 64)
 			jw_flush(w);
 		d = w->stage + w->n;
-		while (k < 64 && p[k] >= 0x20 && p[k] != '"' && p[k] != '\\') {
+		while (k < 64 && !jw_esc[p[k]]) {
 			d[k] = (char)p[k];
 			k++;
 		}
