@@ -14,8 +14,11 @@
  *    DONE), then called one by one; a request cancelled meanwhile is
  *    skipped, and if the client is freed the rest of the batch is dropped.
  *  - on_data runs inside curl, where curl forbids adding or removing
- *    handles: requests started or cancelled then are only marked, and
- *    swept right after curl_multi_socket_action() returns.
+ *    handles: requests started or cancelled then are only marked and put
+ *    on a short sweep list, handled right after curl_multi_socket_action()
+ *    returns. Only those are walked there, never every request in flight
+ *    (thousands, when a master launches a burst of tasks), so the work
+ *    after a socket event is O(marked + completed).
  *  - a request that cannot start is answered through loop_defer(), never
  *    from inside httpc_request().
  *  - httpc_free() while any of this is on the stack only marks the client
@@ -76,6 +79,8 @@ struct httpc_req {
 	char errbuf[CURL_ERROR_SIZE];
 	struct httpc_req *prev, *next; /* borrowed: c->reqs linkage */
 	struct httpc_req *batch_next;  /* borrowed: a done batch */
+	bool on_sweep;		       /* on c->sweep */
+	struct httpc_req *sprev, *snext; /* borrowed: c->sweep linkage */
 };
 
 struct httpc {
@@ -84,6 +89,8 @@ struct httpc {
 	CURLM *multi;		  /* owned */
 	struct event *timer;	  /* owned */
 	struct httpc_req *reqs;	  /* owned: every request not yet freed */
+	struct httpc_req *sweep;  /* borrowed: marked inside curl (a subset
+				     of reqs) */
 	struct httpc_sock *socks; /* owned */
 	int busy;		  /* frames of ours on the stack */
 	bool in_curl;		  /* inside curl_multi_socket_action() */
@@ -92,6 +99,39 @@ struct httpc {
 
 static void httpc_check_done(struct httpc *c);
 
+/* Mark r for the sweep after curl returns (r->c is set). */
+static void
+httpc_sweep_push(struct httpc_req *r)
+{
+	struct httpc *c = r->c;
+
+	if (r->on_sweep)
+		return;
+	r->on_sweep = true;
+	r->sprev = NULL;
+	r->snext = c->sweep;
+	if (c->sweep != NULL)
+		c->sweep->sprev = r;
+	c->sweep = r;
+}
+
+static void
+httpc_sweep_remove(struct httpc_req *r)
+{
+	struct httpc *c = r->c;
+
+	if (!r->on_sweep)
+		return;
+	if (r->sprev != NULL)
+		r->sprev->snext = r->snext;
+	else
+		c->sweep = r->snext;
+	if (r->snext != NULL)
+		r->snext->sprev = r->sprev;
+	r->sprev = r->snext = NULL;
+	r->on_sweep = false;
+}
+
 static void
 httpc_req_unlink(struct httpc_req *r)
 {
@@ -99,6 +139,7 @@ httpc_req_unlink(struct httpc_req *r)
 
 	if (c == NULL)
 		return;
+	httpc_sweep_remove(r);
 	if (r->prev != NULL)
 		r->prev->next = r->next;
 	else
@@ -204,10 +245,10 @@ httpc_req_add(struct httpc_req *r)
 static void
 httpc_sweep(struct httpc *c)
 {
-	struct httpc_req *r, *next;
+	struct httpc_req *r;
 
-	for (r = c->reqs; r != NULL; r = next) {
-		next = r->next;
+	while ((r = c->sweep) != NULL) {
+		httpc_sweep_remove(r);
 		if (r->cancelled && (r->state == HTTPC_REQ_ACTIVE ||
 				     r->state == HTTPC_REQ_WAIT_ADD))
 			httpc_req_destroy(r);
@@ -577,6 +618,8 @@ httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 		r->state = HTTPC_REQ_WAIT_ADD;
 		if (c->dead)
 			httpc_req_fail(r, -ECANCELED, "client freed");
+		else
+			httpc_sweep_push(r);
 		return r;
 	}
 	httpc_req_add(r);
@@ -593,6 +636,10 @@ httpc_cancel(struct httpc_req *r)
 	/* FAILED: its deferred call frees it. DONE: the batch frees it.
 	 * ACTIVE inside curl: the sweep frees it. */
 	if ((r->state == HTTPC_REQ_ACTIVE || r->state == HTTPC_REQ_WAIT_ADD) &&
-	    r->c != NULL && !r->c->in_curl)
-		httpc_req_destroy(r);
+	    r->c != NULL) {
+		if (!r->c->in_curl)
+			httpc_req_destroy(r);
+		else
+			httpc_sweep_push(r);
+	}
 }

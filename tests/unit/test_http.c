@@ -59,6 +59,8 @@ struct fixture {
 	struct httpc_req *stream_req;
 	int stream_closed;
 	int chunks_seen;
+	/* requests started from inside curl */
+	struct result from_data;
 };
 
 static struct fixture *g_fx;
@@ -737,6 +739,79 @@ test_stream_client_gone(void **state)
 }
 
 static void
+start_on_data_cb(const char *p, size_t n, void *arg)
+{
+	struct fixture *f = g_fx; /* arg is the done callback's result */
+	struct httpc_opts o = {0};
+	struct httpc_req *r;
+	char url[128];
+
+	(void)p;
+	(void)n;
+	(void)arg;
+	if (++f->chunks_seen != 1)
+		return;
+	/* Inside curl's write callback: both wait for the sweep; one is
+	 * cancelled before it, and must vanish without a callback. */
+	request(f, NULL, "/echo/from-data", NULL, &f->from_data);
+	snprintf(url, sizeof url, "%s/echo/cancelled", f->base);
+	o.url = url;
+	r = httpc_request(f->c, &o, never_done_cb, f);
+	httpc_cancel(r);
+}
+
+static void
+test_start_from_on_data(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_opts o = {0};
+	struct result res = {0};
+	char url[128];
+	json_t *j;
+
+	loop_timer_free(f->later_timer);
+	f->later_timer = loop_timer_new(f->l, stream_cb, f);
+	snprintf(url, sizeof url, "%s/stream", f->base);
+	o.url = url;
+	o.on_data = start_on_data_cb;
+	o.timeout_ms = -1;
+	f->waiting = 1;
+	httpc_request(f->c, &o, stream_done_cb, &res);
+	run(f); /* until the stream and the request from it are done */
+	assert_int_equal(res.status, 200);
+	assert_int_equal(f->from_data.done, 1);
+	assert_int_equal(f->from_data.status, 200);
+	j = parse(&f->from_data);
+	assert_string_equal(json_string_value(json_object_get(j, "path")),
+			    "/echo/from-data");
+	json_decref(j);
+	spin(f, 50); /* the cancelled one never answers */
+}
+
+/* Many requests in flight at once, each answered exactly once. */
+static void
+test_many_in_flight(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 300 };
+	struct result *res = calloc(N, sizeof *res);
+	char path[64];
+	int i;
+
+	assert_non_null(res);
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof path, "/echo/%d", i);
+		request(f, NULL, path, NULL, &res[i]);
+	}
+	run(f);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(res[i].done, 1);
+		assert_int_equal(res[i].status, 200);
+	}
+	free(res);
+}
+
+static void
 test_basic_auth(void **state)
 {
 	struct fixture *f = *state;
@@ -876,6 +951,8 @@ main(void)
 	    T(test_start_error_deferred),
 	    T(test_stream),
 	    T(test_stream_client_gone),
+	    T(test_start_from_on_data),
+	    T(test_many_in_flight),
 	    T(test_basic_auth),
 	    T(test_server_free_with_pending),
 	    T(test_client_free_with_pending),
