@@ -417,12 +417,20 @@ httpc_call_done(struct httpc_req *r)
 		cd_err_set(&r->err, -EFBIG, "response body over %zu bytes",
 			   HTTPC_MAX_BODY);
 		resp.err = &r->err;
+		resp.sent = true; /* a reply was coming */
 	} else {
+		long sent = 0;
+
 		cd_err_set(&r->err, httpc_result_code(r->result), "%s",
 			   r->errbuf[0] != '\0'
 			       ? r->errbuf
 			       : curl_easy_strerror(r->result));
 		resp.err = &r->err;
+		/* Bytes of request headers written to a connection. */
+		if (curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent) ==
+			CURLE_OK &&
+		    sent > 0)
+			resp.sent = true;
 	}
 	resp.body = buf_str(&r->resp);
 	resp.len = r->resp.len;

@@ -9,6 +9,7 @@
 #ifndef CLUSTERD_LIB_HTTPC_H
 #define CLUSTERD_LIB_HTTPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -23,6 +24,13 @@ struct httpc_resp {
 	    *body; /* borrowed: valid during the callback; NUL-terminated */
 	size_t len;
 	const struct cd_err *err; /* borrowed: set when status == 0 */
+	/*
+	 * With status 0: whether the request went out on a connection before
+	 * the failure (a timeout waiting for the reply, a reset), so the
+	 * server may have acted on it. False when it never left (no
+	 * connection, refused, cancelled before sending).
+	 */
+	bool sent;
 };
 
 typedef void httpc_done_fn(const struct httpc_resp *resp, void *arg);

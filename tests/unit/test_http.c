@@ -36,6 +36,7 @@ struct result {
 	char body[4096];
 	size_t len;
 	bool inside_request; /* done ran from inside httpc_request() */
+	bool sent;	     /* resp->sent */
 };
 
 struct fixture {
@@ -113,6 +114,7 @@ done_cb(const struct httpc_resp *resp, void *arg)
 	res->inside_request = f->in_request;
 	res->status = resp->status;
 	res->err_code = resp->err != NULL ? resp->err->code : 0;
+	res->sent = resp->sent;
 	res->len = resp->len;
 	snprintf(res->body, sizeof res->body, "%s", resp->body);
 	if (--f->waiting == 0)
@@ -536,6 +538,7 @@ test_client_timeout(void **state)
 	assert_int_equal(res.done, 1);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(res.err_code, -ETIMEDOUT);
+	assert_true(res.sent); /* the server got it and may act on it */
 	/* The server notices the client hung up. */
 	if (f->never_closed == 0)
 		spin(f, 500);
@@ -650,6 +653,7 @@ test_start_error_deferred(void **state)
 		run(f);
 		assert_int_equal(res2.status, 0);
 		assert_int_equal(res2.err_code, -ECONNREFUSED);
+		assert_false(res2.sent);
 	}
 }
 
