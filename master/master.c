@@ -31,6 +31,7 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_index.h"
 #include "master/master_int.h"
 
 #define LOG_MOD "master"
@@ -49,25 +50,26 @@ struct master_agent_post_ctx {
 struct master_agent *
 master_agent_find(struct master *m, const char *id)
 {
-	struct master_agent *a;
-
-	TAILQ_FOREACH(a, &m->agents, link)
-	if (a->info.id != NULL && strcmp(a->info.id, id) == 0)
-		return a;
-	return NULL;
+	return master_index_get(m->agent_index, id);
 }
 
 struct master_task *
 master_task_find(struct master *m, const char *task_id)
 {
-	struct master_task *t;
-
-	TAILQ_FOREACH(t, &m->tasks, link)
-	if (strcmp(t->task.task_id, task_id) == 0)
-		return t;
-	return NULL;
+	return master_index_get(m->task_index, task_id);
 }
 
+int
+master_task_add(struct master *m, struct master_task *t)
+{
+	int rc = master_index_put(m->task_index, t->task.task_id, t);
+
+	if (rc == 0)
+		TAILQ_INSERT_TAIL(&m->tasks, t, link);
+	return rc;
+}
+
+/* Few frameworks (one scheduler in practice): a list is enough. */
 struct master_framework *
 master_framework_find(struct master *m, const char *id)
 {
@@ -82,17 +84,13 @@ master_framework_find(struct master *m, const char *id)
 static struct master_offer *
 master_offer_find(struct master *m, const char *id)
 {
-	struct master_offer *o;
-
-	TAILQ_FOREACH(o, &m->offers, link)
-	if (strcmp(o->id, id) == 0)
-		return o;
-	return NULL;
+	return master_index_get(m->offer_index, id);
 }
 
 static void
 master_offer_free(struct master *m, struct master_offer *o)
 {
+	AN(master_index_del(m->offer_index, o->id));
 	TAILQ_REMOVE(&m->offers, o, link);
 	free(o->id);
 	free(o->framework_id);
@@ -171,6 +169,7 @@ master_task_forget(struct master *m, struct master_task *t)
 		log_error("cannot forget task %s in the store",
 			  t->task.task_id);
 	free(key);
+	AN(master_index_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
 	wire_task_release(&t->task);
 	wire_status_release(&t->status);
@@ -289,6 +288,7 @@ master_offer_cb(const char *fw_id, const char *agent_id,
 	o->framework_id = xstrdup(fw_id);
 	o->agent_id = xstrdup(agent_id);
 	o->res = *r;
+	AZ(master_index_put(m->offer_index, o->id, o));
 	TAILQ_INSERT_TAIL(&m->offers, o, link);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 16;
@@ -437,7 +437,17 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		t->status.agent_id = xstrdup(a->info.id);
 		t->status.state = TASK_STAGING;
 		t->status.timestamp_ms = loop_wall_ms();
-		TAILQ_INSERT_TAIL(&m->tasks, t, link);
+		if (master_task_add(m, t) != 0) {
+			log_error("task %s already exists; not launching it",
+				  t->task.task_id);
+			master_alloc_release(m->alloc, o->agent_id, fw_id,
+					     &t->task.res);
+			wire_task_release(&t->task);
+			wire_status_release(&t->status);
+			free(t->framework_id);
+			free(t);
+			continue;
+		}
 		if (master_task_persist(m, t) != 0)
 			log_error("cannot persist task %s", t->task.task_id);
 		rt.master_id = m->id;
@@ -664,6 +674,9 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	TAILQ_INIT(&m->tasks);
 	TAILQ_INIT(&m->frameworks);
 	TAILQ_INIT(&m->offers);
+	m->agent_index = master_index_new();
+	m->task_index = master_index_new();
+	m->offer_index = master_index_new();
 	m->alloc = master_alloc_new();
 	if (master_load_id(m) != 0) {
 		master_free(m);
@@ -720,6 +733,9 @@ master_free(struct master *m)
 		free(f);
 	}
 	master_alloc_free(m->alloc);
+	master_index_free(m->agent_index);
+	master_index_free(m->task_index);
+	master_index_free(m->offer_index);
 	free(m->s_hostname);
 	free(m->s_ip);
 	free(m->secret);

@@ -23,6 +23,7 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_index.h"
 #include "master/master_int.h"
 
 #define LOG_MOD "master"
@@ -86,6 +87,8 @@ master_agent_add(struct master *m, struct wire_agent_info *info_take)
 	a->info = *info_take;
 	memset(info_take, 0, sizeof *info_take);
 	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
+	/* Callers looked the id up first: it is not there. */
+	AZ(master_index_put(m->agent_index, a->info.id, a));
 	TAILQ_INSERT_TAIL(&m->agents, a, link);
 	return a;
 }
@@ -127,7 +130,7 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 			t->framework_id =
 			    xstrdup(st->framework_id ? st->framework_id : "");
 			wire_status_copy(&t->status, st);
-			TAILQ_INSERT_TAIL(&m->tasks, t, link);
+			AZ(master_task_add(m, t));
 			if (master_task_persist(m, t) != 0)
 				log_error("cannot persist task %s",
 					  st->task_id);
@@ -185,7 +188,10 @@ master_h_register(struct httpd_req *req, void *arg)
 		master_rescind_agent_offers(m, a->info.id);
 		master_agent_update(a, &reg.agent);
 	} else {
-		if (reg.agent.id == NULL || reg.agent.id[0] == '\0') {
+		/* A new id; skip any an agent brought along after the
+		 * registry was lost. */
+		while (reg.agent.id == NULL || reg.agent.id[0] == '\0' ||
+		       master_agent_find(m, reg.agent.id) != NULL) {
 			free(reg.agent.id);
 			reg.agent.id =
 			    xasprintf("%s-S%u", m->id, m->next_agent_seq++);
@@ -357,8 +363,12 @@ master_load_agent(const char *key, const void *val, size_t len, void *arg)
 	json_t *j = json_parse_bounded(val, len, NULL);
 
 	(void)key;
-	if (j != NULL && wire_agent_info_decode(j, &info, NULL) == 0)
-		master_agent_add(m, &info);
+	if (j != NULL && wire_agent_info_decode(j, &info, NULL) == 0) {
+		if (info.id != NULL && master_agent_find(m, info.id) == NULL)
+			master_agent_add(m, &info);
+		else
+			wire_agent_info_release(&info);
+	}
 	json_decref(j);
 	return 0;
 }
@@ -391,7 +401,12 @@ master_load_task(const char *key, const void *val, size_t len, void *arg)
 	t->status.framework_id = xstrdup(t->framework_id);
 	t->status.agent_id = xstrdup(t->task.agent_id ? t->task.agent_id : "");
 	t->status.state = s;
-	TAILQ_INSERT_TAIL(&m->tasks, t, link);
+	if (master_task_add(m, t) != 0) {
+		wire_task_release(&t->task);
+		wire_status_release(&t->status);
+		free(t->framework_id);
+		free(t);
+	}
 	json_decref(j);
 	return 0;
 }

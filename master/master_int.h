@@ -1,8 +1,11 @@
 /*
  * master_int.h: the master's internals, shared by master.c,
  * master_agents.c and master_api.c only (STYLE B3). Nothing else includes
- * it. Tables are plain lists: fine for hundreds of agents; the allocator
- * (master_alloc) keeps its own indexed tables for the hot path.
+ * it. Agents, tasks and offers live in lists, which own them and give
+ * replies their order, each with a hash index by id (master_index) for the
+ * lookups of every status update, launch and ping reply; the allocator
+ * (master_alloc) keeps its own indexed tables. An object is on its list
+ * exactly when it is in its index.
  */
 #ifndef CLUSTERD_MASTER_MASTER_INT_H
 #define CLUSTERD_MASTER_MASTER_INT_H
@@ -20,6 +23,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct master_index;
 
 #define MASTER_AGENT_MAGIC 0x3a5e7a01u
 
@@ -81,6 +85,9 @@ struct master {
 	struct master_task_list tasks;
 	struct master_framework_list frameworks;
 	struct master_offer_list offers;
+	struct master_index *agent_index; /* owned: info.id -> agent */
+	struct master_index *task_index;  /* owned: task_id -> task */
+	struct master_index *offer_index; /* owned: id -> offer */
 	struct loop_timer *alloc_timer; /* owned */
 	struct loop_timer *ping_timer;	/* owned */
 	struct loop_timer *soon_timer;	/* owned: allocation after a change */
@@ -91,6 +98,8 @@ struct master {
 /* master.c */
 struct master_agent *master_agent_find(struct master *m, const char *id);
 struct master_task *master_task_find(struct master *m, const char *task_id);
+/* Put t (task.task_id set) on the task list and index; -EEXIST if known. */
+int master_task_add(struct master *m, struct master_task *t);
 struct master_framework *master_framework_find(struct master *m,
 					       const char *id);
 /* Allocate again soon (coalesced). */
