@@ -141,8 +141,18 @@ master_agent_post(struct master *m, struct master_agent *a, const char *path,
 	json_decref(body);
 }
 
-int
-master_task_persist(struct master *m, const struct master_task *t)
+static void
+master_task_free(struct master_task *t)
+{
+	wire_task_release(&t->task);
+	wire_status_release(&t->status);
+	free(t->framework_id);
+	free(t);
+}
+
+/* Add t's record to b. */
+static int
+master_task_record(struct store_batch *b, const struct master_task *t)
 {
 	json_t *j = json_object();
 	char *key = xasprintf("task/%s", t->task.task_id), *val;
@@ -153,11 +163,24 @@ master_task_persist(struct master *m, const struct master_task *t)
 	json_object_set_new(j, "state",
 			    json_string(task_state_name(t->status.state)));
 	val = json_dump_str(j);
-	rc = store_put(m->store, STORE_DB_MASTER, key, val, strlen(val));
+	rc = store_batch_put(b, STORE_DB_MASTER, key, val, strlen(val));
 	free(val);
 	free(key);
 	json_decref(j);
 	return rc;
+}
+
+int
+master_task_persist(struct master *m, const struct master_task *t)
+{
+	struct store_batch *b = store_batch_begin(m->store);
+	int rc = master_task_record(b, t);
+
+	if (rc != 0) {
+		store_batch_abort(b);
+		return rc;
+	}
+	return store_batch_commit(b);
 }
 
 void
@@ -171,10 +194,7 @@ master_task_forget(struct master *m, struct master_task *t)
 	free(key);
 	AN(master_index_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
-	wire_task_release(&t->task);
-	wire_status_release(&t->status);
-	free(t->framework_id);
-	free(t);
+	master_task_free(t);
 }
 
 void
@@ -393,6 +413,28 @@ master_run_done(struct master *m, const char *agent_id, int status, void *arg)
 	free(task_id);
 }
 
+/* A new record of wt, staging on agent a. */
+static struct master_task *
+master_task_new(const struct wire_task *wt, const char *fw_id,
+		const struct master_agent *a)
+{
+	struct master_task *t = xcalloc(1, sizeof *t);
+	char uuid[ID_UUID_LEN];
+
+	wire_task_copy(&t->task, wt);
+	free(t->task.agent_id);
+	t->task.agent_id = xstrdup(a->info.id);
+	t->framework_id = xstrdup(fw_id);
+	id_uuid(uuid);
+	t->status.uuid = xstrdup(uuid);
+	t->status.task_id = xstrdup(t->task.task_id);
+	t->status.framework_id = xstrdup(fw_id);
+	t->status.agent_id = xstrdup(a->info.id);
+	t->status.state = TASK_STAGING;
+	t->status.timestamp_ms = loop_wall_ms();
+	return t;
+}
+
 static int
 master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		 const struct wire_task *tasks, size_t n, struct cd_err *err)
@@ -400,6 +442,8 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 	struct master *m = mp;
 	struct master_offer *o = master_offer_find(m, offer_id);
 	struct master_agent *a;
+	struct master_task **tv = NULL;
+	struct store_batch *b = NULL;
 	struct resources need, left;
 	size_t i;
 	int rc = 0;
@@ -421,35 +465,51 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		left = o->res;
 		goto release;
 	}
+	/*
+	 * Every record of the launch in one commit (one fsync per offer,
+	 * not per task: STYLE B11), before any RunTask leaves.
+	 */
+	tv = xcalloc(n + 1, sizeof *tv);
+	b = store_batch_begin(m->store);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (master_task_find(m, tasks[i].task_id) != NULL) {
+			rc = cd_err_set(err, -EEXIST, "task %s already exists",
+					tasks[i].task_id);
+			break;
+		}
+		tv[i] = master_task_new(&tasks[i], fw_id, a);
+		rc = master_task_record(b, tv[i]);
+		if (rc != 0)
+			cd_err_set(err, rc, "cannot persist task %s",
+				   tasks[i].task_id);
+	}
+	if (rc == 0) {
+		rc = store_batch_commit(b);
+		if (rc != 0)
+			cd_err_set(err, rc, "cannot persist the tasks");
+	} else {
+		store_batch_abort(b);
+	}
+	if (rc != 0) {
+		for (i = 0; i < n; i++)
+			if (tv[i] != NULL)
+				master_task_free(tv[i]);
+		left = o->res;
+		goto release;
+	}
 	for (i = 0; i < n; i++) {
-		struct master_task *t = xcalloc(1, sizeof *t);
+		struct master_task *t = tv[i];
 		struct wire_run_task rt = {0};
-		char uuid[ID_UUID_LEN];
 
-		wire_task_copy(&t->task, &tasks[i]);
-		free(t->task.agent_id);
-		t->task.agent_id = xstrdup(a->info.id);
-		t->framework_id = xstrdup(fw_id);
-		id_uuid(uuid);
-		t->status.uuid = xstrdup(uuid);
-		t->status.task_id = xstrdup(t->task.task_id);
-		t->status.framework_id = xstrdup(fw_id);
-		t->status.agent_id = xstrdup(a->info.id);
-		t->status.state = TASK_STAGING;
-		t->status.timestamp_ms = loop_wall_ms();
 		if (master_task_add(m, t) != 0) {
-			log_error("task %s already exists; not launching it",
+			/* A duplicate id within this one launch. */
+			log_error("task %s launched twice; ignoring the copy",
 				  t->task.task_id);
 			master_alloc_release(m->alloc, o->agent_id, fw_id,
 					     &t->task.res);
-			wire_task_release(&t->task);
-			wire_status_release(&t->status);
-			free(t->framework_id);
-			free(t);
+			master_task_free(t);
 			continue;
 		}
-		if (master_task_persist(m, t) != 0)
-			log_error("cannot persist task %s", t->task.task_id);
 		rt.master_id = m->id;
 		rt.secret = m->secret;
 		rt.task = t->task;
@@ -460,6 +520,7 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 			 a->info.id);
 	}
 release:
+	free(tv);
 	if (!res_is_empty(&left))
 		master_alloc_release(m->alloc, o->agent_id, fw_id, &left);
 	master_offer_free(m, o);
@@ -715,10 +776,7 @@ master_free(struct master *m)
 		master_offer_free(m, TAILQ_FIRST(&m->offers));
 	while ((t = TAILQ_FIRST(&m->tasks)) != NULL) {
 		TAILQ_REMOVE(&m->tasks, t, link);
-		wire_task_release(&t->task);
-		wire_status_release(&t->status);
-		free(t->framework_id);
-		free(t);
+		master_task_free(t);
 	}
 	while ((a = TAILQ_FIRST(&m->agents)) != NULL) {
 		TAILQ_REMOVE(&m->agents, a, link);
