@@ -16,147 +16,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/loop.h"
+#include "lib/buf.h"
+#include "lib/jw.h"
 #include "lib/xalloc.h"
 #include "scheduler/sched_api_deployments.h"
+#include "scheduler/sched_api_info.h"
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_app.h"
-#include "scheduler/sched_deploy.h"
 #include "scheduler/sched_events.h"
-#include "scheduler/sched_hcheck.h"
 #include "scheduler/sched_int.h"
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
-
-enum apps_stats_kind {
-	APPS_STATS_AFTER_SCALING,
-	APPS_STATS_LATEST,
-	APPS_STATS_OUTDATED,
-	APPS_STATS_TOTAL,
-	APPS_STATS_N
-};
-
-static const char *const apps_stats_names[APPS_STATS_N] = {
-    "startedAfterLastScaling", "withLatestConfig", "withOutdatedConfig",
-    "totalSummary"};
-
-static int
-apps_dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* taskStats: counts and lifetimes of the tasks by version class, each
- * class present only when it has tasks (task.raml TaskStatsByVersion). */
-static json_t *
-apps_task_stats(const struct sched *s, const struct sched_rapp *ra)
-{
-	struct sched_task *const *tv;
-	bool checks = json_array_size(sched_app_health_checks(ra->app)) > 0;
-	long long now = loop_wall_ms();
-	json_t *out = json_object();
-	size_t i, n, k;
-
-	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
-	for (k = 0; k < APPS_STATS_N; k++) {
-		int staged = 0, running = 0, healthy = 0, unhealthy = 0;
-		double *life = xcalloc(n + 1, sizeof *life), sum = 0;
-		size_t nlife = 0, m = 0;
-		json_t *st;
-
-		for (i = 0; i < n; i++) {
-			const struct sched_task *t = tv[i];
-			bool cur = sched_task_current(ra, t);
-
-			if ((k == APPS_STATS_AFTER_SCALING &&
-			     strcmp(t->version, sched_app_version(ra->app)) <
-				 0) ||
-			    (k == APPS_STATS_LATEST && !cur) ||
-			    (k == APPS_STATS_OUTDATED && cur))
-				continue;
-			m++;
-			if (t->state == TASK_STAGING ||
-			    t->state == TASK_STARTING)
-				staged++;
-			if (t->state != TASK_RUNNING)
-				continue;
-			running++;
-			if (checks && sched_task_healthy(s, ra, t))
-				healthy++;
-			else if (checks)
-				unhealthy++;
-			if (t->started_ms > 0 && now >= t->started_ms) {
-				life[nlife] =
-				    (double)(now - t->started_ms) / 1000.0;
-				sum += life[nlife++];
-			}
-		}
-		if (m > 0) {
-			st = json_pack("{s:{s:i, s:i, s:i, s:i}}", "counts",
-				       "staged", staged, "running", running,
-				       "healthy", healthy, "unhealthy",
-				       unhealthy);
-			if (nlife > 0) {
-				qsort(life, nlife, sizeof *life, apps_dbl_cmp);
-				json_object_set_new(
-				    st, "lifeTime",
-				    json_pack(
-					"{s:f, s:f}", "averageSeconds",
-					sum / (double)nlife, "medianSeconds",
-					nlife % 2 == 1 ? life[nlife / 2]
-						       : (life[nlife / 2 - 1] +
-							  life[nlife / 2]) /
-							     2.0));
-			}
-			json_object_set_new(out, apps_stats_names[k],
-					    json_pack("{s:o}", "stats", st));
-		}
-		free(life);
-	}
-	return out;
-}
 
 json_t *
 sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 		    int embed)
 {
-	json_t *j = sched_app_to_json(ra->app);
-	const char *ver = sched_app_version(ra->app);
-	int staged, running, healthy, unhealthy;
+	return sched_api_info_app_json(s, ra, embed);
+}
 
-	sched_counts(s, ra, &staged, &running);
-	if (json_object_get(j, "version") == NULL)
-		json_object_set_new(j, "version", json_string(ver));
-	json_object_set_new(
-	    j, "versionInfo",
-	    json_pack("{s:s, s:s}", "lastScalingAt", ver, "lastConfigChangeAt",
-		      ra->config_version != NULL ? ra->config_version : ver));
-	json_object_set_new(j, "tasksStaged", json_integer(staged));
-	json_object_set_new(j, "tasksRunning", json_integer(running));
-	sched_hcheck_counts(s, ra, &healthy, &unhealthy);
-	json_object_set_new(j, "tasksHealthy", json_integer(healthy));
-	json_object_set_new(j, "tasksUnhealthy", json_integer(unhealthy));
-	json_object_set_new(j, "deployments",
-			    sched_deploy_app_json(s, sched_app_id(ra->app)));
-	if (embed & SCHED_EMBED_TASKS) {
-		struct sched_task *const *tv;
-		json_t *a = json_array();
-		size_t i, n;
-
-		tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
-		for (i = 0; i < n; i++)
-			json_array_append_new(a, sched_task_json(s, tv[i]));
-		json_object_set_new(j, "tasks", a);
-	}
-	if ((embed & SCHED_EMBED_FAILURE) && ra->last_failure != NULL)
-		json_object_set(j, "lastTaskFailure", ra->last_failure);
-	if (embed & SCHED_EMBED_TASK_STATS)
-		json_object_set_new(j, "taskStats", apps_task_stats(s, ra));
-	if (embed & SCHED_EMBED_READINESS)
-		json_object_set_new(j, "readinessCheckResults", json_array());
-	return j;
+/* Reply code with the JSON written into b (released). */
+static void
+apps_reply_buf(struct httpd_req *r, int code, struct buf *b)
+{
+	httpd_reply(r, code, "application/json", b->data, b->len);
+	buf_release(b);
 }
 
 /* The normalised app id of the URL, or NULL after answering 404. */
@@ -386,9 +270,14 @@ apps_list(struct httpd_req *r, struct sched *s)
 	const char *idf = httpd_req_query(r, "id");
 	const char *label = httpd_req_query(r, "label");
 	int embed = apps_embed(r, 0);
-	json_t *a = json_array();
+	struct buf b = BUF_INIT;
+	struct jw w;
 	size_t i;
 
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_key(&w, "apps");
+	jw_arr_open(&w);
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
 		const struct sched_rapp *ra = sched_repo_at(s->repo, i);
 		const char *c = sched_app_cmd(ra->app);
@@ -400,9 +289,11 @@ apps_list(struct httpd_req *r, struct sched *s)
 		if (label != NULL &&
 		    !apps_label_match(sched_app_labels(ra->app), label))
 			continue;
-		json_array_append_new(a, sched_api_apps_info(s, ra, embed));
+		sched_api_info_app(&w, s, ra, embed);
 	}
-	httpd_reply_json(r, 200, json_pack("{s:o}", "apps", a));
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	apps_reply_buf(r, 200, &b);
 }
 
 static void
@@ -411,6 +302,8 @@ apps_reply_created(struct httpd_req *r, struct sched *s,
 {
 	char *loc = xasprintf("http://%s/v2/apps%s", httpd_req_host(r), id);
 	const struct sched_rapp *ra = sched_repo_find(s->repo, id);
+	struct buf b = BUF_INIT;
+	struct jw w;
 
 	httpd_reply_header(r, "Location", loc);
 	free(loc);
@@ -419,9 +312,9 @@ apps_reply_created(struct httpd_req *r, struct sched *s,
 		return;
 	}
 	httpd_reply_header(r, "Marathon-Deployment-Id", c->deployment_id);
-	httpd_reply_json(r, 201,
-			 sched_api_apps_info(
-			     s, ra, SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE));
+	jw_init(&w, &b);
+	sched_api_info_app(&w, s, ra, SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE);
+	apps_reply_buf(r, 201, &b);
 }
 
 /* api_post_event for the app the request created or changed (before the
@@ -479,17 +372,21 @@ static void
 apps_get(struct httpd_req *r, struct sched *s)
 {
 	struct sched_rapp *ra;
+	struct buf b = BUF_INIT;
+	struct jw w;
 	char *id;
 
-	if ((ra = apps_find(s, r, &id)) != NULL)
-		httpd_reply_json(
-		    r, 200,
-		    json_pack("{s:o}", "app",
-			      sched_api_apps_info(
-				  s, ra,
-				  apps_embed(r, SCHED_EMBED_TASKS |
-						    SCHED_EMBED_FAILURE |
-						    SCHED_EMBED_READINESS))));
+	if ((ra = apps_find(s, r, &id)) != NULL) {
+		jw_init(&w, &b);
+		jw_obj_open(&w);
+		jw_key(&w, "app");
+		sched_api_info_app(&w, s, ra,
+				   apps_embed(r, SCHED_EMBED_TASKS |
+						     SCHED_EMBED_FAILURE |
+						     SCHED_EMBED_READINESS));
+		jw_obj_close(&w);
+		apps_reply_buf(r, 200, &b);
+	}
 	free(id);
 }
 
@@ -840,7 +737,8 @@ apps_tasks(struct httpd_req *r, void *arg)
 	struct cd_err err;
 	bool scale = sched_api_misc_flag(r, "scale", false);
 	char *id, **ids = NULL;
-	json_t *a = json_array();
+	struct buf b = BUF_INIT;
+	struct jw w;
 	size_t i, n = 0;
 	int active, rc;
 
@@ -855,11 +753,17 @@ apps_tasks(struct httpd_req *r, void *arg)
 				? httpd_req_query(r, "host")
 				: NULL,
 			    &n, &active);
+	/* Written before the kills change the tasks' states. */
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_key(&w, "tasks");
+	jw_arr_open(&w);
 	for (i = 0; i < n; i++)
-		json_array_append_new(
-		    a, sched_task_json(s, sched_tracker_find(s->tr, ids[i])));
+		sched_api_info_task(&w, s, sched_tracker_find(s->tr, ids[i]));
+	jw_arr_close(&w);
+	jw_obj_close(&w);
 	if (httpd_req_method(r) == HTTPD_GET) {
-		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", a));
+		apps_reply_buf(r, 200, &b);
 		goto out;
 	}
 	rc = apps_kill(s, ra, ids, n, active, scale,
@@ -869,9 +773,9 @@ apps_tasks(struct httpd_req *r, void *arg)
 	else if (scale)
 		sched_api_misc_reply_deployment(r, 200, &c);
 	else
-		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", a));
+		apps_reply_buf(r, 200, &b);
 out:
-	json_decref(a);
+	buf_release(&b);
 	apps_free_ids(ids, n);
 	free(id);
 }
@@ -887,7 +791,8 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	const char *tid = httpd_req_param(r, "taskId");
 	bool scale = sched_api_misc_flag(r, "scale", false);
 	char *id, *one[1];
-	json_t *tj;
+	struct buf b = BUF_INIT;
+	struct jw w;
 	int rc;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
@@ -905,21 +810,23 @@ apps_task_kill(struct httpd_req *r, void *arg)
 		free(msg);
 		goto out;
 	}
-	tj = sched_task_json(s, t);
+	jw_init(&w, &b); /* before the kill changes its state */
+	jw_obj_open(&w);
+	jw_key(&w, "task");
+	sched_api_info_task(&w, s, t);
+	jw_obj_close(&w);
 	one[0] = xstrdup(t->id);
 	rc = apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale,
 		       sched_api_misc_flag(r, "force", false), &c, &err);
 	free(one[0]);
-	if (rc != 0) {
-		json_decref(tj);
+	if (rc != 0)
 		sched_api_deployments_reply_error(r, rc, &err, c.locked);
-	} else if (scale) {
-		json_decref(tj);
+	else if (scale)
 		sched_api_misc_reply_deployment(r, 200, &c);
-	} else {
-		httpd_reply_json(r, 200, json_pack("{s:o}", "task", tj));
-	}
+	else
+		apps_reply_buf(r, 200, &b);
 out:
+	buf_release(&b);
 	free(id);
 }
 

@@ -39,7 +39,8 @@ int sched_api_apps_embed_word(const char *w);
 /*
  * The AppInfo JSON of ra: the definition plus "version", "versionInfo",
  * the task counts, "deployments" and, per embed, "tasks" and
- * "lastTaskFailure". New reference.
+ * "lastTaskFailure" (sched_api_info_app() writes it; this parses that
+ * back, for replies built as trees). New reference.
  */
 json_t *sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
 			    int embed);

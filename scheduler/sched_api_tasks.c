@@ -13,8 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/buf.h"
+#include "lib/jw.h"
 #include "lib/xalloc.h"
 #include "scheduler/sched_api_deployments.h"
+#include "scheduler/sched_api_info.h"
 #include "scheduler/sched_api_misc.h"
 #include "scheduler/sched_app.h"
 #include "scheduler/sched_int.h"
@@ -71,17 +74,25 @@ static void
 tasks_list(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
-	json_t *a = json_array();
+	struct buf b = BUF_INIT;
+	struct jw w;
 	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	jw_key(&w, "tasks");
+	jw_arr_open(&w);
 	for (i = 0; i < sched_tracker_count(s->tr); i++) {
 		const struct sched_task *t = sched_tracker_at(s->tr, i);
 
 		if (tasks_wanted(r, t))
-			json_array_append_new(a, sched_task_json(s, t));
+			sched_api_info_task(&w, s, t);
 	}
-	httpd_reply_json(r, 200, json_pack("{s:o}", "tasks", a));
+	jw_arr_close(&w);
+	jw_obj_close(&w);
+	httpd_reply(r, 200, "application/json", b.data, b.len);
+	buf_release(&b);
 }
 
 /*
@@ -95,8 +106,10 @@ tasks_delete(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
 	bool scale = sched_api_misc_flag(r, "scale", false);
-	json_t *body = NULL, *ids, *v, *out = json_array();
+	json_t *body = NULL, *ids, *v;
 	json_t *apps = json_object(); /* app id -> [task ids] */
+	struct buf out = BUF_INIT;    /* {"tasks": [...]} as they were */
+	struct jw w;
 	struct sched_change *cv = NULL;
 	struct sched_apply_opts o;
 	struct cd_err err;
@@ -115,6 +128,10 @@ tasks_delete(struct httpd_req *r, void *arg)
 	}
 	if ((body = sched_api_misc_body(r)) == NULL)
 		goto out;
+	jw_init(&w, &out);
+	jw_obj_open(&w);
+	jw_key(&w, "tasks");
+	jw_arr_open(&w);
 	ids = json_object_get(body, "ids");
 	if (!json_is_array(ids)) {
 		cd_err_setp(&err, -EINVAL, "/ids", "error.expected.jsarray");
@@ -155,8 +172,10 @@ tasks_delete(struct httpd_req *r, void *arg)
 					     once */
 		}
 		json_array_append_new(list, json_string(t->id));
-		json_array_append_new(out, sched_task_json(s, t));
+		sched_api_info_task(&w, s, t);
 	}
+	jw_arr_close(&w);
+	jw_obj_close(&w);
 	/* One change per app, all in one deployment. */
 	cv = xcalloc(json_object_size(apps) + 1, sizeof *cv);
 	json_object_foreach(apps, app_id, v)
@@ -193,7 +212,7 @@ tasks_delete(struct httpd_req *r, void *arg)
 		    r, 200, o.deployment_id[0] != '\0' ? o.deployment_id : "",
 		    o.version);
 	else
-		httpd_reply_json(r, 200, json_pack("{s:O}", "tasks", out));
+		httpd_reply(r, 200, "application/json", out.data, out.len);
 out:
 	for (i = 0; i < nc; i++) {
 		size_t k;
@@ -205,7 +224,7 @@ out:
 	}
 	free(cv);
 	json_decref(apps);
-	json_decref(out);
+	buf_release(&out);
 	json_decref(body);
 }
 
