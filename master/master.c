@@ -33,19 +33,10 @@
 #include "master/master_alloc.h"
 #include "master/master_index.h"
 #include "master/master_int.h"
+#include "master/master_outbox.h"
 
 #define LOG_MOD "master"
 #include "lib/log.h"
-
-#define MASTER_POST_MAGIC 0x3a5e9057u
-
-struct master_agent_post_ctx {
-	unsigned magic;
-	struct master *m; /* borrowed: owner, outlives requests */
-	char *agent_id;	  /* owned */
-	void (*done)(struct master *, const char *, int, void *);
-	void *arg; /* borrowed: from the caller */
-};
 
 struct master_agent *
 master_agent_find(struct master *m, const char *id)
@@ -96,49 +87,6 @@ master_offer_free(struct master *m, struct master_offer *o)
 	free(o->framework_id);
 	free(o->agent_id);
 	free(o);
-}
-
-static void
-master_post_done(const struct httpc_resp *r, void *arg)
-{
-	struct master_agent_post_ctx *c = arg;
-
-	CD_CHECK_OBJ(c, MASTER_POST_MAGIC);
-	if (r->status == 0 || r->status >= 300)
-		log_debug("agent %s answered %d%s%s", c->agent_id, r->status,
-			  r->err ? ": " : "", r->err ? r->err->msg : "");
-	if (c->done != NULL)
-		c->done(c->m, c->agent_id, r->status, c->arg);
-	free(c->agent_id);
-	CD_FREE_OBJ(c);
-}
-
-void
-master_agent_post(struct master *m, struct master_agent *a, const char *path,
-		  json_t *body,
-		  void (*done)(struct master *, const char *, int, void *),
-		  void *arg)
-{
-	struct master_agent_post_ctx *c;
-	struct httpc_opts o = {0};
-	char *url = xasprintf("%s%s", a->base_url, path);
-	char *data = json_dump_str(body);
-
-	CD_ALLOC_OBJ(c, MASTER_POST_MAGIC);
-	c->m = m;
-	c->agent_id = xstrdup(a->info.id);
-	c->done = done;
-	c->arg = arg;
-	o.method = "POST";
-	o.url = url;
-	o.body = data;
-	o.body_len = strlen(data);
-	o.timeout_ms =
-	    m->conf.ping_timeout_ms > 0 ? m->conf.ping_timeout_ms : 15000;
-	httpc_request(m->hc, &o, master_post_done, c);
-	free(url);
-	free(data);
-	json_decref(body);
 }
 
 static void
@@ -396,20 +344,40 @@ master_ping_tick(void *arg)
 
 /* Framework interface, master side. */
 
+/*
+ * A RunTask that failed. Only an answer, or a failure before the request
+ * left, says that the agent does not have the task (TASK_DROPPED, and the
+ * scheduler places it again). A timeout after sending says nothing: the
+ * agent may be running it, and dropping it then made the scheduler launch
+ * a copy and kill the original when its status came ("unknown task"). The
+ * task stays staging until the agent reports it, or until the scheduler's
+ * launch timeout kills it (an agent without it answers 404 and the task
+ * is reported lost).
+ */
 static void
-master_run_done(struct master *m, const char *agent_id, int status, void *arg)
+master_run_done(struct master *m, const char *agent_id,
+		const struct httpc_resp *r, void *arg)
 {
 	char *task_id = arg;
-	struct master_task *t = master_task_find(m, task_id);
+	struct master_task *t;
 
-	(void)agent_id;
-	if (t != NULL && (status == 0 || status >= 300) &&
-	    t->status.state == TASK_STAGING) {
-		log_warn("task %s dropped: agent %s answered %d", task_id,
-			 agent_id, status);
-		master_report(m, t, TASK_DROPPED, NULL,
-			      "the agent did not accept the task");
+	if (r == NULL || (r->status >= 200 && r->status < 300))
+		goto out;
+	t = master_task_find(m, task_id);
+	if (t == NULL || t->status.state != TASK_STAGING)
+		goto out;
+	if (r->status == 0 && r->sent) {
+		log_warn("task %s: agent %s did not answer RunTask (%s); "
+			 "staging until the agent reports it",
+			 task_id, agent_id, r->err ? r->err->msg : "");
+		goto out;
 	}
+	log_warn("task %s dropped: agent %s answered %d%s%s", task_id,
+		 agent_id, r->status, r->err ? ": " : "",
+		 r->err ? r->err->msg : "");
+	master_report(m, t, TASK_DROPPED, NULL,
+		      "the agent did not accept the task");
+out:
 	free(task_id);
 }
 
@@ -513,9 +481,9 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		rt.master_id = m->id;
 		rt.secret = m->secret;
 		rt.task = t->task;
-		master_agent_post(m, a, "/internal/run_task",
-				  wire_run_task_encode(&rt), master_run_done,
-				  xstrdup(t->task.task_id));
+		master_outbox_post(m, a, "/internal/run_task",
+				   wire_run_task_encode(&rt), t->task.task_id, 0,
+				   master_run_done, xstrdup(t->task.task_id));
 		log_info("launching task %s on agent %s", t->task.task_id,
 			 a->info.id);
 	}
@@ -546,19 +514,23 @@ master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
 
 /* An agent that does not know a task cannot report its end: we do. */
 static void
-master_kill_done(struct master *m, const char *agent_id, int status, void *arg)
+master_kill_done(struct master *m, const char *agent_id,
+		 const struct httpc_resp *r, void *arg)
 {
 	char *task_id = arg;
-	struct master_task *t = master_task_find(m, task_id);
+	struct master_task *t;
 
-	if (t != NULL && status == 404 &&
-	    strcmp(t->task.agent_id, agent_id) == 0) {
+	if (r == NULL || r->status != 404)
+		goto out;
+	t = master_task_find(m, task_id);
+	if (t != NULL && strcmp(t->task.agent_id, agent_id) == 0) {
 		log_warn("kill of %s: agent %s does not know it; reporting it "
 			 "lost",
 			 task_id, agent_id);
 		master_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
 			      "the agent does not know this task");
 	}
+out:
 	free(task_id);
 }
 
@@ -580,9 +552,9 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	k.secret = m->secret;
 	k.task_id = xstrdup(task_id);
 	k.grace_ms = grace_ms;
-	master_agent_post(m, a, "/internal/kill_task",
-			  wire_kill_task_encode(&k), master_kill_done,
-			  k.task_id);
+	master_outbox_post(m, a, "/internal/kill_task",
+			   wire_kill_task_encode(&k), task_id, 0,
+			   master_kill_done, k.task_id);
 	return 0;
 }
 
@@ -772,6 +744,7 @@ master_free(struct master *m)
 	loop_timer_free(m->alloc_timer);
 	loop_timer_free(m->ping_timer);
 	loop_timer_free(m->soon_timer);
+	master_outbox_release(m);
 	while (!TAILQ_EMPTY(&m->offers))
 		master_offer_free(m, TAILQ_FIRST(&m->offers));
 	while ((t = TAILQ_FIRST(&m->tasks)) != NULL) {

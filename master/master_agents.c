@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/id.h"
 #include "lib/json.h"
@@ -25,6 +26,7 @@
 #include "master/master_alloc.h"
 #include "master/master_index.h"
 #include "master/master_int.h"
+#include "master/master_outbox.h"
 
 #define LOG_MOD "master"
 #include "lib/log.h"
@@ -87,6 +89,8 @@ master_agent_add(struct master *m, struct wire_agent_info *info_take)
 	a->info = *info_take;
 	memset(info_take, 0, sizeof *info_take);
 	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
+	TAILQ_INIT(&a->outq);
+	TAILQ_INIT(&a->outfly);
 	/* Callers looked the id up first: it is not there. */
 	AZ(master_index_put(m->agent_index, a->info.id, a));
 	TAILQ_INSERT_TAIL(&m->agents, a, link);
@@ -297,17 +301,22 @@ master_agent_mark_lost(struct master *m, struct master_agent *a,
 		master_report(m, t, TASK_UNREACHABLE, "REASON_SLAVE_REMOVED",
 			      "the agent is unreachable");
 	}
+	/* Its tasks are unreachable now: what is queued for it is moot. */
+	master_outbox_flush(m, a, "the agent is lost");
 	master_alloc_agent_remove(m->alloc, a->info.id);
 }
 
 static void
-master_ping_done(struct master *m, const char *agent_id, int status, void *arg)
+master_ping_done(struct master *m, const char *agent_id,
+		 const struct httpc_resp *r, void *arg)
 {
 	struct master_agent *a = master_agent_find(m, agent_id);
+	int status;
 
 	(void)arg;
-	if (a == NULL)
+	if (a == NULL || r == NULL)
 		return;
+	status = r->status;
 	a->ping_in_flight = false;
 	if (status == 200) {
 		a->missed_pings = 0;
@@ -350,8 +359,9 @@ master_agents_ping_all(struct master *m)
 		p.master_id = m->id;
 		p.agent_id = a->info.id;
 		p.secret = m->secret;
-		master_agent_post(m, a, "/internal/ping", wire_ping_encode(&p),
-				  master_ping_done, NULL);
+		master_outbox_post(m, a, "/internal/ping", wire_ping_encode(&p),
+				   NULL, MASTER_OUTBOX_URGENT, master_ping_done,
+				   NULL);
 	}
 }
 

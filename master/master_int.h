@@ -24,6 +24,9 @@
 struct loop_timer;
 struct master_alloc;
 struct master_index;
+struct master_msg;
+
+TAILQ_HEAD(master_msg_list, master_msg);
 
 #define MASTER_AGENT_MAGIC 0x3a5e7a01u
 
@@ -37,6 +40,9 @@ struct master_agent {
 	int missed_pings;
 	bool ping_in_flight;
 	long long registered_ms;
+	struct master_msg_list outq;   /* owned: messages waiting to be sent */
+	struct master_msg_list outfly; /* owned: messages in flight */
+	int out_busy; /* of outfly, those that came through outq */
 	TAILQ_ENTRY(master_agent) link;
 };
 
@@ -115,12 +121,6 @@ void master_rescind_agent_offers(struct master *m, const char *agent_id);
 /* Persist or forget a task record ("task/<id>" in the master db). */
 int master_task_persist(struct master *m, const struct master_task *t);
 void master_task_forget(struct master *m, struct master_task *t);
-/* Post a JSON message to an agent; done may be NULL. Steals body. */
-void master_agent_post(struct master *m, struct master_agent *a,
-		       const char *path, json_t *body,
-		       void (*done)(struct master *, const char *agent_id,
-				    int status, void *arg),
-		       void *arg);
 
 /* master_agents.c */
 void master_agents_routes(struct master *m);
