@@ -2,9 +2,10 @@
  * ctr_docker.c: the docker containerizer (behaviour in ctr_docker.h): the
  * driver object and the life of each task. Owns one struct
  * ctr_docker_task per launched or recovered task; its log stream is a
- * struct ctr_docker_logs (ctr_docker_logs.c), container removals and
- * orphan reaping are ctr_docker_rm.c's, health check commands
- * ctr_docker_exec.c's (all sharing ctr_docker_int.h).
+ * struct ctr_docker_logs (ctr_docker_logs.c), a missing image is fetched
+ * by ctr_docker_image.c, container removals and orphan reaping are
+ * ctr_docker_rm.c's, health check commands ctr_docker_exec.c's (all
+ * sharing ctr_docker_int.h).
  *
  * Design: each task is a small state machine advanced by httpc completion
  * callbacks; at most one "step" request (t->req) is in flight, beside the
@@ -47,8 +48,7 @@
 enum dk_phase {
 	DK_KICK,    /* launch accepted; the timer starts it */
 	DK_CREATE,  /* POST /containers/create */
-	DK_IMAGE,   /* GET /images/{image}/json after a create's 404 */
-	DK_PULL,    /* POST /images/create */
+	DK_IMAGE,   /* fetching the image (ctr_docker_image.c) */
 	DK_ADOPT,   /* GET /containers/{name}/json after a 409 */
 	DK_START,   /* POST /containers/{id}/start */
 	DK_RECOVER, /* GET /containers/{id}/json on recovery */
@@ -90,14 +90,14 @@ struct ctr_docker_task {
 	struct loop_timer *timer;   /* owned */
 	enum dk_timer_act act;
 	int wait_backoff_ms;
-	struct ctr_dk_pull pull;
+	struct ctr_docker_image *img; /* borrowed: the fetch in flight */
 	struct ctr_docker_logs *logs; /* owned */
 	struct ctr_docker_task *next; /* owned: list */
 };
 
 static void dk_step_launch(struct ctr_docker_task *t);
 static void dk_step_create(struct ctr_docker_task *t);
-static void dk_step_image(struct ctr_docker_task *t);
+static void dk_step_image(struct ctr_docker_task *t, bool check);
 static void dk_step_start(struct ctr_docker_task *t);
 static void dk_watch(struct ctr_docker_task *t, bool since_now);
 static void dk_finish(struct ctr_docker_task *t, enum task_state st,
@@ -203,7 +203,7 @@ dk_task_free(struct ctr_docker_task *t)
 	loop_timer_free(t->timer);
 	ctr_docker_logs_free(t->logs);
 	ctr_dk_create_release(&t->spec);
-	ctr_dk_pull_release(&t->pull);
+	ctr_docker_image_cancel(t->img);
 	free(t->task_id);
 	free(t->name);
 	free(t->cid);
@@ -274,6 +274,8 @@ dk_finish(struct ctr_docker_task *t, enum task_state st, const char *reason,
 	ctr_docker_cancel(&t->req);
 	ctr_docker_cancel(&t->wait_req);
 	ctr_docker_cancel(&t->stop_req);
+	ctr_docker_image_cancel(t->img);
+	t->img = NULL;
 	if (!ctr_docker_logs_end(t->logs, dk_logs_ended, t)) {
 		dk_terminate(t);
 		return;
@@ -516,7 +518,7 @@ dk_create_done(const struct httpc_resp *r, void *arg)
 	if (r->status == 404 && !t->pulled) {
 		free(t->create_404);
 		t->create_404 = ctr_docker_why(r);
-		dk_step_image(t);
+		dk_step_image(t, true);
 		return;
 	}
 	if (r->status != 201 ||
@@ -546,89 +548,38 @@ dk_step_create(struct ctr_docker_task *t)
 }
 
 static void
-dk_pull_data(const char *p, size_t n, void *arg)
-{
-	struct ctr_docker_task *t = arg;
-
-	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	ctr_dk_pull_feed(&t->pull, p, n);
-}
-
-static void
-dk_pull_done(const struct httpc_resp *r, void *arg)
+dk_image_done(void *arg, int rc, const char *why)
 {
 	struct ctr_docker_task *t = arg;
 	char *what;
 
 	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	t->req = NULL;
-	ctr_dk_pull_finish(&t->pull);
-	if (r->status == 200 && t->pull.error == NULL) {
-		log_info("task %s: pulled %s", t->task_id, t->spec.image);
+	t->img = NULL;
+	if (rc == 0) {
 		t->pulled = true;
 		dk_step_create(t);
-		return;
-	}
-	what = xasprintf("pulling %s%s%s", t->spec.image,
-			 t->pull.error ? ": " : "",
-			 t->pull.error ? t->pull.error : "");
-	dk_fail(t, what, r->status == 200 || t->pull.error != NULL ? NULL : r);
-	free(what);
-}
-
-static void
-dk_step_pull(struct ctr_docker_task *t)
-{
-	char *from = ctr_docker_api_urlencode(t->spec.from_image);
-	char *tag = ctr_docker_api_urlencode(t->spec.tag);
-	char *path = xasprintf("/images/create?fromImage=%s&tag=%s", from, tag);
-
-	t->phase = DK_PULL;
-	log_info("task %s: pulling %s", t->task_id, t->spec.image);
-	t->req =
-	    ctr_docker_http(t->d, "POST", path, NULL, t->d->pull_timeout_ms,
-			    dk_pull_data, dk_pull_done, t);
-	free(path);
-	free(from);
-	free(tag);
-}
-
-static void
-dk_image_done(const struct httpc_resp *r, void *arg)
-{
-	struct ctr_docker_task *t = arg;
-	char *what;
-
-	CD_CHECK_OBJ(t, DK_TASK_MAGIC);
-	t->req = NULL;
-	if (r->status == 404) {
-		dk_step_pull(t);
-	} else if (r->status == 200) {
+	} else if (rc == -EEXIST) {
 		/* The image is there: the create's 404 was about another
 		 * thing, and a pull would not help. */
 		what = xasprintf("creating the container: %s", t->create_404);
 		dk_fail(t, what, NULL);
 		free(what);
 	} else {
-		dk_fail(t, "inspecting the image", r);
+		dk_fail(t, why, NULL);
 	}
 }
 
-/* After a create's 404: is the image missing? */
+/* Pull the image; with check, only once an inspect finds it missing. */
 static void
-dk_step_image(struct ctr_docker_task *t)
+dk_step_image(struct ctr_docker_task *t, bool check)
 {
-	char *path;
-
 	if (t->kill_req) {
 		dk_fail(t, "", NULL);
 		return;
 	}
 	t->phase = DK_IMAGE;
-	path = xasprintf("/images/%s/json", t->spec.image);
-	t->req =
-	    ctr_docker_http(t->d, "GET", path, NULL, 0, NULL, dk_image_done, t);
-	free(path);
+	t->img = ctr_docker_image_fetch(t->d, t->task_id, &t->spec, check,
+					dk_image_done, t);
 }
 
 /*
@@ -647,7 +598,7 @@ dk_step_launch(struct ctr_docker_task *t)
 		return;
 	}
 	if (t->spec.force_pull)
-		dk_step_pull(t);
+		dk_step_image(t, false);
 	else
 		dk_step_create(t);
 }
@@ -759,7 +710,6 @@ dk_task_new(struct ctr_docker *d, const struct wire_task *wt,
 	t->kill_grace_ms = wt->kill_grace_ms;
 	t->timer = loop_timer_new(d->l, dk_timer_cb, t);
 	t->logs = ctr_docker_logs_new(d, wt->task_id, sandbox);
-	ctr_dk_pull_init(&t->pull);
 	t->act = DK_T_KICK;
 	t->next = d->tasks;
 	d->tasks = t;
@@ -811,9 +761,9 @@ dk_kill(void *impl, const char *task_id, int grace_ms)
 						  : d->stop_timeout_ms;
 	switch (t->phase) {
 	case DK_IMAGE:
-	case DK_PULL:
-		/* Nothing exists yet: drop the step, end from the timer. */
-		ctr_docker_cancel(&t->req);
+		/* Nothing exists yet: drop the fetch, end from the timer. */
+		ctr_docker_image_cancel(t->img);
+		t->img = NULL;
 		t->phase = DK_ENDING;
 		dk_finish_later(t, TASK_KILLED,
 				"REASON_TASK_KILLED_DURING_LAUNCH",

@@ -2,9 +2,10 @@
  * ctr_docker_int.h: private to the docker containerizer's own files
  * (STYLE B3 "foo_int.h"): ctr_docker.c (the driver and each task's life),
  * ctr_docker_logs.c (a container's output into its sandbox),
- * ctr_docker_exec.c (commands run in a task's container) and
- * ctr_docker_rm.c (container removal and orphan reaping). They share the
- * driver object and one way to call the Engine API. Loop thread only.
+ * ctr_docker_image.c (a missing image pulled), ctr_docker_exec.c
+ * (commands run in a task's container) and ctr_docker_rm.c (container
+ * removal and orphan reaping). They share the driver object and one way
+ * to call the Engine API. Loop thread only.
  */
 #ifndef CLUSTERD_CONTAINERIZER_CTR_DOCKER_INT_H
 #define CLUSTERD_CONTAINERIZER_CTR_DOCKER_INT_H
@@ -17,7 +18,9 @@
 #include "lib/httpc.h"
 
 struct loop;
+struct ctr_dk_create;
 struct ctr_docker_task;
+struct ctr_docker_image;
 struct ctr_docker_rm;
 struct ctr_docker_exec;
 struct ctr_docker_logs;
@@ -61,6 +64,30 @@ const char *ctr_docker_running_cid(struct ctr_docker *d, const char *task_id);
 
 /* Whether the driver still tracks task_id (launching, running, ending). */
 bool ctr_docker_tracked(struct ctr_docker *d, const char *task_id);
+
+/* ---- ctr_docker_image.c ---- */
+
+/*
+ * The end of a fetch: rc 0 when the image was pulled, -EEXIST when the
+ * check found it present (nothing pulled), another -errno with why (a
+ * whole message such as "pulling busybox:1: ...", borrowed for the call)
+ * when it failed.
+ */
+typedef void ctr_docker_image_fn(void *arg, int rc, const char *why);
+
+/*
+ * Get spec's image onto the node for task_id (named in the log): with
+ * check, inspect it first and pull only when it is missing; without,
+ * pull at once (forcePullImage). done runs once, later, from the loop,
+ * unless ctr_docker_image_cancel() comes first. Returns the fetch,
+ * borrowed: valid until done runs or it is cancelled.
+ */
+struct ctr_docker_image *
+ctr_docker_image_fetch(struct ctr_docker *d, const char *task_id,
+		       const struct ctr_dk_create *spec, bool check,
+		       ctr_docker_image_fn *done, void *arg);
+/* Stop a fetch in flight and free it; done never runs. NULL is a no-op. */
+void ctr_docker_image_cancel(struct ctr_docker_image *im);
 
 /* ---- ctr_docker_rm.c ---- */
 
