@@ -88,7 +88,7 @@ struct sched {
 	double idle_seconds;   /* decline filter when nothing is wanted */
 	bool idle_filtered;    /* offers were declined for idle_seconds since
 				  the last revive: demand must revive */
-	char *fw_id; /* owned or NULL before registration */
+	char *fw_id;	       /* owned or NULL before registration */
 	bool registered;
 	struct sched_repo *repo;       /* owned */
 	struct sched_tracker *tr;      /* owned */

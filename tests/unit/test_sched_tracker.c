@@ -150,7 +150,8 @@ test_counts_random(void **state)
 			    tr, mk_task(id, apps[a], vers[rand_r(&seed) % 3]));
 		} else if (op < 5) {
 			sched_tracker_remove(
-			    tr, sched_tracker_at(tr, (size_t)rand_r(&seed) % n));
+			    tr,
+			    sched_tracker_at(tr, (size_t)rand_r(&seed) % n));
 		} else if (op < 8) {
 			sched_tracker_set_state(
 			    tr, sched_tracker_at(tr, (size_t)rand_r(&seed) % n),
