@@ -426,10 +426,17 @@ httpc_call_done(struct httpc_req *r)
 			       ? r->errbuf
 			       : curl_easy_strerror(r->result));
 		resp.err = &r->err;
-		/* Bytes of request headers written to a connection. */
+		/*
+		 * Request bytes written to a connection, unless the last
+		 * attempt could not connect: curl retries a request whose
+		 * reused connection turned out dead (closed by the server,
+		 * which never read it) on a new one.
+		 */
 		if (curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent) ==
 			CURLE_OK &&
-		    sent > 0)
+		    sent > 0 && r->result != CURLE_COULDNT_CONNECT &&
+		    r->result != CURLE_COULDNT_RESOLVE_HOST &&
+		    r->result != CURLE_COULDNT_RESOLVE_PROXY)
 			resp.sent = true;
 	}
 	resp.body = buf_str(&r->resp);
