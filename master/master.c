@@ -173,11 +173,18 @@ master_status_forward(struct master *m, const struct wire_status *st)
 	const char *fw = st->framework_id;
 
 	if (t != NULL) {
-		if (!task_state_allowed(t->status.state, st->state) &&
-		    t->status.state != st->state)
-			log_warn("task %s: unexpected transition %s -> %s",
-				 st->task_id, task_state_name(t->status.state),
-				 task_state_name(st->state));
+		if (!task_state_allowed(t->status.state, st->state)) {
+			/*
+			 * Older news, e.g. a STARTING the agent sent again
+			 * after its first try timed out, processed after the
+			 * RUNNING that followed it: acknowledge it (the agent
+			 * stops resending) but keep the newer state.
+			 */
+			log_info("task %s: ignoring %s after %s", st->task_id,
+				 task_state_name(st->state),
+				 task_state_name(t->status.state));
+			return 0;
+		}
 		wire_status_release(&t->status);
 		wire_status_copy(&t->status, st);
 		fw = t->framework_id;
