@@ -77,9 +77,9 @@ struct httpc_req {
 	bool cancelled;
 	struct cd_err err;
 	char errbuf[CURL_ERROR_SIZE];
-	struct httpc_req *prev, *next; /* borrowed: c->reqs linkage */
-	struct httpc_req *batch_next;  /* borrowed: a done batch */
-	bool on_sweep;		       /* on c->sweep */
+	struct httpc_req *prev, *next;	 /* borrowed: c->reqs linkage */
+	struct httpc_req *batch_next;	 /* borrowed: a done batch */
+	bool on_sweep;			 /* on c->sweep */
 	struct httpc_req *sprev, *snext; /* borrowed: c->sweep linkage */
 };
 

@@ -2,16 +2,17 @@
  * master.c: the master role object: lifecycle, the in-process framework
  * interface (launch, decline, kill, reconcile, revive), offers and the
  * allocation timer. Registration, pings and status updates from agents
- * live in master_agents.c; the read-only endpoints in master_api.c.
+ * live in master_agents.c; the task registry and status forwarding in
+ * master_tasks.c; messages to agents in master_outbox.c; the read-only
+ * endpoints in master_api.c.
  *
  * Design: the allocator (master_alloc) is pure and owns the accounting of
  * what is used; this file turns its decisions into offers and keeps the
  * outstanding offers. Resources of an offer stay allocated to the
  * framework until it launches (the unused part returns), declines
  * (filtered for refuse_seconds) or the offer is rescinded.
- * Task records are persisted on launch and forgotten on a terminal state,
- * so that after a restart the master knows which tasks an agent should
- * report when it re-registers. Loop thread only.
+ * Task records are persisted on launch (one commit per launch) and
+ * forgotten on a terminal state. Loop thread only.
  */
 #include "master/master.h"
 
@@ -44,22 +45,6 @@ master_agent_find(struct master *m, const char *id)
 	return master_index_get(m->agent_index, id);
 }
 
-struct master_task *
-master_task_find(struct master *m, const char *task_id)
-{
-	return master_index_get(m->task_index, task_id);
-}
-
-int
-master_task_add(struct master *m, struct master_task *t)
-{
-	int rc = master_index_put(m->task_index, t->task.task_id, t);
-
-	if (rc == 0)
-		TAILQ_INSERT_TAIL(&m->tasks, t, link);
-	return rc;
-}
-
 /* Few frameworks (one scheduler in practice): a list is enough. */
 struct master_framework *
 master_framework_find(struct master *m, const char *id)
@@ -89,62 +74,6 @@ master_offer_free(struct master *m, struct master_offer *o)
 	free(o);
 }
 
-static void
-master_task_free(struct master_task *t)
-{
-	wire_task_release(&t->task);
-	wire_status_release(&t->status);
-	free(t->framework_id);
-	free(t);
-}
-
-/* Add t's record to b. */
-static int
-master_task_record(struct store_batch *b, const struct master_task *t)
-{
-	json_t *j = json_object();
-	char *key = xasprintf("task/%s", t->task.task_id), *val;
-	int rc;
-
-	json_object_set_new(j, "framework_id", json_string(t->framework_id));
-	json_object_set_new(j, "task", wire_task_encode(&t->task));
-	json_object_set_new(j, "state",
-			    json_string(task_state_name(t->status.state)));
-	val = json_dump_str(j);
-	rc = store_batch_put(b, STORE_DB_MASTER, key, val, strlen(val));
-	free(val);
-	free(key);
-	json_decref(j);
-	return rc;
-}
-
-int
-master_task_persist(struct master *m, const struct master_task *t)
-{
-	struct store_batch *b = store_batch_begin(m->store);
-	int rc = master_task_record(b, t);
-
-	if (rc != 0) {
-		store_batch_abort(b);
-		return rc;
-	}
-	return store_batch_commit(b);
-}
-
-void
-master_task_forget(struct master *m, struct master_task *t)
-{
-	char *key = xasprintf("task/%s", t->task.task_id);
-
-	if (store_del(m->store, STORE_DB_MASTER, key) != 0)
-		log_error("cannot forget task %s in the store",
-			  t->task.task_id);
-	free(key);
-	AN(master_index_del(m->task_index, t->task.task_id));
-	TAILQ_REMOVE(&m->tasks, t, link);
-	master_task_free(t);
-}
-
 void
 master_rescind_agent_offers(struct master *m, const char *agent_id)
 {
@@ -163,85 +92,6 @@ master_rescind_agent_offers(struct master *m, const char *agent_id)
 			f->ops->rescind(f->sched, o->id);
 		master_offer_free(m, o);
 	}
-}
-
-int
-master_status_forward(struct master *m, const struct wire_status *st)
-{
-	struct master_task *t = master_task_find(m, st->task_id);
-	struct master_framework *f;
-	const char *fw = st->framework_id;
-
-	if (t != NULL) {
-		if (!task_state_allowed(t->status.state, st->state)) {
-			/*
-			 * Older news, e.g. a STARTING the agent sent again
-			 * after its first try timed out, processed after the
-			 * RUNNING that followed it: acknowledge it (the agent
-			 * stops resending) but keep the newer state.
-			 */
-			log_info("task %s: ignoring %s after %s", st->task_id,
-				 task_state_name(st->state),
-				 task_state_name(t->status.state));
-			return 0;
-		}
-		wire_status_release(&t->status);
-		wire_status_copy(&t->status, st);
-		fw = t->framework_id;
-		if (task_state_terminal(st->state)) {
-			switch (st->state) {
-			case TASK_FINISHED:
-				m->tasks_finished++;
-				break;
-			case TASK_FAILED:
-				m->tasks_failed++;
-				break;
-			case TASK_KILLED:
-				m->tasks_killed++;
-				break;
-			default:
-				m->tasks_lost++;
-				break;
-			}
-			master_alloc_release(m->alloc, t->task.agent_id,
-					     t->framework_id, &t->task.res);
-		}
-	}
-	f = fw != NULL ? master_framework_find(m, fw) : NULL;
-	if (f == NULL) {
-		/* No framework to tell: nothing to keep it for. */
-		if (t != NULL && task_state_terminal(st->state))
-			master_task_forget(m, t);
-		return 0;
-	}
-	if (f->ops->status(f->sched, st) != 0)
-		return -EAGAIN;
-	if (t != NULL && task_state_terminal(st->state)) {
-		master_task_forget(m, t);
-		master_allocate_soon(m);
-	}
-	return 0;
-}
-
-int
-master_report(struct master *m, struct master_task *t, enum task_state state,
-	      const char *reason, const char *message)
-{
-	struct wire_status st = {0};
-	char uuid[ID_UUID_LEN];
-
-	id_uuid(uuid);
-	st.uuid = uuid;
-	st.task_id = t->task.task_id;
-	st.framework_id = t->framework_id;
-	st.agent_id = t->task.agent_id;
-	st.state = state;
-	/* Borrowed for the call: only encoded or copied by the receivers. */
-	st.reason = (char *)(uintptr_t)reason;
-	st.message = (char *)(uintptr_t)message;
-	st.source = (char *)"SOURCE_MASTER";
-	st.timestamp_ms = loop_wall_ms();
-	return master_status_forward(m, &st);
 }
 
 /* Allocation: the allocator decides, we make offers of its decisions. */
@@ -379,35 +229,12 @@ master_run_done(struct master *m, const char *agent_id,
 			 task_id, agent_id, r->err ? r->err->msg : "");
 		goto out;
 	}
-	log_warn("task %s dropped: agent %s answered %d%s%s", task_id,
-		 agent_id, r->status, r->err ? ": " : "",
-		 r->err ? r->err->msg : "");
+	log_warn("task %s dropped: agent %s answered %d%s%s", task_id, agent_id,
+		 r->status, r->err ? ": " : "", r->err ? r->err->msg : "");
 	master_report(m, t, TASK_DROPPED, NULL,
 		      "the agent did not accept the task");
 out:
 	free(task_id);
-}
-
-/* A new record of wt, staging on agent a. */
-static struct master_task *
-master_task_new(const struct wire_task *wt, const char *fw_id,
-		const struct master_agent *a)
-{
-	struct master_task *t = xcalloc(1, sizeof *t);
-	char uuid[ID_UUID_LEN];
-
-	wire_task_copy(&t->task, wt);
-	free(t->task.agent_id);
-	t->task.agent_id = xstrdup(a->info.id);
-	t->framework_id = xstrdup(fw_id);
-	id_uuid(uuid);
-	t->status.uuid = xstrdup(uuid);
-	t->status.task_id = xstrdup(t->task.task_id);
-	t->status.framework_id = xstrdup(fw_id);
-	t->status.agent_id = xstrdup(a->info.id);
-	t->status.state = TASK_STAGING;
-	t->status.timestamp_ms = loop_wall_ms();
-	return t;
 }
 
 static int
@@ -489,8 +316,9 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		rt.secret = m->secret;
 		rt.task = t->task;
 		master_outbox_post(m, a, "/internal/run_task",
-				   wire_run_task_encode(&rt), t->task.task_id, 0,
-				   master_run_done, xstrdup(t->task.task_id));
+				   wire_run_task_encode(&rt), t->task.task_id,
+				   0, master_run_done,
+				   xstrdup(t->task.task_id));
 		log_info("launching task %s on agent %s", t->task.task_id,
 			 a->info.id);
 	}

@@ -411,12 +411,8 @@ master_load_task(const char *key, const void *val, size_t len, void *arg)
 	t->status.framework_id = xstrdup(t->framework_id);
 	t->status.agent_id = xstrdup(t->task.agent_id ? t->task.agent_id : "");
 	t->status.state = s;
-	if (master_task_add(m, t) != 0) {
-		wire_task_release(&t->task);
-		wire_status_release(&t->status);
-		free(t->framework_id);
-		free(t);
-	}
+	if (master_task_add(m, t) != 0)
+		master_task_free(t);
 	json_decref(j);
 	return 0;
 }

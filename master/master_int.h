@@ -1,7 +1,7 @@
 /*
- * master_int.h: the master's internals, shared by master.c,
- * master_agents.c and master_api.c only (STYLE B3). Nothing else includes
- * it. Agents, tasks and offers live in lists, which own them and give
+ * master_int.h: the master's internals, shared by the master's own files
+ * only (STYLE B3); nothing else includes it. Agents, tasks and offers
+ * live in lists, which own them and give
  * replies their order, each with a hash index by id (master_index) for the
  * lookups of every status update, launch and ping reply; the allocator
  * (master_alloc) keeps its own indexed tables. An object is on its list
@@ -23,6 +23,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct store_batch;
 struct master_index;
 struct master_msg;
 
@@ -94,33 +95,44 @@ struct master {
 	struct master_index *agent_index; /* owned: info.id -> agent */
 	struct master_index *task_index;  /* owned: task_id -> task */
 	struct master_index *offer_index; /* owned: id -> offer */
-	struct loop_timer *alloc_timer; /* owned */
-	struct loop_timer *ping_timer;	/* owned */
-	struct loop_timer *soon_timer;	/* owned: allocation after a change */
+	struct loop_timer *alloc_timer;	  /* owned */
+	struct loop_timer *ping_timer;	  /* owned */
+	struct loop_timer *soon_timer;	  /* owned: allocation after a change */
 	unsigned offer_seq;
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
 
 /* master.c */
 struct master_agent *master_agent_find(struct master *m, const char *id);
-struct master_task *master_task_find(struct master *m, const char *task_id);
-/* Put t (task.task_id set) on the task list and index; -EEXIST if known. */
-int master_task_add(struct master *m, struct master_task *t);
 struct master_framework *master_framework_find(struct master *m,
 					       const char *id);
 /* Allocate again soon (coalesced). */
 void master_allocate_soon(struct master *m);
+/* Rescind every outstanding offer on an agent. */
+void master_rescind_agent_offers(struct master *m, const char *agent_id);
+
+/* master_tasks.c */
+struct master_task *master_task_find(struct master *m, const char *task_id);
+/* Put t (task.task_id set) on the task list and index; -EEXIST if known. */
+int master_task_add(struct master *m, struct master_task *t);
+/* A new record of wt (copied), staging on agent a; not on the list yet. */
+struct master_task *master_task_new(const struct wire_task *wt,
+				    const char *fw_id,
+				    const struct master_agent *a);
+/* Free a record that is on no list. */
+void master_task_free(struct master_task *t);
+/* Add t's record ("task/<id>" in the master db) to b. */
+int master_task_record(struct store_batch *b, const struct master_task *t);
+/* Persist t's record in a commit of its own. */
+int master_task_persist(struct master *m, const struct master_task *t);
+/* Delete t's record, take it off the list and free it. */
+void master_task_forget(struct master *m, struct master_task *t);
 /* Record a status and pass it to its framework. 0 when acknowledged. */
 int master_status_forward(struct master *m, const struct wire_status *st);
 /* Report a state of t that the master decides (SOURCE_MASTER). */
 int master_report(struct master *m, struct master_task *t,
 		  enum task_state state, const char *reason,
 		  const char *message);
-/* Rescind every outstanding offer on an agent. */
-void master_rescind_agent_offers(struct master *m, const char *agent_id);
-/* Persist or forget a task record ("task/<id>" in the master db). */
-int master_task_persist(struct master *m, const struct master_task *t);
-void master_task_forget(struct master *m, struct master_task *t);
 
 /* master_agents.c */
 void master_agents_routes(struct master *m);

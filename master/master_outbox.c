@@ -50,15 +50,15 @@
 
 struct master_msg {
 	unsigned magic;
-	struct master *m;	/* borrowed: owner, outlives its messages */
-	char *agent_id;		/* owned */
-	char *path;		/* owned: "/internal/..." */
-	char *body;		/* owned: the JSON text */
-	char *task_id;		/* owned: the task it is about, or NULL */
-	unsigned flags;		/* enum master_outbox_flags */
-	struct httpc_req *req;	/* borrowed: while in flight */
+	struct master *m;      /* borrowed: owner, outlives its messages */
+	char *agent_id;	       /* owned */
+	char *path;	       /* owned: "/internal/..." */
+	char *body;	       /* owned: the JSON text */
+	char *task_id;	       /* owned: the task it is about, or NULL */
+	unsigned flags;	       /* enum master_outbox_flags */
+	struct httpc_req *req; /* borrowed: while in flight */
 	master_outbox_done_fn *done;
-	void *arg;		/* borrowed: the caller's, passed to done */
+	void *arg; /* borrowed: the caller's, passed to done */
 	TAILQ_ENTRY(master_msg) link; /* a->outq or a->outfly */
 };
 

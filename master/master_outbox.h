@@ -40,8 +40,7 @@ enum master_outbox_flags {
  */
 void master_outbox_post(struct master *m, struct master_agent *a,
 			const char *path, json_t *body, const char *task_id,
-			unsigned flags, master_outbox_done_fn *done,
-			void *arg);
+			unsigned flags, master_outbox_done_fn *done, void *arg);
 /*
  * Fail the messages still queued for a (the agent is lost, nothing will
  * get through): each done runs from inside this call with status 0 and

@@ -1,0 +1,198 @@
+/*
+ * master_tasks.c: the master's registry of tasks: the list and its index,
+ * the records persisted under "task/<id>" (so that after a restart the
+ * master knows which tasks an agent should report when it re-registers),
+ * and the status updates recorded here and forwarded to the task's
+ * framework, whether an agent sent them or the master decided them.
+ * Loop thread only.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "lib/id.h"
+#include "lib/json.h"
+#include "lib/loop.h"
+#include "lib/store.h"
+#include "lib/task_state.h"
+#include "lib/xalloc.h"
+#include "master/master_alloc.h"
+#include "master/master_index.h"
+#include "master/master_int.h"
+
+#define LOG_MOD "master"
+#include "lib/log.h"
+
+struct master_task *
+master_task_find(struct master *m, const char *task_id)
+{
+	return master_index_get(m->task_index, task_id);
+}
+
+int
+master_task_add(struct master *m, struct master_task *t)
+{
+	int rc = master_index_put(m->task_index, t->task.task_id, t);
+
+	if (rc == 0)
+		TAILQ_INSERT_TAIL(&m->tasks, t, link);
+	return rc;
+}
+
+void
+master_task_free(struct master_task *t)
+{
+	wire_task_release(&t->task);
+	wire_status_release(&t->status);
+	free(t->framework_id);
+	free(t);
+}
+
+int
+master_task_record(struct store_batch *b, const struct master_task *t)
+{
+	json_t *j = json_object();
+	char *key = xasprintf("task/%s", t->task.task_id), *val;
+	int rc;
+
+	json_object_set_new(j, "framework_id", json_string(t->framework_id));
+	json_object_set_new(j, "task", wire_task_encode(&t->task));
+	json_object_set_new(j, "state",
+			    json_string(task_state_name(t->status.state)));
+	val = json_dump_str(j);
+	rc = store_batch_put(b, STORE_DB_MASTER, key, val, strlen(val));
+	free(val);
+	free(key);
+	json_decref(j);
+	return rc;
+}
+
+int
+master_task_persist(struct master *m, const struct master_task *t)
+{
+	struct store_batch *b = store_batch_begin(m->store);
+	int rc = master_task_record(b, t);
+
+	if (rc != 0) {
+		store_batch_abort(b);
+		return rc;
+	}
+	return store_batch_commit(b);
+}
+
+void
+master_task_forget(struct master *m, struct master_task *t)
+{
+	char *key = xasprintf("task/%s", t->task.task_id);
+
+	if (store_del(m->store, STORE_DB_MASTER, key) != 0)
+		log_error("cannot forget task %s in the store",
+			  t->task.task_id);
+	free(key);
+	AN(master_index_del(m->task_index, t->task.task_id));
+	TAILQ_REMOVE(&m->tasks, t, link);
+	master_task_free(t);
+}
+
+int
+master_status_forward(struct master *m, const struct wire_status *st)
+{
+	struct master_task *t = master_task_find(m, st->task_id);
+	struct master_framework *f;
+	const char *fw = st->framework_id;
+
+	if (t != NULL) {
+		if (!task_state_allowed(t->status.state, st->state)) {
+			/*
+			 * Older news, e.g. a STARTING the agent sent again
+			 * after its first try timed out, processed after the
+			 * RUNNING that followed it: acknowledge it (the agent
+			 * stops resending) but keep the newer state.
+			 */
+			log_info("task %s: ignoring %s after %s", st->task_id,
+				 task_state_name(st->state),
+				 task_state_name(t->status.state));
+			return 0;
+		}
+		wire_status_release(&t->status);
+		wire_status_copy(&t->status, st);
+		fw = t->framework_id;
+		if (task_state_terminal(st->state)) {
+			switch (st->state) {
+			case TASK_FINISHED:
+				m->tasks_finished++;
+				break;
+			case TASK_FAILED:
+				m->tasks_failed++;
+				break;
+			case TASK_KILLED:
+				m->tasks_killed++;
+				break;
+			default:
+				m->tasks_lost++;
+				break;
+			}
+			master_alloc_release(m->alloc, t->task.agent_id,
+					     t->framework_id, &t->task.res);
+		}
+	}
+	f = fw != NULL ? master_framework_find(m, fw) : NULL;
+	if (f == NULL) {
+		/* No framework to tell: nothing to keep it for. */
+		if (t != NULL && task_state_terminal(st->state))
+			master_task_forget(m, t);
+		return 0;
+	}
+	if (f->ops->status(f->sched, st) != 0)
+		return -EAGAIN;
+	if (t != NULL && task_state_terminal(st->state)) {
+		master_task_forget(m, t);
+		master_allocate_soon(m);
+	}
+	return 0;
+}
+
+int
+master_report(struct master *m, struct master_task *t, enum task_state state,
+	      const char *reason, const char *message)
+{
+	struct wire_status st = {0};
+	char uuid[ID_UUID_LEN];
+
+	id_uuid(uuid);
+	st.uuid = uuid;
+	st.task_id = t->task.task_id;
+	st.framework_id = t->framework_id;
+	st.agent_id = t->task.agent_id;
+	st.state = state;
+	/* Borrowed for the call: only encoded or copied by the receivers. */
+	st.reason = (char *)(uintptr_t)reason;
+	st.message = (char *)(uintptr_t)message;
+	st.source = (char *)"SOURCE_MASTER";
+	st.timestamp_ms = loop_wall_ms();
+	return master_status_forward(m, &st);
+}
+
+struct master_task *
+master_task_new(const struct wire_task *wt, const char *fw_id,
+		const struct master_agent *a)
+{
+	struct master_task *t = xcalloc(1, sizeof *t);
+	char uuid[ID_UUID_LEN];
+
+	wire_task_copy(&t->task, wt);
+	free(t->task.agent_id);
+	t->task.agent_id = xstrdup(a->info.id);
+	t->framework_id = xstrdup(fw_id);
+	id_uuid(uuid);
+	t->status.uuid = xstrdup(uuid);
+	t->status.task_id = xstrdup(t->task.task_id);
+	t->status.framework_id = xstrdup(fw_id);
+	t->status.agent_id = xstrdup(a->info.id);
+	t->status.state = TASK_STAGING;
+	t->status.timestamp_ms = loop_wall_ms();
+	return t;
+}
