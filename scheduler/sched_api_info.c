@@ -311,8 +311,9 @@ info_task(struct jw *w, const struct sched *s, const struct sched_rapp *ra,
 	jw_arr_close(w);
 	jw_kstr(w, "role", "*");
 	/* sched_hcheck decides whether t has checks and what they say. */
-	hc = json_object();
-	sched_hcheck_task_json(s, t, hc);
+	hc = sched_hcheck_has_checks(s, ra, t) ? json_object() : NULL;
+	if (hc != NULL)
+		sched_hcheck_app_task_json(s, ra, t, hc);
 	if (json_object_size(hc) > 0) {
 		const char *k;
 		json_t *v;

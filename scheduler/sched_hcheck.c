@@ -33,17 +33,25 @@
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
 
-/* The checks t runs (borrowed), or NULL. */
+/* The checks t runs (borrowed), or NULL. ra is t's app when the caller
+ * has it (saves a lookup per task in big listings), or NULL. */
 static const json_t *
-hc_checks(const struct sched *s, const struct sched_task *t)
+hc_checks_of(const struct sched *s, const struct sched_rapp *ra,
+	     const struct sched_task *t)
 {
 	const json_t *own = json_object_get(t->task, "health_checks");
-	const struct sched_rapp *ra;
 
 	if (json_is_array(own))
 		return own;
-	ra = sched_repo_find(s->repo, t->app_id);
+	if (ra == NULL)
+		ra = sched_repo_find(s->repo, t->app_id);
 	return ra != NULL ? sched_app_health_checks(ra->app) : NULL;
+}
+
+static const json_t *
+hc_checks(const struct sched *s, const struct sched_task *t)
+{
+	return hc_checks_of(s, NULL, t);
 }
 
 static void
@@ -210,7 +218,21 @@ void
 sched_hcheck_task_json(const struct sched *s, const struct sched_task *t,
 		       json_t *j)
 {
-	if (s->health == NULL || json_array_size(hc_checks(s, t)) == 0)
+	sched_hcheck_app_task_json(s, NULL, t, j);
+}
+
+bool
+sched_hcheck_has_checks(const struct sched *s, const struct sched_rapp *ra,
+			const struct sched_task *t)
+{
+	return s->health != NULL && json_array_size(hc_checks_of(s, ra, t)) > 0;
+}
+
+void
+sched_hcheck_app_task_json(const struct sched *s, const struct sched_rapp *ra,
+			   const struct sched_task *t, json_t *j)
+{
+	if (!sched_hcheck_has_checks(s, ra, t))
 		return;
 	json_object_set_new(j, "healthCheckResults",
 			    sched_health_results_json(s->health, t->id));
@@ -229,7 +251,7 @@ sched_hcheck_counts(const struct sched *s, const struct sched_rapp *r,
 	tv = sched_tracker_app_tasks(s->tr, sched_app_id(r->app), &n);
 	for (i = 0; i < n; i++) {
 		if (tv[i]->state != TASK_RUNNING ||
-		    json_array_size(hc_checks(s, tv[i])) == 0)
+		    json_array_size(hc_checks_of(s, r, tv[i])) == 0)
 			continue;
 		switch (sched_health_state(s->health, tv[i]->id)) {
 		case 1:

@@ -12,6 +12,8 @@
 #ifndef CLUSTERD_SCHEDULER_SCHED_HCHECK_H
 #define CLUSTERD_SCHEDULER_SCHED_HCHECK_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "lib/wire.h"
@@ -38,6 +40,13 @@ void sched_hcheck_untrack(struct sched *s, const char *task_id);
 /* Add "healthCheckResults" to the task JSON j when t has checks. */
 void sched_hcheck_task_json(const struct sched *s, const struct sched_task *t,
 			    json_t *j);
+/* The same, with t's app ra already at hand (NULL: look it up). */
+void sched_hcheck_app_task_json(const struct sched *s,
+				const struct sched_rapp *ra,
+				const struct sched_task *t, json_t *j);
+/* Whether t runs health checks (its own, or its app ra's; ra may be NULL). */
+bool sched_hcheck_has_checks(const struct sched *s, const struct sched_rapp *ra,
+			     const struct sched_task *t);
 /* tasksHealthy and tasksUnhealthy of r (RUNNING tasks only). */
 void sched_hcheck_counts(const struct sched *s, const struct sched_rapp *r,
 			 int *healthy, int *unhealthy);
