@@ -369,6 +369,38 @@ out:
 	free(task_id);
 }
 
+/* Report the tasks taken back from the outbox (loop timer, not nested
+ * inside the scheduler's kill call). */
+static void
+master_killed_tick(void *arg)
+{
+	struct master *m = arg;
+	char **ids = m->killed;
+	size_t i, n = m->nkilled;
+
+	m->killed = NULL;
+	m->nkilled = m->capkilled = 0;
+	for (i = 0; i < n; i++) {
+		struct master_task *t = master_task_find(m, ids[i]);
+
+		if (t != NULL && !task_state_terminal(t->status.state))
+			master_report(m, t, TASK_KILLED,
+				      "REASON_TASK_KILLED_DURING_LAUNCH",
+				      "killed before it was sent to the agent");
+		free(ids[i]);
+	}
+	free(ids);
+}
+
+/*
+ * A task whose RunTask has not left yet is taken back here and reported
+ * killed, as Mesos does for a pending task: the agent never starts what
+ * is already wanted dead. That matters when the scheduler gives up on
+ * launches queued behind a burst: each of them used to cost the agent a
+ * launch, a kill and four status updates. A kill already queued for a
+ * task is not queued again (the scheduler repeats its kill with every
+ * status of a task it no longer wants).
+ */
 static int
 master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 {
@@ -383,6 +415,19 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	a = master_agent_find(m, t->task.agent_id);
 	if (a == NULL || !a->active)
 		return -ENOENT;
+	if (master_outbox_cancel(m, a, "/internal/run_task", task_id) == 0) {
+		if (m->nkilled == m->capkilled) {
+			m->capkilled = m->capkilled ? 2 * m->capkilled : 16;
+			m->killed = xrealloc(m->killed,
+					     m->capkilled * sizeof *m->killed);
+		}
+		m->killed[m->nkilled++] = xstrdup(task_id);
+		if (!loop_timer_pending(m->kill_timer))
+			loop_timer_add(m->kill_timer, 0);
+		return 0;
+	}
+	if (master_outbox_queued(a, "/internal/kill_task", task_id))
+		return 0;
 	k.master_id = m->id;
 	k.secret = m->secret;
 	k.task_id = xstrdup(task_id);
@@ -559,6 +604,7 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	m->alloc_timer = loop_timer_new(l, master_alloc_tick, m);
 	m->ping_timer = loop_timer_new(l, master_ping_tick, m);
 	m->soon_timer = loop_timer_new(l, master_soon_tick, m);
+	m->kill_timer = loop_timer_new(l, master_killed_tick, m);
 	loop_timer_add(m->alloc_timer,
 		       (uint64_t)m->conf.allocation_interval_ms);
 	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
@@ -573,12 +619,17 @@ master_free(struct master *m)
 	struct master_agent *a;
 	struct master_task *t;
 	struct master_framework *f;
+	size_t i;
 
 	if (m == NULL)
 		return;
 	loop_timer_free(m->alloc_timer);
 	loop_timer_free(m->ping_timer);
 	loop_timer_free(m->soon_timer);
+	loop_timer_free(m->kill_timer);
+	for (i = 0; i < m->nkilled; i++)
+		free(m->killed[i]);
+	free(m->killed);
 	master_outbox_release(m);
 	while (!TAILQ_EMPTY(&m->offers))
 		master_offer_free(m, TAILQ_FIRST(&m->offers));

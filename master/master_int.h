@@ -98,6 +98,9 @@ struct master {
 	struct loop_timer *alloc_timer;	  /* owned */
 	struct loop_timer *ping_timer;	  /* owned */
 	struct loop_timer *soon_timer;	  /* owned: allocation after a change */
+	struct loop_timer *kill_timer;	  /* owned: reports of killed below */
+	char **killed; /* owned: ids of tasks taken back unsent, to report */
+	size_t nkilled, capkilled;
 	unsigned offer_seq;
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };

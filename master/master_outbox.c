@@ -45,8 +45,6 @@
 #include "lib/log.h"
 
 #define MASTER_MSG_MAGIC 0x3a5e9057u
-/* Queued messages in flight per agent (pings aside). */
-#define MASTER_OUTBOX_IN_FLIGHT 4
 
 struct master_msg {
 	unsigned magic;
@@ -168,6 +166,43 @@ master_outbox_post(struct master *m, struct master_agent *a, const char *path,
 	}
 	TAILQ_INSERT_TAIL(&a->outq, g, link);
 	master_outbox_pump(m, a);
+}
+
+static struct master_msg *
+master_outbox_find_queued(const struct master_agent *a, const char *path,
+			  const char *task_id)
+{
+	struct master_msg *g;
+
+	TAILQ_FOREACH(g, &a->outq, link)
+	if (g->task_id != NULL && strcmp(g->task_id, task_id) == 0 &&
+	    strcmp(g->path, path) == 0)
+		return g;
+	return NULL;
+}
+
+bool
+master_outbox_queued(const struct master_agent *a, const char *path,
+		     const char *task_id)
+{
+	return master_outbox_find_queued(a, path, task_id) != NULL;
+}
+
+int
+master_outbox_cancel(struct master *m, struct master_agent *a, const char *path,
+		     const char *task_id)
+{
+	struct master_msg *g = master_outbox_find_queued(a, path, task_id);
+
+	if (g == NULL)
+		return -ENOENT;
+	TAILQ_REMOVE(&a->outq, g, link);
+	if (g->done != NULL)
+		g->done(m, g->agent_id, NULL, g->arg);
+	master_msg_free(g);
+	/* It may have been the head that waited for its task. */
+	master_outbox_pump(m, a);
+	return 0;
 }
 
 void

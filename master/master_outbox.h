@@ -19,12 +19,15 @@ struct master_agent;
 /*
  * The end of a message: resp is the agent's answer (status 0 on a
  * transport failure, with resp->sent saying whether the agent may have
- * acted on it anyway), or NULL when the message is discarded unsent
- * because the master is being freed: then only release arg. agent_id is
- * borrowed for the call.
+ * acted on it anyway), or NULL when the message was discarded unsent
+ * (master_outbox_cancel(), or the master is being freed): then only
+ * release arg. agent_id is borrowed for the call.
  */
 typedef void master_outbox_done_fn(struct master *m, const char *agent_id,
 				   const struct httpc_resp *resp, void *arg);
+
+/* Queued messages in flight per agent (pings aside). */
+#define MASTER_OUTBOX_IN_FLIGHT 4
 
 enum master_outbox_flags {
 	MASTER_OUTBOX_URGENT = 1 << 0, /* bypass the queue (pings) */
@@ -41,6 +44,19 @@ enum master_outbox_flags {
 void master_outbox_post(struct master *m, struct master_agent *a,
 			const char *path, json_t *body, const char *task_id,
 			unsigned flags, master_outbox_done_fn *done, void *arg);
+/*
+ * Whether a message to path about task_id is still queued for a (not
+ * sent yet).
+ */
+bool master_outbox_queued(const struct master_agent *a, const char *path,
+			  const char *task_id);
+/*
+ * Take back the message to path about task_id queued for a, before it is
+ * sent: its done runs from inside this call with resp NULL. Returns 0, or
+ * -ENOENT when no such message waits (it may be in flight, or done).
+ */
+int master_outbox_cancel(struct master *m, struct master_agent *a,
+			 const char *path, const char *task_id);
 /*
  * Fail the messages still queued for a (the agent is lost, nothing will
  * get through): each done runs from inside this call with status 0 and
