@@ -185,8 +185,22 @@ class DockerClient:
             raise DockerError(f"inspect {cid}: {status} {data[:300]!r}")
         return json.loads(data)
 
-    def remove(self, cid):
-        self.call("DELETE", f"/containers/{cid}", params={"force": "1", "v": "1"}, ok=(204, 404))
+    def remove(self, cid, timeout=30):
+        """Force-remove a container. A 409 "removal already in progress" means
+        someone else (clusterd, stopping its task) is removing it: wait until
+        it is gone rather than fail."""
+        status, data = self.request("DELETE", f"/containers/{cid}",
+                                    params={"force": "1", "v": "1"})
+        if status in (204, 404):
+            return
+        if status != 409 or b"already in progress" not in data:
+            raise DockerError(f"DELETE /containers/{cid}: {status} {data[:500]!r}")
+        deadline = time.monotonic() + timeout
+        while self.inspect(cid) is not None:
+            if time.monotonic() > deadline:
+                raise DockerError(f"container {cid} still there {timeout}s after a removal "
+                                  "already in progress")
+            time.sleep(0.1)
 
     def remove_labelled(self, label):
         for c in self.containers([label]):
