@@ -585,6 +585,7 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	m->start_ms = loop_wall_ms();
 	TAILQ_INIT(&m->agents);
 	TAILQ_INIT(&m->tasks);
+	master_tasks_init(m);
 	TAILQ_INIT(&m->frameworks);
 	TAILQ_INIT(&m->offers);
 	m->agent_index = master_index_new();
@@ -617,7 +618,6 @@ void
 master_free(struct master *m)
 {
 	struct master_agent *a;
-	struct master_task *t;
 	struct master_framework *f;
 	size_t i;
 
@@ -633,10 +633,7 @@ master_free(struct master *m)
 	master_outbox_release(m);
 	while (!TAILQ_EMPTY(&m->offers))
 		master_offer_free(m, TAILQ_FIRST(&m->offers));
-	while ((t = TAILQ_FIRST(&m->tasks)) != NULL) {
-		TAILQ_REMOVE(&m->tasks, t, link);
-		master_task_free(t);
-	}
+	master_tasks_release(m);
 	while ((a = TAILQ_FIRST(&m->agents)) != NULL) {
 		TAILQ_REMOVE(&m->agents, a, link);
 		wire_agent_info_release(&a->info);

@@ -101,6 +101,9 @@ struct master {
 	struct loop_timer *kill_timer;	  /* owned: reports of killed below */
 	char **killed; /* owned: ids of tasks taken back unsent, to report */
 	size_t nkilled, capkilled;
+	struct loop_timer *forget_timer; /* owned: flushes forgotten below */
+	char **forgotten; /* owned: ids of tasks whose records go next */
+	size_t nforgotten, capforgotten;
 	unsigned offer_seq;
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
@@ -128,8 +131,14 @@ void master_task_free(struct master_task *t);
 int master_task_record(struct store_batch *b, const struct master_task *t);
 /* Persist t's record in a commit of its own. */
 int master_task_persist(struct master *m, const struct master_task *t);
-/* Delete t's record, take it off the list and free it. */
+/* Take t off the list and free it; its record is deleted at the end of
+ * the loop pass, in one commit with the others (master_tasks_flush). */
 void master_task_forget(struct master *m, struct master_task *t);
+/* Delete the records of forgotten tasks now. */
+void master_tasks_flush(struct master *m);
+/* Set up and tear down (flushing, then freeing every task) the registry. */
+void master_tasks_init(struct master *m);
+void master_tasks_release(struct master *m);
 /* Record a status and pass it to its framework. 0 when acknowledged. */
 int master_status_forward(struct master *m, const struct wire_status *st);
 /* Report a state of t that the master decides (SOURCE_MASTER). */

@@ -83,18 +83,89 @@ master_task_persist(struct master *m, const struct master_task *t)
 	return store_batch_commit(b);
 }
 
+/*
+ * Delete the records of the tasks forgotten since the last pass, in one
+ * commit. A task known again by now (re-adopted at a re-registration)
+ * keeps its new record.
+ */
+void
+master_tasks_flush(struct master *m)
+{
+	struct store_batch *b;
+	size_t i, n = m->nforgotten;
+	int rc = 0;
+
+	if (n == 0)
+		return;
+	b = store_batch_begin(m->store);
+	for (i = 0; i < n; i++) {
+		char *key = xasprintf("task/%s", m->forgotten[i]);
+
+		if (rc == 0 && master_task_find(m, m->forgotten[i]) == NULL)
+			rc = store_batch_del(b, STORE_DB_MASTER, key);
+		free(key);
+		free(m->forgotten[i]);
+	}
+	m->nforgotten = 0;
+	if (rc == 0)
+		rc = store_batch_commit(b);
+	else
+		store_batch_abort(b);
+	if (rc != 0)
+		log_error("cannot forget %zu task record(s) in the store: %d",
+			  n, rc);
+}
+
+static void
+master_tasks_flush_tick(void *arg)
+{
+	master_tasks_flush(arg);
+}
+
+/*
+ * The record's deletion waits for the end of the loop pass, batched with
+ * the others of the pass: a terminal status update no longer costs the
+ * master an fsync of its own (the framework's commit is what acknowledges
+ * it). Losing a deletion in a crash only leaves a record of a finished
+ * task, which its agent's re-registration reports lost to a framework
+ * that has forgotten it.
+ */
 void
 master_task_forget(struct master *m, struct master_task *t)
 {
-	char *key = xasprintf("task/%s", t->task.task_id);
-
-	if (store_del(m->store, STORE_DB_MASTER, key) != 0)
-		log_error("cannot forget task %s in the store",
-			  t->task.task_id);
-	free(key);
+	if (m->nforgotten == m->capforgotten) {
+		m->capforgotten = m->capforgotten ? 2 * m->capforgotten : 64;
+		m->forgotten = xrealloc(m->forgotten,
+					m->capforgotten * sizeof *m->forgotten);
+	}
+	m->forgotten[m->nforgotten++] = xstrdup(t->task.task_id);
+	if (!loop_timer_pending(m->forget_timer))
+		loop_timer_add(m->forget_timer, 0);
 	AN(master_index_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
 	master_task_free(t);
+}
+
+void
+master_tasks_init(struct master *m)
+{
+	m->forget_timer = loop_timer_new(m->loop, master_tasks_flush_tick, m);
+}
+
+void
+master_tasks_release(struct master *m)
+{
+	struct master_task *t;
+
+	master_tasks_flush(m);
+	free(m->forgotten);
+	m->forgotten = NULL;
+	loop_timer_free(m->forget_timer);
+	m->forget_timer = NULL;
+	while ((t = TAILQ_FIRST(&m->tasks)) != NULL) {
+		TAILQ_REMOVE(&m->tasks, t, link);
+		master_task_free(t);
+	}
 }
 
 int

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "lib/buf.h"
 #include "lib/framework.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
@@ -322,6 +324,7 @@ test_outbox(void **state)
 	struct httpc_opts o = {0};
 	const struct framework_master_ops *ops = master_framework_ops();
 	char url[128], id[64], *body;
+	struct buf b = BUF_INIT;
 	json_t *j;
 	int i;
 
@@ -436,6 +439,15 @@ test_outbox(void **state)
 	assert_int_equal(status_of("app.task-3"), -1);
 	assert_int_equal(status_of("app.task-4"), -1);
 	assert_int_equal(f.nstatus, 2);
+	/* The records of ended tasks are gone (one commit per pass), the
+	 * others stay. */
+	assert_int_equal(
+	    store_get(f.st, STORE_DB_MASTER, "task/app.task-5", &b), -ENOENT);
+	assert_int_equal(
+	    store_get(f.st, STORE_DB_MASTER, "task/app.task-2", &b), -ENOENT);
+	assert_int_equal(
+	    store_get(f.st, STORE_DB_MASTER, "task/app.task-3", &b), 0);
+	buf_release(&b);
 
 	/* Answering a request whose client went is how it is freed. */
 	for (i = 0; i < f.nruns; i++)
