@@ -33,6 +33,7 @@ Every process it starts is stopped by pid.
 """
 
 import argparse
+import calendar
 import copy
 import json
 import os
@@ -248,6 +249,55 @@ def cd_scale(cd, docker, app_id, n, timeout):
     return t_docker, t_api
 
 
+def docker_time(ts):
+    """Docker's RFC 3339 time with nanoseconds ("2026-11-26T01:23:45.123456789Z")
+    as Unix seconds."""
+    ts = ts.rstrip("Z")
+    base, _, frac = ts.partition(".")
+    secs = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
+    return secs + (float("0." + frac) if frac else 0.0)
+
+
+def last_started(docker, ids):
+    """The latest State.StartedAt of the containers, in Unix seconds: when
+    Docker had the last of them running, by its own clock."""
+    latest = None
+    for cid in ids:
+        j = docker.inspect(cid)
+        if j is None or not j["State"].get("Running"):
+            return None
+        t = docker_time(j["State"]["StartedAt"])
+        latest = t if latest is None else max(latest, t)
+    return latest
+
+
+def cd_scale_started(cd, docker, app_id, n, timeout):
+    """PUT instances=n; seconds from just before the PUT until the last of
+    the n containers started, by Docker's StartedAt (the same clock the
+    floor is read with), and until the API says n tasks run. The
+    containers are polled every 250 ms only, so that the poll itself does
+    not load dockerd while it starts them. (started_s, api_s)."""
+    label = f"clusterd.app_id={app_id}"
+    t0w, t0 = time.time(), time.monotonic()
+    r = cd.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": n})
+    r.raise_for_status()
+    ids = t_api = None
+    while time.monotonic() - t0 < timeout and (ids is None or t_api is None):
+        time.sleep(0.25)
+        if ids is None:
+            found = running(docker, label)
+            if len(found) == n:
+                ids = [c["Id"] for c in found]
+        if t_api is None:
+            a = cd.app(app_id)
+            if a and a.get("tasksRunning") == n and a.get("tasksStaged", 0) == 0:
+                t_api = time.monotonic() - t0
+    if ids is None:
+        return None, t_api
+    last = last_started(docker, ids)
+    return (None if last is None else last - t0w), t_api
+
+
 def cd_drain(cd, docker, app_id, timeout=120):
     """Scale to 0 and wait until its containers and tasks are gone (untimed)."""
     cd.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": 0})
@@ -262,10 +312,14 @@ def bench_launch(ctx, ns, reps, budget_s):
     budget = Budget(budget_s)
     variants = {"1s": "1secs", "100ms": "100ms"}
     cds = {}
-    res = {"method": "PUT /v2/apps/{id} {instances:N} from 0 until Docker lists N running "
-                     "containers of the app (polled every 20 ms); floor: N create+start calls "
-                     "at concurrency N on the same dockerd (bench/raw_docker.py); runs "
-                     "interleaved raw, clusterd 1s, clusterd 100ms",
+    res = {"method": "both sides read off Docker's own clock: clusterd from just before "
+                     "PUT /v2/apps/{id} {instances:N} (from 0) until the latest "
+                     "State.StartedAt of its N containers (found by a poll every 250 ms); "
+                     "the floor from just before the first of N create+start calls at "
+                     "concurrency N on the same dockerd (bench/raw_docker.py) until the "
+                     "latest StartedAt of its containers; also recorded: the floor until "
+                     "its last start call returned, and clusterd until the API says N tasks "
+                     "run; runs interleaved raw, clusterd 1s, clusterd 100ms",
            "by_n": {}}
     try:
         for name, iv in variants.items():
@@ -277,24 +331,34 @@ def bench_launch(ctx, ns, reps, budget_s):
             r = cd.post("/v2/apps", json=app_docker(f"/bench-launch-{name}"))
             r.raise_for_status()
         for n in ns:
-            raw, api, dock = [], {k: [] for k in cds}, {k: [] for k in cds}
+            raw, raw_ret, api, dock = [], [], {k: [] for k in cds}, {k: [] for k in cds}
             for rep in range(reps):
                 if budget.spent():
                     log(f"launch: budget spent at N={n} rep {rep}")
                     break
-                secs, _ = raw_docker.launch(docker.sock, n, IMAGE, n,
-                                            sandbox_root=ctx["tmp"])
-                raw.append(secs)
+                t0w = time.time()
+                secs, ids = raw_docker.launch(docker.sock, n, IMAGE, n,
+                                              sandbox_root=ctx["tmp"])
+                last = last_started(docker, ids)
+                row = {"raw": None if last is None else last - t0w}
                 raw_docker.remove_all(docker.sock)
                 for name, cd in cds.items():
                     app_id = f"/bench-launch-{name}"
-                    td, ta = cd_scale(cd, docker, app_id, n, timeout=120)
-                    dock[name].append(td)
-                    api[name].append(ta)
+                    td, ta = cd_scale_started(cd, docker, app_id, n, timeout=120)
+                    row[name] = (td, ta)
                     cd_drain(cd, docker, app_id)
-                log(f"launch N={n} rep {rep}: raw {secs:.3f}s "
-                    + " ".join(f"cd-{k} {dock[k][-1]}" for k in cds))
-            entry = {"raw_s": summary(raw)}
+                # Keep only complete rounds, so that the ratios pair up.
+                if row["raw"] is None or any(row[k][0] is None for k in cds):
+                    log(f"launch N={n} rep {rep}: incomplete, dropped: {row}")
+                    continue
+                raw.append(row["raw"])
+                raw_ret.append(secs)
+                for name in cds:
+                    dock[name].append(row[name][0])
+                    api[name].append(row[name][1])
+                log(f"launch N={n} rep {rep}: raw {row['raw']:.3f}s (calls {secs:.3f}s) "
+                    + " ".join(f"cd-{k} {dock[k][-1]:.3f}s" for k in cds))
+            entry = {"raw_s": summary(raw), "raw_calls_s": summary(raw_ret)}
             for name in cds:
                 entry[f"clusterd_{name}_docker_s"] = summary(dock[name])
                 entry[f"clusterd_{name}_api_s"] = summary(api[name])

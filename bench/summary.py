@@ -62,9 +62,11 @@ def launch(r):
             rt = e.get(f"ratio_{v}") or {}
             target = "≤ 1.15" if n == "50" else "—"
             ver = verdict(rt.get("median"), 1.15) if n == "50" else ""
-            t.append((f"N={n}, allocation_interval {v}: clusterd / raw",
+            t.append((f"N={n}, allocation_interval {v}: clusterd / raw (Docker's StartedAt)",
                       f"{spread(rt)}; clusterd {spread(e.get(f'clusterd_{v}_docker_s'), ' s')}"
-                      f", raw {spread(e.get('raw_s'), ' s')}", target, ver))
+                      f", raw {spread(e.get('raw_s'), ' s')} (its calls returned: "
+                      f"{spread(e.get('raw_calls_s'), ' s')}); clusterd's API said N running: "
+                      f"{spread(e.get(f'clusterd_{v}_api_s'), ' s')}", target, ver))
     return t
 
 
