@@ -55,7 +55,8 @@
 #include "scheduler/sched_tracker.h"
 
 #define SCHED_TICK_MS 1000
-#define SCHED_STAGING_TIMEOUT_MS 60000
+/* Marathon's task_launch_timeout default. */
+#define SCHED_STAGING_TIMEOUT_MS 300000
 #define SCHED_KILL_RETRY_MS 30000
 #define SCHED_BACKOFF_RESET_MS 10000
 /* How long offers are declined for while no app wants anything: Marathon's
@@ -563,7 +564,7 @@ sched_tick(void *arg)
 			if (t != NULL && t->state == TASK_STAGING)
 				sched_task_end(
 				    s, t, TASK_LOST,
-				    "no status for 60 s after launch");
+				    "no status for 300 s after launch");
 		}
 		sched_send_kills(s, &rekill);
 		for (i = 0; i < sched_repo_count(s->repo); i++)

@@ -160,10 +160,11 @@ misc_info(struct httpd_req *r, void *arg)
 		"reconciliation_interval", 600000, "scale_apps_initial_delay",
 		15000, "store_cache", 1, "scale_apps_interval", 300000,
 		"task_launch_confirm_timeout", 300000,
-		/* sched.c gives a task 60 s to leave TASK_STAGING */
-		"task_launch_timeout", 60000, "task_lost_expunge_initial_delay",
-		300000, "task_lost_expunge_interval", 30000,
-		"task_reservation_timeout", 20000, "webui_url", webui));
+		/* sched.c gives a task 300 s to leave TASK_STAGING */
+		"task_launch_timeout", 300000,
+		"task_lost_expunge_initial_delay", 300000,
+		"task_lost_expunge_interval", 30000, "task_reservation_timeout",
+		20000, "webui_url", webui));
 	/* No ZooKeeper behind this scheduler: its timeouts, no ensemble. */
 	zk = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i}", "zk", "",
 		       "zk_compression", 1, "zk_compression_threshold", 65536,
