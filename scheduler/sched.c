@@ -395,6 +395,24 @@ sched_converge_cb(void *arg)
 		sched_revive(s);
 }
 
+/*
+ * Converge again when a launch backoff ends, rather than at the next tick:
+ * while offers are declined for the long idle filter, the revive for the
+ * replacement comes from that converge (up to a second sooner).
+ */
+static void
+sched_backoff_wake(struct sched *s, uint64_t due_ms)
+{
+	uint64_t now = loop_now_ms(s->loop);
+
+	if (s->backoff_timer == NULL)
+		return;
+	if (loop_timer_pending(s->backoff_timer) && s->backoff_due_ms <= due_ms)
+		return;
+	s->backoff_due_ms = due_ms;
+	loop_timer_add(s->backoff_timer, due_ms > now ? due_ms - now : 0);
+}
+
 void
 sched_converge_soon(struct sched *s)
 {
@@ -476,6 +494,7 @@ sched_task_end_rc(struct sched *s, struct sched_task *t, enum task_state state,
 			    now + sched_launch_backoff_ms(sec, fac, max,
 							  ra->nfailures);
 			ra->backoff_pending = true;
+			sched_backoff_wake(s, ra->launch_after_ms);
 		}
 	}
 	ev = sched_status_event(t, state, message);
@@ -1077,6 +1096,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->events = sched_events_new(l, s->hc, st, api);
 	sched_hcheck_start(s);
 	s->converge_timer = loop_timer_new(l, sched_converge_cb, s);
+	s->backoff_timer = loop_timer_new(l, sched_converge_cb, s);
 	s->tick = loop_timer_new(l, sched_tick, s);
 	loop_timer_add(s->tick, SCHED_TICK_MS);
 	*out = s;
@@ -1096,6 +1116,8 @@ sched_free(struct sched *s)
 		loop_timer_free(s->tick);
 	if (s->converge_timer != NULL)
 		loop_timer_free(s->converge_timer);
+	if (s->backoff_timer != NULL)
+		loop_timer_free(s->backoff_timer);
 	sched_deploy_stop(s);
 	json_decref(s->groups);
 	sched_hcheck_stop(s);

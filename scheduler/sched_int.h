@@ -102,7 +102,10 @@ struct sched {
 	size_t capdeploys;
 	struct loop_timer *deploy_timer;   /* owned: sched_deploy_kick() */
 	struct loop_timer *converge_timer; /* owned: sched_converge_soon() */
-	json_t *groups; /* ref: explicit group records by id */
+	struct loop_timer
+	    *backoff_timer;	 /* owned: when a launch backoff ends */
+	uint64_t backoff_due_ms; /* when backoff_timer fires, if pending */
+	json_t *groups;		 /* ref: explicit group records by id */
 };
 
 /*
