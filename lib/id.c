@@ -110,3 +110,13 @@ id_valid(const char *s)
 	}
 	return n > 0;
 }
+
+uint64_t
+id_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ID_UUID_LEN 37 /* 36 characters and the NUL */
 
@@ -20,5 +21,7 @@ char *id_task_new(const char *app_id);
 char *id_task_app(const char *task_id);
 /* Whether s is a safe id: [A-Za-z0-9._-], 1..200 characters. */
 bool id_valid(const char *s);
+/* FNV-1a (64-bit) of a NUL-terminated id, for the hash tables keyed by id. */
+uint64_t id_hash(const char *s);
 
 #endif

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/id.h"
 #include "lib/xalloc.h"
 
 #define ALLOC_NSCALAR 3 /* cpus, mem, disk */
@@ -179,18 +180,6 @@ alloc_offerable(const struct resources *r)
 
 /* ---- id hash table ---- */
 
-static uint64_t
-alloc_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static size_t
 alloc_map_slot(const struct alloc_map *m, const char *id, uint64_t h)
 {
@@ -214,7 +203,7 @@ alloc_map_get(const struct alloc_map *m, const char *id)
 
 	if (m->cap == 0 || id == NULL)
 		return NULL;
-	i = alloc_map_slot(m, id, alloc_hash(id));
+	i = alloc_map_slot(m, id, id_hash(id));
 	return i == SIZE_MAX ? NULL : m->slot[i];
 }
 
@@ -436,7 +425,7 @@ master_alloc_agent_add(struct master_alloc *a, const char *agent_id,
 		return -EEXIST;
 	ag = xcalloc(1, sizeof *ag);
 	ag->k.id = xstrdup(agent_id);
-	ag->k.hash = alloc_hash(agent_id);
+	ag->k.hash = id_hash(agent_id);
 	ag->serial = a->next_serial++;
 	ag->active = true;
 	ag->total = *total;
@@ -492,7 +481,7 @@ alloc_fw_create(struct master_alloc *a, const char *fw_id)
 	struct alloc_fw *fw = xcalloc(1, sizeof *fw);
 
 	fw->k.id = xstrdup(fw_id);
-	fw->k.hash = alloc_hash(fw_id);
+	fw->k.hash = id_hash(fw_id);
 	fw->role = xstrdup("*");
 	fw->weight = 1;
 	fw->seq = a->next_seq++;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/id.h"
 #include "lib/xalloc.h"
 
 #define MASTER_INDEX_MIN_CAP 64
@@ -29,18 +30,6 @@ struct master_index {
 	size_t cap;			/* a power of two, or 0 */
 	size_t n;
 };
-
-static uint64_t
-master_index_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 struct master_index *
 master_index_new(void)
@@ -105,7 +94,7 @@ master_index_grow(struct master_index *x)
 int
 master_index_put(struct master_index *x, const char *key, void *val)
 {
-	uint64_t h = master_index_hash(key);
+	uint64_t h = id_hash(key);
 
 	if (master_index_find(x, key, h) != SIZE_MAX)
 		return -EEXIST;
@@ -122,7 +111,7 @@ master_index_get(const struct master_index *x, const char *key)
 
 	if (key == NULL)
 		return NULL;
-	i = master_index_find(x, key, master_index_hash(key));
+	i = master_index_find(x, key, id_hash(key));
 	return i == SIZE_MAX ? NULL : x->slot[i].val;
 }
 
@@ -134,7 +123,7 @@ master_index_del(struct master_index *x, const char *key)
 
 	if (key == NULL)
 		return NULL;
-	i = master_index_find(x, key, master_index_hash(key));
+	i = master_index_find(x, key, id_hash(key));
 	if (i == SIZE_MAX)
 		return NULL;
 	val = x->slot[i].val;

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #define LOG_MOD "sched"
+#include "lib/id.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -97,17 +98,6 @@ struct sched_api_queue {
 	uint64_t round;
 	json_t *agents; /* owned: agent id -> {"hostname", "attributes"} */
 };
-
-/* FNV-1a */
-static size_t
-queue_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (size_t)h;
-}
 
 struct sched_api_queue *
 sched_api_queue_new(void)
@@ -169,7 +159,7 @@ queue_find(const struct sched_api_queue *q, const char *id)
 {
 	struct queue_app *e;
 
-	for (e = q->buckets[queue_hash(id) & (q->nbuckets - 1)]; e != NULL;
+	for (e = q->buckets[(size_t)id_hash(id) & (q->nbuckets - 1)]; e != NULL;
 	     e = e->next)
 		if (strcmp(e->id, id) == 0)
 			return e;
@@ -185,7 +175,7 @@ queue_grow(struct sched_api_queue *q)
 	for (i = 0; i < q->nbuckets; i++) {
 		while (q->buckets[i] != NULL) {
 			struct queue_app *e = q->buckets[i];
-			size_t h = queue_hash(e->id) & (nb - 1);
+			size_t h = (size_t)id_hash(e->id) & (nb - 1);
 
 			q->buckets[i] = e->next;
 			e->next = b[h];
@@ -234,7 +224,7 @@ queue_entry(struct sched_api_queue *q, const struct sched_rapp *ra)
 
 		if (q->n >= q->nbuckets)
 			queue_grow(q);
-		h = queue_hash(id) & (q->nbuckets - 1);
+		h = (size_t)id_hash(id) & (q->nbuckets - 1);
 		e = xcalloc(1, sizeof *e);
 		e->id = xstrdup(id);
 		e->last_by_agent = json_object();
@@ -266,7 +256,7 @@ static void
 queue_remove(struct sched_api_queue *q, struct queue_app *e)
 {
 	struct queue_app **pp =
-	    &q->buckets[queue_hash(e->id) & (q->nbuckets - 1)];
+	    &q->buckets[(size_t)id_hash(e->id) & (q->nbuckets - 1)];
 
 	while (*pp != e)
 		pp = &(*pp)->next;

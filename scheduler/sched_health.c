@@ -35,6 +35,7 @@
 #include <event2/util.h>
 
 #define LOG_MOD "sched_health"
+#include "lib/id.h"
 #include "lib/httpc.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -107,11 +108,7 @@ static void sh_start(struct sh_check *k);
 static size_t
 sh_hash(const char *s, size_t nbuckets)
 {
-	uint64_t x = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		x = (x ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(x % nbuckets);
+	return (size_t)(id_hash(s) % nbuckets);
 }
 
 static struct sh_task **
