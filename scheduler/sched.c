@@ -116,43 +116,6 @@ sched_task_state_name(const struct sched_task *t)
 	}
 }
 
-json_t *
-sched_task_json(const struct sched *s, const struct sched_task *t)
-{
-	const struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
-	json_t *j = json_object(), *ports = json_array(), *svc = json_array();
-	char iso[SCHED_ISO_LEN];
-	size_t i;
-
-	for (i = 0; i < t->nports; i++)
-		json_array_append_new(ports, json_integer(t->ports[i]));
-	if (ra != NULL) {
-		const uint32_t *sp = sched_app_service_ports(ra->app);
-
-		for (i = 0; i < sched_app_service_port_count(ra->app); i++)
-			json_array_append_new(svc, json_integer(sp[i]));
-	}
-	json_object_set_new(j, "id", json_string(t->id));
-	json_object_set_new(j, "appId", json_string(t->app_id));
-	json_object_set_new(j, "host", json_string(t->host));
-	json_object_set_new(j, "ipAddresses", json_array());
-	json_object_set_new(j, "ports", ports);
-	json_object_set_new(j, "servicePorts", svc);
-	json_object_set_new(j, "slaveId", json_string(t->agent_id));
-	json_time_iso(t->staged_ms, iso);
-	json_object_set_new(j, "stagedAt", json_string(iso));
-	if (t->started_ms > 0) { /* task.raml: startedAt? until it starts */
-		json_time_iso(t->started_ms, iso);
-		json_object_set_new(j, "startedAt", json_string(iso));
-	}
-	json_object_set_new(j, "state", json_string(sched_task_state_name(t)));
-	json_object_set_new(j, "version", json_string(t->version));
-	json_object_set_new(j, "localVolumes", json_array());
-	json_object_set_new(j, "role", json_string("*"));
-	sched_hcheck_task_json(s, t, j);
-	return j;
-}
-
 /* Active: neither terminal nor being killed. */
 static bool
 sched_state_active(enum task_state st)

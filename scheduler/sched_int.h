@@ -223,8 +223,6 @@ bool sched_task_healthy(const struct sched *s, const struct sched_rapp *ra,
 bool sched_task_current(const struct sched_rapp *r, const struct sched_task *t);
 /* The API state of t (TASK_LOST for UNREACHABLE and so on). */
 const char *sched_task_state_name(const struct sched_task *t);
-/* A Marathon Task JSON object for t. New reference. */
-json_t *sched_task_json(const struct sched *s, const struct sched_task *t);
 /* tasksStaged, tasksRunning of r. */
 void sched_counts(const struct sched *s, const struct sched_rapp *r,
 		  int *staged, int *running);
