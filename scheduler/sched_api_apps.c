@@ -279,7 +279,7 @@ apps_list(struct httpd_req *r, struct sched *s)
 	jw_key(&w, "apps");
 	jw_arr_open(&w);
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
-		const struct sched_rapp *ra = sched_repo_at(s->repo, i);
+		struct sched_rapp *ra = sched_repo_at(s->repo, i);
 		const char *c = sched_app_cmd(ra->app);
 
 		if (cmd != NULL && (c == NULL || strstr(c, cmd) == NULL))
@@ -301,7 +301,7 @@ apps_reply_created(struct httpd_req *r, struct sched *s,
 		   const struct sched_change *c, const char *id, bool full)
 {
 	char *loc = xasprintf("http://%s/v2/apps%s", httpd_req_host(r), id);
-	const struct sched_rapp *ra = sched_repo_find(s->repo, id);
+	struct sched_rapp *ra = sched_repo_find(s->repo, id);
 	struct buf b = BUF_INIT;
 	struct jw w;
 

@@ -6,17 +6,9 @@
  * value is written once into the reply's buffer, and an app's definition,
  * which changes only with a new version, is serialised once and kept.
  *
- * The definition cache: one entry per installed app, keyed by its
- * struct sched_app pointer and checked against the app's id and version
- * on every hit. That is sound because an installed definition is never
- * changed in place: sched_apply_many() builds a new struct sched_app for
- * every change and gives it a new, strictly later version (sched.c), and
- * the setters of sched_app.h are only used on copies before they are
- * installed. Entries of apps replaced or deleted are dropped by a sweep
- * once the cache holds more entries than there are apps. The cache is
- * this file's static state, because the objects that could own it
- * (struct sched, struct sched_rapp) are not this module's; it is keyed by
- * pointer, so several schedulers in one process (tests) do not collide.
+ * The definition cache lives in struct sched_rapp (def_text): an
+ * installed definition is never changed in place, and sched_repo drops the
+ * text whenever it replaces or frees the definition.
  *
  * Byte-for-byte the output is what the former trees dumped: definition
  * keys first, in their canonical order, then the AppInfo keys in the
@@ -41,132 +33,23 @@
 #include "scheduler/sched_repo.h"
 #include "scheduler/sched_tracker.h"
 
-/* One app's definition, serialised. */
-struct info_def {
-	const struct sched_app *app; /* key; borrowed: compared, never
-					dereferenced through the cache */
-	char *id;		     /* owned */
-	char *version;		     /* owned */
-	char *text;		     /* owned: json_dump_buf() of the
-					definition */
-	size_t len;
-};
-
-/* Open addressing with linear probing; app == NULL marks a free slot. */
-static struct {
-	struct info_def *slots; /* owned: nslots */
-	size_t nslots;		/* 0 or a power of two */
-	size_t n;
-} info_cache;
-
-static size_t
-info_hash(const void *p)
+/* ra's definition serialised: made once per definition and kept in ra
+ * until sched_repo replaces or frees the definition. */
+static const char *
+info_def_text(struct sched_rapp *ra, size_t *len)
 {
-	uint64_t x = (uint64_t)(uintptr_t)p;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x;
-}
-
-static struct info_def *
-info_slot(struct info_def *slots, size_t nslots, const struct sched_app *app)
-{
-	size_t i = info_hash(app) & (nslots - 1);
-
-	while (slots[i].app != NULL && slots[i].app != app)
-		i = (i + 1) & (nslots - 1);
-	return &slots[i];
-}
-
-static void
-info_def_release(struct info_def *d)
-{
-	free(d->id);
-	free(d->version);
-	free(d->text);
-	memset(d, 0, sizeof *d);
-}
-
-/* Whether d still describes an installed app of s. */
-static bool
-info_def_live(const struct sched *s, const struct info_def *d)
-{
-	const struct sched_rapp *ra = sched_repo_find(s->repo, d->id);
-
-	return ra != NULL && ra->app == d->app &&
-	       sched_app_version(ra->app) != NULL &&
-	       strcmp(sched_app_version(ra->app), d->version) == 0;
-}
-
-/* Rehash into nslots slots, keeping only what keep() accepts when s is
- * not NULL. */
-static void
-info_rehash(const struct sched *s, size_t nslots)
-{
-	struct info_def *old = info_cache.slots, *slots;
-	size_t i, nold = info_cache.nslots;
-
-	slots = xcalloc(nslots, sizeof *slots);
-	info_cache.n = 0;
-	for (i = 0; i < nold; i++) {
-		if (old[i].app == NULL)
-			continue;
-		if (s != NULL && !info_def_live(s, &old[i])) {
-			info_def_release(&old[i]);
-			continue;
-		}
-		*info_slot(slots, nslots, old[i].app) = old[i];
-		info_cache.n++;
-	}
-	free(old);
-	info_cache.slots = slots;
-	info_cache.nslots = nslots;
-}
-
-/* The serialised definition of app, from the cache or made now. */
-static const struct info_def *
-info_def_get(const struct sched *s, const struct sched_app *app)
-{
-	const char *id = sched_app_id(app), *ver = sched_app_version(app);
-	struct info_def *d;
 	struct buf b = BUF_INIT;
 	json_t *j;
 
-	if (info_cache.nslots == 0)
-		info_rehash(NULL, 64);
-	d = info_slot(info_cache.slots, info_cache.nslots, app);
-	if (d->app == app && strcmp(d->id, id) == 0 &&
-	    strcmp(d->version, ver) == 0)
-		return d;
-	if (d->app == NULL) {
-		/* Past half full: drop the entries of replaced apps, and
-		 * grow if that was not enough. */
-		if (info_cache.n + 1 > info_cache.nslots / 2) {
-			size_t want = info_cache.nslots;
-
-			if (info_cache.n + 1 > sched_repo_count(s->repo))
-				info_rehash(s, want);
-			while (info_cache.n + 1 > want / 2)
-				want *= 2;
-			if (want != info_cache.nslots)
-				info_rehash(NULL, want);
-			d = info_slot(info_cache.slots, info_cache.nslots, app);
-		}
-		info_cache.n++;
-	} else {
-		info_def_release(d); /* same pointer, another app */
+	if (ra->def_text == NULL) {
+		j = sched_app_to_json(ra->app);
+		if (json_dump_buf(j, &b) != 0)
+			cd_assert_fail("json_dump_buf", __FILE__, __LINE__);
+		json_decref(j);
+		ra->def_text = buf_detach(&b, &ra->def_len);
 	}
-	j = sched_app_to_json(app);
-	if (json_dump_buf(j, &b) != 0)
-		cd_assert_fail("json_dump_buf", __FILE__, __LINE__);
-	json_decref(j);
-	d->app = app;
-	d->id = xstrdup(id);
-	d->version = xstrdup(ver);
-	d->text = buf_detach(&b, &d->len);
-	return d;
+	*len = ra->def_len;
+	return ra->def_text;
 }
 
 static int
@@ -391,13 +274,14 @@ info_app_members(struct jw *w, const struct sched *s,
 }
 
 void
-sched_api_info_app(struct jw *w, const struct sched *s,
-		   const struct sched_rapp *ra, int embed)
+sched_api_info_app(struct jw *w, const struct sched *s, struct sched_rapp *ra,
+		   int embed)
 {
 	if (sched_app_version(ra->app) != NULL) {
-		const struct info_def *d = info_def_get(s, ra->app);
+		size_t len;
+		const char *text = info_def_text(ra, &len);
 
-		jw_obj_extend(w, d->text, d->len);
+		jw_obj_extend(w, text, len);
 	} else { /* not installed yet: no version, nothing to cache */
 		struct buf b = BUF_INIT;
 		json_t *j = sched_app_to_json(ra->app);

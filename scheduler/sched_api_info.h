@@ -22,10 +22,11 @@ struct sched_task;
  * by "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy",
  * "tasksUnhealthy", "deployments" and, per embed (a mask of enum
  * sched_api_apps_embed), "tasks", "lastTaskFailure", "taskStats" and
- * "readinessCheckResults".
+ * "readinessCheckResults". The serialised definition is cached in ra
+ * (def_text), hence not const.
  */
 void sched_api_info_app(struct jw *w, const struct sched *s,
-			const struct sched_rapp *ra, int embed);
+			struct sched_rapp *ra, int embed);
 /* The same as a jansson tree (for replies built as trees). New reference. */
 json_t *sched_api_info_app_json(const struct sched *s,
 				const struct sched_rapp *ra, int embed);

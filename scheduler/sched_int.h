@@ -45,9 +45,12 @@ struct sched_rapp {
 	uint64_t launch_after_ms; /* loop_now_ms: no launch before */
 	bool backoff_pending;	  /* revive when launch_after_ms passes */
 	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON */
-	bool held;    /* its deployment action is in a later step: no launch,
-			 no kill (sched_deploy_update_held) */
-	json_t *deps; /* ref: "dependencies" of the definition (absolute) */
+	bool held;	/* its deployment action is in a later step: no launch,
+			   no kill (sched_deploy_update_held) */
+	json_t *deps;	/* ref: "dependencies" of the definition (absolute) */
+	char *def_text; /* owned or NULL: app serialised (sched_api_info),
+			   dropped whenever app is replaced */
+	size_t def_len;
 };
 
 /* One task the scheduler launched and tracks until it is terminal. */

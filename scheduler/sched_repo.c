@@ -64,6 +64,7 @@ repo_rapp_free(struct sched_rapp *ra)
 	if (ra == NULL)
 		return;
 	sched_app_free(ra->app);
+	free(ra->def_text);
 	free(ra->config_version);
 	free(ra->deployment_id);
 	json_decref(ra->last_failure);
@@ -486,6 +487,8 @@ sched_repo_install(struct sched_repo *r, struct sched_app *app,
 		ra = r->apps[i];
 		sched_app_free(ra->app);
 		ra->app = app;
+		free(ra->def_text); /* serialised from the old definition */
+		ra->def_text = NULL;
 	} else {
 		ra = xcalloc(1, sizeof *ra);
 		ra->app = app;

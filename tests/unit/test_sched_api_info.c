@@ -184,7 +184,7 @@ check_all(struct fx *f, int embed)
 	size_t i;
 
 	for (i = 0; i < sched_repo_count(f->s.repo); i++) {
-		const struct sched_rapp *ra = sched_repo_at(f->s.repo, i);
+		struct sched_rapp *ra = sched_repo_at(f->s.repo, i);
 		json_t *tree;
 		char *dump;
 
