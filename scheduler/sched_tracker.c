@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/id.h"
 #include "lib/json.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
@@ -60,18 +61,6 @@ struct sched_tracker {
 	struct tr_map by_app; /* app id -> struct tr_group (owned) */
 };
 
-static size_t
-tr_hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 tr_map_grow(struct tr_map *m)
 {
@@ -82,7 +71,7 @@ tr_map_grow(struct tr_map *m)
 		struct tr_ent *e = m->b[i], *next;
 
 		for (; e != NULL; e = next) {
-			size_t h = tr_hash(e->key) & (nb - 1);
+			size_t h = (size_t)id_hash(e->key) & (nb - 1);
 
 			next = e->next;
 			e->next = b[h];
@@ -101,7 +90,8 @@ tr_map_get(const struct tr_map *m, const char *key)
 
 	if (m->nb == 0)
 		return NULL;
-	for (e = m->b[tr_hash(key) & (m->nb - 1)]; e != NULL; e = e->next)
+	for (e = m->b[(size_t)id_hash(key) & (m->nb - 1)]; e != NULL;
+	     e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e->val;
 	return NULL;
@@ -115,7 +105,7 @@ tr_map_put(struct tr_map *m, const char *key, void *val)
 
 	if (m->n + 1 > m->nb)
 		tr_map_grow(m);
-	h = tr_hash(key) & (m->nb - 1);
+	h = (size_t)id_hash(key) & (m->nb - 1);
 	e = xmalloc(sizeof *e);
 	e->key = key;
 	e->val = val;
@@ -131,7 +121,7 @@ tr_map_del(struct tr_map *m, const char *key)
 
 	if (m->nb == 0)
 		return;
-	for (pe = &m->b[tr_hash(key) & (m->nb - 1)]; *pe != NULL;
+	for (pe = &m->b[(size_t)id_hash(key) & (m->nb - 1)]; *pe != NULL;
 	     pe = &(*pe)->next) {
 		if (strcmp((*pe)->key, key) == 0) {
 			struct tr_ent *e = *pe;
