@@ -46,8 +46,8 @@ agent_task_find(struct agent *a, const char *task_id)
 	struct agent_task *t;
 
 	TAILQ_FOREACH(t, &a->tasks, link)
-	if (strcmp(t->task.task_id, task_id) == 0)
-		return t;
+		if (strcmp(t->task.task_id, task_id) == 0)
+			return t;
 	return NULL;
 }
 
@@ -213,8 +213,7 @@ agent_send_pending(struct agent *a)
 {
 	struct agent_task *t;
 
-	TAILQ_FOREACH(t, &a->tasks, link)
-	{
+	TAILQ_FOREACH(t, &a->tasks, link) {
 		loop_timer_del(t->retry);
 		t->retry_ms = 0;
 		agent_health_resend(t->health); /* a new master knows none */
@@ -448,7 +447,7 @@ agent_recover(struct agent *a)
 	    0)
 		log_error("cannot read the task checkpoint");
 	TAILQ_FOREACH(t, &a->tasks, link)
-	cnt++;
+		cnt++;
 	known = xcalloc(cnt + 1, sizeof *known);
 	for (t = TAILQ_FIRST(&a->tasks); t != NULL; t = n) {
 		n = TAILQ_NEXT(t, link);

@@ -152,8 +152,7 @@ agent_h_state(struct httpd_req *req, void *arg)
 	char *pid = xasprintf("slave(1)@%s:%d", a->s_ip, a->conf.port);
 
 	res_zero(&used);
-	TAILQ_FOREACH(t, &a->tasks, link)
-	{
+	TAILQ_FOREACH(t, &a->tasks, link) {
 		if (task_state_terminal(t->state)) {
 			json_array_append_new(completed, agent_state_task(t));
 			continue;

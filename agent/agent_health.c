@@ -75,8 +75,9 @@ agent_health_wanted(const json_t *health_checks)
 	const json_t *hc;
 	size_t i;
 
-	json_array_foreach(health_checks, i,
-			   hc) if (ah_is_agent_check(hc)) return true;
+	json_array_foreach(health_checks, i, hc)
+		if (ah_is_agent_check(hc))
+			return true;
 	return false;
 }
 
@@ -216,8 +217,7 @@ agent_health_start(struct loop *l, struct ctr *c, const char *task_id,
 	h->kill = kill;
 	h->arg = arg;
 	h->checks = xcalloc(json_array_size(health_checks), sizeof *h->checks);
-	json_array_foreach(health_checks, i, hc)
-	{
+	json_array_foreach(health_checks, i, hc) {
 		struct ah_check *k = &h->checks[n];
 		const json_t *mf =
 		    json_object_get(hc, "maxConsecutiveFailures");

@@ -115,10 +115,9 @@ agent_register_send(struct agent *a)
 	reg.agent.attributes = a->attributes;
 	reg.reregister = a->id != NULL;
 	TAILQ_FOREACH(t, &a->tasks, link)
-	n++;
+		n++;
 	reg.tasks = xcalloc(n + 1, sizeof *reg.tasks);
-	TAILQ_FOREACH(t, &a->tasks, link)
-	{
+	TAILQ_FOREACH(t, &a->tasks, link) {
 		struct wire_status *s = &reg.tasks[i++];
 		char uuid[ID_UUID_LEN];
 

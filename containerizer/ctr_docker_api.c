@@ -204,8 +204,7 @@ dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
 	if (!json_is_array(params))
 		return cd_err_setp(err, -EINVAL, "/container/docker/parameters",
 				   "must be an array");
-	json_array_foreach(params, i, p)
-	{
+	json_array_foreach(params, i, p) {
 		const char *key = json_string_value(json_object_get(p, "key"));
 		const char *val =
 		    json_string_value(json_object_get(p, "value"));
@@ -277,8 +276,7 @@ dk_volumes(const json_t *vols, const char *sandbox, json_t *hc,
 	if (!json_is_array(vols))
 		return cd_err_setp(err, -EINVAL, "/container/volumes",
 				   "must be an array");
-	json_array_foreach(vols, i, v)
-	{
+	json_array_foreach(vols, i, v) {
 		const char *cp =
 		    json_string_value(json_object_get(v, "containerPath"));
 		const char *hp =
@@ -353,8 +351,7 @@ dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg, json_t *hc,
 	int rc = 0;
 	char path[64], key[48], hp[24];
 
-	json_array_foreach(maps, i, m)
-	{
+	json_array_foreach(maps, i, m) {
 		long long hport = 0;
 
 		if (json_opt_int(m, "hostPort", "", &hport, NULL, NULL) == 0 &&
@@ -363,8 +360,7 @@ dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg, json_t *hc,
 			json_object_set_new(used, hp, json_true());
 		}
 	}
-	json_array_foreach(maps, i, m)
-	{
+	json_array_foreach(maps, i, m) {
 		long long cport = 0, hport = 0;
 		const char *proto = "tcp", *p, *comma;
 
@@ -447,8 +443,7 @@ dk_cmd(const struct wire_task *t, struct cd_err *err, int *rc)
 		return json_pack("[s,s,s]", "/bin/sh", "-c", t->cmd);
 	if (t->args == NULL || json_array_size(t->args) == 0)
 		return NULL;
-	json_array_foreach(t->args, i, a)
-	{
+	json_array_foreach(t->args, i, a) {
 		if (!json_is_string(a)) {
 			*rc = cd_err_setp(err, -EINVAL, "/args",
 					  "args must be strings");
@@ -534,8 +529,7 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 		goto fail;
 
 	if (t->env != NULL)
-		json_object_foreach(t->env, k, val)
-		{
+		json_object_foreach(t->env, k, val) {
 			if (!json_is_string(val)) {
 				rc = cd_err_setp(err, -EINVAL, "/env",
 						 "env values must be strings");
@@ -547,8 +541,9 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 		}
 
 	if (t->labels != NULL)
-		json_object_foreach(t->labels, k, val) if (json_is_string(val))
-		    json_object_set(labels, k, val);
+		json_object_foreach(t->labels, k, val)
+			if (json_is_string(val))
+				json_object_set(labels, k, val);
 
 	/* CpuShares = max(2, 1024 cpus), Memory = max(32 MiB, mem). */
 	shares = (long long)(1024.0 * t->res.cpus);
@@ -697,8 +692,7 @@ ctr_docker_api_list(const char *body, size_t len, struct ctr_dk_listed **rows,
 				  "container list is not an array");
 	}
 	*rows = xcalloc(json_array_size(j) + 1, sizeof **rows);
-	json_array_foreach(j, i, c)
-	{
+	json_array_foreach(j, i, c) {
 		const char *id = json_string_value(json_object_get(c, "Id"));
 		const json_t *labels = json_object_get(c, "Labels");
 

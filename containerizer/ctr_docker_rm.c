@@ -98,8 +98,9 @@ dk_known(const json_t *known, const char *task_id)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(known, i, v) if (strcmp(json_string_value(v),
-						   task_id) == 0) return true;
+	json_array_foreach(known, i, v)
+		if (strcmp(json_string_value(v), task_id) == 0)
+			return true;
 	return false;
 }
 

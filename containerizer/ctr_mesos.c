@@ -447,9 +447,10 @@ mz_build_env(const json_t *env, const char *sandbox, struct mz_vec *envp)
 	for (e = environ; e != NULL && *e != NULL; e++)
 		if (!mz_env_overridden(*e, env))
 			mz_vec_add(envp, xstrdup(*e));
-	json_object_foreach((json_t *)(uintptr_t)env, k,
-			    v) if (json_is_string(v))
-	    mz_vec_add(envp, xasprintf("%s=%s", k, json_string_value(v)));
+	json_object_foreach((json_t *)(uintptr_t)env, k, v)
+		if (json_is_string(v))
+			mz_vec_add(envp,
+				   xasprintf("%s=%s", k, json_string_value(v)));
 	mz_vec_add(envp, xasprintf("MESOS_SANDBOX=%s", sandbox));
 }
 
@@ -465,9 +466,10 @@ mz_build(const struct wire_task *t, const char *sandbox, struct mz_vec *argv,
 		mz_vec_add(argv, xstrdup("-c"));
 		mz_vec_add(argv, xstrdup(t->cmd));
 	} else {
-		json_array_foreach(t->args, i, v) mz_vec_add(
-		    argv,
-		    xstrdup(json_string_value(v) ? json_string_value(v) : ""));
+		json_array_foreach(t->args, i, v)
+			mz_vec_add(argv, xstrdup(json_string_value(v)
+						     ? json_string_value(v)
+						     : ""));
 	}
 	mz_build_env(t->env, sandbox, envp);
 }

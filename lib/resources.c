@@ -505,8 +505,7 @@ res_from_json_ports(const json_t *v, struct res_rangebuf *rb,
 	if (json_array_size(v) > CD_NELEM(rb->r))
 		return cd_err_setp(err, -EINVAL, "/ports",
 				   "more than %d port ranges", RES_MAX_RANGES);
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach(v, i, e) {
 		jb = json_array_get(e, 0);
 		je = json_array_get(e, 1);
 		if (!json_is_array(e) || json_array_size(e) != 2 ||
@@ -545,8 +544,7 @@ res_from_json(const json_t *j, struct resources *out, struct cd_err *err)
 		return cd_err_setp(err, -EINVAL, "",
 				   "resources must be an object");
 	res_zero(&r);
-	json_object_foreach((json_t *)(uintptr_t)j, key, v)
-	{
+	json_object_foreach((json_t *)(uintptr_t)j, key, v) {
 		if (strcmp(key, "ports") == 0) {
 			if (json_is_null(v))
 				continue;

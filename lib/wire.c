@@ -182,19 +182,18 @@ w_check_kind(const json_t *v, enum w_json_kind kind, const char *base,
 	case W_STRMAP:
 		if (!json_is_object(v))
 			return w_fail(err, base, key, "must be an object");
-		json_object_foreach(
-		    (json_t *)(uintptr_t)v, k,
-		    e) if (!json_is_string(e)) return w_fail(err, base, key,
-							     "value of '%.40s' "
-							     "must be a string",
-							     k);
+		json_object_foreach((json_t *)(uintptr_t)v, k, e)
+			if (!json_is_string(e))
+				return w_fail(err, base, key,
+					      "value of '%.40s' "
+					      "must be a string",
+					      k);
 		return 0;
 	case W_STRARR:
 	case W_IDARR:
 		if (!json_is_array(v))
 			return w_fail(err, base, key, "must be an array");
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			if (!json_is_string(e))
 				return w_fail(err, base, key,
 					      "item %zu must be a string", i);
@@ -724,8 +723,7 @@ w_register_tasks(const json_t *j, struct wire_register *m, struct cd_err *err)
 		return w_fail(err, "", "tasks",
 			      "tasks are only sent when reregistering");
 	m->tasks = xcalloc(json_array_size(arr) + 1, sizeof *m->tasks);
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		n = snprintf(base, sizeof base, "/tasks/%zu", i);
 		if (n < 0 || (size_t)n >= sizeof base)
 			base[0] = '\0';

@@ -52,8 +52,8 @@ master_framework_find(struct master *m, const char *id)
 	struct master_framework *f;
 
 	TAILQ_FOREACH(f, &m->frameworks, link)
-	if (strcmp(f->id, id) == 0)
-		return f;
+		if (strcmp(f->id, id) == 0)
+			return f;
 	return NULL;
 }
 
@@ -132,8 +132,7 @@ master_allocate(struct master *m)
 	master_alloc_run(m->alloc, loop_now_ms(m->loop), master_offer_cb, &b);
 	if (b.n == 0)
 		goto out;
-	TAILQ_FOREACH(f, &m->frameworks, link)
-	{
+	TAILQ_FOREACH(f, &m->frameworks, link) {
 		struct fw_offer *fo = xcalloc(b.n, sizeof *fo);
 		char **ids = xcalloc(b.n, sizeof *ids);
 		size_t i, k = 0;

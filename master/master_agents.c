@@ -336,8 +336,7 @@ master_agents_ping_all(struct master *m)
 	struct master_agent *a;
 	long long now = loop_wall_ms();
 
-	TAILQ_FOREACH(a, &m->agents, link)
-	{
+	TAILQ_FOREACH(a, &m->agents, link) {
 		struct wire_ping p = {0};
 
 		if (a->lost)

@@ -131,8 +131,7 @@ master_w_frameworks(struct jw *w, struct master *m)
 	struct master_framework *f;
 
 	jw_arr_open(w);
-	TAILQ_FOREACH(f, &m->frameworks, link)
-	{
+	TAILQ_FOREACH(f, &m->frameworks, link) {
 		struct master_task *t;
 		struct master_offer *o;
 		struct resources used, offered;
@@ -148,8 +147,7 @@ master_w_frameworks(struct jw *w, struct master *m)
 		jw_kstr(w, "role", "*");
 		jw_key(w, "tasks");
 		jw_arr_open(w);
-		TAILQ_FOREACH(t, &m->tasks, link)
-		{
+		TAILQ_FOREACH(t, &m->tasks, link) {
 			if (strcmp(t->framework_id, f->id) != 0)
 				continue;
 			master_w_task(w, t);
@@ -159,8 +157,7 @@ master_w_frameworks(struct jw *w, struct master *m)
 		jw_arr_close(w);
 		jw_key(w, "offers");
 		jw_arr_open(w);
-		TAILQ_FOREACH(o, &m->offers, link)
-		{
+		TAILQ_FOREACH(o, &m->offers, link) {
 			if (strcmp(o->framework_id, f->id) != 0)
 				continue;
 			res_add(&offered, &o->res);
@@ -190,7 +187,7 @@ master_w_slaves(struct jw *w, struct master *m)
 
 	jw_arr_open(w);
 	TAILQ_FOREACH(a, &m->agents, link)
-	master_w_agent(w, m, a);
+		master_w_agent(w, m, a);
 	jw_arr_close(w);
 }
 
@@ -211,8 +208,7 @@ master_h_state(struct httpd_req *req, void *arg)
 	struct buf b = BUF_INIT;
 	struct jw w;
 
-	TAILQ_FOREACH(a, &m->agents, link)
-	{
+	TAILQ_FOREACH(a, &m->agents, link) {
 		if (a->active)
 			active++;
 		else
@@ -302,7 +298,7 @@ master_h_tasks(struct httpd_req *req, void *arg)
 	jw_key(&w, "tasks");
 	jw_arr_open(&w);
 	TAILQ_FOREACH(t, &m->tasks, link)
-	master_w_task(&w, t);
+		master_w_task(&w, t);
 	jw_arr_close(&w);
 	jw_obj_close(&w);
 	master_reply(req, &b);
@@ -339,8 +335,7 @@ master_h_metrics(struct httpd_req *req, void *arg)
 
 	res_zero(&total);
 	res_zero(&used);
-	TAILQ_FOREACH(a, &m->agents, link)
-	{
+	TAILQ_FOREACH(a, &m->agents, link) {
 		struct resources at, au;
 
 		res_zero(&at);
@@ -353,8 +348,7 @@ master_h_metrics(struct httpd_req *req, void *arg)
 		res_add(&total, &at);
 		res_add(&used, &au);
 	}
-	TAILQ_FOREACH(t, &m->tasks, link)
-	{
+	TAILQ_FOREACH(t, &m->tasks, link) {
 		if (t->status.state == TASK_RUNNING)
 			running++;
 		else if (t->status.state == TASK_STAGING ||

@@ -123,8 +123,8 @@ master_outbox_task_busy(const struct master_agent *a, const char *task_id)
 	const struct master_msg *g;
 
 	TAILQ_FOREACH(g, &a->outfly, link)
-	if (g->task_id != NULL && strcmp(g->task_id, task_id) == 0)
-		return true;
+		if (g->task_id != NULL && strcmp(g->task_id, task_id) == 0)
+			return true;
 	return false;
 }
 
@@ -175,9 +175,9 @@ master_outbox_find_queued(const struct master_agent *a, const char *path,
 	struct master_msg *g;
 
 	TAILQ_FOREACH(g, &a->outq, link)
-	if (g->task_id != NULL && strcmp(g->task_id, task_id) == 0 &&
-	    strcmp(g->path, path) == 0)
-		return g;
+		if (g->task_id != NULL && strcmp(g->task_id, task_id) == 0 &&
+		    strcmp(g->path, path) == 0)
+			return g;
 	return NULL;
 }
 
@@ -230,8 +230,7 @@ master_outbox_release(struct master *m)
 	struct master_agent *a;
 	struct master_msg *g;
 
-	TAILQ_FOREACH(a, &m->agents, link)
-	{
+	TAILQ_FOREACH(a, &m->agents, link) {
 		while ((g = TAILQ_FIRST(&a->outfly)) != NULL) {
 			TAILQ_REMOVE(&a->outfly, g, link);
 			httpc_cancel(g->req);

@@ -700,10 +700,10 @@ sched_groups_after(const struct sched *s, const struct sched_apply_opts *o,
 	size_t i;
 
 	*puts = json_array();
-	json_array_foreach(o->groups_del, i, v) if (json_is_string(v))
-	    json_object_del(g, json_string_value(v));
-	json_array_foreach(o->groups_put, i, v)
-	{
+	json_array_foreach(o->groups_del, i, v)
+		if (json_is_string(v))
+			json_object_del(g, json_string_value(v));
+	json_array_foreach(o->groups_put, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 		json_t *rec;
 
@@ -853,16 +853,19 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 	for (i = 0; rc == 0 && i < ids.n; i++)
 		rc = sched_tracker_stage(b, sched_tracker_find(s->tr, ids.v[i]),
 					 TASK_KILLING);
-	json_array_foreach(o->groups_del, i,
-			   v) if (rc == 0 && json_is_string(v)) rc =
-	    sched_repo_stage_group_del(b, json_string_value(v));
-	json_array_foreach(gputs, i, v) if (rc == 0) rc =
-	    sched_repo_stage_group_put(b, v);
+	json_array_foreach(o->groups_del, i, v)
+		if (rc == 0 && json_is_string(v))
+			rc =
+			    sched_repo_stage_group_del(b, json_string_value(v));
+	json_array_foreach(gputs, i, v)
+		if (rc == 0)
+			rc = sched_repo_stage_group_put(b, v);
 	if (rc == 0 && d != NULL)
 		rc = sched_deploy_stage_put(b, d);
-	json_array_foreach(locks, i, v) if (rc == 0) rc =
-	    sched_deploy_stage_del(b,
-				   json_string_value(json_object_get(v, "id")));
+	json_array_foreach(locks, i, v)
+		if (rc == 0)
+			rc = sched_deploy_stage_del(
+			    b, json_string_value(json_object_get(v, "id")));
 	if (rc != 0)
 		store_batch_abort(b);
 	else
@@ -917,7 +920,8 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 		sched_deploy_update_held(s);
 	}
 	json_array_foreach(locks, i, v)
-	    sched_deploy_cancel(s, json_string_value(json_object_get(v, "id")));
+		sched_deploy_cancel(
+		    s, json_string_value(json_object_get(v, "id")));
 	for (i = 0; i < n; i++)
 		if (cv[i].app == NULL && cv[i].delete_id != NULL)
 			sched_events_emit(

@@ -611,8 +611,7 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 		goto out;
 	}
 	cv = xcalloc(json_array_size(body) + 1, sizeof *cv);
-	json_array_foreach(body, i, v)
-	{
+	json_array_foreach(body, i, v) {
 		const char *raw = json_string_value(json_object_get(v, "id"));
 		struct sched_rapp *ra = NULL;
 		char *id =
@@ -656,8 +655,7 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 		sched_api_deployments_reply_error(r, rc, &err, o.locked);
 		goto out;
 	}
-	json_array_foreach(body, i, v)
-	{
+	json_array_foreach(body, i, v) {
 		const char *raw = json_string_value(json_object_get(v, "id"));
 		char *id =
 		    raw != NULL ? sched_app_normalize_id(raw, NULL) : NULL;

@@ -131,8 +131,7 @@ deployments_rollback(struct httpd_req *r, struct sched *s,
 
 	memset(&o, 0, sizeof o);
 	cd_err_clear(&err);
-	json_object_foreach(orig, key, v)
-	{
+	json_object_foreach(orig, key, v) {
 		if (json_is_object(v)) {
 			rc = sched_app_parse(v, NULL, &cv[n].app, &err);
 			if (rc != 0) {

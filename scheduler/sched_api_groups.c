@@ -206,9 +206,9 @@ groups_strv_has(const json_t *a, const char *s)
 	const json_t *v;
 	size_t i;
 
-	json_array_foreach(a, i, v) if (json_is_string(v) &&
-					strcmp(json_string_value(v), s) ==
-					    0) return true;
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
 	return false;
 }
 
@@ -234,8 +234,7 @@ groups_dropped(const struct sched_group_update *u, const char *id, bool is_app)
 
 	if (is_app && groups_strv_has(u->app_scopes, parent))
 		drop = true; /* direct app of a group whose apps were given */
-	json_array_foreach(u->group_scopes, i, v)
-	{
+	json_array_foreach(u->group_scopes, i, v) {
 		const char *g = json_string_value(v);
 		char *child;
 		size_t k;
@@ -247,11 +246,11 @@ groups_dropped(const struct sched_group_update *u, const char *id, bool is_app)
 		if (is_app && strcmp(parent, g) == 0)
 			continue; /* a direct app: "apps" decides */
 		child = groups_child_toward(g, id);
-		json_array_foreach(
-		    u->groups, k,
-		    rec) if (strcmp(json_string_value(json_object_get(rec,
-								      "id")),
-				    child) == 0) listed = true;
+		json_array_foreach(u->groups, k, rec)
+			if (strcmp(
+				json_string_value(json_object_get(rec, "id")),
+				child) == 0)
+				listed = true;
 		drop = !listed;
 		free(child);
 	}
@@ -294,8 +293,7 @@ groups_full(struct sched *s, const struct sched_group_update *u,
 	size_t i;
 	int rc;
 
-	json_array_foreach(u->apps, i, v)
-	{
+	json_array_foreach(u->apps, i, v) {
 		struct sched_app *app = NULL;
 		const struct sched_rapp *old;
 
@@ -324,10 +322,10 @@ groups_full(struct sched *s, const struct sched_group_update *u,
 
 		if (!sched_group_contains(u->id, id))
 			continue;
-		json_array_foreach(
-		    u->apps, k,
-		    a) if (strcmp(json_string_value(json_object_get(a, "id")),
-				  id) == 0) listed = true;
+		json_array_foreach(u->apps, k, a)
+			if (strcmp(json_string_value(json_object_get(a, "id")),
+				   id) == 0)
+				listed = true;
 		if (!listed && groups_dropped(u, id, true))
 			groups_delete_app(l, id);
 	}
@@ -336,8 +334,7 @@ groups_full(struct sched *s, const struct sched_group_update *u,
 	groups_src(s, &c, &src);
 	below = sched_group_ids_below(&src, u->id);
 	groups_ctx_release(&c);
-	json_array_foreach(below, i, v)
-	{
+	json_array_foreach(below, i, v) {
 		const char *g = json_string_value(v);
 
 		if (json_object_get(s->groups, g) != NULL &&
@@ -347,8 +344,7 @@ groups_full(struct sched *s, const struct sched_group_update *u,
 	json_decref(below);
 	/* Records of every group the body names; dependencies kept when the
 	 * body leaves them out. */
-	json_array_foreach(u->groups, i, v)
-	{
+	json_array_foreach(u->groups, i, v) {
 		const char *g = json_string_value(json_object_get(v, "id"));
 		json_t *rec = json_deep_copy(v);
 		const json_t *had = json_object_get(
@@ -541,9 +537,9 @@ groups_delete(struct httpd_req *r, struct sched *s, const char *id)
 		if (sched_group_contains(id, app))
 			groups_delete_app(&l, app);
 	}
-	json_object_foreach(s->groups, key,
-			    v) if (sched_group_contains(id, key))
-	    json_array_append_new(gdel, json_string(key));
+	json_object_foreach(s->groups, key, v)
+		if (sched_group_contains(id, key))
+			json_array_append_new(gdel, json_string(key));
 	groups_apply(r, s, id, &l, gput, gdel, 200);
 out:
 	groups_changes_release(&l);

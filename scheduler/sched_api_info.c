@@ -201,8 +201,7 @@ info_task(struct jw *w, const struct sched *s, const struct sched_rapp *ra,
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(hc, k, v)
-		{
+		json_object_foreach(hc, k, v) {
 			jw_key(w, k);
 			jw_json(w, v);
 		}

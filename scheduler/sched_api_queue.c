@@ -416,8 +416,7 @@ queue_offer_json(const struct fw_offer *o)
 	}
 	/* A copy: jansson iterates only non-const objects. */
 	copy = o->attributes != NULL ? json_deep_copy(o->attributes) : NULL;
-	json_object_foreach(copy, k, v)
-	{
+	json_object_foreach(copy, k, v) {
 		if (json_is_string(v))
 			json_array_append_new(
 			    attrs, json_pack("{s:s, s:s}", "name", k, "text",
@@ -501,8 +500,7 @@ queue_summary(struct queue_app *e)
 	char iso[SCHED_ISO_LEN];
 
 	memset(last, 0, sizeof last);
-	json_object_foreach(e->last_by_agent, k, v)
-	{
+	json_object_foreach(e->last_by_agent, k, v) {
 		json_int_t r = json_integer_value(v);
 
 		nlast++;

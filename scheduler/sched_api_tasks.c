@@ -138,8 +138,7 @@ tasks_delete(struct httpd_req *r, void *arg)
 		sched_api_misc_reply_invalid(r, -EBADMSG, &err);
 		goto out;
 	}
-	json_array_foreach(ids, i, v)
-	{
+	json_array_foreach(ids, i, v) {
 		const char *id = json_string_value(v);
 		char *app = id != NULL ? id_task_app(id) : NULL;
 		const struct sched_task *t;
@@ -165,8 +164,9 @@ tasks_delete(struct httpd_req *r, void *arg)
 			json_t *x;
 			bool dup = false;
 
-			json_array_foreach(list, k, x) dup =
-			    dup || strcmp(json_string_value(x), t->id) == 0;
+			json_array_foreach(list, k, x)
+				dup = dup ||
+				      strcmp(json_string_value(x), t->id) == 0;
 			if (dup)
 				continue; /* listed twice: kill (and scale)
 					     once */
@@ -178,8 +178,7 @@ tasks_delete(struct httpd_req *r, void *arg)
 	jw_obj_close(&w);
 	/* One change per app, all in one deployment. */
 	cv = xcalloc(json_object_size(apps) + 1, sizeof *cv);
-	json_object_foreach(apps, app_id, v)
-	{
+	json_object_foreach(apps, app_id, v) {
 		struct sched_rapp *ra = sched_repo_find(s->repo, app_id);
 		struct sched_change *c = &cv[nc++];
 		int active = 0;
@@ -187,8 +186,7 @@ tasks_delete(struct httpd_req *r, void *arg)
 		json_t *x;
 
 		c->kill_ids = xcalloc(json_array_size(v) + 1, sizeof(char *));
-		json_array_foreach(v, k, x)
-		{
+		json_array_foreach(v, k, x) {
 			const struct sched_task *t =
 			    sched_tracker_find(s->tr, json_string_value(x));
 

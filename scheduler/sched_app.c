@@ -86,8 +86,7 @@ app_index(struct sched_app *a)
 	a->host_of = xcalloc(a->nports + 1, sizeof *a->host_of);
 	a->host_req = xcalloc(a->nports + 1, sizeof *a->host_req);
 	a->nhost = 0;
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach(ports, i, p) {
 		a->host_of[i] = -1;
 		if (a->net == SCHED_APP_NET_HOST) {
 			a->svc[i] = app_u32(p, "port");
@@ -358,12 +357,13 @@ app_restart_view(const struct sched_app *a)
 	json_object_del(v, "instances");
 	json_object_del(v, "version");
 	json_object_del(v, "ports");
-	json_array_foreach(json_object_get(v, "portDefinitions"), i,
-			   p) if (!req)
-	    json_object_set_new(p, "port", json_integer(0));
+	json_array_foreach(json_object_get(v, "portDefinitions"), i, p)
+		if (!req)
+			json_object_set_new(p, "port", json_integer(0));
 	json_array_foreach(
 	    json_object_get(json_object_get(v, "container"), "portMappings"), i,
-	    p) json_object_set_new(p, "servicePort", json_integer(0));
+	    p)
+		json_object_set_new(p, "servicePort", json_integer(0));
 	return v;
 }
 
@@ -468,8 +468,7 @@ app_env_ports(const struct sched_app *a, const uint32_t *host_ports,
 	uint32_t eff, declared;
 	size_t i;
 
-	json_array_foreach(app_port_list(a), i, p)
-	{
+	json_array_foreach(app_port_list(a), i, p) {
 		eff = app_port_effective(a, i, host_ports, nports);
 		declared = a->net == SCHED_APP_NET_HOST
 			       ? a->svc[i]
@@ -503,8 +502,7 @@ app_env_labels(const struct sched_app *a, json_t *env)
 	json_t *v;
 	char *name;
 
-	json_object_foreach(app_unconst(sched_app_labels(a)), k, v)
-	{
+	json_object_foreach(app_unconst(sched_app_labels(a)), k, v) {
 		if (json_string_length(v) >= APP_LABEL_ENV_MAX)
 			continue;
 		name = app_env_name("", k);
@@ -570,8 +568,7 @@ app_task_container(const struct sched_app *a, const uint32_t *host_ports,
 	pms = json_array();
 	json_object_set_new(d, "portMappings", pms);
 	if (a->net != SCHED_APP_NET_HOST)
-		json_array_foreach(json_object_get(ct, "portMappings"), i, p)
-		{
+		json_array_foreach(json_object_get(ct, "portMappings"), i, p) {
 			/* containerPort 0 means "the same as the host port". */
 			m = json_deep_copy(p);
 			h = app_port_host(a, i, host_ports, nports);
@@ -636,8 +633,9 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 	out->labels = json_deep_copy(sched_app_labels(a));
 	out->uris = json_deep_copy(json_object_get(a->def, "uris"));
 	json_array_foreach(json_object_get(a->def, "fetch"), i, f)
-	    json_array_append_new(out->uris, json_string(json_string_value(
-						 json_object_get(f, "uri"))));
+		json_array_append_new(
+		    out->uris,
+		    json_string(json_string_value(json_object_get(f, "uri"))));
 	out->kill_grace_ms = sched_app_kill_grace_ms(a);
 	if (json_array_size(sched_app_health_checks(a)) > 0)
 		out->health_checks = json_deep_copy(sched_app_health_checks(a));

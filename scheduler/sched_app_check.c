@@ -243,8 +243,7 @@ chk_constraints(struct chk *c, json_t *dst)
 	if ((rc = sched_app_chk_typed(c->in, "constraints", "", JSON_ARRAY, &a,
 				      c->err)) != 0)
 		return rc;
-	json_array_foreach(a, i, con)
-	{
+	json_array_foreach(a, i, con) {
 		sched_app_chk_idx(p, "/constraints", i);
 		if ((rc = chk_constraint(c, con, p)) != 0)
 			return rc;
@@ -268,8 +267,7 @@ chk_env(struct chk *c, json_t *dst)
 		return rc;
 	res = json_object();
 	json_object_set_new(dst, "env", res);
-	json_object_foreach(sched_app_chk_unconst(env), k, v)
-	{
+	json_object_foreach(sched_app_chk_unconst(env), k, v) {
 		sched_app_chk_join(p, "/env", k);
 		if (k[0] == '\0' || strchr(k, '=') != NULL)
 			return sched_app_chk_bad(
@@ -300,8 +298,7 @@ chk_fetch(struct chk *c, json_t *dst)
 	if ((rc = sched_app_chk_typed(c->in, "fetch", "", JSON_ARRAY, &a,
 				      c->err)) != 0)
 		return rc;
-	json_array_foreach(a, i, f)
-	{
+	json_array_foreach(a, i, f) {
 		sched_app_chk_idx(p, "/fetch", i);
 		if (!json_is_object(f))
 			return sched_app_chk_bad(c->err, p,
@@ -492,8 +489,7 @@ chk_objs(struct chk *c, json_t *dst, const char *key,
 	if ((rc = sched_app_chk_typed(c->in, key, "", JSON_ARRAY, &a,
 				      c->err)) != 0)
 		return rc;
-	json_array_foreach(a, i, o)
-	{
+	json_array_foreach(a, i, o) {
 		sched_app_chk_idx(p, base, i);
 		if (!json_is_object(o))
 			return sched_app_chk_bad(c->err, p,
@@ -522,8 +518,7 @@ chk_deps(struct chk *c, json_t *dst)
 	if ((rc = sched_app_chk_typed(c->in, "dependencies", "", JSON_ARRAY, &a,
 				      c->err)) != 0)
 		return rc;
-	json_array_foreach(a, i, d)
-	{
+	json_array_foreach(a, i, d) {
 		sched_app_chk_idx(p, "/dependencies", i);
 		if (!json_is_string(d))
 			return sched_app_chk_bad(c->err, p,
@@ -629,8 +624,7 @@ chk_secrets(struct chk *c, json_t *dst)
 		return rc;
 	res = json_object();
 	json_object_set_new(dst, "secrets", res);
-	json_object_foreach(sched_app_chk_unconst(s), k, v)
-	{
+	json_object_foreach(sched_app_chk_unconst(s), k, v) {
 		sched_app_chk_join(p, "/secrets", k);
 		if (!json_is_object(v))
 			return sched_app_chk_bad(c->err, p,
@@ -763,8 +757,9 @@ chk_ports(struct chk *c, const json_t *ct, json_t *nets, json_t *dst)
 		rc = sched_app_net_ports_unique(c, "/container/portMappings",
 						"hostPort");
 	}
-	json_array_foreach(c->ports, i, e) json_array_append_new(
-	    svc, json_integer(json_integer_value(json_object_get(e, key))));
+	json_array_foreach(c->ports, i, e)
+		json_array_append_new(svc, json_integer(json_integer_value(
+					       json_object_get(e, key))));
 	return rc;
 }
 

@@ -279,8 +279,7 @@ sched_app_chk_strmap(const json_t *m, const char *base, json_t **out,
 	chk_path p;
 
 	*out = NULL;
-	json_object_foreach(sched_app_chk_unconst(m), k, v)
-	{
+	json_object_foreach(sched_app_chk_unconst(m), k, v) {
 		sched_app_chk_join(p, base, k);
 		if (k[0] == '\0') {
 			json_decref(res);
@@ -346,8 +345,7 @@ sched_app_chk_put_strarr(json_t *dst, const json_t *o, const char *key,
 	}
 	sched_app_chk_join(p, base, key);
 	res = json_array();
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach(a, i, v) {
 		sched_app_chk_idx(ip, p, i);
 		if (!json_is_string(v)) {
 			json_decref(res);

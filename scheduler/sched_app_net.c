@@ -31,8 +31,7 @@ sched_app_net_networks(struct chk *c, const json_t *nets, json_t **out)
 	size_t i;
 	int rc = 0;
 
-	json_array_foreach(nets, i, n)
-	{
+	json_array_foreach(nets, i, n) {
 		sched_app_chk_idx(p, "/networks", i);
 		if (!json_is_object(n)) {
 			rc = sched_app_chk_bad(c->err, p,
@@ -247,8 +246,7 @@ sched_app_net_docker(struct chk *c, const json_t *d, bool is_docker,
 	res = json_array();
 	json_object_set_new(dk, "parameters", res);
 	sched_app_chk_join(p, b, "parameters");
-	json_array_foreach(params, i, v)
-	{
+	json_array_foreach(params, i, v) {
 		sched_app_chk_idx(ip, p, i);
 		if (!json_is_object(v)) {
 			rc = sched_app_chk_bad(c->err, ip,
@@ -294,8 +292,7 @@ sched_app_net_volumes(struct chk *c, const json_t *ct, json_t *res)
 	if ((rc = sched_app_chk_typed(ct, "volumes", "/container", JSON_ARRAY,
 				      &vols, c->err)) != 0)
 		return rc;
-	json_array_foreach(vols, i, v)
-	{
+	json_array_foreach(vols, i, v) {
 		sched_app_chk_idx(p, "/container/volumes", i);
 		if (!json_is_object(v))
 			return sched_app_chk_bad(c->err, p,
@@ -403,8 +400,7 @@ sched_app_net_mappings(struct chk *c, const json_t *ct, json_t *res)
 		json_array_append_new(res, e);
 		return 0;
 	}
-	json_array_foreach(pm, i, m)
-	{
+	json_array_foreach(pm, i, m) {
 		sched_app_chk_idx(p, b, i);
 		if (!json_is_object(m))
 			return sched_app_chk_bad(c->err, p,
@@ -538,8 +534,7 @@ sched_app_net_portdefs(struct chk *c, json_t *res)
 						     "name", "default"));
 		return 0;
 	}
-	json_array_foreach(pd, i, d)
-	{
+	json_array_foreach(pd, i, d) {
 		sched_app_chk_idx(p, "/portDefinitions", i);
 		if (!json_is_object(d))
 			return sched_app_chk_bad(c->err, p,
@@ -570,8 +565,7 @@ sched_app_net_ports_unique(struct chk *c, const char *base, const char *key)
 	const char *na, *nb;
 	size_t i, j;
 
-	json_array_foreach(c->ports, i, a)
-	{
+	json_array_foreach(c->ports, i, a) {
 		na = json_string_value(json_object_get(a, "name"));
 		for (j = 0; j < i; j++) {
 			b = json_array_get(c->ports, j);

@@ -306,8 +306,7 @@ sc_group_by(const struct sc_one *o, const struct sc_count *k, const char *v)
 	if (groups < (size_t)o->num)
 		return false;
 	min = k->missing > 0 ? k->missing : have;
-	json_object_foreach(k->by_value, key, cnt)
-	{
+	json_object_foreach(k->by_value, key, cnt) {
 		size_t c = (size_t)json_integer_value(cnt);
 
 		if (c < min)

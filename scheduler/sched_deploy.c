@@ -145,8 +145,7 @@ deploy_visit(struct deploy_graph *g, size_t i)
 	int lvl = 0, rc;
 
 	g->color[i] = 1;
-	json_array_foreach(g->nodes[i].deps, k, d)
-	{
+	json_array_foreach(g->nodes[i].deps, k, d) {
 		const char *dep = json_string_value(d);
 
 		if (dep == NULL)
@@ -378,9 +377,9 @@ deploy_group_json(const json_t *m, const char *version)
 	json_t *apps = json_array(), *v;
 	const char *key;
 
-	json_object_foreach((json_t *)(uintptr_t)m, key,
-			    v) if (json_is_object(v))
-	    json_array_append(apps, v);
+	json_object_foreach((json_t *)(uintptr_t)m, key, v)
+		if (json_is_object(v))
+			json_array_append(apps, v);
 	return json_pack("{s:s, s:o, s:[], s:[], s:s}", "id", SCHED_GROUP_ROOT,
 			 "apps", apps, "groups", "dependencies", "version",
 			 version);
@@ -424,12 +423,10 @@ sched_deploy_from_record(const json_t *rec, struct sched_deploy **out)
 	    !json_is_array(aff) || !json_is_integer(cur) ||
 	    json_integer_value(cur) < 0)
 		goto out;
-	json_array_foreach(steps, i, s)
-	{
+	json_array_foreach(steps, i, s) {
 		struct sched_deploy_step *st = deploy_step_open(&l);
 
-		json_array_foreach(json_object_get(s, "actions"), j, a)
-		{
+		json_array_foreach(json_object_get(s, "actions"), j, a) {
 			const char *app =
 			    json_string_value(json_object_get(a, "app"));
 			enum sched_deploy_kind k;
@@ -443,8 +440,7 @@ sched_deploy_from_record(const json_t *rec, struct sched_deploy **out)
 		}
 	}
 	ids = xcalloc(json_array_size(aff) + 1, sizeof *ids);
-	json_array_foreach(aff, i, a)
-	{
+	json_array_foreach(aff, i, a) {
 		if ((ids[i] = json_string_value(a)) == NULL)
 			goto out;
 	}

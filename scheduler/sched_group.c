@@ -129,8 +129,7 @@ grp_deps(const json_t *g, const char *id, const char *path, json_t *rec,
 		return cd_err_setp(err, -EINVAL, p, "error.expected.jsarray");
 	parent = sched_group_parent(id);
 	res = json_array();
-	json_array_foreach(deps, i, d)
-	{
+	json_array_foreach(deps, i, d) {
 		grp_idx(p, path, "dependencies", i);
 		if (!json_is_string(d)) {
 			rc = cd_err_setp(err, -EINVAL, p,
@@ -169,8 +168,7 @@ grp_apps(const json_t *g, const char *id, const char *path,
 	if (!json_is_array(apps))
 		return cd_err_setp(err, -EINVAL, p, "error.expected.jsarray");
 	json_array_append_new(u->app_scopes, json_string(id));
-	json_array_foreach(apps, i, a)
-	{
+	json_array_foreach(apps, i, a) {
 		json_t *copy;
 
 		grp_idx(p, path, "apps", i);
@@ -218,8 +216,7 @@ grp_groups(const json_t *g, const char *id, const char *path,
 	if (!json_is_array(groups))
 		return cd_err_setp(err, -EINVAL, p, "error.expected.jsarray");
 	json_array_append_new(u->group_scopes, json_string(id));
-	json_array_foreach(groups, i, sub)
-	{
+	json_array_foreach(groups, i, sub) {
 		grp_idx(p, path, "groups", i);
 		if (!json_is_object(sub))
 			return cd_err_setp(err, -EINVAL, p,
@@ -346,7 +343,7 @@ grp_all(const struct sched_group_src *src)
 	json_object_set_new(set, SCHED_GROUP_ROOT, json_true());
 	if (src->groups != NULL)
 		json_object_foreach((json_t *)(uintptr_t)src->groups, key, v)
-		    grp_add_with_ancestors(set, key);
+			grp_add_with_ancestors(set, key);
 	for (i = 0; i < src->napps; i++) {
 		char *p = sched_group_parent(src->app_ids[i]);
 
@@ -371,7 +368,8 @@ grp_sorted(const json_t *set, size_t *n)
 	json_t *val;
 
 	*n = 0;
-	json_object_foreach((json_t *)(uintptr_t)set, key, val) v[(*n)++] = key;
+	json_object_foreach((json_t *)(uintptr_t)set, key, val)
+		v[(*n)++] = key;
 	qsort(v, *n, sizeof *v, grp_strcmp);
 	return v;
 }

@@ -552,7 +552,7 @@ sched_health_track(struct sched_health *h, const char *task_id,
 	t->n = json_array_size(health_checks);
 	t->checks = xcalloc(t->n + 1, sizeof *t->checks);
 	json_array_foreach(health_checks, i, hc)
-	    sh_check_init(&t->checks[i], t, hc, ports, nports);
+		sh_check_init(&t->checks[i], t, hc, ports, nports);
 	if (t->n == 0)
 		t->state = 1;
 	*tp = t;

@@ -488,8 +488,8 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 	if (json_is_array(ports) && json_array_size(ports) > 0) {
 		np = json_array_size(ports);
 		pv = xcalloc(np, sizeof *pv);
-		json_array_foreach(ports, i, v) pv[i] =
-		    (uint32_t)json_integer_value(v);
+		json_array_foreach(ports, i, v)
+			pv[i] = (uint32_t)json_integer_value(v);
 	}
 	t = sched_tracker_task_new(&wt, host, pv, np, staged, now_ms);
 	if (version != NULL) {
