@@ -36,8 +36,10 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 BUILD := build-san
 endif
 
-DIRS := lib master agent scheduler containerizer ui cmd
-SRCS := $(foreach d,$(DIRS),$(wildcard $(d)/*.c))
+DIRS := lib master agent scheduler containerizer cmd
+# Role folders may have one level of subfolders by subject (scheduler/app/ ...).
+SRCS := $(foreach d,$(DIRS),$(wildcard $(d)/*.c $(d)/*/*.c))
+HDRS := $(foreach d,$(DIRS),$(wildcard $(d)/*.h $(d)/*/*.h))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/cmd/main.o
 LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
@@ -82,7 +84,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
 -include $(OBJS:.o=.d)
--include $(wildcard $(FUZZ_DIR)/obj/*/*.d)
+-include $(wildcard $(FUZZ_DIR)/obj/*/*.d $(FUZZ_DIR)/obj/*/*/*.d)
 
 .PHONY: all run deps test-deps unit it replay test check-deps check-headers \
 	format-check install clean fuzz fuzz-deps fuzz-build
@@ -151,11 +153,11 @@ check-deps:
 	@sh tools/check-deps.sh
 
 check-headers:
-	@set -e; for h in $(foreach d,$(DIRS),$(wildcard $(d)/*.h)); do \
+	@set -e; for h in $(HDRS); do \
 		echo '#include "'$$h'"' | $(CC) $(CFLAGS) -x c -fsyntax-only - ; done
 
 format-check:
-	@clang-format --dry-run --Werror $(SRCS) $(foreach d,$(DIRS),$(wildcard $(d)/*.h))
+	@clang-format --dry-run --Werror $(SRCS) $(HDRS)
 
 install: clusterd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/systemd/system

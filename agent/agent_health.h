@@ -6,7 +6,7 @@
  * a status update with "healthy" set, only when the task's health changes
  * (and the first result). After maxConsecutiveFailures (when > 0) the task
  * is killed, as Mesos does for its own checks. HTTP, HTTPS, TCP and the
- * MESOS_* protocols are the scheduler's (scheduler/sched_health.h).
+ * MESOS_* protocols are the scheduler's (scheduler/sched_probe.h).
  * Loop thread only.
  */
 #ifndef CLUSTERD_AGENT_AGENT_HEALTH_H

@@ -32,8 +32,8 @@
 #include "lib/resources.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "scheduler/sched_constraint.h"
-#include "scheduler/sched_launch.h"
+#include "scheduler/place/sched_constraint.h"
+#include "scheduler/place/sched_launch.h"
 
 struct opts {
 	int agents, frameworks, tasks, apps, reps;

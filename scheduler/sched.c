@@ -36,23 +36,23 @@
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
-#include "scheduler/sched_api_apps.h"
-#include "scheduler/sched_api_deployments.h"
-#include "scheduler/sched_api_groups.h"
-#include "scheduler/sched_api_misc.h"
-#include "scheduler/sched_api_queue.h"
-#include "scheduler/sched_api_tasks.h"
-#include "scheduler/sched_app.h"
-#include "scheduler/sched_deploy.h"
-#include "scheduler/sched_driver.h"
-#include "scheduler/sched_events.h"
-#include "scheduler/sched_hcheck.h"
-#include "scheduler/sched_group.h"
-#include "scheduler/sched_health.h"
-#include "scheduler/sched_int.h"
-#include "scheduler/sched_launch.h"
-#include "scheduler/sched_repo.h"
-#include "scheduler/sched_tracker.h"
+#include "scheduler/api/sched_api_apps.h"
+#include "scheduler/api/sched_api_deployments.h"
+#include "scheduler/api/sched_api_groups.h"
+#include "scheduler/api/sched_api_misc.h"
+#include "scheduler/api/sched_api_queue.h"
+#include "scheduler/api/sched_api_tasks.h"
+#include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_deploy.h"
+#include "scheduler/core/sched_driver.h"
+#include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_health.h"
+#include "scheduler/app/sched_group.h"
+#include "scheduler/core/sched_probe.h"
+#include "scheduler/core/sched_int.h"
+#include "scheduler/place/sched_launch.h"
+#include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_tracker.h"
 
 #define SCHED_TICK_MS 1000
 /* Marathon's task_launch_timeout default. */
@@ -245,7 +245,7 @@ sched_count_app(const struct sched *s, const struct sched_rapp *ra,
 		running[cur] = k.n[cur][TASK_RUNNING];
 	}
 	/* Running and healthy: what capacity means while replacing. Health
-	 * is sched_health's, so with checks the running tasks are looked at
+	 * is sched_probe's, so with checks the running tasks are looked at
 	 * (their cur flags were just computed against ra's version). */
 	if ((running[0] > 0 || running[1] > 0) && s->health != NULL &&
 	    json_array_size(sched_app_health_checks(ra->app)) > 0) {
@@ -440,7 +440,7 @@ sched_task_end_rc(struct sched *s, struct sched_task *t, enum task_state state,
 			  rc);
 		return rc;
 	}
-	sched_hcheck_untrack(s, t->id);
+	sched_health_untrack(s, t->id);
 	log_info("task=%s app=%s %s%s%s", t->id, t->app_id,
 		 task_state_name(state), message != NULL ? ": " : "",
 		 message != NULL ? message : "");
@@ -986,7 +986,7 @@ sched_task_healthy(const struct sched *s, const struct sched_rapp *ra,
 		return true;
 	if (s->health == NULL)
 		return true; /* nothing checks them */
-	return sched_health_state(s->health, t->id) == 1;
+	return sched_probe_state(s->health, t->id) == 1;
 }
 
 /* lifecycle */
@@ -1061,7 +1061,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	}
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
-	sched_hcheck_start(s);
+	sched_health_start(s);
 	s->converge_timer = loop_timer_new(l, sched_converge_cb, s);
 	s->backoff_timer = loop_timer_new(l, sched_converge_cb, s);
 	s->tick = loop_timer_new(l, sched_tick, s);
@@ -1087,7 +1087,7 @@ sched_free(struct sched *s)
 		loop_timer_free(s->backoff_timer);
 	sched_deploy_stop(s);
 	json_decref(s->groups);
-	sched_hcheck_stop(s);
+	sched_health_stop(s);
 	sched_events_free(s->events);
 	httpc_free(s->hc);
 	sched_repo_free(s->repo);

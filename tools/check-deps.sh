@@ -8,6 +8,12 @@
 #                                        (tools/layers.txt; unknown lib modules are errors)
 #   a directory may always include its own modules; <pthread.h> only in lib/mailbox.c.
 #
+# Sub-folders: a role folder may be split into sub-folders by subject
+# (scheduler/app/, scheduler/core/, ...). tools/layers.txt declares each one with a
+# "dir" line naming the sibling sub-folders it may include; a folder with "dir"
+# lines is closed: its files may include only what those lines allow. From outside
+# the role, only the role's top-level headers (scheduler/sched.h) may be included.
+#
 # Design: one awk pass over every .c/.h of the module directories; include paths are
 # relative to the repository root ("lib/buf.h"), or to the file's own directory when
 # they carry no '/' ("buf.h" inside lib/). Each violation is printed as file:line and
@@ -17,11 +23,11 @@ set -eu
 cd "$(dirname "$0")/.."
 
 layers=tools/layers.txt
-dirs="lib master agent scheduler containerizer ui cmd"
+dirs="lib master agent scheduler containerizer cmd"
 
 files=$(for d in $dirs; do
 	if [ -d "$d" ]; then
-		find "$d" -type f \( -name '*.c' -o -name '*.h' \)
+		find "$d" -maxdepth 2 -type f \( -name '*.c' -o -name '*.h' \)
 	fi
 done | LC_ALL=C sort)
 
@@ -36,6 +42,14 @@ awk -v layers="$layers" '
 function report(line, msg) {
 	printf "%s:%d: %s\n", FILENAME, line, msg
 	nbad++
+}
+# The unit a path belongs to: "scheduler/core" for a file in a declared
+# sub-folder, else its first path component ("scheduler", "lib").
+function unitof(path,    n, parts) {
+	n = split(path, parts, "/")
+	if (n >= 3 && ((parts[1] "/" parts[2]) in subdir))
+		return parts[1] "/" parts[2]
+	return parts[1]
 }
 function modname(path,    m) {
 	m = path
@@ -57,6 +71,18 @@ BEGIN {
 FILENAME == layers {
 	if ($0 ~ /^[ \t]*(#|$)/)
 		next
+	if ($1 == "dir") {
+		if (NF < 2 || $2 !~ /\//) {
+			report(FNR, "expected \"dir role/sub [role/sub ...]\"")
+			next
+		}
+		subdir[$2] = ""
+		for (i = 3; i <= NF; i++)
+			subdir[$2] = subdir[$2] " " $i
+		split($2, rp, "/")
+		closed[rp[1]] = 1
+		next
+	}
 	if (NF != 2 || $2 !~ /^[0-9]+$/) {
 		report(FNR, "expected \"module layer\"")
 		next
@@ -70,9 +96,13 @@ FNR == 1 {
 	nfiles++
 	dir = FILENAME
 	sub(/\/.*/, "", dir)
+	unit = unitof(FILENAME)
 	mod = modname(FILENAME)
 	if (dir == "lib" && !(mod in layer))
 		report(1, "lib module " mod " is not in " layers)
+	nslash = gsub(/\//, "/", FILENAME)
+	if (nslash >= 2 && unit == dir)
+		report(1, "sub-folder of " dir "/ not declared with a \"dir\" line in " layers)
 }
 /^[ \t]*#[ \t]*include[ \t]*</ {
 	if ($0 ~ /<pthread\.h>/ && FILENAME != "lib/mailbox.c")
@@ -86,8 +116,10 @@ FNR == 1 {
 	if (inc ~ /\//) {
 		tdir = inc
 		sub(/\/.*/, "", tdir)
+		tunit = unitof(inc)
 	} else {
 		tdir = dir
+		tunit = unit
 	}
 	tmod = modname(inc)
 	if (!(tdir in allow)) {
@@ -98,6 +130,20 @@ FNR == 1 {
 		report(FNR, dir "/ must not include " tdir "/ (\"" inc "\")")
 		next
 	}
+	if (tdir == dir && dir in closed && unit != tunit) {
+		# Inside a role split into sub-folders: the "dir" lines decide.
+		allowed = (unit in subdir) ? subdir[unit] : ""
+		if (unit == dir) {
+			# the top level of the role (its wiring) may include every sub-folder
+			next
+		}
+		if (index(allowed " ", " " tunit " ") == 0)
+			report(FNR, unit "/ must not include " tunit "/ (\"" inc "\")")
+		next
+	}
+	if (tdir != dir && tunit != tdir)
+		report(FNR, "only the top-level headers of " tdir "/ may be " \
+		    "included from outside it (\"" inc "\")")
 	if (tdir != "lib")
 		next
 	if (!(tmod in layer)) {

@@ -15,7 +15,7 @@
 
 #include "lib/json.h"
 #include "lib/wire.h"
-#include "scheduler/sched_app.h"
+#include "scheduler/app/sched_app.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

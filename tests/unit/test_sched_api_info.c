@@ -23,13 +23,13 @@
 #include "lib/jw.h"
 #include "lib/store.h"
 #include "lib/wire.h"
-#include "scheduler/sched_api_apps.h"
-#include "scheduler/sched_api_info.h"
-#include "scheduler/sched_app.h"
-#include "scheduler/sched_int.h"
-#include "scheduler/sched_repo.h"
-#include "scheduler/sched_tracker.h"
-#include "scheduler/sched_hcheck.h"
+#include "scheduler/api/sched_api_apps.h"
+#include "scheduler/api/sched_api_info.h"
+#include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_health.h"
 
 /*
  * The reference Task: how the scheduler built it with jansson before it was
@@ -68,7 +68,7 @@ sched_task_json(const struct sched *s, const struct sched_task *t)
 	json_object_set_new(j, "version", json_string(t->version));
 	json_object_set_new(j, "localVolumes", json_array());
 	json_object_set_new(j, "role", json_string("*"));
-	sched_hcheck_task_json(s, t, j);
+	sched_health_task_json(s, t, j);
 	return j;
 }
 

@@ -19,7 +19,7 @@
 #include "lib/json.h"
 #include "lib/wire.h"
 #include "lib/xalloc.h"
-#include "scheduler/sched_app.h"
+#include "scheduler/app/sched_app.h"
 
 #define TUTORIAL                                                               \
 	"{\"container\": {\"image\": \"docker:///libmesos/ubuntu\", "          \

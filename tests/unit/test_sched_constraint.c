@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "scheduler/sched_constraint.h"
+#include "scheduler/place/sched_constraint.h"
 
 struct fx {
 	struct sched_constraints *c;

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "lib/err.h"
-#include "scheduler/sched_deploy.h"
+#include "scheduler/core/sched_deploy.h"
 
 /* "Action:/app Action:/app | ..." for compact assertions. */
 static void

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "scheduler/sched_events.h"
+#include "scheduler/core/sched_events.h"
 
 static void
 test_frame(void **state)

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "lib/err.h"
-#include "scheduler/sched_group.h"
+#include "scheduler/app/sched_group.h"
 
 static void
 test_paths(void **state)

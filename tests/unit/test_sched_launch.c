@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "lib/resources.h"
-#include "scheduler/sched_launch.h"
+#include "scheduler/place/sched_launch.h"
 
 static struct resources
 offer(double cpus, double mem, double disk, uint32_t pb, uint32_t pe)

@@ -17,8 +17,8 @@
 
 #include "lib/task_state.h"
 #include "lib/wire.h"
-#include "scheduler/sched_int.h"
-#include "scheduler/sched_tracker.h"
+#include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_tracker.h"
 
 static struct sched_task *
 mk_task(const char *id, const char *app, const char *version)

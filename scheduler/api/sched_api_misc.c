@@ -1,0 +1,372 @@
+/*
+ * sched_api_misc.c: GET /ping, GET /v2/info, GET and DELETE /v2/leader,
+ * GET /metrics and /metrics/prometheus, and the request helpers shared by
+ * the scheduler's REST files. Design: /v2/info answers in the shape of
+ * Marathon 1.x (example_v2api_info.json) with only the keys
+ * python3-marathon's models accept, since that client passes every key to
+ * a constructor and fails on unknown ones; "version" is a Marathon version
+ * clients can compare, "name" says what really answers. Metrics are
+ * computed when asked (a walk over apps and tasks, /proc/self/statm and
+ * /proc/self/stat for the process), so nothing is kept between scrapes;
+ * /metrics has Marathon 1.7's JSON shape (version, counters, gauges,
+ * histograms, meters, timers) and /metrics/prometheus the same gauges in
+ * the text exposition format 0.0.4.
+ * Loop thread only.
+ */
+#include "scheduler/api/sched_api_misc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define LOG_MOD "sched"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "scheduler/api/sched_api_queue.h"
+#include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_tracker.h"
+
+#ifndef CLUSTERD_VERSION
+#define CLUSTERD_VERSION "dev"
+#endif
+#define SCHED_MARATHON_VERSION "1.10.0"
+
+json_t *
+sched_api_misc_body(struct httpd_req *r)
+{
+	struct cd_err err;
+	const char *body;
+	size_t len;
+	json_t *j;
+
+	cd_err_clear(&err);
+	body = httpd_req_body(r, &len);
+	if (body == NULL || len == 0) {
+		cd_err_set(&err, -EBADMSG, "error.expected.jsobject");
+		j = NULL;
+	} else {
+		j = json_parse_bounded(body, len, &err);
+	}
+	if (j == NULL) {
+		snprintf(err.path, sizeof err.path, "/");
+		httpd_reply_cd_err(r, 400, "Invalid JSON", &err);
+	}
+	return j;
+}
+
+bool
+sched_api_misc_flag(const struct httpd_req *r, const char *key, bool dflt)
+{
+	const char *v = httpd_req_query(r, key);
+
+	if (v == NULL)
+		return dflt;
+	return v[0] == '\0' || strcasecmp(v, "true") == 0 ||
+	       strcmp(v, "1") == 0;
+}
+
+void
+sched_api_misc_reply_deployment(struct httpd_req *r, int code,
+				const struct sched_change *c)
+{
+	httpd_reply_header(r, "Marathon-Deployment-Id", c->deployment_id);
+	httpd_reply_json(r, code,
+			 json_pack("{s:s, s:s}", "deploymentId",
+				   c->deployment_id, "version", c->version));
+}
+
+void
+sched_api_misc_reply_invalid(struct httpd_req *r, int rc,
+			     const struct cd_err *err)
+{
+	struct cd_err e = *err;
+
+	if (e.path[0] == '\0')
+		snprintf(e.path, sizeof e.path, "/");
+	if (rc == -EBADMSG)
+		httpd_reply_cd_err(r, 400, "Invalid JSON", &e);
+	else
+		httpd_reply_cd_err(r, 422, "Object is not valid", &e);
+}
+
+void
+sched_api_misc_reply_apply_error(struct httpd_req *r, int rc,
+				 const struct cd_err *err)
+{
+	if (rc == -ENOSPC)
+		sched_api_misc_reply_invalid(r, -EINVAL, err);
+	else
+		httpd_reply_error(
+		    r, 500, err->msg[0] != '\0' ? err->msg : "Internal error",
+		    NULL);
+}
+
+void
+sched_api_misc_reply_no_app(struct httpd_req *r, const char *id)
+{
+	char *msg = xasprintf("App '%s' does not exist", id);
+
+	httpd_reply_error(r, 404, msg, NULL);
+	free(msg);
+}
+
+static void
+misc_ping(struct httpd_req *r, void *arg)
+{
+	(void)arg;
+	httpd_reply(r, 200, "text/plain; charset=utf-8", "pong", 4);
+}
+
+static void
+misc_info(struct httpd_req *r, void *arg)
+{
+	struct sched *s = arg;
+	char *leader, *master, *webui, *mesos_ui;
+	json_t *cfg, *zk, *j;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	leader = xasprintf("%s:%d", s->advertise_ip, s->http_port);
+	master = xasprintf("%s:%d", s->advertise_ip, s->master_port);
+	webui = xasprintf("http://%s:%d", s->advertise_ip, s->http_port);
+	mesos_ui = xasprintf("http://%s:%d/", s->advertise_ip, s->master_port);
+	/* Only keys python3-marathon's MarathonConfig accepts. */
+	cfg = json_pack(
+	    "{s:b, s:I, s:s, s:i, s:[], s:s, s:b, s:s, s:i, s:i,"
+	    " s:i, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:s, s:i}",
+	    "checkpoint", 1, "decline_offer_duration",
+	    (json_int_t)(s->refuse_seconds * 1000.0), "executor", "//cmd",
+	    "failover_timeout", 604800, "features", "framework_name",
+	    s->framework_name, "ha", 0, "hostname", s->hostname, "launch_token",
+	    100, "launch_token_refresh_interval", 30000,
+	    "leader_proxy_connection_timeout_ms", 5000,
+	    "leader_proxy_read_timeout_ms", 10000, "local_port_max",
+	    SCHED_REPO_PORT_MAX, "master", master, "mesos_leader_ui_url",
+	    mesos_ui, "mesos_heartbeat_failure_threshold", 5,
+	    "mesos_heartbeat_interval", 15000, "mesos_role", "*", "mesos_user",
+	    "root", "local_port_min", SCHED_REPO_PORT_MIN);
+	json_object_update_missing_new(
+	    cfg,
+	    json_pack(
+		"{s:i, s:i, s:i, s:i, s:i, s:b, s:i, s:i, s:i, s:i,"
+		" s:i, s:i, s:s}",
+		"offer_matching_timeout", 3000, "on_elected_prepare_timeout",
+		180000, "reconciliation_initial_delay", 15000,
+		"reconciliation_interval", 600000, "scale_apps_initial_delay",
+		15000, "store_cache", 1, "scale_apps_interval", 300000,
+		"task_launch_confirm_timeout", 300000,
+		/* sched.c gives a task 300 s to leave TASK_STAGING */
+		"task_launch_timeout", 300000,
+		"task_lost_expunge_initial_delay", 300000,
+		"task_lost_expunge_interval", 30000, "task_reservation_timeout",
+		20000, "webui_url", webui));
+	/* No ZooKeeper behind this scheduler: its timeouts, no ensemble. */
+	zk = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i}", "zk", "",
+		       "zk_compression", 1, "zk_compression_threshold", 65536,
+		       "zk_connection_timeout", 10000, "zk_max_node_size",
+		       1024000, "zk_max_versions", SCHED_REPO_MAX_VERSIONS,
+		       "zk_session_timeout", 10000, "zk_timeout", 10000);
+	j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:{s:i, s:i},"
+		      " s:n}",
+		      "name", "clusterd", "version", SCHED_MARATHON_VERSION,
+		      "buildref", "clusterd-" CLUSTERD_VERSION, "elected", 1,
+		      "leader", leader, "frameworkId",
+		      s->fw_id != NULL ? json_string(s->fw_id) : json_null(),
+		      "marathon_config", cfg, "zookeeper_config", zk,
+		      "http_config", "http_port", s->http_port, "https_port", 0,
+		      "event_subscriber");
+	free(leader);
+	free(master);
+	free(webui);
+	free(mesos_ui);
+	httpd_reply_json(r, 200, j);
+}
+
+static void
+misc_leader(struct httpd_req *r, void *arg)
+{
+	struct sched *s = arg;
+	char *leader;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	leader = xasprintf("%s:%d", s->advertise_ip, s->http_port);
+	httpd_reply_json(r, 200, json_pack("{s:s}", "leader", leader));
+	free(leader);
+}
+
+/*
+ * DELETE /v2/leader. Marathon exits so that another instance is elected.
+ * Without ZooKeeper there is no other instance, so this one stays leader
+ * and keeps serving; the answer is Marathon's.
+ */
+static void
+misc_abdicate(struct httpd_req *r, void *arg)
+{
+	struct sched *s = arg;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	log_info("leadership abdication asked by %s: no other master to take "
+		 "over, staying leader",
+		 httpd_req_peer(r));
+	httpd_reply_json(r, 200,
+			 json_pack("{s:s}", "message", "Leadership abdicated"));
+}
+
+/* metrics */
+
+enum misc_metric {
+	MM_APPS,
+	MM_TASKS_RUNNING,
+	MM_TASKS_STAGED,
+	MM_TASKS_KILLING,
+	MM_QUEUE,
+	MM_UPTIME,
+	MM_RSS,
+	MM_VSIZE,
+	MM_N
+};
+
+/* JSON name (Marathon 1.7+ style), Prometheus name, help. */
+static const char *const misc_metric_names[MM_N][3] = {
+    {"marathon.apps.active.gauge", "marathon_apps_active_gauge",
+     "Number of apps"},
+    {"marathon.tasks.running.gauge", "marathon_tasks_running_gauge",
+     "Tasks in TASK_RUNNING"},
+    {"marathon.tasks.staged.gauge", "marathon_tasks_staged_gauge",
+     "Tasks launched and not yet running"},
+    {"marathon.tasks.killing.gauge", "marathon_tasks_killing_gauge",
+     "Tasks being killed"},
+    {"marathon.instances.launch-queue.gauge",
+     "marathon_instances_launch_queue_gauge", "Instances waiting to launch"},
+    {"marathon.uptime.gauge.seconds", "marathon_uptime_gauge_seconds",
+     "Seconds since this process started"},
+    {"process.memory.resident.gauge.bytes", "process_resident_memory_bytes",
+     "Resident set size of this process"},
+    {"process.memory.virtual.gauge.bytes", "process_virtual_memory_bytes",
+     "Virtual memory size of this process"},
+};
+
+/* Seconds since the process started: /proc/uptime minus field 22 of
+ * /proc/self/stat; -1 when unknown. */
+static double
+misc_uptime(void)
+{
+	char buf[1024], *p;
+	double up, start;
+	long tck = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	size_t n;
+	int field;
+
+	f = fopen("/proc/uptime", "r");
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "%lf", &up) == 1;
+	fclose(f);
+	f = fopen("/proc/self/stat", "r");
+	if (n == 0 || f == NULL || tck <= 0) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces: count fields after its ')'. */
+	p = strrchr(buf, ')');
+	for (field = 2; p != NULL && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return -1;
+	start = strtod(p + 1, NULL) / (double)tck;
+	return up > start ? up - start : 0;
+}
+
+static void
+misc_metrics_collect(const struct sched *s, double *v)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long long vsz = 0, rss = 0;
+	size_t i;
+	FILE *f;
+
+	memset(v, 0, MM_N * sizeof *v);
+	v[MM_APPS] = (double)sched_repo_count(s->repo);
+	for (i = 0; i < sched_tracker_count(s->tr); i++) {
+		const struct sched_task *t = sched_tracker_at(s->tr, i);
+
+		if (t->state == TASK_RUNNING)
+			v[MM_TASKS_RUNNING]++;
+		else if (t->state == TASK_STAGING || t->state == TASK_STARTING)
+			v[MM_TASKS_STAGED]++;
+		else if (t->state == TASK_KILLING)
+			v[MM_TASKS_KILLING]++;
+	}
+	for (i = 0; i < sched_repo_count(s->repo); i++)
+		v[MM_QUEUE] +=
+		    sched_api_queue_count(s, sched_repo_at(s->repo, i));
+	v[MM_UPTIME] = misc_uptime();
+	f = fopen("/proc/self/statm", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%llu %llu", &vsz, &rss) != 2)
+			vsz = rss = 0;
+		fclose(f);
+	}
+	v[MM_RSS] = (double)rss * (double)(page > 0 ? page : 4096);
+	v[MM_VSIZE] = (double)vsz * (double)(page > 0 ? page : 4096);
+}
+
+static void
+misc_metrics(struct httpd_req *r, void *arg)
+{
+	struct sched *s = arg;
+	double v[MM_N];
+	json_t *gauges = json_object();
+	size_t i;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	misc_metrics_collect(s, v);
+	for (i = 0; i < MM_N; i++)
+		json_object_set_new(gauges, misc_metric_names[i][0],
+				    json_pack("{s:f}", "value", v[i]));
+	httpd_reply_json(r, 200,
+			 json_pack("{s:s, s:{}, s:o, s:{}, s:{}, s:{}}",
+				   "version", "4.0.0", "counters", "gauges",
+				   gauges, "histograms", "meters", "timers"));
+}
+
+static void
+misc_prometheus(struct httpd_req *r, void *arg)
+{
+	struct sched *s = arg;
+	struct buf b = BUF_INIT;
+	double v[MM_N];
+	size_t i;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	misc_metrics_collect(s, v);
+	for (i = 0; i < MM_N; i++)
+		buf_printf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n",
+			   misc_metric_names[i][1], misc_metric_names[i][2],
+			   misc_metric_names[i][1], misc_metric_names[i][1],
+			   v[i]);
+	httpd_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data,
+		    b.len);
+	buf_release(&b);
+}
+
+const struct httpd_route sched_api_misc_routes[] = {
+    {HTTPD_GET | HTTPD_HEAD, "/ping", misc_ping},
+    {HTTPD_GET, "/v2/info", misc_info},
+    {HTTPD_GET, "/v2/leader", misc_leader},
+    {HTTPD_DELETE, "/v2/leader", misc_abdicate},
+    {HTTPD_GET, "/metrics", misc_metrics},
+    {HTTPD_GET, "/metrics/prometheus", misc_prometheus},
+};
+const size_t sched_api_misc_nroutes =
+    sizeof sched_api_misc_routes / sizeof sched_api_misc_routes[0];

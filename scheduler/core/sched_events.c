@@ -1,0 +1,804 @@
+/*
+ * sched_events.c: Marathon's event bus. Owns the /v2/events server-sent
+ * event streams, the /v2/eventSubscriptions callback subscribers (their
+ * store records, bounded queues and in-flight POSTs) and each stream's
+ * heartbeat timer.
+ *
+ * Design decisions:
+ * - An event is serialised once: the same SSE frame goes to every stream
+ *   whose event_type filter admits it, and one refcounted JSON body is
+ *   shared by the callback queues.
+ * - Nothing buffers without bound. After every write, a stream with more
+ *   than SCHED_EVENTS_MAX_PENDING bytes not yet written to its socket is
+ *   ended and forgotten (one warning). Callback queues are bounded by
+ *   count and bytes and drop their oldest event (warned once per burst).
+ * - One POST in flight per subscriber keeps its events in order; a failed
+ *   POST is retried with a doubling delay, then dropped.
+ * - Like Marathon, event_stream_attached and event_stream_detached go
+ *   through the bus; a new stream is linked before its attached event is
+ *   published, so that event is its first frame (unless filtered out).
+ * - Subscriptions are committed to the store before the reply.
+ * - Streams that die while an emission walks the list (closed by the
+ *   peer, or dropped as slow) are only marked, and swept after the walk.
+ * Loop thread only.
+ */
+#include "scheduler/core/sched_events.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define LOG_MOD "events"
+#include "lib/buf.h"
+#include "lib/httpc.h"
+#include "lib/httpd.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/store.h"
+#include "lib/xalloc.h"
+
+#define EVENTS_MAGIC 0x45764275u
+#define EVENTS_STREAM_MAGIC 0x45765374u
+#define EVENTS_SUB_MAGIC 0x45765375u
+#define EVENTS_MAX_URL 2048
+#define EVENTS_ADDR_LEN 80
+
+/* One serialised event body, shared by the callback queues. */
+struct ev_payload {
+	size_t refs;
+	size_t len;
+	char data[]; /* NUL-terminated JSON */
+};
+
+/* One /v2/events client. */
+struct ev_stream {
+	unsigned magic;
+	struct sched_events *e; /* borrowed: the owner */
+	struct httpd_req *req;	/* borrowed: NULL once closed or ended */
+	char remote[EVENTS_ADDR_LEN];
+	struct sched_events_filter filter;
+	struct loop_timer *heartbeat; /* owned */
+	bool dead;		/* closed or dropped: swept after the walk */
+	struct ev_stream *next; /* owned: the rest of the list */
+};
+
+/* One /v2/eventSubscriptions callback URL. */
+struct ev_sub {
+	unsigned magic;
+	struct sched_events *e; /* borrowed: the owner */
+	char *url;		/* owned */
+	struct ev_payload *q[SCHED_EVENTS_CB_QUEUE_MAX]; /* refs: ring */
+	size_t qhead, qn, qbytes;
+	struct ev_payload *cur;	    /* ref or NULL: being delivered */
+	struct httpc_req *inflight; /* borrowed: until done or cancelled */
+	struct loop_timer *retry;   /* owned */
+	int tries;		    /* failed tries of cur */
+	bool failing;		    /* warned about failures already */
+	bool overflowing;	    /* warned about drops already */
+	struct ev_sub *next;	    /* owned: the rest of the list */
+};
+
+struct sched_events {
+	unsigned magic;
+	struct loop *loop;	   /* borrowed: outlives e */
+	struct httpc *hc;	   /* borrowed: outlives e */
+	struct store *st;	   /* borrowed: outlives e */
+	struct ev_stream *streams; /* owned list */
+	size_t nstreams;
+	struct ev_sub *subs; /* owned list, in subscription order */
+	int walking;	     /* > 0 while a walk over streams runs */
+};
+
+/* Pure helpers */
+
+void
+sched_events_frame(const char *type, const char *data, struct buf *out)
+{
+	const char *p = data, *nl;
+
+	buf_printf(out, "event: %s\n", type);
+	for (;;) {
+		nl = strchr(p, '\n');
+		buf_puts(out, "data: ");
+		if (nl == NULL) {
+			buf_puts(out, p);
+			buf_puts(out, "\n");
+			break;
+		}
+		buf_append(out, p, (size_t)(nl - p));
+		buf_puts(out, "\n");
+		p = nl + 1;
+	}
+	buf_puts(out, "\n");
+}
+
+static bool
+events_is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+bool
+sched_events_accepts_sse(const char *accept)
+{
+	static const char want[] = "text/event-stream";
+	const char *p = accept, *end, *e;
+
+	if (accept == NULL)
+		return false;
+	while (*p != '\0') {
+		while (events_is_space(*p) || *p == ',')
+			p++;
+		end = p + strcspn(p, ",");
+		e = p + strcspn(p, ";,");
+		while (e > p && events_is_space(e[-1]))
+			e--;
+		if ((size_t)(e - p) == sizeof want - 1 &&
+		    strncasecmp(p, want, sizeof want - 1) == 0)
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+void
+sched_events_filter_add(struct sched_events_filter *f, const char *v)
+{
+	const char *p = v, *e, *end;
+
+	while (*p != '\0') {
+		while (events_is_space(*p) || *p == ',')
+			p++;
+		end = p + strcspn(p, ",");
+		e = end;
+		while (e > p && events_is_space(e[-1]))
+			e--;
+		if (e > p) {
+			f->types =
+			    xrealloc(f->types, (f->n + 1) * sizeof *f->types);
+			f->types[f->n++] = xstrndup(p, (size_t)(e - p));
+		}
+		p = end;
+	}
+}
+
+bool
+sched_events_filter_match(const struct sched_events_filter *f, const char *type)
+{
+	size_t i;
+
+	if (f->n == 0)
+		return true;
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->types[i], type) == 0)
+			return true;
+	return false;
+}
+
+void
+sched_events_filter_release(struct sched_events_filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->types[i]);
+	free(f->types);
+	f->types = NULL;
+	f->n = 0;
+}
+
+char *
+sched_events_sub_key(const char *url)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT;
+	const unsigned char *p;
+
+	buf_puts(&b, SCHED_EVENTS_SUB_PREFIX);
+	for (p = (const unsigned char *)url; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			buf_append(&b, p, 1);
+		} else {
+			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+			buf_append(&b, esc, sizeof esc);
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
+void
+sched_events_peer_ip(const char *peer, char *out, size_t n)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t len = colon != NULL ? (size_t)(colon - peer) : strlen(peer);
+
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, peer, len);
+	out[len] = '\0';
+}
+
+/* Payloads */
+
+static struct ev_payload *
+payload_new(const char *data, size_t len)
+{
+	struct ev_payload *p = xmalloc(sizeof *p + len + 1);
+
+	p->refs = 1;
+	p->len = len;
+	memcpy(p->data, data, len);
+	p->data[len] = '\0';
+	return p;
+}
+
+static struct ev_payload *
+payload_ref(struct ev_payload *p)
+{
+	p->refs++;
+	return p;
+}
+
+static void
+payload_unref(struct ev_payload *p)
+{
+	if (p != NULL && --p->refs == 0)
+		free(p);
+}
+
+/* Callback subscribers */
+
+static void sub_kick(struct ev_sub *sub);
+
+static void
+sub_done(const struct httpc_resp *resp, void *arg)
+{
+	struct ev_sub *sub = arg;
+
+	CD_CHECK_OBJ(sub, EVENTS_SUB_MAGIC);
+	sub->inflight = NULL;
+	if (resp->status >= 200 && resp->status < 300) {
+		if (sub->failing)
+			log_info("callback %s: delivering again", sub->url);
+		sub->failing = false;
+		sub->tries = 0;
+		payload_unref(sub->cur);
+		sub->cur = NULL;
+	} else {
+		sub->tries++;
+		if (!sub->failing) {
+			sub->failing = true;
+			if (resp->status == 0)
+				log_warn("callback %s: %s (retrying)", sub->url,
+					 resp->err != NULL ? resp->err->msg
+							   : "?");
+			else
+				log_warn("callback %s: HTTP %d (retrying)",
+					 sub->url, resp->status);
+		}
+		if (sub->tries < SCHED_EVENTS_CB_TRIES) {
+			loop_timer_add(sub->retry,
+				       (uint64_t)SCHED_EVENTS_CB_BACKOFF_MS
+					   << (sub->tries - 1));
+			return;
+		}
+		log_debug("callback %s: event dropped after %d tries", sub->url,
+			  sub->tries);
+		sub->tries = 0;
+		payload_unref(sub->cur);
+		sub->cur = NULL;
+	}
+	sub_kick(sub);
+}
+
+/* Send the current event, or the next one queued, unless one is out. */
+static void
+sub_kick(struct ev_sub *sub)
+{
+	struct httpc_opts o;
+
+	if (sub->inflight != NULL || loop_timer_pending(sub->retry))
+		return;
+	if (sub->cur == NULL) {
+		if (sub->qn == 0)
+			return;
+		sub->cur = sub->q[sub->qhead];
+		sub->q[sub->qhead] = NULL;
+		sub->qhead = (sub->qhead + 1) % SCHED_EVENTS_CB_QUEUE_MAX;
+		sub->qn--;
+		sub->qbytes -= sub->cur->len;
+	}
+	memset(&o, 0, sizeof o);
+	o.method = "POST";
+	o.url = sub->url;
+	o.content_type = "application/json";
+	o.body = sub->cur->data;
+	o.body_len = sub->cur->len;
+	o.timeout_ms = SCHED_EVENTS_CB_TIMEOUT_MS;
+	sub->inflight = httpc_request(sub->e->hc, &o, sub_done, sub);
+}
+
+static void
+sub_retry(void *arg)
+{
+	struct ev_sub *sub = arg;
+
+	CD_CHECK_OBJ(sub, EVENTS_SUB_MAGIC);
+	sub_kick(sub);
+}
+
+static void
+sub_drop_oldest(struct ev_sub *sub)
+{
+	struct ev_payload *p = sub->q[sub->qhead];
+
+	sub->q[sub->qhead] = NULL;
+	sub->qhead = (sub->qhead + 1) % SCHED_EVENTS_CB_QUEUE_MAX;
+	sub->qn--;
+	sub->qbytes -= p->len;
+	payload_unref(p);
+}
+
+static void
+sub_enqueue(struct ev_sub *sub, struct ev_payload *p)
+{
+	bool dropped = false;
+
+	while (sub->qn > 0 &&
+	       (sub->qn == SCHED_EVENTS_CB_QUEUE_MAX ||
+		sub->qbytes + p->len > SCHED_EVENTS_CB_QUEUE_BYTES)) {
+		sub_drop_oldest(sub);
+		dropped = true;
+	}
+	if (dropped && !sub->overflowing)
+		log_warn("callback %s: queue full (%zu events), dropping the "
+			 "oldest",
+			 sub->url, sub->qn);
+	sub->overflowing = dropped || (sub->overflowing && sub->qn > 0);
+	sub->q[(sub->qhead + sub->qn) % SCHED_EVENTS_CB_QUEUE_MAX] =
+	    payload_ref(p);
+	sub->qn++;
+	sub->qbytes += p->len;
+	sub_kick(sub);
+}
+
+static struct ev_sub *
+sub_new(struct sched_events *e, const char *url)
+{
+	struct ev_sub *sub, **pp;
+
+	CD_ALLOC_OBJ(sub, EVENTS_SUB_MAGIC);
+	sub->e = e;
+	sub->url = xstrdup(url);
+	sub->retry = loop_timer_new(e->loop, sub_retry, sub);
+	for (pp = &e->subs; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = sub;
+	return sub;
+}
+
+static void
+sub_free(struct ev_sub *sub)
+{
+	if (sub->inflight != NULL)
+		httpc_cancel(sub->inflight);
+	loop_timer_free(sub->retry);
+	while (sub->qn > 0)
+		sub_drop_oldest(sub);
+	payload_unref(sub->cur);
+	free(sub->url);
+	CD_FREE_OBJ(sub);
+}
+
+static struct ev_sub *
+sub_find(struct sched_events *e, const char *url)
+{
+	struct ev_sub *sub;
+
+	for (sub = e->subs; sub != NULL; sub = sub->next)
+		if (strcmp(sub->url, url) == 0)
+			return sub;
+	return NULL;
+}
+
+/* Streams */
+
+static void
+stream_free(struct ev_stream *st)
+{
+	loop_timer_free(st->heartbeat);
+	sched_events_filter_release(&st->filter);
+	CD_FREE_OBJ(st);
+}
+
+/* Write to one stream; drop it when its reader lags too far behind. */
+static void
+stream_write(struct ev_stream *st, const char *p, size_t n)
+{
+	struct httpd_req *req = st->req;
+	size_t pending;
+
+	if (st->dead || req == NULL)
+		return;
+	httpd_stream_send(req, p, n);
+	pending = httpd_stream_pending(req);
+	if (pending <= SCHED_EVENTS_MAX_PENDING)
+		return;
+	log_warn("event stream peer=%s: %zu bytes unread, disconnecting the "
+		 "slow reader",
+		 st->remote, pending);
+	st->req = NULL;
+	st->dead = true;
+	httpd_req_on_close(req, NULL, NULL);
+	httpd_stream_end(req);
+}
+
+static void events_emit_link(struct sched_events *e, const char *type,
+			     const char *remote);
+
+/* Free dead streams, announcing each; safe against nested emissions. */
+static void
+events_sweep(struct sched_events *e)
+{
+	struct ev_stream **pp, *st;
+	char remote[EVENTS_ADDR_LEN];
+
+again:
+	if (e->walking > 0)
+		return;
+	for (pp = &e->streams; (st = *pp) != NULL; pp = &st->next) {
+		if (!st->dead)
+			continue;
+		*pp = st->next;
+		e->nstreams--;
+		(void)snprintf(remote, sizeof remote, "%s", st->remote);
+		stream_free(st);
+		log_info("event stream detached peer=%s streams=%zu", remote,
+			 e->nstreams);
+		events_emit_link(e, "event_stream_detached", remote);
+		goto again;
+	}
+}
+
+static void
+stream_closed(struct httpd_req *req, void *arg)
+{
+	struct ev_stream *st = arg;
+
+	(void)req;
+	CD_CHECK_OBJ(st, EVENTS_STREAM_MAGIC);
+	st->req = NULL;
+	st->dead = true;
+	events_sweep(st->e);
+}
+
+/* Each stream's own heart beat, 10 s after it attached, as Jetty's. */
+static void
+stream_heartbeat(void *arg)
+{
+	struct ev_stream *st = arg;
+	struct sched_events *e;
+
+	CD_CHECK_OBJ(st, EVENTS_STREAM_MAGIC);
+	e = st->e;
+	e->walking++;
+	stream_write(st, SCHED_EVENTS_HEARTBEAT,
+		     sizeof SCHED_EVENTS_HEARTBEAT - 1);
+	e->walking--;
+	if (!st->dead)
+		loop_timer_add(st->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
+	events_sweep(e); /* may free st */
+}
+
+/* Emitting */
+
+static void
+events_emit_link(struct sched_events *e, const char *type, const char *remote)
+{
+	sched_events_emit(e, json_pack("{s:s, s:s}", "remoteAddress", remote,
+				       "eventType", type));
+}
+
+void
+sched_events_emit(struct sched_events *e, json_t *ev)
+{
+	struct buf body = BUF_INIT, frame = BUF_INIT;
+	struct ev_payload *p = NULL;
+	struct ev_stream *st;
+	struct ev_sub *sub;
+	const char *type;
+	char iso[32];
+
+	if (e == NULL || ev == NULL)
+		goto out;
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	type = json_string_value(json_object_get(ev, "eventType"));
+	if (type == NULL) {
+		log_warn("an event without eventType was not sent");
+		goto out;
+	}
+	if (json_object_get(ev, "timestamp") == NULL) {
+		json_time_iso(loop_wall_ms(), iso);
+		json_object_set_new(ev, "timestamp", json_string(iso));
+	}
+	if (json_dump_buf(ev, &body) != 0)
+		goto out;
+	log_debug("event %s streams=%zu", type, e->nstreams);
+	if (e->streams != NULL) {
+		sched_events_frame(type, buf_str(&body), &frame);
+		e->walking++;
+		for (st = e->streams; st != NULL; st = st->next)
+			if (!st->dead &&
+			    sched_events_filter_match(&st->filter, type))
+				stream_write(st, frame.data, frame.len);
+		e->walking--;
+	}
+	if (e->subs != NULL) {
+		p = payload_new(body.data, body.len);
+		for (sub = e->subs; sub != NULL; sub = sub->next)
+			sub_enqueue(sub, p);
+		payload_unref(p);
+	}
+	events_sweep(e);
+out:
+	buf_release(&body);
+	buf_release(&frame);
+	json_decref(ev);
+}
+
+void
+sched_events_api_post(struct sched_events *e, struct httpd_req *r, json_t *app)
+{
+	char ip[EVENTS_ADDR_LEN];
+
+	if (e == NULL || app == NULL) {
+		json_decref(app);
+		return;
+	}
+	sched_events_peer_ip(httpd_req_peer(r), ip, sizeof ip);
+	sched_events_emit(e,
+			  json_pack("{s:s, s:s, s:o, s:s}", "clientIp", ip,
+				    "uri", httpd_req_path(r), "appDefinition",
+				    app, "eventType", "api_post_event"));
+}
+
+/* Routes */
+
+static void
+events_stream(struct httpd_req *r, void *arg)
+{
+	struct sched_events *e = arg;
+	struct ev_stream *st;
+	const char *v;
+	size_t pos = 0;
+
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	if (!sched_events_accepts_sse(httpd_req_header(r, "Accept"))) {
+		/* Marathon's EventSource servlet: 405 without the header. */
+		httpd_reply_error(
+		    r, 405,
+		    "HTTP method GET is not supported by this URL: "
+		    "/v2/events needs Accept: text/event-stream",
+		    NULL);
+		return;
+	}
+	if (httpd_req_method(r) == HTTPD_HEAD) {
+		httpd_reply(r, 200, "text/event-stream", NULL, 0);
+		return;
+	}
+	CD_ALLOC_OBJ(st, EVENTS_STREAM_MAGIC);
+	st->e = e;
+	st->req = r;
+	st->heartbeat = loop_timer_new(e->loop, stream_heartbeat, st);
+	sched_events_peer_ip(httpd_req_peer(r), st->remote, sizeof st->remote);
+	while ((v = httpd_req_query_next(r, "event_type", &pos)) != NULL)
+		sched_events_filter_add(&st->filter, v);
+	httpd_req_on_close(r, stream_closed, st);
+	/* Ending a stream (slow reader, shutdown) also closes the socket. */
+	httpd_reply_header(r, "Connection", "close");
+	httpd_stream_start(r, "text/event-stream");
+	loop_timer_add(st->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
+	st->next = e->streams;
+	e->streams = st;
+	e->nstreams++;
+	log_info("event stream attached peer=%s types=%zu streams=%zu",
+		 st->remote, st->filter.n, e->nstreams);
+	events_emit_link(e, "event_stream_attached", st->remote);
+}
+
+static void
+events_subs_list(struct httpd_req *r, struct sched_events *e)
+{
+	json_t *a = json_array();
+	struct ev_sub *sub;
+
+	for (sub = e->subs; sub != NULL; sub = sub->next)
+		json_array_append_new(a, json_string(sub->url));
+	httpd_reply_json(r, 200, json_pack("{s:o}", "callbackUrls", a));
+}
+
+/* The callbackUrl query parameter, or NULL after answering 400/422. */
+static const char *
+events_subs_url(struct httpd_req *r)
+{
+	const char *url = httpd_req_query(r, "callbackUrl");
+	struct cd_err err;
+
+	cd_err_clear(&err);
+	if (url == NULL || url[0] == '\0') {
+		cd_err_setp(&err, -EINVAL, "/callbackUrl",
+			    "callbackUrl is required");
+		httpd_reply_cd_err(r, 400, "Missing parameter callbackUrl",
+				   &err);
+		return NULL;
+	}
+	if ((strncasecmp(url, "http://", 7) != 0 &&
+	     strncasecmp(url, "https://", 8) != 0) ||
+	    strlen(url) > EVENTS_MAX_URL) {
+		cd_err_setp(
+		    &err, -EINVAL, "/callbackUrl",
+		    "must be an http:// or https:// URL of at most %d bytes",
+		    EVENTS_MAX_URL);
+		httpd_reply_cd_err(r, 422, "Invalid callbackUrl", &err);
+		return NULL;
+	}
+	return url;
+}
+
+static void
+events_subs_change(struct httpd_req *r, struct sched_events *e, bool add)
+{
+	const char *url = events_subs_url(r);
+	struct ev_sub *sub;
+	char ip[EVENTS_ADDR_LEN], iso[32];
+	char *key = NULL, *val = NULL;
+	json_t *ev;
+	int rc;
+
+	if (url == NULL)
+		return;
+	key = sched_events_sub_key(url);
+	if (add) {
+		json_t *rec = json_pack("{s:s}", "callbackUrl", url);
+
+		val = json_dump_str(rec);
+		json_decref(rec);
+		rc = store_put(e->st, STORE_DB_SCHED, key, val, strlen(val));
+	} else {
+		rc = store_del(e->st, STORE_DB_SCHED, key);
+	}
+	if (rc != 0) {
+		log_error("%s subscription %s: store failed rc=%d",
+			  add ? "saving" : "deleting", url, rc);
+		httpd_reply_error(r, 500, "writing to the store failed", NULL);
+		goto out;
+	}
+	sub = sub_find(e, url);
+	if (add && sub == NULL) {
+		(void)sub_new(e, url);
+		log_info("callback %s subscribed", url);
+	} else if (!add && sub != NULL) {
+		struct ev_sub **pp;
+
+		for (pp = &e->subs; *pp != sub; pp = &(*pp)->next)
+			;
+		*pp = sub->next;
+		sub_free(sub);
+		log_info("callback %s unsubscribed", url);
+	}
+	sched_events_peer_ip(httpd_req_peer(r), ip, sizeof ip);
+	json_time_iso(loop_wall_ms(), iso);
+	ev = json_pack("{s:s, s:s, s:s, s:s}", "callbackUrl", url, "clientIp",
+		       ip, "eventType",
+		       add ? "subscribe_event" : "unsubscribe_event",
+		       "timestamp", iso);
+	httpd_reply_json(r, 200, json_incref(ev));
+	sched_events_emit(e, ev);
+out:
+	free(key);
+	free(val);
+}
+
+static void
+events_subs(struct httpd_req *r, void *arg)
+{
+	struct sched_events *e = arg;
+
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	switch (httpd_req_method(r)) {
+	case HTTPD_POST:
+		events_subs_change(r, e, true);
+		break;
+	case HTTPD_DELETE:
+		events_subs_change(r, e, false);
+		break;
+	default:
+		events_subs_list(r, e);
+		break;
+	}
+}
+
+static const struct httpd_route events_routes[] = {
+    {HTTPD_GET, "/v2/events", events_stream},
+    {HTTPD_GET | HTTPD_POST | HTTPD_DELETE, "/v2/eventSubscriptions",
+     events_subs},
+};
+
+/* Lifecycle */
+
+static int
+events_load_one(const char *key, const void *val, size_t len, void *arg)
+{
+	struct sched_events *e = arg;
+	struct cd_err err;
+	const char *url;
+	json_t *j;
+
+	cd_err_clear(&err);
+	j = json_parse_bounded(val, len, &err);
+	url = json_string_value(json_object_get(j, "callbackUrl"));
+	if (url == NULL)
+		log_warn("skipping unreadable subscription %s", key);
+	else if (sub_find(e, url) == NULL)
+		(void)sub_new(e, url);
+	json_decref(j);
+	return 0;
+}
+
+struct sched_events *
+sched_events_new(struct loop *l, struct httpc *hc, struct store *st,
+		 struct httpd *api)
+{
+	struct sched_events *e;
+	struct ev_sub *sub;
+	size_t n = 0;
+
+	CD_ALLOC_OBJ(e, EVENTS_MAGIC);
+	e->loop = l;
+	e->hc = hc;
+	e->st = st;
+	if (st != NULL)
+		(void)store_iter(st, STORE_DB_SCHED, SCHED_EVENTS_SUB_PREFIX,
+				 events_load_one, e);
+	for (sub = e->subs; sub != NULL; sub = sub->next)
+		n++;
+	if (n > 0)
+		log_info("loaded %zu event subscription(s)", n);
+	if (api != NULL)
+		httpd_add_routes(api, events_routes,
+				 sizeof events_routes / sizeof events_routes[0],
+				 e);
+	return e;
+}
+
+void
+sched_events_free(struct sched_events *e)
+{
+	struct ev_stream *st;
+	struct ev_sub *sub;
+
+	if (e == NULL)
+		return;
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	while ((st = e->streams) != NULL) {
+		e->streams = st->next;
+		if (st->req != NULL) {
+			httpd_req_on_close(st->req, NULL, NULL);
+			httpd_stream_end(st->req);
+		}
+		stream_free(st);
+	}
+	while ((sub = e->subs) != NULL) {
+		e->subs = sub->next;
+		sub_free(sub);
+	}
+	CD_FREE_OBJ(e);
+}
