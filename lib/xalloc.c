@@ -5,6 +5,7 @@
 #include "xalloc.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,23 @@ xrealloc(void *p, size_t n)
 	if (q == NULL)
 		fatalx("out of memory reallocating %zu bytes", n);
 	return q;
+}
+
+void *
+xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap < 8 ? 8 : *cap;
+
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			fatalx("array of %zu elements too large", need);
+		n *= 2;
+	}
+	if (size != 0 && n > SIZE_MAX / size)
+		fatalx("array of %zu elements of %zu bytes too large", n, size);
+	p = xrealloc(p, n * size);
+	*cap = n;
+	return p;
 }
 
 char *

@@ -19,6 +19,19 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) CD_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) CD_PRINTF(1, 0);
+/*
+ * The growable array of clusterd (git's ALLOC_GROW): make room for at least
+ * need elements of size bytes in p, whose capacity is *cap; the capacity at
+ * least doubles, from 8. Returns p, or its new owned address (the old one
+ * is then freed). Overflow is fatal, like running out of memory. Use it
+ * through XGROW on a (pointer, count, capacity) triple.
+ */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+#define XGROW(p, need, cap)                                                    \
+	do {                                                                   \
+		if ((need) > (cap))                                            \
+			(p) = xgrow((p), &(cap), (need), sizeof *(p));         \
+	} while (0)
 
 CD_NORETURN void cd_assert_fail(const char *expr, const char *file, int line);
 

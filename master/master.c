@@ -32,7 +32,7 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "master/master_index.h"
+#include "lib/idmap.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
@@ -42,7 +42,7 @@
 struct master_agent *
 master_agent_find(struct master *m, const char *id)
 {
-	return master_index_get(m->agent_index, id);
+	return idmap_get(m->agent_index, id);
 }
 
 /* Few frameworks (one scheduler in practice): a list is enough. */
@@ -60,13 +60,13 @@ master_framework_find(struct master *m, const char *id)
 static struct master_offer *
 master_offer_find(struct master *m, const char *id)
 {
-	return master_index_get(m->offer_index, id);
+	return idmap_get(m->offer_index, id);
 }
 
 static void
 master_offer_free(struct master *m, struct master_offer *o)
 {
-	AN(master_index_del(m->offer_index, o->id));
+	AN(idmap_del(m->offer_index, o->id));
 	TAILQ_REMOVE(&m->offers, o, link);
 	free(o->id);
 	free(o->framework_id);
@@ -113,7 +113,7 @@ master_offer_cb(const char *fw_id, const char *agent_id,
 	o->framework_id = xstrdup(fw_id);
 	o->agent_id = xstrdup(agent_id);
 	o->res = *r;
-	AZ(master_index_put(m->offer_index, o->id, o));
+	AZ(idmap_put(m->offer_index, o->id, o));
 	TAILQ_INSERT_TAIL(&m->offers, o, link);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 16;
@@ -587,9 +587,9 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	master_tasks_init(m);
 	TAILQ_INIT(&m->frameworks);
 	TAILQ_INIT(&m->offers);
-	m->agent_index = master_index_new();
-	m->task_index = master_index_new();
-	m->offer_index = master_index_new();
+	m->agent_index = idmap_new();
+	m->task_index = idmap_new();
+	m->offer_index = idmap_new();
 	m->alloc = master_alloc_new();
 	if (master_load_id(m) != 0) {
 		master_free(m);
@@ -646,9 +646,9 @@ master_free(struct master *m)
 		free(f);
 	}
 	master_alloc_free(m->alloc);
-	master_index_free(m->agent_index);
-	master_index_free(m->task_index);
-	master_index_free(m->offer_index);
+	idmap_free(m->agent_index);
+	idmap_free(m->task_index);
+	idmap_free(m->offer_index);
 	free(m->s_hostname);
 	free(m->s_ip);
 	free(m->secret);

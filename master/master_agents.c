@@ -24,7 +24,7 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "master/master_index.h"
+#include "lib/idmap.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
@@ -92,7 +92,7 @@ master_agent_add(struct master *m, struct wire_agent_info *info_take)
 	TAILQ_INIT(&a->outq);
 	TAILQ_INIT(&a->outfly);
 	/* Callers looked the id up first: it is not there. */
-	AZ(master_index_put(m->agent_index, a->info.id, a));
+	AZ(idmap_put(m->agent_index, a->info.id, a));
 	TAILQ_INSERT_TAIL(&m->agents, a, link);
 	return a;
 }

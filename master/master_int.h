@@ -2,7 +2,7 @@
  * master_int.h: the master's internals, shared by the master's own files
  * only (STYLE B3); nothing else includes it. Agents, tasks and offers
  * live in lists, which own them and give
- * replies their order, each with a hash index by id (master_index) for the
+ * replies their order, each with a hash index by id (idmap) for the
  * lookups of every status update, launch and ping reply; the allocator
  * (master_alloc) keeps its own indexed tables. An object is on its list
  * exactly when it is in its index.
@@ -24,7 +24,7 @@
 struct loop_timer;
 struct master_alloc;
 struct store_batch;
-struct master_index;
+struct idmap;
 struct master_msg;
 
 TAILQ_HEAD(master_msg_list, master_msg);
@@ -92,13 +92,13 @@ struct master {
 	struct master_task_list tasks;
 	struct master_framework_list frameworks;
 	struct master_offer_list offers;
-	struct master_index *agent_index; /* owned: info.id -> agent */
-	struct master_index *task_index;  /* owned: task_id -> task */
-	struct master_index *offer_index; /* owned: id -> offer */
-	struct loop_timer *alloc_timer;	  /* owned */
-	struct loop_timer *ping_timer;	  /* owned */
-	struct loop_timer *soon_timer;	  /* owned: allocation after a change */
-	struct loop_timer *kill_timer;	  /* owned: reports of killed below */
+	struct idmap *agent_index;	/* owned: info.id -> agent */
+	struct idmap *task_index;	/* owned: task_id -> task */
+	struct idmap *offer_index;	/* owned: id -> offer */
+	struct loop_timer *alloc_timer; /* owned */
+	struct loop_timer *ping_timer;	/* owned */
+	struct loop_timer *soon_timer;	/* owned: allocation after a change */
+	struct loop_timer *kill_timer;	/* owned: reports of killed below */
 	char **killed; /* owned: ids of tasks taken back unsent, to report */
 	size_t nkilled, capkilled;
 	struct loop_timer *forget_timer; /* owned: flushes forgotten below */

@@ -20,7 +20,7 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "master/master_index.h"
+#include "lib/idmap.h"
 #include "master/master_int.h"
 
 #define LOG_MOD "master"
@@ -29,13 +29,13 @@
 struct master_task *
 master_task_find(struct master *m, const char *task_id)
 {
-	return master_index_get(m->task_index, task_id);
+	return idmap_get(m->task_index, task_id);
 }
 
 int
 master_task_add(struct master *m, struct master_task *t)
 {
-	int rc = master_index_put(m->task_index, t->task.task_id, t);
+	int rc = idmap_put(m->task_index, t->task.task_id, t);
 
 	if (rc == 0)
 		TAILQ_INSERT_TAIL(&m->tasks, t, link);
@@ -141,7 +141,7 @@ master_task_forget(struct master *m, struct master_task *t)
 	m->forgotten[m->nforgotten++] = xstrdup(t->task.task_id);
 	if (!loop_timer_pending(m->forget_timer))
 		loop_timer_add(m->forget_timer, 0);
-	AN(master_index_del(m->task_index, t->task.task_id));
+	AN(idmap_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
 	master_task_free(t);
 }
