@@ -12,28 +12,54 @@
  * through a reference-counted list (the module's only global).
  * MDB_NOTLS lets a read transaction coexist with an open batch.
  *
- * Key layout registry (keys are ASCII strings stored without a NUL; values
- * are JSON unless said otherwise). Every change bumps STORE_SCHEMA_VERSION.
- *   meta:
- *     "schema_version"          "1" (ASCII), written when absent; a store
- *                               with any other value is refused
- *   master:
- *     "agent/<agent_id>"        agent registration (info, resources,
- *                               attributes, state)
- *     "framework/<fw_id>"       framework registration
- *     "master_id"               this master's id (ASCII)
- *     "next_agent_seq"          next agent sequence number (ASCII decimal)
- *   sched:
- *     "app/<app_id>"            current Marathon AppDefinition
- *     "appver/<app_id>/<ver>"   an AppDefinition version (ver is ISO-8601)
+ * Key layout registry: every key family of every database, its owner, and
+ * the schema version (keys are ASCII strings stored without a NUL; values
+ * are JSON unless said otherwise). This is the one list: a module that
+ * writes a new family adds it here. A change to an existing family's key or
+ * value format bumps STORE_SCHEMA_VERSION and adds a step to
+ * store_migrations[] (with a test in tests/unit/test_store.c) that turns
+ * the previous version into the new one in the transaction that opens it.
+ *   meta (lib/store):
+ *     "schema_version"          STORE_SCHEMA_VERSION (ASCII decimal),
+ *                               written when absent; an older one is
+ *                               migrated, a newer one refused
+ *   master (master/):
+ *     "master_id"               this master's id (ASCII; master.c)
+ *     "next_agent_seq"          next agent sequence number (ASCII decimal;
+ *                               master_agents.c)
+ *     "agent/<agent_id>"        agent registration: info, resources,
+ *                               attributes, state (master_agents.c)
+ *     "framework/<fw_id>"       framework registration (master.c)
+ *     "task/<task_id>"          a task the master launched and has not
+ *                               seen end: framework, agent, state
+ *                               (master_tasks.c; deleted once terminal)
+ *   sched (scheduler/core/):
+ *     "framework_id"            the scheduler's framework id (ASCII;
+ *                               sched_repo.c)
+ *     "app/<app_id>"            current Marathon AppDefinition (sched_repo)
+ *     "appver/<app_id>/<ver>"   an AppDefinition version, ver ISO-8601; the
+ *                               newest SCHED_REPO_MAX_VERSIONS are kept
+ *     "group/<group_id>"        an explicit group {"id", "dependencies",
+ *                               "version"} (sched_repo.c)
+ *     "groupver/<gid>/<ver>"    a group as it was after a /v2/groups change,
+ *                               "" as the root's gid (sched_repo.c)
+ *     "deploy/<deployment_id>"  a running deployment: plan, current step,
+ *                               the apps before it (sched_deploy.c)
  *     "task/<task_id>"          a task as the scheduler tracks it
- *     "framework_id"            the scheduler's framework id (ASCII)
+ *                               (sched_tracker.c)
  *     "subscription/<url>"      an event callback, {"callbackUrl"}; url is
- *                               percent-encoded (sched_events_sub_key)
- *   agent:
+ *                               percent-encoded (sched_events.c)
+ *   agent (agent/):
  *     "agent_id"                the id the master gave this agent (ASCII)
  *     "task/<task_id>"          a task and its containerizer checkpoint
  *     "update/<task_id>"        a status update not yet acknowledged
+ *
+ * Schema versions:
+ *   1  the first layout.
+ *   2  the registry above. The families deploy/, group/, groupver/ (sched)
+ *      and task/ (master) were added while version 1 stood; each is
+ *      optional, so a version 1 store is a valid version 2 store and the
+ *      migration only records the new number.
  *
  * Reads copy values into the caller's buf before the read transaction
  * ends (B11); store_iter() hands out borrowed pointers for one callback.
@@ -58,7 +84,7 @@
 
 #include "xalloc.h"
 
-#define STORE_SCHEMA_VERSION "1"
+#define STORE_SCHEMA_VERSION 2
 #define STORE_FILE "clusterd.lmdb"
 #define STORE_MAP_SIZE ((size_t)1 << 30)
 
@@ -158,12 +184,114 @@ store_env_free(struct store_env *e)
 	free(e);
 }
 
-/* Open the DBIs and check or write schema_version. */
+/*
+ * One schema migration: turn a store of version from into version from + 1
+ * inside txn. Returns 0 or an LMDB code.
+ */
+struct store_migration {
+	int from;
+	int (*fn)(struct store_env *e, MDB_txn *txn);
+};
+
+/* 1 -> 2: the families added under version 1 are optional (see above). */
+static int
+store_migrate_1_2(struct store_env *e, MDB_txn *txn)
+{
+	(void)e;
+	(void)txn;
+	return 0;
+}
+
+static const struct store_migration store_migrations[] = {
+    {1, store_migrate_1_2},
+};
+
+static int
+store_put_version(struct store_env *e, MDB_txn *txn, int version)
+{
+	char num[16];
+	MDB_val k, v;
+
+	k.mv_data = (void *)(uintptr_t) "schema_version";
+	k.mv_size = strlen("schema_version");
+	v.mv_size = (size_t)snprintf(num, sizeof num, "%d", version);
+	v.mv_data = num;
+	return mdb_put(txn, e->dbi[STORE_DB_META], &k, &v, 0);
+}
+
+/* The version in v ("1", "2", ...), or -1 when it is not a number. */
+static int
+store_parse_version(const MDB_val *v)
+{
+	char num[16];
+	char *end;
+	long n;
+
+	if (v->mv_size == 0 || v->mv_size >= sizeof num)
+		return -1;
+	memcpy(num, v->mv_data, v->mv_size);
+	num[v->mv_size] = '\0';
+	n = strtol(num, &end, 10);
+	if (*end != '\0' || n < 1 || n > 1000000)
+		return -1;
+	return (int)n;
+}
+
+/*
+ * Check schema_version: write it when absent, migrate an older store one
+ * step at a time inside txn, refuse a newer or unreadable one.
+ */
+static int
+store_schema(struct store_env *e, MDB_txn *txn, struct cd_err *err)
+{
+	MDB_val k, v;
+	size_t i;
+	int mrc, version;
+
+	k.mv_data = (void *)(uintptr_t) "schema_version";
+	k.mv_size = strlen("schema_version");
+	mrc = mdb_get(txn, e->dbi[STORE_DB_META], &k, &v);
+	if (mrc == MDB_NOTFOUND) {
+		/* A new store. */
+		if ((mrc = store_put_version(e, txn, STORE_SCHEMA_VERSION)) ==
+		    0)
+			return 0;
+	}
+	if (mrc != 0)
+		return cd_err_set(err, store_rc(mrc), "store: %s: schema: %s",
+				  e->file, mdb_strerror(mrc));
+	version = store_parse_version(&v);
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+	if (version < 1 || version > STORE_SCHEMA_VERSION)
+		return cd_err_set(
+		    err, -EPROTO,
+		    "store: %s has schema_version \"%.*s\" but this clusterd "
+		    "reads versions 1 to %d; refusing to open it",
+		    e->file, (int)(v.mv_size > 32 ? 32 : v.mv_size),
+		    (const char *)v.mv_data, STORE_SCHEMA_VERSION);
+	for (i = 0; i < sizeof store_migrations / sizeof store_migrations[0];
+	     i++) {
+		if (store_migrations[i].from != version)
+			continue;
+		if ((mrc = store_migrations[i].fn(e, txn)) != 0)
+			return cd_err_set(err, store_rc(mrc),
+					  "store: %s: migrating schema %d: %s",
+					  e->file, version, mdb_strerror(mrc));
+		version++;
+	}
+	CD_ASSERT(version == STORE_SCHEMA_VERSION);
+	if ((mrc = store_put_version(e, txn, version)) != 0)
+		return cd_err_set(err, store_rc(mrc), "store: %s: schema: %s",
+				  e->file, mdb_strerror(mrc));
+	return 0;
+}
+
+/* Open the DBIs and check, migrate or write schema_version. */
 static int
 store_env_init(struct store_env *e, struct cd_err *err)
 {
 	MDB_txn *txn = NULL;
-	MDB_val k, v;
 	int i, mrc, rc = 0;
 
 	if ((mrc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
@@ -181,29 +309,8 @@ store_env_init(struct store_env *e, struct cd_err *err)
 			goto out;
 		}
 	}
-	k.mv_data = (void *)(uintptr_t) "schema_version";
-	k.mv_size = strlen("schema_version");
-	mrc = mdb_get(txn, e->dbi[STORE_DB_META], &k, &v);
-	if (mrc == MDB_NOTFOUND) {
-		v.mv_data = (void *)(uintptr_t)STORE_SCHEMA_VERSION;
-		v.mv_size = strlen(STORE_SCHEMA_VERSION);
-		mrc = mdb_put(txn, e->dbi[STORE_DB_META], &k, &v, 0);
-	} else if (mrc == 0 &&
-		   (v.mv_size != strlen(STORE_SCHEMA_VERSION) ||
-		    memcmp(v.mv_data, STORE_SCHEMA_VERSION, v.mv_size) != 0)) {
-		rc = cd_err_set(
-		    err, -EPROTO,
-		    "store: %s has schema_version \"%.*s\" but this clusterd "
-		    "only reads \"%s\"; refusing to open it",
-		    e->file, (int)(v.mv_size > 32 ? 32 : v.mv_size),
-		    (const char *)v.mv_data, STORE_SCHEMA_VERSION);
+	if ((rc = store_schema(e, txn, err)) != 0)
 		goto out;
-	}
-	if (mrc != 0) {
-		rc = cd_err_set(err, store_rc(mrc), "store: %s: schema: %s",
-				e->file, mdb_strerror(mrc));
-		goto out;
-	}
 	mrc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (mrc != 0)

@@ -134,7 +134,7 @@ test_put_get_del(void **state)
 	/* Bad keys. */
 	assert_int_equal(store_put(s, STORE_DB_MASTER, "", "x", 1), -EINVAL);
 	assert_int_equal(store_get(s, STORE_DB_META, "schema_version", &b), 0);
-	assert_string_equal(buf_str(&b), "1");
+	assert_string_equal(buf_str(&b), "2");
 
 	buf_release(&b);
 	store_close(s);
@@ -277,15 +277,60 @@ static void
 test_schema_mismatch(void **state)
 {
 	struct fixture *f = *state;
-	struct store *s = open_ok(f->dir, 0);
+	/* Newer than this clusterd reads, and garbage: refused, not rewritten.
+	 */
+	static const char *const bad[] = {"3", "abc", "0", ""};
 	struct cd_err err = {0};
+	char sub[512];
+	size_t i;
 
-	put_str(s, STORE_DB_META, "schema_version", "2");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct store *s;
+
+		snprintf(sub, sizeof sub, "%s/v%zu", f->dir, i);
+		s = open_ok(sub, 0);
+		put_str(s, STORE_DB_META, "schema_version", bad[i]);
+		store_close(s);
+		s = NULL;
+		assert_int_equal(store_open(sub, 0, &s, &err), -EPROTO);
+		assert_null(s);
+		assert_non_null(strstr(err.msg, "schema_version"));
+	}
+}
+
+/*
+ * A version 1 store (what clusterd wrote before the key registry) opens:
+ * it is migrated to version 2 with every record intact, once.
+ */
+static void
+test_schema_migrate_1(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->dir, 0);
+	struct buf b = BUF_INIT;
+
+	put_str(s, STORE_DB_META, "schema_version", "1");
+	put_str(s, STORE_DB_SCHED, "app/x", "{\"id\":\"/x\"}");
+	put_str(s, STORE_DB_SCHED, "deploy/d1", "{}");
+	put_str(s, STORE_DB_MASTER, "task/t1", "{}");
+	put_str(s, STORE_DB_AGENT, "agent_id", "a1");
 	store_close(s);
-	s = NULL;
-	assert_int_equal(store_open(f->dir, 0, &s, &err), -EPROTO);
-	assert_null(s);
-	assert_non_null(strstr(err.msg, "schema_version"));
+	s = open_ok(f->dir, 0);
+	assert_int_equal(store_get(s, STORE_DB_META, "schema_version", &b), 0);
+	assert_string_equal(buf_str(&b), "2");
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "app/x", &b), 0);
+	assert_string_equal(buf_str(&b), "{\"id\":\"/x\"}");
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "deploy/d1", &b), 0);
+	assert_int_equal(store_get(s, STORE_DB_MASTER, "task/t1", &b), 0);
+	assert_int_equal(store_get(s, STORE_DB_AGENT, "agent_id", &b), 0);
+	assert_string_equal(buf_str(&b), "a1");
+	store_close(s);
+	/* And it stays at 2 on the next open. */
+	s = open_ok(f->dir, 0);
+	assert_int_equal(store_get(s, STORE_DB_META, "schema_version", &b), 0);
+	assert_string_equal(buf_str(&b), "2");
+	buf_release(&b);
+	store_close(s);
 }
 
 static void
@@ -405,6 +450,8 @@ main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_iter_prefix, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_migrate_1, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_schema_mismatch, setup,
 					    teardown),
