@@ -12,7 +12,7 @@
  *
  * Byte-for-byte the output is what the former trees dumped: definition
  * keys first, in their canonical order, then the AppInfo keys in the
- * order sched_api_apps_info() set them. Loop thread only.
+ * order sched_api_info_app_json() sets them. Loop thread only.
  */
 #include "scheduler/api/sched_api_info.h"
 
@@ -25,13 +25,32 @@
 #include "lib/jw.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_apps.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+
+int
+sched_api_info_embed_word(const char *w)
+{
+	if (strcmp(w, "tasks") == 0)
+		return SCHED_EMBED_TASKS;
+	if (strcmp(w, "lastTaskFailure") == 0)
+		return SCHED_EMBED_FAILURE;
+	if (strcmp(w, "failures") == 0)
+		return SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE;
+	if (strcmp(w, "counts") == 0 || strcmp(w, "count") == 0)
+		return SCHED_EMBED_COUNTS;
+	if (strcmp(w, "deployments") == 0)
+		return SCHED_EMBED_DEPLOYMENTS;
+	if (strcmp(w, "taskStats") == 0)
+		return SCHED_EMBED_TASK_STATS;
+	if (strcmp(w, "readiness") == 0)
+		return SCHED_EMBED_READINESS;
+	return 0;
+}
 
 /* ra's definition serialised: made once per definition and kept in ra
  * until sched_repo replaces or frees the definition. */

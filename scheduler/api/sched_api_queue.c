@@ -43,7 +43,7 @@
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_misc.h"
+#include "scheduler/api/sched_api.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/place/sched_constraint.h"
 #include "scheduler/core/sched_int.h"

@@ -23,7 +23,6 @@
 #include "lib/jw.h"
 #include "lib/store.h"
 #include "lib/wire.h"
-#include "scheduler/api/sched_api_apps.h"
 #include "scheduler/api/sched_api_info.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_int.h"
@@ -126,7 +125,7 @@ install(struct fx *f, const char *id, const char *ver, int n)
 	sched_repo_install(f->s.repo, app, ver);
 }
 
-/* The AppInfo as sched_api_apps_info() built it before the writer. */
+/* The AppInfo as sched_api_info_app_json() built it before the writer. */
 static json_t *
 old_info(const struct fx *f, const struct sched_rapp *ra, int embed)
 {
