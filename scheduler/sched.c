@@ -46,6 +46,7 @@
 #include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_driver.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/app/sched_group.h"
 #include "scheduler/core/sched_probe.h"
@@ -1018,7 +1019,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 			      ? s->refuse_seconds
 			      : SCHED_IDLE_DECLINE_S;
 	s->tr = sched_tracker_new();
-	s->queue = sched_api_queue_new();
+	s->offer = sched_offer_new();
 	rc = sched_repo_new(st, &s->repo, &nbad, err);
 	if (rc != 0)
 		goto fail;
@@ -1092,7 +1093,7 @@ sched_free(struct sched *s)
 	httpc_free(s->hc);
 	sched_repo_free(s->repo);
 	sched_tracker_free(s->tr);
-	sched_api_queue_free(s->queue);
+	sched_offer_free(s->offer);
 	free(s->hostname);
 	free(s->advertise_ip);
 	free(s->framework_name);

@@ -26,8 +26,8 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_queue.h"
 #include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
 
@@ -228,8 +228,7 @@ misc_metrics_collect(const struct sched *s, double *v)
 			v[MM_TASKS_KILLING]++;
 	}
 	for (i = 0; i < sched_repo_count(s->repo); i++)
-		v[MM_QUEUE] +=
-		    sched_api_queue_count(s, sched_repo_at(s->repo, i));
+		v[MM_QUEUE] += sched_offer_count(s, sched_repo_at(s->repo, i));
 	v[MM_UPTIME] = misc_uptime();
 	f = fopen("/proc/self/statm", "r");
 	if (f != NULL) {

@@ -21,11 +21,11 @@
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_queue.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_offer.h"
 #include "scheduler/place/sched_launch.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
@@ -104,7 +104,7 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		char *tid;
 
 		/* Role, constraints, then resources; counts the offer. */
-		if (sched_api_queue_place(s, ra, o, avail, ports, np) != 0)
+		if (sched_offer_place(s, ra, o, avail, ports, np) != 0)
 			break;
 		if (*n == *cap) {
 			*cap = *cap == 0 ? 8 : *cap * 2;
@@ -125,7 +125,7 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		free(tid);
 	}
 	if (p.launch > 0)
-		sched_api_queue_offer_done(s, ra, o, k);
+		sched_offer_done(s, ra, o, k);
 	free(ports);
 }
 
@@ -221,7 +221,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 	size_t i, k, napps, nwant = 0;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	sched_api_queue_round(s, offers, n);
+	sched_offer_round(s, offers, n);
 	/*
 	 * Count each app's tasks once per round, not once per offer: with
 	 * many agents and nothing to launch, recounting every app for every

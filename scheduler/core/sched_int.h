@@ -25,7 +25,7 @@ struct httpd;
 struct sched_app;
 struct sched_repo;
 struct sched_tracker;
-struct sched_api_queue;
+struct sched_offer;
 struct httpc;
 struct sched_events;
 struct sched_probe;
@@ -85,12 +85,12 @@ struct sched {
 	char *framework_name;	    /* owned */
 	int http_port;
 	int master_port;
-	struct sched_api_queue *queue; /* owned: launch queue, placement */
-	double refuse_seconds; /* decline filter while there is demand */
-	double idle_seconds;   /* decline filter when nothing is wanted */
-	bool idle_filtered;    /* offers were declined for idle_seconds since
-				  the last revive: demand must revive */
-	char *fw_id;	       /* owned or NULL before registration */
+	struct sched_offer *offer; /* owned: offer matching (sched_offer.c) */
+	double refuse_seconds;	   /* decline filter while there is demand */
+	double idle_seconds;	   /* decline filter when nothing is wanted */
+	bool idle_filtered; /* offers were declined for idle_seconds since
+			       the last revive: demand must revive */
+	char *fw_id;	    /* owned or NULL before registration */
 	bool registered;
 	struct sched_repo *repo;       /* owned */
 	struct sched_tracker *tr;      /* owned */
