@@ -27,6 +27,7 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_apply.h"
 
 /* Reply code with the JSON written into b (released). */
 static void

@@ -24,6 +24,7 @@
 #include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_apply.h"
 
 static void
 deployments_list(struct httpd_req *r, void *arg)

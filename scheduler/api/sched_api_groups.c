@@ -27,6 +27,7 @@
 #include "scheduler/app/sched_group.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_apply.h"
 
 /* The sources of a tree: the repo's apps (already sorted by id). */
 struct groups_ctx {

@@ -31,6 +31,7 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_task.h"
 
 int
 sched_api_info_embed_word(const char *w)
@@ -236,6 +237,23 @@ sched_api_info_task(struct jw *w, const struct sched *s,
 	info_task(w, s, sched_repo_find(s->repo, t->app_id), t);
 }
 
+/* tasksStaged and tasksRunning of r. */
+static void
+info_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
+	    int *running)
+{
+	struct sched_tracker_counts k;
+	int cur;
+
+	*staged = *running = 0;
+	sched_tracker_app_counts(s->tr, sched_app_id(r->app), r->config_version,
+				 &k);
+	for (cur = 0; cur < 2; cur++) {
+		*running += k.n[cur][TASK_RUNNING];
+		*staged += k.n[cur][TASK_STAGING] + k.n[cur][TASK_STARTING];
+	}
+}
+
 /* The members an AppInfo adds after the definition's, in order. */
 static void
 info_app_members(struct jw *w, const struct sched *s,
@@ -253,7 +271,7 @@ info_app_members(struct jw *w, const struct sched *s,
 			ra->config_version != NULL ? ra->config_version : ver);
 		jw_obj_close(w);
 	}
-	sched_counts(s, ra, &staged, &running);
+	info_counts(s, ra, &staged, &running);
 	jw_kint(w, "tasksStaged", staged);
 	jw_kint(w, "tasksRunning", running);
 	sched_health_counts(s, ra, &healthy, &unhealthy);

@@ -22,6 +22,7 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_converge.h"
 
 /* The app as a queue item shows it: the AppDefinition with its version
  * and versionInfo, none of AppInfo's counts (queue.raml: apps.App). */
@@ -129,7 +130,7 @@ queue_reset_delay(struct httpd_req *r, void *arg)
 	ra->launch_after_ms = 0;
 	ra->backoff_pending = false;
 	if (sched_offer_count(s, ra) > 0)
-		sched_revive(s);
+		sched_converge_revive(s);
 	httpd_reply(r, 204, NULL, NULL, 0);
 	free(id);
 }

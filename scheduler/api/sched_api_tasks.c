@@ -22,6 +22,8 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_apply.h"
+#include "scheduler/core/sched_task.h"
 
 /* Whether t's state matches one status= word ("running", "staging",
  * "killing", ...: the Mesos state without TASK_, any case). */

@@ -38,6 +38,8 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_converge.h"
+#include "scheduler/core/sched_task.h"
 
 static const char *const deploy_kind_names[] = {
     [SCHED_DEPLOY_START] = "StartApplication",
@@ -696,7 +698,7 @@ deploy_converge_all(struct sched *s)
 			demand = true;
 	}
 	if (demand)
-		sched_revive(s);
+		sched_converge_revive(s);
 }
 
 void

@@ -49,6 +49,7 @@
 #include "scheduler/core/sched_tracker.h"
 #include "scheduler/place/sched_constraint.h"
 #include "scheduler/place/sched_launch.h"
+#include "scheduler/core/sched_converge.h"
 
 #define OFFER_EPS 1e-9
 
@@ -208,7 +209,7 @@ sched_offer_count(const struct sched *s, const struct sched_rapp *ra)
 	struct sched_launch_counts c;
 	int n;
 
-	sched_count_app(s, ra, &c);
+	sched_converge_count(s, ra, &c);
 	n = c.instances - c.cur_active;
 	return n > 0 ? n : 0;
 }

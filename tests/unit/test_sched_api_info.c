@@ -29,6 +29,7 @@
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
 #include "scheduler/core/sched_health.h"
+#include "scheduler/core/sched_task.h"
 
 /*
  * The reference Task: how the scheduler built it with jansson before it was
