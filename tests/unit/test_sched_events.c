@@ -15,6 +15,7 @@
 
 #include "lib/buf.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_events_sub.h"
 
 static void
 test_frame(void **state)
