@@ -34,7 +34,6 @@
 #include "scheduler/api/sched_api_queue.h"
 #include "scheduler/api/sched_api_tasks.h"
 #include "scheduler/core/sched_converge.h"
-#include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_driver.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_health.h"
@@ -42,6 +41,7 @@
 #include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_deploy_exec.h"
 
 /* How long offers are declined for while no app wants anything: Marathon's
  * --decline_offer_duration default. Demand revives (sched_converge). */
@@ -104,7 +104,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 		cd_err_set(err, rc, "reading groups from the store failed");
 		goto fail;
 	}
-	rc = sched_deploy_start(s, err);
+	rc = sched_deploy_exec_start(s, err);
 	if (rc != 0)
 		goto fail;
 	if (api != NULL) {
@@ -139,7 +139,7 @@ sched_free(struct sched *s)
 		return;
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	sched_converge_stop(s);
-	sched_deploy_stop(s);
+	sched_deploy_exec_stop(s);
 	json_decref(s->groups);
 	sched_health_stop(s);
 	sched_events_free(s->events);

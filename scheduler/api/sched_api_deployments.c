@@ -25,6 +25,7 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_apply.h"
+#include "scheduler/core/sched_deploy_exec.h"
 
 static void
 deployments_list(struct httpd_req *r, void *arg)
@@ -32,8 +33,8 @@ deployments_list(struct httpd_req *r, void *arg)
 	struct sched *s = arg;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	sched_deploy_poll(s);
-	httpd_reply_json(r, 200, sched_deploy_list_json(s));
+	sched_deploy_exec_poll(s);
+	httpd_reply_json(r, 200, sched_deploy_exec_list_json(s));
 }
 
 /* force=true: stop the deployment, change nothing else. */
@@ -51,7 +52,7 @@ deployments_stop(struct httpd_req *r, struct sched *s, const char *id)
 		httpd_reply_error(r, 500, "writing to the store failed", NULL);
 		return;
 	}
-	sched_deploy_cancel(s, id);
+	sched_deploy_exec_cancel(s, id);
 	httpd_reply(r, 202, "application/json", NULL, 0);
 }
 
@@ -118,8 +119,8 @@ deployments_delete(struct httpd_req *r, void *arg)
 	const struct sched_deploy *d;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	sched_deploy_poll(s);
-	d = id != NULL ? sched_deploy_find(s, id) : NULL;
+	sched_deploy_exec_poll(s);
+	d = id != NULL ? sched_deploy_exec_find(s, id) : NULL;
 	if (d == NULL) {
 		char *msg = xasprintf("DeploymentPlan %s does not exist",
 				      id != NULL ? id : "");

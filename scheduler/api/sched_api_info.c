@@ -26,12 +26,12 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
-#include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
 #include "scheduler/core/sched_task.h"
+#include "scheduler/core/sched_deploy_exec.h"
 
 int
 sched_api_info_embed_word(const char *w)
@@ -278,7 +278,7 @@ info_app_members(struct jw *w, const struct sched *s,
 	jw_kint(w, "tasksHealthy", healthy);
 	jw_kint(w, "tasksUnhealthy", unhealthy);
 	jw_key(w, "deployments");
-	j = sched_deploy_app_json(s, sched_app_id(ra->app));
+	j = sched_deploy_exec_app_json(s, sched_app_id(ra->app));
 	jw_json(w, j);
 	json_decref(j);
 	if (embed & SCHED_EMBED_TASKS) {

@@ -41,6 +41,7 @@
 #include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/core/sched_deploy_exec.h"
 
 /* The next app version: now, but strictly after the previous one. */
 static void
@@ -246,7 +247,7 @@ apply_begin(struct apply_ctx *x, struct sched *s, struct sched_change *cv,
 	x->original = json_object();
 	x->target = json_object();
 	/* Deployments that just finished release their locks first. */
-	sched_deploy_poll(s);
+	sched_deploy_exec_poll(s);
 	o->deployment_id[0] = '\0';
 	o->locked = NULL;
 	o->steps = NULL;
@@ -335,7 +336,7 @@ apply_check_locks(struct apply_ctx *x)
 {
 	if (x->naff == 0)
 		return 0;
-	x->locks = sched_deploy_locks(x->s, x->affected, x->naff);
+	x->locks = sched_deploy_exec_locks(x->s, x->affected, x->naff);
 	if (x->locks == NULL || x->o->force)
 		return 0;
 	x->o->locked = x->locks;
@@ -497,13 +498,13 @@ apply_deploy(struct apply_ctx *x)
 	size_t i;
 
 	if (x->d != NULL) {
-		sched_deploy_add(x->s, x->d);
+		sched_deploy_exec_add(x->s, x->d);
 		x->d = NULL;
 	} else {
-		sched_deploy_update_held(x->s);
+		sched_deploy_exec_update_held(x->s);
 	}
 	json_array_foreach(x->locks, i, v)
-		sched_deploy_cancel(
+		sched_deploy_exec_cancel(
 		    x->s, json_string_value(json_object_get(v, "id")));
 }
 

@@ -77,6 +77,10 @@ struct sched_task {
 			 last asked with (sched_tracker_app_counts) */
 };
 
+/*
+ * The role object. sched.c creates and frees each owned part (through the
+ * start/stop of the module that works on it, named in its comment).
+ */
 struct sched {
 	unsigned magic;
 	struct loop *loop;	    /* borrowed: from cmd/, outlives s */
@@ -95,20 +99,24 @@ struct sched {
 			       the last revive: demand must revive */
 	char *fw_id;	    /* owned or NULL before registration */
 	bool registered;
-	struct sched_repo *repo;       /* owned */
-	struct sched_tracker *tr;      /* owned */
-	struct loop_timer *tick;       /* owned */
-	long long last_version_ms;     /* versions strictly increase */
-	struct httpc *hc;	       /* owned: event callbacks */
-	struct sched_events *events;   /* owned: the event bus */
-	struct sched_probe *health;    /* owned or NULL: health checks */
-	struct sched_deploy **deploys; /* owned: running deployments */
+	struct sched_repo *repo;     /* owned: the apps (sched_repo.c) */
+	struct sched_tracker *tr;    /* owned: the tasks (sched_tracker.c) */
+	long long last_version_ms;   /* versions strictly increase */
+	struct httpc *hc;	     /* owned: event callbacks, health checks */
+	struct sched_events *events; /* owned: the event bus */
+	struct sched_probe *health;  /* owned or NULL: health checks
+					(sched_health.c) */
+	struct sched_deploy **deploys; /* owned array of owned deployments,
+					  running (sched_deploy_exec.c) */
 	size_t ndeploys;
 	size_t capdeploys;
-	struct loop_timer *deploy_timer;   /* owned: sched_deploy_kick() */
+	struct loop_timer *deploy_timer;   /* owned: deployment progress
+					      checks (sched_deploy_exec.c;
+					      sched_converge.c arms it) */
+	struct loop_timer *tick;	   /* owned: sched_converge.c's tick */
 	struct loop_timer *converge_timer; /* owned: sched_converge_soon() */
-	struct loop_timer
-	    *backoff_timer;	 /* owned: when a launch backoff ends */
+	struct loop_timer *backoff_timer;  /* owned: when a launch backoff
+					      ends (sched_converge.c) */
 	uint64_t backoff_due_ms; /* when backoff_timer fires, if pending */
 	json_t *groups;		 /* ref: explicit group records by id */
 };
