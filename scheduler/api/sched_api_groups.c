@@ -171,10 +171,7 @@ struct groups_changes {
 static struct sched_change *
 groups_change_add(struct groups_changes *l)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 8 : l->cap * 2;
-		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-	}
+	XGROW(l->v, l->n + 1, l->cap);
 	memset(&l->v[l->n], 0, sizeof l->v[0]);
 	return &l->v[l->n++];
 }

@@ -76,7 +76,7 @@ static void
 deploy_step_push(struct sched_deploy_step *st, enum sched_deploy_kind k,
 		 const char *app)
 {
-	st->v = xrealloc(st->v, (st->n + 1) * sizeof *st->v);
+	XGROW(st->v, st->n + 1, st->cap);
 	st->v[st->n].kind = k;
 	st->v[st->n].app = xstrdup(app);
 	st->n++;

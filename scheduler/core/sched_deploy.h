@@ -60,6 +60,7 @@ struct sched_deploy_action {
 struct sched_deploy_step {
 	struct sched_deploy_action *v; /* owned */
 	size_t n;
+	size_t cap;
 };
 
 struct sched_deploy {

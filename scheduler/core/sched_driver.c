@@ -109,10 +109,7 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		/* Role, constraints, then resources; counts the offer. */
 		if (sched_offer_place(s, ra, o, avail, ports, np) != 0)
 			break;
-		if (*n == *cap) {
-			*cap = *cap == 0 ? 8 : *cap * 2;
-			*pv = xrealloc(*pv, *cap * sizeof **pv);
-		}
+		XGROW(*pv, *n + 1, *cap);
 		e = &(*pv)[(*n)++];
 		tid = id_task_new(sched_app_id(app));
 		sched_app_build_task(app, tid, s->fw_id, o->agent_id,

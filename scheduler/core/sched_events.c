@@ -127,8 +127,7 @@ sched_events_filter_add(struct sched_events_filter *f, const char *v)
 		while (e > p && events_is_space(e[-1]))
 			e--;
 		if (e > p) {
-			f->types =
-			    xrealloc(f->types, (f->n + 1) * sizeof *f->types);
+			XGROW(f->types, f->n + 1, f->cap);
 			f->types[f->n++] = xstrndup(p, (size_t)(e - p));
 		}
 		p = end;
@@ -157,7 +156,7 @@ sched_events_filter_release(struct sched_events_filter *f)
 		free(f->types[i]);
 	free(f->types);
 	f->types = NULL;
-	f->n = 0;
+	f->n = f->cap = 0;
 }
 
 void

@@ -66,6 +66,7 @@ bool sched_events_accepts_sse(const char *accept);
 struct sched_events_filter {
 	char **types; /* owned array of owned strings */
 	size_t n;
+	size_t cap;
 };
 /* Add the types of one event_type= value (comma-separated, trimmed). */
 void sched_events_filter_add(struct sched_events_filter *f, const char *v);

@@ -1,8 +1,9 @@
 /*
- * sched_ids.h: a list of task ids (or other ids, such as app versions),
- * each copied, so that a loop that calls the master can let the tasks
- * vanish meanwhile (the master may call status() from inside launch() or
- * kill()) and look each one up again. Loop thread only.
+ * sched_ids.h: a list of copied strings, mostly task ids: a loop that
+ * calls the master works on copied ids, so that the tasks may vanish
+ * meanwhile (the master may call status() from inside launch() or kill())
+ * and each is looked up again. Also the repo's lists of versions and
+ * stored values. Loop thread only.
  */
 #ifndef CLUSTERD_SCHEDULER_CORE_SCHED_IDS_H
 #define CLUSTERD_SCHEDULER_CORE_SCHED_IDS_H

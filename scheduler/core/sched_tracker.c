@@ -317,16 +317,6 @@ sched_tracker_stage(struct store_batch *b, const struct sched_task *t,
 }
 
 int
-sched_tracker_stage_del(struct store_batch *b, const char *id)
-{
-	char *key = xasprintf("task/%s", id);
-	int rc = store_batch_del(b, STORE_DB_SCHED, key);
-
-	free(key);
-	return rc;
-}
-
-int
 sched_tracker_persist(struct store *st, const struct sched_task *t,
 		      enum task_state state)
 {

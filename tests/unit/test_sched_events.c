@@ -66,7 +66,7 @@ test_accepts_sse(void **state)
 static void
 test_filter(void **state)
 {
-	struct sched_events_filter f = {NULL, 0};
+	struct sched_events_filter f = {NULL, 0, 0};
 
 	(void)state;
 	/* No filter: everything. */
