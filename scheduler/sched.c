@@ -1,8 +1,9 @@
 /*
- * sched.c: the scheduler role object, wiring only. It creates and frees
- * the parts (repo of apps, tracker of tasks, offer matching, deployments,
- * event bus, health checks, the engine's timers), registers the REST
- * route tables of api/, and hands the master the framework callbacks of
+ * sched.c: the scheduler role object, wiring only. It owns struct sched
+ * and its parts (repo of apps, tracker of tasks, offer matching,
+ * deployments, event bus, health checks, the engine's timers), creating
+ * and freeing each through its module; registers the REST route tables
+ * of api/; and hands the master the framework callbacks of
  * core/sched_driver.c. What the parts do is theirs:
  *   core/sched_driver.c    framework callbacks: offers, status updates
  *   core/sched_apply.c     the changes the REST API asks for
@@ -20,10 +21,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include <jansson.h>
+
 #define LOG_MOD "sched"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
-#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
@@ -34,6 +36,7 @@
 #include "scheduler/api/sched_api_queue.h"
 #include "scheduler/api/sched_api_tasks.h"
 #include "scheduler/core/sched_converge.h"
+#include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_driver.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_health.h"
@@ -41,7 +44,6 @@
 #include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_deploy_exec.h"
 
 /* How long offers are declined for while no app wants anything: Marathon's
  * --decline_offer_duration default. Demand revives (sched_converge). */

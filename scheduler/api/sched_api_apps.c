@@ -19,15 +19,15 @@
 #include "lib/buf.h"
 #include "lib/jw.h"
 #include "lib/xalloc.h"
+#include "scheduler/api/sched_api.h"
 #include "scheduler/api/sched_api_info.h"
 #include "scheduler/api/sched_api_label.h"
-#include "scheduler/api/sched_api.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_apply.h"
 
 /* Reply code with the JSON written into b (released). */
 static void

@@ -13,19 +13,17 @@
 #include <string.h>
 
 #define LOG_MOD "sched"
-#include "lib/id.h"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/api/sched_api.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_deploy.h"
+#include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_apply.h"
-#include "scheduler/core/sched_deploy_exec.h"
 
 static void
 deployments_list(struct httpd_req *r, void *arg)

@@ -20,22 +20,22 @@
 #define LOG_MOD "sched"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_info.h"
 #include "scheduler/api/sched_api.h"
+#include "scheduler/api/sched_api_info.h"
 #include "scheduler/app/sched_app.h"
-#include "scheduler/core/sched_events.h"
 #include "scheduler/app/sched_group.h"
+#include "scheduler/core/sched_apply.h"
+#include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_apply.h"
 
 /* The sources of a tree: the repo's apps (already sorted by id). */
 struct groups_ctx {
-	struct sched *s;
-	const char **ids;
-	const char **versions;
-	int embed; /* app embed flags */
-	bool defs; /* definitions only (version snapshots) */
+	struct sched *s;       /* borrowed: the handler's */
+	const char **ids;      /* owned array of ids borrowed from the repo */
+	const char **versions; /* owned array, borrowed like ids */
+	int embed;	       /* app embed flags */
+	bool defs;	       /* definitions only (version snapshots) */
 };
 
 static json_t *
@@ -162,7 +162,7 @@ groups_exists(struct sched *s, const char *id)
 
 /* A growing list of changes; the ids they borrow live in keep. */
 struct groups_changes {
-	struct sched_change *v;
+	struct sched_change *v; /* owned array; each app owned */
 	size_t n;
 	size_t cap;
 	json_t *keep; /* ref: strings the changes borrow */

@@ -26,12 +26,12 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_tracker.h"
 #include "scheduler/core/sched_task.h"
-#include "scheduler/core/sched_deploy_exec.h"
+#include "scheduler/core/sched_tracker.h"
 
 int
 sched_api_info_embed_word(const char *w)

@@ -19,10 +19,10 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_converge.h"
 
 /* The app as a queue item shows it: the AppDefinition with its version
  * and versionInfo, none of AppInfo's counts (queue.raml: apps.App). */

@@ -16,14 +16,14 @@
 #include "lib/buf.h"
 #include "lib/jw.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_info.h"
 #include "scheduler/api/sched_api.h"
+#include "scheduler/api/sched_api_info.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_task.h"
+#include "scheduler/core/sched_tracker.h"
 
 /* Whether t's state matches one status= word ("running", "staging",
  * "killing", ...: the Mesos state without TASK_, any case). */

@@ -2,8 +2,9 @@
  * sched_app_health.c: the healthChecks and readinessChecks part of the
  * AppDefinition check pass: each check's protocol, timings and port
  * (portIndex into the ports in effect, or a port name), with Marathon
- * 1.x's defaults and 0.5's initialDelaySeconds. Split out of
- * sched_app_check.c by subject. Pure: no I/O, no globals; any thread.
+ * 1.x's defaults and 0.5's initialDelaySeconds. Owns nothing: it writes
+ * into the canonical object it is given. Split out of sched_app_check.c
+ * by subject. Pure: no I/O, no globals; any thread.
  */
 #include "scheduler/app/sched_app_health.h"
 

@@ -37,11 +37,11 @@
 #include "scheduler/app/sched_group.h"
 #include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_deploy.h"
+#include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_deploy_exec.h"
 
 /* The next app version: now, but strictly after the previous one. */
 static void
@@ -57,8 +57,8 @@ apply_next_version(struct sched *s, char out[SCHED_ISO_LEN])
 
 /* One node per app for the planner, with owned dependency lists. */
 struct apply_nodes {
-	struct sched_deploy_node *v;
-	json_t **deps; /* owned refs, parallel to v */
+	struct sched_deploy_node *v; /* owned array; ids borrowed */
+	json_t **deps;		     /* owned refs, parallel to v */
 	size_t n;
 };
 

@@ -27,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #define LOG_MOD "sched"
-#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/store.h"

@@ -58,7 +58,7 @@ deploy_kind_parse(const char *name, enum sched_deploy_kind *out)
 /* Planning */
 
 struct deploy_steps {
-	struct sched_deploy_step *v;
+	struct sched_deploy_step *v; /* owned array of owned steps */
 	size_t n;
 	size_t cap;
 };
@@ -106,10 +106,10 @@ sched_deploy_steps_free(struct sched_deploy_step *steps, size_t n)
 }
 
 struct deploy_graph {
-	const struct sched_deploy_node *nodes;
+	const struct sched_deploy_node *nodes; /* borrowed: the caller's */
 	size_t n;
-	int *color; /* 0 unseen, 1 on the stack, 2 done */
-	int *level;
+	int *color; /* owned: 0 unseen, 1 on the stack, 2 done */
+	int *level; /* owned: longest dependency path per node */
 };
 
 static bool

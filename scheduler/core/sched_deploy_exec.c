@@ -44,7 +44,7 @@ static void deploy_timer_cb(void *arg);
 static void deploy_kick(struct sched *s);
 
 struct deploy_load {
-	struct sched *s;
+	struct sched *s; /* borrowed: the one loading */
 	size_t nbad;
 };
 

@@ -22,16 +22,16 @@
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_health.h"
+#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_offer.h"
-#include "scheduler/place/sched_launch.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_converge.h"
-#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_task.h"
+#include "scheduler/core/sched_tracker.h"
+#include "scheduler/place/sched_launch.h"
 
 static void
 sched_driver_registered(void *arg, const char *framework_id,

@@ -26,15 +26,15 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_events.h"
-#include "scheduler/core/sched_probe.h"
+#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
-#include "scheduler/place/sched_launch.h"
+#include "scheduler/core/sched_probe.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_converge.h"
-#include "scheduler/core/sched_ids.h"
+#include "scheduler/place/sched_launch.h"
 
 /* The checks t runs (borrowed), or NULL. ra is t's app when the caller
  * has it (saves a lookup per task in big listings), or NULL. */

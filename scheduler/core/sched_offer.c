@@ -44,12 +44,12 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
 #include "scheduler/place/sched_constraint.h"
 #include "scheduler/place/sched_launch.h"
-#include "scheduler/core/sched_converge.h"
 
 #define OFFER_EPS 1e-9
 

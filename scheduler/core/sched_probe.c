@@ -35,8 +35,8 @@
 #include <event2/util.h>
 
 #define LOG_MOD "sched_probe"
-#include "lib/idmap.h"
 #include "lib/httpc.h"
+#include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -94,9 +94,9 @@ struct sched_probe {
 	struct idmap *tasks;	   /* owned: task id -> owned struct sh_task */
 	struct sh_task *graveyard; /* owned: untracked, to free */
 	struct loop_timer *reaper; /* owned: frees the graveyard */
-	sched_probe_fn *on_change;
-	sched_probe_fail_fn *on_fail;
-	void *arg;
+	sched_probe_fn *on_change; /* the scheduler's callback */
+	sched_probe_fail_fn *on_fail; /* the same, or NULL */
+	void *arg;		      /* borrowed: for both callbacks */
 };
 
 static void sh_start(struct sh_check *k);

@@ -91,7 +91,7 @@ repo_insert_at(struct sched_repo *r, size_t i, struct sched_rapp *ra)
 
 struct repo_ver_collect {
 	size_t plen;
-	struct sched_ids *out;
+	struct sched_ids *out; /* borrowed: the caller's list */
 };
 
 /* Collect the version part of "appver/<id>/<version>" keys, skipping the
@@ -192,7 +192,7 @@ out:
 }
 
 struct repo_load {
-	struct sched_repo *r;
+	struct sched_repo *r; /* borrowed: the one loading */
 	struct sched_ids raw; /* "app/" values, parsed after the iteration */
 };
 

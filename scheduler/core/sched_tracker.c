@@ -388,7 +388,7 @@ out:
 }
 
 struct tr_load {
-	struct sched_tracker *tr;
+	struct sched_tracker *tr; /* borrowed: the one loading */
 	uint64_t now_ms;
 	size_t nbad;
 };

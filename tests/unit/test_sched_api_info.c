@@ -25,11 +25,11 @@
 #include "lib/wire.h"
 #include "scheduler/api/sched_api_info.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_task.h"
+#include "scheduler/core/sched_tracker.h"
 
 /*
  * The reference Task: how the scheduler built it with jansson before it was
