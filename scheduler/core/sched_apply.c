@@ -256,8 +256,9 @@ apply_begin(struct apply_ctx *x, struct sched *s, struct sched_change *cv,
 		    json_array_size(o->groups_del) > 0;
 }
 
-/* Whether app id is what the change does, its definition before, and the
- * tasks it kills. */
+/* What each change does: the app it affects and that app's definition
+ * before, whether its tasks are replaced (and so its config version), and
+ * the tasks it kills. */
 static void
 apply_classify(struct apply_ctx *x)
 {
