@@ -19,21 +19,15 @@
 #include "lib/buf.h"
 #include "lib/jw.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_deployments.h"
+#include "scheduler/api/sched_api.h"
 #include "scheduler/api/sched_api_info.h"
-#include "scheduler/api/sched_api_misc.h"
+#include "scheduler/api/sched_api_label.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
-
-json_t *
-sched_api_apps_info(const struct sched *s, const struct sched_rapp *ra,
-		    int embed)
-{
-	return sched_api_info_app_json(s, ra, embed);
-}
 
 /* Reply code with the JSON written into b (released). */
 static void
@@ -51,7 +45,7 @@ apps_id(struct httpd_req *r)
 	char *id = raw != NULL ? sched_app_normalize_id(raw, NULL) : NULL;
 
 	if (id == NULL)
-		sched_api_misc_reply_no_app(r, raw != NULL ? raw : "");
+		sched_api_reply_no_app(r, raw != NULL ? raw : "");
 	return id;
 }
 
@@ -67,28 +61,8 @@ apps_find(struct sched *s, struct httpd_req *r, char **idp)
 		return NULL;
 	ra = sched_repo_find(s->repo, id);
 	if (ra == NULL)
-		sched_api_misc_reply_no_app(r, id);
+		sched_api_reply_no_app(r, id);
 	return ra;
-}
-
-int
-sched_api_apps_embed_word(const char *w)
-{
-	if (strcmp(w, "tasks") == 0)
-		return SCHED_EMBED_TASKS;
-	if (strcmp(w, "lastTaskFailure") == 0)
-		return SCHED_EMBED_FAILURE;
-	if (strcmp(w, "failures") == 0)
-		return SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE;
-	if (strcmp(w, "counts") == 0 || strcmp(w, "count") == 0)
-		return SCHED_EMBED_COUNTS;
-	if (strcmp(w, "deployments") == 0)
-		return SCHED_EMBED_DEPLOYMENTS;
-	if (strcmp(w, "taskStats") == 0)
-		return SCHED_EMBED_TASK_STATS;
-	if (strcmp(w, "readiness") == 0)
-		return SCHED_EMBED_READINESS;
-	return 0;
 }
 
 /* embed= values ("apps.tasks" or "app.tasks"; repeated, or
@@ -111,156 +85,13 @@ apps_embed(const struct httpd_req *r, int dflt)
 			while (*w == ' ')
 				w++;
 			if (strncmp(w, "apps.", 5) == 0)
-				f |= sched_api_apps_embed_word(w + 5);
+				f |= sched_api_info_embed_word(w + 5);
 			else if (strncmp(w, "app.", 4) == 0)
-				f |= sched_api_apps_embed_word(w + 4);
+				f |= sched_api_info_embed_word(w + 4);
 		}
 		free(copy);
 	}
 	return any ? f : dflt;
-}
-
-/* s[0..n) with "\x" unescaped and outer spaces trimmed. Caller frees. */
-static char *
-apps_label_unescape(const char *p, size_t n)
-{
-	char *out = xmalloc(n + 1);
-	size_t i, m = 0, last = 0;
-
-	while (n > 0 && *p == ' ') {
-		p++;
-		n--;
-	}
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\\' && i + 1 < n) {
-			out[m++] = p[++i];
-			last = m;
-		} else {
-			out[m++] = p[i];
-			if (p[i] != ' ')
-				last = m;
-		}
-	}
-	out[last] = '\0';
-	return out;
-}
-
-/* Length of the next item of p[0..n) up to an unescaped delim at
- * parenthesis depth 0. */
-static size_t
-apps_label_item(const char *p, size_t n, char delim)
-{
-	size_t i;
-	int depth = 0;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\\' && i + 1 < n)
-			i++;
-		else if (p[i] == '(')
-			depth++;
-		else if (p[i] == ')' && depth > 0)
-			depth--;
-		else if (p[i] == delim && depth == 0)
-			break;
-	}
-	return i;
-}
-
-/* Whether v is in the set "(a, b, c)" at p[0..n). */
-static bool
-apps_label_in(const char *p, size_t n, const char *v)
-{
-	size_t len;
-	bool found = false;
-
-	while (n > 0 && *p == ' ') {
-		p++;
-		n--;
-	}
-	while (n > 0 && p[n - 1] == ' ')
-		n--;
-	if (n < 2 || p[0] != '(' || p[n - 1] != ')')
-		return false;
-	p++;
-	n -= 2;
-	while (!found) {
-		char *item;
-
-		len = apps_label_item(p, n, ',');
-		item = apps_label_unescape(p, len);
-		found = v != NULL && strcmp(item, v) == 0;
-		free(item);
-		if (len >= n)
-			break;
-		p += len + 1;
-		n -= len + 1;
-	}
-	return found;
-}
-
-/*
- * One label selector term against labels: "k" (exists), "!k" (absent),
- * "k==v", "k!=v", "k in (a,b)", "k notin (a,b)"; "\" escapes a character.
- */
-static bool
-apps_label_term(const json_t *labels, const char *t, size_t len)
-{
-	size_t i = 0, ks;
-	bool neg = false, ok;
-	const char *have;
-	char *key, *v;
-
-	while (i < len && t[i] == ' ')
-		i++;
-	if (i < len && t[i] == '!' && (i + 1 >= len || t[i + 1] != '=')) {
-		neg = true;
-		i++;
-	}
-	for (ks = i; i < len && strchr(" =!(", t[i]) == NULL; i++)
-		if (t[i] == '\\' && i + 1 < len)
-			i++;
-	key = apps_label_unescape(t + ks, i - ks);
-	have = json_string_value(json_object_get(labels, key));
-	free(key);
-	while (i < len && t[i] == ' ')
-		i++;
-	if (i == len)
-		return neg ? have == NULL : have != NULL;
-	if (neg)
-		return false;
-	if (len - i >= 2 && (t[i] == '=' || t[i] == '!') && t[i + 1] == '=') {
-		v = apps_label_unescape(t + i + 2, len - i - 2);
-		ok = have != NULL && (strcmp(have, v) == 0) == (t[i] == '=');
-		free(v);
-		return ok;
-	}
-	if (len - i > 2 && strncmp(t + i, "in", 2) == 0 &&
-	    (t[i + 2] == ' ' || t[i + 2] == '('))
-		return have != NULL &&
-		       apps_label_in(t + i + 2, len - i - 2, have);
-	if (len - i > 5 && strncmp(t + i, "notin", 5) == 0 &&
-	    (t[i + 5] == ' ' || t[i + 5] == '('))
-		return have != NULL &&
-		       !apps_label_in(t + i + 5, len - i - 5, have);
-	return false;
-}
-
-static bool
-apps_label_match(const json_t *labels, const char *sel)
-{
-	size_t n = strlen(sel);
-
-	while (n > 0) {
-		size_t len = apps_label_item(sel, n, ',');
-
-		if (!apps_label_term(labels, sel, len))
-			return false;
-		if (len >= n)
-			break;
-		sel += len + 1;
-		n -= len + 1;
-	}
-	return true;
 }
 
 static void
@@ -287,7 +118,7 @@ apps_list(struct httpd_req *r, struct sched *s)
 		if (idf != NULL && strstr(sched_app_id(ra->app), idf) == NULL)
 			continue;
 		if (label != NULL &&
-		    !apps_label_match(sched_app_labels(ra->app), label))
+		    !sched_api_label_match(sched_app_labels(ra->app), label))
 			continue;
 		sched_api_info_app(&w, s, ra, embed);
 	}
@@ -308,7 +139,8 @@ apps_reply_created(struct httpd_req *r, struct sched *s,
 	httpd_reply_header(r, "Location", loc);
 	free(loc);
 	if (!full || ra == NULL) {
-		sched_api_misc_reply_deployment(r, 201, c);
+		sched_api_reply_deployment(r, 201, c->deployment_id,
+					   c->version);
 		return;
 	}
 	httpd_reply_header(r, "Marathon-Deployment-Id", c->deployment_id);
@@ -339,12 +171,12 @@ apps_create(struct httpd_req *r, struct sched *s)
 
 	memset(&c, 0, sizeof c);
 	cd_err_clear(&err);
-	if ((body = sched_api_misc_body(r)) == NULL)
+	if ((body = sched_api_body(r)) == NULL)
 		return;
 	rc = sched_app_parse(body, NULL, &c.app, &err);
 	json_decref(body);
 	if (rc != 0) {
-		sched_api_misc_reply_invalid(r, rc, &err);
+		sched_api_reply_invalid(r, rc, &err);
 		return;
 	}
 	id = xstrdup(sched_app_id(c.app));
@@ -359,7 +191,7 @@ apps_create(struct httpd_req *r, struct sched *s)
 	}
 	rc = sched_apply(s, &c, &err);
 	if (rc != 0) {
-		sched_api_deployments_reply_error(r, rc, &err, c.locked);
+		sched_api_reply_error(r, rc, &err, c.locked);
 	} else {
 		apps_post_event(r, s, id);
 		apps_reply_created(r, s, &c, id, true);
@@ -418,19 +250,19 @@ apps_update(struct httpd_req *r, struct sched *s, bool patch)
 		return;
 	ra = sched_repo_find(s->repo, id);
 	if (ra == NULL && patch) {
-		sched_api_misc_reply_no_app(r, id);
+		sched_api_reply_no_app(r, id);
 		goto out;
 	}
-	if ((body = sched_api_misc_body(r)) == NULL)
+	if ((body = sched_api_body(r)) == NULL)
 		goto out;
 	if (!json_is_object(body)) {
 		cd_err_setp(&err, -EBADMSG, "/", "error.expected.jsobject");
-		sched_api_misc_reply_invalid(r, -EBADMSG, &err);
+		sched_api_reply_invalid(r, -EBADMSG, &err);
 		goto out;
 	}
 	if ((rb = apps_rollback_version(body)) != NULL) {
 		if (ra == NULL) {
-			sched_api_misc_reply_no_app(r, id);
+			sched_api_reply_no_app(r, id);
 			goto out;
 		}
 		rc = sched_repo_version_get(s->repo, id, rb, &c.app, &err);
@@ -438,36 +270,35 @@ apps_update(struct httpd_req *r, struct sched *s, bool patch)
 			httpd_reply_error(r, 404, err.msg, NULL);
 			goto out;
 		} else if (rc != 0) {
-			sched_api_deployments_reply_error(r, rc, &err,
-							  c.locked);
+			sched_api_reply_error(r, rc, &err, c.locked);
 			goto out;
 		}
 		c.rollback = true;
 	} else if (ra != NULL &&
-		   (patch || sched_api_misc_flag(r, "partialUpdate", true))) {
+		   (patch || sched_api_flag(r, "partialUpdate", true))) {
 		json_object_del(body, "id"); /* the URL names the app */
 		rc = sched_app_patch(ra->app, body, &c.app, &err);
 		if (rc != 0) {
-			sched_api_misc_reply_invalid(r, rc, &err);
+			sched_api_reply_invalid(r, rc, &err);
 			goto out;
 		}
 	} else {
 		rc = sched_app_parse(body, id, &c.app, &err);
 		if (rc != 0) {
-			sched_api_misc_reply_invalid(r, rc, &err);
+			sched_api_reply_invalid(r, rc, &err);
 			goto out;
 		}
 	}
-	c.force = sched_api_misc_flag(r, "force", false);
+	c.force = sched_api_flag(r, "force", false);
 	rc = sched_apply(s, &c, &err);
 	if (rc == 0)
 		apps_post_event(r, s, id);
 	if (rc != 0)
-		sched_api_deployments_reply_error(r, rc, &err, c.locked);
+		sched_api_reply_error(r, rc, &err, c.locked);
 	else if (c.created)
 		apps_reply_created(r, s, &c, id, false);
 	else
-		sched_api_misc_reply_deployment(r, 200, &c);
+		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
 out:
 	json_decref(body);
 	free(id);
@@ -525,12 +356,12 @@ apps_delete(struct httpd_req *r, struct sched *s)
 	c.delete_id = id;
 	c.kill_ids = ids;
 	c.nkill = n;
-	c.force = sched_api_misc_flag(r, "force", false);
+	c.force = sched_api_flag(r, "force", false);
 	rc = sched_apply(s, &c, &err);
 	if (rc != 0)
-		sched_api_deployments_reply_error(r, rc, &err, c.locked);
+		sched_api_reply_error(r, rc, &err, c.locked);
 	else
-		sched_api_misc_reply_deployment(r, 200, &c);
+		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
 out:
 	apps_free_ids(ids, n);
 	free(id);
@@ -552,13 +383,13 @@ apps_restart(struct httpd_req *r, void *arg)
 	if ((ra = apps_find(s, r, &id)) != NULL) {
 		c.app = sched_app_dup(ra->app);
 		c.restart = true;
-		c.force = sched_api_misc_flag(r, "force", false);
+		c.force = sched_api_flag(r, "force", false);
 		rc = sched_apply(s, &c, &err);
 		if (rc != 0)
-			sched_api_deployments_reply_error(r, rc, &err,
-							  c.locked);
+			sched_api_reply_error(r, rc, &err, c.locked);
 		else
-			sched_api_misc_reply_deployment(r, 200, &c);
+			sched_api_reply_deployment(r, 200, c.deployment_id,
+						   c.version);
 	}
 	free(id);
 }
@@ -603,11 +434,11 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 
 	memset(&o, 0, sizeof o);
 	cd_err_clear(&err);
-	if ((body = sched_api_misc_body(r)) == NULL)
+	if ((body = sched_api_body(r)) == NULL)
 		return;
 	if (!json_is_array(body)) {
 		cd_err_setp(&err, -EBADMSG, "/", "error.expected.jsarray");
-		sched_api_misc_reply_invalid(r, -EBADMSG, &err);
+		sched_api_reply_invalid(r, -EBADMSG, &err);
 		goto out;
 	}
 	cv = xcalloc(json_array_size(body) + 1, sizeof *cv);
@@ -621,7 +452,7 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 		if (json_is_object(v) && id != NULL)
 			ra = sched_repo_find(s->repo, id);
 		if (patch && json_is_object(v) && id != NULL && ra == NULL) {
-			sched_api_misc_reply_no_app(r, id);
+			sched_api_reply_no_app(r, id);
 			free(id);
 			goto out;
 		}
@@ -631,7 +462,7 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 					 "error.expected.jsobject");
 		} else if (ra != NULL &&
 			   (patch ||
-			    sched_api_misc_flag(r, "partialUpdate", true))) {
+			    sched_api_flag(r, "partialUpdate", true))) {
 			json_t *p = json_copy((json_t *)(uintptr_t)v);
 
 			json_object_del(p, "id");
@@ -642,17 +473,17 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 		}
 		if (rc != 0) {
 			snprintf(path, sizeof path, "/(%zu)", i);
-			sched_api_deployments_err_prefix(&err, path);
-			sched_api_misc_reply_invalid(
+			sched_api_err_prefix(&err, path);
+			sched_api_reply_invalid(
 			    r, rc == -EBADMSG ? -EINVAL : rc, &err);
 			goto out;
 		}
 		n++;
 	}
-	o.force = sched_api_misc_flag(r, "force", false);
+	o.force = sched_api_flag(r, "force", false);
 	rc = sched_apply_many(s, cv, n, &o, &err);
 	if (rc != 0) {
-		sched_api_deployments_reply_error(r, rc, &err, o.locked);
+		sched_api_reply_error(r, rc, &err, o.locked);
 		goto out;
 	}
 	json_array_foreach(body, i, v) {
@@ -664,7 +495,7 @@ apps_bulk(struct httpd_req *r, struct sched *s, bool patch)
 			apps_post_event(r, s, id);
 		free(id);
 	}
-	sched_api_deployments_reply(r, 200, o.deployment_id, o.version);
+	sched_api_reply_deployment(r, 200, o.deployment_id, o.version);
 out:
 	for (i = 0; i < n; i++)
 		sched_app_free(cv[i].app);
@@ -698,8 +529,8 @@ apps_root(struct httpd_req *r, void *arg)
 static bool
 apps_scale_and_wipe(struct httpd_req *r)
 {
-	if (!sched_api_misc_flag(r, "scale", false) ||
-	    !sched_api_misc_flag(r, "wipe", false))
+	if (!sched_api_flag(r, "scale", false) ||
+	    !sched_api_flag(r, "wipe", false))
 		return false;
 	httpd_reply_error(
 	    r, 400, "You cannot use scale and wipe at the same time.", NULL);
@@ -733,7 +564,7 @@ apps_tasks(struct httpd_req *r, void *arg)
 	struct sched_change c;
 	struct sched_rapp *ra;
 	struct cd_err err;
-	bool scale = sched_api_misc_flag(r, "scale", false);
+	bool scale = sched_api_flag(r, "scale", false);
 	char *id, **ids = NULL;
 	struct buf b = BUF_INIT;
 	struct jw w;
@@ -765,11 +596,11 @@ apps_tasks(struct httpd_req *r, void *arg)
 		goto out;
 	}
 	rc = apps_kill(s, ra, ids, n, active, scale,
-		       sched_api_misc_flag(r, "force", false), &c, &err);
+		       sched_api_flag(r, "force", false), &c, &err);
 	if (rc != 0)
-		sched_api_deployments_reply_error(r, rc, &err, c.locked);
+		sched_api_reply_error(r, rc, &err, c.locked);
 	else if (scale)
-		sched_api_misc_reply_deployment(r, 200, &c);
+		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
 	else
 		apps_reply_buf(r, 200, &b);
 out:
@@ -787,7 +618,7 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	struct sched_task *t;
 	struct cd_err err;
 	const char *tid = httpd_req_param(r, "taskId");
-	bool scale = sched_api_misc_flag(r, "scale", false);
+	bool scale = sched_api_flag(r, "scale", false);
 	char *id, *one[1];
 	struct buf b = BUF_INIT;
 	struct jw w;
@@ -815,12 +646,12 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	jw_obj_close(&w);
 	one[0] = xstrdup(t->id);
 	rc = apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale,
-		       sched_api_misc_flag(r, "force", false), &c, &err);
+		       sched_api_flag(r, "force", false), &c, &err);
 	free(one[0]);
 	if (rc != 0)
-		sched_api_deployments_reply_error(r, rc, &err, c.locked);
+		sched_api_reply_error(r, rc, &err, c.locked);
 	else if (scale)
-		sched_api_misc_reply_deployment(r, 200, &c);
+		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
 	else
 		apps_reply_buf(r, 200, &b);
 out:

@@ -1,10 +1,10 @@
 /*
  * sched_api_deployments.c: GET /v2/deployments and DELETE
- * /v2/deployments/{id}, plus the shared deployment answers. Design: a
- * rollback is an ordinary forced change (sched_apply_many) that puts back
- * every affected app as the deployment's record saw it before (deleting
- * the ones it created), so it is itself a deployment that can be watched,
- * and the forced change cancels the one rolled back. Loop thread only.
+ * /v2/deployments/{id}. Design: a rollback is an ordinary forced change
+ * (sched_apply_many) that puts back every affected app as the deployment's
+ * record saw it before (deleting the ones it created), so it is itself a
+ * deployment that can be watched, and the forced change cancels the one
+ * rolled back. Loop thread only.
  */
 #include "scheduler/api/sched_api_deployments.h"
 
@@ -13,77 +13,17 @@
 #include <string.h>
 
 #define LOG_MOD "sched"
-#include "lib/id.h"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
+#include "scheduler/api/sched_api.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_deploy.h"
+#include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
-
-void
-sched_api_deployments_reply(struct httpd_req *r, int code,
-			    const char *deployment_id, const char *version)
-{
-	httpd_reply_header(r, "Marathon-Deployment-Id", deployment_id);
-	httpd_reply_json(r, code,
-			 json_pack("{s:s, s:s}", "deploymentId", deployment_id,
-				   "version", version));
-}
-
-void
-sched_api_deployments_reply_error(struct httpd_req *r, int rc,
-				  const struct cd_err *err, json_t *locked)
-{
-	struct cd_err e = *err;
-
-	if (rc == -EBUSY) {
-		const char *first = json_string_value(
-		    json_object_get(json_array_get(locked, 0), "id"));
-		char *msg = xasprintf(
-		    "App is locked by one or more deployments. Override with "
-		    "the option '?force=true'. View details at "
-		    "'/v2/deployments/%s'.",
-		    first != NULL ? first : "");
-
-		httpd_reply_json(
-		    r, 409,
-		    json_pack("{s:s, s:o, s:[]}", "message", msg, "deployments",
-			      locked != NULL ? locked : json_array(),
-			      "details"));
-		free(msg);
-		return;
-	}
-	json_decref(locked);
-	if (e.path[0] == '\0')
-		snprintf(e.path, sizeof e.path, "/");
-	if (rc == -EINVAL || rc == -ENOSPC || rc == -ELOOP)
-		httpd_reply_cd_err(r, 422, "Object is not valid", &e);
-	else if (rc == -EBADMSG)
-		httpd_reply_cd_err(r, 400, "Invalid JSON", &e);
-	else
-		httpd_reply_error(
-		    r, 500, e.msg[0] != '\0' ? e.msg : "Internal error", NULL);
-}
-
-void
-sched_api_deployments_err_prefix(struct cd_err *err, const char *prefix)
-{
-	size_t pl = strlen(prefix), el = strlen(err->path);
-
-	if (el == 1 && err->path[0] == '/')
-		el = 0;
-	if (pl >= sizeof err->path)
-		pl = sizeof err->path - 1;
-	if (pl + el >= sizeof err->path)
-		el = sizeof err->path - 1 - pl;
-	memmove(err->path + pl, err->path, el);
-	memcpy(err->path, prefix, pl);
-	err->path[pl + el] = '\0';
-}
 
 static void
 deployments_list(struct httpd_req *r, void *arg)
@@ -91,8 +31,8 @@ deployments_list(struct httpd_req *r, void *arg)
 	struct sched *s = arg;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	sched_deploy_poll(s);
-	httpd_reply_json(r, 200, sched_deploy_list_json(s));
+	sched_deploy_exec_poll(s);
+	httpd_reply_json(r, 200, sched_deploy_exec_list_json(s));
 }
 
 /* force=true: stop the deployment, change nothing else. */
@@ -110,7 +50,7 @@ deployments_stop(struct httpd_req *r, struct sched *s, const char *id)
 		httpd_reply_error(r, 500, "writing to the store failed", NULL);
 		return;
 	}
-	sched_deploy_cancel(s, id);
+	sched_deploy_exec_cancel(s, id);
 	httpd_reply(r, 202, "application/json", NULL, 0);
 }
 
@@ -154,12 +94,12 @@ deployments_rollback(struct httpd_req *r, struct sched *s,
 	if (rc == 0)
 		rc = sched_apply_many(s, cv, n, &o, &err);
 	if (rc != 0) {
-		sched_api_deployments_reply_error(r, rc, &err, o.locked);
+		sched_api_reply_error(r, rc, &err, o.locked);
 		goto out;
 	}
 	log_info("deployment=%s rolled back by deployment=%s", id,
 		 o.deployment_id);
-	sched_api_deployments_reply(r, 200, o.deployment_id, o.version);
+	sched_api_reply_deployment(r, 200, o.deployment_id, o.version);
 out:
 	for (i = 0; i < n; i++)
 		sched_app_free(cv[i].app);
@@ -177,8 +117,8 @@ deployments_delete(struct httpd_req *r, void *arg)
 	const struct sched_deploy *d;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	sched_deploy_poll(s);
-	d = id != NULL ? sched_deploy_find(s, id) : NULL;
+	sched_deploy_exec_poll(s);
+	d = id != NULL ? sched_deploy_exec_find(s, id) : NULL;
 	if (d == NULL) {
 		char *msg = xasprintf("DeploymentPlan %s does not exist",
 				      id != NULL ? id : "");

@@ -20,22 +20,22 @@
 #define LOG_MOD "sched"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_apps.h"
-#include "scheduler/api/sched_api_deployments.h"
-#include "scheduler/api/sched_api_misc.h"
+#include "scheduler/api/sched_api.h"
+#include "scheduler/api/sched_api_info.h"
 #include "scheduler/app/sched_app.h"
-#include "scheduler/core/sched_events.h"
 #include "scheduler/app/sched_group.h"
+#include "scheduler/core/sched_apply.h"
+#include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 
 /* The sources of a tree: the repo's apps (already sorted by id). */
 struct groups_ctx {
-	struct sched *s;
-	const char **ids;
-	const char **versions;
-	int embed; /* app embed flags */
-	bool defs; /* definitions only (version snapshots) */
+	struct sched *s;       /* borrowed: the handler's */
+	const char **ids;      /* owned array of ids borrowed from the repo */
+	const char **versions; /* owned array, borrowed like ids */
+	int embed;	       /* app embed flags */
+	bool defs;	       /* definitions only (version snapshots) */
 };
 
 static json_t *
@@ -46,7 +46,7 @@ groups_app_json(void *arg, size_t i)
 
 	if (c->defs)
 		return sched_app_to_json(ra->app);
-	return sched_api_apps_info(c->s, ra, c->embed);
+	return sched_api_info_app_json(c->s, ra, c->embed);
 }
 
 static void
@@ -121,7 +121,7 @@ groups_embed(const struct httpd_req *r, bool *apps, bool *groups, int *flags)
 		} else if (strncmp(v, "group.apps", 10) == 0) {
 			*apps = true;
 			if (v[10] == '.')
-				*flags |= sched_api_apps_embed_word(v + 11);
+				*flags |= sched_api_info_embed_word(v + 11);
 		}
 	}
 	if (!any)
@@ -162,7 +162,7 @@ groups_exists(struct sched *s, const char *id)
 
 /* A growing list of changes; the ids they borrow live in keep. */
 struct groups_changes {
-	struct sched_change *v;
+	struct sched_change *v; /* owned array; each app owned */
 	size_t n;
 	size_t cap;
 	json_t *keep; /* ref: strings the changes borrow */
@@ -171,10 +171,7 @@ struct groups_changes {
 static struct sched_change *
 groups_change_add(struct groups_changes *l)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 8 : l->cap * 2;
-		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-	}
+	XGROW(l->v, l->n + 1, l->cap);
 	memset(&l->v[l->n], 0, sizeof l->v[0]);
 	return &l->v[l->n++];
 }
@@ -299,7 +296,7 @@ groups_full(struct sched *s, const struct sched_group_update *u,
 
 		rc = sched_app_parse(v, NULL, &app, err);
 		if (rc != 0) {
-			sched_api_deployments_err_prefix(
+			sched_api_err_prefix(
 			    err,
 			    json_string_value(json_array_get(u->app_paths, i)));
 			return rc == -EBADMSG ? -EINVAL : rc;
@@ -415,13 +412,13 @@ groups_apply(struct httpd_req *r, struct sched *s, const char *id,
 
 	memset(&o, 0, sizeof o);
 	cd_err_clear(&err);
-	o.force = sched_api_misc_flag(r, "force", false);
-	o.dry_run = sched_api_misc_flag(r, "dryRun", false);
+	o.force = sched_api_flag(r, "force", false);
+	o.dry_run = sched_api_flag(r, "dryRun", false);
 	o.groups_put = gput;
 	o.groups_del = gdel;
 	rc = sched_apply_many(s, l->v, l->n, &o, &err);
 	if (rc != 0) {
-		sched_api_deployments_reply_error(r, rc, &err, o.locked);
+		sched_api_reply_error(r, rc, &err, o.locked);
 		return;
 	}
 	if (o.dry_run) {
@@ -437,7 +434,7 @@ groups_apply(struct httpd_req *r, struct sched *s, const char *id,
 			  json_pack("{s:s, s:s, s:s}", "eventType",
 				    "group_change_success", "groupId", id,
 				    "version", o.version));
-	sched_api_deployments_reply(r, code, o.deployment_id, o.version);
+	sched_api_reply_deployment(r, code, o.deployment_id, o.version);
 }
 
 /* Strip the "version" of a stored snapshot, so it parses as an update. */
@@ -468,7 +465,7 @@ groups_update(struct httpd_req *r, struct sched *s, const char *url_id,
 	cd_err_clear(&err);
 	rc = sched_group_update_parse(body, url_id, SCHED_GROUP_ROOT, &u, &err);
 	if (rc != 0) {
-		sched_api_deployments_reply_error(r, rc, &err, NULL);
+		sched_api_reply_error(r, rc, &err, NULL);
 		goto out;
 	}
 	existed = groups_exists(s, u.id);
@@ -504,7 +501,7 @@ groups_update(struct httpd_req *r, struct sched *s, const char *url_id,
 	} else {
 		rc = groups_full(s, &u, &l, gput, gdel, &err);
 		if (rc != 0) {
-			sched_api_deployments_reply_error(r, rc, &err, NULL);
+			sched_api_reply_error(r, rc, &err, NULL);
 			goto out;
 		}
 	}
@@ -563,7 +560,7 @@ groups_one(struct httpd_req *r, void *arg)
 		break;
 	case HTTPD_POST:
 	case HTTPD_PUT:
-		if ((body = sched_api_misc_body(r)) == NULL)
+		if ((body = sched_api_body(r)) == NULL)
 			break;
 		if (httpd_req_method(r) == HTTPD_POST) {
 			/* POST /v2/groups[/{id}]: the body's id is relative
@@ -576,8 +573,7 @@ groups_one(struct httpd_req *r, void *arg)
 			if (json_is_string(rel) &&
 			    sched_group_resolve(json_string_value(rel), id,
 						"/id", &abs, &err) != 0) {
-				sched_api_deployments_reply_error(r, -EINVAL,
-								  &err, NULL);
+				sched_api_reply_error(r, -EINVAL, &err, NULL);
 			} else if (!json_is_string(rel) &&
 				   strcmp(id, SCHED_GROUP_ROOT) == 0) {
 				groups_update(r, s, NULL, body, true);

@@ -12,7 +12,7 @@
  *
  * Byte-for-byte the output is what the former trees dumped: definition
  * keys first, in their canonical order, then the AppInfo keys in the
- * order sched_api_apps_info() set them. Loop thread only.
+ * order sched_api_info_app_json() sets them. Loop thread only.
  */
 #include "scheduler/api/sched_api_info.h"
 
@@ -25,13 +25,33 @@
 #include "lib/jw.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_apps.h"
 #include "scheduler/app/sched_app.h"
-#include "scheduler/core/sched_deploy.h"
+#include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
+
+int
+sched_api_info_embed_word(const char *w)
+{
+	if (strcmp(w, "tasks") == 0)
+		return SCHED_EMBED_TASKS;
+	if (strcmp(w, "lastTaskFailure") == 0)
+		return SCHED_EMBED_FAILURE;
+	if (strcmp(w, "failures") == 0)
+		return SCHED_EMBED_TASKS | SCHED_EMBED_FAILURE;
+	if (strcmp(w, "counts") == 0 || strcmp(w, "count") == 0)
+		return SCHED_EMBED_COUNTS;
+	if (strcmp(w, "deployments") == 0)
+		return SCHED_EMBED_DEPLOYMENTS;
+	if (strcmp(w, "taskStats") == 0)
+		return SCHED_EMBED_TASK_STATS;
+	if (strcmp(w, "readiness") == 0)
+		return SCHED_EMBED_READINESS;
+	return 0;
+}
 
 /* ra's definition serialised: made once per definition and kept in ra
  * until sched_repo replaces or frees the definition. */
@@ -217,6 +237,23 @@ sched_api_info_task(struct jw *w, const struct sched *s,
 	info_task(w, s, sched_repo_find(s->repo, t->app_id), t);
 }
 
+/* tasksStaged and tasksRunning of r. */
+static void
+info_counts(const struct sched *s, const struct sched_rapp *r, int *staged,
+	    int *running)
+{
+	struct sched_tracker_counts k;
+	int cur;
+
+	*staged = *running = 0;
+	sched_tracker_app_counts(s->tr, sched_app_id(r->app), r->config_version,
+				 &k);
+	for (cur = 0; cur < 2; cur++) {
+		*running += k.n[cur][TASK_RUNNING];
+		*staged += k.n[cur][TASK_STAGING] + k.n[cur][TASK_STARTING];
+	}
+}
+
 /* The members an AppInfo adds after the definition's, in order. */
 static void
 info_app_members(struct jw *w, const struct sched *s,
@@ -234,14 +271,14 @@ info_app_members(struct jw *w, const struct sched *s,
 			ra->config_version != NULL ? ra->config_version : ver);
 		jw_obj_close(w);
 	}
-	sched_counts(s, ra, &staged, &running);
+	info_counts(s, ra, &staged, &running);
 	jw_kint(w, "tasksStaged", staged);
 	jw_kint(w, "tasksRunning", running);
 	sched_health_counts(s, ra, &healthy, &unhealthy);
 	jw_kint(w, "tasksHealthy", healthy);
 	jw_kint(w, "tasksUnhealthy", unhealthy);
 	jw_key(w, "deployments");
-	j = sched_deploy_app_json(s, sched_app_id(ra->app));
+	j = sched_deploy_exec_app_json(s, sched_app_id(ra->app));
 	jw_json(w, j);
 	json_decref(j);
 	if (embed & SCHED_EMBED_TASKS) {

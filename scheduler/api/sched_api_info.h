@@ -17,11 +17,26 @@ struct sched;
 struct sched_rapp;
 struct sched_task;
 
+/* What an AppInfo embeds beyond the definition and counts (embed=). */
+enum sched_api_info_embed {
+	SCHED_EMBED_TASKS = 1 << 0,	  /* "tasks": [...] */
+	SCHED_EMBED_FAILURE = 1 << 1,	  /* "lastTaskFailure" when any */
+	SCHED_EMBED_COUNTS = 1 << 2,	  /* always on (0.5 clients) */
+	SCHED_EMBED_DEPLOYMENTS = 1 << 3, /* always on */
+	SCHED_EMBED_TASK_STATS = 1 << 4,  /* "taskStats" */
+	SCHED_EMBED_READINESS = 1 << 5,	  /* "readinessCheckResults": [] */
+};
+
+/* The flags of one embed word after its "apps."/"app."/"group.apps."
+ * prefix ("tasks", "counts", "deployments", "lastTaskFailure",
+ * "failures", "taskStats", "readiness"); 0 when unknown. */
+int sched_api_info_embed_word(const char *w);
+
 /*
  * Write the AppInfo of ra: the definition (sched_app_to_json()) followed
  * by "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy",
  * "tasksUnhealthy", "deployments" and, per embed (a mask of enum
- * sched_api_apps_embed), "tasks", "lastTaskFailure", "taskStats" and
+ * sched_api_info_embed), "tasks", "lastTaskFailure", "taskStats" and
  * "readinessCheckResults". The serialised definition is cached in ra
  * (def_text), hence not const.
  */

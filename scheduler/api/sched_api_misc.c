@@ -1,8 +1,7 @@
 /*
  * sched_api_misc.c: GET /ping, GET /v2/info, GET and DELETE /v2/leader,
- * GET /metrics and /metrics/prometheus, and the request helpers shared by
- * the scheduler's REST files. Design: /v2/info answers in the shape of
- * Marathon 1.x (example_v2api_info.json) with only the keys
+ * GET /metrics and /metrics/prometheus. Design: /v2/info answers in the
+ * shape of Marathon 1.x (example_v2api_info.json) with only the keys
  * python3-marathon's models accept, since that client passes every key to
  * a constructor and fails on unknown ones; "version" is a Marathon version
  * clients can compare, "name" says what really answers. Metrics are
@@ -27,8 +26,8 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_queue.h"
 #include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
 
@@ -36,85 +35,6 @@
 #define CLUSTERD_VERSION "dev"
 #endif
 #define SCHED_MARATHON_VERSION "1.10.0"
-
-json_t *
-sched_api_misc_body(struct httpd_req *r)
-{
-	struct cd_err err;
-	const char *body;
-	size_t len;
-	json_t *j;
-
-	cd_err_clear(&err);
-	body = httpd_req_body(r, &len);
-	if (body == NULL || len == 0) {
-		cd_err_set(&err, -EBADMSG, "error.expected.jsobject");
-		j = NULL;
-	} else {
-		j = json_parse_bounded(body, len, &err);
-	}
-	if (j == NULL) {
-		snprintf(err.path, sizeof err.path, "/");
-		httpd_reply_cd_err(r, 400, "Invalid JSON", &err);
-	}
-	return j;
-}
-
-bool
-sched_api_misc_flag(const struct httpd_req *r, const char *key, bool dflt)
-{
-	const char *v = httpd_req_query(r, key);
-
-	if (v == NULL)
-		return dflt;
-	return v[0] == '\0' || strcasecmp(v, "true") == 0 ||
-	       strcmp(v, "1") == 0;
-}
-
-void
-sched_api_misc_reply_deployment(struct httpd_req *r, int code,
-				const struct sched_change *c)
-{
-	httpd_reply_header(r, "Marathon-Deployment-Id", c->deployment_id);
-	httpd_reply_json(r, code,
-			 json_pack("{s:s, s:s}", "deploymentId",
-				   c->deployment_id, "version", c->version));
-}
-
-void
-sched_api_misc_reply_invalid(struct httpd_req *r, int rc,
-			     const struct cd_err *err)
-{
-	struct cd_err e = *err;
-
-	if (e.path[0] == '\0')
-		snprintf(e.path, sizeof e.path, "/");
-	if (rc == -EBADMSG)
-		httpd_reply_cd_err(r, 400, "Invalid JSON", &e);
-	else
-		httpd_reply_cd_err(r, 422, "Object is not valid", &e);
-}
-
-void
-sched_api_misc_reply_apply_error(struct httpd_req *r, int rc,
-				 const struct cd_err *err)
-{
-	if (rc == -ENOSPC)
-		sched_api_misc_reply_invalid(r, -EINVAL, err);
-	else
-		httpd_reply_error(
-		    r, 500, err->msg[0] != '\0' ? err->msg : "Internal error",
-		    NULL);
-}
-
-void
-sched_api_misc_reply_no_app(struct httpd_req *r, const char *id)
-{
-	char *msg = xasprintf("App '%s' does not exist", id);
-
-	httpd_reply_error(r, 404, msg, NULL);
-	free(msg);
-}
 
 static void
 misc_ping(struct httpd_req *r, void *arg)
@@ -308,8 +228,7 @@ misc_metrics_collect(const struct sched *s, double *v)
 			v[MM_TASKS_KILLING]++;
 	}
 	for (i = 0; i < sched_repo_count(s->repo); i++)
-		v[MM_QUEUE] +=
-		    sched_api_queue_count(s, sched_repo_at(s->repo, i));
+		v[MM_QUEUE] += sched_offer_count(s, sched_repo_at(s->repo, i));
 	v[MM_UPTIME] = misc_uptime();
 	f = fopen("/proc/self/statm", "r");
 	if (f != NULL) {

@@ -16,12 +16,13 @@
 #include "lib/buf.h"
 #include "lib/jw.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_deployments.h"
+#include "scheduler/api/sched_api.h"
 #include "scheduler/api/sched_api_info.h"
-#include "scheduler/api/sched_api_misc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_apply.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
 
 /* Whether t's state matches one status= word ("running", "staging",
@@ -105,7 +106,7 @@ static void
 tasks_delete(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
-	bool scale = sched_api_misc_flag(r, "scale", false);
+	bool scale = sched_api_flag(r, "scale", false);
 	json_t *body = NULL, *ids, *v;
 	json_t *apps = json_object(); /* app id -> [task ids] */
 	struct buf out = BUF_INIT;    /* {"tasks": [...]} as they were */
@@ -120,13 +121,13 @@ tasks_delete(struct httpd_req *r, void *arg)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	memset(&o, 0, sizeof o);
 	cd_err_clear(&err);
-	if (scale && sched_api_misc_flag(r, "wipe", false)) {
+	if (scale && sched_api_flag(r, "wipe", false)) {
 		httpd_reply_error(
 		    r, 400, "You cannot use scale and wipe at the same time.",
 		    NULL);
 		goto out;
 	}
-	if ((body = sched_api_misc_body(r)) == NULL)
+	if ((body = sched_api_body(r)) == NULL)
 		goto out;
 	jw_init(&w, &out);
 	jw_obj_open(&w);
@@ -135,7 +136,7 @@ tasks_delete(struct httpd_req *r, void *arg)
 	ids = json_object_get(body, "ids");
 	if (!json_is_array(ids)) {
 		cd_err_setp(&err, -EINVAL, "/ids", "error.expected.jsarray");
-		sched_api_misc_reply_invalid(r, -EBADMSG, &err);
+		sched_api_reply_invalid(r, -EBADMSG, &err);
 		goto out;
 	}
 	json_array_foreach(ids, i, v) {
@@ -201,12 +202,12 @@ tasks_delete(struct httpd_req *r, void *arg)
 			sched_app_set_instances(c->app, inst < 0 ? 0 : inst);
 		}
 	}
-	o.force = sched_api_misc_flag(r, "force", false);
+	o.force = sched_api_flag(r, "force", false);
 	rc = sched_apply_many(s, cv, nc, &o, &err);
 	if (rc != 0)
-		sched_api_deployments_reply_error(r, rc, &err, o.locked);
+		sched_api_reply_error(r, rc, &err, o.locked);
 	else if (scale)
-		sched_api_deployments_reply(
+		sched_api_reply_deployment(
 		    r, 200, o.deployment_id[0] != '\0' ? o.deployment_id : "",
 		    o.version);
 	else

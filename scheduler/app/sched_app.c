@@ -30,6 +30,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app_check.h"
+#include "scheduler/app/sched_app_net.h"
 
 /* Marathon passes labels as env only while they stay this short. */
 #define APP_LABEL_ENV_MAX 512
@@ -79,7 +80,7 @@ app_index(struct sched_app *a)
 	free(a->svc);
 	free(a->host_of);
 	free(a->host_req);
-	a->net = sched_app_check_net(a->def);
+	a->net = sched_app_net_of(a->def);
 	ports = app_port_list(a);
 	a->nports = json_array_size(ports);
 	a->svc = xcalloc(a->nports + 1, sizeof *a->svc);
@@ -561,7 +562,7 @@ app_task_container(const struct sched_app *a, const uint32_t *host_ports,
 		return NULL;
 	d = json_pack("{s:O, s:s, s:O, s:O, s:O}", "image",
 		      json_object_get(dk, "image"), "network",
-		      sched_app_check_net_name(a->net), "forcePullImage",
+		      sched_app_net_name(a->net), "forcePullImage",
 		      json_object_get(dk, "forcePullImage"), "privileged",
 		      json_object_get(dk, "privileged"), "parameters",
 		      json_object_get(dk, "parameters"));

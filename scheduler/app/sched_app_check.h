@@ -14,15 +14,6 @@
 
 #include "lib/err.h"
 
-/* The network an app's tasks join, derived from networks/docker.network. */
-enum sched_app_net {
-	SCHED_APP_NET_HOST = 0, /* host networking: portDefinitions */
-	SCHED_APP_NET_BRIDGE,	/* docker bridge: portMappings, hostPort 0 = any
-				 */
-	SCHED_APP_NET_USER,	/* named container network: portMappings */
-	SCHED_APP_NET_NONE	/* docker "none": no ports at all */
-};
-
 /*
  * Resolve raw against base ("/" or an absolute parent path) into a
  * normalised absolute path id. allow_rel permits "." and ".." segments
@@ -42,11 +33,5 @@ int sched_app_check_path(const char *raw, const char *base, bool allow_rel,
  */
 int sched_app_check(const json_t *body, const char *path_id, json_t **out,
 		    struct cd_err *err);
-
-/* The network mode of a canonical definition. */
-enum sched_app_net sched_app_check_net(const json_t *def);
-
-/* "HOST", "BRIDGE", "USER" or "NONE". */
-const char *sched_app_check_net_name(enum sched_app_net n);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * sched_app_field.h: the shared state and typed field helpers of one
- * AppDefinition check pass, used by sched_app_check.c (the app as a whole)
- * and sched_app_net.c (networks, container and ports), and by nothing
- * else (STYLE B3). Each helper validates one field of the input, reports
- * the first problem as a JSON path with a Marathon-style message, and
- * (the put_ ones) writes the canonical value into the output object.
+ * AppDefinition check pass, used by sched_app_check.c (the app as a whole),
+ * sched_app_net.c (networks, container and ports) and sched_app_health.c
+ * (health and readiness checks), and by nothing else (STYLE B3). Each
+ * helper validates one field of the input, reports the first problem as a
+ * JSON path with a Marathon-style message, and (the put_ ones) writes the
+ * canonical value into the output object.
  */
 #ifndef CLUSTERD_SCHEDULER_APP_SCHED_APP_FIELD_H
 #define CLUSTERD_SCHEDULER_APP_SCHED_APP_FIELD_H
@@ -16,7 +17,7 @@
 
 #include "lib/compat.h"
 #include "lib/err.h"
-#include "scheduler/app/sched_app_check.h"
+#include "scheduler/app/sched_app_net.h"
 
 /*
  * App ids become task ids "<path with _>.<uuid>" that id_valid() caps at

@@ -1,5 +1,7 @@
 /*
- * sched_app_net.c: checks and normalises how an app's tasks are reached:
+ * sched_app_net.c: owns enum sched_app_net (the network of a definition
+ * and its docker.network name), and checks and normalises how an app's
+ * tasks are reached:
  * "networks" (or the older docker.network), the container (docker image,
  * 0.5 options, parameters, volumes, port mappings) and portDefinitions.
  * Where both the older and the newer field are given, the newer wins (see
@@ -15,10 +17,35 @@
 
 #include "lib/json.h"
 #include "lib/xalloc.h"
+#include "scheduler/app/sched_app_field.h"
 
 static const char *const net_modes[] = {"host", "container/bridge",
 					"container"};
+/* docker.network names, by enum sched_app_net. */
 static const char *const docker_nets[] = {"HOST", "BRIDGE", "USER", "NONE"};
+
+const char *
+sched_app_net_name(enum sched_app_net n)
+{
+	return (size_t)n < CD_NELEM(docker_nets) ? docker_nets[n] : "HOST";
+}
+
+enum sched_app_net
+sched_app_net_of(const json_t *def)
+{
+	const json_t *nets = json_object_get(def, "networks");
+	const char *mode;
+
+	if (json_array_size(nets) == 0)
+		return SCHED_APP_NET_NONE;
+	mode =
+	    json_string_value(json_object_get(json_array_get(nets, 0), "mode"));
+	if (mode != NULL && strcmp(mode, "host") == 0)
+		return SCHED_APP_NET_HOST;
+	if (mode != NULL && strcmp(mode, "container/bridge") == 0)
+		return SCHED_APP_NET_BRIDGE;
+	return SCHED_APP_NET_USER;
+}
 
 /* A networks array from the body. */
 static int
@@ -229,9 +256,8 @@ sched_app_net_docker(struct chk *c, const json_t *d, bool is_docker,
 	if ((rc = sched_app_net_image(c, img, p, dk)) != 0)
 		goto out;
 	if (is_docker)
-		json_object_set_new(
-		    dk, "network",
-		    json_string(sched_app_check_net_name(c->net)));
+		json_object_set_new(dk, "network",
+				    json_string(sched_app_net_name(c->net)));
 	if ((rc = sched_app_field_put_bool(dk, d, "privileged", b, false,
 					   c->err)) != 0 ||
 	    (rc = sched_app_field_put_bool(dk, d, "forcePullImage", b, false,
@@ -435,7 +461,7 @@ chk_container05(struct chk *c, const json_t *ct, json_t *res)
 		return rc;
 	}
 	json_object_set_new(dk, "network",
-			    json_string(sched_app_check_net_name(c->net)));
+			    json_string(sched_app_net_name(c->net)));
 	json_object_set_new(dk, "privileged", json_false());
 	json_object_set_new(dk, "forcePullImage", json_false());
 	json_object_set_new(dk, "parameters", params);

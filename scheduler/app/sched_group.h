@@ -73,7 +73,7 @@ struct sched_group_src {
 	size_t napps;
 	/* The JSON of app i (new reference). */
 	json_t *(*app_json)(void *arg, size_t i);
-	void *arg;
+	void *arg; /* borrowed: for app_json */
 };
 
 /* Whether group id exists (explicit, implied by an app or a record below

@@ -9,10 +9,9 @@
  *                   and the apps as they were before it (for rollback)
  * until it finishes.
  *
- * Two halves: the plan (pure: diff -> steps, JSON in and out, unit
- * tested) and the executor (the deployments of a struct sched: lock
- * checks, step progress on the loop, events). Loop thread only for the
- * executor.
+ * This file is the deployment itself: the plan (pure: diff -> steps,
+ * JSON in and out, unit tested) and its record. The running deployments
+ * of a scheduler are sched_deploy_exec.h's. Any thread.
  */
 #ifndef CLUSTERD_SCHEDULER_CORE_SCHED_DEPLOY_H
 #define CLUSTERD_SCHEDULER_CORE_SCHED_DEPLOY_H
@@ -28,7 +27,6 @@
 #define SCHED_DEPLOY_VERSION_LEN 32
 #define SCHED_DEPLOY_PREFIX "deploy/"
 
-struct sched;
 struct store_batch;
 
 enum sched_deploy_kind {
@@ -62,6 +60,7 @@ struct sched_deploy_action {
 struct sched_deploy_step {
 	struct sched_deploy_action *v; /* owned */
 	size_t n;
+	size_t cap;
 };
 
 struct sched_deploy {
@@ -127,55 +126,8 @@ json_t *sched_deploy_plan_json(const struct sched_deploy *d);
 json_t *sched_deploy_record(const struct sched_deploy *d);
 int sched_deploy_from_record(const json_t *rec, struct sched_deploy **out);
 
-/* Executor: the deployments of a scheduler. */
-
-/* Load the stored deployments and start the progress timer. */
-int sched_deploy_start(struct sched *s, struct cd_err *err);
-/* Drop every deployment from memory (not from the store). */
-void sched_deploy_stop(struct sched *s);
-
-/*
- * The running deployments that lock any of ids: NULL when none, else a
- * new JSON array [{"id": ...}, ...].
- */
-json_t *sched_deploy_locks(const struct sched *s, const char *const *ids,
-			   size_t n);
-/* The deployment with that id, or NULL. Borrowed. */
-struct sched_deploy *sched_deploy_find(const struct sched *s, const char *id);
-/* [{"id"}] of the deployments affecting app_id. New reference. */
-json_t *sched_deploy_app_json(const struct sched *s, const char *app_id);
-/* GET /v2/deployments: every running deployment. New reference. */
-json_t *sched_deploy_list_json(const struct sched *s);
-
 /* Stage the record of d (put) or the deletion of id into b. */
 int sched_deploy_stage_put(struct store_batch *b, const struct sched_deploy *d);
 int sched_deploy_stage_del(struct store_batch *b, const char *id);
-
-/*
- * After a commit: take d (owned) into the running set and hold the apps
- * of later steps. deployment_info goes out from the next poll, so after
- * whatever the API handler still emits (api_post_event).
- */
-void sched_deploy_add(struct sched *s, struct sched_deploy *d);
-/*
- * After a commit that deleted its record: forget deployment id (canceled:
- * deployment_failed is emitted) and let its apps converge freely.
- */
-void sched_deploy_cancel(struct sched *s, const char *id);
-/*
- * Recompute which apps are held back because their action is in a later
- * step of a running deployment (struct sched_rapp.held).
- */
-void sched_deploy_update_held(struct sched *s);
-/*
- * Advance every deployment whose current step is done (its apps have
- * converged: all instances running and healthy, no old or dying tasks;
- * stopped apps have no task left); finish the ones past their last step.
- * Safe to call from an API handler; from callbacks that may be nested,
- * use sched_deploy_kick().
- */
-void sched_deploy_poll(struct sched *s);
-/* Run sched_deploy_poll() soon, from the loop. */
-void sched_deploy_kick(struct sched *s);
 
 #endif

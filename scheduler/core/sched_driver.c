@@ -21,14 +21,17 @@
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
-#include "scheduler/api/sched_api_queue.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_health.h"
+#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
-#include "scheduler/place/sched_launch.h"
+#include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/place/sched_launch.h"
 
 static void
 sched_driver_registered(void *arg, const char *framework_id,
@@ -64,13 +67,13 @@ sched_driver_registered(void *arg, const char *framework_id,
 			sched_ids_push(&kill, t->id);
 		}
 	}
-	if (sched_mark_killing(s, &mark) == 0)
-		sched_send_kills(s, &kill);
+	if (sched_converge_mark_killing(s, &mark) == 0)
+		sched_converge_kill(s, &kill);
 	sched_ids_release(&kill);
 	sched_ids_release(&mark);
 	for (i = 0; i < sched_repo_count(s->repo); i++)
 		(void)sched_converge(s, sched_repo_at(s->repo, i));
-	sched_revive(s);
+	sched_converge_revive(s);
 }
 
 /* A task under construction for one offer. */
@@ -92,7 +95,7 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 	uint32_t *ports = xcalloc(np + 1, sizeof *ports);
 	int k;
 
-	sched_count_app(s, ra, &c);
+	sched_converge_count(s, ra, &c);
 	sched_launch_plan(&c, &p);
 	/* The plan may count on kills converge has not made yet (a task
 	 * became healthy since): launch only what fits now, and converge. */
@@ -104,12 +107,9 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		char *tid;
 
 		/* Role, constraints, then resources; counts the offer. */
-		if (sched_api_queue_place(s, ra, o, avail, ports, np) != 0)
+		if (sched_offer_place(s, ra, o, avail, ports, np) != 0)
 			break;
-		if (*n == *cap) {
-			*cap = *cap == 0 ? 8 : *cap * 2;
-			*pv = xrealloc(*pv, *cap * sizeof **pv);
-		}
+		XGROW(*pv, *n + 1, *cap);
 		e = &(*pv)[(*n)++];
 		tid = id_task_new(sched_app_id(app));
 		sched_app_build_task(app, tid, s->fw_id, o->agent_id,
@@ -125,7 +125,7 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		free(tid);
 	}
 	if (p.launch > 0)
-		sched_api_queue_offer_done(s, ra, o, k);
+		sched_offer_done(s, ra, o, k);
 	free(ports);
 }
 
@@ -176,8 +176,8 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o,
 		sched_tracker_add(s->tr, pv[i].t);
 		/* Committed and listed: visible as staging (before launch(),
 		 * which may already report it running). */
-		sched_events_emit(
-		    s->events, sched_status_event(pv[i].t, TASK_STAGING, NULL));
+		sched_events_emit(s->events, sched_task_status_event(
+						 pv[i].t, TASK_STAGING, NULL));
 		pv[i].t = NULL;
 		wts[i] = pv[i].wt; /* shallow: pv keeps ownership */
 		log_info("launching task=%s app=%s on %s", ids.v[i],
@@ -194,8 +194,8 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o,
 
 			if (t != NULL &&
 			    sched_tracker_unpersist(s->st, t->id) == 0) {
-				json_t *ev =
-				    sched_status_event(t, TASK_ERROR, err.msg);
+				json_t *ev = sched_task_status_event(
+				    t, TASK_ERROR, err.msg);
 
 				sched_tracker_remove(s->tr, t);
 				sched_events_emit(s->events, ev);
@@ -221,7 +221,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 	size_t i, k, napps, nwant = 0;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	sched_api_queue_round(s, offers, n);
+	sched_offer_round(s, offers, n);
 	/*
 	 * Count each app's tasks once per round, not once per offer: with
 	 * many agents and nothing to launch, recounting every app for every
@@ -237,7 +237,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 
 		if (ra->launch_after_ms > now || ra->held)
 			continue;
-		sched_count_app(s, ra, &c);
+		sched_converge_count(s, ra, &c);
 		sched_launch_plan(&c, &p);
 		want[k] = p.launch > 0;
 		nwant += want[k];
@@ -305,9 +305,9 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	}
 	sched_health_status(s, t, st); /* the agent's health checks */
 	if (task_state_terminal(st->state) || st->state == TASK_UNREACHABLE)
-		return sched_task_end_rc(s, t, st->state,
-					 st->message != NULL ? st->message
-							     : st->reason);
+		return sched_converge_task_end(
+		    s, t, st->state,
+		    st->message != NULL ? st->message : st->reason);
 	if (st->state == t->state ||
 	    (t->state == TASK_KILLING && st->state != TASK_KILLING))
 		return 0; /* a replay, or news older than our kill */
@@ -334,10 +334,10 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	log_info("task=%s app=%s %s", t->id, t->app_id,
 		 task_state_name(t->state));
 	/* Committed and in the tracker: visible through the API. */
-	sched_events_emit(
-	    s->events,
-	    sched_status_event(t, t->state,
-			       st->message != NULL ? st->message : st->reason));
+	sched_events_emit(s->events, sched_task_status_event(t, t->state,
+							     st->message != NULL
+								 ? st->message
+								 : st->reason));
 	if (t->state == TASK_RUNNING) {
 		sched_health_track(s, t);
 		ra = sched_repo_find(s->repo, t->app_id);
@@ -366,7 +366,8 @@ sched_driver_agent_lost(void *arg, const char *agent_id)
 		struct sched_task *t = sched_tracker_find(s->tr, ids.v[i]);
 
 		if (t != NULL)
-			sched_task_end(s, t, TASK_LOST, "agent lost");
+			(void)sched_converge_task_end(s, t, TASK_LOST,
+						      "agent lost");
 	}
 	sched_ids_release(&ids);
 }

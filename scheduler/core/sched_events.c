@@ -1,19 +1,16 @@
 /*
  * sched_events.c: Marathon's event bus. Owns the /v2/events server-sent
- * event streams, the /v2/eventSubscriptions callback subscribers (their
- * store records, bounded queues and in-flight POSTs) and each stream's
- * heartbeat timer.
+ * event streams with each stream's heartbeat timer, and the callback
+ * subscribers' object (sched_events_sub.c, which keeps their queues and
+ * POSTs); serves /v2/events and /v2/eventSubscriptions.
  *
  * Design decisions:
  * - An event is serialised once: the same SSE frame goes to every stream
- *   whose event_type filter admits it, and one refcounted JSON body is
- *   shared by the callback queues.
+ *   whose event_type filter admits it, and the same JSON body to every
+ *   callback subscriber.
  * - Nothing buffers without bound. After every write, a stream with more
  *   than SCHED_EVENTS_MAX_PENDING bytes not yet written to its socket is
- *   ended and forgotten (one warning). Callback queues are bounded by
- *   count and bytes and drop their oldest event (warned once per burst).
- * - One POST in flight per subscriber keeps its events in order; a failed
- *   POST is retried with a doubling delay, then dropped.
+ *   ended and forgotten (one warning); callback queues are bounded too.
  * - Like Marathon, event_stream_attached and event_stream_detached go
  *   through the bus; a new stream is linked before its attached event is
  *   published, so that event is its first frame (unless filtered out).
@@ -32,26 +29,17 @@
 
 #define LOG_MOD "events"
 #include "lib/buf.h"
-#include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
-#include "lib/store.h"
 #include "lib/xalloc.h"
+#include "scheduler/core/sched_events_sub.h"
 
 #define EVENTS_MAGIC 0x45764275u
 #define EVENTS_STREAM_MAGIC 0x45765374u
-#define EVENTS_SUB_MAGIC 0x45765375u
 #define EVENTS_MAX_URL 2048
 #define EVENTS_ADDR_LEN 80
-
-/* One serialised event body, shared by the callback queues. */
-struct ev_payload {
-	size_t refs;
-	size_t len;
-	char data[]; /* NUL-terminated JSON */
-};
 
 /* One /v2/events client. */
 struct ev_stream {
@@ -65,31 +53,13 @@ struct ev_stream {
 	struct ev_stream *next; /* owned: the rest of the list */
 };
 
-/* One /v2/eventSubscriptions callback URL. */
-struct ev_sub {
-	unsigned magic;
-	struct sched_events *e; /* borrowed: the owner */
-	char *url;		/* owned */
-	struct ev_payload *q[SCHED_EVENTS_CB_QUEUE_MAX]; /* refs: ring */
-	size_t qhead, qn, qbytes;
-	struct ev_payload *cur;	    /* ref or NULL: being delivered */
-	struct httpc_req *inflight; /* borrowed: until done or cancelled */
-	struct loop_timer *retry;   /* owned */
-	int tries;		    /* failed tries of cur */
-	bool failing;		    /* warned about failures already */
-	bool overflowing;	    /* warned about drops already */
-	struct ev_sub *next;	    /* owned: the rest of the list */
-};
-
 struct sched_events {
 	unsigned magic;
 	struct loop *loop;	   /* borrowed: outlives e */
-	struct httpc *hc;	   /* borrowed: outlives e */
-	struct store *st;	   /* borrowed: outlives e */
 	struct ev_stream *streams; /* owned list */
 	size_t nstreams;
-	struct ev_sub *subs; /* owned list, in subscription order */
-	int walking;	     /* > 0 while a walk over streams runs */
+	struct sched_events_subs *subs; /* owned: callback subscribers */
+	int walking;			/* > 0 while a walk over streams runs */
 };
 
 /* Pure helpers */
@@ -157,8 +127,7 @@ sched_events_filter_add(struct sched_events_filter *f, const char *v)
 		while (e > p && events_is_space(e[-1]))
 			e--;
 		if (e > p) {
-			f->types =
-			    xrealloc(f->types, (f->n + 1) * sizeof *f->types);
+			XGROW(f->types, f->n + 1, f->cap);
 			f->types[f->n++] = xstrndup(p, (size_t)(e - p));
 		}
 		p = end;
@@ -187,29 +156,7 @@ sched_events_filter_release(struct sched_events_filter *f)
 		free(f->types[i]);
 	free(f->types);
 	f->types = NULL;
-	f->n = 0;
-}
-
-char *
-sched_events_sub_key(const char *url)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct buf b = BUF_INIT;
-	const unsigned char *p;
-
-	buf_puts(&b, SCHED_EVENTS_SUB_PREFIX);
-	for (p = (const unsigned char *)url; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~') {
-			buf_append(&b, p, 1);
-		} else {
-			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-			buf_append(&b, esc, sizeof esc);
-		}
-	}
-	return buf_detach(&b, NULL);
+	f->n = f->cap = 0;
 }
 
 void
@@ -224,189 +171,6 @@ sched_events_peer_ip(const char *peer, char *out, size_t n)
 		len = n - 1;
 	memcpy(out, peer, len);
 	out[len] = '\0';
-}
-
-/* Payloads */
-
-static struct ev_payload *
-payload_new(const char *data, size_t len)
-{
-	struct ev_payload *p = xmalloc(sizeof *p + len + 1);
-
-	p->refs = 1;
-	p->len = len;
-	memcpy(p->data, data, len);
-	p->data[len] = '\0';
-	return p;
-}
-
-static struct ev_payload *
-payload_ref(struct ev_payload *p)
-{
-	p->refs++;
-	return p;
-}
-
-static void
-payload_unref(struct ev_payload *p)
-{
-	if (p != NULL && --p->refs == 0)
-		free(p);
-}
-
-/* Callback subscribers */
-
-static void sub_kick(struct ev_sub *sub);
-
-static void
-sub_done(const struct httpc_resp *resp, void *arg)
-{
-	struct ev_sub *sub = arg;
-
-	CD_CHECK_OBJ(sub, EVENTS_SUB_MAGIC);
-	sub->inflight = NULL;
-	if (resp->status >= 200 && resp->status < 300) {
-		if (sub->failing)
-			log_info("callback %s: delivering again", sub->url);
-		sub->failing = false;
-		sub->tries = 0;
-		payload_unref(sub->cur);
-		sub->cur = NULL;
-	} else {
-		sub->tries++;
-		if (!sub->failing) {
-			sub->failing = true;
-			if (resp->status == 0)
-				log_warn("callback %s: %s (retrying)", sub->url,
-					 resp->err != NULL ? resp->err->msg
-							   : "?");
-			else
-				log_warn("callback %s: HTTP %d (retrying)",
-					 sub->url, resp->status);
-		}
-		if (sub->tries < SCHED_EVENTS_CB_TRIES) {
-			loop_timer_add(sub->retry,
-				       (uint64_t)SCHED_EVENTS_CB_BACKOFF_MS
-					   << (sub->tries - 1));
-			return;
-		}
-		log_debug("callback %s: event dropped after %d tries", sub->url,
-			  sub->tries);
-		sub->tries = 0;
-		payload_unref(sub->cur);
-		sub->cur = NULL;
-	}
-	sub_kick(sub);
-}
-
-/* Send the current event, or the next one queued, unless one is out. */
-static void
-sub_kick(struct ev_sub *sub)
-{
-	struct httpc_opts o;
-
-	if (sub->inflight != NULL || loop_timer_pending(sub->retry))
-		return;
-	if (sub->cur == NULL) {
-		if (sub->qn == 0)
-			return;
-		sub->cur = sub->q[sub->qhead];
-		sub->q[sub->qhead] = NULL;
-		sub->qhead = (sub->qhead + 1) % SCHED_EVENTS_CB_QUEUE_MAX;
-		sub->qn--;
-		sub->qbytes -= sub->cur->len;
-	}
-	memset(&o, 0, sizeof o);
-	o.method = "POST";
-	o.url = sub->url;
-	o.content_type = "application/json";
-	o.body = sub->cur->data;
-	o.body_len = sub->cur->len;
-	o.timeout_ms = SCHED_EVENTS_CB_TIMEOUT_MS;
-	sub->inflight = httpc_request(sub->e->hc, &o, sub_done, sub);
-}
-
-static void
-sub_retry(void *arg)
-{
-	struct ev_sub *sub = arg;
-
-	CD_CHECK_OBJ(sub, EVENTS_SUB_MAGIC);
-	sub_kick(sub);
-}
-
-static void
-sub_drop_oldest(struct ev_sub *sub)
-{
-	struct ev_payload *p = sub->q[sub->qhead];
-
-	sub->q[sub->qhead] = NULL;
-	sub->qhead = (sub->qhead + 1) % SCHED_EVENTS_CB_QUEUE_MAX;
-	sub->qn--;
-	sub->qbytes -= p->len;
-	payload_unref(p);
-}
-
-static void
-sub_enqueue(struct ev_sub *sub, struct ev_payload *p)
-{
-	bool dropped = false;
-
-	while (sub->qn > 0 &&
-	       (sub->qn == SCHED_EVENTS_CB_QUEUE_MAX ||
-		sub->qbytes + p->len > SCHED_EVENTS_CB_QUEUE_BYTES)) {
-		sub_drop_oldest(sub);
-		dropped = true;
-	}
-	if (dropped && !sub->overflowing)
-		log_warn("callback %s: queue full (%zu events), dropping the "
-			 "oldest",
-			 sub->url, sub->qn);
-	sub->overflowing = dropped || (sub->overflowing && sub->qn > 0);
-	sub->q[(sub->qhead + sub->qn) % SCHED_EVENTS_CB_QUEUE_MAX] =
-	    payload_ref(p);
-	sub->qn++;
-	sub->qbytes += p->len;
-	sub_kick(sub);
-}
-
-static struct ev_sub *
-sub_new(struct sched_events *e, const char *url)
-{
-	struct ev_sub *sub, **pp;
-
-	CD_ALLOC_OBJ(sub, EVENTS_SUB_MAGIC);
-	sub->e = e;
-	sub->url = xstrdup(url);
-	sub->retry = loop_timer_new(e->loop, sub_retry, sub);
-	for (pp = &e->subs; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = sub;
-	return sub;
-}
-
-static void
-sub_free(struct ev_sub *sub)
-{
-	if (sub->inflight != NULL)
-		httpc_cancel(sub->inflight);
-	loop_timer_free(sub->retry);
-	while (sub->qn > 0)
-		sub_drop_oldest(sub);
-	payload_unref(sub->cur);
-	free(sub->url);
-	CD_FREE_OBJ(sub);
-}
-
-static struct ev_sub *
-sub_find(struct sched_events *e, const char *url)
-{
-	struct ev_sub *sub;
-
-	for (sub = e->subs; sub != NULL; sub = sub->next)
-		if (strcmp(sub->url, url) == 0)
-			return sub;
-	return NULL;
 }
 
 /* Streams */
@@ -511,9 +275,7 @@ void
 sched_events_emit(struct sched_events *e, json_t *ev)
 {
 	struct buf body = BUF_INIT, frame = BUF_INIT;
-	struct ev_payload *p = NULL;
 	struct ev_stream *st;
-	struct ev_sub *sub;
 	const char *type;
 	char iso[32];
 
@@ -541,12 +303,7 @@ sched_events_emit(struct sched_events *e, json_t *ev)
 				stream_write(st, frame.data, frame.len);
 		e->walking--;
 	}
-	if (e->subs != NULL) {
-		p = payload_new(body.data, body.len);
-		for (sub = e->subs; sub != NULL; sub = sub->next)
-			sub_enqueue(sub, p);
-		payload_unref(p);
-	}
+	sched_events_sub_publish(e->subs, body.data, body.len);
 	events_sweep(e);
 out:
 	buf_release(&body);
@@ -617,12 +374,9 @@ events_stream(struct httpd_req *r, void *arg)
 static void
 events_subs_list(struct httpd_req *r, struct sched_events *e)
 {
-	json_t *a = json_array();
-	struct ev_sub *sub;
-
-	for (sub = e->subs; sub != NULL; sub = sub->next)
-		json_array_append_new(a, json_string(sub->url));
-	httpd_reply_json(r, 200, json_pack("{s:o}", "callbackUrls", a));
+	httpd_reply_json(
+	    r, 200,
+	    json_pack("{s:o}", "callbackUrls", sched_events_sub_urls(e->subs)));
 }
 
 /* The callbackUrl query parameter, or NULL after answering 400/422. */
@@ -653,46 +407,19 @@ events_subs_url(struct httpd_req *r)
 	return url;
 }
 
+/* Subscribe (add) or unsubscribe the callbackUrl; answer and announce. */
 static void
 events_subs_change(struct httpd_req *r, struct sched_events *e, bool add)
 {
 	const char *url = events_subs_url(r);
-	struct ev_sub *sub;
 	char ip[EVENTS_ADDR_LEN], iso[32];
-	char *key = NULL, *val = NULL;
 	json_t *ev;
-	int rc;
 
 	if (url == NULL)
 		return;
-	key = sched_events_sub_key(url);
-	if (add) {
-		json_t *rec = json_pack("{s:s}", "callbackUrl", url);
-
-		val = json_dump_str(rec);
-		json_decref(rec);
-		rc = store_put(e->st, STORE_DB_SCHED, key, val, strlen(val));
-	} else {
-		rc = store_del(e->st, STORE_DB_SCHED, key);
-	}
-	if (rc != 0) {
-		log_error("%s subscription %s: store failed rc=%d",
-			  add ? "saving" : "deleting", url, rc);
+	if (sched_events_sub_change(e->subs, url, add) != 0) {
 		httpd_reply_error(r, 500, "writing to the store failed", NULL);
-		goto out;
-	}
-	sub = sub_find(e, url);
-	if (add && sub == NULL) {
-		(void)sub_new(e, url);
-		log_info("callback %s subscribed", url);
-	} else if (!add && sub != NULL) {
-		struct ev_sub **pp;
-
-		for (pp = &e->subs; *pp != sub; pp = &(*pp)->next)
-			;
-		*pp = sub->next;
-		sub_free(sub);
-		log_info("callback %s unsubscribed", url);
+		return;
 	}
 	sched_events_peer_ip(httpd_req_peer(r), ip, sizeof ip);
 	json_time_iso(loop_wall_ms(), iso);
@@ -702,9 +429,6 @@ events_subs_change(struct httpd_req *r, struct sched_events *e, bool add)
 		       "timestamp", iso);
 	httpd_reply_json(r, 200, json_incref(ev));
 	sched_events_emit(e, ev);
-out:
-	free(key);
-	free(val);
 }
 
 static void
@@ -734,44 +458,15 @@ static const struct httpd_route events_routes[] = {
 
 /* Lifecycle */
 
-static int
-events_load_one(const char *key, const void *val, size_t len, void *arg)
-{
-	struct sched_events *e = arg;
-	struct cd_err err;
-	const char *url;
-	json_t *j;
-
-	cd_err_clear(&err);
-	j = json_parse_bounded(val, len, &err);
-	url = json_string_value(json_object_get(j, "callbackUrl"));
-	if (url == NULL)
-		log_warn("skipping unreadable subscription %s", key);
-	else if (sub_find(e, url) == NULL)
-		(void)sub_new(e, url);
-	json_decref(j);
-	return 0;
-}
-
 struct sched_events *
 sched_events_new(struct loop *l, struct httpc *hc, struct store *st,
 		 struct httpd *api)
 {
 	struct sched_events *e;
-	struct ev_sub *sub;
-	size_t n = 0;
 
 	CD_ALLOC_OBJ(e, EVENTS_MAGIC);
 	e->loop = l;
-	e->hc = hc;
-	e->st = st;
-	if (st != NULL)
-		(void)store_iter(st, STORE_DB_SCHED, SCHED_EVENTS_SUB_PREFIX,
-				 events_load_one, e);
-	for (sub = e->subs; sub != NULL; sub = sub->next)
-		n++;
-	if (n > 0)
-		log_info("loaded %zu event subscription(s)", n);
+	e->subs = sched_events_sub_new(l, hc, st);
 	if (api != NULL)
 		httpd_add_routes(api, events_routes,
 				 sizeof events_routes / sizeof events_routes[0],
@@ -783,7 +478,6 @@ void
 sched_events_free(struct sched_events *e)
 {
 	struct ev_stream *st;
-	struct ev_sub *sub;
 
 	if (e == NULL)
 		return;
@@ -796,9 +490,6 @@ sched_events_free(struct sched_events *e)
 		}
 		stream_free(st);
 	}
-	while ((sub = e->subs) != NULL) {
-		e->subs = sub->next;
-		sub_free(sub);
-	}
+	sched_events_sub_free(e->subs);
 	CD_FREE_OBJ(e);
 }

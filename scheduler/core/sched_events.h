@@ -3,9 +3,9 @@
  * server-sent-event streams (Accept: text/event-stream; first frame
  * event_stream_attached; a heartbeat every 10 s; ?event_type= filters) and
  * to HTTP callback subscribers registered through /v2/eventSubscriptions
- * (persisted in the store, delivered asynchronously through httpc with
- * retries). A slow stream reader is disconnected, never buffered without
- * bound. Loop thread only.
+ * (sched_events_sub.h: persisted in the store, delivered asynchronously
+ * through httpc with retries). A slow stream reader is disconnected, never
+ * buffered without bound. Loop thread only.
  */
 #ifndef CLUSTERD_SCHEDULER_CORE_SCHED_EVENTS_H
 #define CLUSTERD_SCHEDULER_CORE_SCHED_EVENTS_H
@@ -28,15 +28,6 @@ struct sched_events;
 #define SCHED_EVENTS_HEARTBEAT "\r\n"
 /* A stream reader this far behind (bytes not yet written) is dropped. */
 #define SCHED_EVENTS_MAX_PENDING (1024 * 1024)
-/* Callback delivery: per-try timeout, tries, first retry delay (doubled
- * per try), and the per-subscriber queue bounds (oldest dropped). */
-#define SCHED_EVENTS_CB_TIMEOUT_MS 10000
-#define SCHED_EVENTS_CB_TRIES 3
-#define SCHED_EVENTS_CB_BACKOFF_MS 1000
-#define SCHED_EVENTS_CB_QUEUE_MAX 1024
-#define SCHED_EVENTS_CB_QUEUE_BYTES (8 * 1024 * 1024)
-/* Store key prefix (STORE_DB_SCHED) of the persisted subscriptions. */
-#define SCHED_EVENTS_SUB_PREFIX "subscription/"
 
 /*
  * Create the bus and register its routes (/v2/events,
@@ -75,6 +66,7 @@ bool sched_events_accepts_sse(const char *accept);
 struct sched_events_filter {
 	char **types; /* owned array of owned strings */
 	size_t n;
+	size_t cap;
 };
 /* Add the types of one event_type= value (comma-separated, trimmed). */
 void sched_events_filter_add(struct sched_events_filter *f, const char *v);
@@ -82,9 +74,6 @@ bool sched_events_filter_match(const struct sched_events_filter *f,
 			       const char *type);
 void sched_events_filter_release(struct sched_events_filter *f);
 
-/* The store key of a callback URL: prefix + the URL percent-encoded
- * (everything but unreserved characters). Caller frees. */
-char *sched_events_sub_key(const char *url);
 /* "ip" of a peer "ip:port" into out (size n). */
 void sched_events_peer_ip(const char *peer, char *out, size_t n);
 

@@ -7,8 +7,8 @@
  * task's "health_checks"), so a task keeps the checks of its own app
  * version; tasks launched before tasks carried them fall back to the
  * app's current checks. The kill of an unhealthy task goes through
- * sched_mark_killing() and sched_send_kills() like any API kill, after
- * counting a failure for the app's backoff (a task killed as expected
+ * sched_converge_mark_killing() and sched_converge_kill() like any API kill,
+ * after counting a failure for the app's backoff (a task killed as expected
  * would not count one), so a crash-looping unhealthy app slows down as
  * Marathon's does. Events go out after the state they report is visible
  * (the health bookkeeping is updated before the callbacks run).
@@ -26,12 +26,15 @@
 #include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_events.h"
-#include "scheduler/core/sched_probe.h"
+#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
-#include "scheduler/place/sched_launch.h"
+#include "scheduler/core/sched_probe.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
+#include "scheduler/place/sched_launch.h"
 
 /* The checks t runs (borrowed), or NULL. ra is t's app when the caller
  * has it (saves a lookup per task in big listings), or NULL. */
@@ -75,14 +78,13 @@ hc_emit_kill(struct sched *s, const struct sched_task *t, const char *why)
 			  t->host, "slaveId", t->agent_id));
 }
 
-/* Count a failure for ra's launch backoff, as sched_task_end_rc() does for
- * a task that ended on its own. */
+/* Count a failure for ra's launch backoff, as sched_converge_task_end()
+ * does for a task that ended on its own. */
 static void
 hc_backoff(struct sched *s, struct sched_rapp *ra, const struct sched_task *t,
 	   const char *why)
 {
 	double sec, fac, max;
-	char iso[SCHED_ISO_LEN];
 
 	sched_app_backoff(ra->app, &sec, &fac, &max);
 	ra->nfailures++;
@@ -90,13 +92,8 @@ hc_backoff(struct sched *s, struct sched_rapp *ra, const struct sched_task *t,
 	    loop_now_ms(s->loop) +
 	    sched_launch_backoff_ms(sec, fac, max, ra->nfailures);
 	ra->backoff_pending = true;
-	json_time_iso(loop_wall_ms(), iso);
 	json_decref(ra->last_failure);
-	ra->last_failure =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "appId",
-		      t->app_id, "host", t->host, "message", why, "state",
-		      "TASK_KILLED", "taskId", t->id, "timestamp", iso,
-		      "version", t->version, "slaveId", t->agent_id);
+	ra->last_failure = sched_task_failure_json(t, TASK_KILLED, why);
 }
 
 /* sched_probe: a task's health changed, or it must die. */
@@ -127,11 +124,11 @@ hc_on_change(void *arg, const char *task_id, bool healthy, bool kill,
 	if ((ra = sched_repo_find(s->repo, t->app_id)) != NULL)
 		hc_backoff(s, ra, t, why != NULL ? why : "unhealthy");
 	sched_ids_push(&ids, t->id);
-	if (sched_mark_killing(s, &ids) != 0) {
+	if (sched_converge_mark_killing(s, &ids) != 0) {
 		log_error("task=%s persisting the kill failed", task_id);
 	} else {
 		hc_emit_kill(s, t, why);
-		sched_send_kills(s, &ids); /* may end t at once */
+		sched_converge_kill(s, &ids); /* may end t at once */
 	}
 	sched_ids_release(&ids);
 }

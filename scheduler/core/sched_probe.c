@@ -1,9 +1,9 @@
 /*
  * sched_probe.c: Marathon health checks (see sched_probe.h). Owns one
- * struct sh_task per tracked task, in a small chained hash table keyed by
- * task id, and per task one struct sh_check per health check with its
- * timer and its check in flight (an httpc request or a connecting
- * bufferevent), plus an evdns base for TCP checks, made on first use.
+ * struct sh_task per tracked task, indexed by task id (lib/idmap), and per
+ * task one struct sh_check per health check with its timer and its check
+ * in flight (an httpc request or a connecting bufferevent), plus an evdns
+ * base for TCP checks, made on first use.
  *
  * Design:
  * - One check in flight per task and check: the next one starts
@@ -35,8 +35,8 @@
 #include <event2/util.h>
 
 #define LOG_MOD "sched_probe"
-#include "lib/id.h"
 #include "lib/httpc.h"
+#include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -44,7 +44,6 @@
 
 #define SH_MAGIC 0x5e1a1701u
 #define SH_CHECK_MAGIC 0x5e1a1702u
-#define SH_MIN_BUCKETS 64
 
 enum sh_proto {
 	SH_HTTP,
@@ -84,66 +83,23 @@ struct sh_task {
 	int state; /* aggregate last told: -1, 0, 1 */
 	bool killed;
 	bool dead;	      /* untracked; freed on the next loop iteration */
-	struct sh_task *next; /* owned: hash chain */
+	struct sh_task *next; /* owned: the rest of the graveyard, once dead */
 };
 
 struct sched_probe {
 	unsigned magic;
-	struct loop *l;		  /* borrowed */
-	struct httpc *hc;	  /* borrowed: the scheduler's client */
-	struct evdns_base *dns;	  /* owned or NULL until a TCP check */
-	struct sh_task **buckets; /* owned array of owned chains */
-	size_t nbuckets, ntasks;
+	struct loop *l;		   /* borrowed */
+	struct httpc *hc;	   /* borrowed: the scheduler's client */
+	struct evdns_base *dns;	   /* owned or NULL until a TCP check */
+	struct idmap *tasks;	   /* owned: task id -> owned struct sh_task */
 	struct sh_task *graveyard; /* owned: untracked, to free */
 	struct loop_timer *reaper; /* owned: frees the graveyard */
-	sched_probe_fn *on_change;
-	sched_probe_fail_fn *on_fail;
-	void *arg;
+	sched_probe_fn *on_change; /* the scheduler's callback */
+	sched_probe_fail_fn *on_fail; /* the same, or NULL */
+	void *arg;		      /* borrowed: for both callbacks */
 };
 
 static void sh_start(struct sh_check *k);
-
-/* ---- the task table ---- */
-
-static size_t
-sh_hash(const char *s, size_t nbuckets)
-{
-	return (size_t)(id_hash(s) % nbuckets);
-}
-
-static struct sh_task **
-sh_slot(const struct sched_probe *h, const char *task_id)
-{
-	struct sh_task **tp = &h->buckets[sh_hash(task_id, h->nbuckets)];
-
-	for (; *tp != NULL; tp = &(*tp)->next)
-		if (strcmp((*tp)->task_id, task_id) == 0)
-			break;
-	return tp;
-}
-
-static struct sh_task *
-sh_find(const struct sched_probe *h, const char *task_id)
-{
-	return *sh_slot(h, task_id);
-}
-
-static void
-sh_grow(struct sched_probe *h)
-{
-	size_t nb = h->nbuckets * 2, i;
-	struct sh_task **b = xcalloc(nb, sizeof *b), *t, *tn;
-
-	for (i = 0; i < h->nbuckets; i++)
-		for (t = h->buckets[i]; t != NULL; t = tn) {
-			tn = t->next;
-			t->next = b[sh_hash(t->task_id, nb)];
-			b[sh_hash(t->task_id, nb)] = t;
-		}
-	free(h->buckets);
-	h->buckets = b;
-	h->nbuckets = nb;
-}
 
 /* ---- checks ---- */
 
@@ -493,8 +449,7 @@ sched_probe_new(struct loop *l, struct httpc *hc, sched_probe_fn *on_change,
 	h->hc = hc;
 	h->on_change = on_change;
 	h->arg = arg;
-	h->nbuckets = SH_MIN_BUCKETS;
-	h->buckets = xcalloc(h->nbuckets, sizeof *h->buckets);
+	h->tasks = idmap_new();
 	h->reaper = loop_timer_new(l, sh_reap, h);
 	return h;
 }
@@ -509,18 +464,15 @@ sched_probe_on_failure(struct sched_probe *h, sched_probe_fail_fn *fn)
 void
 sched_probe_free(struct sched_probe *h)
 {
-	struct sh_task *t, *tn;
-	size_t i;
+	void *t;
+	size_t i = 0;
 
 	if (h == NULL)
 		return;
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	for (i = 0; i < h->nbuckets; i++)
-		for (t = h->buckets[i]; t != NULL; t = tn) {
-			tn = t->next;
-			sh_task_free(t);
-		}
-	free(h->buckets);
+	while (idmap_next(h->tasks, &i, NULL, &t))
+		sh_task_free(t);
+	idmap_free(h->tasks);
 	sh_reap(h);
 	loop_timer_free(h->reaper);
 	if (h->dns != NULL)
@@ -534,13 +486,12 @@ sched_probe_track(struct sched_probe *h, const char *task_id,
 		  size_t nports, const json_t *health_checks,
 		  long long started_ms)
 {
-	struct sh_task **tp, *t;
+	struct sh_task *t;
 	const json_t *hc;
 	size_t i;
 
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	tp = sh_slot(h, task_id);
-	if (*tp != NULL)
+	if (idmap_get(h->tasks, task_id) != NULL)
 		return; /* already tracked: a replayed RUNNING */
 	t = xcalloc(1, sizeof *t);
 	t->h = h;
@@ -555,23 +506,18 @@ sched_probe_track(struct sched_probe *h, const char *task_id,
 		sh_check_init(&t->checks[i], t, hc, ports, nports);
 	if (t->n == 0)
 		t->state = 1;
-	*tp = t;
-	if (++h->ntasks > 2 * h->nbuckets)
-		sh_grow(h);
+	AZ(idmap_put(h->tasks, t->task_id, t));
 }
 
 void
 sched_probe_untrack(struct sched_probe *h, const char *task_id)
 {
-	struct sh_task **tp, *t;
+	struct sh_task *t;
 	size_t i;
 
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	tp = sh_slot(h, task_id);
-	if ((t = *tp) == NULL)
+	if ((t = idmap_del(h->tasks, task_id)) == NULL)
 		return;
-	*tp = t->next;
-	h->ntasks--;
 	t->dead = true;
 	for (i = 0; i < t->n; i++)
 		sh_check_halt(&t->checks[i]);
@@ -589,7 +535,7 @@ sched_probe_from_agent(struct sched_probe *h, const char *task_id, bool healthy,
 	size_t i;
 
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	if ((t = sh_find(h, task_id)) == NULL)
+	if ((t = idmap_get(h->tasks, task_id)) == NULL)
 		return;
 	for (i = 0; i < t->n && !t->dead; i++)
 		if (t->checks[i].proto == SH_AGENT)
@@ -611,7 +557,7 @@ sched_probe_state(const struct sched_probe *h, const char *task_id)
 	const struct sh_task *t;
 
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	if ((t = sh_find(h, task_id)) == NULL)
+	if ((t = idmap_get(h->tasks, task_id)) == NULL)
 		return -1;
 	return sh_aggregate(t);
 }
@@ -622,7 +568,7 @@ sched_probe_has_checks(const struct sched_probe *h, const char *task_id)
 	const struct sh_task *t;
 
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	t = sh_find(h, task_id);
+	t = idmap_get(h->tasks, task_id);
 	return t != NULL && t->n > 0;
 }
 
@@ -634,7 +580,7 @@ sched_probe_results_json(const struct sched_probe *h, const char *task_id)
 	size_t i;
 
 	CD_CHECK_OBJ(h, SH_MAGIC);
-	if ((t = sh_find(h, task_id)) == NULL)
+	if ((t = idmap_get(h->tasks, task_id)) == NULL)
 		return a;
 	for (i = 0; i < t->n; i++)
 		if (sched_probe_result_known(&t->checks[i].res))

@@ -21,6 +21,7 @@
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
 
 struct sched_repo {
@@ -29,34 +30,6 @@ struct sched_repo {
 	size_t n;
 	size_t cap;
 };
-
-/* A list of strings, for version keys. */
-struct repo_strs {
-	char **v; /* owned array of owned strings */
-	size_t n;
-	size_t cap;
-};
-
-static void
-repo_strs_push(struct repo_strs *l, const char *s)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 16 : l->cap * 2;
-		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-	}
-	l->v[l->n++] = xstrdup(s);
-}
-
-static void
-repo_strs_release(struct repo_strs *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof *l);
-}
 
 static void
 repo_rapp_free(struct sched_rapp *ra)
@@ -110,10 +83,7 @@ repo_search(const struct sched_repo *r, const char *id, bool *found)
 static void
 repo_insert_at(struct sched_repo *r, size_t i, struct sched_rapp *ra)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap == 0 ? 32 : r->cap * 2;
-		r->apps = xrealloc(r->apps, r->cap * sizeof *r->apps);
-	}
+	XGROW(r->apps, r->n + 1, r->cap);
 	memmove(&r->apps[i + 1], &r->apps[i], (r->n - i) * sizeof *r->apps);
 	r->apps[i] = ra;
 	r->n++;
@@ -121,7 +91,7 @@ repo_insert_at(struct sched_repo *r, size_t i, struct sched_rapp *ra)
 
 struct repo_ver_collect {
 	size_t plen;
-	struct repo_strs *out;
+	struct sched_ids *out; /* borrowed: the caller's list */
 };
 
 /* Collect the version part of "appver/<id>/<version>" keys, skipping the
@@ -135,13 +105,13 @@ repo_ver_collect(const char *key, const void *val, size_t len, void *arg)
 	(void)val;
 	(void)len;
 	if (*v != '\0' && strchr(v, '/') == NULL)
-		repo_strs_push(c->out, v);
+		sched_ids_push(c->out, v);
 	return 0;
 }
 
 /* Version strings of id in key order (oldest first). */
 static int
-repo_ver_list(const struct sched_repo *r, const char *id, struct repo_strs *out)
+repo_ver_list(const struct sched_repo *r, const char *id, struct sched_ids *out)
 {
 	char *prefix = xasprintf("appver/%s/", id);
 	struct repo_ver_collect c = {strlen(prefix), out};
@@ -192,7 +162,7 @@ sched_repo_version_get(const struct sched_repo *r, const char *id,
 static char *
 repo_config_version(const struct sched_repo *r, const struct sched_app *app)
 {
-	struct repo_strs vl = {NULL, 0, 0};
+	struct sched_ids vl = {NULL, 0, 0};
 	const char *cfg = sched_app_version(app);
 	struct sched_app *cur = NULL, *older;
 	char *res;
@@ -217,13 +187,13 @@ repo_config_version(const struct sched_repo *r, const struct sched_app *app)
 out:
 	res = xstrdup(cfg);
 	sched_app_free(cur);
-	repo_strs_release(&vl);
+	sched_ids_release(&vl);
 	return res;
 }
 
 struct repo_load {
-	struct sched_repo *r;
-	struct repo_strs raw; /* "app/" values, parsed after the iteration */
+	struct sched_repo *r; /* borrowed: the one loading */
+	struct sched_ids raw; /* "app/" values, parsed after the iteration */
 };
 
 static int
@@ -233,7 +203,7 @@ repo_load_one(const char *key, const void *val, size_t len, void *arg)
 	char *s = xstrndup(val, len);
 
 	(void)key;
-	repo_strs_push(&ld->raw, s);
+	sched_ids_push(&ld->raw, s);
 	free(s);
 	return 0;
 }
@@ -282,13 +252,13 @@ sched_repo_new(struct store *st, struct sched_repo **out, size_t *nbad,
 		repo_set_deps(ra);
 		repo_insert_at(r, at, ra);
 	}
-	repo_strs_release(&ld.raw);
+	sched_ids_release(&ld.raw);
 	if (nbad != NULL)
 		*nbad = bad;
 	*out = r;
 	return 0;
 fail:
-	repo_strs_release(&ld.raw);
+	sched_ids_release(&ld.raw);
 	sched_repo_free(r);
 	return rc;
 }
@@ -343,13 +313,6 @@ repo_is_used(const uint8_t *used, uint32_t p)
 {
 	return (used[(p - SCHED_REPO_PORT_MIN) / 8] &
 		(1u << ((p - SCHED_REPO_PORT_MIN) % 8))) != 0;
-}
-
-int
-sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
-			struct cd_err *err)
-{
-	return sched_repo_assign_ports_with(r, app, NULL, 0, err);
 }
 
 int
@@ -408,7 +371,7 @@ sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
 {
 	const char *id = sched_app_id(app), *ver = sched_app_version(app);
 	json_t *j = sched_app_to_json(app);
-	struct repo_strs vl = {NULL, 0, 0};
+	struct sched_ids vl = {NULL, 0, 0};
 	struct buf v = BUF_INIT;
 	char *key = NULL;
 	size_t i, excess;
@@ -446,7 +409,7 @@ sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
 		excess--;
 	}
 out:
-	repo_strs_release(&vl);
+	sched_ids_release(&vl);
 	free(key);
 	buf_release(&v);
 	json_decref(j);
@@ -457,7 +420,7 @@ int
 sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
 		     const char *id)
 {
-	struct repo_strs vl = {NULL, 0, 0};
+	struct sched_ids vl = {NULL, 0, 0};
 	char *key = xasprintf("app/%s", id);
 	size_t i;
 	int rc;
@@ -470,7 +433,7 @@ sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
 		key = xasprintf("appver/%s/%s", id, vl.v[i]);
 		rc = store_batch_del(b, STORE_DB_SCHED, key);
 	}
-	repo_strs_release(&vl);
+	sched_ids_release(&vl);
 	free(key);
 	return rc;
 }
@@ -519,20 +482,20 @@ sched_repo_remove(struct sched_repo *r, const char *id)
 int
 sched_repo_versions(const struct sched_repo *r, const char *id, json_t **out)
 {
-	struct repo_strs vl = {NULL, 0, 0};
+	struct sched_ids vl = {NULL, 0, 0};
 	json_t *a;
 	size_t i;
 	int rc;
 
 	rc = repo_ver_list(r, id, &vl);
 	if (rc != 0) {
-		repo_strs_release(&vl);
+		sched_ids_release(&vl);
 		return rc;
 	}
 	a = json_array();
 	for (i = vl.n; i-- > 0;)
 		json_array_append_new(a, json_string(vl.v[i]));
-	repo_strs_release(&vl);
+	sched_ids_release(&vl);
 	*out = a;
 	return 0;
 }
@@ -631,7 +594,7 @@ sched_repo_group_version_put(struct sched_repo *r, const char *id,
 			     const char *version, const json_t *snapshot)
 {
 	struct store_batch *b = store_batch_begin(r->st);
-	struct repo_strs vl = {NULL, 0, 0};
+	struct sched_ids vl = {NULL, 0, 0};
 	const char *gid = strcmp(id, "/") == 0 ? "" : id;
 	char *key = xasprintf("groupver/%s/%s", gid, version);
 	char *prefix = xasprintf("groupver/%s/", gid);
@@ -657,7 +620,7 @@ sched_repo_group_version_put(struct sched_repo *r, const char *id,
 		rc = store_batch_commit(b);
 	else
 		store_batch_abort(b);
-	repo_strs_release(&vl);
+	sched_ids_release(&vl);
 	free(prefix);
 	free(key);
 	return rc;
@@ -667,7 +630,7 @@ int
 sched_repo_group_versions(const struct sched_repo *r, const char *id,
 			  json_t **out)
 {
-	struct repo_strs vl = {NULL, 0, 0};
+	struct sched_ids vl = {NULL, 0, 0};
 	char *prefix =
 	    xasprintf("groupver/%s/", strcmp(id, "/") == 0 ? "" : id);
 	struct repo_ver_collect c = {strlen(prefix), &vl};
@@ -678,13 +641,13 @@ sched_repo_group_versions(const struct sched_repo *r, const char *id,
 	rc = store_iter(r->st, STORE_DB_SCHED, prefix, repo_ver_collect, &c);
 	free(prefix);
 	if (rc < 0) {
-		repo_strs_release(&vl);
+		sched_ids_release(&vl);
 		return rc;
 	}
 	a = json_array();
 	for (i = vl.n; i-- > 0;)
 		json_array_append_new(a, json_string(vl.v[i]));
-	repo_strs_release(&vl);
+	sched_ids_release(&vl);
 	*out = a;
 	return 0;
 }

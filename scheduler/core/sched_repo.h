@@ -49,12 +49,10 @@ struct sched_rapp *sched_repo_find(const struct sched_repo *r, const char *id);
 
 /*
  * Give every 0 service port of app a free port from SCHED_REPO_PORT_MIN..
- * SCHED_REPO_PORT_MAX, unique across the other apps. 0 or -ENOSPC.
+ * SCHED_REPO_PORT_MAX, unique across the other apps and the apps in also
+ * (a batch not installed yet; entries may be NULL or app itself).
+ * 0 or -ENOSPC.
  */
-int sched_repo_assign_ports(const struct sched_repo *r, struct sched_app *app,
-			    struct cd_err *err);
-/* The same, also keeping clear of the ports of the apps in also (a batch
- * not installed yet; entries may be NULL or app itself). */
 int sched_repo_assign_ports_with(const struct sched_repo *r,
 				 struct sched_app *app,
 				 struct sched_app *const *also, size_t nalso,

@@ -2,11 +2,11 @@
  * sched_tracker.c: owns the scheduler's tasks in memory and encodes their
  * store records. Design: every task sits in one flat array (for scans:
  * timeouts, /v2/tasks) and in one per-app group array (for counting an
- * app's tasks on every offer without scanning them all); two small chained
- * hashes map task id -> task and app id -> group. Removal swaps with the
+ * app's tasks on every offer without scanning them all); two lib/idmap
+ * indexes map task id -> task and app id -> group. Removal swaps with the
  * last element, so positions are kept in the task (idx, gidx) and every
- * operation is O(1) on average. The hash keys are borrowed from the values
- * they index (task->id, group->app_id).
+ * operation is O(1) on average. The index keys are borrowed from the
+ * values they index (task->id, group->app_id).
  *
  * Each group also keeps its tasks counted by state and by version (current
  * or older than the app's config version), so that the scheduler can plan
@@ -25,23 +25,11 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "lib/id.h"
+#include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/core/sched_int.h"
-
-struct tr_ent {
-	const char *key;     /* borrowed: from val */
-	void *val;	     /* borrowed: owned by the tracker's lists */
-	struct tr_ent *next; /* owned */
-};
-
-struct tr_map {
-	struct tr_ent **b; /* owned: nb buckets */
-	size_t nb;
-	size_t n;
-};
 
 struct tr_group {
 	char *app_id;		   /* owned */
@@ -57,100 +45,9 @@ struct sched_tracker {
 	struct sched_task **all; /* owned array of owned tasks */
 	size_t n;
 	size_t cap;
-	struct tr_map by_id;  /* task id -> struct sched_task */
-	struct tr_map by_app; /* app id -> struct tr_group (owned) */
+	struct idmap *by_id;  /* owned: task id -> struct sched_task */
+	struct idmap *by_app; /* owned: app id -> struct tr_group (owned) */
 };
-
-static void
-tr_map_grow(struct tr_map *m)
-{
-	size_t nb = m->nb == 0 ? 64 : m->nb * 2, i;
-	struct tr_ent **b = xcalloc(nb, sizeof *b);
-
-	for (i = 0; i < m->nb; i++) {
-		struct tr_ent *e = m->b[i], *next;
-
-		for (; e != NULL; e = next) {
-			size_t h = (size_t)id_hash(e->key) & (nb - 1);
-
-			next = e->next;
-			e->next = b[h];
-			b[h] = e;
-		}
-	}
-	free(m->b);
-	m->b = b;
-	m->nb = nb;
-}
-
-static void *
-tr_map_get(const struct tr_map *m, const char *key)
-{
-	struct tr_ent *e;
-
-	if (m->nb == 0)
-		return NULL;
-	for (e = m->b[(size_t)id_hash(key) & (m->nb - 1)]; e != NULL;
-	     e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e->val;
-	return NULL;
-}
-
-static void
-tr_map_put(struct tr_map *m, const char *key, void *val)
-{
-	struct tr_ent *e;
-	size_t h;
-
-	if (m->n + 1 > m->nb)
-		tr_map_grow(m);
-	h = (size_t)id_hash(key) & (m->nb - 1);
-	e = xmalloc(sizeof *e);
-	e->key = key;
-	e->val = val;
-	e->next = m->b[h];
-	m->b[h] = e;
-	m->n++;
-}
-
-static void
-tr_map_del(struct tr_map *m, const char *key)
-{
-	struct tr_ent **pe;
-
-	if (m->nb == 0)
-		return;
-	for (pe = &m->b[(size_t)id_hash(key) & (m->nb - 1)]; *pe != NULL;
-	     pe = &(*pe)->next) {
-		if (strcmp((*pe)->key, key) == 0) {
-			struct tr_ent *e = *pe;
-
-			*pe = e->next;
-			free(e);
-			m->n--;
-			return;
-		}
-	}
-}
-
-static void
-tr_map_release(struct tr_map *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nb; i++) {
-		struct tr_ent *e = m->b[i], *next;
-
-		for (; e != NULL; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
-	free(m->b);
-	m->b = NULL;
-	m->nb = m->n = 0;
-}
 
 static void
 tr_group_free(struct tr_group *g)
@@ -179,28 +76,29 @@ tr_count(struct tr_group *g, const struct sched_task *t, int d)
 struct sched_tracker *
 sched_tracker_new(void)
 {
-	return xcalloc(1, sizeof(struct sched_tracker));
+	struct sched_tracker *tr = xcalloc(1, sizeof *tr);
+
+	tr->by_id = idmap_new();
+	tr->by_app = idmap_new();
+	return tr;
 }
 
 void
 sched_tracker_free(struct sched_tracker *tr)
 {
+	void *g;
 	size_t i;
 
 	if (tr == NULL)
 		return;
-	for (i = 0; i < tr->by_app.nb; i++) {
-		struct tr_ent *e;
-
-		for (e = tr->by_app.b[i]; e != NULL; e = e->next) {
-			tr_group_free(e->val);
-		}
-	}
+	i = 0;
+	while (idmap_next(tr->by_app, &i, NULL, &g))
+		tr_group_free(g);
 	for (i = 0; i < tr->n; i++)
 		sched_tracker_task_free(tr->all[i]);
 	free(tr->all);
-	tr_map_release(&tr->by_id);
-	tr_map_release(&tr->by_app);
+	idmap_free(tr->by_id);
+	idmap_free(tr->by_app);
 	free(tr);
 }
 
@@ -209,25 +107,18 @@ sched_tracker_add(struct sched_tracker *tr, struct sched_task *t)
 {
 	struct tr_group *g;
 
-	CD_ASSERT(tr_map_get(&tr->by_id, t->id) == NULL);
-	if (tr->n == tr->cap) {
-		tr->cap = tr->cap == 0 ? 64 : tr->cap * 2;
-		tr->all = xrealloc(tr->all, tr->cap * sizeof *tr->all);
-	}
+	AZ(idmap_put(tr->by_id, t->id, t));
+	XGROW(tr->all, tr->n + 1, tr->cap);
 	t->idx = tr->n;
 	tr->all[tr->n++] = t;
-	tr_map_put(&tr->by_id, t->id, t);
 
-	g = tr_map_get(&tr->by_app, t->app_id);
+	g = idmap_get(tr->by_app, t->app_id);
 	if (g == NULL) {
 		g = xcalloc(1, sizeof *g);
 		g->app_id = xstrdup(t->app_id);
-		tr_map_put(&tr->by_app, g->app_id, g);
+		AZ(idmap_put(tr->by_app, g->app_id, g));
 	}
-	if (g->n == g->cap) {
-		g->cap = g->cap == 0 ? 8 : g->cap * 2;
-		g->tasks = xrealloc(g->tasks, g->cap * sizeof *g->tasks);
-	}
+	XGROW(g->tasks, g->n + 1, g->cap);
 	t->gidx = g->n;
 	g->tasks[g->n++] = t;
 	t->cur = tr_cur(t->version, g->cfg);
@@ -237,18 +128,18 @@ sched_tracker_add(struct sched_tracker *tr, struct sched_task *t)
 struct sched_task *
 sched_tracker_find(const struct sched_tracker *tr, const char *id)
 {
-	return tr_map_get(&tr->by_id, id);
+	return idmap_get(tr->by_id, id);
 }
 
 void
 sched_tracker_remove(struct sched_tracker *tr, struct sched_task *t)
 {
-	struct tr_group *g = tr_map_get(&tr->by_app, t->app_id);
+	struct tr_group *g = idmap_get(tr->by_app, t->app_id);
 
 	CD_ASSERT(t->idx < tr->n && tr->all[t->idx] == t);
 	tr->all[t->idx] = tr->all[--tr->n];
 	tr->all[t->idx]->idx = t->idx;
-	tr_map_del(&tr->by_id, t->id);
+	(void)idmap_del(tr->by_id, t->id);
 
 	AN(g);
 	CD_ASSERT(t->gidx < g->n && g->tasks[t->gidx] == t);
@@ -256,7 +147,7 @@ sched_tracker_remove(struct sched_tracker *tr, struct sched_task *t)
 	g->tasks[t->gidx] = g->tasks[--g->n];
 	g->tasks[t->gidx]->gidx = t->gidx;
 	if (g->n == 0) {
-		tr_map_del(&tr->by_app, g->app_id);
+		(void)idmap_del(tr->by_app, g->app_id);
 		tr_group_free(g);
 	}
 	sched_tracker_task_free(t);
@@ -266,7 +157,7 @@ void
 sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
 			enum task_state state)
 {
-	struct tr_group *g = tr_map_get(&tr->by_app, t->app_id);
+	struct tr_group *g = idmap_get(tr->by_app, t->app_id);
 
 	AN(g);
 	CD_ASSERT(t->gidx < g->n && g->tasks[t->gidx] == t);
@@ -279,7 +170,7 @@ void
 sched_tracker_app_counts(struct sched_tracker *tr, const char *app_id,
 			 const char *cfg, struct sched_tracker_counts *out)
 {
-	struct tr_group *g = tr_map_get(&tr->by_app, app_id);
+	struct tr_group *g = idmap_get(tr->by_app, app_id);
 	size_t i;
 
 	if (cfg != NULL && cfg[0] == '\0')
@@ -319,7 +210,7 @@ struct sched_task *const *
 sched_tracker_app_tasks(const struct sched_tracker *tr, const char *app_id,
 			size_t *n)
 {
-	const struct tr_group *g = tr_map_get(&tr->by_app, app_id);
+	const struct tr_group *g = idmap_get(tr->by_app, app_id);
 
 	*n = g != NULL ? g->n : 0;
 	return g != NULL ? g->tasks : NULL;
@@ -426,16 +317,6 @@ sched_tracker_stage(struct store_batch *b, const struct sched_task *t,
 }
 
 int
-sched_tracker_stage_del(struct store_batch *b, const char *id)
-{
-	char *key = xasprintf("task/%s", id);
-	int rc = store_batch_del(b, STORE_DB_SCHED, key);
-
-	free(key);
-	return rc;
-}
-
-int
 sched_tracker_persist(struct store *st, const struct sched_task *t,
 		      enum task_state state)
 {
@@ -507,7 +388,7 @@ out:
 }
 
 struct tr_load {
-	struct sched_tracker *tr;
+	struct sched_tracker *tr; /* borrowed: the one loading */
 	uint64_t now_ms;
 	size_t nbad;
 };

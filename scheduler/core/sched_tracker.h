@@ -85,8 +85,6 @@ json_t *sched_tracker_record(const struct sched_task *t, enum task_state state);
 /* Put t's record (with state) into b. 0 or a negative code. */
 int sched_tracker_stage(struct store_batch *b, const struct sched_task *t,
 			enum task_state state);
-/* Delete the record of task id in b. */
-int sched_tracker_stage_del(struct store_batch *b, const char *id);
 /* Write t's record (with state) or delete one, each in its own commit. */
 int sched_tracker_persist(struct store *st, const struct sched_task *t,
 			  enum task_state state);

@@ -23,13 +23,13 @@
 #include "lib/jw.h"
 #include "lib/store.h"
 #include "lib/wire.h"
-#include "scheduler/api/sched_api_apps.h"
 #include "scheduler/api/sched_api_info.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
-#include "scheduler/core/sched_health.h"
 
 /*
  * The reference Task: how the scheduler built it with jansson before it was
@@ -126,7 +126,7 @@ install(struct fx *f, const char *id, const char *ver, int n)
 	sched_repo_install(f->s.repo, app, ver);
 }
 
-/* The AppInfo as sched_api_apps_info() built it before the writer. */
+/* The AppInfo as sched_api_info_app_json() built it before the writer. */
 static json_t *
 old_info(const struct fx *f, const struct sched_rapp *ra, int embed)
 {

@@ -332,8 +332,7 @@ test_fixture_100(void **state)
 
 	(void)state;
 	assert_int_equal(json_array_size(json_object_get(doc, "apps")), 100);
-	json_array_foreach(json_object_get(doc, "apps"), i, app)
-	{
+	json_array_foreach(json_object_get(doc, "apps"), i, app) {
 		a = parse_ok(app, NULL);
 		j = sched_app_to_json(a);
 		/* Fixed service ports from the fixture survive. */
@@ -988,8 +987,7 @@ test_field_subsets(void **state)
 	struct cd_err err;
 
 	(void)state;
-	json_object_foreach_safe(full, tmp, k, v)
-	{
+	json_object_foreach_safe(full, tmp, k, v) {
 		body = json_deep_copy(full);
 		json_object_del(body, k);
 		a = NULL;

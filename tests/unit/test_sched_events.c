@@ -15,6 +15,7 @@
 
 #include "lib/buf.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_events_sub.h"
 
 static void
 test_frame(void **state)
@@ -65,7 +66,7 @@ test_accepts_sse(void **state)
 static void
 test_filter(void **state)
 {
-	struct sched_events_filter f = {NULL, 0};
+	struct sched_events_filter f = {NULL, 0, 0};
 
 	(void)state;
 	/* No filter: everything. */

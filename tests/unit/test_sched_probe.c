@@ -68,7 +68,7 @@ test_first_success_ends_grace(void **state)
 	assert_true(r.first_success_ms == 2000);
 	/* Within the grace period, but after a success: counted. */
 	assert_int_equal(sched_probe_record(&r, false, "HTTP status 503", 3000,
-					     1000, 60000, 3),
+					    1000, 60000, 3),
 			 SCHED_PROBE_FAILED);
 	assert_false(sched_probe_result_alive(&r));
 	assert_true(r.last_failure_ms == 3000);
@@ -103,9 +103,8 @@ test_consecutive_failures_kill(void **state)
 	/* maxConsecutiveFailures 0 never kills. */
 	memset(&r, 0, sizeof r);
 	for (int i = 1; i <= 10; i++)
-		assert_int_equal(
-		    sched_probe_record(&r, false, "x", i, 0, 0, 0),
-		    SCHED_PROBE_FAILED);
+		assert_int_equal(sched_probe_record(&r, false, "x", i, 0, 0, 0),
+				 SCHED_PROBE_FAILED);
 	assert_int_equal(r.consecutive_failures, 10);
 }
 
@@ -138,7 +137,7 @@ test_result_json(void **state)
 	json_decref(j);
 
 	(void)sched_probe_record(&r, false, "HTTP status 500", 1764109269000LL,
-				  0, 0, 3);
+				 0, 0, 3);
 	j = sched_probe_result_json(&r, "web.1");
 	assert_true(json_is_false(json_object_get(j, "alive")));
 	assert_int_equal(
@@ -351,7 +350,7 @@ test_http_check_passes(void **state)
 	json_t *hc = http_check("/ok", 3), *res;
 
 	sched_probe_track(f->h, "web.1", "/web", "127.0.0.1", &port, 1, hc,
-			   loop_wall_ms());
+			  loop_wall_ms());
 	assert_true(sched_probe_has_checks(f->h, "web.1"));
 	assert_int_equal(sched_probe_state(f->h, "web.1"), -1);
 	fx_run(f, 1, 5000);
@@ -380,7 +379,7 @@ test_http_check_fails_and_kills(void **state)
 	json_t *hc = http_check("bad", 2); /* a path without its slash */
 
 	sched_probe_track(f->h, "web.2", "/web", "127.0.0.1", &port, 1, hc,
-			   loop_wall_ms());
+			  loop_wall_ms());
 	/* unhealthy after the first failure, kill after the second */
 	fx_run(f, 2, 5000);
 	assert_false(f->changes[0].healthy);
@@ -426,13 +425,13 @@ test_tcp_check(void **state)
 		       "portIndex", 0, "gracePeriodSeconds", 0,
 		       "intervalSeconds", 1, "maxConsecutiveFailures", 3);
 	sched_probe_track(f->h, "web.3", "/web", "localhost", ports, 2, hc,
-			   loop_wall_ms());
+			  loop_wall_ms());
 	json_decref(hc);
 	hc = json_pack("[{s:s, s:i, s:i, s:i, s:i}]", "protocol", "MESOS_TCP",
 		       "portIndex", 1, "gracePeriodSeconds", 0,
 		       "intervalSeconds", 1, "maxConsecutiveFailures", 0);
 	sched_probe_track(f->h, "web.4", "/web", "127.0.0.1", ports, 2, hc,
-			   loop_wall_ms());
+			  loop_wall_ms());
 	json_decref(hc);
 	fx_run(f, 2, 5000);
 	assert_int_equal(sched_probe_state(f->h, "web.3"), 1);
@@ -453,7 +452,7 @@ test_agent_results(void **state)
 	json_t *res;
 
 	sched_probe_track(f->h, "web.5", "/web", "h", NULL, 0, hc,
-			   loop_wall_ms());
+			  loop_wall_ms());
 	assert_int_equal(sched_probe_state(f->h, "web.5"), -1);
 	f->stop_after = 100;
 	sched_probe_from_status(f->h, "web.5", true);

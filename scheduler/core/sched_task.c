@@ -1,0 +1,86 @@
+/*
+ * sched_task.c: the scheduler's view of one task (see sched_task.h). Owns
+ * nothing. Design: Mesos' newer states (UNREACHABLE, GONE, UNKNOWN,
+ * DROPPED) are shown as TASK_LOST, the state 0.x and 1.x clients know; a
+ * task is "current" when its version is not older than its app's
+ * lastConfigChangeAt, so scaling keeps tasks and a config change replaces
+ * them. Loop thread only.
+ */
+#include "scheduler/core/sched_task.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "lib/json.h"
+#include "lib/loop.h"
+#include "scheduler/app/sched_app.h"
+#include "scheduler/core/sched_int.h"
+#include "scheduler/core/sched_probe.h"
+
+/* Whether the API shows state as TASK_LOST. */
+static bool
+task_shown_lost(enum task_state state)
+{
+	return state == TASK_UNREACHABLE || state == TASK_GONE ||
+	       state == TASK_UNKNOWN || state == TASK_DROPPED;
+}
+
+const char *
+sched_task_state_name(const struct sched_task *t)
+{
+	if (task_shown_lost(t->state))
+		return "TASK_LOST"; /* what 0.x/1.x clients know */
+	return task_state_name(t->state);
+}
+
+bool
+sched_task_current(const struct sched_rapp *r, const struct sched_task *t)
+{
+	return r->config_version == NULL ||
+	       strcmp(t->version, r->config_version) >= 0;
+}
+
+bool
+sched_task_healthy(const struct sched *s, const struct sched_rapp *ra,
+		   const struct sched_task *t)
+{
+	if (json_array_size(sched_app_health_checks(ra->app)) == 0)
+		return true;
+	if (s->health == NULL)
+		return true; /* nothing checks them */
+	return sched_probe_state(s->health, t->id) == 1;
+}
+
+json_t *
+sched_task_status_event(const struct sched_task *t, enum task_state state,
+			const char *message)
+{
+	json_t *ports = json_array();
+	const char *name = task_state_name(state);
+	size_t i;
+
+	for (i = 0; i < t->nports; i++)
+		json_array_append_new(ports, json_integer(t->ports[i]));
+	if (task_shown_lost(state))
+		name = "TASK_LOST"; /* as sched_task_state_name() */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:o, s:s, s:s}",
+			 "slaveId", t->agent_id, "taskId", t->id, "taskStatus",
+			 name, "message", message != NULL ? message : "",
+			 "appId", t->app_id, "host", t->host, "ipAddresses",
+			 "ports", ports, "version", t->version, "eventType",
+			 "status_update_event");
+}
+
+json_t *
+sched_task_failure_json(const struct sched_task *t, enum task_state state,
+			const char *message)
+{
+	char iso[SCHED_ISO_LEN];
+
+	json_time_iso(loop_wall_ms(), iso);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "appId",
+			 t->app_id, "host", t->host, "message",
+			 message != NULL ? message : "", "state",
+			 task_state_name(state), "taskId", t->id, "timestamp",
+			 iso, "version", t->version, "slaveId", t->agent_id);
+}
