@@ -176,7 +176,7 @@ ctr_docker_logs_free(struct ctr_docker_logs *lg)
 	if (lg == NULL)
 		return;
 	CD_CHECK_OBJ(lg, DK_LOGS_MAGIC);
-	ctr_docker_cancel(&lg->req);
+	ctr_docker_http_cancel(&lg->req);
 	loop_timer_free(lg->timer);
 	if (lg->outfd != -1)
 		close(lg->outfd);
@@ -228,5 +228,5 @@ ctr_docker_logs_cancel(struct ctr_docker_logs *lg)
 	lg->ending = true;
 	lg->end = NULL;
 	loop_timer_del(lg->timer);
-	ctr_docker_cancel(&lg->req);
+	ctr_docker_http_cancel(&lg->req);
 }
