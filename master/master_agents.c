@@ -112,7 +112,14 @@ master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
 	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
 }
 
-/* The tasks an agent reports at re-registration become the truth. */
+/*
+ * The tasks an agent reports at re-registration become the truth: their
+ * statuses are forwarded, the ones the master did not know are adopted,
+ * and the ones the master placed there that the agent no longer has are
+ * lost. Called while the agent is out of the allocator, so that what
+ * ended releases nothing from the account master_agent_account_tasks()
+ * then rebuilds.
+ */
 static void
 master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 			 const struct wire_register *reg)
@@ -139,9 +146,6 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 				log_error("cannot persist task %s",
 					  st->task_id);
 		}
-		if (t != NULL && !task_state_terminal(st->state))
-			master_alloc_allocate(m->alloc, a->info.id,
-					      t->framework_id, &t->task.res);
 		master_task_forward(m, st);
 	}
 	/* Tasks we placed there that the agent no longer knows are lost. */
@@ -158,6 +162,24 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 			master_task_report(
 			    m, t, TASK_LOST, "REASON_RECONCILIATION",
 			    "the agent re-registered without this task");
+	}
+}
+
+/* The agent's account in the allocator: what its running tasks hold. */
+static void
+master_agent_account_tasks(struct master *m, struct master_agent *a,
+			   const struct wire_register *reg)
+{
+	struct master_task *t;
+	size_t i;
+
+	for (i = 0; i < reg->ntasks; i++) {
+		const struct wire_status *st = &reg->tasks[i];
+
+		t = master_task_find(m, st->task_id);
+		if (t != NULL && !task_state_terminal(st->state))
+			master_alloc_allocate(m->alloc, a->info.id,
+					      t->framework_id, &t->task.res);
 	}
 }
 
@@ -190,12 +212,13 @@ master_agents_register(struct master *m, struct wire_register *reg,
 	a->lost = false;
 	a->missed_pings = 0;
 	a->registered_ms = loop_wall_ms();
-	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
-	master_alloc_agent_set_active(m->alloc, a->info.id, true);
 	log_info("agent %s (%s at %s) %sregistered with %zu tasks", a->info.id,
 		 a->info.hostname, a->base_url, reg->reregister ? "re" : "",
 		 reg->ntasks);
 	master_agent_adopt_tasks(m, a, reg);
+	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
+	master_alloc_agent_set_active(m->alloc, a->info.id, true);
+	master_agent_account_tasks(m, a, reg);
 	master_offers_allocate_soon(m);
 	*out = a;
 	return 0;
