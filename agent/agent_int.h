@@ -62,11 +62,12 @@ struct agent {
 	struct httpd *httpd;	/* borrowed: from cmd */
 	struct ctr *ctr;	/* owned */
 	struct agent_conf conf; /* strings below, owned copies */
+	/* owned: conf's strings */
 	char *s_hostname, *s_ip, *s_master, *s_work_dir, *s_secret, *s_version;
-	char *s_ctrs, *s_dsock;
-	char *master_url; /* owned: "http://host:port" */
-	char *id;	  /* owned or NULL before registration */
-	char *master_id;  /* owned or NULL */
+	char *s_ctrs, *s_dsock; /* owned: conf's strings */
+	char *master_url;	/* owned: "http://host:port" */
+	char *id;		/* owned or NULL before registration */
+	char *master_id;	/* owned or NULL */
 	struct resources total;
 	json_t *attributes;		    /* ref */
 	struct agent_task_list tasks;	    /* owned (agent_tasks.c) */

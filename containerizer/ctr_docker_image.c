@@ -33,7 +33,7 @@ struct ctr_docker_image {
 	struct httpc_req *req; /* borrowed: the step in flight */
 	struct ctr_dk_pull pull;
 	ctr_docker_image_fn *done;
-	void *arg;
+	void *arg; /* borrowed: the caller's, for done */
 };
 
 static void

@@ -39,7 +39,7 @@ struct ctr_docker_logs {
 	int backoff_ms;
 	bool ending; /* the container ended: never reopen */
 	ctr_docker_logs_end_fn *end;
-	void *end_arg;
+	void *end_arg; /* borrowed: the caller's, for end */
 	struct ctr_dk_demux demux;
 	int outfd, errfd; /* owned, -1 when closed */
 	bool write_failed;
