@@ -7,8 +7,9 @@
  *
  * Orphans are the containers labelled clusterd.agent_id=<agent_key>
  * whose task is neither among those the agent recovered nor tracked by
- * the driver; a container without that label is never touched. Loop
- * thread only.
+ * the driver (asked through the callback it passes, when the listing
+ * comes back); a container without that label is never touched. Calls
+ * only ctr_docker_http.c. Loop thread only.
  */
 #include <stdbool.h>
 #include <stdlib.h>
