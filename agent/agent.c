@@ -1,483 +1,35 @@
 /*
- * agent.c: the agent role object: recovery from the checkpoint, task
- * launch through the containerizers, and the per-task queue of status
- * updates that are checkpointed before they are sent and retried (10 s,
- * doubling to 10 min) until the master acknowledges them (SPEC section 3).
+ * agent.c: the agent role object: configuration, the containerizers (set
+ * up once the agent id is known, since containers are labelled with it),
+ * and the wiring of its files, which call each other downwards only:
+ *   agent.c        the role object (this file)
+ *   agent_api.c    the HTTP endpoints: RunTask, KillTask, ping, /state
+ *   agent_tasks.c  the tasks, their status updates and their checkpoint
+ *   agent_master.c registration with the master and requests to it
+ * plus agent_health.c (a task's COMMAND checks) and agent_probe.c
+ * (resources and attributes). agent_master.c reports a registration back
+ * through a->on_registered, set here.
  *
- * Checkpoint layout (STORE_DB_AGENT): "agent_id" = the id the master gave;
- * "task/<task_id>" = {"task", "state", "sandbox", "container_id",
- * "checkpoint", "started_ms", "pending": [status...]}. A task record is
- * deleted once its terminal update is acknowledged. Loop thread only.
+ * Checkpoint (STORE_DB_AGENT): "agent_id" = the id the master gave; the
+ * tasks' records are agent_tasks.c's. Loop thread only.
  */
 #include "agent/agent.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "agent/agent_health.h"
 #include "agent/agent_int.h"
 #include "agent/agent_probe.h"
 #include "containerizer/ctr.h"
 #include "containerizer/ctr_sim.h"
 #include "lib/buf.h"
-#include "lib/httpc.h"
-#include "lib/httpd.h"
-#include "lib/id.h"
-#include "lib/json.h"
 #include "lib/loop.h"
-#include "lib/path.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 
 #define LOG_MOD "agent"
 #include "lib/log.h"
-
-#define AGENT_RETRY_MIN_MS 10000
-#define AGENT_RETRY_MAX_MS 600000
-
-struct agent_task *
-agent_task_find(struct agent *a, const char *task_id)
-{
-	struct agent_task *t;
-
-	TAILQ_FOREACH(t, &a->tasks, link)
-		if (strcmp(t->task.task_id, task_id) == 0)
-			return t;
-	return NULL;
-}
-
-json_t *
-agent_task_json(const struct agent_task *t)
-{
-	json_t *j = json_object(), *pending = json_array();
-	size_t i;
-
-	for (i = 0; i < t->npending; i++)
-		json_array_append_new(pending,
-				      wire_status_encode(&t->pending[i]));
-	json_object_set_new(j, "task", wire_task_encode(&t->task));
-	json_object_set_new(j, "state", json_string(task_state_name(t->state)));
-	json_object_set_new(j, "sandbox", json_string(t->sandbox));
-	if (t->container_id != NULL)
-		json_object_set_new(j, "container_id",
-				    json_string(t->container_id));
-	if (t->checkpoint != NULL)
-		json_object_set(j, "checkpoint", t->checkpoint);
-	json_object_set_new(j, "started_ms", json_integer(t->started_ms));
-	json_object_set_new(j, "pending", pending);
-	return j;
-}
-
-int
-agent_task_save(struct agent_task *t)
-{
-	json_t *j = agent_task_json(t);
-	char *key = xasprintf("task/%s", t->task.task_id);
-	char *val = json_dump_str(j);
-	int rc = store_put(t->a->store, STORE_DB_AGENT, key, val, strlen(val));
-
-	if (rc != 0)
-		log_error("cannot checkpoint task %s", t->task.task_id);
-	free(val);
-	free(key);
-	json_decref(j);
-	return rc;
-}
-
-static void
-agent_task_free(struct agent_task *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->npending; i++)
-		wire_status_release(&t->pending[i]);
-	free(t->pending);
-	agent_health_stop(t->health);
-	if (t->in_flight != NULL)
-		httpc_cancel(t->in_flight);
-	loop_timer_free(t->retry);
-	wire_task_release(&t->task);
-	free(t->sandbox);
-	free(t->container_id);
-	json_decref(t->checkpoint);
-	CD_FREE_OBJ(t);
-}
-
-/* A task whose terminal update was acknowledged is forgotten. */
-static void
-agent_task_retire(struct agent_task *t)
-{
-	struct agent *a = t->a;
-	char *key = xasprintf("task/%s", t->task.task_id);
-
-	if (store_del(a->store, STORE_DB_AGENT, key) != 0)
-		log_error("cannot delete checkpoint of %s", t->task.task_id);
-	free(key);
-	TAILQ_REMOVE(&a->tasks, t, link);
-	agent_task_free(t);
-}
-
-static void agent_task_send(struct agent_task *t);
-
-struct httpc_req *
-agent_post_master(struct agent *a, const char *path, json_t *body,
-		  httpc_done_fn *done, void *arg)
-{
-	struct httpc_opts o = {0};
-	char *url = xasprintf("%s%s", a->master_url, path);
-	char *data = json_dump_str(body);
-	struct httpc_req *r;
-
-	o.method = "POST";
-	o.url = url;
-	o.body = data;
-	o.body_len = strlen(data);
-	o.timeout_ms = 15000;
-	r = httpc_request(a->hc, &o, done, arg);
-	free(url);
-	free(data);
-	json_decref(body);
-	return r;
-}
-
-static void
-agent_retry_cb(void *arg)
-{
-	struct agent_task *t = arg;
-
-	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
-	agent_task_send(t);
-}
-
-static void
-agent_status_done(const struct httpc_resp *r, void *arg)
-{
-	struct agent_task *t = arg;
-	struct agent *a;
-
-	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
-	a = t->a;
-	t->in_flight = NULL;
-	if (r->status == 200) {
-		wire_status_release(&t->pending[0]);
-		memmove(&t->pending[0], &t->pending[1],
-			(t->npending - 1) * sizeof *t->pending);
-		t->npending--;
-		t->retry_ms = 0;
-		if (t->npending == 0 && task_state_terminal(t->state)) {
-			agent_task_retire(t);
-			return;
-		}
-		agent_task_save(t);
-		agent_task_send(t);
-		return;
-	}
-	if (r->status == 409) {
-		/* The master does not know us: register, then resend. */
-		a->registered = false;
-		agent_register_start(a, true);
-		return;
-	}
-	t->retry_ms = t->retry_ms ? t->retry_ms * 2 : AGENT_RETRY_MIN_MS;
-	if (t->retry_ms > AGENT_RETRY_MAX_MS)
-		t->retry_ms = AGENT_RETRY_MAX_MS;
-	log_warn("status update for %s not acknowledged (%d); retry in %llds",
-		 t->task.task_id, r->status, t->retry_ms / 1000);
-	loop_timer_add(t->retry, (uint64_t)t->retry_ms);
-}
-
-static void
-agent_task_send(struct agent_task *t)
-{
-	struct agent *a = t->a;
-	struct wire_status_msg msg = {0};
-
-	if (t->npending == 0 || t->in_flight != NULL || !a->registered ||
-	    loop_timer_pending(t->retry))
-		return;
-	msg.secret = a->s_secret;
-	msg.status = t->pending[0];
-	/* The status carries the task, so a master that lost it can rebuild. */
-	t->in_flight = agent_post_master(a, "/internal/status",
-					 wire_status_msg_encode(&msg),
-					 agent_status_done, t);
-}
-
-void
-agent_send_pending(struct agent *a)
-{
-	struct agent_task *t;
-
-	TAILQ_FOREACH(t, &a->tasks, link) {
-		loop_timer_del(t->retry);
-		t->retry_ms = 0;
-		agent_health_resend(t->health); /* a new master knows none */
-		agent_task_send(t);
-	}
-}
-
-/* Queue an update; healthy is a WIRE_HEALTH_* value. */
-static void
-agent_task_queue(struct agent_task *t, enum task_state st, const char *message,
-		 const char *reason, int healthy)
-{
-	struct wire_status *s;
-	char uuid[ID_UUID_LEN];
-
-	if (task_state_terminal(t->state))
-		return;
-	t->state = st;
-	t->pending =
-	    xrealloc(t->pending, (t->npending + 1) * sizeof *t->pending);
-	s = &t->pending[t->npending++];
-	memset(s, 0, sizeof *s);
-	id_uuid(uuid);
-	s->uuid = xstrdup(uuid);
-	s->task_id = xstrdup(t->task.task_id);
-	s->framework_id =
-	    xstrdup(t->task.framework_id ? t->task.framework_id : "");
-	s->agent_id = xstrdup(t->a->id ? t->a->id : "");
-	s->state = st;
-	s->message = message ? xstrdup(message) : NULL;
-	s->reason = reason ? xstrdup(reason) : NULL;
-	s->source = xstrdup("SOURCE_EXECUTOR");
-	s->timestamp_ms = loop_wall_ms();
-	s->container_id = t->container_id ? xstrdup(t->container_id) : NULL;
-	s->task = wire_task_encode(&t->task);
-	s->healthy = healthy;
-	log_info("task %s is %s%s%s%s", t->task.task_id, task_state_name(st),
-		 healthy == WIRE_HEALTH_OK	 ? " (healthy)"
-		 : healthy == WIRE_HEALTH_FAILED ? " (unhealthy)"
-						 : "",
-		 message ? ": " : "", message ? message : "");
-	agent_task_save(t);
-	agent_task_send(t);
-}
-
-void
-agent_task_update(struct agent_task *t, enum task_state st, const char *message,
-		  const char *reason)
-{
-	agent_task_queue(t, st, message, reason, WIRE_HEALTH_UNKNOWN);
-}
-
-/* agent_health: the task's COMMAND checks changed their verdict. */
-static void
-agent_health_report(void *arg, bool healthy, const char *why)
-{
-	struct agent_task *t = arg;
-
-	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
-	agent_task_queue(t, t->state, why,
-			 "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
-			 healthy ? WIRE_HEALTH_OK : WIRE_HEALTH_FAILED);
-}
-
-/* agent_health: too many failures in a row; Mesos kills such a task. */
-static void
-agent_health_kill(void *arg, const char *why)
-{
-	struct agent_task *t = arg;
-
-	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
-	log_warn("task %s is unhealthy, killing it: %s", t->task.task_id, why);
-	t->health_killed = true;
-	if (ctr_kill(t->a->ctr, t->task.task_id, 0) != 0)
-		log_warn("task %s: kill failed", t->task.task_id);
-}
-
-/* Run the task's COMMAND health checks while it is RUNNING. */
-static void
-agent_health_begin(struct agent_task *t)
-{
-	if (t->health != NULL || t->state != TASK_RUNNING)
-		return;
-	t->health = agent_health_start(
-	    t->a->loop, t->a->ctr, t->task.task_id, t->task.health_checks,
-	    t->started_ms, agent_health_report, agent_health_kill, t);
-}
-
-static void
-agent_ctr_event(const struct ctr_event *ev, void *arg)
-{
-	struct agent *a = arg;
-	struct agent_task *t = agent_task_find(a, ev->task_id);
-
-	if (t == NULL) {
-		log_warn("event %s for unknown task %s",
-			 task_state_name(ev->state), ev->task_id);
-		return;
-	}
-	if (ev->container_id != NULL) {
-		free(t->container_id);
-		t->container_id = xstrdup(ev->container_id);
-	}
-	if (ev->checkpoint != NULL) {
-		json_decref(t->checkpoint);
-		t->checkpoint = json_deep_copy(ev->checkpoint);
-	}
-	if (ev->state == TASK_RUNNING && t->started_ms == 0)
-		t->started_ms = loop_wall_ms();
-	if (ev->state == t->state && !task_state_terminal(ev->state)) {
-		agent_task_save(t);
-		return;
-	}
-	if (task_state_terminal(ev->state)) {
-		agent_health_stop(t->health);
-		t->health = NULL;
-	}
-	if (task_state_terminal(ev->state) && t->health_killed) {
-		/* As Mesos: the last word of a task killed as unhealthy. */
-		agent_task_queue(t, ev->state, "killed: failed health checks",
-				 "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
-				 WIRE_HEALTH_FAILED);
-		return;
-	}
-	agent_task_update(t, ev->state, ev->message, ev->reason);
-	agent_health_begin(t);
-}
-
-int
-agent_launch(struct agent *a, const struct wire_task *wt, struct cd_err *err)
-{
-	struct agent_task *t;
-	char run[ID_UUID_LEN];
-	char *exec_dir, *latest;
-	int rc;
-
-	if (agent_task_find(a, wt->task_id) != NULL)
-		return cd_err_set(err, -EEXIST, "task %s already exists",
-				  wt->task_id);
-	id_uuid(run);
-	exec_dir = xasprintf(
-	    "%s/slaves/%s/frameworks/%s/executors/%s/runs", a->s_work_dir,
-	    a->id, wt->framework_id ? wt->framework_id : "none", wt->task_id);
-	CD_ALLOC_OBJ(t, AGENT_TASK_MAGIC);
-	t->a = a;
-	wire_task_copy(&t->task, wt);
-	t->state = TASK_STAGING;
-	t->sandbox = xasprintf("%s/%s", exec_dir, run);
-	t->retry = loop_timer_new(a->loop, agent_retry_cb, t);
-	TAILQ_INSERT_TAIL(&a->tasks, t, link);
-	rc = path_mkdirs(t->sandbox, 0755);
-	latest = xasprintf("%s/latest", exec_dir);
-	unlink(latest);
-	if (rc == 0 && symlink(run, latest) == -1)
-		log_warn("cannot link %s: %s", latest, strerror(errno));
-	free(latest);
-	free(exec_dir);
-	if (rc != 0) {
-		agent_task_update(t, TASK_FAILED, "cannot create the sandbox",
-				  "REASON_CONTAINER_LAUNCH_FAILED");
-		return 0;
-	}
-	if (agent_task_save(t) != 0) {
-		TAILQ_REMOVE(&a->tasks, t, link);
-		agent_task_free(t);
-		return cd_err_set(err, -EIO, "cannot checkpoint the task");
-	}
-	if (ctr_launch(a->ctr, &t->task, t->sandbox, err) != 0)
-		agent_task_update(t, TASK_FAILED, err->msg,
-				  "REASON_CONTAINER_LAUNCH_FAILED");
-	return 0;
-}
-
-static int
-agent_load_task(const char *key, const void *val, size_t len, void *arg)
-{
-	struct agent *a = arg;
-	struct agent_task *t;
-	json_t *j = json_parse_bounded(val, len, NULL), *p;
-	const char *state = NULL, *sandbox = NULL, *cid = NULL;
-	long long started = 0;
-	size_t i;
-
-	(void)key;
-	if (j == NULL)
-		return 0;
-	CD_ALLOC_OBJ(t, AGENT_TASK_MAGIC);
-	t->a = a;
-	if (wire_task_decode(json_object_get(j, "task"), &t->task, NULL) != 0) {
-		log_error("skipping a corrupt checkpoint %s", key);
-		CD_FREE_OBJ(t);
-		json_decref(j);
-		return 0;
-	}
-	json_opt_str(j, "state", "", &state, NULL, NULL);
-	json_opt_str(j, "sandbox", "", &sandbox, NULL, NULL);
-	json_opt_str(j, "container_id", "", &cid, NULL, NULL);
-	json_opt_int(j, "started_ms", "", &started, NULL, NULL);
-	if (state == NULL || task_state_parse(state, &t->state) != 0)
-		t->state = TASK_STAGING;
-	t->sandbox = xstrdup(sandbox ? sandbox : "/nonexistent");
-	t->container_id = cid ? xstrdup(cid) : NULL;
-	t->started_ms = started;
-	if ((p = json_object_get(j, "checkpoint")) != NULL && !json_is_null(p))
-		t->checkpoint = json_incref(p);
-	p = json_object_get(j, "pending");
-	for (i = 0; json_is_array(p) && i < json_array_size(p); i++) {
-		struct wire_status s = {0};
-
-		if (wire_status_decode(json_array_get(p, i), &s, NULL) != 0)
-			continue;
-		t->pending = xrealloc(t->pending,
-				      (t->npending + 1) * sizeof *t->pending);
-		t->pending[t->npending++] = s;
-	}
-	t->retry = loop_timer_new(a->loop, agent_retry_cb, t);
-	TAILQ_INSERT_TAIL(&a->tasks, t, link);
-	json_decref(j);
-	return 0;
-}
-
-/* Re-adopt what the previous run of this agent started. */
-static void
-agent_recover(struct agent *a)
-{
-	struct agent_task *t, *n;
-	const char **known;
-	size_t nk = 0, cnt = 0;
-
-	if (store_iter(a->store, STORE_DB_AGENT, "task/", agent_load_task, a) !=
-	    0)
-		log_error("cannot read the task checkpoint");
-	TAILQ_FOREACH(t, &a->tasks, link)
-		cnt++;
-	known = xcalloc(cnt + 1, sizeof *known);
-	for (t = TAILQ_FIRST(&a->tasks); t != NULL; t = n) {
-		n = TAILQ_NEXT(t, link);
-		if (task_state_terminal(t->state)) {
-			if (t->npending == 0)
-				agent_task_retire(t);
-			continue;
-		}
-		if (t->checkpoint == NULL) {
-			/* It never ran; whatever it left is reaped below. */
-			agent_task_update(
-			    t, TASK_FAILED,
-			    "the agent restarted while the task was starting",
-			    "REASON_AGENT_RESTARTED");
-			continue;
-		}
-		if (ctr_recover(a->ctr, &t->task, t->sandbox, t->checkpoint) !=
-		    0) {
-			agent_task_update(t, TASK_FAILED,
-					  "cannot recover the container",
-					  "REASON_CONTAINER_LAUNCH_FAILED");
-			continue;
-		}
-		known[nk++] = t->task.task_id;
-		log_info("re-adopting task %s", t->task.task_id);
-		agent_health_begin(t);
-	}
-	ctr_reap_orphans(a->ctr, known, nk);
-	free(known);
-}
 
 static int
 agent_setup_ctr(struct agent *a, struct cd_err *err)
@@ -499,17 +51,18 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 			dc.allow_privileged = 0;
 			dc.pull_timeout_ms = 600000;
 			impl = ctr_docker_new(a->loop, a->hc, &dc,
-					      agent_ctr_event, a, &ops);
+					      agent_tasks_ctr_event, a, &ops);
 		} else if (strcmp(name, "mesos") == 0) {
 			struct ctr_mesos_conf mc = {0};
 
 			mc.agent_key = a->id;
 			mc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
-			impl = ctr_mesos_new(a->loop, &mc, agent_ctr_event, a,
-					     &ops);
+			impl = ctr_mesos_new(a->loop, &mc,
+					     agent_tasks_ctr_event, a, &ops);
 		} else if (strcmp(name, "sim") == 0) {
 			/* bench/ only: runs nothing, see ctr_sim.h. */
-			impl = ctr_sim_new(a->loop, agent_ctr_event, a, &ops);
+			impl = ctr_sim_new(a->loop, agent_tasks_ctr_event, a,
+					   &ops);
 		} else {
 			rc = cd_err_set(err, -EINVAL,
 					"unknown containerizer "
@@ -540,7 +93,7 @@ agent_load_id(struct agent *a)
 	buf_release(&b);
 }
 
-int
+static int
 agent_start_ctr(struct agent *a, struct cd_err *err)
 {
 	int rc;
@@ -550,8 +103,23 @@ agent_start_ctr(struct agent *a, struct cd_err *err)
 	rc = agent_setup_ctr(a, err);
 	if (rc != 0)
 		return rc;
-	agent_recover(a);
+	agent_tasks_recover(a);
 	return 0;
+}
+
+/*
+ * agent_master.c: registered with the master. The first registration
+ * gives the id the containerizers need; then every update waiting for a
+ * master is sent.
+ */
+static void
+agent_on_registered(struct agent *a, bool first)
+{
+	struct cd_err err = {0};
+
+	if (first && agent_start_ctr(a, &err) != 0)
+		fatalx("cannot start the containerizers: %s", err.msg);
+	agent_tasks_send_pending(a);
 }
 
 static int
@@ -605,6 +173,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 		a->conf.max_ping_timeouts = 5;
 	a->start_ms = loop_wall_ms();
 	TAILQ_INIT(&a->tasks);
+	a->on_registered = agent_on_registered;
 	a->master_url = xasprintf("http://%s", a->s_master);
 	rc = agent_probe_resources(conf->resources, conf->work_dir, &a->total,
 				   err);
@@ -622,7 +191,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	if (a->id != NULL && (rc = agent_start_ctr(a, err)) != 0)
 		goto fail;
 	agent_api_routes(a);
-	agent_register_start(a, true);
+	agent_master_register(a, true);
 	agent_master_watch_start(a);
 	*out = a;
 	return 0;
@@ -634,14 +203,9 @@ fail:
 void
 agent_free(struct agent *a)
 {
-	struct agent_task *t;
-
 	if (a == NULL)
 		return;
-	while ((t = TAILQ_FIRST(&a->tasks)) != NULL) {
-		TAILQ_REMOVE(&a->tasks, t, link);
-		agent_task_free(t);
-	}
+	agent_tasks_release(a);
 	if (a->reg_req != NULL)
 		httpc_cancel(a->reg_req);
 	loop_timer_free(a->reg_timer);

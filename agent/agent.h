@@ -16,6 +16,7 @@ struct httpc;
 struct httpd;
 struct agent;
 
+/* Every string is borrowed for the call: agent_new() copies them. */
 struct agent_conf {
 	const char *hostname;
 	const char *advertise_ip;

@@ -57,7 +57,7 @@ agent_h_run(struct httpd_req *req, void *arg)
 		httpd_reply_error(req, 409, "agent is not registered", NULL);
 		goto out;
 	}
-	if (agent_launch(a, &rt.task, &err) != 0) {
+	if (agent_task_launch(a, &rt.task, &err) != 0) {
 		httpd_reply_cd_err(req, 409, "cannot launch", &err);
 		goto out;
 	}

@@ -56,7 +56,7 @@ struct agent_health {
 	bool killed;
 	agent_health_report_fn *report;
 	agent_health_kill_fn *kill;
-	void *arg;
+	void *arg; /* borrowed: the caller's, for report and kill */
 };
 
 static bool

@@ -1,6 +1,7 @@
 /*
- * agent_int.h: the agent's internals, shared by agent.c, agent_master.c
- * and agent_api.c only (STYLE B3).
+ * agent_int.h: the agent's internals, shared by agent.c, agent_api.c,
+ * agent_tasks.c and agent_master.c only (STYLE B3). agent.c has the map
+ * of the files.
  */
 #ifndef CLUSTERD_AGENT_AGENT_INT_H
 #define CLUSTERD_AGENT_AGENT_INT_H
@@ -18,6 +19,7 @@
 
 struct agent_health;
 struct ctr;
+struct ctr_event;
 struct httpc_req;
 struct loop_timer;
 
@@ -39,7 +41,7 @@ struct agent_task {
 	json_t *checkpoint; /* ref or NULL */
 	long long started_ms;
 	struct wire_status *pending; /* owned array */
-	size_t npending;
+	size_t npending, cpending;
 	struct httpc_req *in_flight; /* borrowed: valid until its callback */
 	long long retry_ms;
 	struct loop_timer *retry;    /* owned */
@@ -50,6 +52,9 @@ struct agent_task {
 
 TAILQ_HEAD(agent_task_list, agent_task);
 
+/* Registered with the master; first: for the first time in this run. */
+typedef void agent_registered_fn(struct agent *a, bool first);
+
 struct agent {
 	struct loop *loop;	/* borrowed: from cmd */
 	struct store *store;	/* borrowed: from cmd */
@@ -57,14 +62,16 @@ struct agent {
 	struct httpd *httpd;	/* borrowed: from cmd */
 	struct ctr *ctr;	/* owned */
 	struct agent_conf conf; /* strings below, owned copies */
+	/* owned: conf's strings */
 	char *s_hostname, *s_ip, *s_master, *s_work_dir, *s_secret, *s_version;
-	char *s_ctrs, *s_dsock;
-	char *master_url; /* owned: "http://host:port" */
-	char *id;	  /* owned or NULL before registration */
-	char *master_id;  /* owned or NULL */
+	char *s_ctrs, *s_dsock; /* owned: conf's strings */
+	char *master_url;	/* owned: "http://host:port" */
+	char *id;		/* owned or NULL before registration */
+	char *master_id;	/* owned or NULL */
 	struct resources total;
-	json_t *attributes; /* ref */
-	struct agent_task_list tasks;
+	json_t *attributes;		    /* ref */
+	struct agent_task_list tasks;	    /* owned (agent_tasks.c) */
+	agent_registered_fn *on_registered; /* set by agent.c */
 	bool registered;
 	struct httpc_req *reg_req; /* borrowed: in-flight registration */
 	int reg_attempts;
@@ -74,27 +81,29 @@ struct agent {
 	long long start_ms;
 };
 
-/* agent.c */
+/* agent_tasks.c */
 struct agent_task *agent_task_find(struct agent *a, const char *task_id);
-int agent_task_save(struct agent_task *t);
 /* Queue a status update (checkpointed first) and send when possible. */
 void agent_task_update(struct agent_task *t, enum task_state st,
 		       const char *message, const char *reason);
-void agent_send_pending(struct agent *a);
 /* Launch a task received from the master. */
-int agent_launch(struct agent *a, const struct wire_task *t,
-		 struct cd_err *err);
-json_t *agent_task_json(const struct agent_task *t);
-/* Start the containerizers and recover (needs the agent id). */
-int agent_start_ctr(struct agent *a, struct cd_err *err);
-
-/* POST body (stolen) to the master's path; done(arg) gets the answer. */
-struct httpc_req *agent_post_master(struct agent *a, const char *path,
-				    json_t *body, httpc_done_fn *done,
-				    void *arg);
+int agent_task_launch(struct agent *a, const struct wire_task *t,
+		      struct cd_err *err);
+/* Send every queued update now (a new master, or registered again). */
+void agent_tasks_send_pending(struct agent *a);
+/* The containerizers' event sink (ctr_event_fn); arg is the agent. */
+void agent_tasks_ctr_event(const struct ctr_event *ev, void *arg);
+/* Re-adopt what the previous run of this agent started (ctr is set). */
+void agent_tasks_recover(struct agent *a);
+/* Free every task (agent teardown). */
+void agent_tasks_release(struct agent *a);
 
 /* agent_master.c */
-void agent_register_start(struct agent *a, bool now);
+/* POST body (stolen) to the master's path; done(arg) gets the answer. */
+struct httpc_req *agent_master_post(struct agent *a, const char *path,
+				    json_t *body, httpc_done_fn *done,
+				    void *arg);
+void agent_master_register(struct agent *a, bool now);
 void agent_master_watch_start(struct agent *a);
 
 /* agent_api.c */

@@ -1,15 +1,16 @@
 /*
- * agent_master.c: finding and keeping the master. Registers (or
- * re-registers with the tasks it runs), retrying with a random backoff in
- * [0, 1s * 2^n] capped at one minute (SPEC section 3), and registers again
- * when the master's pings stop for ping_timeout * max_ping_timeouts.
- * Loop thread only.
+ * agent_master.c: finding and keeping the master, and every request to
+ * it. Registers (or re-registers with the tasks it runs), retrying with a
+ * random backoff in [0, 1s * 2^n] capped at one minute (SPEC section 3),
+ * and registers again when the master's pings stop for ping_timeout *
+ * max_ping_timeouts. Owns the registration request and timers. Calls
+ * nothing else of the agent's: a registration is reported through
+ * a->on_registered (agent.c). Loop thread only.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent_int.h"
-#include "lib/buf.h"
 #include "lib/httpc.h"
 #include "lib/id.h"
 #include "lib/json.h"
@@ -21,6 +22,27 @@
 #include "lib/log.h"
 
 #define AGENT_REG_MAX_MS 60000
+
+struct httpc_req *
+agent_master_post(struct agent *a, const char *path, json_t *body,
+		  httpc_done_fn *done, void *arg)
+{
+	struct httpc_opts o = {0};
+	char *url = xasprintf("%s%s", a->master_url, path);
+	char *data = json_dump_str(body);
+	struct httpc_req *r;
+
+	o.method = "POST";
+	o.url = url;
+	o.body = data;
+	o.body_len = strlen(data);
+	o.timeout_ms = 15000;
+	r = httpc_request(a->hc, &o, done, arg);
+	free(url);
+	free(data);
+	json_decref(body);
+	return r;
+}
 
 static void agent_register_send(struct agent *a);
 
@@ -72,9 +94,7 @@ agent_registered(struct agent *a, const char *body, size_t len)
 	a->reg_attempts = 0;
 	a->last_ping_ms = loop_wall_ms();
 	log_info("registered with master %s as agent %s", a->master_id, a->id);
-	if (first && agent_start_ctr(a, &err) != 0)
-		fatalx("cannot start the containerizers: %s", err.msg);
-	agent_send_pending(a);
+	a->on_registered(a, first);
 }
 
 static void
@@ -141,12 +161,12 @@ agent_register_send(struct agent *a)
 		json_decref(reg.tasks[i].task);
 	}
 	free(reg.tasks);
-	a->reg_req = agent_post_master(a, "/internal/register", j,
+	a->reg_req = agent_master_post(a, "/internal/register", j,
 				       agent_register_done, a);
 }
 
 void
-agent_register_start(struct agent *a, bool now)
+agent_master_register(struct agent *a, bool now)
 {
 	if (a->reg_timer == NULL)
 		a->reg_timer = loop_timer_new(a->loop, agent_reg_timer_cb, a);
@@ -169,7 +189,7 @@ agent_watch_cb(void *arg)
 		log_warn("no ping from the master for %llds; registering again",
 			 silent / 1000);
 		a->registered = false;
-		agent_register_start(a, true);
+		agent_master_register(a, true);
 	}
 	loop_timer_add(a->watch_timer, (uint64_t)a->conf.ping_timeout_ms);
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #define LOG_MOD "ctr"
 #include "containerizer/ctr_int.h"
@@ -26,88 +27,90 @@
 
 struct ctr_entry {
 	unsigned magic;
-	const struct ctr_ops *ops; /* borrowed: static table */
-	void *impl;		   /* owned: freed with ops->free */
-	ctr_event_fn *ev;	   /* the constructor's sink */
-	void *ev_arg;		   /* borrowed: the constructor's sink arg */
-	struct ctr *c;		   /* borrowed: the registry */
-	struct ctr_entry *next;	   /* owned: list */
+	const struct ctr_ops *ops;   /* borrowed: static table */
+	void *impl;		     /* owned: freed with ops->free */
+	ctr_event_fn *ev;	     /* the constructor's sink */
+	void *ev_arg;		     /* borrowed: the constructor's sink arg */
+	struct ctr *c;		     /* borrowed: the registry */
+	TAILQ_ENTRY(ctr_entry) link; /* on c->entries, in the order added */
 };
 
 struct ctr_owner {
-	char *task_id;		/* owned */
-	struct ctr_entry *e;	/* borrowed: entry in the same registry */
-	struct ctr_owner *next; /* owned: list */
+	char *task_id;		    /* owned */
+	struct ctr_entry *e;	    /* borrowed: entry in the same registry */
+	LIST_ENTRY(ctr_owner) link; /* on c->owners */
 };
 
 struct ctr {
-	struct ctr_entry *head;	  /* owned */
-	struct ctr_owner *owners; /* owned */
+	TAILQ_HEAD(, ctr_entry) entries; /* owned */
+	LIST_HEAD(, ctr_owner) owners;	 /* owned */
 };
 
 struct ctr *
 ctr_new(void)
 {
-	return xcalloc(1, sizeof(struct ctr));
+	struct ctr *c = xcalloc(1, sizeof *c);
+
+	TAILQ_INIT(&c->entries);
+	LIST_INIT(&c->owners);
+	return c;
 }
 
 void
 ctr_free(struct ctr *c)
 {
-	struct ctr_entry *e, *en;
-	struct ctr_owner *o, *on;
+	struct ctr_entry *e;
+	struct ctr_owner *o;
 
 	if (c == NULL)
 		return;
-	for (e = c->head; e != NULL; e = en) {
-		en = e->next;
+	while ((e = TAILQ_FIRST(&c->entries)) != NULL) {
+		TAILQ_REMOVE(&c->entries, e, link);
 		e->ops->free(e->impl);
 		CD_FREE_OBJ(e);
 	}
-	for (o = c->owners; o != NULL; o = on) {
-		on = o->next;
+	while ((o = LIST_FIRST(&c->owners)) != NULL) {
+		LIST_REMOVE(o, link);
 		free(o->task_id);
 		free(o);
 	}
 	free(c);
 }
 
-static struct ctr_owner **
+static struct ctr_owner *
 ctr_owner_find(struct ctr *c, const char *task_id)
 {
-	struct ctr_owner **op;
+	struct ctr_owner *o;
 
-	for (op = &c->owners; *op != NULL; op = &(*op)->next)
-		if (strcmp((*op)->task_id, task_id) == 0)
-			return op;
+	LIST_FOREACH(o, &c->owners, link)
+		if (strcmp(o->task_id, task_id) == 0)
+			return o;
 	return NULL;
 }
 
 static void
 ctr_owner_set(struct ctr *c, const char *task_id, struct ctr_entry *e)
 {
-	struct ctr_owner **op = ctr_owner_find(c, task_id), *o;
+	struct ctr_owner *o = ctr_owner_find(c, task_id);
 
-	if (op != NULL) {
-		(*op)->e = e;
+	if (o != NULL) {
+		o->e = e;
 		return;
 	}
 	o = xcalloc(1, sizeof *o);
 	o->task_id = xstrdup(task_id);
 	o->e = e;
-	o->next = c->owners;
-	c->owners = o;
+	LIST_INSERT_HEAD(&c->owners, o, link);
 }
 
 static void
 ctr_owner_forget(struct ctr *c, const char *task_id, struct ctr_entry *e)
 {
-	struct ctr_owner **op = ctr_owner_find(c, task_id), *o;
+	struct ctr_owner *o = ctr_owner_find(c, task_id);
 
-	if (op == NULL || (*op)->e != e)
+	if (o == NULL || o->e != e)
 		return;
-	o = *op;
-	*op = o->next;
+	LIST_REMOVE(o, link);
 	free(o->task_id);
 	free(o);
 }
@@ -128,7 +131,7 @@ void
 ctr_add(struct ctr *c, const struct ctr_ops *ops, void *impl)
 {
 	struct ctr_base *b = impl;
-	struct ctr_entry *e, **ep;
+	struct ctr_entry *e;
 
 	AN(b);
 	CD_ALLOC_OBJ(e, CTR_ENTRY_MAGIC);
@@ -139,9 +142,7 @@ ctr_add(struct ctr *c, const struct ctr_ops *ops, void *impl)
 	e->ev_arg = b->ev_arg;
 	b->ev = ctr_on_event;
 	b->ev_arg = e;
-	for (ep = &c->head; *ep != NULL; ep = &(*ep)->next)
-		;
-	*ep = e;
+	TAILQ_INSERT_TAIL(&c->entries, e, link);
 }
 
 static struct ctr_entry *
@@ -149,7 +150,7 @@ ctr_pick(struct ctr *c, const struct wire_task *t)
 {
 	struct ctr_entry *e;
 
-	for (e = c->head; e != NULL; e = e->next)
+	TAILQ_FOREACH(e, &c->entries, link)
 		if (e->ops->handles(t))
 			return e;
 	return NULL;
@@ -178,11 +179,11 @@ ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
 int
 ctr_kill(struct ctr *c, const char *task_id, int grace_ms)
 {
-	struct ctr_owner **op = ctr_owner_find(c, task_id);
+	struct ctr_owner *o = ctr_owner_find(c, task_id);
 
-	if (op == NULL)
+	if (o == NULL)
 		return -ENOENT;
-	return (*op)->e->ops->kill((*op)->e->impl, task_id, grace_ms);
+	return o->e->ops->kill(o->e->impl, task_id, grace_ms);
 }
 
 int
@@ -206,7 +207,7 @@ ctr_reap_orphans(struct ctr *c, const char *const *known, size_t n)
 	struct ctr_entry *e;
 	int rc;
 
-	for (e = c->head; e != NULL; e = e->next)
+	TAILQ_FOREACH(e, &c->entries, link)
 		if ((rc = e->ops->reap_orphans(e->impl, known, n)) < 0)
 			log_warn("%s: cannot reap orphans: %s", e->ops->name,
 				 strerror(-rc));
@@ -216,14 +217,14 @@ struct ctr_exec *
 ctr_exec(struct ctr *c, const char *task_id, const char *cmd, long timeout_ms,
 	 ctr_exec_fn *done, void *arg, struct cd_err *err)
 {
-	struct ctr_owner **op = ctr_owner_find(c, task_id);
+	struct ctr_owner *o = ctr_owner_find(c, task_id);
 	struct ctr_entry *e;
 
-	if (op == NULL) {
+	if (o == NULL) {
 		cd_err_set(err, -ENOENT, "task %s is not running", task_id);
 		return NULL;
 	}
-	e = (*op)->e;
+	e = o->e;
 	if (e->ops->exec == NULL) {
 		cd_err_set(err, -ENOTSUP, "the %s containerizer cannot exec",
 			   e->ops->name);

@@ -24,6 +24,7 @@ struct loop;
 struct httpc;
 struct ctr;
 
+/* Everything in an event is borrowed for the call of the sink. */
 struct ctr_event {
 	const char *task_id;
 	enum task_state state;
@@ -88,6 +89,7 @@ struct ctr_ops {
 				 struct cd_err *err);
 };
 
+/* Strings borrowed for the call: the constructors copy them. */
 struct ctr_docker_conf {
 	const char *socket_path; /* unix socket of the Docker Engine API */
 	const char *agent_key;	 /* stable label value naming this agent */

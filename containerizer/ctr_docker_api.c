@@ -3,8 +3,10 @@
  * Pure (STYLE B28): no I/O, no loop, no globals, no logging; problems come
  * back as cd_err or as a warnings array the driver logs. Everything taken
  * from the task is validated here, so the driver can paste the image
- * reference and container name into URLs without escaping them.
- * Any thread (no state), but used from the loop thread.
+ * reference and container name into URLs without escaping them. The
+ * container options (parameters, volumes, port mappings) are
+ * ctr_docker_opts.c's. Any thread (no state), but used from the loop
+ * thread.
  */
 #include "containerizer/ctr_docker_api.h"
 
@@ -14,31 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "containerizer/ctr_docker_opts.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
-
-/* The docker parameters mapped onto the create body. */
-struct dk_param_map {
-	const char *key;
-	const char *field; /* Config or HostConfig field */
-	int host;	   /* in HostConfig */
-	enum { DP_STR, DP_LIST, DP_SIZE } kind;
-};
-
-static const struct dk_param_map dk_params[] = {
-    {"user", "User", 0, DP_STR},
-    {"workdir", "WorkingDir", 0, DP_STR},
-    {"hostname", "Hostname", 0, DP_STR},
-    {"memory-swap", "MemorySwap", 1, DP_SIZE},
-    {"shm-size", "ShmSize", 1, DP_SIZE},
-    {"add-host", "ExtraHosts", 1, DP_LIST},
-    {"dns", "Dns", 1, DP_LIST},
-    {"dns-search", "DnsSearch", 1, DP_LIST},
-    {"cap-add", "CapAdd", 1, DP_LIST},
-    {"cap-drop", "CapDrop", 1, DP_LIST},
-    {"volume", "Binds", 1, DP_LIST},
-    {"security-opt", "SecurityOpt", 1, DP_LIST},
-};
 
 static bool
 dk_image_char_ok(char c)
@@ -130,306 +110,6 @@ ctr_docker_api_urlencode(const char *s)
 		buf_append(&b, e, 3);
 	}
 	return buf_detach(&b, NULL);
-}
-
-/* "512m", "1g", "-1", "1048576" -> bytes. */
-static int
-dk_parse_size(const char *s, long long *out)
-{
-	char *end;
-	long long v, mul = 1;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		break;
-	case 'k':
-		mul = 1024LL, end++;
-		break;
-	case 'm':
-		mul = 1024LL * 1024, end++;
-		break;
-	case 'g':
-		mul = 1024LL * 1024 * 1024, end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (tolower((unsigned char)*end) == 'b' && mul != 1)
-		end++;
-	if (*end != '\0' || v < -1 || (v > 0 && v > (1LL << 50) / mul))
-		return -EINVAL;
-	*out = v == -1 ? -1 : v * mul;
-	return 0;
-}
-
-static void
-dk_warn(struct ctr_dk_create *out, const char *fmt, const char *a)
-{
-	char *s = xasprintf(fmt, a);
-
-	json_array_append_new(out->warnings, json_string(s));
-	free(s);
-}
-
-static void
-dk_list_add(json_t *obj, const char *field, const char *v)
-{
-	json_t *a = json_object_get(obj, field);
-
-	if (!json_is_array(a)) {
-		a = json_array();
-		json_object_set_new(obj, field, a);
-	}
-	json_array_append_new(a, json_string(v));
-}
-
-/* container.docker.parameters: [{key, value}] mapped where simple. */
-static int
-dk_parameters(const json_t *params, json_t *cfg, json_t *hc, json_t *env,
-	      json_t *labels, struct ctr_dk_create *out, struct cd_err *err)
-{
-	size_t i, k;
-	json_t *p;
-	char path[64];
-
-	if (params == NULL || json_is_null(params))
-		return 0;
-	if (!json_is_array(params))
-		return cd_err_setp(err, -EINVAL, "/container/docker/parameters",
-				   "must be an array");
-	json_array_foreach(params, i, p) {
-		const char *key = json_string_value(json_object_get(p, "key"));
-		const char *val =
-		    json_string_value(json_object_get(p, "value"));
-		const struct dk_param_map *m = NULL;
-		long long size;
-
-		snprintf(path, sizeof path, "/container/docker/parameters/%zu",
-			 i);
-		if (key == NULL || val == NULL)
-			return cd_err_setp(
-			    err, -EINVAL, path,
-			    "parameters need a string key and value");
-		if (strcmp(key, "env") == 0 || strcmp(key, "e") == 0) {
-			json_array_append_new(env, json_string(val));
-			continue;
-		}
-		if (strcmp(key, "label") == 0 || strcmp(key, "l") == 0) {
-			const char *eq = strchr(val, '=');
-			char *lk = xstrndup(val, eq ? (size_t)(eq - val)
-						    : strlen(val));
-
-			json_object_set_new(labels, lk,
-					    json_string(eq ? eq + 1 : ""));
-			free(lk);
-			continue;
-		}
-		for (k = 0; k < CD_NELEM(dk_params); k++)
-			if (strcmp(dk_params[k].key, key) == 0)
-				m = &dk_params[k];
-		if (m == NULL) {
-			dk_warn(out,
-				"docker parameter '%s' is not supported; "
-				"ignored",
-				key);
-			continue;
-		}
-		switch (m->kind) {
-		case DP_STR:
-			json_object_set_new(m->host ? hc : cfg, m->field,
-					    json_string(val));
-			break;
-		case DP_LIST:
-			dk_list_add(m->host ? hc : cfg, m->field, val);
-			break;
-		case DP_SIZE:
-			if (dk_parse_size(val, &size) != 0)
-				return cd_err_setp(err, -EINVAL, path,
-						   "bad size '%s' for %s", val,
-						   key);
-			json_object_set_new(m->host ? hc : cfg, m->field,
-					    json_integer(size));
-			break;
-		}
-	}
-	return 0;
-}
-
-/* container.volumes -> Binds "host:container:mode". */
-static int
-dk_volumes(const json_t *vols, const char *sandbox, json_t *hc,
-	   struct ctr_dk_create *out, struct cd_err *err)
-{
-	size_t i;
-	json_t *v;
-	char path[48];
-
-	if (vols == NULL || json_is_null(vols))
-		return 0;
-	if (!json_is_array(vols))
-		return cd_err_setp(err, -EINVAL, "/container/volumes",
-				   "must be an array");
-	json_array_foreach(vols, i, v) {
-		const char *cp =
-		    json_string_value(json_object_get(v, "containerPath"));
-		const char *hp =
-		    json_string_value(json_object_get(v, "hostPath"));
-		const char *mode =
-		    json_string_value(json_object_get(v, "mode"));
-		char *bind;
-
-		snprintf(path, sizeof path, "/container/volumes/%zu", i);
-		if (cp == NULL || cp[0] == '\0' || strchr(cp, ':') != NULL)
-			return cd_err_setp(
-			    err, -EINVAL, path,
-			    "containerPath is required and may not hold ':'");
-		if (hp == NULL || hp[0] == '\0') {
-			dk_warn(out, "volume '%s' has no hostPath; ignored",
-				cp);
-			continue;
-		}
-		if (strchr(hp, ':') != NULL)
-			return cd_err_setp(err, -EINVAL, path,
-					   "hostPath may not hold ':'");
-		if (mode == NULL || strcasecmp(mode, "RW") == 0)
-			mode = "rw";
-		else if (strcasecmp(mode, "RO") == 0)
-			mode = "ro";
-		else
-			return cd_err_setp(err, -EINVAL, path,
-					   "mode must be RW or RO");
-		/* Mesos: a relative hostPath lives in the sandbox. */
-		if (hp[0] == '/')
-			bind = xasprintf("%s:%s:%s", hp, cp, mode);
-		else
-			bind = xasprintf("%s/%s:%s:%s", sandbox, hp, cp, mode);
-		dk_list_add(hc, "Binds", bind);
-		free(bind);
-	}
-	return 0;
-}
-
-/* Next host port of the task's ranges not already taken. */
-static long long
-dk_next_port(const struct resources *r, uint32_t *cursor, const json_t *used)
-{
-	int i;
-
-	for (i = 0; i < r->nranges; i++) {
-		uint32_t p =
-		    r->ports[i].begin > *cursor ? r->ports[i].begin : *cursor;
-
-		for (; p <= r->ports[i].end && p != 0; p++) {
-			char k[16];
-
-			snprintf(k, sizeof k, "%u", p);
-			if (json_object_get(used, k) == NULL) {
-				*cursor = p + 1;
-				return p;
-			}
-		}
-	}
-	return -1;
-}
-
-/* BRIDGE portMappings -> ExposedPorts + PortBindings. */
-static int
-dk_ports(const struct wire_task *t, const json_t *maps, json_t *cfg, json_t *hc,
-	 struct cd_err *err)
-{
-	json_t *exposed = json_object(), *bind = json_object();
-	json_t *used = json_object(), *m;
-	uint32_t cursor = 0;
-	size_t i;
-	int rc = 0;
-	char path[64], key[48], hp[24];
-
-	json_array_foreach(maps, i, m) {
-		long long hport = 0;
-
-		if (json_opt_int(m, "hostPort", "", &hport, NULL, NULL) == 0 &&
-		    hport > 0) {
-			snprintf(hp, sizeof hp, "%lld", hport);
-			json_object_set_new(used, hp, json_true());
-		}
-	}
-	json_array_foreach(maps, i, m) {
-		long long cport = 0, hport = 0;
-		const char *proto = "tcp", *p, *comma;
-
-		snprintf(path, sizeof path,
-			 "/container/docker/portMappings/%zu", i);
-		if (!json_is_object(m) ||
-		    json_opt_int(m, "containerPort", path, &cport, NULL, err) !=
-			0 ||
-		    json_opt_int(m, "hostPort", path, &hport, NULL, err) != 0 ||
-		    json_opt_str(m, "protocol", path, &proto, NULL, err) != 0) {
-			rc =
-			    cd_err_setp(err, -EINVAL, path, "bad port mapping");
-			goto out;
-		}
-		if (cport < 0 || cport > 65535 || hport < 0 || hport > 65535) {
-			rc = cd_err_setp(err, -EINVAL, path,
-					 "port out of range");
-			goto out;
-		}
-		if (hport == 0) {
-			hport = dk_next_port(&t->res, &cursor, used);
-			if (hport < 0) {
-				rc = cd_err_setp(err, -EINVAL, path,
-						 "no host port left in the "
-						 "task's resources");
-				goto out;
-			}
-		}
-		if (cport == 0) /* Marathon: containerPort 0 = hostPort */
-			cport = hport;
-		snprintf(hp, sizeof hp, "%lld", hport);
-		for (p = proto; *p != '\0'; p = *comma ? comma + 1 : comma) {
-			size_t plen;
-			json_t *arr;
-
-			comma = strchr(p, ',');
-			if (comma == NULL)
-				comma = p + strlen(p);
-			plen = (size_t)(comma - p);
-			if (!((plen == 3 && (strncasecmp(p, "tcp", 3) == 0 ||
-					     strncasecmp(p, "udp", 3) == 0)) ||
-			      (plen == 4 && strncasecmp(p, "sctp", 4) == 0))) {
-				rc = cd_err_setp(
-				    err, -EINVAL, path,
-				    "protocol must be tcp, udp or sctp");
-				goto out;
-			}
-			snprintf(key, sizeof key, "%lld/%.*s", cport, (int)plen,
-				 p);
-			for (char *q = key; *q; q++)
-				*q = (char)tolower((unsigned char)*q);
-			json_object_set_new(exposed, key, json_object());
-			arr = json_object_get(bind, key);
-			if (arr == NULL) {
-				arr = json_array();
-				json_object_set_new(bind, key, arr);
-			}
-			json_array_append_new(arr,
-					      json_pack("{s:s,s:s}", "HostIp",
-							"", "HostPort", hp));
-		}
-	}
-	json_object_set(cfg, "ExposedPorts", exposed);
-	json_object_set(hc, "PortBindings", bind);
-out:
-	json_decref(exposed);
-	json_decref(bind);
-	json_decref(used);
-	return rc;
 }
 
 static json_t *
@@ -560,19 +240,23 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 	json_object_set_new(
 	    hc, "Binds",
 	    json_pack("[s++]", sandbox, ":" CTR_DK_SANDBOX, ":rw"));
-	if ((rc = dk_volumes(json_object_get(t->container, "volumes"), sandbox,
-			     hc, out, err)) != 0)
+	if ((rc = ctr_docker_opts_volumes(
+		 json_object_get(t->container, "volumes"), sandbox, hc,
+		 out->warnings, err)) != 0)
 		goto fail;
 	val = json_object_get(docker, "portMappings");
 	if (json_is_array(val) && json_array_size(val) > 0) {
 		if (strcmp(mode, "bridge") != 0)
-			dk_warn(out, "portMappings ignored with network %s",
-				mode);
-		else if ((rc = dk_ports(t, val, cfg, hc, err)) != 0)
+			ctr_docker_opts_warn(
+			    out->warnings,
+			    "portMappings ignored with network %s", mode);
+		else if ((rc = ctr_docker_opts_ports(&t->res, val, cfg, hc,
+						     err)) != 0)
 			goto fail;
 	}
-	if ((rc = dk_parameters(json_object_get(docker, "parameters"), cfg, hc,
-				env, labels, out, err)) != 0)
+	if ((rc = ctr_docker_opts_parameters(
+		 json_object_get(docker, "parameters"), cfg, hc, env, labels,
+		 out->warnings, err)) != 0)
 		goto fail;
 
 	/* Ours last, so neither the app nor a parameter can override them. */

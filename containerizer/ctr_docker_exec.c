@@ -7,7 +7,8 @@
  * doubling to 500 ms) until it has exited or its timeout passes. Docker
  * cannot kill an exec, so one that outlives its timeout is abandoned and
  * reported -ETIMEDOUT. A 404 or 409 from any step means the container is
- * gone or stopped: -ENOENT. Loop thread only.
+ * gone or stopped: -ENOENT. The driver (ctr_docker.c) finds the task's
+ * container; this file knows only the container. Loop thread only.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -40,21 +41,15 @@ struct ctr_docker_exec {
 	long timeout_ms;
 	int poll_ms;
 	ctr_exec_fn *done;
-	void *arg;
-	struct ctr_docker_exec *next; /* owned: list */
+	void *arg;			  /* borrowed: the caller's, for done */
+	LIST_ENTRY(ctr_docker_exec) link; /* on d->execs */
 };
 
 static void
 dk_exec_free(struct ctr_docker_exec *x)
 {
-	struct ctr_docker_exec **xp;
-
-	for (xp = &x->d->execs; *xp != NULL; xp = &(*xp)->next)
-		if (*xp == x) {
-			*xp = x->next;
-			break;
-		}
-	ctr_docker_cancel(&x->req);
+	LIST_REMOVE(x, link);
+	ctr_docker_http_cancel(&x->req);
 	loop_timer_free(x->timer);
 	free(x->cid);
 	free(x->exec_id);
@@ -107,7 +102,8 @@ static void
 dk_exec_fail(struct ctr_docker_exec *x, const char *what,
 	     const struct httpc_resp *r)
 {
-	char *why = ctr_docker_why(r), *msg = xasprintf("%s: %s", what, why);
+	char *why = ctr_docker_http_why(r),
+	     *msg = xasprintf("%s: %s", what, why);
 
 	dk_exec_end(x, r->status == 404 || r->status == 409 ? -ENOENT : -EIO,
 		    msg);
@@ -210,20 +206,13 @@ dk_exec_create_done(const struct httpc_resp *r, void *arg)
 }
 
 struct ctr_exec *
-ctr_docker_exec_start(void *impl, const char *task_id, const char *cmd,
-		      long timeout_ms, ctr_exec_fn *done, void *arg,
-		      struct cd_err *err)
+ctr_docker_exec_start(struct ctr_docker *d, const char *cid, const char *cmd,
+		      long timeout_ms, ctr_exec_fn *done, void *arg)
 {
-	struct ctr_docker *d = impl;
-	const char *cid = ctr_docker_running_cid(d, task_id);
 	struct ctr_docker_exec *x;
 	json_t *body;
 	char *path, *data;
 
-	if (cid == NULL) {
-		cd_err_set(err, -ENOENT, "task %s is not running", task_id);
-		return NULL;
-	}
 	CD_ALLOC_OBJ(x, DK_EXEC_MAGIC);
 	x->base.cancel = dk_exec_cancel;
 	x->d = d;
@@ -234,8 +223,7 @@ ctr_docker_exec_start(void *impl, const char *task_id, const char *cmd,
 	x->done = done;
 	x->arg = arg;
 	x->timer = loop_timer_new(d->l, dk_exec_timer_cb, x);
-	x->next = d->execs;
-	d->execs = x;
+	LIST_INSERT_HEAD(&d->execs, x, link);
 	body = json_pack("{s:b, s:b, s:b, s:[s, s, s]}", "AttachStdin", 0,
 			 "AttachStdout", 0, "AttachStderr", 0, "Cmd", "/bin/sh",
 			 "-c", cmd);
@@ -252,6 +240,6 @@ ctr_docker_exec_start(void *impl, const char *task_id, const char *cmd,
 void
 ctr_docker_exec_free_all(struct ctr_docker *d)
 {
-	while (d->execs != NULL)
-		dk_exec_free(d->execs);
+	while (!LIST_EMPTY(&d->execs))
+		dk_exec_free(LIST_FIRST(&d->execs));
 }

@@ -33,13 +33,13 @@ struct ctr_docker_image {
 	struct httpc_req *req; /* borrowed: the step in flight */
 	struct ctr_dk_pull pull;
 	ctr_docker_image_fn *done;
-	void *arg;
+	void *arg; /* borrowed: the caller's, for done */
 };
 
 static void
 dk_image_free(struct ctr_docker_image *im)
 {
-	ctr_docker_cancel(&im->req);
+	ctr_docker_http_cancel(&im->req);
 	ctr_dk_pull_release(&im->pull);
 	free(im->task_id);
 	free(im->image);
@@ -84,7 +84,7 @@ dk_image_pull_done(const struct httpc_resp *r, void *arg)
 	}
 	why = r->status == 200 || im->pull.error != NULL
 		  ? xstrdup(im->pull.error != NULL ? im->pull.error : "")
-		  : ctr_docker_why(r);
+		  : ctr_docker_http_why(r);
 	msg = xasprintf("pulling %s%s%s", im->image, why[0] != '\0' ? ": " : "",
 			why);
 	dk_image_end(im, -EIO, msg);
@@ -121,7 +121,7 @@ dk_image_inspect_done(const struct httpc_resp *r, void *arg)
 	} else if (r->status == 200) {
 		dk_image_end(im, -EEXIST, NULL);
 	} else {
-		why = ctr_docker_why(r);
+		why = ctr_docker_http_why(r);
 		msg = xasprintf("inspecting the image: %s", why);
 		dk_image_end(im, -EIO, msg);
 		free(msg);

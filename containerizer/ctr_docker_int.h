@@ -1,24 +1,29 @@
 /*
  * ctr_docker_int.h: private to the docker containerizer's own files
- * (STYLE B3 "foo_int.h"): ctr_docker.c (the driver and each task's life),
- * ctr_docker_logs.c (a container's output into its sandbox),
- * ctr_docker_image.c (a missing image pulled), ctr_docker_exec.c
- * (commands run in a task's container) and ctr_docker_rm.c (container
- * removal and orphan reaping). They share the driver object and one way
- * to call the Engine API. Loop thread only.
+ * (STYLE B3 "foo_int.h"): ctr_docker.c (the driver, a task's launch and
+ * recovery), ctr_docker_exec.c (commands run in a task's container),
+ * ctr_docker_task.c (a task's record and its end), ctr_docker_image.c (a
+ * missing image pulled), ctr_docker_logs.c (a container's output into its
+ * sandbox), ctr_docker_rm.c (container removal and orphan reaping) and
+ * ctr_docker_http.c (the Engine API requests), in the order they call
+ * each other (ctr_docker.c has the map). They share the driver object and
+ * one way to call the Engine API. Loop thread only.
  */
 #ifndef CLUSTERD_CONTAINERIZER_CTR_DOCKER_INT_H
 #define CLUSTERD_CONTAINERIZER_CTR_DOCKER_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 
 #include "containerizer/ctr.h"
+#include "containerizer/ctr_docker_api.h"
 #include "containerizer/ctr_int.h"
 #include "lib/httpc.h"
+#include "lib/task_state.h"
 
 struct loop;
-struct ctr_dk_create;
+struct loop_timer;
 struct ctr_docker_task;
 struct ctr_docker_image;
 struct ctr_docker_rm;
@@ -35,10 +40,109 @@ struct ctr_docker {
 	int stop_timeout_ms;
 	int allow_privileged;
 	long pull_timeout_ms;
-	struct ctr_docker_task *tasks; /* owned: list (ctr_docker.c) */
-	struct ctr_docker_rm *rms;     /* owned: list (ctr_docker_rm.c) */
-	struct ctr_docker_exec *execs; /* owned: list (ctr_docker_exec.c) */
+	LIST_HEAD(, ctr_docker_task) tasks; /* owned (ctr_docker.c) */
+	LIST_HEAD(, ctr_docker_rm) rms;	    /* owned (ctr_docker_rm.c) */
+	LIST_HEAD(, ctr_docker_exec) execs; /* owned (ctr_docker_exec.c) */
 };
+
+/* A backoff's ceiling: a wait, or a recovery's inspect, retried. */
+#define CTR_DOCKER_BACKOFF_MAX_MS 5000
+
+/* ---- ctr_docker_task.c ---- */
+
+#define CTR_DOCKER_TASK_MAGIC 0xd0c4e702u
+
+enum ctr_docker_phase {
+	DK_KICK,    /* launch accepted; the timer starts it */
+	DK_CREATE,  /* POST /containers/create */
+	DK_IMAGE,   /* fetching the image (ctr_docker_image.c) */
+	DK_ADOPT,   /* GET /containers/{name}/json after a 409 */
+	DK_START,   /* POST /containers/{id}/start */
+	DK_RECOVER, /* GET /containers/{id}/json on recovery */
+	DK_RUNNING, /* watched: wait (and logs) in flight */
+	DK_ENDING,  /* terminal state known; draining the logs */
+};
+
+/* What the task's timer (ctr_docker.c's callback) does when it fires. */
+enum ctr_docker_timer_act {
+	DK_T_KICK,   /* start the launch (or recovery) */
+	DK_T_FINISH, /* send the terminal state decided earlier */
+	DK_T_WAIT,   /* re-issue the wait after a transport error */
+	DK_T_DRAIN,  /* the logs did not end in time: send the terminal */
+};
+
+/* One launched or recovered task, on its driver's list (d->tasks). */
+struct ctr_docker_task {
+	unsigned magic;
+	struct ctr_docker *d;	   /* borrowed: owner */
+	char *task_id;		   /* owned */
+	char *name;		   /* owned: container name */
+	char *cid;		   /* owned or NULL: container id */
+	struct ctr_dk_create spec; /* owned: launch only */
+	char *spec_err;		   /* owned or NULL: why the spec was refused */
+	enum ctr_docker_phase phase;
+	int kill_grace_ms; /* the task's own grace, 0 = default */
+	int stop_grace_ms; /* the grace of the kill asked */
+	bool kill_req;
+	bool running_sent;
+	bool recovered;
+	bool pulled;	  /* the image was pulled for this launch */
+	char *create_404; /* owned or NULL: the create's 404 message */
+	/* The terminal state, once known. */
+	enum task_state final;
+	char *final_msg;	    /* owned */
+	const char *final_reason;   /* static */
+	struct httpc_req *req;	    /* borrowed: the step in flight */
+	struct httpc_req *wait_req; /* borrowed */
+	struct httpc_req *stop_req; /* borrowed */
+	struct loop_timer *timer;   /* owned */
+	enum ctr_docker_timer_act act;
+	int wait_backoff_ms;
+	struct ctr_docker_image *img;	  /* borrowed: the fetch in flight */
+	struct ctr_docker_logs *logs;	  /* owned */
+	LIST_ENTRY(ctr_docker_task) link; /* on d->tasks */
+};
+
+/* The task of that id on d's list (borrowed), or NULL. */
+struct ctr_docker_task *ctr_docker_task_find(struct ctr_docker *d,
+					     const char *task_id);
+/*
+ * The container of a task that runs and was not asked to stop (borrowed:
+ * valid until the task's next event), or NULL.
+ */
+const char *ctr_docker_task_running_cid(struct ctr_docker *d,
+					const char *task_id);
+/* Free t, which is on no list, cancelling what it has in flight. */
+void ctr_docker_task_free(struct ctr_docker_task *t);
+/* Send an event about t (checkpoint with RUNNING only). */
+void ctr_docker_task_emit(struct ctr_docker_task *t, enum task_state st,
+			  const char *msg, const char *reason,
+			  const json_t *checkpoint);
+/* Send t's terminal state, take it off the list, remove its container. */
+void ctr_docker_task_terminate(struct ctr_docker_task *t);
+/*
+ * Decide t's terminal state (once; later calls are ignored): cancel its
+ * requests and terminate once its log stream has ended (bounded).
+ */
+void ctr_docker_task_finish(struct ctr_docker_task *t, enum task_state st,
+			    const char *reason, const char *fmt, ...)
+    CD_PRINTF(4, 5);
+/* The same from t's zero-delay timer: for decisions inside ctr_* calls. */
+void ctr_docker_task_finish_later(struct ctr_docker_task *t, enum task_state st,
+				  const char *reason, const char *msg);
+/* A launch step failed: FAILED, or KILLED when a kill came meanwhile. */
+void ctr_docker_task_fail(struct ctr_docker_task *t, const char *what,
+			  const struct httpc_resp *r);
+/* The container exited with code: FINISHED, FAILED or KILLED. */
+void ctr_docker_task_exited(struct ctr_docker_task *t, int code);
+/* Watch t's running container: its wait, and its logs (since now). */
+void ctr_docker_task_watch(struct ctr_docker_task *t, bool since_now);
+/* (Re-)issue the long-poll wait for t's container's exit. */
+void ctr_docker_task_wait(struct ctr_docker_task *t);
+/* Stop t's container with its kill's grace; the wait then ends it. */
+void ctr_docker_task_stop(struct ctr_docker_task *t);
+
+/* ---- ctr_docker_http.c ---- */
 
 /*
  * Start an Engine API request: path is below "http://docker/v1.41", body
@@ -51,19 +155,10 @@ struct httpc_req *ctr_docker_http(struct ctr_docker *d, const char *method,
 				  httpc_done_fn *done, void *arg);
 
 /* A short description of a failed reply, for messages. Caller frees. */
-char *ctr_docker_why(const struct httpc_resp *r);
+char *ctr_docker_http_why(const struct httpc_resp *r);
 
 /* Cancel *r if in flight, and clear it. */
-void ctr_docker_cancel(struct httpc_req **r);
-
-/*
- * The container of a task that runs and was not asked to stop (borrowed:
- * valid until the task's next event), or NULL. For ctr_docker_exec.c.
- */
-const char *ctr_docker_running_cid(struct ctr_docker *d, const char *task_id);
-
-/* Whether the driver still tracks task_id (launching, running, ending). */
-bool ctr_docker_tracked(struct ctr_docker *d, const char *task_id);
+void ctr_docker_http_cancel(struct httpc_req **r);
 
 /* ---- ctr_docker_image.c ---- */
 
@@ -97,18 +192,25 @@ void ctr_docker_image_cancel(struct ctr_docker_image *im);
  */
 void ctr_docker_rm_container(struct ctr_docker *d, const char *cid,
 			     const char *what);
-/* As ctr_ops.reap_orphans. */
-int ctr_docker_rm_orphans(void *impl, const char *const *known, size_t n);
+/* Whether the driver still tracks task_id (launching, running, ending). */
+typedef bool ctr_docker_tracked_fn(struct ctr_docker *d, const char *task_id);
+
+/*
+ * As ctr_ops.reap_orphans: remove the containers labelled with d's agent
+ * key whose task is neither among known (copied) nor tracked, asked when
+ * the listing comes back.
+ */
+int ctr_docker_rm_orphans(struct ctr_docker *d, const char *const *known,
+			  size_t n, ctr_docker_tracked_fn *tracked);
 /* Cancel and free every removal or listing in flight. */
 void ctr_docker_rm_free_all(struct ctr_docker *d);
 
 /* ---- ctr_docker_exec.c ---- */
 
-/* As ctr_ops.exec. */
-struct ctr_exec *ctr_docker_exec_start(void *impl, const char *task_id,
+/* As ctr_ops.exec, in the container cid (copied) of the running task. */
+struct ctr_exec *ctr_docker_exec_start(struct ctr_docker *d, const char *cid,
 				       const char *cmd, long timeout_ms,
-				       ctr_exec_fn *done, void *arg,
-				       struct cd_err *err);
+				       ctr_exec_fn *done, void *arg);
 /* Cancel and free every exec in flight; their done never runs. */
 void ctr_docker_exec_free_all(struct ctr_docker *d);
 

@@ -39,7 +39,7 @@ struct ctr_docker_logs {
 	int backoff_ms;
 	bool ending; /* the container ended: never reopen */
 	ctr_docker_logs_end_fn *end;
-	void *end_arg;
+	void *end_arg; /* borrowed: the caller's, for end */
 	struct ctr_dk_demux demux;
 	int outfd, errfd; /* owned, -1 when closed */
 	bool write_failed;
@@ -176,7 +176,7 @@ ctr_docker_logs_free(struct ctr_docker_logs *lg)
 	if (lg == NULL)
 		return;
 	CD_CHECK_OBJ(lg, DK_LOGS_MAGIC);
-	ctr_docker_cancel(&lg->req);
+	ctr_docker_http_cancel(&lg->req);
 	loop_timer_free(lg->timer);
 	if (lg->outfd != -1)
 		close(lg->outfd);
@@ -228,5 +228,5 @@ ctr_docker_logs_cancel(struct ctr_docker_logs *lg)
 	lg->ending = true;
 	lg->end = NULL;
 	loop_timer_del(lg->timer);
-	ctr_docker_cancel(&lg->req);
+	ctr_docker_http_cancel(&lg->req);
 }

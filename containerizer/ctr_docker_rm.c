@@ -7,8 +7,9 @@
  *
  * Orphans are the containers labelled clusterd.agent_id=<agent_key>
  * whose task is neither among those the agent recovered nor tracked by
- * the driver; a container without that label is never touched. Loop
- * thread only.
+ * the driver (asked through the callback it passes, when the listing
+ * comes back); a container without that label is never touched. Calls
+ * only ctr_docker_http.c. Loop thread only.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ struct ctr_docker_rm {
 	struct httpc_req *req; /* borrowed: in flight */
 	char *what;	       /* owned: for the log */
 	json_t *known;	       /* ref or NULL: task ids to spare (listing) */
-	struct ctr_docker_rm *next; /* owned: list */
+	ctr_docker_tracked_fn *tracked; /* listing: tasks to spare too */
+	LIST_ENTRY(ctr_docker_rm) link; /* on d->rms */
 };
 
 static struct ctr_docker_rm *
@@ -44,22 +46,15 @@ dk_rm_new(struct ctr_docker *d, const char *what)
 	CD_ALLOC_OBJ(o, DK_RM_MAGIC);
 	o->d = d;
 	o->what = xstrdup(what);
-	o->next = d->rms;
-	d->rms = o;
+	LIST_INSERT_HEAD(&d->rms, o, link);
 	return o;
 }
 
 static void
 dk_rm_free(struct ctr_docker_rm *o)
 {
-	struct ctr_docker_rm **op;
-
-	for (op = &o->d->rms; *op != NULL; op = &(*op)->next)
-		if (*op == o) {
-			*op = o->next;
-			break;
-		}
-	ctr_docker_cancel(&o->req);
+	LIST_REMOVE(o, link);
+	ctr_docker_http_cancel(&o->req);
 	json_decref(o->known);
 	free(o->what);
 	CD_FREE_OBJ(o);
@@ -74,7 +69,7 @@ dk_remove_done(const struct httpc_resp *r, void *arg)
 	CD_CHECK_OBJ(o, DK_RM_MAGIC);
 	o->req = NULL;
 	if (r->status != 204 && r->status != 404) {
-		why = ctr_docker_why(r);
+		why = ctr_docker_http_why(r);
 		log_warn("removing the container of %s: %s", o->what, why);
 		free(why);
 	}
@@ -117,7 +112,7 @@ dk_list_done(const struct httpc_resp *r, void *arg)
 	CD_CHECK_OBJ(o, DK_RM_MAGIC);
 	o->req = NULL;
 	if (r->status != 200) {
-		why = ctr_docker_why(r);
+		why = ctr_docker_http_why(r);
 		log_warn("cannot list containers to reap orphans: %s", why);
 		free(why);
 	} else if (ctr_docker_api_list(r->body, r->len, &rows, &n, &err) != 0) {
@@ -131,7 +126,7 @@ dk_list_done(const struct httpc_resp *r, void *arg)
 		    strcmp(rows[i].agent_id, d->agent_key) != 0)
 			continue;
 		if (tid != NULL &&
-		    (dk_known(o->known, tid) || ctr_docker_tracked(d, tid)))
+		    (dk_known(o->known, tid) || o->tracked(d, tid)))
 			continue;
 		log_warn("orphan container %.12s (task %s): removing",
 			 rows[i].id, tid != NULL ? tid : "?");
@@ -146,9 +141,9 @@ dk_list_done(const struct httpc_resp *r, void *arg)
 }
 
 int
-ctr_docker_rm_orphans(void *impl, const char *const *known, size_t n)
+ctr_docker_rm_orphans(struct ctr_docker *d, const char *const *known, size_t n,
+		      ctr_docker_tracked_fn *tracked)
 {
-	struct ctr_docker *d = impl;
 	struct ctr_docker_rm *o;
 	json_t *filter;
 	char *fs, *enc, *path;
@@ -156,6 +151,7 @@ ctr_docker_rm_orphans(void *impl, const char *const *known, size_t n)
 
 	o = dk_rm_new(d, "orphan listing");
 	o->known = json_array();
+	o->tracked = tracked;
 	for (i = 0; i < n; i++)
 		json_array_append_new(o->known, json_string(known[i]));
 	filter = json_pack("{s:[s+]}", "label", CTR_DK_LABEL_AGENT "=",
@@ -175,6 +171,6 @@ ctr_docker_rm_orphans(void *impl, const char *const *known, size_t n)
 void
 ctr_docker_rm_free_all(struct ctr_docker *d)
 {
-	while (d->rms != NULL)
-		dk_rm_free(d->rms);
+	while (!LIST_EMPTY(&d->rms))
+		dk_rm_free(LIST_FIRST(&d->rms));
 }

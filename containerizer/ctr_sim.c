@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #define LOG_MOD "ctr_sim"
 #include "containerizer/ctr_int.h"
@@ -40,7 +41,7 @@ struct sim {
 	struct loop *l;	      /* borrowed: the agent's loop */
 	unsigned long seq;    /* container ids */
 	size_t n;
-	struct sim_task *tasks; /* owned: list */
+	LIST_HEAD(, sim_task) tasks; /* owned */
 };
 
 struct sim_task {
@@ -49,8 +50,8 @@ struct sim_task {
 	char *task_id; /* owned */
 	char cid[32];  /* "sim:<n>" */
 	enum sim_step step;
-	struct loop_timer *timer; /* owned */
-	struct sim_task *next;	  /* owned: list */
+	struct loop_timer *timer;  /* owned */
+	LIST_ENTRY(sim_task) link; /* on s->tasks */
 };
 
 static int
@@ -65,7 +66,7 @@ sim_find(struct sim *s, const char *task_id)
 {
 	struct sim_task *t;
 
-	for (t = s->tasks; t != NULL; t = t->next)
+	LIST_FOREACH(t, &s->tasks, link)
 		if (strcmp(t->task_id, task_id) == 0)
 			return t;
 	return NULL;
@@ -82,14 +83,8 @@ sim_task_free(struct sim_task *t)
 static void
 sim_unlink(struct sim_task *t)
 {
-	struct sim_task **tp;
-
-	for (tp = &t->s->tasks; *tp != NULL; tp = &(*tp)->next)
-		if (*tp == t) {
-			*tp = t->next;
-			t->s->n--;
-			return;
-		}
+	LIST_REMOVE(t, link);
+	t->s->n--;
 }
 
 static void
@@ -147,8 +142,7 @@ sim_task_new(struct sim *s, const char *task_id, enum sim_step step)
 	snprintf(t->cid, sizeof t->cid, "sim:%lu", ++s->seq);
 	t->step = step;
 	t->timer = loop_timer_new(s->l, sim_timer_cb, t);
-	t->next = s->tasks;
-	s->tasks = t;
+	LIST_INSERT_HEAD(&s->tasks, t, link);
 	s->n++;
 	return t;
 }
@@ -214,13 +208,13 @@ static void
 sim_free(void *impl)
 {
 	struct sim *s = impl;
-	struct sim_task *t, *tn;
+	struct sim_task *t;
 
 	if (s == NULL)
 		return;
 	CD_ASSERT(s->base.magic == SIM_MAGIC);
-	for (t = s->tasks; t != NULL; t = tn) {
-		tn = t->next;
+	while ((t = LIST_FIRST(&s->tasks)) != NULL) {
+		LIST_REMOVE(t, link);
 		sim_task_free(t);
 	}
 	s->base.magic = 0;
@@ -256,6 +250,7 @@ ctr_sim_new(struct loop *l, ctr_event_fn *ev, void *arg,
 	s->base.ev = ev;
 	s->base.ev_arg = arg;
 	s->l = l;
+	LIST_INIT(&s->tasks);
 	log_warn("the simulation containerizer is enabled: tasks run nowhere "
 		 "(for benchmarks only)");
 	*ops = &sim_ops;

@@ -1,18 +1,18 @@
 /*
- * master.c: the master role object: lifecycle, the in-process framework
- * interface (launch, decline, kill, reconcile, revive), offers and the
- * allocation timer. Registration, pings and status updates from agents
- * live in master_agents.c; the task registry and status forwarding in
- * master_tasks.c; messages to agents in master_outbox.c; the read-only
- * endpoints in master_api.c.
+ * master.c: the master role object: its lifecycle (the submodules set up
+ * in order and torn down in reverse), the ping timer, and the in-process
+ * framework interface (launch, decline, kill, reconcile, revive). The top
+ * of the master's files (master_int.h has the map): registration, pings
+ * and status updates from agents live in master_agents.c; the task
+ * registry and status forwarding in master_tasks.c; allocation cycles and
+ * offers in master_offers.c; the frameworks in master_frameworks.c;
+ * messages to agents in master_outbox.c; the read-only endpoints in
+ * master_api.c.
  *
- * Design: the allocator (master_alloc) is pure and owns the accounting of
- * what is used; this file turns its decisions into offers and keeps the
- * outstanding offers. Resources of an offer stay allocated to the
- * framework until it launches (the unused part returns), declines
- * (filtered for refuse_seconds) or the offer is rescinded.
- * Task records are persisted on launch (one commit per launch) and
- * forgotten on a terminal state. Loop thread only.
+ * Owns the ids of tasks taken back from the outbox by a kill until they
+ * are reported killed (m->killed). Task records are persisted on launch
+ * (one commit per launch) and forgotten on a terminal state. Loop thread
+ * only.
  */
 #include "master/master.h"
 
@@ -24,170 +24,17 @@
 
 #include "lib/buf.h"
 #include "lib/httpc.h"
-#include "lib/httpd.h"
 #include "lib/id.h"
-#include "lib/json.h"
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "lib/idmap.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
 #define LOG_MOD "master"
 #include "lib/log.h"
-
-struct master_agent *
-master_agent_find(struct master *m, const char *id)
-{
-	return idmap_get(m->agent_index, id);
-}
-
-/* Few frameworks (one scheduler in practice): a list is enough. */
-struct master_framework *
-master_framework_find(struct master *m, const char *id)
-{
-	struct master_framework *f;
-
-	TAILQ_FOREACH(f, &m->frameworks, link)
-		if (strcmp(f->id, id) == 0)
-			return f;
-	return NULL;
-}
-
-static struct master_offer *
-master_offer_find(struct master *m, const char *id)
-{
-	return idmap_get(m->offer_index, id);
-}
-
-static void
-master_offer_free(struct master *m, struct master_offer *o)
-{
-	AN(idmap_del(m->offer_index, o->id));
-	TAILQ_REMOVE(&m->offers, o, link);
-	free(o->id);
-	free(o->framework_id);
-	free(o->agent_id);
-	free(o);
-}
-
-void
-master_rescind_agent_offers(struct master *m, const char *agent_id)
-{
-	struct master_offer *o, *n;
-
-	for (o = TAILQ_FIRST(&m->offers); o != NULL; o = n) {
-		struct master_framework *f;
-
-		n = TAILQ_NEXT(o, link);
-		if (strcmp(o->agent_id, agent_id) != 0)
-			continue;
-		f = master_framework_find(m, o->framework_id);
-		master_alloc_release(m->alloc, o->agent_id, o->framework_id,
-				     &o->res);
-		if (f != NULL && f->ops->rescind != NULL)
-			f->ops->rescind(f->sched, o->id);
-		master_offer_free(m, o);
-	}
-}
-
-/* Allocation: the allocator decides, we make offers of its decisions. */
-struct master_offer_batch {
-	struct master *m;
-	struct master_offer **new_offers; /* owned array of borrowed offers */
-	size_t n, cap;
-};
-
-static void
-master_offer_cb(const char *fw_id, const char *agent_id,
-		const struct resources *r, void *arg)
-{
-	struct master_offer_batch *b = arg;
-	struct master *m = b->m;
-	struct master_offer *o = xcalloc(1, sizeof *o);
-
-	o->id = xasprintf("%s-O%u", m->id, ++m->offer_seq);
-	o->framework_id = xstrdup(fw_id);
-	o->agent_id = xstrdup(agent_id);
-	o->res = *r;
-	AZ(idmap_put(m->offer_index, o->id, o));
-	TAILQ_INSERT_TAIL(&m->offers, o, link);
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16;
-		b->new_offers =
-		    xrealloc(b->new_offers, b->cap * sizeof *b->new_offers);
-	}
-	b->new_offers[b->n++] = o;
-}
-
-static void
-master_allocate(struct master *m)
-{
-	struct master_offer_batch b = {m, NULL, 0, 0};
-	struct master_framework *f;
-
-	master_alloc_run(m->alloc, loop_now_ms(m->loop), master_offer_cb, &b);
-	if (b.n == 0)
-		goto out;
-	TAILQ_FOREACH(f, &m->frameworks, link) {
-		struct fw_offer *fo = xcalloc(b.n, sizeof *fo);
-		char **ids = xcalloc(b.n, sizeof *ids);
-		size_t i, k = 0;
-
-		for (i = 0; i < b.n; i++) {
-			struct master_offer *o = b.new_offers[i];
-			struct master_agent *a;
-
-			if (strcmp(o->framework_id, f->id) != 0)
-				continue;
-			a = master_agent_find(m, o->agent_id);
-			if (a == NULL)
-				continue;
-			/* Copy the id: the scheduler may consume the offer. */
-			ids[k] = xstrdup(o->id);
-			fo[k].id = ids[k];
-			fo[k].agent_id = a->info.id;
-			fo[k].hostname = a->info.hostname;
-			fo[k].attributes = a->info.attributes;
-			fo[k].res = o->res;
-			k++;
-		}
-		if (k > 0)
-			f->ops->offers(f->sched, fo, k);
-		for (i = 0; i < k; i++)
-			free(ids[i]);
-		free(ids);
-		free(fo);
-	}
-out:
-	free(b.new_offers);
-}
-
-static void
-master_alloc_tick(void *arg)
-{
-	struct master *m = arg;
-
-	master_allocate(m);
-	loop_timer_add(m->alloc_timer,
-		       (uint64_t)m->conf.allocation_interval_ms);
-}
-
-static void
-master_soon_tick(void *arg)
-{
-	master_allocate(arg);
-}
-
-void
-master_allocate_soon(struct master *m)
-{
-	if (!loop_timer_pending(m->soon_timer))
-		loop_timer_add(m->soon_timer, 20);
-}
 
 static void
 master_ping_tick(void *arg)
@@ -230,8 +77,8 @@ master_run_done(struct master *m, const char *agent_id,
 	}
 	log_warn("task %s dropped: agent %s answered %d%s%s", task_id, agent_id,
 		 r->status, r->err ? ": " : "", r->err ? r->err->msg : "");
-	master_report(m, t, TASK_DROPPED, NULL,
-		      "the agent did not accept the task");
+	master_task_report(m, t, TASK_DROPPED, NULL,
+			   "the agent did not accept the task");
 out:
 	free(task_id);
 }
@@ -241,7 +88,7 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		 const struct wire_task *tasks, size_t n, struct cd_err *err)
 {
 	struct master *m = mp;
-	struct master_offer *o = master_offer_find(m, offer_id);
+	struct master_offer *o = master_offers_find(m, offer_id);
 	struct master_agent *a;
 	struct master_task **tv = NULL;
 	struct store_batch *b = NULL;
@@ -325,7 +172,7 @@ release:
 	free(tv);
 	if (!res_is_empty(&left))
 		master_alloc_release(m->alloc, o->agent_id, fw_id, &left);
-	master_offer_free(m, o);
+	master_offers_drop(m, o);
 	return rc;
 }
 
@@ -333,17 +180,7 @@ static void
 master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
 		  double refuse_seconds)
 {
-	struct master *m = mp;
-	struct master_offer *o = master_offer_find(m, offer_id);
-
-	if (o == NULL || strcmp(o->framework_id, fw_id) != 0)
-		return;
-	master_alloc_release(m->alloc, o->agent_id, fw_id, &o->res);
-	if (refuse_seconds > 0)
-		master_alloc_filter(m->alloc, fw_id, o->agent_id,
-				    loop_now_ms(m->loop) +
-					(uint64_t)(refuse_seconds * 1000));
-	master_offer_free(m, o);
+	master_offers_decline(mp, fw_id, offer_id, refuse_seconds);
 }
 
 /* An agent that does not know a task cannot report its end: we do. */
@@ -361,8 +198,8 @@ master_kill_done(struct master *m, const char *agent_id,
 		log_warn("kill of %s: agent %s does not know it; reporting it "
 			 "lost",
 			 task_id, agent_id);
-		master_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
-			      "the agent does not know this task");
+		master_task_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
+				   "the agent does not know this task");
 	}
 out:
 	free(task_id);
@@ -383,9 +220,10 @@ master_killed_tick(void *arg)
 		struct master_task *t = master_task_find(m, ids[i]);
 
 		if (t != NULL && !task_state_terminal(t->status.state))
-			master_report(m, t, TASK_KILLED,
-				      "REASON_TASK_KILLED_DURING_LAUNCH",
-				      "killed before it was sent to the agent");
+			master_task_report(
+			    m, t, TASK_KILLED,
+			    "REASON_TASK_KILLED_DURING_LAUNCH",
+			    "killed before it was sent to the agent");
 		free(ids[i]);
 	}
 	free(ids);
@@ -415,11 +253,7 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	if (a == NULL || !a->active)
 		return -ENOENT;
 	if (master_outbox_cancel(m, a, "/internal/run_task", task_id) == 0) {
-		if (m->nkilled == m->capkilled) {
-			m->capkilled = m->capkilled ? 2 * m->capkilled : 16;
-			m->killed = xrealloc(m->killed,
-					     m->capkilled * sizeof *m->killed);
-		}
+		XGROW(m->killed, m->nkilled + 1, m->capkilled);
 		m->killed[m->nkilled++] = xstrdup(task_id);
 		if (!loop_timer_pending(m->kill_timer))
 			loop_timer_add(m->kill_timer, 0);
@@ -459,7 +293,7 @@ master_fw_revive(void *mp, const char *fw_id)
 	struct master *m = mp;
 
 	master_alloc_clear_filters(m->alloc, fw_id);
-	master_allocate_soon(m);
+	master_offers_allocate_soon(m);
 }
 
 static const char *
@@ -506,32 +340,16 @@ int
 master_framework_add(struct master *m, const char *name, const char *fw_id,
 		     const struct framework_sched_ops *ops, void *sched)
 {
-	struct master_framework *f = xcalloc(1, sizeof *f);
+	struct master_framework *f =
+	    master_frameworks_add(m, name, fw_id, ops, sched);
 	struct master_reg_ctx *c = xcalloc(1, sizeof *c);
-	json_t *j;
-	char *key, *val;
 
-	f->id = fw_id ? xstrdup(fw_id) : xasprintf("%s-0000", m->id);
-	f->name = xstrdup(name);
-	f->ops = ops;
-	f->sched = sched;
-	f->registered_ms = loop_wall_ms();
-	TAILQ_INSERT_TAIL(&m->frameworks, f, link);
-	master_alloc_framework_add(m->alloc, f->id, "*", 1.0);
-	j = json_pack("{s:s, s:s}", "id", f->id, "name", f->name);
-	key = xasprintf("framework/%s", f->id);
-	val = json_dump_str(j);
-	if (store_put(m->store, STORE_DB_MASTER, key, val, strlen(val)) != 0)
-		log_error("cannot persist framework %s", f->id);
-	free(key);
-	free(val);
-	json_decref(j);
 	/* The framework may own tasks on agents we know: account for them. */
 	c->m = m;
 	c->fw_id = xstrdup(f->id);
 	loop_defer(m->loop, master_registered_cb, c);
 	log_info("framework %s (%s) registered", f->id, name);
-	master_allocate_soon(m);
+	master_offers_allocate_soon(m);
 	return 0;
 }
 
@@ -582,31 +400,24 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	if (m->conf.max_ping_timeouts <= 0)
 		m->conf.max_ping_timeouts = 5;
 	m->start_ms = loop_wall_ms();
-	TAILQ_INIT(&m->agents);
-	TAILQ_INIT(&m->tasks);
-	master_tasks_init(m);
 	TAILQ_INIT(&m->frameworks);
-	TAILQ_INIT(&m->offers);
-	m->agent_index = idmap_new();
-	m->task_index = idmap_new();
-	m->offer_index = idmap_new();
 	m->alloc = master_alloc_new();
+	master_offers_init(m);
+	master_tasks_init(m);
+	master_agents_init(m);
 	if (master_load_id(m) != 0) {
 		master_free(m);
 		return cd_err_set(err, -EIO, "cannot write the master id");
 	}
-	if (master_agents_load(m) != 0) {
+	if (master_agents_load(m) != 0 || master_tasks_load(m) != 0) {
 		master_free(m);
 		return cd_err_set(err, -EIO, "cannot load the registry");
 	}
 	master_agents_routes(m);
 	master_api_routes(m);
-	m->alloc_timer = loop_timer_new(l, master_alloc_tick, m);
 	m->ping_timer = loop_timer_new(l, master_ping_tick, m);
-	m->soon_timer = loop_timer_new(l, master_soon_tick, m);
 	m->kill_timer = loop_timer_new(l, master_killed_tick, m);
-	loop_timer_add(m->alloc_timer,
-		       (uint64_t)m->conf.allocation_interval_ms);
+	master_offers_start(m);
 	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
 	log_info("master %s started", m->id);
 	*out = m;
@@ -616,39 +427,21 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 void
 master_free(struct master *m)
 {
-	struct master_agent *a;
-	struct master_framework *f;
 	size_t i;
 
 	if (m == NULL)
 		return;
-	loop_timer_free(m->alloc_timer);
 	loop_timer_free(m->ping_timer);
-	loop_timer_free(m->soon_timer);
 	loop_timer_free(m->kill_timer);
 	for (i = 0; i < m->nkilled; i++)
 		free(m->killed[i]);
 	free(m->killed);
 	master_outbox_release(m);
-	while (!TAILQ_EMPTY(&m->offers))
-		master_offer_free(m, TAILQ_FIRST(&m->offers));
+	master_offers_release(m);
 	master_tasks_release(m);
-	while ((a = TAILQ_FIRST(&m->agents)) != NULL) {
-		TAILQ_REMOVE(&m->agents, a, link);
-		wire_agent_info_release(&a->info);
-		free(a->base_url);
-		CD_FREE_OBJ(a);
-	}
-	while ((f = TAILQ_FIRST(&m->frameworks)) != NULL) {
-		TAILQ_REMOVE(&m->frameworks, f, link);
-		free(f->id);
-		free(f->name);
-		free(f);
-	}
+	master_agents_release(m);
+	master_frameworks_release(m);
 	master_alloc_free(m->alloc);
-	idmap_free(m->agent_index);
-	idmap_free(m->task_index);
-	idmap_free(m->offer_index);
 	free(m->s_hostname);
 	free(m->s_ip);
 	free(m->secret);

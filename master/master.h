@@ -18,6 +18,7 @@ struct httpc;
 struct httpd;
 struct master;
 
+/* Every string is borrowed for the call: master_new() copies them. */
 struct master_conf {
 	const char *hostname;
 	const char *advertise_ip;

@@ -1,8 +1,10 @@
 /*
- * master_agents.c: the agent side of the master: registration and
- * re-registration (recorded in the store before the reply), status updates
- * (acknowledged by the 200 reply once the framework has recorded them),
- * pings and the declaration of lost agents. Loop thread only.
+ * master_agents.c: the agent side of the master. Owns the agents (list,
+ * index and "agent/<id>" records): registration and re-registration
+ * (recorded in the store before the reply), status updates (acknowledged
+ * by the 200 reply once the framework has recorded them), pings and the
+ * declaration of lost agents. Calls down into master_tasks.c,
+ * master_offers.c and master_outbox.c. Loop thread only.
  *
  * Agent ids are "<master-id>-S<n>"; an agent re-registering with an id the
  * master does not know (the master's registry was lost, or it is another
@@ -13,10 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/buf.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
-#include "lib/id.h"
+#include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/loop.h"
 #include "lib/store.h"
@@ -24,7 +25,6 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "lib/idmap.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
@@ -112,7 +112,14 @@ master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
 	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
 }
 
-/* The tasks an agent reports at re-registration become the truth. */
+/*
+ * The tasks an agent reports at re-registration become the truth: their
+ * statuses are forwarded, the ones the master did not know are adopted,
+ * and the ones the master placed there that the agent no longer has are
+ * lost. Called while the agent is out of the allocator, so that what
+ * ended releases nothing from the account master_agent_account_tasks()
+ * then rebuilds.
+ */
 static void
 master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 			 const struct wire_register *reg)
@@ -139,10 +146,7 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 				log_error("cannot persist task %s",
 					  st->task_id);
 		}
-		if (t != NULL && !task_state_terminal(st->state))
-			master_alloc_allocate(m->alloc, a->info.id,
-					      t->framework_id, &t->task.res);
-		master_status_forward(m, st);
+		master_task_forward(m, st);
 	}
 	/* Tasks we placed there that the agent no longer knows are lost. */
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
@@ -155,10 +159,69 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 			known =
 			    strcmp(reg->tasks[i].task_id, t->task.task_id) == 0;
 		if (!known)
-			master_report(
+			master_task_report(
 			    m, t, TASK_LOST, "REASON_RECONCILIATION",
 			    "the agent re-registered without this task");
 	}
+}
+
+/* The agent's account in the allocator: what its running tasks hold. */
+static void
+master_agent_account_tasks(struct master *m, struct master_agent *a,
+			   const struct wire_register *reg)
+{
+	struct master_task *t;
+	size_t i;
+
+	for (i = 0; i < reg->ntasks; i++) {
+		const struct wire_status *st = &reg->tasks[i];
+
+		t = master_task_find(m, st->task_id);
+		if (t != NULL && !task_state_terminal(st->state))
+			master_alloc_allocate(m->alloc, a->info.id,
+					      t->framework_id, &t->task.res);
+	}
+}
+
+int
+master_agents_register(struct master *m, struct wire_register *reg,
+		       struct master_agent **out)
+{
+	struct master_agent *a = NULL;
+
+	if (reg->agent.id != NULL && reg->agent.id[0] != '\0')
+		a = master_agent_find(m, reg->agent.id);
+	if (a != NULL) {
+		master_alloc_agent_remove(m->alloc, a->info.id);
+		master_offers_rescind_agent(m, a->info.id);
+		master_agent_update(a, &reg->agent);
+	} else {
+		/* A new id; skip any an agent brought along after the
+		 * registry was lost. */
+		while (reg->agent.id == NULL || reg->agent.id[0] == '\0' ||
+		       master_agent_find(m, reg->agent.id) != NULL) {
+			free(reg->agent.id);
+			reg->agent.id =
+			    xasprintf("%s-S%u", m->id, m->next_agent_seq++);
+		}
+		a = master_agent_add(m, &reg->agent);
+	}
+	if (master_agent_persist(m, a) != 0)
+		return -EIO;
+	a->active = true;
+	a->lost = false;
+	a->missed_pings = 0;
+	a->registered_ms = loop_wall_ms();
+	log_info("agent %s (%s at %s) %sregistered with %zu tasks", a->info.id,
+		 a->info.hostname, a->base_url, reg->reregister ? "re" : "",
+		 reg->ntasks);
+	master_agent_adopt_tasks(m, a, reg);
+	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
+	master_alloc_agent_set_active(m->alloc, a->info.id, true);
+	master_agent_account_tasks(m, a, reg);
+	master_offers_allocate_soon(m);
+	*out = a;
+	return 0;
 }
 
 static void
@@ -185,44 +248,16 @@ master_h_register(struct httpd_req *req, void *arg)
 		wire_register_release(&reg);
 		return;
 	}
-	if (reg.agent.id != NULL && reg.agent.id[0] != '\0')
-		a = master_agent_find(m, reg.agent.id);
-	if (a != NULL) {
-		master_alloc_agent_remove(m->alloc, a->info.id);
-		master_rescind_agent_offers(m, a->info.id);
-		master_agent_update(a, &reg.agent);
-	} else {
-		/* A new id; skip any an agent brought along after the
-		 * registry was lost. */
-		while (reg.agent.id == NULL || reg.agent.id[0] == '\0' ||
-		       master_agent_find(m, reg.agent.id) != NULL) {
-			free(reg.agent.id);
-			reg.agent.id =
-			    xasprintf("%s-S%u", m->id, m->next_agent_seq++);
-		}
-		a = master_agent_add(m, &reg.agent);
-	}
-	if (master_agent_persist(m, a) != 0) {
+	if (master_agents_register(m, &reg, &a) != 0) {
 		wire_register_release(&reg);
 		httpd_reply_error(req, 503, "cannot record the agent", NULL);
 		return;
 	}
-	a->active = true;
-	a->lost = false;
-	a->missed_pings = 0;
-	a->registered_ms = loop_wall_ms();
-	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
-	master_alloc_agent_set_active(m->alloc, a->info.id, true);
-	log_info("agent %s (%s at %s) %sregistered with %zu tasks", a->info.id,
-		 a->info.hostname, a->base_url, reg.reregister ? "re" : "",
-		 reg.ntasks);
-	master_agent_adopt_tasks(m, a, &reg);
 	wire_register_release(&reg);
 	ok.agent_id = a->info.id;
 	ok.master_id = m->id;
 	ok.ping_interval_ms = m->conf.ping_timeout_ms;
 	httpd_reply_json(req, 200, wire_registered_encode(&ok));
-	master_allocate_soon(m);
 }
 
 static void
@@ -258,7 +293,7 @@ master_h_status(struct httpd_req *req, void *arg)
 	log_debug("status %s of task %s from agent %s",
 		  task_state_name(msg.status.state), msg.status.task_id,
 		  a->info.id);
-	if (master_status_forward(m, &msg.status) != 0) {
+	if (master_task_forward(m, &msg.status) != 0) {
 		wire_status_msg_release(&msg);
 		httpd_reply_error(req, 503, "status not recorded yet", NULL);
 		return;
@@ -280,8 +315,8 @@ master_agents_routes(struct master *m)
 }
 
 void
-master_agent_mark_lost(struct master *m, struct master_agent *a,
-		       const char *why)
+master_agents_mark_lost(struct master *m, struct master_agent *a,
+			const char *why)
 {
 	struct master_task *t, *n;
 
@@ -292,14 +327,15 @@ master_agent_mark_lost(struct master *m, struct master_agent *a,
 	a->active = false;
 	a->lost = true;
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
-	master_rescind_agent_offers(m, a->info.id);
+	master_offers_rescind_agent(m, a->info.id);
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
 		n = TAILQ_NEXT(t, link);
 		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
 		    t->status.state == TASK_UNREACHABLE)
 			continue;
-		master_report(m, t, TASK_UNREACHABLE, "REASON_SLAVE_REMOVED",
-			      "the agent is unreachable");
+		master_task_report(m, t, TASK_UNREACHABLE,
+				   "REASON_SLAVE_REMOVED",
+				   "the agent is unreachable");
 	}
 	/* Its tasks are unreachable now: what is queued for it is moot. */
 	master_outbox_flush(m, a, "the agent is lost");
@@ -327,7 +363,7 @@ master_ping_done(struct master *m, const char *agent_id,
 		return;
 	}
 	if (++a->missed_pings >= m->conf.max_ping_timeouts)
-		master_agent_mark_lost(m, a, "missed pings");
+		master_agents_mark_lost(m, a, "missed pings");
 }
 
 void
@@ -345,13 +381,13 @@ master_agents_ping_all(struct master *m)
 			/* Known from the registry but not back yet. */
 			if (now - m->start_ms >
 			    m->conf.ping_timeout_ms * m->conf.max_ping_timeouts)
-				master_agent_mark_lost(
+				master_agents_mark_lost(
 				    m, a, "did not re-register after failover");
 			continue;
 		}
 		if (a->ping_in_flight) {
 			if (++a->missed_pings >= m->conf.max_ping_timeouts)
-				master_agent_mark_lost(m, a, "ping timeouts");
+				master_agents_mark_lost(m, a, "ping timeouts");
 			continue;
 		}
 		a->ping_in_flight = true;
@@ -382,48 +418,32 @@ master_load_agent(const char *key, const void *val, size_t len, void *arg)
 	return 0;
 }
 
-static int
-master_load_task(const char *key, const void *val, size_t len, void *arg)
-{
-	struct master *m = arg;
-	struct master_task *t;
-	const char *fw = NULL, *state = NULL;
-	json_t *j = json_parse_bounded(val, len, NULL);
-	enum task_state s = TASK_STAGING;
-
-	(void)key;
-	if (j == NULL)
-		return 0;
-	t = xcalloc(1, sizeof *t);
-	if (wire_task_decode(json_object_get(j, "task"), &t->task, NULL) != 0) {
-		free(t);
-		json_decref(j);
-		return 0;
-	}
-	json_opt_str(j, "framework_id", "", &fw, NULL, NULL);
-	json_opt_str(j, "state", "", &state, NULL, NULL);
-	if (state != NULL)
-		task_state_parse(state, &s);
-	t->framework_id = xstrdup(fw ? fw : "");
-	t->status.uuid = xstrdup("");
-	t->status.task_id = xstrdup(t->task.task_id);
-	t->status.framework_id = xstrdup(t->framework_id);
-	t->status.agent_id = xstrdup(t->task.agent_id ? t->task.agent_id : "");
-	t->status.state = s;
-	if (master_task_add(m, t) != 0)
-		master_task_free(t);
-	json_decref(j);
-	return 0;
-}
-
 int
 master_agents_load(struct master *m)
 {
-	int rc = store_iter(m->store, STORE_DB_MASTER, "agent/",
-			    master_load_agent, m);
+	return store_iter(m->store, STORE_DB_MASTER, "agent/",
+			  master_load_agent, m);
+}
 
-	if (rc == 0)
-		rc = store_iter(m->store, STORE_DB_MASTER, "task/",
-				master_load_task, m);
-	return rc;
+void
+master_agents_init(struct master *m)
+{
+	TAILQ_INIT(&m->agents);
+	m->agent_index = idmap_new();
+}
+
+void
+master_agents_release(struct master *m)
+{
+	struct master_agent *a;
+
+	while ((a = TAILQ_FIRST(&m->agents)) != NULL) {
+		TAILQ_REMOVE(&m->agents, a, link);
+		AN(idmap_del(m->agent_index, a->info.id));
+		wire_agent_info_release(&a->info);
+		free(a->base_url);
+		CD_FREE_OBJ(a);
+	}
+	idmap_free(m->agent_index);
+	m->agent_index = NULL;
 }

@@ -3,8 +3,8 @@
  * loop, no globals; loop thread only.
  *
  * Design, for 10,000 agents x 1,000 frameworks in well under 100 ms a cycle:
- *   - agents and frameworks live in arrays (swap-remove) indexed by
- *     open-addressing hash tables keyed by id (FNV-1a);
+ *   - agents and frameworks live in arrays (swap-remove, grown with
+ *     XGROW) indexed by id in a lib/idmap each;
  *   - a cycle heapifies the eligible frameworks by (weighted dominant share,
  *     insertion order) once, then for each offerable agent pops the lowest
  *     share that has no live filter for that agent, gives it the whole
@@ -12,7 +12,10 @@
  *     filters apply, instead of Mesos' O(A x F) sort per agent;
  *   - decline filters are a per-framework hash of agent serial -> expiry;
  *     expired entries are dropped lazily when the table grows. Serials are
- *     never reused, so a removed agent's filters are simply dead.
+ *     never reused, so a removed agent's filters are simply dead. This is
+ *     not an idmap on purpose: its keys are integers and its values (an
+ *     expiry) live in the slots, and the cycle probes it for every
+ *     framework it pops, so it avoids hashing an id string each time.
  *   - what each framework holds on each agent is a small array on the
  *     agent (struct alloc_use), so releases can be checked and an agent's
  *     removal can take its resources back from the frameworks' totals.
@@ -28,23 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/id.h"
+#include "lib/idmap.h"
 #include "lib/xalloc.h"
 
 #define ALLOC_NSCALAR 3 /* cpus, mem, disk */
-#define ALLOC_TOMB ((struct alloc_key *)(uintptr_t)1)
-
-/* The first member of agents and frameworks, for the id hash table. */
-struct alloc_key {
-	char *id; /* owned */
-	uint64_t hash;
-};
-
-struct alloc_map {
-	struct alloc_key **slot; /* owned array; entries borrowed from owner */
-	size_t cap;		 /* power of two, or 0 */
-	size_t used;		 /* live entries and tombstones */
-};
 
 struct alloc_filter {
 	uint64_t serial; /* agent serial; 0 = empty slot */
@@ -57,7 +47,7 @@ struct alloc_filters {
 };
 
 struct alloc_fw {
-	struct alloc_key k;
+	char *id;   /* owned; the key of a->fw_map */
 	char *role; /* owned */
 	double weight;
 	bool active;
@@ -76,7 +66,7 @@ struct alloc_use {
 };
 
 struct alloc_agent {
-	struct alloc_key k;
+	char *id; /* owned; the key of a->agent_map */
 	uint64_t serial;
 	bool active;
 	size_t idx; /* position in a->agents */
@@ -91,13 +81,15 @@ struct master_alloc {
 	size_t nagents, cagents;
 	struct alloc_fw **fws; /* owned */
 	size_t nfws, cfws;
-	struct alloc_map agent_map, fw_map;
+	struct idmap *agent_map;     /* owned: id -> a->agents entry */
+	struct idmap *fw_map;	     /* owned: id -> a->fws entry */
 	double total[ALLOC_NSCALAR]; /* sum of all agents' totals */
 	uint64_t next_serial, next_seq;
 	uint64_t now_ms;	   /* of the last cycle, to expire filters */
 	size_t cursor;		   /* rotating first agent of a cycle */
 	struct alloc_fw **heap;	   /* owned: scratch for a cycle */
 	struct alloc_fw **skipped; /* owned: scratch for a cycle */
+	size_t cheap, cskipped;	   /* their capacities (>= nfws) */
 };
 
 /* ---- helpers ---- */
@@ -178,92 +170,18 @@ alloc_offerable(const struct resources *r)
 	       r->mem >= MASTER_ALLOC_MIN_MEM;
 }
 
-/* ---- id hash table ---- */
-
-static size_t
-alloc_map_slot(const struct alloc_map *m, const char *id, uint64_t h)
-{
-	size_t mask = m->cap - 1, i = h & mask;
-	struct alloc_key *k;
-
-	for (;;) {
-		k = m->slot[i];
-		if (k == NULL)
-			return SIZE_MAX;
-		if (k != ALLOC_TOMB && k->hash == h && strcmp(k->id, id) == 0)
-			return i;
-		i = (i + 1) & mask;
-	}
-}
-
-static struct alloc_key *
-alloc_map_get(const struct alloc_map *m, const char *id)
-{
-	size_t i;
-
-	if (m->cap == 0 || id == NULL)
-		return NULL;
-	i = alloc_map_slot(m, id, id_hash(id));
-	return i == SIZE_MAX ? NULL : m->slot[i];
-}
-
-static void
-alloc_map_grow(struct alloc_map *m, size_t live)
-{
-	struct alloc_key **old = m->slot;
-	size_t oldcap = m->cap, i, j, cap = 16;
-
-	while (cap < 2 * (live + 1))
-		cap *= 2;
-	m->slot = xcalloc(cap, sizeof *m->slot);
-	m->cap = cap;
-	m->used = 0;
-	for (i = 0; i < oldcap; i++) {
-		if (old[i] == NULL || old[i] == ALLOC_TOMB)
-			continue;
-		for (j = old[i]->hash & (cap - 1); m->slot[j] != NULL;
-		     j = (j + 1) & (cap - 1))
-			;
-		m->slot[j] = old[i];
-		m->used++;
-	}
-	free(old);
-}
-
-/* k->id and k->hash are set and the id is not present. */
-static void
-alloc_map_put(struct alloc_map *m, struct alloc_key *k, size_t live)
-{
-	size_t i;
-
-	if (4 * (m->used + 1) > 3 * m->cap)
-		alloc_map_grow(m, live + 1);
-	for (i = k->hash & (m->cap - 1); m->slot[i] != NULL;
-	     i = (i + 1) & (m->cap - 1))
-		;
-	m->slot[i] = k;
-	m->used++;
-}
-
-static void
-alloc_map_del(struct alloc_map *m, const struct alloc_key *k)
-{
-	size_t i = alloc_map_slot(m, k->id, k->hash);
-
-	if (i != SIZE_MAX)
-		m->slot[i] = ALLOC_TOMB; /* still counted in used */
-}
+/* ---- lookups ---- */
 
 static struct alloc_agent *
 alloc_agent_get(const struct master_alloc *a, const char *id)
 {
-	return (struct alloc_agent *)alloc_map_get(&a->agent_map, id);
+	return idmap_get(a->agent_map, id);
 }
 
 static struct alloc_fw *
 alloc_fw_get(const struct master_alloc *a, const char *id)
 {
-	return (struct alloc_fw *)alloc_map_get(&a->fw_map, id);
+	return idmap_get(a->fw_map, id);
 }
 
 /* ---- decline filters ---- */
@@ -344,11 +262,16 @@ alloc_use_add(struct alloc_agent *ag, struct alloc_fw *fw,
 	struct alloc_use *u = alloc_use_get(ag, fw);
 
 	if (u == NULL) {
-		if (ag->nuses == ag->cuses) {
-			ag->cuses = ag->cuses ? 2 * ag->cuses : 2;
-			ag->uses =
-			    xrealloc(ag->uses, ag->cuses * sizeof *ag->uses);
+		/*
+		 * Room for two at first: an entry holds a struct resources
+		 * (1 KiB with its port ranges), most agents serve one or two
+		 * frameworks, and XGROW's first step is 8.
+		 */
+		if (ag->uses == NULL) {
+			ag->cuses = 2;
+			ag->uses = xcalloc(ag->cuses, sizeof *ag->uses);
 		}
+		XGROW(ag->uses, ag->nuses + 1, ag->cuses);
 		u = &ag->uses[ag->nuses++];
 		u->fw = fw;
 		res_zero(&u->res);
@@ -370,6 +293,8 @@ master_alloc_new(void)
 {
 	struct master_alloc *a = xcalloc(1, sizeof *a);
 
+	a->agent_map = idmap_new();
+	a->fw_map = idmap_new();
 	a->next_serial = 1;
 	return a;
 }
@@ -377,7 +302,7 @@ master_alloc_new(void)
 static void
 alloc_agent_free(struct alloc_agent *ag)
 {
-	free(ag->k.id);
+	free(ag->id);
 	free(ag->uses);
 	free(ag);
 }
@@ -385,7 +310,7 @@ alloc_agent_free(struct alloc_agent *ag)
 static void
 alloc_fw_free(struct alloc_fw *fw)
 {
-	free(fw->k.id);
+	free(fw->id);
 	free(fw->role);
 	free(fw->filters.slot);
 	free(fw);
@@ -404,8 +329,8 @@ master_alloc_free(struct master_alloc *a)
 		alloc_fw_free(a->fws[i]);
 	free(a->agents);
 	free(a->fws);
-	free(a->agent_map.slot);
-	free(a->fw_map.slot);
+	idmap_free(a->agent_map);
+	idmap_free(a->fw_map);
 	free(a->heap);
 	free(a->skipped);
 	free(a);
@@ -424,19 +349,15 @@ master_alloc_agent_add(struct master_alloc *a, const char *agent_id,
 	if (alloc_agent_get(a, agent_id) != NULL)
 		return -EEXIST;
 	ag = xcalloc(1, sizeof *ag);
-	ag->k.id = xstrdup(agent_id);
-	ag->k.hash = id_hash(agent_id);
+	ag->id = xstrdup(agent_id);
 	ag->serial = a->next_serial++;
 	ag->active = true;
 	ag->total = *total;
 	ag->avail = *total;
-	if (a->nagents == a->cagents) {
-		a->cagents = a->cagents ? 2 * a->cagents : 64;
-		a->agents = xrealloc(a->agents, a->cagents * sizeof *a->agents);
-	}
+	XGROW(a->agents, a->nagents + 1, a->cagents);
 	ag->idx = a->nagents;
 	a->agents[a->nagents++] = ag;
-	alloc_map_put(&a->agent_map, &ag->k, a->nagents);
+	AZ(idmap_put(a->agent_map, ag->id, ag));
 	alloc_scalars(total, s);
 	for (i = 0; i < ALLOC_NSCALAR; i++)
 		a->total[i] = alloc_round(a->total[i] + s[i]);
@@ -457,7 +378,7 @@ master_alloc_agent_remove(struct master_alloc *a, const char *agent_id)
 	alloc_scalars(&ag->total, s);
 	for (i = 0; i < ALLOC_NSCALAR; i++)
 		a->total[i] = alloc_round(a->total[i] - s[i]);
-	alloc_map_del(&a->agent_map, &ag->k);
+	AN(idmap_del(a->agent_map, ag->id));
 	a->agents[ag->idx] = a->agents[--a->nagents];
 	a->agents[ag->idx]->idx = ag->idx;
 	alloc_agent_free(ag);
@@ -480,20 +401,16 @@ alloc_fw_create(struct master_alloc *a, const char *fw_id)
 {
 	struct alloc_fw *fw = xcalloc(1, sizeof *fw);
 
-	fw->k.id = xstrdup(fw_id);
-	fw->k.hash = id_hash(fw_id);
+	fw->id = xstrdup(fw_id);
 	fw->role = xstrdup("*");
 	fw->weight = 1;
 	fw->seq = a->next_seq++;
-	if (a->nfws == a->cfws) {
-		a->cfws = a->cfws ? 2 * a->cfws : 16;
-		a->fws = xrealloc(a->fws, a->cfws * sizeof *a->fws);
-		a->heap = xrealloc(a->heap, a->cfws * sizeof *a->heap);
-		a->skipped = xrealloc(a->skipped, a->cfws * sizeof *a->skipped);
-	}
+	XGROW(a->fws, a->nfws + 1, a->cfws);
+	XGROW(a->heap, a->nfws + 1, a->cheap);
+	XGROW(a->skipped, a->nfws + 1, a->cskipped);
 	fw->idx = a->nfws;
 	a->fws[a->nfws++] = fw;
-	alloc_map_put(&a->fw_map, &fw->k, a->nfws);
+	AZ(idmap_put(a->fw_map, fw->id, fw));
 	return fw;
 }
 
@@ -533,7 +450,7 @@ master_alloc_framework_remove(struct master_alloc *a, const char *fw_id)
 		res_add(&a->agents[i]->avail, &u->res);
 		alloc_use_drop(a->agents[i], u);
 	}
-	alloc_map_del(&a->fw_map, &fw->k);
+	AN(idmap_del(a->fw_map, fw->id));
 	a->fws[fw->idx] = a->fws[--a->nfws];
 	a->fws[fw->idx]->idx = fw->idx;
 	alloc_fw_free(fw);
@@ -735,7 +652,7 @@ master_alloc_run(struct master_alloc *a, uint64_t now_ms,
 			alloc_heap_push(a->heap, &nh, a->skipped[i]);
 		if (fw != NULL) {
 			offers++;
-			fn(fw->k.id, ag->k.id, &r, arg);
+			fn(fw->id, ag->id, &r, arg);
 		}
 	}
 	a->cursor++;

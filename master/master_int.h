@@ -1,11 +1,23 @@
 /*
  * master_int.h: the master's internals, shared by the master's own files
  * only (STYLE B3); nothing else includes it. Agents, tasks and offers
- * live in lists, which own them and give
- * replies their order, each with a hash index by id (idmap) for the
- * lookups of every status update, launch and ping reply; the allocator
- * (master_alloc) keeps its own indexed tables. An object is on its list
- * exactly when it is in its index.
+ * live in lists, which own them and give replies their order, each with a
+ * hash index by id (idmap) for the lookups of every status update, launch
+ * and ping reply; the allocator (master_alloc) keeps its own indexed
+ * tables. An object is on its list exactly when it is in its index.
+ *
+ * The files call each other downwards only (make check-cycles):
+ *   master.c            the role object and the framework interface
+ *   master_api.c        the read-only endpoints (reads the tables)
+ *   master_agents.c     registration, status updates in, pings, lost agents
+ *   master_tasks.c      the task registry and status forwarding
+ *   master_offers.c     allocation cycles and outstanding offers
+ *   master_frameworks.c the attached frameworks
+ *   master_outbox.c     messages to agents
+ *   master_alloc.c      the pure allocator
+ * Each table is changed only by the file that owns it; any file may read
+ * it, and find an agent by id (master_agent_find() below, inline: reading
+ * the shared table is not a call into master_agents.c).
  */
 #ifndef CLUSTERD_MASTER_MASTER_INT_H
 #define CLUSTERD_MASTER_MASTER_INT_H
@@ -17,6 +29,7 @@
 #include <jansson.h>
 
 #include "lib/framework.h"
+#include "lib/idmap.h"
 #include "lib/resources.h"
 #include "lib/wire.h"
 #include "master/master.h"
@@ -24,7 +37,6 @@
 struct loop_timer;
 struct master_alloc;
 struct store_batch;
-struct idmap;
 struct master_msg;
 
 TAILQ_HEAD(master_msg_list, master_msg);
@@ -44,6 +56,7 @@ struct master_agent {
 	struct master_msg_list outq;   /* owned: messages waiting to be sent */
 	struct master_msg_list outfly; /* owned: messages in flight */
 	int out_busy; /* of outfly, those that came through outq */
+	/* Agents are freed only by master_free(), after every message. */
 	TAILQ_ENTRY(master_agent) link;
 };
 
@@ -87,17 +100,17 @@ struct master {
 	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
 	unsigned next_agent_seq;
 	long long start_ms;
-	struct master_alloc *alloc; /* owned */
-	struct master_agent_list agents;
-	struct master_task_list tasks;
-	struct master_framework_list frameworks;
-	struct master_offer_list offers;
-	struct idmap *agent_index;	/* owned: info.id -> agent */
-	struct idmap *task_index;	/* owned: task_id -> task */
-	struct idmap *offer_index;	/* owned: id -> offer */
-	struct loop_timer *alloc_timer; /* owned */
-	struct loop_timer *ping_timer;	/* owned */
+	struct master_alloc *alloc;		 /* owned */
+	struct master_agent_list agents;	 /* owned (master_agents.c) */
+	struct master_task_list tasks;		 /* owned (master_tasks.c) */
+	struct master_framework_list frameworks; /* owned (master_frameworks) */
+	struct master_offer_list offers;	 /* owned (master_offers.c) */
+	struct idmap *agent_index;		 /* owned: info.id -> agent */
+	struct idmap *task_index;		 /* owned: task_id -> task */
+	struct idmap *offer_index;		 /* owned: id -> offer */
+	struct loop_timer *alloc_timer; /* owned: the allocation interval */
 	struct loop_timer *soon_timer;	/* owned: allocation after a change */
+	struct loop_timer *ping_timer;	/* owned */
 	struct loop_timer *kill_timer;	/* owned: reports of killed below */
 	char **killed; /* owned: ids of tasks taken back unsent, to report */
 	size_t nkilled, capkilled;
@@ -108,14 +121,44 @@ struct master {
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
 
-/* master.c */
-struct master_agent *master_agent_find(struct master *m, const char *id);
+/* The agent of that id, or NULL; borrowed (agents live as long as m). */
+static inline struct master_agent *
+master_agent_find(struct master *m, const char *id)
+{
+	return idmap_get(m->agent_index, id);
+}
+
+/* master_frameworks.c */
 struct master_framework *master_framework_find(struct master *m,
 					       const char *id);
-/* Allocate again soon (coalesced). */
-void master_allocate_soon(struct master *m);
+/*
+ * Attach a framework: fw_id is its stored id or NULL for a new one; name
+ * is copied, ops and sched are borrowed (see master_framework_add()).
+ * Records it and opens its account in the allocator. Borrowed result.
+ */
+struct master_framework *
+master_frameworks_add(struct master *m, const char *name, const char *fw_id,
+		      const struct framework_sched_ops *ops, void *sched);
+/* Free every framework (master teardown). */
+void master_frameworks_release(struct master *m);
+
+/* master_offers.c */
+/* Set up the offer table and the allocation timers; start the interval. */
+void master_offers_init(struct master *m);
+void master_offers_start(struct master *m);
+/* Stop the timers and drop every offer (master teardown). */
+void master_offers_release(struct master *m);
+/* Run an allocation cycle soon (coalesced): resources changed. */
+void master_offers_allocate_soon(struct master *m);
+/* The outstanding offer of that id (borrowed), or NULL. */
+struct master_offer *master_offers_find(struct master *m, const char *id);
+/* Forget o (taken by a launch); what it held is the caller's to release. */
+void master_offers_drop(struct master *m, struct master_offer *o);
+/* The framework declines: release, and filter the agent for a while. */
+void master_offers_decline(struct master *m, const char *fw_id,
+			   const char *offer_id, double refuse_seconds);
 /* Rescind every outstanding offer on an agent. */
-void master_rescind_agent_offers(struct master *m, const char *agent_id);
+void master_offers_rescind_agent(struct master *m, const char *agent_id);
 
 /* master_tasks.c */
 struct master_task *master_task_find(struct master *m, const char *task_id);
@@ -139,19 +182,34 @@ void master_tasks_flush(struct master *m);
 /* Set up and tear down (flushing, then freeing every task) the registry. */
 void master_tasks_init(struct master *m);
 void master_tasks_release(struct master *m);
+/* Read the task records of the store back into the registry. */
+int master_tasks_load(struct master *m);
 /* Record a status and pass it to its framework. 0 when acknowledged. */
-int master_status_forward(struct master *m, const struct wire_status *st);
+int master_task_forward(struct master *m, const struct wire_status *st);
 /* Report a state of t that the master decides (SOURCE_MASTER). */
-int master_report(struct master *m, struct master_task *t,
-		  enum task_state state, const char *reason,
-		  const char *message);
+int master_task_report(struct master *m, struct master_task *t,
+		       enum task_state state, const char *reason,
+		       const char *message);
 
 /* master_agents.c */
 void master_agents_routes(struct master *m);
 void master_agents_ping_all(struct master *m);
+/* Read the agent records of the store (inactive until they re-register). */
 int master_agents_load(struct master *m);
-void master_agent_mark_lost(struct master *m, struct master_agent *a,
-			    const char *why);
+/*
+ * Register the agent of reg, whose secret was checked (a known id
+ * re-registers it): record it in the store, account its resources and
+ * adopt the tasks it reports. reg->agent is taken. 0 with *out (borrowed),
+ * or -EIO when the record could not be written.
+ */
+int master_agents_register(struct master *m, struct wire_register *reg,
+			   struct master_agent **out);
+/* Declare an agent lost: its tasks unreachable, its messages failed. */
+void master_agents_mark_lost(struct master *m, struct master_agent *a,
+			     const char *why);
+/* Set up the agent table; free every agent (teardown, after the outbox). */
+void master_agents_init(struct master *m);
+void master_agents_release(struct master *m);
 
 /* master_api.c */
 void master_api_routes(struct master *m);

@@ -24,9 +24,10 @@
  *
  * Every message is owned here from post to done, on its agent's queue
  * (a->outq) or in-flight list (a->outfly), so that teardown can cancel
- * them all. Agents are never freed before the master, so a message holds
- * its agent's id and finds the agent again through the index when it ends.
- * Loop thread only.
+ * them all. Agents are never freed before the master, and master_free()
+ * ends every message first, so a message holds its agent. This file calls
+ * nothing else of the master's: what a message's end means is its done
+ * callback's business. Loop thread only.
  */
 #include "master/master_outbox.h"
 
@@ -48,13 +49,13 @@
 
 struct master_msg {
 	unsigned magic;
-	struct master *m;      /* borrowed: owner, outlives its messages */
-	char *agent_id;	       /* owned */
-	char *path;	       /* owned: "/internal/..." */
-	char *body;	       /* owned: the JSON text */
-	char *task_id;	       /* owned: the task it is about, or NULL */
-	unsigned flags;	       /* enum master_outbox_flags */
-	struct httpc_req *req; /* borrowed: while in flight */
+	struct master *m;	/* borrowed: owner, outlives its messages */
+	struct master_agent *a; /* borrowed: the addressee, outlives it too */
+	char *path;		/* owned: "/internal/..." */
+	char *body;		/* owned: the JSON text */
+	char *task_id;		/* owned: the task it is about, or NULL */
+	unsigned flags;		/* enum master_outbox_flags */
+	struct httpc_req *req;	/* borrowed: while in flight */
 	master_outbox_done_fn *done;
 	void *arg; /* borrowed: the caller's, passed to done */
 	TAILQ_ENTRY(master_msg) link; /* a->outq or a->outfly */
@@ -65,7 +66,6 @@ static void master_outbox_pump(struct master *m, struct master_agent *a);
 static void
 master_msg_free(struct master_msg *g)
 {
-	free(g->agent_id);
 	free(g->path);
 	free(g->body);
 	free(g->task_id);
@@ -81,18 +81,17 @@ master_msg_done(const struct httpc_resp *r, void *arg)
 
 	CD_CHECK_OBJ(g, MASTER_MSG_MAGIC);
 	m = g->m;
+	a = g->a;
 	g->req = NULL;
-	a = master_agent_find(m, g->agent_id);
-	AN(a);
 	TAILQ_REMOVE(&a->outfly, g, link);
 	if (!(g->flags & MASTER_OUTBOX_URGENT))
 		a->out_busy--;
 	if (r->status == 0 || r->status >= 300)
-		log_debug("agent %s answered %d to %s%s%s", g->agent_id,
+		log_debug("agent %s answered %d to %s%s%s", a->info.id,
 			  r->status, g->path, r->err ? ": " : "",
 			  r->err ? r->err->msg : "");
 	if (g->done != NULL)
-		g->done(m, g->agent_id, r, g->arg);
+		g->done(m, g->a->info.id, r, g->arg);
 	/* The callback may have queued more, or flushed this agent. */
 	master_outbox_pump(m, a);
 	master_msg_free(g);
@@ -152,7 +151,7 @@ master_outbox_post(struct master *m, struct master_agent *a, const char *path,
 
 	CD_ALLOC_OBJ(g, MASTER_MSG_MAGIC);
 	g->m = m;
-	g->agent_id = xstrdup(a->info.id);
+	g->a = a;
 	g->path = xstrdup(path);
 	g->body = json_dump_str(body);
 	g->task_id = task_id != NULL ? xstrdup(task_id) : NULL;
@@ -198,7 +197,7 @@ master_outbox_cancel(struct master *m, struct master_agent *a, const char *path,
 		return -ENOENT;
 	TAILQ_REMOVE(&a->outq, g, link);
 	if (g->done != NULL)
-		g->done(m, g->agent_id, NULL, g->arg);
+		g->done(m, g->a->info.id, NULL, g->arg);
 	master_msg_free(g);
 	/* It may have been the head that waited for its task. */
 	master_outbox_pump(m, a);
@@ -219,7 +218,7 @@ master_outbox_flush(struct master *m, struct master_agent *a, const char *why)
 	while ((g = TAILQ_FIRST(&a->outq)) != NULL) {
 		TAILQ_REMOVE(&a->outq, g, link);
 		if (g->done != NULL)
-			g->done(m, g->agent_id, &r, g->arg);
+			g->done(m, g->a->info.id, &r, g->arg);
 		master_msg_free(g);
 	}
 }
@@ -235,13 +234,13 @@ master_outbox_release(struct master *m)
 			TAILQ_REMOVE(&a->outfly, g, link);
 			httpc_cancel(g->req);
 			if (g->done != NULL)
-				g->done(m, g->agent_id, NULL, g->arg);
+				g->done(m, g->a->info.id, NULL, g->arg);
 			master_msg_free(g);
 		}
 		while ((g = TAILQ_FIRST(&a->outq)) != NULL) {
 			TAILQ_REMOVE(&a->outq, g, link);
 			if (g->done != NULL)
-				g->done(m, g->agent_id, NULL, g->arg);
+				g->done(m, g->a->info.id, NULL, g->arg);
 			master_msg_free(g);
 		}
 		a->out_busy = 0;

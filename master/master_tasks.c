@@ -1,10 +1,12 @@
 /*
- * master_tasks.c: the master's registry of tasks: the list and its index,
- * the records persisted under "task/<id>" (so that after a restart the
- * master knows which tasks an agent should report when it re-registers),
- * and the status updates recorded here and forwarded to the task's
- * framework, whether an agent sent them or the master decided them.
- * Loop thread only.
+ * master_tasks.c: the master's registry of tasks. Owns the tasks (list
+ * and index), the records persisted under "task/<id>" (so that after a
+ * restart the master knows which tasks an agent should report when it
+ * re-registers) and their deletion once a task ended, and the status
+ * updates recorded here and forwarded to the task's framework, whether an
+ * agent sent them or the master decided them. Calls down into
+ * master_offers.c (allocate again when a task ended) and
+ * master_frameworks.c. Loop thread only.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,13 +16,13 @@
 #include <jansson.h>
 
 #include "lib/id.h"
+#include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
-#include "lib/idmap.h"
 #include "master/master_int.h"
 
 #define LOG_MOD "master"
@@ -133,11 +135,7 @@ master_tasks_flush_tick(void *arg)
 void
 master_task_forget(struct master *m, struct master_task *t)
 {
-	if (m->nforgotten == m->capforgotten) {
-		m->capforgotten = m->capforgotten ? 2 * m->capforgotten : 64;
-		m->forgotten = xrealloc(m->forgotten,
-					m->capforgotten * sizeof *m->forgotten);
-	}
+	XGROW(m->forgotten, m->nforgotten + 1, m->capforgotten);
 	m->forgotten[m->nforgotten++] = xstrdup(t->task.task_id);
 	if (!loop_timer_pending(m->forget_timer))
 		loop_timer_add(m->forget_timer, 0);
@@ -149,6 +147,8 @@ master_task_forget(struct master *m, struct master_task *t)
 void
 master_tasks_init(struct master *m)
 {
+	TAILQ_INIT(&m->tasks);
+	m->task_index = idmap_new();
 	m->forget_timer = loop_timer_new(m->loop, master_tasks_flush_tick, m);
 }
 
@@ -166,10 +166,53 @@ master_tasks_release(struct master *m)
 		TAILQ_REMOVE(&m->tasks, t, link);
 		master_task_free(t);
 	}
+	idmap_free(m->task_index);
+	m->task_index = NULL;
+}
+
+static int
+master_load_task(const char *key, const void *val, size_t len, void *arg)
+{
+	struct master *m = arg;
+	struct master_task *t;
+	const char *fw = NULL, *state = NULL;
+	json_t *j = json_parse_bounded(val, len, NULL);
+	enum task_state s = TASK_STAGING;
+
+	(void)key;
+	if (j == NULL)
+		return 0;
+	t = xcalloc(1, sizeof *t);
+	if (wire_task_decode(json_object_get(j, "task"), &t->task, NULL) != 0) {
+		free(t);
+		json_decref(j);
+		return 0;
+	}
+	json_opt_str(j, "framework_id", "", &fw, NULL, NULL);
+	json_opt_str(j, "state", "", &state, NULL, NULL);
+	if (state != NULL)
+		task_state_parse(state, &s);
+	t->framework_id = xstrdup(fw ? fw : "");
+	t->status.uuid = xstrdup("");
+	t->status.task_id = xstrdup(t->task.task_id);
+	t->status.framework_id = xstrdup(t->framework_id);
+	t->status.agent_id = xstrdup(t->task.agent_id ? t->task.agent_id : "");
+	t->status.state = s;
+	if (master_task_add(m, t) != 0)
+		master_task_free(t);
+	json_decref(j);
+	return 0;
 }
 
 int
-master_status_forward(struct master *m, const struct wire_status *st)
+master_tasks_load(struct master *m)
+{
+	return store_iter(m->store, STORE_DB_MASTER, "task/", master_load_task,
+			  m);
+}
+
+int
+master_task_forward(struct master *m, const struct wire_status *st)
 {
 	struct master_task *t = master_task_find(m, st->task_id);
 	struct master_framework *f;
@@ -221,14 +264,15 @@ master_status_forward(struct master *m, const struct wire_status *st)
 		return -EAGAIN;
 	if (t != NULL && task_state_terminal(st->state)) {
 		master_task_forget(m, t);
-		master_allocate_soon(m);
+		master_offers_allocate_soon(m);
 	}
 	return 0;
 }
 
 int
-master_report(struct master *m, struct master_task *t, enum task_state state,
-	      const char *reason, const char *message)
+master_task_report(struct master *m, struct master_task *t,
+		   enum task_state state, const char *reason,
+		   const char *message)
 {
 	struct wire_status st = {0};
 	char uuid[ID_UUID_LEN];
@@ -244,7 +288,7 @@ master_report(struct master *m, struct master_task *t, enum task_state state,
 	st.message = (char *)(uintptr_t)message;
 	st.source = (char *)"SOURCE_MASTER";
 	st.timestamp_ms = loop_wall_ms();
-	return master_status_forward(m, &st);
+	return master_task_forward(m, &st);
 }
 
 struct master_task *

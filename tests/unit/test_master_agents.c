@@ -1,0 +1,599 @@
+/*
+ * test_master_agents.c: the master's agent registry (master_agents.c),
+ * driven through its functions on a real loop, with a real store in a
+ * mkdtemp directory, a fake framework attached in-process and, for pings,
+ * a fake agent on loopback:
+ *  - registration gives an id, records the agent in the store and offers
+ *    its resources; an agent bringing an id the master never gave keeps
+ *    it; after a master restart the agents are known again, inactive
+ *    until they re-register;
+ *  - re-registration adopts the tasks the agent reports (recorded), and
+ *    reports lost the tasks the master placed there that it no longer
+ *    has;
+ *  - an agent that misses max_ping_timeouts pings is lost: its tasks are
+ *    unreachable; one that answers stays; a lost agent may come back.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "lib/buf.h"
+#include "lib/framework.h"
+#include "lib/httpc.h"
+#include "lib/httpd.h"
+#include "lib/json.h"
+#include "lib/loop.h"
+#include "lib/resources.h"
+#include "lib/store.h"
+#include "lib/task_state.h"
+#include "lib/wire.h"
+#include "master/master.h"
+#include "master/master_alloc.h"
+#include "master/master_int.h"
+
+#define WAIT_MS 10000 /* a bound for the test, not an expectation */
+
+struct fx {
+	struct loop *l;
+	struct loop_timer *stop;
+	char dir[256];
+	struct store *st;
+	struct httpc *hc;
+	struct httpd *md; /* the master's */
+	struct httpd *ad; /* the fake agent's */
+	struct master *m;
+	struct master_conf conf;
+	/* fake framework */
+	char fw_id[128];
+	char offered[32][128]; /* agent ids of the offers, in order */
+	int noffers;
+	char status_task[64][64];
+	enum task_state status_state[64];
+	char status_reason[64][64];
+	int nstatus;
+	/* fake agent */
+	int pings;
+};
+
+static struct fx *g;
+
+static void
+stop_cb(void *arg)
+{
+	loop_stop(arg);
+}
+
+static void
+run_until(int (*cond)(void), uint64_t ms)
+{
+	uint64_t waited = 0;
+
+	while ((cond == NULL || !cond()) && waited < ms) {
+		loop_timer_add(g->stop, 10);
+		loop_run(g->l);
+		waited += 10;
+	}
+}
+
+/* ---- fake framework ---- */
+
+static void
+fw_registered(void *sched, const char *fw_id, const char *master_id)
+{
+	(void)sched;
+	(void)master_id;
+	snprintf(g->fw_id, sizeof g->fw_id, "%s", fw_id);
+}
+
+static void
+fw_offers(void *sched, const struct fw_offer *o, size_t n)
+{
+	size_t i;
+
+	(void)sched;
+	for (i = 0; i < n; i++) {
+		if (g->noffers < (int)CD_NELEM(g->offered))
+			snprintf(g->offered[g->noffers++], sizeof g->offered[0],
+				 "%s", o[i].agent_id);
+		master_framework_ops()->decline(g->m, g->fw_id, o[i].id, 0);
+	}
+}
+
+static void
+fw_rescind(void *sched, const char *offer_id)
+{
+	(void)sched;
+	(void)offer_id;
+}
+
+static int
+fw_status(void *sched, const struct wire_status *st)
+{
+	int i = g->nstatus++;
+
+	(void)sched;
+	assert_true(i < (int)CD_NELEM(g->status_task));
+	snprintf(g->status_task[i], sizeof g->status_task[0], "%s",
+		 st->task_id);
+	g->status_state[i] = st->state;
+	snprintf(g->status_reason[i], sizeof g->status_reason[0], "%s",
+		 st->reason ? st->reason : "");
+	return 0;
+}
+
+static void
+fw_agent_lost(void *sched, const char *agent_id)
+{
+	(void)sched;
+	(void)agent_id;
+}
+
+static const struct framework_sched_ops fw_ops = {
+    .registered = fw_registered,
+    .offers = fw_offers,
+    .rescind = fw_rescind,
+    .status = fw_status,
+    .agent_lost = fw_agent_lost,
+};
+
+/* The latest state the framework heard for task_id, or -1; its reason. */
+static int
+status_of(const char *task_id, const char **reason)
+{
+	int i, s = -1;
+
+	for (i = 0; i < g->nstatus; i++)
+		if (strcmp(g->status_task[i], task_id) == 0) {
+			s = (int)g->status_state[i];
+			if (reason != NULL)
+				*reason = g->status_reason[i];
+		}
+	return s;
+}
+
+static const char *want_offer_agent;
+static int
+offered(void)
+{
+	int i;
+
+	for (i = 0; i < g->noffers; i++)
+		if (strcmp(g->offered[i], want_offer_agent) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- fake agent: answers pings ---- */
+
+static void
+h_ping(struct httpd_req *r, void *arg)
+{
+	(void)arg;
+	g->pings++;
+	httpd_reply_json(r, 200, json_object());
+}
+
+static const struct httpd_route agent_routes[] = {
+    {HTTPD_POST, "/internal/ping", h_ping},
+};
+
+/* A loopback port nothing listens on. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	assert_true(s >= 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(s);
+	return port;
+}
+
+/* ---- the master ---- */
+
+static void
+master_start(void)
+{
+	struct cd_err err = {0};
+
+	assert_int_equal(
+	    master_new(g->l, g->st, g->hc, g->md, &g->conf, &g->m, &err), 0);
+	assert_int_equal(master_framework_add(g->m, "test",
+					      g->fw_id[0] ? g->fw_id : NULL,
+					      &fw_ops, g),
+			 0);
+	run_until(NULL, 20); /* registered */
+	assert_true(g->fw_id[0] != '\0');
+}
+
+/*
+ * Register an agent named host at port: a new one (id NULL), or again
+ * with its id and the tasks it runs.
+ */
+static struct master_agent *
+agent_register(const char *id, const char *host, int port,
+	       struct wire_status *tasks, size_t ntasks)
+{
+	struct wire_register reg;
+	struct master_agent *a = NULL;
+	struct cd_err err = {0};
+
+	memset(&reg, 0, sizeof reg);
+	reg.agent.id = id ? strdup(id) : NULL;
+	reg.agent.hostname = strdup(host);
+	reg.agent.ip = strdup("127.0.0.1");
+	reg.agent.port = port;
+	assert_int_equal(res_parse("cpus:4;mem:2048;ports:[31000-31009]",
+				   &reg.agent.total, &err),
+			 0);
+	reg.agent.attributes = json_pack("{s:s}", "rack", "r1");
+	reg.reregister = id != NULL;
+	reg.tasks = tasks;
+	reg.ntasks = ntasks;
+	assert_int_equal(master_agents_register(g->m, &reg, &a), 0);
+	reg.tasks = NULL; /* the caller's */
+	reg.ntasks = 0;
+	wire_register_release(&reg);
+	assert_non_null(a);
+	return a;
+}
+
+static size_t
+agent_count(void)
+{
+	struct master_agent *a;
+	size_t n = 0;
+
+	TAILQ_FOREACH(a, &g->m->agents, link)
+		n++;
+	return n;
+}
+
+static struct wire_task
+task_make(const char *id, const char *res)
+{
+	struct wire_task t;
+	struct cd_err err = {0};
+
+	memset(&t, 0, sizeof t);
+	t.task_id = strdup(id);
+	t.framework_id = strdup(g->fw_id);
+	t.name = strdup("app");
+	t.cmd = strdup("sleep 1000");
+	t.env = json_object();
+	assert_int_equal(res_parse(res, &t.res, &err), 0);
+	return t;
+}
+
+/* A task the master placed on a, as a launch does. */
+static void
+task_place(struct master_agent *a, const char *id)
+{
+	struct wire_task wt = task_make(id, "cpus:1;mem:128");
+	struct master_task *t = master_task_new(&wt, g->fw_id, a);
+
+	assert_int_equal(master_task_add(g->m, t), 0);
+	assert_int_equal(master_task_persist(g->m, t), 0);
+	assert_int_equal(master_alloc_allocate(g->m->alloc, a->info.id,
+					       g->fw_id, &t->task.res),
+			 0);
+	wire_task_release(&wt);
+}
+
+/* The state of a task as the agent reports it at re-registration. */
+static void
+task_report(struct wire_status *st, const char *agent_id, const char *id,
+	    enum task_state state)
+{
+	struct wire_task wt = task_make(id, "cpus:1;mem:128");
+
+	memset(st, 0, sizeof *st);
+	st->uuid = strdup("00000000-0000-0000-0000-000000000000");
+	st->task_id = strdup(id);
+	st->framework_id = strdup(g->fw_id);
+	st->agent_id = strdup(agent_id);
+	st->state = state;
+	st->source = strdup("SOURCE_AGENT");
+	st->reason = strdup("REASON_RECONCILIATION");
+	free(wt.agent_id);
+	wt.agent_id = strdup(agent_id);
+	st->task = wire_task_encode(&wt);
+	wire_task_release(&wt);
+}
+
+static int
+stored(const char *key)
+{
+	struct buf b = BUF_INIT;
+	int rc = store_get(g->st, STORE_DB_MASTER, key, &b);
+
+	buf_release(&b);
+	return rc == 0;
+}
+
+static void
+rm_rf(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[1024];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR)
+			rm_rf(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	const char *tmp = getenv("TMPDIR");
+	struct cd_err err = {0};
+
+	if (f == NULL)
+		return -1;
+	g = f;
+	snprintf(f->dir, sizeof f->dir, "%s/test_master_agents-XXXXXX",
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	f->l = loop_new();
+	f->stop = loop_timer_new(f->l, stop_cb, f->l);
+	if (store_open(f->dir, 0, &f->st, &err) != 0)
+		return -1;
+	f->hc = httpc_new(f->l);
+	if (httpd_new(f->l, "127.0.0.1", 0, &f->md, &err) != 0 ||
+	    httpd_new(f->l, "127.0.0.1", 0, &f->ad, &err) != 0)
+		return -1;
+	httpd_add_routes(f->ad, agent_routes, CD_NELEM(agent_routes), f);
+	f->conf.hostname = "master.test";
+	f->conf.advertise_ip = "127.0.0.1";
+	f->conf.port = httpd_port(f->md);
+	f->conf.allocation_interval_ms = 50;
+	f->conf.ping_timeout_ms = 60000;
+	f->conf.max_ping_timeouts = 5;
+	f->conf.version = "test";
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	master_free(f->m);
+	httpd_free(f->ad);
+	httpd_free(f->md);
+	httpc_free(f->hc);
+	run_until(NULL, 20); /* deferred frees */
+	loop_timer_free(f->stop);
+	store_close(f->st);
+	loop_free(f->l);
+	rm_rf(f->dir);
+	free(f);
+	g = NULL;
+	return 0;
+}
+
+static void
+test_register_and_restart(void **state)
+{
+	struct master_agent *a, *b, *c;
+	struct buf v = BUF_INIT;
+	char key[256], prefix[128], id_a[128], id_b[128];
+	json_t *j;
+
+	(void)state;
+	master_start();
+
+	a = agent_register(NULL, "agent-a", closed_port(), NULL, 0);
+	snprintf(id_a, sizeof id_a, "%s", a->info.id);
+	snprintf(prefix, sizeof prefix, "%s-S", master_id(g->m));
+	assert_memory_equal(id_a, prefix, strlen(prefix));
+	assert_true(a->active);
+	assert_false(a->lost);
+	assert_ptr_equal(master_agent_find(g->m, id_a), a);
+	/* Recorded before the reply. */
+	snprintf(key, sizeof key, "agent/%s", id_a);
+	assert_int_equal(store_get(g->st, STORE_DB_MASTER, key, &v), 0);
+	j = json_loads(buf_str(&v), 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "hostname")),
+			    "agent-a");
+	json_decref(j);
+	buf_release(&v);
+	/* Its resources are offered. */
+	want_offer_agent = id_a;
+	run_until(offered, WAIT_MS);
+	assert_true(offered());
+
+	b = agent_register(NULL, "agent-b", closed_port(), NULL, 0);
+	snprintf(id_b, sizeof id_b, "%s", b->info.id);
+	assert_string_not_equal(id_a, id_b);
+	/* An id the master never gave (its registry was lost): kept. */
+	c = agent_register("elsewhere-S7", "agent-c", closed_port(), NULL, 0);
+	assert_string_equal(c->info.id, "elsewhere-S7");
+	assert_int_equal(agent_count(), 3);
+
+	/* The master restarts: the agents are known, inactive. */
+	master_free(g->m);
+	g->m = NULL;
+	master_start();
+	assert_int_equal(agent_count(), 3);
+	a = master_agent_find(g->m, id_a);
+	assert_non_null(a);
+	assert_false(a->active);
+	assert_false(a->lost);
+	assert_string_equal(a->info.hostname, "agent-a");
+	/* It re-registers with its id: the same agent, active again. */
+	b = agent_register(id_a, "agent-a2", closed_port(), NULL, 0);
+	assert_ptr_equal(b, a);
+	assert_true(a->active);
+	assert_string_equal(a->info.hostname, "agent-a2");
+	assert_int_equal(agent_count(), 3);
+	/* A new agent does not reuse an id given before the restart. */
+	c = agent_register(NULL, "agent-d", closed_port(), NULL, 0);
+	assert_string_not_equal(c->info.id, id_a);
+	assert_string_not_equal(c->info.id, id_b);
+}
+
+static void
+test_reregister_adopts_tasks(void **state)
+{
+	struct master_agent *a;
+	struct wire_status reported[3];
+	struct resources total, used;
+	const char *reason = NULL;
+	char id[128];
+
+	(void)state;
+	master_start();
+	a = agent_register(NULL, "agent-a", closed_port(), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+	task_place(a, "kept");
+	task_place(a, "vanished");
+	task_place(a, "done");
+	assert_true(stored("task/vanished"));
+
+	/*
+	 * The agent comes back with "kept", one the master never saw, and
+	 * "done", which finished meanwhile.
+	 */
+	task_report(&reported[0], id, "kept", TASK_RUNNING);
+	task_report(&reported[1], id, "adopted", TASK_RUNNING);
+	task_report(&reported[2], id, "done", TASK_FINISHED);
+	assert_ptr_equal(
+	    agent_register(id, "agent-a", closed_port(), reported, 3), a);
+	wire_status_release(&reported[0]);
+	wire_status_release(&reported[1]);
+	wire_status_release(&reported[2]);
+
+	assert_int_equal(status_of("kept", NULL), TASK_RUNNING);
+	assert_int_equal(master_task_find(g->m, "kept")->status.state,
+			 TASK_RUNNING);
+	/* The one it did not know is adopted, and recorded. */
+	assert_non_null(master_task_find(g->m, "adopted"));
+	assert_true(stored("task/adopted"));
+	assert_int_equal(status_of("adopted", NULL), TASK_RUNNING);
+	/* The one it no longer has is lost, and its record goes. */
+	assert_int_equal(status_of("vanished", &reason), TASK_LOST);
+	assert_string_equal(reason, "REASON_RECONCILIATION");
+	assert_null(master_task_find(g->m, "vanished"));
+	run_until(NULL, 20);
+	assert_false(stored("task/vanished"));
+	assert_int_equal(status_of("done", NULL), TASK_FINISHED);
+	assert_null(master_task_find(g->m, "done"));
+	/*
+	 * The allocator holds what the two running tasks use: what ended
+	 * released nothing from them.
+	 */
+	assert_int_equal(
+	    master_alloc_agent_usage(g->m->alloc, id, &total, &used), 0);
+	assert_true(used.cpus > 1.99 && used.cpus < 2.01);
+	assert_true(used.mem > 255.9 && used.mem < 256.1);
+}
+
+static const struct master_agent *want_lost;
+static int
+agent_lost(void)
+{
+	return want_lost->lost;
+}
+
+static void
+test_ping_miss_lost(void **state)
+{
+	struct master_agent *alive, *dead;
+	struct wire_status reported;
+	const char *reason = NULL;
+	char dead_id[128];
+
+	(void)state;
+	g->conf.ping_timeout_ms = 300;
+	g->conf.max_ping_timeouts = 3;
+	master_start();
+	alive = agent_register(NULL, "alive", httpd_port(g->ad), NULL, 0);
+	dead = agent_register(NULL, "dead", closed_port(), NULL, 0);
+	snprintf(dead_id, sizeof dead_id, "%s", dead->info.id);
+	task_place(dead, "stranded");
+	task_place(alive, "safe");
+
+	want_lost = dead;
+	run_until(agent_lost, WAIT_MS);
+	assert_true(dead->lost);
+	assert_false(dead->active);
+	assert_int_equal(status_of("stranded", &reason), TASK_UNREACHABLE);
+	assert_string_equal(reason, "REASON_SLAVE_REMOVED");
+	/* The one that answers its pings stays. */
+	assert_true(g->pings > 0);
+	assert_true(alive->active);
+	assert_false(alive->lost);
+	assert_int_equal(status_of("safe", NULL), -1);
+	/* The lost agent is out of the allocator: nothing of it is offered. */
+	g->noffers = 0;
+	want_offer_agent = alive->info.id;
+	run_until(offered, WAIT_MS);
+	want_offer_agent = dead_id;
+	assert_false(offered());
+
+	/* It comes back with its task. */
+	task_report(&reported, dead_id, "stranded", TASK_RUNNING);
+	assert_ptr_equal(
+	    agent_register(dead_id, "dead", httpd_port(g->ad), &reported, 1),
+	    dead);
+	wire_status_release(&reported);
+	assert_true(dead->active);
+	assert_false(dead->lost);
+	assert_int_equal(status_of("stranded", NULL), TASK_RUNNING);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_register_and_restart, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_reregister_adopts_tasks, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_miss_lost, setup,
+					    teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
