@@ -86,7 +86,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 -include $(OBJS:.o=.d)
 -include $(wildcard $(FUZZ_DIR)/obj/*/*.d $(FUZZ_DIR)/obj/*/*/*.d)
 
-.PHONY: all run deps test-deps unit it replay test check-deps check-cycles check-headers \
+.PHONY: all run deps test-deps unit it replay test check-deps check-includes check-cycles check-headers \
 	format-check install clean fuzz fuzz-deps fuzz-build
 
 deps:
@@ -149,11 +149,15 @@ test: test-deps
 	$(MAKE) replay
 	$(MAKE) it
 
-check-deps:
+# The include layering (tools/check-deps.sh with tools/layers.txt: role
+# folders, their sub-folders, lib/ layers) and the file-level call cycles
+# (tools/check-cycles.py, from the objects' symbols: none larger than 3
+# files, each smaller one documented where it lives).
+check-deps: check-includes check-cycles
+
+check-includes:
 	@sh tools/check-deps.sh
 
-# File-level call cycles, from the linker's view of the objects (nm): none
-# larger than 3 files, and each smaller one documented where it lives.
 check-cycles: clusterd
 	@$(PYTHON) tools/check-cycles.py $(BUILD)
 
