@@ -328,10 +328,7 @@ route_query_parse(const char *qs, struct route_query *out)
 		else if ((rc = route_decode(eq + 1, (size_t)(e - eq - 1), true,
 					    &val)) != 0)
 			goto out;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			out->kv = xrealloc(out->kv, cap * sizeof *out->kv);
-		}
+		XGROW(out->kv, out->n + 1, cap);
 		out->kv[out->n].key = key;
 		out->kv[out->n].val = val;
 		out->n++;
