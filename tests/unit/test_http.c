@@ -823,7 +823,7 @@ test_basic_auth(void **state)
 	struct result res;
 	char url[128];
 
-	httpd_set_credentials(f->d, "admin:s3cret");
+	httpd_set_credentials(f->d, "admin:s3cret", NULL);
 	request(f, NULL, "/echo/x", NULL, &res);
 	run(f);
 	assert_int_equal(res.status, 401);
@@ -844,7 +844,7 @@ test_basic_auth(void **state)
 	httpc_request(f->c, &o, done_cb, &res);
 	run(f);
 	assert_int_equal(res.status, 401);
-	httpd_set_credentials(f->d, NULL);
+	httpd_set_credentials(f->d, NULL, NULL);
 }
 
 static void
