@@ -1128,7 +1128,7 @@ test_request_deadline(void **state)
 
 	httpd_set_timeouts(f->d, 300, 800);
 	/* Part of a head, then nothing: 408 once the deadline passes. */
-	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHo", 26);
+	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHo", 24);
 	spin(f, 150);
 	assert_int_equal(send(fd, "s", 1, 0), 1); /* bytes do not extend it */
 	spin(f, 500);
@@ -1136,7 +1136,7 @@ test_request_deadline(void **state)
 	assert_marathon_error(out, "HTTP/1.1 408 ");
 	close(fd);
 	/* An idle keep-alive connection is closed after the idle timeout. */
-	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", 34);
+	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", 33);
 	spin(f, 100);
 	raw_read(fd, out, sizeof out, &eof);
 	assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
