@@ -21,6 +21,8 @@
  *              (the handler cannot know), it lives until it is answered.
  * The connection keeps reading while a request waits for its answer, so
  * a peer that hangs up on a long poll or an idle stream is noticed.
+ *
+ * Call cycle: httpd_conn.c, the other half of this module (httpd_int.h).
  */
 #include "httpd.h"
 

@@ -34,6 +34,10 @@
  * listener is disabled and re-enabled by a timer whose delay doubles up
  * to HTTPD_BACKOFF_MAX_MS, and the failure is logged at most once per
  * HTTPD_LOG_INTERVAL_MS (lib/ratelog).
+ *
+ * Call cycle: httpd.c. One module in two files (httpd_int.h): this file
+ * hands complete requests to httpd_serve(), httpd.c hands the answers back
+ * through httpd_conn_answer().
  */
 #include "httpd_int.h"
 
