@@ -332,10 +332,15 @@ httpd_serve(struct httpd *h, struct httpd_req *r)
 		/* Before the body is looked at, whatever it holds. */
 		if (!httpd_secret_equal(h->guard_secret,
 					httpd_req_header(r, h->guard_header))) {
-			log_warn("refused %s %s from %s: missing or wrong "
-				 "agent secret",
-				 httpd_method_name(r->method), r->path,
-				 r->peer);
+			unsigned long n = 0;
+
+			if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l),
+					  &n))
+				log_warn("refused %s %s from %s: missing or "
+					 "wrong agent secret (%lu similar "
+					 "messages suppressed)",
+					 httpd_method_name(r->method), r->path,
+					 r->peer, n);
 			httpd_reply_error(r, 401, "invalid agent secret", NULL);
 			goto out;
 		}
@@ -380,6 +385,7 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	h->max_streams = HTTPD_DEFAULT_MAX_STREAMS;
 	h->accept_log = (struct ratelog)RATELOG_INIT(10000);
 	h->reject_log = (struct ratelog)RATELOG_INIT(10000);
+	h->refuse_log = (struct ratelog)RATELOG_INIT(10000);
 	if ((rc = httpd_conn_listen(h, ip, port, err)) != 0) {
 		httpd_free(h);
 		return rc;
@@ -717,15 +723,18 @@ httpd_stream_start(struct httpd_req *r, const char *content_type)
 	struct httpd *h;
 
 	if (!httpd_req_live(r))
-		return 0;
+		return -ENOTCONN;
 	h = r->h;
 	if (h->nstreams >= h->max_streams) {
 		struct buf b = BUF_INIT;
+		unsigned long n = 0;
 
-		log_warn("%s %s from %s: %zu streams, the cap: refused with "
-			 "503",
-			 httpd_method_name(r->method), r->path, r->peer,
-			 h->nstreams);
+		if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l), &n))
+			log_warn("%s %s from %s: %zu streams, the cap: "
+				 "refused with 503 (%lu similar messages "
+				 "suppressed)",
+				 httpd_method_name(r->method), r->path, r->peer,
+				 h->nstreams, n);
 		httpd_error_body(&b, "Too many event streams: the server's "
 				     "cap is reached");
 		httpd_conn_answer(r->conn, r, 503, "application/json", b.data,

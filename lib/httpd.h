@@ -179,10 +179,11 @@ void httpd_reply_cd_err(struct httpd_req *r, int code, const char *message,
  * given content type, then send chunks; httpd_stream_end() finishes the
  * reply. httpd_stream_pending() is the number of bytes queued but not yet
  * written to the socket, so callers can drop slow readers.
- * httpd_stream_start() returns 0, or -EBUSY when the server already
- * carries max_streams streams: the request was then answered 503, and its
- * close callback (if any) runs on the next loop iteration, as if the peer
- * had gone, so a caller that set one needs nothing else to release it.
+ * httpd_stream_start() returns 0; -ENOTCONN when the request was already
+ * answered or closed; or -EBUSY when the server already carries
+ * max_streams streams: the request was then answered 503, and its close
+ * callback (if any) runs on the next loop iteration, as if the peer had
+ * gone, so a caller that set one needs nothing else to release it.
  */
 int httpd_stream_start(struct httpd_req *r, const char *content_type);
 void httpd_stream_send(struct httpd_req *r, const void *p, size_t n);

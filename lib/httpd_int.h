@@ -49,7 +49,8 @@ struct httpd {
 	uint64_t backoff_ms;	    /* current accept() pause, 0 when none */
 	struct ratelog accept_log;  /* accept() failures */
 	struct ratelog reject_log;  /* connections over the cap */
-	struct tls *tls;	    /* borrowed: from httpd_set_tls() */
+	struct ratelog refuse_log; /* bad agent secrets, streams over the cap */
+	struct tls *tls;	   /* borrowed: from httpd_set_tls() */
 	int port;
 	char *addr;    /* owned: "ip:port" as bound */
 	char *auth;    /* owned: expected Authorization, or NULL */
