@@ -97,8 +97,10 @@ static const struct cfg_opt cmd_opts[] = {
     {"ssl_ca", CFG_STR, OFF(ssl_ca), NULL, NULL, 0,
      "PEM CA certificates that peers' certificates are verified against "
      "(the system's trust store when absent)"},
-    {"max_connections", CFG_INT, OFF(max_connections), "1000", NULL, 0,
-     "open connections per port; more are answered 503 and closed"},
+    {"max_connections", CFG_INT, OFF(max_connections), "0", NULL, 0,
+     "open connections per port, 503 beyond; 0: a third of the descriptor "
+     "limit (RLIMIT_NOFILE) less 128, so the cap trips before descriptors "
+     "run out"},
     {"max_event_streams", CFG_INT, OFF(max_event_streams), "100", NULL,
      AIO | MST, "concurrent /v2/events streams; more are answered 503"},
     {"request_timeout", CFG_DURATION, OFF(request_timeout_ms), "30secs", NULL,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +79,25 @@ cd_on_hup(void *arg)
 	log_info("SIGHUP ignored: the configuration is read once at start");
 }
 
+/*
+ * --max_connections=0: a third of the descriptor limit for each port, less
+ * a reserve for the store, Docker, peers and tasks' pipes, so that the cap
+ * answers 503 before accept() meets EMFILE.
+ */
+static size_t
+cd_max_connections(const struct cd_config *cfg)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (cfg->max_connections > 0)
+		return (size_t)cfg->max_connections;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return HTTPD_DEFAULT_MAX_CONNS;
+	n = rl.rlim_cur > 128 + 3 * 16 ? (rl.rlim_cur - 128) / 3 : 16;
+	return (size_t)n;
+}
+
 /* Listen on one of the three ports with the node's security settings. */
 static int
 cd_listen(struct cd_main *c, int port, const char *what,
@@ -95,7 +115,7 @@ cd_listen(struct cd_main *c, int port, const char *what,
 		httpd_set_tls(*out, c->tls);
 	httpd_set_timeouts(*out, (uint64_t)cfg->request_timeout_ms,
 			   (uint64_t)cfg->idle_timeout_ms);
-	httpd_set_caps(*out, (size_t)cfg->max_connections,
+	httpd_set_caps(*out, cd_max_connections(cfg),
 		       (size_t)cfg->max_event_streams);
 	httpd_set_credentials(*out, cfg->http_credentials, exempt);
 	if (exempt != cd_exempt_api)
@@ -117,6 +137,7 @@ cd_security(struct cd_main *c)
 	struct httpc_peer peer = {0};
 	struct cd_err err = {0};
 
+	log_debug("at most %zu connections per port", cd_max_connections(cfg));
 	if (cfg->insecure)
 		log_warn("--insecure: the agent protocol on --ip=%s is not "
 			 "authenticated; anyone who reaches the agent port "
