@@ -135,3 +135,5 @@ def test_bad_tls_files_exit_1(clusterd_bin, tmp_path, pki, which):
     err = r.stderr.decode() + r.stdout.decode()
     assert r.returncode == 1, err
     assert f"--ssl_{which}" in err, err
+    # the file's problem, not an unknown flag
+    assert "cannot load" in err or "does not match" in err, err
