@@ -14,10 +14,11 @@
 # sudo when not root, on Debian 12 down to a bare debootstrap (minbase) chroot.
 set -eu
 
-RUN_PKGS="build-essential gcc make pkg-config libevent-dev libjansson-dev
-	liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev docker.io"
+RUN_PKGS="build-essential gcc make pkg-config libevent-dev libssl-dev
+	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev
+	docker.io"
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
-	python3-requests python3-marathon procps iproute2 curl"
+	python3-requests python3-marathon procps iproute2 curl openssl util-linux"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 BENCH_PKGS="$TEST_PKGS wrk binutils"
 DEV_PKGS="$FUZZ_PKGS clang-format"
