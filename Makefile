@@ -71,6 +71,10 @@ all: clusterd
 clusterd: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
+# The same binary inside the build directory (make deb builds one of its own).
+$(BUILD)/clusterd: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -219,4 +223,4 @@ install: clusterd $(MAN)
 	install -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/clusterd.8
 
 clean:
-	rm -rf build build-san build-fuzz clusterd
+	rm -rf build build-san build-fuzz build-deb clusterd
