@@ -347,8 +347,10 @@ def test_thousand_apps(browser, start_clusterd):
     assert not errors, errors
 
 
-def test_no_console_errors_on_every_page(browser, clusterd):
-    """Every page opens cleanly, including one for an app that does not exist."""
+def test_every_page_edit_and_versions(browser, clusterd):
+    """Every page opens cleanly, including one for an app that does not exist;
+    an edit through the form saves a new version, and the versions tab shows
+    the difference."""
     b = browser
     b.open(clusterd.url + "/ui/")
     r = clusterd.post("/v2/apps", json={"id": "/pages/one", "cmd": "sleep 300", "cpus": 0.1,
@@ -371,6 +373,16 @@ def test_no_console_errors_on_every_page(browser, clusterd):
     doc = json.loads(b.find("[data-test=json-editor]").get_attribute("value"))
     assert doc["id"] == "/pages/one" and doc["cmd"] == "sleep 300"
     assert "tasksRunning" not in doc and "version" not in doc
+    b.click("[data-test=tab-form]")
+    b.d.find_element(By.XPATH, "//summary[text()='Environment and labels']").click()
+    b.find("#f-env").send_keys("GREETING=hi")
+    b.click("[data-test=submit-app]")
+    b.wait(lambda: b.d.current_url.endswith("#/app/pages/one"), what="the app's page")
+    b.wait(lambda: clusterd.app("/pages/one")["env"] == {"GREETING": "hi"}, what="the new env")
+    b.click("[data-test=tab-versions]")
+    added = b.wait_text("[data-test=diff] .dl.add", '"GREETING": "hi"')
+    assert added.startswith("+")
+    b.shot("t7-versions-diff")
     errors = b.console_errors(allowed=("/v2/apps/pages/none",))
     assert not errors, errors
     requests.delete(clusterd.url + "/v2/apps/pages/one", timeout=10)

@@ -217,7 +217,9 @@ export function render(main, route) {
     return versionCache.get(v);
   }
 
+  let versionsShown = null; // the app's version when the list was read
   async function renderVersions() {
+    versionsShown = app() ? app().version : null;
     replace(body, h("p.muted", "Loading…"));
     let vs;
     try {
@@ -276,6 +278,7 @@ export function render(main, route) {
       renderPanels();
       loadTasksSoon();
       if (tab === "config") renderConfig();
+      if (tab === "versions" && app() && app().version !== versionsShown) renderVersions();
     } else if (kind === "queue") {
       renderHeader();
       renderPanels();

@@ -40,6 +40,7 @@ export function render(main, route) {
   let idle = 0;
   let stopped = false;
   let seq = 0;
+  let trimFirst = false;
 
   const path = "/v2/tasks/" + encodeURIComponent(taskId) + "/files/read";
   const read = (off, len) => get(path + qs({ path: file, offset: off, length: len }));
@@ -79,7 +80,13 @@ export function render(main, route) {
       const r = await read(offset, CHUNK);
       if (my !== seq) return;
       const data = r.data || "";
-      append(data);
+      let text = data;
+      if (trimFirst && data) { // started mid-file: begin at a whole line
+        const nl = data.indexOf("\n");
+        text = nl >= 0 ? data.slice(nl + 1) : "";
+        trimFirst = nl < 0;
+      }
+      append(text);
       offset = (typeof r.offset === "number" ? r.offset : offset) + enc.encode(data).length;
       status.textContent = `${file}: ${offset} bytes` + (follow.checked ? ", following" : "");
       if (data.length >= CHUNK / 4 && enc.encode(data).length >= CHUNK) {
@@ -106,6 +113,7 @@ export function render(main, route) {
       if (my !== seq) return;
       const size = r.offset || 0;
       offset = Math.max(0, size - CHUNK);
+      trimFirst = offset > 0;
       if (offset > 0) append(`[… ${offset} earlier bytes not shown]\n`);
       step(my);
     } catch (e) {
