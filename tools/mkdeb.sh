@@ -36,8 +36,9 @@ export SOURCE_DATE_EPOCH
 
 # 1. A build of its own, with Debian's hardening flags (bindnow, relro).
 ldflags=$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)
-make --no-print-directory BUILD=$build LDFLAGS="$ldflags" \
-	"$build/clusterd" "$build/clusterd.8"
+# Never a sanitizer build, even when called from one (make SANITIZE=... test).
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory SANITIZE= \
+	BUILD=$build LDFLAGS="$ldflags" "$build/clusterd" "$build/clusterd.8"
 
 # 2. The tree.
 rm -rf "$root"

@@ -25,6 +25,13 @@ def run(*cmd, **kw):
                           text=True, **kw)
 
 
+def make(*targets, timeout=900):
+    """make in the repository, as a person would type it: not inside the
+    `make it` that runs these tests (whose MAKEFLAGS may carry SANITIZE=)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return run("make", "--no-print-directory", "SANITIZE=", *targets, env=env, timeout=timeout)
+
+
 def makefile_version():
     with open(os.path.join(REPO, "Makefile"), encoding="utf-8") as f:
         return re.search(r"^VERSION := (\S+)", f.read(), re.M).group(1)
@@ -35,7 +42,7 @@ def deb():
     for tool in ("dpkg-deb", "dpkg-shlibdeps", "lintian"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is missing: make test-deps (or make pkg-deps)", pytrace=False)
-    out = run("make", "--no-print-directory", "deb", timeout=900)
+    out = make("deb")
     arch = run("dpkg", "--print-architecture").stdout.strip()
     path = os.path.join(REPO, f"clusterd_{makefile_version()}_{arch}.deb")
     assert os.path.exists(path), out.stdout[-2000:]
@@ -96,7 +103,7 @@ def test_units_verify(deb, tmp_path):
 
 
 def test_man_page_matches_help(clusterd_bin):
-    run("make", "--no-print-directory", "man", timeout=600)
+    make("man")
     page = os.path.join(REPO, "build", "clusterd.8")
     with open(page, encoding="utf-8") as f:
         roff = f.read()
