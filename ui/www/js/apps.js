@@ -101,6 +101,17 @@ function sortItems(items, key, dir) {
   });
 }
 
+// What a row shows: when it changes, the row is drawn again.
+function signature(it) {
+  if (it.kind === "group") {
+    return ["g", it.name, it.apps, it.status, it.running, it.instances, it.cpus, it.mem,
+      it.hl.healthy, it.hl.unhealthy, it.hl.unknown, rowHeight].join("|");
+  }
+  const a = it.app;
+  return ["a", it.name, it.status, a.version, a.tasksRunning, a.instances, a.tasksHealthy,
+    a.tasksUnhealthy, rowHeight].join("|");
+}
+
 function rowFor(it, index) {
   const cells = [];
   if (it.kind === "group") {
@@ -201,7 +212,9 @@ export function render(main, route) {
     paint();
   }
 
-  let painted = new Map(); // index -> row element
+  // Rows on screen by item key. A row whose item has not changed is kept
+  // (only moved), so scrolling does not rebuild it and focus stays put.
+  let painted = new Map(); // key -> row element
   let rafPending = false;
   function paint() {
     rafPending = false;
@@ -209,20 +222,32 @@ export function render(main, route) {
     const height = viewport.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
     const last = Math.min(state.items.length, Math.ceil((top + height) / rowHeight) + OVERSCAN);
-    const focusKey = document.activeElement && viewport.contains(document.activeElement)
-      ? document.activeElement.dataset.key : null;
+    const focused = document.activeElement && viewport.contains(document.activeElement)
+      ? document.activeElement : null;
     const next = new Map();
     const frag = document.createDocumentFragment();
     for (let i = first; i < last; i++) {
-      const row = rowFor(state.items[i], i);
-      next.set(i, row);
-      frag.append(row);
+      const it = state.items[i];
+      const sig = signature(it);
+      let row = painted.get(it.key);
+      if (row && row.dataset.sig === sig) {
+        painted.delete(it.key);
+        if (row.dataset.index !== String(i)) {
+          row.dataset.index = String(i);
+          row.style.transform = `translateY(${i * rowHeight}px)`;
+        }
+      } else {
+        row = rowFor(it, i);
+        row.dataset.sig = sig;
+        frag.append(row);
+      }
+      next.set(it.key, row);
     }
     for (const r of painted.values()) r.remove();
     spacer.append(frag);
     painted = next;
-    if (focusKey) {
-      const r = spacer.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
+    if (focused && !focused.isConnected) {
+      const r = next.get(focused.dataset.key);
       if (r) r.focus({ preventScroll: true });
     }
     if (!firstPaintMarked && store.loaded.apps && state.items.length) {
@@ -246,7 +271,7 @@ export function render(main, route) {
       viewport.scrollTop = top + rowHeight - viewport.clientHeight;
     }
     paint();
-    const r = painted.get(i);
+    const r = state.items[i] && painted.get(state.items[i].key);
     if (r) r.focus({ preventScroll: true });
   }
 
