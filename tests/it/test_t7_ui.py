@@ -211,7 +211,10 @@ def test_app_lifecycle(browser, start_clusterd):
     b.wait_text("[data-test=queue-panel]", "InsufficientCpus")
     b.shot("t7-app-waiting")
 
-    # The deployment's progress, then a rollback from the deployments page.
+    # The list shows it deploying; the deployments page shows its progress,
+    # and rolls it back.
+    b.go("#/apps/ui/")
+    b.wait_text("[data-test=app-row]", "Deploying 1/1")
     b.click('header nav a[data-section="deployments"]')
     card = b.wait_text("[data-test=deployment]", "ScaleApplication")
     assert "/ui/web" in card
@@ -270,7 +273,8 @@ def test_app_lifecycle(browser, start_clusterd):
     assert not errors, errors
 
 
-def test_cluster_view(browser, clusterd):
+def test_cluster_view(browser, start_clusterd):
+    clusterd = start_clusterd("--attributes=rack:r1;zone:a")
     b = browser
     b.open(clusterd.url + "/ui/#/cluster")
     row = b.wait_text("[data-test=agent-row]", "active")
@@ -278,6 +282,7 @@ def test_cluster_view(browser, clusterd):
     agent = state["slaves"][0]
     assert agent["hostname"] in row and agent["id"] in row
     assert "of 4 CPUs" in row and "of 100 ports" in row
+    assert "rack: r1" in row and "zone: a" in row
     bars = b.all("[data-test=agent-row] .bar[role=meter]")
     assert len(bars) == 4
     assert b.text("[data-test=api-leader]") == f"127.0.0.1:{clusterd.ports['http']}"

@@ -31,8 +31,19 @@ function healthBar(hl) {
     seg(hl.unknown, "unk", "unknown"));
 }
 
-function statusBadge(status) {
-  return h("span.badge.st-" + status.toLowerCase(), status);
+function statusBadge(status, dep) {
+  return h("span.badge.st-" + status.toLowerCase(),
+    dep ? { title: `deployment ${dep.id}: step ${dep.currentStep} of ${dep.totalSteps}` } : null,
+    status, dep ? ` ${dep.currentStep}/${dep.totalSteps}` : null);
+}
+
+// App id -> the deployment that affects it (the first one listed).
+function deploymentsByApp() {
+  const m = new Map();
+  for (const d of store.deployments) {
+    for (const id of d.affectedApps || []) if (!m.has(id)) m.set(id, d);
+  }
+  return m;
 }
 
 // Rows for the folder `group` ("/" or "/prod/"), or every match of `q`.
@@ -40,12 +51,14 @@ function buildItems(group, q) {
   const items = [];
   const folders = new Map();
   const needle = q.trim().toLowerCase();
+  const deps = deploymentsByApp();
   for (const app of store.apps.values()) {
     const queued = queueEntry(app.id);
     const status = appStatus(app, queued);
+    const dep = deps.get(app.id) || null;
     if (needle) {
       if (app.id.toLowerCase().includes(needle)) {
-        items.push({ kind: "app", key: app.id, name: app.id, app, status });
+        items.push({ kind: "app", key: app.id, name: app.id, app, status, dep });
       }
       continue;
     }
@@ -53,7 +66,7 @@ function buildItems(group, q) {
     const rest = app.id.slice(group.length);
     const slash = rest.indexOf("/");
     if (slash < 0) {
-      items.push({ kind: "app", key: app.id, name: rest, app, status });
+      items.push({ kind: "app", key: app.id, name: rest, app, status, dep });
       continue;
     }
     const fid = group + rest.slice(0, slash) + "/";
@@ -109,7 +122,7 @@ function signature(it) {
   }
   const a = it.app;
   return ["a", it.name, it.status, a.version, a.tasksRunning, a.instances, a.tasksHealthy,
-    a.tasksUnhealthy, rowHeight].join("|");
+    a.tasksUnhealthy, it.dep ? it.dep.id + it.dep.currentStep : "", rowHeight].join("|");
 }
 
 function rowFor(it, index) {
@@ -128,7 +141,7 @@ function rowFor(it, index) {
       : a.cmd || (a.args || []).join(" ") || "";
     cells.push(h("span.c-name", h("span.icon.app", { "aria-hidden": "true" }),
       h("span.name", it.name), h("span.sub", what)));
-    cells.push(h("span.c-status", statusBadge(it.status)));
+    cells.push(h("span.c-status", statusBadge(it.status, it.dep)));
     cells.push(h("span.c-inst", `${a.tasksRunning || 0} / ${a.instances}`));
     cells.push(h("span.c-health", healthBar(appHealth(a))));
     cells.push(h("span.c-cpus", fmtNum(a.cpus * a.instances)));
@@ -307,7 +320,7 @@ export function render(main, route) {
   rowHeight = parseFloat(getComputedStyle(viewport).getPropertyValue("--row-h")) || 48;
 
   const off = on((kind) => {
-    if (kind === "apps" || kind === "queue") refresh();
+    if (kind === "apps" || kind === "queue" || kind === "deployments") refresh();
   });
   head.querySelector('[data-sort="name"]').setAttribute("aria-sort", "ascending");
   refresh();
