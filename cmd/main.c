@@ -178,11 +178,20 @@ cd_start_ui(struct cd_main *c)
 	struct ui_conf uc = {0};
 	char *url;
 
-	/* The master's own port, reached like the local agent reaches it. */
-	url = xasprintf("http://%s:%d/master/state",
-			strcmp(c->cfg.ip, "0.0.0.0") == 0 ? "127.0.0.1"
-							  : c->cfg.ip,
-			httpd_port(c->master_httpd));
+	/* The master's own port: on loopback when it listens everywhere,
+	 * and an IPv6 address in brackets. */
+	if (strcmp(c->cfg.ip, "0.0.0.0") == 0)
+		url = xasprintf("http://127.0.0.1:%d/master/state",
+				httpd_port(c->master_httpd));
+	else if (strcmp(c->cfg.ip, "::") == 0)
+		url = xasprintf("http://[::1]:%d/master/state",
+				httpd_port(c->master_httpd));
+	else if (strchr(c->cfg.ip, ':') != NULL)
+		url = xasprintf("http://[%s]:%d/master/state", c->cfg.ip,
+				httpd_port(c->master_httpd));
+	else
+		url = xasprintf("http://%s:%d/master/state", c->cfg.ip,
+				httpd_port(c->master_httpd));
 	uc.master_state_url = url;
 	c->ui = ui_new(c->hc, c->api_httpd, &uc);
 	free(url);
