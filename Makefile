@@ -4,6 +4,8 @@
 #   make test       install test packages, then unit + corpus replay + integration
 #   make SANITIZE=address,undefined test
 #   make fuzz       build the libFuzzer targets with clang (tests/fuzz/README.md)
+#   make deb        build clusterd_<version>_<arch>.deb (tools/mkdeb.sh)
+#   make man        the man page clusterd(8), generated from the flag table
 .SUFFIXES:
 
 CC ?= cc
@@ -36,11 +38,15 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 BUILD := build-san
 endif
 
-DIRS := lib master agent scheduler containerizer cmd
+DIRS := lib master agent scheduler containerizer ui cmd
 # Role folders may have one level of subfolders by subject (scheduler/app/ ...).
 SRCS := $(foreach d,$(DIRS),$(wildcard $(d)/*.c $(d)/*/*.c))
 HDRS := $(foreach d,$(DIRS),$(wildcard $(d)/*.h $(d)/*/*.h))
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# The web UI's files, embedded into a generated source in the build directory
+# (tools/embed.sh; ui/ui_assets.h is its contract). Never committed.
+UI_FILES := $(shell find ui/www ! -name '.*' 2>/dev/null)
+UI_ASSETS_C := $(BUILD)/ui/ui_assets.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ui/ui_assets.o
 MAIN_OBJ := $(BUILD)/cmd/main.o
 LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
 
@@ -56,7 +62,8 @@ FUZZ_DIR := build-fuzz
 FUZZ_SAN := address,undefined
 FUZZ_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_OBJS := $(filter-out $(FUZZ_DIR)/obj/cmd/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
+FUZZ_OBJS := $(filter-out $(FUZZ_DIR)/obj/cmd/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o)) \
+	$(FUZZ_DIR)/obj/ui/ui_assets.o
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
 all: clusterd
@@ -64,9 +71,20 @@ all: clusterd
 clusterd: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
+# The same binary inside the build directory (make deb builds one of its own).
+$(BUILD)/clusterd: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(UI_ASSETS_C): tools/embed.sh $(UI_FILES)
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh ui/www $@
+
+$(BUILD)/ui/ui_assets.o: $(UI_ASSETS_C) ui/ui_assets.h
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -80,6 +98,10 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c -o $@ $<
 
+$(FUZZ_DIR)/obj/ui/ui_assets.o: $(UI_ASSETS_C) ui/ui_assets.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
@@ -87,7 +109,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 -include $(wildcard $(FUZZ_DIR)/obj/*/*.d $(FUZZ_DIR)/obj/*/*/*.d)
 
 .PHONY: all run deps test-deps unit it replay test check-deps check-includes check-cycles check-headers \
-	format-check install clean fuzz fuzz-deps fuzz-build
+	format-check install clean fuzz fuzz-deps fuzz-build man deb pkg-deps ui-size
 
 deps:
 	@sh tools/install-deps.sh run
@@ -168,10 +190,41 @@ check-headers:
 format-check:
 	@clang-format --dry-run --Werror $(SRCS) $(HDRS)
 
-install: clusterd
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/systemd/system
+# The man page: tools/mkman.c prints the flag table of cmd/cmd_flags.c (the
+# same table --help prints) into the prose of pkg/clusterd.8.in.
+MAN := $(BUILD)/clusterd.8
+
+$(BUILD)/tools/mkman: tools/mkman.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(MAN): $(BUILD)/tools/mkman pkg/clusterd.8.in
+	$(BUILD)/tools/mkman pkg/clusterd.8.in $(VERSION) >$@.tmp
+	mv $@.tmp $@
+
+man: $(MAN)
+
+# make ui-size: what the web UI costs on the wire (gzip), against its budget.
+ui-size:
+	@sh tools/embed.sh ui/www -
+
+pkg-deps:
+	@sh tools/install-deps.sh pkg
+
+# make deb: clusterd_<version>_<arch>.deb in the repository root, built with
+# dpkg-deb from a hardened build of its own (tools/mkdeb.sh; needs the `pkg`
+# packages: lintian to check it).
+deb: pkg-deps
+	sh tools/mkdeb.sh $(VERSION)
+
+install: clusterd $(MAN)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 clusterd $(DESTDIR)$(PREFIX)/sbin/clusterd
-	install -m 0644 systemd/*.service $(DESTDIR)/lib/systemd/system/
+	for u in systemd/*.service; do \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' $$u >$(DESTDIR)/lib/systemd/system/$$(basename $$u); \
+		chmod 0644 $(DESTDIR)/lib/systemd/system/$$(basename $$u); done
+	install -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/clusterd.8
 
 clean:
-	rm -rf build build-san build-fuzz clusterd
+	rm -rf build build-san build-fuzz build-deb clusterd

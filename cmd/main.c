@@ -6,6 +6,11 @@
  * every listener is bound, and on SIGTERM or SIGINT stops the roles in
  * reverse order. Containers keep running when clusterd exits: an agent
  * re-adopts them when it starts again.
+ *
+ * Under systemd (Type=notify) it sends READY=1 from the first loop
+ * iteration after the port file is written, so every port then serves;
+ * WATCHDOG=1 from a loop timer, and STOPPING=1 when a signal stops it.
+ * The web UI is registered on the API port beside the Marathon API.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +29,13 @@
 #include "lib/httpd.h"
 #include "lib/loop.h"
 #include "lib/path.h"
+#include "lib/sdnotify.h"
 #include "lib/store.h"
 #include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "master/master.h"
 #include "scheduler/sched.h"
+#include "ui/ui.h"
 
 #define LOG_MOD "main"
 #include "lib/log.h"
@@ -61,14 +68,19 @@ struct cd_main {
 	struct master *master;	    /* owned */
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
+	struct ui *ui;		    /* owned */
+	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
 };
 
 static void
 cd_on_stop(void *arg)
 {
 	struct cd_main *c = arg;
+	struct cd_err err = {0};
 
 	log_info("shutting down");
+	if (sdnotify_stopping(c->sdn, &err) != 0)
+		log_warn("cannot notify systemd: %s", err.msg);
 	loop_stop(c->loop);
 }
 
@@ -195,6 +207,84 @@ cd_write_port_file(struct cd_main *c)
 	return rc;
 }
 
+/*
+ * The service manager's variables, read once and removed from the
+ * environment: tasks started later (plain processes inherit it) must not
+ * see a socket that is not theirs.
+ */
+static void
+cd_sdnotify_open(struct cd_main *c)
+{
+	struct sdnotify_env env = {0};
+	struct cd_err err = {0};
+	char *sock, *usec, *pid;
+
+	sock =
+	    getenv("NOTIFY_SOCKET") ? xstrdup(getenv("NOTIFY_SOCKET")) : NULL;
+	usec =
+	    getenv("WATCHDOG_USEC") ? xstrdup(getenv("WATCHDOG_USEC")) : NULL;
+	pid = getenv("WATCHDOG_PID") ? xstrdup(getenv("WATCHDOG_PID")) : NULL;
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	env.socket = sock;
+	env.watchdog_usec = usec;
+	env.watchdog_pid = pid;
+	if (sdnotify_new(c->loop, &env, &c->sdn, &err) != 0)
+		log_error("systemd notification disabled: %s", err.msg);
+	else if (c->sdn != NULL)
+		log_info("systemd notification on %s, watchdog every %llu ms",
+			 sock,
+			 (unsigned long long)sdnotify_watchdog_ms(c->sdn));
+	free(sock);
+	free(usec);
+	free(pid);
+}
+
+/* From the first loop iteration: every listener is bound and served. */
+static void
+cd_notify_ready(void *arg)
+{
+	struct cd_main *c = arg;
+	struct cd_err err = {0};
+	char *status;
+
+	if (c->api_httpd != NULL)
+		status = xasprintf("serving; API and web UI on port %d",
+				   httpd_port(c->api_httpd));
+	else
+		status = xasprintf("serving; agent on port %d",
+				   httpd_port(c->agent_httpd));
+	if (sdnotify_ready(c->sdn, status, &err) != 0)
+		log_warn("cannot notify systemd: %s", err.msg);
+	free(status);
+}
+
+static void
+cd_start_ui(struct cd_main *c)
+{
+	struct ui_conf uc = {0};
+	char *url;
+
+	/* The master's own port: on loopback when it listens everywhere,
+	 * and an IPv6 address in brackets. */
+	if (strcmp(c->cfg.ip, "0.0.0.0") == 0)
+		url = xasprintf("http://127.0.0.1:%d/master/state",
+				httpd_port(c->master_httpd));
+	else if (strcmp(c->cfg.ip, "::") == 0)
+		url = xasprintf("http://[::1]:%d/master/state",
+				httpd_port(c->master_httpd));
+	else if (strchr(c->cfg.ip, ':') != NULL)
+		url = xasprintf("http://[%s]:%d/master/state", c->cfg.ip,
+				httpd_port(c->master_httpd));
+	else
+		url = xasprintf("http://%s:%d/master/state", c->cfg.ip,
+				httpd_port(c->master_httpd));
+	uc.master_state_url = url;
+	c->ui = ui_new(c->hc, c->api_httpd, &uc);
+	free(url);
+}
+
 static int
 cd_start_master(struct cd_main *c)
 {
@@ -234,6 +324,7 @@ cd_start_master(struct cd_main *c)
 		log_error("cannot start the scheduler: %s", err.msg);
 		return -1;
 	}
+	cd_start_ui(c);
 	return master_framework_add(c->master, "marathon",
 				    sched_framework_id(c->sched),
 				    sched_framework_ops(), c->sched);
@@ -283,6 +374,7 @@ static void
 cd_teardown(struct cd_main *c)
 {
 	agent_free(c->agent);
+	ui_free(c->ui);
 	sched_free(c->sched);
 	master_free(c->master);
 	httpc_free(c->hc);
@@ -291,6 +383,7 @@ cd_teardown(struct cd_main *c)
 	httpd_free(c->master_httpd);
 	tls_free(c->tls);
 	store_close(c->store);
+	sdnotify_free(c->sdn);
 	loop_free(c->loop);
 	cmd_flags_release(&c->cfg);
 }
@@ -323,6 +416,7 @@ main(int argc, char **argv)
 	if (c.loop == NULL)
 		fatalx("cannot create the event loop");
 	log_hook_libevent();
+	cd_sdnotify_open(&c);
 	if (store_open(
 		c.cfg.work_dir,
 		strcmp(c.cfg.registry, "in_memory") == 0 ? STORE_IN_MEMORY : 0,
@@ -360,9 +454,12 @@ main(int argc, char **argv)
 						: "agent",
 		 c.cfg.work_dir);
 	if (c.api_httpd != NULL)
-		log_info("Marathon API on %s://%s:%d/",
+		log_info("Marathon API on %s://%s:%d/, web UI on %s://%s:%d/ui/",
+			 c.tls != NULL ? "https" : "http", c.cfg.ip,
+			 httpd_port(c.api_httpd),
 			 c.tls != NULL ? "https" : "http", c.cfg.ip,
 			 httpd_port(c.api_httpd));
+	loop_defer(c.loop, cd_notify_ready, &c);
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:
 	cd_teardown(&c);
