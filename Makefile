@@ -33,7 +33,8 @@ LDLIBS := $(PKG_LIBS) -lzookeeper_mt -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
-BUILD := build-san
+# ThreadSanitizer objects cannot be linked with ASan ones: their own folder.
+BUILD := build-san$(if $(findstring thread,$(SANITIZE)),-thread)
 endif
 
 DIRS := lib master agent scheduler containerizer cmd
@@ -170,4 +171,4 @@ install: clusterd
 	install -m 0644 systemd/*.service $(DESTDIR)/lib/systemd/system/
 
 clean:
-	rm -rf build build-san build-fuzz clusterd
+	rm -rf build build-san build-san-thread build-fuzz clusterd
