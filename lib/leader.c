@@ -483,6 +483,7 @@ leader_elect_free(struct leader_elect *e)
 	if (e == NULL)
 		return;
 	CD_CHECK_OBJ(e, LEADER_ELECT_MAGIC);
+	zk_unlisten(e->zk, e);
 	zk_forget(e->zk, e);
 	/* Withdraw: no one needs to wait for the session to end. */
 	if (e->own != NULL)
@@ -731,6 +732,7 @@ leader_detect_free(struct leader_detect *d)
 	if (d == NULL)
 		return;
 	CD_CHECK_OBJ(d, LEADER_DETECT_MAGIC);
+	zk_unlisten(d->zk, d);
 	zk_forget(d->zk, d);
 	loop_timer_free(d->retry);
 	leader_info_release(&d->info);

@@ -62,6 +62,7 @@ enum zk_op_kind {
 	ZK_OP_DELETE,
 	ZK_OP_EXISTS,
 	ZK_OP_CHILDREN,
+	ZK_OP_SYNC,
 	ZK_OP_MULTI,
 };
 
@@ -636,6 +637,19 @@ zk_get_children(struct zk *zk, const char *path, zk_watch_fn *watch, void *warg,
 }
 
 int
+zk_sync(struct zk *zk, const char *path, zk_done_fn *fn, void *arg)
+{
+	struct zk_op *op;
+	int rc;
+
+	if ((rc = zk_check(zk, path, 0)) != 0)
+		return rc;
+	op = zk_op_new(zk, ZK_OP_SYNC, fn, arg);
+	return zk_op_sent(zk, op,
+			  zoo_async(zk->conn->zh, path, zk_msg_string, op));
+}
+
+int
 zk_multi_submit(struct zk *zk, struct zk_multi *m_take, zk_done_fn *fn,
 		void *arg)
 {
@@ -668,6 +682,17 @@ zk_listen(struct zk *zk, zk_session_fn *fn, void *arg)
 }
 
 void
+zk_unlisten(struct zk *zk, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < zk->nlisteners; i++) {
+		if (zk->listeners[i].arg == arg)
+			zk->listeners[i].fn = NULL;
+	}
+}
+
+void
 zk_forget(struct zk *zk, void *arg)
 {
 	struct zk_watch *w, *next;
@@ -675,10 +700,6 @@ zk_forget(struct zk *zk, void *arg)
 	struct zk_watch_list *lists[2] = {&zk->watches, &zk->firing};
 	size_t i;
 
-	for (i = 0; i < zk->nlisteners; i++) {
-		if (zk->listeners[i].arg == arg)
-			zk->listeners[i].fn = NULL;
-	}
 	for (i = 0; i < CD_NELEM(lists); i++) {
 		for (w = TAILQ_FIRST(lists[i]); w != NULL; w = next) {
 			next = TAILQ_NEXT(w, link);

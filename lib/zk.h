@@ -115,10 +115,11 @@ void zk_free(struct zk *zk);
 
 /*
  * Also tell fn(arg) of session events, after the zk_new() callback, until
- * zk_forget(zk, arg): for the modules that share one session (lib/leader,
- * lib/zkstore).
+ * zk_unlisten(zk, arg): for the modules that share one session (lib/leader,
+ * lib/zkstore). zk_unlisten() is safe from inside a callback.
  */
 void zk_listen(struct zk *zk, zk_session_fn *fn, void *arg);
+void zk_unlisten(struct zk *zk, void *arg);
 
 bool zk_connected(const struct zk *zk);
 /* The current session's id, 0 before the first connection of a session. */
@@ -148,6 +149,11 @@ int zk_exists(struct zk *zk, const char *path, zk_watch_fn *watch, void *warg,
 	      zk_done_fn *fn, void *arg);
 int zk_get_children(struct zk *zk, const char *path, zk_watch_fn *watch,
 		    void *warg, zk_done_fn *fn, void *arg);
+/*
+ * Let the server this session talks to catch up with the leader of the
+ * ensemble, so that a read after it sees every write committed before it.
+ */
+int zk_sync(struct zk *zk, const char *path, zk_done_fn *fn, void *arg);
 
 /*
  * Send a multi-operation built with zk_multi.h: applied all or nothing, in
@@ -158,9 +164,9 @@ int zk_multi_submit(struct zk *zk, struct zk_multi *m_take, zk_done_fn *fn,
 		    void *arg);
 
 /*
- * Never call back arg again: pending operations whose arg (or watches whose
- * warg) is arg complete silently, and a listener with arg is removed. For
- * an owner about to be freed; safe from inside a callback.
+ * Never call back arg again for what is pending: operations whose arg (or
+ * watches whose warg) is arg complete silently. For an owner about to be
+ * freed or starting over; safe from inside a callback. Listeners stay.
  */
 void zk_forget(struct zk *zk, void *arg);
 
