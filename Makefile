@@ -128,6 +128,16 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+# tests/zk/zk_drive: lib/zk, lib/leader and lib/zkstore on a real loop, driven
+# by tests/it/test_t6_zk_*.py against a ZooKeeper those tests start.
+ZK_DRIVE := $(BUILD)/tests/zk/zk_drive
+.PHONY: zk-drive
+zk-drive: $(ZK_DRIVE)
+
+$(BUILD)/tests/zk/%: tests/zk/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
 run: deps
 	$(MAKE) clusterd
 	./clusterd --all-in-one $(RUN_FLAGS)
@@ -140,8 +150,9 @@ replay: $(FUZZ_REPLAY)
 		n=$$(basename $$t -replay); n=$${n#fuzz_}; \
 		echo "== replay $$n"; $$t tests/fuzz/corpus/$$n/*; done
 
-it: clusterd
-	CLUSTERD_BIN=$(CURDIR)/clusterd $(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
+it: clusterd $(ZK_DRIVE)
+	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) \
+		$(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
 
 test: test-deps
 	$(MAKE) check-deps
