@@ -217,6 +217,14 @@ zk_url_parse(const char *s, struct zk_url *out, struct cd_err *err)
 	}
 	if ((rc = zk_url_path(slash, err)) != 0)
 		goto fail;
+	/* With default ports made explicit, it must still be a URL we read. */
+	if (strlen(ZK_URL_SCHEME) + hosts.len + strlen(slash) >
+	    ZK_URL_MAX_LEN) {
+		rc = cd_err_set(err, -EINVAL,
+				"ZooKeeper URL longer than %d bytes",
+				ZK_URL_MAX_LEN);
+		goto fail;
+	}
 	zk_url_release(out);
 	out->hosts = buf_detach(&hosts, NULL);
 	out->path = xstrdup(slash);
