@@ -9,9 +9,19 @@ test (no init scripts, no /etc/zookeeper), stopped by its pid.
   until the ensemble has a leader).
 - hosts() / url(path): the connect string and the zk:// URL of the ensemble.
 - stop(i) (SIGTERM), kill(i) (SIGKILL) and start_server(i) / restart(i) of one
-  server by pid; mode(i) asks it "srvr" ("leader", "follower", "standalone",
-  or None when it does not serve).
+  server by pid; servers[i].mode() asks it "srvr" ("leader", "follower",
+  "standalone", or None when it does not serve).
 - close() stops every server it started; the logs stay in the temp dir.
+
+And the process that runs lib/zk, lib/leader and lib/zkstore for the t6 tests:
+- Drive: one tests/zk/zk_drive (commands on stdin, JSON events on stdout,
+  collected by a thread; wait(), request(), kill9(), suspend()/resume());
+  DrivePool starts them and stops them all at teardown, checking their logs
+  for sanitizer reports; leaders() / wait_one_leader() read the election
+  events of a set of drives.
+- Fixtures to import into a test module: zk_drive_bin (skips when ZooKeeper
+  is not installed, or with CLUSTERD_TEST_ZK=0), zk_single (one server per
+  module), zk_three (an ensemble per test), drives (a DrivePool per test).
 
 The JVM starts in about half a second: serial GC, C1 only, a heap of at
 most 256 MiB (committed as used; 10,000 app records need more than 64).
@@ -230,7 +240,7 @@ class Drive:
                *args]
         env = dict(os.environ)
         # libzookeeper_mt's own leak at close (see the file); ours are still reported.
-        supp = f"suppressions={os.path.join(REPO, 'tests/zk/lsan.supp')}"
+        supp = f"suppressions={os.path.join(REPO, 'tests/lsan.supp')}"
         env["LSAN_OPTIONS"] = ":".join(x for x in (env.get("LSAN_OPTIONS"), supp) if x)
         log = open(self.log_path, "ab")  # pylint: disable=consider-using-with
         try:
