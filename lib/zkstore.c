@@ -452,6 +452,12 @@ zs_kick(struct zkstore *zs)
 
 /* ---- the sink ---- */
 
+static const char *
+zs_dbname(enum store_db db)
+{
+	return db == STORE_DB_MASTER ? zs_dbnames[0] : zs_dbnames[1];
+}
+
 static int
 zs_check(enum store_db db, const char *key, const void *val, size_t len,
 	 void *arg)
@@ -459,20 +465,16 @@ zs_check(enum store_db db, const char *key, const void *val, size_t len,
 	struct buf b = BUF_INIT;
 	int rc;
 
-	(void)db;
-	(void)key;
 	(void)arg;
 	if (zkstore_codec_fits(len))
 		return 0;
 	rc = zkstore_codec_encode(val, len, &b, NULL);
 	buf_release(&b);
+	if (rc != 0)
+		log_warn("refusing %s record %s: %zu bytes do not fit a znode "
+			 "(%d KiB at most, compressed)",
+			 zs_dbname(db), key, len, ZKSTORE_ZNODE_MAX / 1024);
 	return rc;
-}
-
-static const char *
-zs_dbname(enum store_db db)
-{
-	return db == STORE_DB_MASTER ? zs_dbnames[0] : zs_dbnames[1];
 }
 
 static void
