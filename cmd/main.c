@@ -34,6 +34,7 @@
 #include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "master/master.h"
+#include "master/master_files.h"
 #include "scheduler/sched.h"
 #include "ui/ui.h"
 
@@ -69,6 +70,7 @@ struct cd_main {
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
 	struct ui *ui;		    /* owned */
+	struct master_files *files; /* owned: sandboxes on the API port */
 	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
 };
 
@@ -311,6 +313,7 @@ cd_start_master(struct cd_main *c)
 		log_error("cannot start the master: %s", err.msg);
 		return -1;
 	}
+	c->files = master_files_new(c->master, c->api_httpd);
 	sc.hostname = c->cfg.hostname;
 	sc.advertise_ip = c->cfg.advertise_ip;
 	sc.http_port = httpd_port(c->api_httpd);
@@ -375,6 +378,7 @@ cd_teardown(struct cd_main *c)
 {
 	agent_free(c->agent);
 	ui_free(c->ui);
+	master_files_free(c->files);
 	sched_free(c->sched);
 	master_free(c->master);
 	httpc_free(c->hc);
@@ -454,11 +458,11 @@ main(int argc, char **argv)
 						: "agent",
 		 c.cfg.work_dir);
 	if (c.api_httpd != NULL)
-		log_info("Marathon API on %s://%s:%d/, web UI on %s://%s:%d/ui/",
-			 c.tls != NULL ? "https" : "http", c.cfg.ip,
-			 httpd_port(c.api_httpd),
-			 c.tls != NULL ? "https" : "http", c.cfg.ip,
-			 httpd_port(c.api_httpd));
+		log_info(
+		    "Marathon API on %s://%s:%d/, web UI on %s://%s:%d/ui/",
+		    c.tls != NULL ? "https" : "http", c.cfg.ip,
+		    httpd_port(c.api_httpd), c.tls != NULL ? "https" : "http",
+		    c.cfg.ip, httpd_port(c.api_httpd));
 	loop_defer(c.loop, cd_notify_ready, &c);
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:

@@ -25,6 +25,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/route.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 
@@ -63,22 +64,10 @@ struct sched_events_subs {
 char *
 sched_events_sub_key(const char *url)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	struct buf b = BUF_INIT;
-	const unsigned char *p;
 
 	buf_puts(&b, SCHED_EVENTS_SUB_PREFIX);
-	for (p = (const unsigned char *)url; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~') {
-			buf_append(&b, p, 1);
-		} else {
-			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-			buf_append(&b, esc, sizeof esc);
-		}
-	}
+	route_encode(&b, url);
 	return buf_detach(&b, NULL);
 }
 
