@@ -482,12 +482,10 @@ apply_mark_kills(struct apply_ctx *x)
 	struct sched *s = x->s;
 	size_t i;
 
-	for (i = 0; i < x->kills.n; i++) {
-		struct sched_task *t = sched_tracker_find(s->tr, x->kills.v[i]);
-
-		sched_tracker_set_state(s->tr, t, TASK_KILLING);
-		t->since_ms = loop_now_ms(s->loop);
-	}
+	for (i = 0; i < x->kills.n; i++)
+		sched_converge_set_killing(
+		    s, sched_tracker_find(s->tr, x->kills.v[i]),
+		    SCHED_TASK_F(SCHED_TASK_HOLD));
 }
 
 /* The new deployment first, so that the apps it holds back stay held
