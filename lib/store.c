@@ -70,6 +70,7 @@
 #include "store.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -87,6 +88,8 @@
 #define STORE_SCHEMA_VERSION 2
 #define STORE_FILE "clusterd.lmdb"
 #define STORE_MAP_SIZE ((size_t)1 << 30)
+/* Free space below which a failed write is put down to a full disk. */
+#define STORE_LOW_SPACE (1024ULL * 1024)
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",
@@ -439,6 +442,34 @@ store_key(struct store_env *e, const char *key, MDB_val *k)
 	k->mv_data = (void *)(uintptr_t)key;
 	k->mv_size = n;
 	return 0;
+}
+
+int
+store_err(const struct store *s, int rc, struct cd_err *err)
+{
+	const char *file = s->e->file, *slash = strrchr(file, '/');
+	int dlen = slash != NULL ? (int)(slash - file) : (int)strlen(file);
+	struct statvfs fs;
+
+	if (dlen == 0)
+		dlen = 1; /* "/" */
+	/* LMDB calls a short write EIO: the disk filled up while it wrote. */
+	if (rc == -EIO && statvfs(file, &fs) == 0 &&
+	    (unsigned long long)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+		rc = -ENOSPC;
+	switch (rc) {
+	case -ENOSPC:
+	case -EDQUOT:
+		return cd_err_set(err, rc, "no space left on device in %.*s",
+				  dlen, file);
+	case -EROFS:
+		return cd_err_set(err, rc, "the store in %.*s is read-only",
+				  dlen, file);
+	default:
+		return cd_err_set(err, rc,
+				  "writing to the store in %.*s failed: %s",
+				  dlen, file, strerror(rc < 0 ? -rc : rc));
+	}
 }
 
 int

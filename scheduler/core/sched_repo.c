@@ -590,10 +590,10 @@ sched_repo_groups_load(const struct sched_repo *r, json_t **out)
 }
 
 int
-sched_repo_group_version_put(struct sched_repo *r, const char *id,
-			     const char *version, const json_t *snapshot)
+sched_repo_stage_group_version(const struct sched_repo *r,
+			       struct store_batch *b, const char *id,
+			       const char *version, const json_t *snapshot)
 {
-	struct store_batch *b = store_batch_begin(r->st);
 	struct sched_ids vl = {NULL, 0, 0};
 	const char *gid = strcmp(id, "/") == 0 ? "" : id;
 	char *key = xasprintf("groupver/%s/%s", gid, version);
@@ -616,10 +616,6 @@ sched_repo_group_version_put(struct sched_repo *r, const char *id,
 		key = xasprintf("groupver/%s/%s", gid, vl.v[i]);
 		rc = store_batch_del(b, STORE_DB_SCHED, key);
 	}
-	if (rc == 0)
-		rc = store_batch_commit(b);
-	else
-		store_batch_abort(b);
 	sched_ids_release(&vl);
 	free(prefix);
 	free(key);

@@ -94,9 +94,11 @@ int sched_repo_stage_group_put(struct store_batch *b, const json_t *rec);
 int sched_repo_stage_group_del(struct store_batch *b, const char *id);
 /* Every explicit group record: 0 and a new object id -> record. */
 int sched_repo_groups_load(const struct sched_repo *r, json_t **out);
-/* Store a group snapshot as version (one commit, oldest pruned). */
-int sched_repo_group_version_put(struct sched_repo *r, const char *id,
-				 const char *version, const json_t *snapshot);
+/* Stage a group snapshot as version into b (the oldest versions beyond
+ * the newest SCHED_REPO_MAX_VERSIONS are deleted in the same batch). */
+int sched_repo_stage_group_version(const struct sched_repo *r,
+				   struct store_batch *b, const char *id,
+				   const char *version, const json_t *snapshot);
 /* The stored versions of group id, newest first (new JSON array). */
 int sched_repo_group_versions(const struct sched_repo *r, const char *id,
 			      json_t **out);
