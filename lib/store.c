@@ -39,6 +39,9 @@
  *     "app/<app_id>"            current Marathon AppDefinition (sched_repo)
  *     "appver/<app_id>/<ver>"   an AppDefinition version, ver ISO-8601; the
  *                               newest SCHED_REPO_MAX_VERSIONS are kept
+ *     "appcfg/<app_id>"         the app's config version (ASCII ISO-8601,
+ *                               sched_repo.c); optional: a store without
+ *                               it has it recomputed from the versions
  *     "group/<group_id>"        an explicit group {"id", "dependencies",
  *                               "version"} (sched_repo.c)
  *     "groupver/<gid>/<ver>"    a group as it was after a /v2/groups change,

@@ -808,6 +808,41 @@ test_failed_task_backs_off(void **state)
 	assert_string_equal(f->fake.decline[0], "o-2");
 }
 
+static void
+test_restart_survives_reload(void **state)
+{
+	struct fx *f = *state;
+	struct framework_link link = {&fake_ops, &f->fake};
+	struct sched_change c;
+	struct sched_conf conf;
+	struct sched *s2 = NULL;
+	struct cd_err err;
+	char version[SCHED_ISO_LEN];
+
+	registered(f);
+	create_app(f, "/web", 1);
+	/* POST /v2/apps/web/restart: the same definition, a new config
+	 * version that the tasks must reach. */
+	memset(&c, 0, sizeof c);
+	cd_err_clear(&err);
+	c.app = sched_app_dup(sched_repo_find(f->s->repo, "/web")->app);
+	c.restart = true;
+	c.force = true; /* its first deployment still runs */
+	assert_int_equal(sched_apply(f->s, &c, &err), 0);
+	json_decref(c.locked);
+	snprintf(version, sizeof version, "%s", c.version);
+	assert_string_equal(sched_repo_find(f->s->repo, "/web")->config_version,
+			    version);
+	/* A new scheduler on the same store (a crash, a failover) knows it,
+	 * though no stored definition differs from the one before. */
+	memset(&conf, 0, sizeof conf);
+	assert_int_equal(sched_new(f->l, f->st, NULL, &conf, &link, &s2, &err),
+			 0);
+	assert_string_equal(sched_repo_find(s2->repo, "/web")->config_version,
+			    version);
+	sched_free(s2);
+}
+
 int
 main(void)
 {
@@ -843,6 +878,8 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_replaced_after_kill_confirmed,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_survives_reload, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
