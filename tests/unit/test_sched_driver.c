@@ -8,7 +8,13 @@
  * are used or declined with the right filter, that launched tasks are
  * committed before the master hears of them (the master may report on
  * them from inside launch()), that status updates are acknowledged only
- * once recorded, and that lost agents and failed launches are replaced.
+ * once recorded, that lost agents and failed launches are replaced; that
+ * unreachable tasks follow their app's unreachableStrategy (kept, replaced
+ * after inactiveAfterSeconds, expunged, "disabled") and that the surplus
+ * when one comes back goes by killSelection; that drops back off; that a
+ * task killed to be replaced is replaced only once its end is confirmed;
+ * that kills name the task's agent; and that a restart's config version
+ * survives a new scheduler on the same store.
  */
 #include <stdarg.h>
 #include <stddef.h>
