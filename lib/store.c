@@ -39,6 +39,9 @@
  *     "app/<app_id>"            current Marathon AppDefinition (sched_repo)
  *     "appver/<app_id>/<ver>"   an AppDefinition version, ver ISO-8601; the
  *                               newest SCHED_REPO_MAX_VERSIONS are kept
+ *     "appcfg/<app_id>"         the app's config version (ASCII ISO-8601,
+ *                               sched_repo.c); optional: a store without
+ *                               it has it recomputed from the versions
  *     "group/<group_id>"        an explicit group {"id", "dependencies",
  *                               "version"} (sched_repo.c)
  *     "groupver/<gid>/<ver>"    a group as it was after a /v2/groups change,
@@ -80,6 +83,7 @@
 #include "store.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -97,6 +101,8 @@
 #define STORE_SCHEMA_VERSION 2
 #define STORE_FILE "clusterd.lmdb"
 #define STORE_MAP_SIZE ((size_t)1 << 30)
+/* Free space below which a failed write is put down to a full disk. */
+#define STORE_LOW_SPACE (1024ULL * 1024)
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",
@@ -464,6 +470,34 @@ store_key(struct store_env *e, const char *key, MDB_val *k)
 	k->mv_data = (void *)(uintptr_t)key;
 	k->mv_size = n;
 	return 0;
+}
+
+int
+store_err(const struct store *s, int rc, struct cd_err *err)
+{
+	const char *file = s->e->file, *slash = strrchr(file, '/');
+	int dlen = slash != NULL ? (int)(slash - file) : (int)strlen(file);
+	struct statvfs fs;
+
+	if (dlen == 0)
+		dlen = 1; /* "/" */
+	/* LMDB calls a short write EIO: the disk filled up while it wrote. */
+	if (rc == -EIO && statvfs(file, &fs) == 0 &&
+	    (unsigned long long)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+		rc = -ENOSPC;
+	switch (rc) {
+	case -ENOSPC:
+	case -EDQUOT:
+		return cd_err_set(err, rc, "no space left on device in %.*s",
+				  dlen, file);
+	case -EROFS:
+		return cd_err_set(err, rc, "the store in %.*s is read-only",
+				  dlen, file);
+	default:
+		return cd_err_set(err, rc,
+				  "writing to the store in %.*s failed: %s",
+				  dlen, file, strerror(rc < 0 ? -rc : rc));
+	}
 }
 
 int

@@ -43,6 +43,15 @@ int store_open(const char *dir, int flags, struct store **out,
 	       struct cd_err *err);
 void store_close(struct store *s);
 
+/*
+ * Explain a failed write or commit: fill err (may be NULL) with what rc
+ * means, naming the store's directory ("no space left on device in
+ * /var/lib/clusterd"), and return the code that says it: -ENOSPC covers
+ * a full disk and a full map alike, and LMDB's -EIO for a short write when
+ * the filesystem has less than 1 MiB left; otherwise rc.
+ */
+int store_err(const struct store *s, int rc, struct cd_err *err);
+
 /* Copy the value of key into out (reset first). 0, -ENOENT, or -EIO. */
 int store_get(struct store *s, enum store_db db, const char *key,
 	      struct buf *out);

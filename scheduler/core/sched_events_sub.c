@@ -326,7 +326,7 @@ sched_events_sub_publish(struct sched_events_subs *subs, const char *body,
 
 int
 sched_events_sub_change(struct sched_events_subs *subs, const char *url,
-			bool add)
+			bool add, struct cd_err *err)
 {
 	char *key = sched_events_sub_key(url), *val = NULL;
 	struct ev_sub *sub;
@@ -342,8 +342,14 @@ sched_events_sub_change(struct sched_events_subs *subs, const char *url,
 		rc = store_del(subs->st, STORE_DB_SCHED, key);
 	}
 	if (rc != 0) {
-		log_error("%s subscription %s: store failed rc=%d",
-			  add ? "saving" : "deleting", url, rc);
+		struct cd_err e;
+
+		cd_err_clear(&e);
+		(void)store_err(subs->st, rc, &e);
+		log_error("%s subscription %s: %s", add ? "saving" : "deleting",
+			  url, e.msg);
+		if (err != NULL)
+			*err = e;
 		goto out;
 	}
 	sub = sub_find(subs, url);
