@@ -36,6 +36,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct master_dns;
 struct store_batch;
 struct master_msg;
 
@@ -118,6 +119,7 @@ struct master {
 	char **forgotten; /* owned: ids of tasks whose records go next */
 	size_t nforgotten, capforgotten;
 	unsigned offer_seq;
+	struct master_dns *dns; /* borrowed: from cmd (master_dns_feed.h) */
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
 

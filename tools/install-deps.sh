@@ -16,7 +16,7 @@
 set -eu
 
 RUN_PKGS="build-essential gcc make pkg-config libevent-dev libssl-dev
-	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev
+	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev libldns-dev
 	docker.io"
 PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
 # chromium, chromium-driver and python3-selenium: the web UI's tests (t7) in a
