@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -247,8 +248,10 @@ mdd_forward(struct master_dns *d, const char *name, uint16_t qtype,
 	f->ureq = ureq;
 	f->conn = c;
 	if (tq_take != NULL) {
+		/* name may be tq_take's own: use the copy from now on. */
 		f->tq = *tq_take;
 		memset(tq_take, 0, sizeof *tq_take);
+		name = f->tq.name;
 	}
 	TAILQ_INSERT_TAIL(&d->fwds, f, link);
 	/* libevent always calls back later, from the loop; or never, when
@@ -438,6 +441,30 @@ mdd_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 
 /* ---- set-up ---- */
 
+/*
+ * libevent 2.1.12's evdns server dereferences NULL on a datagram shorter
+ * than a DNS header (request_parse()'s error path before the request is
+ * allocated: libevent issue #1231, fixed upstream by d076d2df, not in
+ * Debian 12's package): one byte would crash the master. The kernel drops
+ * such datagrams before libevent reads them, with this classic BPF filter
+ * on the socket: keep a datagram only when its length, which for a UDP
+ * socket counts the 8-byte UDP header, is at least 8 + 12.
+ */
+static int
+mdd_udp_filter(int fd)
+{
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 8 + 12, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = CD_NELEM(code), .filter = code};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof prog);
+}
+
 /* A UDP socket bound to ip:port, non-blocking; -errno. */
 static int
 mdd_udp_socket(const char *ip, int port, evutil_socket_t *out, int *bound)
@@ -456,7 +483,8 @@ mdd_udp_socket(const char *ip, int port, evutil_socket_t *out, int *bound)
 		return -EINVAL;
 	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
-	if (fd == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	if (fd == -1 || mdd_udp_filter(fd) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
 		rc = -errno;
 		if (fd != -1)
