@@ -494,11 +494,11 @@ main(int argc, char **argv)
 						: "agent",
 		 c.cfg.work_dir);
 	if (c.api_httpd != NULL)
-		log_info("Marathon API on %s://%s:%d/, web UI on %s://%s:%d/ui/",
-			 c.tls != NULL ? "https" : "http", c.cfg.ip,
-			 httpd_port(c.api_httpd),
-			 c.tls != NULL ? "https" : "http", c.cfg.ip,
-			 httpd_port(c.api_httpd));
+		log_info(
+		    "Marathon API on %s://%s:%d/, web UI on %s://%s:%d/ui/",
+		    c.tls != NULL ? "https" : "http", c.cfg.ip,
+		    httpd_port(c.api_httpd), c.tls != NULL ? "https" : "http",
+		    c.cfg.ip, httpd_port(c.api_httpd));
 	loop_defer(c.loop, cd_notify_ready, &c);
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:

@@ -74,7 +74,8 @@ dnsname_frag(const char *name, char *out, size_t outsz)
 
 	for (;;) {
 		dot = strchr(p, '.');
-		part = dot != NULL ? xstrndup(p, (size_t)(dot - p)) : xstrdup(p);
+		part =
+		    dot != NULL ? xstrndup(p, (size_t)(dot - p)) : xstrdup(p);
 		if (dnsname_label(part, label) > 0)
 			buf_printf(&b, "%s%s", b.len > 0 ? "." : "", label);
 		free(part);
@@ -163,8 +164,8 @@ dnsname_normalize(const char *name, char *out, size_t outsz)
 
 		if (c <= ' ' || c >= 0x7f)
 			return -EINVAL;
-		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a')
-						: (char)c;
+		out[i] =
+		    (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
 	}
 	out[n] = '\0';
 	return (int)n;

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #define DNSNAME_LABEL_MAX 63
-#define DNSNAME_MAX 253	    /* presentation form, without the final dot */
+#define DNSNAME_MAX 253 /* presentation form, without the final dot */
 #define DNSNAME_HASH_LEN 5
 
 /* The label of name into out; returns its length (0: nothing valid). */

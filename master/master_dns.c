@@ -74,7 +74,7 @@ TAILQ_HEAD(mdd_fwd_list, mdd_fwd);
 
 struct mdd_conn {
 	unsigned magic;
-	struct master_dns *d;	/* borrowed: owner */
+	struct master_dns *d;	 /* borrowed: owner */
 	struct bufferevent *bev; /* owned */
 	TAILQ_ENTRY(mdd_conn) link;
 };
@@ -83,10 +83,10 @@ TAILQ_HEAD(mdd_conn_list, mdd_conn);
 /* A question forwarded to the resolvers, for a UDP or a TCP client. */
 struct mdd_fwd {
 	unsigned magic;
-	struct master_dns *d;		    /* borrowed: owner */
+	struct master_dns *d;		   /* borrowed: owner */
 	struct evdns_server_request *ureq; /* owned until answered, or NULL */
-	struct mdd_conn *conn; /* borrowed: the TCP client, NULL once gone */
-	struct mdw_query tq;   /* owned: the TCP query */
+	struct mdd_conn *conn;	  /* borrowed: the TCP client, NULL once gone */
+	struct mdw_query tq;	  /* owned: the TCP query */
 	struct evdns_request *er; /* borrowed: libevent's, until the reply */
 	TAILQ_ENTRY(mdd_fwd) link;
 };
@@ -97,11 +97,11 @@ struct master_dns {
 	struct master *m; /* borrowed: the master feeding it, or NULL */
 	struct master_dns_conf conf; /* strings owned (copied) */
 	char *s_ip, *s_domain, *s_resolvers, *s_adv, *s_version;
-	struct mdz *zone;		  /* owned */
-	struct evdns_server_port *uport;  /* owned (it owns the socket) */
-	struct evconnlistener *lev;	  /* owned */
-	struct evdns_base *res;		  /* owned, or NULL: no resolvers */
-	struct mdd_conn_list conns;	  /* owned */
+	struct mdz *zone;		 /* owned */
+	struct evdns_server_port *uport; /* owned (it owns the socket) */
+	struct evconnlistener *lev;	 /* owned */
+	struct evdns_base *res;		 /* owned, or NULL: no resolvers */
+	struct mdd_conn_list conns;	 /* owned */
 	size_t nconns;
 	struct mdd_fwd_list fwds; /* owned: questions at the resolvers */
 	int port;
@@ -116,8 +116,7 @@ struct master_dns {
  */
 static void
 mdd_udp_send(struct master_dns *d, struct evdns_server_request *req,
-	     const char *qname, int rcode, bool aa,
-	     const struct mdz_answer *a)
+	     const char *qname, int rcode, bool aa, const struct mdz_answer *a)
 {
 	static const int section[] = {EVDNS_ANSWER_SECTION,
 				      EVDNS_AUTHORITY_SECTION,
@@ -153,8 +152,8 @@ mdd_udp_send(struct master_dns *d, struct evdns_server_request *req,
 }
 
 static void
-mdd_tcp_send(struct mdd_conn *c, const struct mdw_query *q, int rcode,
-	     bool aa, const struct mdz_answer *a)
+mdd_tcp_send(struct mdd_conn *c, const struct mdw_query *q, int rcode, bool aa,
+	     const struct mdz_answer *a)
 {
 	struct buf b = BUF_INIT;
 
@@ -175,8 +174,7 @@ mdd_fwd_free(struct mdd_fwd *f)
 }
 
 static void
-mdd_fwd_done(int result, char type, int count, int ttl, void *addrs,
-	     void *arg)
+mdd_fwd_done(int result, char type, int count, int ttl, void *addrs, void *arg)
 {
 	struct mdd_fwd *f = arg;
 	struct master_dns *d;
@@ -209,8 +207,8 @@ mdd_fwd_done(int result, char type, int count, int ttl, void *addrs,
 			memcpy(w + 2, (const uint8_t *)addrs + (size_t)i * alen,
 			       alen);
 			a.rr[i].owner = qname;
-			a.rr[i].type = type == DNS_IPv6_AAAA ? MDZ_TYPE_AAAA
-							     : MDZ_TYPE_A;
+			a.rr[i].type =
+			    type == DNS_IPv6_AAAA ? MDZ_TYPE_AAAA : MDZ_TYPE_A;
 			a.rr[i].ttl = ttl > 0 ? (uint32_t)ttl : 0;
 			a.rr[i].wire = w;
 		}
@@ -297,7 +295,8 @@ mdd_udp_cb(struct evdns_server_request *req, void *arg)
 	if (q->dns_question_class != EVDNS_CLASS_INET &&
 	    q->dns_question_class != MDZ_TYPE_ANY) {
 		mdd_udp_send(d, req, q->name, MDW_REFUSED, false, NULL);
-	} else if (n > 0 && dnsname_in_domain(name, mdz_domain(d->zone), &rel)) {
+	} else if (n > 0 &&
+		   dnsname_in_domain(name, mdz_domain(d->zone), &rel)) {
 		mdz_lookup(d->zone, name, q->name, (uint16_t)q->type, &a);
 		mdd_udp_send(d, req, q->name, a.rcode, true, &a);
 		mdz_answer_release(&a);
@@ -355,7 +354,8 @@ mdd_tcp_query(struct mdd_conn *c, struct mdw_query *q)
 	n = dnsname_normalize(q->name, name, sizeof name);
 	if (q->qclass != EVDNS_CLASS_INET && q->qclass != MDZ_TYPE_ANY) {
 		mdd_tcp_send(c, q, MDW_REFUSED, false, NULL);
-	} else if (n > 0 && dnsname_in_domain(name, mdz_domain(d->zone), &rel)) {
+	} else if (n > 0 &&
+		   dnsname_in_domain(name, mdz_domain(d->zone), &rel)) {
 		mdz_lookup(d->zone, name, q->name, q->qtype, &a);
 		mdd_tcp_send(c, q, a.rcode, true, &a);
 		mdz_answer_release(&a);
@@ -425,8 +425,8 @@ mdd_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	}
 	CD_ALLOC_OBJ(c, MDD_CONN_MAGIC);
 	c->d = d;
-	c->bev = bufferevent_socket_new(loop_base(d->l), fd,
-					BEV_OPT_CLOSE_ON_FREE);
+	c->bev =
+	    bufferevent_socket_new(loop_base(d->l), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
 		free(c);
@@ -461,8 +461,7 @@ mdd_udp_filter(int fd)
 	};
 	struct sock_fprog prog = {.len = CD_NELEM(code), .filter = code};
 
-	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-			  sizeof prog);
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
 }
 
 /* A UDP socket bound to ip:port, non-blocking; -errno. */
@@ -481,8 +480,8 @@ mdd_udp_socket(const char *ip, int port, evutil_socket_t *out, int *bound)
 	(void)snprintf(ps, sizeof ps, "%d", port);
 	if (getaddrinfo(ip, ps, &hints, &ai) != 0)
 		return -EINVAL;
-	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
+	fd =
+	    socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || mdd_udp_filter(fd) == -1 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
@@ -613,9 +612,10 @@ master_dns_new(struct loop *l, const struct master_dns_conf *conf,
 		return rc;
 	}
 	d->conf.port = d->port;
-	log_info("DNS for %s. on %s:%d (UDP and TCP), TTL %us, %s", conf->domain,
-		 conf->ip, d->port, conf->ttl,
-		 d->res != NULL ? "other names forwarded" : "other names refused");
+	log_info("DNS for %s. on %s:%d (UDP and TCP), TTL %us, %s",
+		 conf->domain, conf->ip, d->port, conf->ttl,
+		 d->res != NULL ? "other names forwarded"
+				: "other names refused");
 	*out = d;
 	return 0;
 }

@@ -27,10 +27,10 @@ struct mdz;
 
 /* Strings borrowed for the call (copied). */
 struct master_dns_conf {
-	const char *ip;	      /* the address to bind, as --ip */
-	int port;	      /* --dns_port (0: any free port) */
-	const char *domain;   /* --dns_domain */
-	uint32_t ttl;	      /* --dns_ttl, seconds */
+	const char *ip;	       /* the address to bind, as --ip */
+	int port;	       /* --dns_port (0: any free port) */
+	const char *domain;    /* --dns_domain */
+	uint32_t ttl;	       /* --dns_ttl, seconds */
 	const char *resolvers; /* --dns_resolvers: "ip[:port],...", or NULL */
 	long long resolver_timeout_ms;
 	const char *advertise_ip; /* this master: leader.<domain>, ns1 */

@@ -23,7 +23,8 @@ mdapi_version(struct httpd_req *req, void *arg)
 	/* The API is Mesos-DNS's; the service answering it is clusterd. */
 	httpd_reply_json(req, 200,
 			 json_pack("{s:s, s:s, s:s}", "Service", "clusterd",
-				   "URL", "https://github.com/mesosphere/mesos-dns",
+				   "URL",
+				   "https://github.com/mesosphere/mesos-dns",
 				   "Version", c->version));
 }
 
@@ -55,12 +56,12 @@ mdapi_config(struct httpd_req *req, void *arg)
 	    "SRVRecordDefaultWeight", 1, "SOASerial", 0, "SOARefresh", 60,
 	    "SOARetry", 600, "SOAExpire", 86400, "SOAMname", mname, "SOARname",
 	    rname, "Masters", masters, "ZoneResolvers", json_object(),
-	    "Resolvers", res, "IPSources", json_pack("[s, s]", "netinfo", "host"),
-	    "Zk", "", "Domain", c->domain, "File", "", "Listener", c->ip,
-	    "HTTPListener", c->ip, "RecurseOn", c->resolvers != NULL, "DnsOn",
-	    1, "HttpOn", 1, "ExternalOn", c->resolvers != NULL,
-	    "EnforceRFC952", 0, "SetTruncateBit", 1, "EnumerationOn", 0,
-	    "MesosHTTPSOn", 0);
+	    "Resolvers", res, "IPSources",
+	    json_pack("[s, s]", "netinfo", "host"), "Zk", "", "Domain",
+	    c->domain, "File", "", "Listener", c->ip, "HTTPListener", c->ip,
+	    "RecurseOn", c->resolvers != NULL, "DnsOn", 1, "HttpOn", 1,
+	    "ExternalOn", c->resolvers != NULL, "EnforceRFC952", 0,
+	    "SetTruncateBit", 1, "EnumerationOn", 0, "MesosHTTPSOn", 0);
 	httpd_reply_json(req, 200, j);
 	free(list);
 	free(leader);
@@ -71,9 +72,9 @@ mdapi_config(struct httpd_req *req, void *arg)
 static void
 mdapi_hosts(struct httpd_req *req, void *arg)
 {
-	httpd_reply_json(req, 200,
-			 mdz_hosts_json(master_dns_zone(arg),
-					httpd_req_param(req, "host")));
+	httpd_reply_json(
+	    req, 200,
+	    mdz_hosts_json(master_dns_zone(arg), httpd_req_param(req, "host")));
 }
 
 static void

@@ -119,13 +119,13 @@ master_dns_task_changed(struct master *m, const struct master_task *t)
 	 */
 	mt.task_ip = mdz_container_ip(t->task.container, NULL);
 	mt.ports = ports;
-	mt.di_name = json_string_value(json_object_get(t->task.discovery,
-						       "name"));
+	mt.di_name =
+	    json_string_value(json_object_get(t->task.discovery, "name"));
 	if (mt.di_name != NULL) {
 		di = xcalloc(MDF_MAX_PORTS, sizeof *di);
 		mt.di_ports = di;
-		mt.ndi_ports = mdf_di_ports(t->task.discovery, di,
-					    MDF_MAX_PORTS);
+		mt.ndi_ports =
+		    mdf_di_ports(t->task.discovery, di, MDF_MAX_PORTS);
 	}
 	mdz_task_put(z, &mt);
 	free(di);
@@ -176,8 +176,8 @@ master_dns_attach(struct master_dns *d, struct master *m)
 	m->dns = d;
 	/* Marathon runs in this process: its API port is where it is. */
 	TAILQ_FOREACH(f, &m->frameworks, link)
-	mdz_framework_put(master_dns_zone(d), f->name, c->advertise_ip,
-			  c->http_port);
+		mdz_framework_put(master_dns_zone(d), f->name, c->advertise_ip,
+				  c->http_port);
 	TAILQ_FOREACH(a, &m->agents, link)
-	master_dns_agent_changed(m, a);
+		master_dns_agent_changed(m, a);
 }

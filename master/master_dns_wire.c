@@ -78,8 +78,8 @@ mdw_udp_size(const char *qname, const struct mdz_rr *rr, size_t n)
 
 	size += mdw_name_size(&t, qname) + 4;
 	for (i = 0; i < n; i++)
-		size += mdw_name_size(&t, rr[i].owner) + 10 +
-			MDZ_RR_RDLEN(&rr[i]);
+		size +=
+		    mdw_name_size(&t, rr[i].owner) + 10 + MDZ_RR_RDLEN(&rr[i]);
 	return size;
 }
 
@@ -104,8 +104,7 @@ mdw_parse(const uint8_t *msg, size_t len, struct mdw_query *q)
 	q->rd = ldns_pkt_rd(p);
 	q->cd = ldns_pkt_cd(p);
 	q->qdcount = ldns_pkt_qdcount(p);
-	if (q->qdcount != 1 ||
-	    ldns_rr_list_rr_count(ldns_pkt_question(p)) != 1)
+	if (q->qdcount != 1 || ldns_rr_list_rr_count(ldns_pkt_question(p)) != 1)
 		return 0;
 	qr = ldns_rr_list_rr(ldns_pkt_question(p), 0);
 	q->qtype = (uint16_t)ldns_rr_get_type(qr);
@@ -166,9 +165,9 @@ mdw_encode(const struct mdw_query *q, int rcode, bool aa, bool ra, bool tc,
 	   const struct mdz_answer *a, size_t nan, size_t nar, uint8_t **wire,
 	   size_t *size)
 {
-	static const ldns_pkt_section sec[] = {
-	    LDNS_SECTION_ANSWER, LDNS_SECTION_AUTHORITY,
-	    LDNS_SECTION_ADDITIONAL};
+	static const ldns_pkt_section sec[] = {LDNS_SECTION_ANSWER,
+					       LDNS_SECTION_AUTHORITY,
+					       LDNS_SECTION_ADDITIONAL};
 	const ldns_pkt *qp = q->pkt;
 	const ldns_rdf *qowner = NULL;
 	ldns_pkt *p = ldns_pkt_new();

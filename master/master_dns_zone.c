@@ -40,7 +40,7 @@ struct mdz_rrec {
 };
 
 struct mdz_name {
-	char *name;	       /* owned: the index key */
+	char *name;	      /* owned: the index key */
 	struct mdz_rrec **rr; /* owned array of owned records, in order */
 	size_t nrr, caprr;
 	TAILQ_ENTRY(mdz_name) link;
@@ -67,7 +67,7 @@ struct mdz {
 	char *ns;     /* owned: "ns1.<domain>" */
 	uint32_t ttl;
 	uint32_t serial;
-	struct mdz_rrec *soa;	    /* owned: rebuilt when soa_stale */
+	struct mdz_rrec *soa; /* owned: rebuilt when soa_stale */
 	bool soa_stale;
 	struct mdz_name_list names; /* owned */
 	struct mdz_src_list srcs;   /* owned */
@@ -86,8 +86,7 @@ mdz_wire_text(const char *rr_text)
 	uint8_t *w = NULL;
 	size_t n;
 
-	if (ldns_rr_new_frm_str(&rr, rr_text, 0, NULL, NULL) !=
-	    LDNS_STATUS_OK)
+	if (ldns_rr_new_frm_str(&rr, rr_text, 0, NULL, NULL) != LDNS_STATUS_OK)
 		goto out;
 	b = ldns_buffer_new(512);
 	if (b == NULL)
@@ -422,7 +421,8 @@ mdz_task_names(struct mdz *z, struct mdz_src *s, const struct mdz_task *t,
 void
 mdz_task_put(struct mdz *z, const struct mdz_task *t)
 {
-	char fw[DNSNAME_MAX + 1], tn[DNSNAME_LABEL_MAX + 1], raw[DNSNAME_MAX + 1];
+	char fw[DNSNAME_MAX + 1], tn[DNSNAME_LABEL_MAX + 1],
+	    raw[DNSNAME_MAX + 1];
 	char *key = xasprintf("t:%s", t->id);
 	struct mdz_src *s = idmap_get(z->src_index, key);
 
@@ -501,8 +501,8 @@ mdz_task_count(const struct mdz *z)
 const char *
 mdz_container_ip(const json_t *container, const json_t *container_status)
 {
-	const char *net = json_string_value(json_object_get(
-	    json_object_get(container, "docker"), "network"));
+	const char *net = json_string_value(
+	    json_object_get(json_object_get(container, "docker"), "network"));
 	const json_t *ni, *ip;
 	size_t i, j;
 
@@ -659,8 +659,8 @@ mdz_additional(struct mdz *z, struct mdz_answer *a, const char *target)
 }
 
 void
-mdz_lookup(struct mdz *z, const char *name, const char *owner,
-	   uint16_t qtype, struct mdz_answer *out)
+mdz_lookup(struct mdz *z, const char *name, const char *owner, uint16_t qtype,
+	   struct mdz_answer *out)
 {
 	struct mdz_name *n = idmap_get(z->name_index, name);
 	bool apex = strcmp(name, z->domain) == 0;
@@ -718,13 +718,13 @@ mdz_hosts_json(struct mdz *z, const char *host)
 	for (i = 0; n != NULL && i < n->nrr; i++)
 		if (n->rr[i]->type == MDZ_TYPE_A ||
 		    n->rr[i]->type == MDZ_TYPE_AAAA)
-			json_array_append_new(
-			    res, json_pack("{s:s, s:s}", "host", dom, "ip",
-					   n->rr[i]->text));
+			json_array_append_new(res, json_pack("{s:s, s:s}",
+							     "host", dom, "ip",
+							     n->rr[i]->text));
 	free(dom);
 	if (json_array_size(res) == 0)
-		json_array_append_new(res, json_pack("{s:s, s:s}", "host", "",
-						     "ip", ""));
+		json_array_append_new(
+		    res, json_pack("{s:s, s:s}", "host", "", "ip", ""));
 	return res;
 }
 
@@ -750,16 +750,15 @@ mdz_services_json(struct mdz *z, const char *service)
 			continue;
 		host = xasprintf("%s.", n->rr[i]->text);
 		(void)snprintf(port, sizeof port, "%u", n->rr[i]->port);
-		json_array_append_new(
-		    res, json_pack("{s:s, s:s, s:s, s:s}", "service", service,
-				   "host", host, "ip", t->rr[j]->text, "port",
-				   port));
+		json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s}",
+						     "service", service, "host",
+						     host, "ip", t->rr[j]->text,
+						     "port", port));
 		free(host);
 	}
 	if (json_array_size(res) == 0)
-		json_array_append_new(res,
-				      json_pack("{s:s, s:s, s:s, s:s}", "service",
-						"", "host", "", "ip", "", "port",
-						""));
+		json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s}",
+						     "service", "", "host", "",
+						     "ip", "", "port", ""));
 	return res;
 }

@@ -60,8 +60,8 @@ struct mdz_task {
 	const char *framework; /* the framework's name, "marathon" */
 	const char *name;      /* TaskInfo.name */
 	const char *agent_id;
-	const char *agent_ip; /* the agent's advertised address */
-	const char *task_ip;  /* its container's address, or NULL */
+	const char *agent_ip;  /* the agent's advertised address */
+	const char *task_ip;   /* its container's address, or NULL */
 	const uint32_t *ports; /* the host ports it holds */
 	size_t nports;
 	const char *di_name; /* DiscoveryInfo.name, or NULL: no discovery */
@@ -85,7 +85,7 @@ struct mdz_rr {
  * mdz_answer_release().
  */
 struct mdz_answer {
-	int rcode; /* MDZ_NOERROR or MDZ_NXDOMAIN */
+	int rcode;	   /* MDZ_NOERROR or MDZ_NXDOMAIN */
 	struct mdz_rr *rr; /* owned array */
 	size_t nan, nns, nar, cap;
 };

@@ -622,8 +622,9 @@ app_task_discovery(const struct sched_app *a, const uint32_t *host_ports,
 			end = strchr(proto, ',');
 			if (end == NULL)
 				end = proto + strlen(proto);
-			port = json_pack("{s:i, s:s%}", "number", (int)num,
-					 "protocol", proto, (size_t)(end - proto));
+			port =
+			    json_pack("{s:i, s:s%}", "number", (int)num,
+				      "protocol", proto, (size_t)(end - proto));
 			if (name != NULL)
 				json_object_set_new(port, "name",
 						    json_string(name));
@@ -676,8 +677,8 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 	out->env = app_task_env(a, task_id, hostname, host_ports,
 				host_ports != NULL ? nports : 0);
 	out->labels = json_deep_copy(sched_app_labels(a));
-	out->discovery = app_task_discovery(
-	    a, host_ports, host_ports != NULL ? nports : 0);
+	out->discovery =
+	    app_task_discovery(a, host_ports, host_ports != NULL ? nports : 0);
 	out->uris = json_deep_copy(json_object_get(a->def, "uris"));
 	json_array_foreach(json_object_get(a->def, "fetch"), i, f)
 		json_array_append_new(
