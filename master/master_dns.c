@@ -30,6 +30,7 @@
 #include <linux/filter.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +125,9 @@ mdd_udp_send(struct master_dns *d, struct evdns_server_request *req,
 	size_t n = a != NULL ? a->nan + a->nns + a->nar : 0, i, k, end;
 	int flags = (aa ? MDD_FLAG_AA : 0) | (d->res ? MDD_FLAG_RA : 0);
 
-	if (n > 0 && mdw_udp_size(qname, a->rr, n) > MDW_UDP_MAX) {
+	if (n > 0 && mdw_udp_size(qname, a->rr, n, MDW_UDP_MAX) > MDW_UDP_MAX) {
 		n = a->nan + a->nns;
-		if (mdw_udp_size(qname, a->rr, n) > MDW_UDP_MAX) {
+		if (mdw_udp_size(qname, a->rr, n, MDW_UDP_MAX) > MDW_UDP_MAX) {
 			n = 0;
 			flags |= MDD_FLAG_TC;
 		}
@@ -415,6 +416,7 @@ mdd_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct master_dns *d = arg;
 	struct timeval idle = {MDD_TCP_IDLE_MS / 1000, 0};
 	struct mdd_conn *c;
+	int one = 1;
 
 	(void)lev;
 	(void)sa;
@@ -432,6 +434,8 @@ mdd_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		free(c);
 		return;
 	}
+	/* A reply goes out whole at once: no need to wait for an ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	bufferevent_setcb(c->bev, mdd_tcp_read, NULL, mdd_tcp_event, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

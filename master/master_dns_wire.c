@@ -71,13 +71,13 @@ mdw_name_size(struct mdw_table *t, const char *name)
 }
 
 size_t
-mdw_udp_size(const char *qname, const struct mdz_rr *rr, size_t n)
+mdw_udp_size(const char *qname, const struct mdz_rr *rr, size_t n, size_t limit)
 {
 	struct mdw_table t = {.n = 0};
 	size_t size = 12, i;
 
 	size += mdw_name_size(&t, qname) + 4;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && size <= limit; i++)
 		size +=
 		    mdw_name_size(&t, rr[i].owner) + 10 + MDZ_RR_RDLEN(&rr[i]);
 	return size;

@@ -35,9 +35,11 @@
 /*
  * The size of libevent's reply to a question for qname (as asked) that
  * holds rr[0..n): owners and the question's name compressed as libevent
- * compresses them, RDATA as given.
+ * compresses them, RDATA as given. Counting stops once past limit (the
+ * result is then some size over limit).
  */
-size_t mdw_udp_size(const char *qname, const struct mdz_rr *rr, size_t n);
+size_t mdw_udp_size(const char *qname, const struct mdz_rr *rr, size_t n,
+		    size_t limit);
 
 /* A query from a TCP connection. */
 struct mdw_query {

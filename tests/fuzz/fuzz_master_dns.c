@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mdz_answer a;
 	struct mdw_query q;
 	ldns_pkt *back = NULL;
-	size_t rel;
+	size_t rel, n;
 	bool in;
 
 	fuzz_names(data, size);
@@ -110,8 +110,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in) {
 		mdz_lookup(z, name, q.name, q.qtype, &a);
 		CD_ASSERT(a.rcode == MDZ_NOERROR || a.rcode == MDZ_NXDOMAIN);
-		CD_ASSERT(mdw_udp_size(q.name, a.rr, a.nan + a.nns + a.nar) >
-			  12);
+		n = a.nan + a.nns + a.nar;
+		CD_ASSERT(mdw_udp_size(q.name, a.rr, n, SIZE_MAX) > 12);
+		CD_ASSERT(mdw_udp_size(q.name, a.rr, n, MDW_UDP_MAX) <=
+			  mdw_udp_size(q.name, a.rr, n, SIZE_MAX));
 		mdw_tcp_reply(&q, a.rcode, true, false, &a, &b);
 		mdz_answer_release(&a);
 	} else {

@@ -289,7 +289,7 @@ srv_cb(struct evdns_server_request *req, void *arg)
 
 	mdz_lookup(c->z, c->name, q, (uint16_t)req->questions[0]->type, &a);
 	n = a.nan + a.nns + a.nar;
-	c->predicted = mdw_udp_size(q, a.rr, n);
+	c->predicted = mdw_udp_size(q, a.rr, n, SIZE_MAX);
 	for (i = 0; i < n; i++)
 		assert_int_equal(evdns_server_request_add_reply(
 				     req,
@@ -420,7 +420,8 @@ test_tcp_reply(void **state)
 	assert_string_equal(q.name, "_web._TCP.marathon.mesos");
 	mdz_lookup(z, "_web._tcp.marathon.mesos", q.name, q.qtype, &a);
 	assert_int_equal(a.nan, 100);
-	assert_true(mdw_udp_size(q.name, a.rr, a.nan) > MDW_UDP_MAX);
+	assert_true(mdw_udp_size(q.name, a.rr, a.nan, MDW_UDP_MAX) >
+		    MDW_UDP_MAX);
 	mdw_tcp_reply(&q, a.rcode, true, false, &a, &b);
 	mdz_answer_release(&a);
 	assert_int_equal(((size_t)(uint8_t)b.data[0] << 8 | (uint8_t)b.data[1]),
