@@ -12,6 +12,7 @@
 #include "master/master_dns_wire.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,11 +160,53 @@ mdw_rr(const struct mdw_query *q, const ldns_rdf *qowner,
 	return rr;
 }
 
+/*
+ * p as wire format (owned), with names compressed or not: libldns's
+ * compression costs two thirds of a large reply's time, so replies go
+ * uncompressed unless that makes them too big for TCP.
+ */
+static ldns_status
+mdw_pkt2wire(const ldns_pkt *p, bool compress, uint8_t **wire, size_t *size)
+{
+	ldns_buffer *b;
+	ldns_status st;
+
+	if (compress)
+		return ldns_pkt2wire(wire, p, size);
+	b = ldns_buffer_new(4096);
+	if (b == NULL)
+		fatalx("out of memory");
+	/* Without compression data, libldns writes names whole. */
+	st = ldns_pkt2buffer_wire_compress(b, p, NULL);
+	if (st == LDNS_STATUS_OK) {
+		*size = ldns_buffer_position(b);
+		*wire = ldns_buffer_export(b);
+	}
+	ldns_buffer_free(b);
+	return st;
+}
+
+/*
+ * Take back the records pushed into p's sections: the zone's are
+ * borrowed, the ones made here (in owned) are freed.
+ */
+static void
+mdw_unpush(ldns_pkt *p, ldns_rr_list *owned)
+{
+	ldns_rr_list_free(ldns_pkt_answer(p));
+	ldns_pkt_set_answer(p, ldns_rr_list_new());
+	ldns_rr_list_free(ldns_pkt_authority(p));
+	ldns_pkt_set_authority(p, ldns_rr_list_new());
+	ldns_rr_list_free(ldns_pkt_additional(p));
+	ldns_pkt_set_additional(p, ldns_rr_list_new());
+	ldns_rr_list_deep_free(owned);
+}
+
 /* The reply with the first nan answers and nar additional records. */
 static ldns_status
 mdw_encode(const struct mdw_query *q, int rcode, bool aa, bool ra, bool tc,
-	   const struct mdz_answer *a, size_t nan, size_t nar, uint8_t **wire,
-	   size_t *size)
+	   bool compress, const struct mdz_answer *a, size_t nan, size_t nar,
+	   uint8_t **wire, size_t *size)
 {
 	static const ldns_pkt_section sec[] = {LDNS_SECTION_ANSWER,
 					       LDNS_SECTION_AUTHORITY,
@@ -171,11 +214,13 @@ mdw_encode(const struct mdw_query *q, int rcode, bool aa, bool ra, bool tc,
 	const ldns_pkt *qp = q->pkt;
 	const ldns_rdf *qowner = NULL;
 	ldns_pkt *p = ldns_pkt_new();
+	ldns_rr_list *owned = ldns_rr_list_new();
 	size_t i, k, first, count[3];
+	const struct mdz_rr *r;
 	ldns_status st;
 	ldns_rr *rr;
 
-	if (p == NULL)
+	if (p == NULL || owned == NULL)
 		fatalx("out of memory");
 	ldns_pkt_set_id(p, q->id);
 	ldns_pkt_set_qr(p, true);
@@ -199,13 +244,21 @@ mdw_encode(const struct mdw_query *q, int rcode, bool aa, bool ra, bool tc,
 	count[2] = a != NULL ? nar : 0;
 	for (k = 0, first = 0; k < 3 && a != NULL && qowner != NULL; k++) {
 		for (i = 0; i < count[k]; i++) {
-			rr = mdw_rr(q, qowner, &a->rr[first + i]);
-			if (rr != NULL)
-				ldns_pkt_push_rr(p, sec[k], rr);
+			r = &a->rr[first + i];
+			/* The zone's own record, borrowed: no parsing. */
+			rr = (ldns_rr *)(uintptr_t)r->ldns;
+			if (rr == NULL) {
+				rr = mdw_rr(q, qowner, r);
+				if (rr == NULL)
+					continue;
+				ldns_rr_list_push_rr(owned, rr);
+			}
+			ldns_pkt_push_rr(p, sec[k], rr);
 		}
 		first += k == 0 ? a->nan : k == 1 ? a->nns : 0;
 	}
-	st = ldns_pkt2wire(wire, p, size);
+	st = mdw_pkt2wire(p, compress, wire, size);
+	mdw_unpush(p, owned);
 	ldns_pkt_free(p);
 	return st;
 }
@@ -216,25 +269,29 @@ mdw_tcp_reply(const struct mdw_query *q, int rcode, bool aa, bool ra,
 {
 	size_t nan = a != NULL ? a->nan : 0, nar = a != NULL ? a->nar : 0;
 	uint8_t *wire = NULL, len[2];
+	bool tc = false, compress = false;
 	size_t size = 0;
-	bool tc = false;
 
 	for (;;) {
-		if (mdw_encode(q, rcode, aa, ra, tc, a, nan, nar, &wire,
-			       &size) != LDNS_STATUS_OK) {
+		if (mdw_encode(q, rcode, aa, ra, tc, compress, a, nan, nar,
+			       &wire, &size) != LDNS_STATUS_OK) {
 			/* Records libldns refuses: say so, with none. */
 			free(wire);
 			wire = NULL;
-			if (mdw_encode(q, MDW_SERVFAIL, aa, ra, false, NULL, 0,
-				       0, &wire, &size) != LDNS_STATUS_OK)
+			if (mdw_encode(q, MDW_SERVFAIL, aa, ra, false, true,
+				       NULL, 0, 0, &wire,
+				       &size) != LDNS_STATUS_OK)
 				fatalx("libldns cannot encode a bare reply");
 		}
 		if (size <= 0xffff)
 			break;
 		free(wire);
 		wire = NULL;
-		/* Too big for TCP: additional records go first. */
-		if (nar > 0)
+		/* Too big for TCP: compressed, then without additional
+		 * records, then with fewer answers. */
+		if (!compress)
+			compress = true;
+		else if (nar > 0)
 			nar = 0;
 		else {
 			nan /= 2;

@@ -37,6 +37,7 @@ struct mdz_rrec {
 	uint8_t *wire; /* owned: RDLENGTH then RDATA */
 	char *text;    /* owned: the address (A, AAAA), the target (SRV) */
 	uint16_t port; /* SRV */
+	ldns_rr *lrr;  /* owned: the record for libldns (TCP replies) */
 };
 
 struct mdz_name {
@@ -133,9 +134,41 @@ mdz_wire_addr(const char *ip, uint16_t *type)
 static void
 mdz_rrec_free(struct mdz_rrec *r)
 {
+	ldns_rr_free(r->lrr);
 	free(r->wire);
 	free(r->text);
 	free(r);
+}
+
+/*
+ * The record as libldns keeps it, made once so that a TCP reply costs no
+ * parsing: owner, type, class IN, TTL, and RDATA read back from the wire
+ * form by libldns itself. NULL when libldns cannot read it (the reply
+ * then builds it, see master_dns_wire).
+ */
+static ldns_rr *
+mdz_ldns_rr(const char *owner, uint16_t type, uint32_t ttl, const uint8_t *wire)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *o = ldns_dname_new_frm_str(owner);
+	size_t pos = 0;
+
+	if (rr == NULL)
+		fatalx("out of memory");
+	if (o == NULL) {
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_type(rr, (ldns_rr_type)type);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, ttl);
+	if (ldns_wire2rdf(rr, wire, (size_t)(wire[0] << 8 | wire[1]) + 2,
+			  &pos) != LDNS_STATUS_OK) {
+		ldns_rr_free(rr);
+		return NULL;
+	}
+	return rr;
 }
 
 /* A name no query can ask for is not kept (labels > 63, too long). */
@@ -191,6 +224,7 @@ mdz_hold(struct mdz *z, struct mdz_src *s, const char *name, uint16_t type,
 		r->wire = wire_take;
 		r->text = text != NULL ? xstrdup(text) : NULL;
 		r->port = port;
+		r->lrr = mdz_ldns_rr(n->name, type, z->ttl, r->wire);
 		XGROW(n->rr, n->nrr + 1, n->caprr);
 		n->rr[n->nrr++] = r;
 	}
@@ -621,8 +655,10 @@ mdz_soa(struct mdz *z)
 	if (z->soa == NULL)
 		z->soa = xcalloc(1, sizeof *z->soa);
 	free(z->soa->wire);
+	ldns_rr_free(z->soa->lrr);
 	z->soa->type = MDZ_TYPE_SOA;
 	z->soa->wire = w;
+	z->soa->lrr = mdz_ldns_rr(z->domain, MDZ_TYPE_SOA, z->ttl, w);
 	z->soa_stale = false;
 	return z->soa;
 }
@@ -636,6 +672,7 @@ mdz_push(struct mdz *z, struct mdz_answer *a, const char *owner,
 	a->rr[a->nan + a->nns + a->nar].type = r->type;
 	a->rr[a->nan + a->nns + a->nar].ttl = z->ttl;
 	a->rr[a->nan + a->nns + a->nar].wire = r->wire;
+	a->rr[a->nan + a->nns + a->nar].ldns = r->lrr;
 }
 
 /* The addresses of target as additional records, once per target. */

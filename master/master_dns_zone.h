@@ -75,6 +75,8 @@ struct mdz_rr {
 	uint16_t type;
 	uint32_t ttl;
 	const uint8_t *wire; /* RDLENGTH (network order), then RDATA */
+	const void *ldns;    /* the same record as a libldns ldns_rr, with
+				the owner as kept (lowercase), or NULL */
 };
 
 #define MDZ_RR_RDLEN(rr) ((uint16_t)((rr)->wire[0] << 8 | (rr)->wire[1]))
