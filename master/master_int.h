@@ -14,6 +14,8 @@
  *   master_offers.c     allocation cycles and outstanding offers
  *   master_frameworks.c the attached frameworks
  *   master_outbox.c     messages to agents
+ *   master_dns_feed.c   hooks: tasks and agents into the DNS zone
+ *   master_dns*.c       the DNS server and its pure zone (no master calls)
  *   master_alloc.c      the pure allocator
  * Each table is changed only by the file that owns it; any file may read
  * it, and find an agent by id (master_agent_find() below, inline: reading

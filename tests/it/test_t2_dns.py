@@ -427,3 +427,21 @@ def test_dns_port_in_use(start_clusterd):
             start_clusterd(f"--dns_port={port}", timeout=10)
     finally:
         blocker.close()
+
+
+def test_tutorial_app_has_a_name(start_clusterd):
+    """The README's example: the 0.5 tutorial's app, in Docker, found by dig."""
+    c, port = start_dns(start_clusterd)
+    create(c, {"container": {"image": "docker:///libmesos/ubuntu", "options": []},
+               "id": "ubuntu", "instances": "1", "cpus": ".5", "mem": "512", "uris": [],
+               "cmd": "while sleep 10; do date -u +%T; done"})
+    c.wait_running("/ubuntu", 1, timeout=60)
+    assert dig(port, "ubuntu.marathon.mesos", "+short").split() == ["127.0.0.1"]
+    out = dig(port, "ubuntu.marathon.mesos")
+    assert "status: NOERROR" in out and "flags: qr aa" in out
+    scale(c, "/ubuntu", 2)
+    tasks = c.wait_running("/ubuntu", 2, timeout=60)
+    names = sorted(ln for ln in dig(port, "ubuntu.marathon.slave.mesos", "+short").split())
+    assert names == ["127.0.0.1"]
+    for t in tasks:
+        assert dig(port, canonical(t, "ubuntu") + ".mesos", "+short").split() == ["127.0.0.1"]
