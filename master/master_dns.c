@@ -14,8 +14,9 @@
  * TCP: libevent 2.1's evdns server has no TCP, so the listener here reads
  * two-byte-length-framed queries (RFC 1035 4.2.2, several per connection),
  * which libldns parses and answers (master_dns_wire); garbage closes the
- * connection. Connections are capped and closed after MDD_TCP_IDLE_MS
- * without a query.
+ * connection. Connections are capped, and closed after MDD_TCP_IDLE_MS
+ * without a query or when a client leaves MDD_TCP_MAX_UNREAD bytes of
+ * answers unread.
  *
  * Forwarding: A and AAAA questions outside the domain go to the
  * resolvers through evdns_base_resolve_ipv4/ipv6 (libevent's client has
@@ -61,6 +62,8 @@
 #define MDD_FWD_MAGIC 0xd45e7a03u
 #define MDD_TCP_MAX_CONNS 256
 #define MDD_TCP_IDLE_MS 10000
+/* Replies a TCP client leaves unread beyond this close its connection. */
+#define MDD_TCP_MAX_UNREAD (1024 * 1024)
 /*
  * Header flags for evdns_server_request_set_flags(), which ORs them in:
  * libevent names 0x80 EVDNS_FLAGS_RD, but it is the RA bit of RFC 1035
@@ -147,7 +150,7 @@ mdd_udp_send(struct master_dns *d, struct evdns_server_request *req,
 	if (evdns_server_request_respond(req, rcode) < 0) {
 		/* Formatting failed (cannot be with sized replies); libevent
 		 * keeps the request then, so drop it. */
-		log_warn("cannot answer a query for %s", qname);
+		log_debug("cannot answer a query for %s", qname);
 		evdns_server_request_drop(req);
 	}
 }
@@ -378,6 +381,12 @@ mdd_tcp_read(struct bufferevent *bev, void *arg)
 
 	CD_CHECK_OBJ(c, MDD_CONN_MAGIC);
 	while (evbuffer_get_length(in) >= 2) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    MDD_TCP_MAX_UNREAD) {
+			/* Queries, and no reading of the answers. */
+			mdd_conn_close(c);
+			return;
+		}
 		AN(evbuffer_copyout(in, len, 2) == 2);
 		n = (size_t)len[0] << 8 | len[1];
 		if (n == 0 || n > MDW_TCP_QUERY_MAX) {
