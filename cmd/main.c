@@ -37,6 +37,7 @@
 #include "master/master_dns.h"
 #include "master/master_dns_api.h"
 #include "master/master_dns_feed.h"
+#include "master/master_files.h"
 #include "scheduler/sched.h"
 #include "ui/ui.h"
 
@@ -73,6 +74,7 @@ struct cd_main {
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
 	struct ui *ui;		    /* owned */
+	struct master_files *files; /* owned: sandboxes on the API port */
 	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
 };
 
@@ -348,6 +350,7 @@ cd_start_master(struct cd_main *c)
 		log_error("cannot start the master: %s", err.msg);
 		return -1;
 	}
+	c->files = master_files_new(c->master, c->api_httpd);
 	sc.hostname = c->cfg.hostname;
 	sc.advertise_ip = c->cfg.advertise_ip;
 	sc.http_port = httpd_port(c->api_httpd);
@@ -414,6 +417,7 @@ cd_teardown(struct cd_main *c)
 {
 	agent_free(c->agent);
 	ui_free(c->ui);
+	master_files_free(c->files);
 	sched_free(c->sched);
 	master_dns_free(c->dns); /* before the master that feeds it */
 	master_free(c->master);

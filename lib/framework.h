@@ -61,9 +61,16 @@ struct framework_master_ops {
 	/* Decline an offer; its agent is filtered for refuse_seconds. */
 	void (*decline)(void *master, const char *framework_id,
 			const char *offer_id, double refuse_seconds);
-	/* Ask the agent running the task to kill it. 0 or -ENOENT. */
+	/*
+	 * Ask the agent running the task to kill it. agent_id (may be NULL)
+	 * is the agent the scheduler last knew the task on: when the master
+	 * does not know the task (it forgot it, or never heard of it), it
+	 * sends the kill to that agent, if registered and active, rather
+	 * than drop it. 0 (the kill is on its way), or -ENOENT (no agent to
+	 * send it to: nothing runs the task as far as the master knows).
+	 */
 	int (*kill)(void *master, const char *framework_id, const char *task_id,
-		    int grace_ms);
+		    const char *agent_id, int grace_ms);
 	/*
 	 * Reconcile: re-send the latest known status of every task of the
 	 * framework (implicit), through the status callback.

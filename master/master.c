@@ -240,7 +240,8 @@ master_killed_tick(void *arg)
  * status of a task it no longer wants).
  */
 static int
-master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
+master_fw_kill(void *mp, const char *fw_id, const char *task_id,
+	       const char *agent_id, int grace_ms)
 {
 	struct master *m = mp;
 	struct master_task *t = master_task_find(m, task_id);
@@ -248,6 +249,7 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id, int grace_ms)
 	struct wire_kill_task k = {0};
 
 	(void)fw_id;
+	(void)agent_id; /* TODO(issue 11 item 6): route forgotten tasks */
 	if (t == NULL)
 		return -ENOENT;
 	master_dns_task_killed(m, task_id);

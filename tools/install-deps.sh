@@ -16,8 +16,8 @@
 set -eu
 
 RUN_PKGS="build-essential gcc make pkg-config libevent-dev libssl-dev
-	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev libldns-dev
-	docker.io"
+	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev
+	zlib1g-dev libldns-dev docker.io"
 PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
 # chromium, chromium-driver and python3-selenium: the web UI's tests (t7) in a
 # real headless browser; the pkg packages: make deb and lintian in those tests;

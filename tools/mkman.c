@@ -115,9 +115,10 @@ mkman_options(void)
 		for (k = 0; o->name[k] != '\0' && k < sizeof env - 1; k++) {
 			char c = o->name[k];
 
-			/* As lib/cfg spells it: only upper-cased. */
-			env[k] =
-			    (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+			/* As lib/cfg spells it: upper case, '-' as '_'. */
+			env[k] = c == '-'		 ? '_'
+				 : (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A')
+							  : c;
 		}
 		env[k] = '\0';
 		if (strcmp(o->name, "help") != 0 &&

@@ -303,6 +303,8 @@ ui_h_master_state(struct httpd_req *r, void *arg)
 	struct ui *u = arg;
 	struct httpc_opts o = {0};
 	struct ui_relay *y;
+	const char *auth = httpd_req_header(r, "Authorization");
+	char *hdr = NULL;
 
 	CD_CHECK_OBJ(u, UI_MAGIC);
 	if (u->master_state_url == NULL) {
@@ -317,7 +319,17 @@ ui_h_master_state(struct httpd_req *r, void *arg)
 	httpd_req_on_close(r, ui_relay_closed, y);
 	o.url = u->master_state_url;
 	o.timeout_ms = UI_RELAY_TIMEOUT_MS;
+	/*
+	 * --http_credentials guard the master port as well as this one, with
+	 * the same user: the browser's credentials, already checked here, go
+	 * along (httpc copies the header).
+	 */
+	if (auth != NULL) {
+		hdr = xasprintf("Authorization: %s", auth);
+		o.extra_header = hdr;
+	}
 	y->upstream = httpc_request(u->hc, &o, ui_relay_done, y);
+	free(hdr);
 }
 
 struct ui *

@@ -402,7 +402,7 @@ test_outbox(void **state)
 	assert_int_equal(NTASKS, MASTER_OUTBOX_IN_FLIGHT + 2);
 
 	/* Killed while queued: taken back, reported killed, never sent. */
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-5", 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-5", NULL, 0), 0);
 	want_statuses = 1;
 	run_until(have_statuses, 2000);
 	assert_int_equal(status_of("app.task-5"), TASK_KILLED);
@@ -412,8 +412,8 @@ test_outbox(void **state)
 
 	/* Killed while its RunTask is in flight: the kill waits for it,
 	 * and a second kill is not queued again. */
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", 0), 0);
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
 	run_until(NULL, 100);
 	assert_int_equal(f.nkills, 0);
 	answer_run("app.task-0", 202); /* task-4 takes the slot */
