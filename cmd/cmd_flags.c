@@ -21,6 +21,7 @@
 #include "cmd/cmd_secure.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
+#include "lib/dnsname.h"
 #include "lib/log.h"
 #include "lib/resources.h"
 #include "lib/xalloc.h"
@@ -118,6 +119,16 @@ static const struct cfg_opt cmd_opts[] = {
      "directory of per-flag files"},
     {"refuse_seconds", CFG_DURATION, OFF(refuse_seconds_ms), "5secs", NULL,
      AIO | MST, "how long a declined offer's agent is filtered"},
+    {"dns_port", CFG_PORT, OFF(dns_port), "0", NULL, AIO | MST,
+     "serve Mesos-DNS names (UDP and TCP) on this port of --ip, e.g. 8053 "
+     "(53 needs root and is often taken); 0: no DNS server"},
+    {"dns_domain", CFG_STR, OFF(dns_domain), "mesos", NULL, AIO | MST,
+     "the domain the DNS server answers for, authoritatively"},
+    {"dns_ttl", CFG_DURATION, OFF(dns_ttl_ms), "5secs", NULL, AIO | MST,
+     "TTL of the DNS records (whole seconds)"},
+    {"dns_resolvers", CFG_STR, OFF(dns_resolvers), NULL, NULL, AIO | MST,
+     "ip[:port],... to forward A and AAAA questions outside --dns_domain "
+     "to; without it they are refused"},
 };
 
 const struct cfg_opt *
@@ -229,6 +240,40 @@ cmd_defaults(struct cd_config *c)
 	}
 }
 
+/*
+ * --dns_domain as the DNS server compares names: lowercase, without the
+ * final dot, each label 1 to 63 letters, digits, '-' or '_'. -EINVAL
+ * leaves *dom as given.
+ */
+static int
+cmd_dns_domain(char **dom)
+{
+	char d[DNSNAME_MAX + 2];
+	size_t i, lab = 0;
+
+	if (dnsname_normalize(*dom, d, sizeof d) <= 0)
+		return -EINVAL;
+	for (i = 0; d[i] != '\0'; i++) {
+		if (d[i] == '.') {
+			if (lab == 0)
+				return -EINVAL;
+			lab = 0;
+		} else if ((d[i] >= 'a' && d[i] <= 'z') ||
+			   (d[i] >= '0' && d[i] <= '9') || d[i] == '-' ||
+			   d[i] == '_') {
+			if (++lab > DNSNAME_LABEL_MAX)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (lab == 0)
+		return -EINVAL;
+	free(*dom);
+	*dom = xstrdup(d);
+	return 0;
+}
+
 static void
 cmd_usage(void)
 {
@@ -322,6 +367,11 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 	if (c->zk != NULL)
 		buf_puts(&errors, "--zk is not supported by this build yet; "
 				  "run with the embedded LMDB registry\n");
+	if (c->dns_domain != NULL && cmd_dns_domain(&c->dns_domain) != 0)
+		buf_printf(&errors,
+			   "invalid value '%s' for --dns_domain: expected a "
+			   "domain name such as mesos\n",
+			   c->dns_domain);
 	(void)dummy;
 	if (errors.len > 0) {
 		/* One line per problem, as SPEC section 1 asks. */

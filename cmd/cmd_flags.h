@@ -48,6 +48,10 @@ struct cd_config {
 	char *port_file;
 	char *config_dir;
 	long long refuse_seconds_ms;
+	int dns_port; /* 0: no DNS server */
+	char *dns_domain;
+	long long dns_ttl_ms;
+	char *dns_resolvers;
 };
 
 /*

@@ -516,6 +516,7 @@ static const struct w_field task_fields[] = {
     W_J(wire_task, env, W_STRMAP, W_EMPTY),
     W_J(wire_task, container, W_OBJECT, 0),
     W_J(wire_task, labels, W_STRMAP, W_EMPTY),
+    W_J(wire_task, discovery, W_OBJECT, 0),
     W_J(wire_task, uris, W_STRARR, W_EMPTY),
     W_I(wire_task, kill_grace_ms, 0, 0, W_MAX_MS),
     W_J(wire_task, health_checks, W_ARRAY, 0),

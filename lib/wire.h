@@ -60,6 +60,10 @@ struct wire_task {
 	json_t *env;	   /* owned ref: object string -> string (always set) */
 	json_t *container; /* owned ref or NULL */
 	json_t *labels;	   /* owned ref: object string -> string (always set) */
+	json_t *discovery; /* owned ref or NULL: Mesos' DiscoveryInfo, as
+			      Marathon sets it: {"visibility", "name",
+			      "ports": {"ports": [{"number", "protocol",
+			      "name"}]}}; what DNS names the task by */
 	json_t *uris;	   /* owned ref: array of strings (always set) */
 	int kill_grace_ms; /* 0: the agent's default */
 	json_t

@@ -30,6 +30,7 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
@@ -251,6 +252,7 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id,
 	(void)agent_id; /* TODO(issue 11 item 6): route forgotten tasks */
 	if (t == NULL)
 		return -ENOENT;
+	master_dns_task_killed(m, task_id);
 	a = master_agent_find(m, t->task.agent_id);
 	if (a == NULL || !a->active)
 		return -ENOENT;

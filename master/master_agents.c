@@ -25,6 +25,7 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
@@ -219,6 +220,7 @@ master_agents_register(struct master *m, struct wire_register *reg,
 	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
 	master_alloc_agent_set_active(m->alloc, a->info.id, true);
 	master_agent_account_tasks(m, a, reg);
+	master_dns_agent_changed(m, a);
 	master_offers_allocate_soon(m);
 	*out = a;
 	return 0;
@@ -326,6 +328,7 @@ master_agents_mark_lost(struct master *m, struct master_agent *a,
 		 why);
 	a->active = false;
 	a->lost = true;
+	master_dns_agent_changed(m, a);
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
 	master_offers_rescind_agent(m, a->info.id);
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {

@@ -14,6 +14,8 @@
  *   master_offers.c     allocation cycles and outstanding offers
  *   master_frameworks.c the attached frameworks
  *   master_outbox.c     messages to agents
+ *   master_dns_feed.c   hooks: tasks and agents into the DNS zone
+ *   master_dns*.c       the DNS server and its pure zone (no master calls)
  *   master_alloc.c      the pure allocator
  * Each table is changed only by the file that owns it; any file may read
  * it, and find an agent by id (master_agent_find() below, inline: reading
@@ -36,6 +38,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct master_dns;
 struct store_batch;
 struct master_msg;
 
@@ -118,6 +121,7 @@ struct master {
 	char **forgotten; /* owned: ids of tasks whose records go next */
 	size_t nforgotten, capforgotten;
 	unsigned offer_seq;
+	struct master_dns *dns; /* borrowed: from cmd (master_dns_feed.h) */
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
 

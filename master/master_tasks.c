@@ -23,6 +23,7 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
 
 #define LOG_MOD "master"
@@ -141,6 +142,7 @@ master_task_forget(struct master *m, struct master_task *t)
 		loop_timer_add(m->forget_timer, 0);
 	AN(idmap_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
+	master_dns_task_gone(m, t->task.task_id);
 	master_task_free(t);
 }
 
@@ -233,6 +235,7 @@ master_task_forward(struct master *m, const struct wire_status *st)
 		}
 		wire_status_release(&t->status);
 		wire_status_copy(&t->status, st);
+		master_dns_task_changed(m, t);
 		fw = t->framework_id;
 		if (task_state_terminal(st->state)) {
 			switch (st->state) {
