@@ -43,8 +43,13 @@ struct framework_sched_ops {
 	 * unacknowledged, to be retried.
 	 */
 	int (*status)(void *sched, const struct wire_status *st);
-	/* An agent was declared lost or removed. */
-	void (*agent_lost)(void *sched, const char *agent_id);
+	/*
+	 * There is no "agent lost" callback: an agent that goes silent is
+	 * reported task by task (TASK_UNREACHABLE, REASON_SLAVE_REMOVED), and
+	 * its return the same way (its tasks' states at re-registration), so
+	 * the scheduler applies each app's unreachableStrategy to what it is
+	 * told of each task. Marathon did nothing but log Mesos' slaveLost.
+	 */
 };
 
 /* Implemented by the master. master is the master's own pointer. */
@@ -61,9 +66,17 @@ struct framework_master_ops {
 	/* Decline an offer; its agent is filtered for refuse_seconds. */
 	void (*decline)(void *master, const char *framework_id,
 			const char *offer_id, double refuse_seconds);
-	/* Ask the agent running the task to kill it. 0 or -ENOENT. */
+	/*
+	 * Ask the agent running the task to kill it. agent_id (may be NULL)
+	 * is the agent the framework believes runs it: a task the master no
+	 * longer knows (it forgot it, or never recorded it) is killed through
+	 * that agent. grace_ms 0: the task's or the agent's default. 0 when a
+	 * KillTask is on its way (its outcome comes as a status update), or
+	 * -ENOENT when neither the master nor that agent is known: nothing can
+	 * be running.
+	 */
 	int (*kill)(void *master, const char *framework_id, const char *task_id,
-		    int grace_ms);
+		    const char *agent_id, int grace_ms);
 	/*
 	 * Reconcile: re-send the latest known status of every task of the
 	 * framework (implicit), through the status callback.

@@ -79,7 +79,8 @@ sched_converge_kill(struct sched *s, const struct sched_ids *ids)
 
 		if (t == NULL)
 			continue;
-		rc = s->link.ops->kill(s->link.master, s->fw_id, ids->v[i], 0);
+		rc = s->link.ops->kill(s->link.master, s->fw_id, ids->v[i],
+				       t->agent_id, 0);
 		t = sched_tracker_find(s->tr, ids->v[i]);
 		if (rc == -ENOENT && t != NULL) {
 			/* The master never heard of it: nothing is running. */
@@ -421,10 +422,12 @@ converge_tick(void *arg)
 	}
 	if (s->registered) {
 		for (i = 0; i < lost.n; i++) {
-			struct sched_task *t;
+			struct sched_task *t =
+			    sched_tracker_find(s->tr, lost.v[i]);
 
-			(void)s->link.ops->kill(s->link.master, s->fw_id,
-						lost.v[i], 0);
+			(void)s->link.ops->kill(
+			    s->link.master, s->fw_id, lost.v[i],
+			    t != NULL ? t->agent_id : NULL, 0);
 			t = sched_tracker_find(s->tr, lost.v[i]);
 			if (t != NULL && t->state == TASK_STAGING)
 				(void)sched_converge_task_end(

@@ -5,7 +5,8 @@
  * that lack instances into each offer (sched_launch_fit), persists the
  * task records in one commit, then launches, or declines what is unused;
  * status() records every state change before acknowledging it (returns 0
- * only after the commit); agent_lost() replaces the agent's tasks.
+ * only after the commit). A lost agent is reported task by task
+ * (TASK_UNREACHABLE), so there is no agent_lost().
  * Design: offers are answered inside offers(), so none is ever held, and
  * tasks are added to the tracker before launch() because the master may
  * report on them from inside that call. Loop thread only.
@@ -299,7 +300,7 @@ sched_driver_status(void *arg, const struct wire_status *st)
 			log_info("task=%s is unknown (%s): killing it",
 				 st->task_id, task_state_name(st->state));
 			(void)s->link.ops->kill(s->link.master, s->fw_id,
-						st->task_id, 0);
+						st->task_id, st->agent_id, 0);
 		}
 		return 0;
 	}
@@ -347,35 +348,9 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	return 0;
 }
 
-static void
-sched_driver_agent_lost(void *arg, const char *agent_id)
-{
-	struct sched *s = arg;
-	struct sched_ids ids = {NULL, 0, 0};
-	size_t i;
-
-	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	for (i = 0; i < sched_tracker_count(s->tr); i++) {
-		struct sched_task *t = sched_tracker_at(s->tr, i);
-
-		if (strcmp(t->agent_id, agent_id) == 0)
-			sched_ids_push(&ids, t->id);
-	}
-	log_info("agent=%s lost with %zu task(s)", agent_id, ids.n);
-	for (i = 0; i < ids.n; i++) {
-		struct sched_task *t = sched_tracker_find(s->tr, ids.v[i]);
-
-		if (t != NULL)
-			(void)sched_converge_task_end(s, t, TASK_LOST,
-						      "agent lost");
-	}
-	sched_ids_release(&ids);
-}
-
 const struct framework_sched_ops sched_driver_ops = {
     .registered = sched_driver_registered,
     .offers = sched_driver_offers,
     .rescind = sched_driver_rescind,
     .status = sched_driver_status,
-    .agent_lost = sched_driver_agent_lost,
 };

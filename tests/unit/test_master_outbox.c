@@ -247,19 +247,11 @@ fw_status(void *sched, const struct wire_status *st)
 	return 0;
 }
 
-static void
-fw_agent_lost(void *sched, const char *agent_id)
-{
-	(void)sched;
-	(void)agent_id;
-}
-
 static const struct framework_sched_ops fw_ops = {
     .registered = fw_registered,
     .offers = fw_offers,
     .rescind = fw_rescind,
     .status = fw_status,
-    .agent_lost = fw_agent_lost,
 };
 
 /* The latest state the framework heard for task_id, or -1. */
@@ -402,7 +394,7 @@ test_outbox(void **state)
 	assert_int_equal(NTASKS, MASTER_OUTBOX_IN_FLIGHT + 2);
 
 	/* Killed while queued: taken back, reported killed, never sent. */
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-5", 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-5", NULL, 0), 0);
 	want_statuses = 1;
 	run_until(have_statuses, 2000);
 	assert_int_equal(status_of("app.task-5"), TASK_KILLED);
@@ -412,8 +404,8 @@ test_outbox(void **state)
 
 	/* Killed while its RunTask is in flight: the kill waits for it,
 	 * and a second kill is not queued again. */
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", 0), 0);
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
 	run_until(NULL, 100);
 	assert_int_equal(f.nkills, 0);
 	answer_run("app.task-0", 202); /* task-4 takes the slot */

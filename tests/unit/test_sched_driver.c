@@ -8,7 +8,7 @@
  * are used or declined with the right filter, that launched tasks are
  * committed before the master hears of them (the master may report on
  * them from inside launch()), that status updates are acknowledged only
- * once recorded, and that lost agents and failed launches are replaced.
+ * once recorded, and that failed launches are replaced.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +57,7 @@ struct fake {
 	double decline_s[MAX_CALLS];
 	size_t ndecline;
 	char kill[MAX_CALLS][128];
+	char kill_agent[MAX_CALLS][128]; /* the agent the kill names */
 	size_t nkill;
 	int nrevive;
 	int nreconcile;
@@ -119,13 +120,15 @@ fake_decline(void *master, const char *framework_id, const char *offer_id,
 
 static int
 fake_kill(void *master, const char *framework_id, const char *task_id,
-	  int grace_ms)
+	  const char *agent_id, int grace_ms)
 {
 	struct fake *f = master;
 
 	(void)framework_id;
 	(void)grace_ms;
 	assert_true(f->nkill < MAX_CALLS);
+	snprintf(f->kill_agent[f->nkill], sizeof f->kill_agent[0], "%s",
+		 agent_id != NULL ? agent_id : "");
 	snprintf(f->kill[f->nkill++], sizeof f->kill[0], "%s", task_id);
 	return f->kill_rc;
 }
@@ -420,11 +423,16 @@ test_status_acknowledged(void **state)
 	/* A replay changes nothing and is acknowledged too. */
 	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
 	assert_int_equal(task(f, id)->state, TASK_RUNNING);
-	/* A task the scheduler does not know is killed, and acknowledged. */
+	/* A task the scheduler does not know is killed, through the agent
+	 * that reported it (the master may not know it either), and
+	 * acknowledged. */
 	status_of(&st, "web.stranger", TASK_RUNNING);
+	st.agent_id = (char *)"a7";
 	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
 	assert_int_equal(f->fake.nkill, 1);
 	assert_string_equal(f->fake.kill[0], "web.stranger");
+	assert_string_equal(f->fake.kill_agent[0], "a7");
+	st.agent_id = NULL;
 	/* Its end is news about nothing: acknowledged, nothing killed. */
 	status_of(&st, "web.stranger", TASK_KILLED);
 	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
@@ -482,32 +490,6 @@ test_failed_launch_forgotten(void **state)
 }
 
 static void
-test_agent_lost_replaced(void **state)
-{
-	struct fx *f = *state;
-	struct wire_status st;
-	struct fw_offer o;
-	char rec[32], id[128];
-
-	registered(f);
-	create_app(f, "/web", 1);
-	offer_of(&o, "o-1", "a1", 4, 1024);
-	f->fake.ops->offers(f->s, &o, 1);
-	snprintf(id, sizeof id, "%s", f->fake.launch[0].task[0]);
-	status_of(&st, id, TASK_RUNNING);
-	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
-	f->fake.ops->agent_lost(f->s, "a1");
-	assert_null(task(f, id));
-	record_state(f, id, rec, sizeof rec);
-	assert_string_equal(rec, "");
-	/* Lost is not a failure: no backoff, the next offer replaces it. */
-	offer_of(&o, "o-2", "a2", 4, 1024);
-	f->fake.ops->offers(f->s, &o, 1);
-	assert_int_equal(f->fake.nlaunch, 2);
-	assert_string_equal(f->fake.launch[1].agent, "a2");
-}
-
-static void
 test_failed_task_backs_off(void **state)
 {
 	struct fx *f = *state;
@@ -550,8 +532,6 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_status_inside_launch, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_launch_forgotten, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_agent_lost_replaced, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_task_backs_off, setup,
 					    teardown),
