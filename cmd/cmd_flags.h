@@ -37,10 +37,12 @@ struct cd_config {
 	long long allocation_interval_ms;
 	long long agent_ping_timeout_ms;
 	int max_agent_ping_timeouts;
+	long long agent_reregister_timeout_ms;
+	long long orphan_task_grace_ms;
 	char *http_credentials;
 	char *agent_secret;
 	char *log_level;
-	char *master; /* agent: HOST:PORT or zk://... */
+	char *master; /* agent: HOST:PORT (normalised from HOST or file://) */
 	char *port_file;
 	char *config_dir;
 	long long refuse_seconds_ms;
