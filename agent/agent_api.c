@@ -53,7 +53,14 @@ agent_h_run(struct httpd_req *req, void *arg)
 	json_decref(j);
 	if (!agent_secret_ok(a, rt.secret, req))
 		goto out;
-	if (!a->registered || a->ctr == NULL) {
+	/*
+	 * While re-registering with the same master (its reply may come
+	 * after the first RunTask it sends), a launch is taken: its status
+	 * updates wait for the registration.
+	 */
+	if (a->ctr == NULL ||
+	    (!a->registered && (a->reg_req == NULL || a->master_id == NULL ||
+				strcmp(rt.master_id, a->master_id) != 0))) {
 		httpd_reply_error(req, 409, "agent is not registered", NULL);
 		goto out;
 	}
