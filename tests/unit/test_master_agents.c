@@ -10,7 +10,8 @@
  *  - re-registration adopts the tasks the agent reports (recorded), and
  *    reports lost the tasks the master placed there that it no longer
  *    has;
- *  - an agent that misses a ping gets no offers until it answers again;
+ *  - an agent that misses a ping, or drops a launch, gets no offers until
+ *    it answers again;
  *    one that misses max_ping_timeouts pings is unreachable: its tasks
  *    are TASK_UNREACHABLE; one that answers stays; an unreachable agent
  *    comes back with its tasks RUNNING again;
@@ -84,6 +85,11 @@ struct fx {
 	char last_epoch[64]; /* of the last ping */
 	char kills[16][64];  /* task ids of the KillTasks it got */
 	int nkills;
+	int run_status; /* what it answers a RunTask (202 when 0) */
+	int runs;
+	/* fake framework: keep the next offer instead of declining it */
+	int keep_offer;
+	char kept_offer[128];
 };
 
 static struct fx *g;
@@ -126,6 +132,11 @@ fw_offers(void *sched, const struct fw_offer *o, size_t n)
 		if (g->noffers < (int)CD_NELEM(g->offered))
 			snprintf(g->offered[g->noffers++], sizeof g->offered[0],
 				 "%s", o[i].agent_id);
+		if (g->keep_offer && g->kept_offer[0] == '\0') {
+			snprintf(g->kept_offer, sizeof g->kept_offer, "%s",
+				 o[i].id);
+			continue;
+		}
 		master_framework_ops()->decline(g->m, g->fw_id, o[i].id, 0);
 	}
 }
@@ -233,7 +244,19 @@ h_kill(struct httpd_req *r, void *arg)
 	httpd_reply_json(r, 202, json_object());
 }
 
+static void
+h_run(struct httpd_req *r, void *arg)
+{
+	(void)arg;
+	g->runs++;
+	if (g->run_status != 0 && g->run_status >= 300)
+		httpd_reply_error(r, g->run_status, "no", NULL);
+	else
+		httpd_reply_json(r, 202, json_object());
+}
+
 static const struct httpd_route agent_routes[] = {
+    {HTTPD_POST, "/internal/run_task", h_run},
     {HTTPD_POST, "/internal/ping", h_ping},
     {HTTPD_POST, "/internal/kill_task", h_kill},
 };
@@ -771,6 +794,62 @@ test_silent_agent_not_offered(void **state)
 	assert_true(offered());
 }
 
+static int
+have_kept_offer(void)
+{
+	return g->kept_offer[0] != '\0';
+}
+
+static int
+task_dropped(void)
+{
+	return status_of("dropped", NULL) == TASK_DROPPED;
+}
+
+/*
+ * An agent that drops a launch (issue 11: 70 launches in 58 s into an
+ * agent that dropped each) gets no offers until it answers again.
+ */
+static void
+test_dropped_launch_silences_agent(void **state)
+{
+	const struct framework_master_ops *ops = master_framework_ops();
+	struct master_agent *a;
+	struct wire_task wt;
+	struct cd_err err = {0};
+	char id[128];
+
+	(void)state;
+	g->conf.ping_timeout_ms = 200;
+	g->conf.max_ping_timeouts = 1000;
+	master_start();
+	g->keep_offer = 1;
+	a = agent_register(NULL, "dropper", httpd_port(g->ad), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+	run_until(have_kept_offer, WAIT_MS);
+	assert_true(have_kept_offer());
+
+	g->run_status = 409;
+	g->ping_status = 503;
+	wt = task_make("dropped", "cpus:1;mem:128");
+	assert_int_equal(
+	    ops->launch(g->m, g->fw_id, g->kept_offer, &wt, 1, &err), 0);
+	wire_task_release(&wt);
+	run_until(task_dropped, WAIT_MS);
+	assert_int_equal(status_of("dropped", NULL), TASK_DROPPED);
+	assert_int_equal(g->runs, 1);
+	assert_int_equal(a->state, MASTER_AGENT_SILENT);
+	g->noffers = 0;
+	want_offer_agent = id;
+	run_until(NULL, 600); /* several allocation cycles */
+	assert_false(offered());
+
+	g->ping_status = 200;
+	run_until(offered, WAIT_MS);
+	assert_true(offered());
+	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
+}
+
 static int want_pings;
 static int
 have_pings(void)
@@ -912,6 +991,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_ping_miss_unreachable, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_silent_agent_not_offered,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropped_launch_silences_agent,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_asks_agents_back,
 					    setup, teardown),
