@@ -42,8 +42,9 @@
 #define LOG_MOD "master"
 #include "lib/log.h"
 
-/* The arg of a ping that asked the agent to re-register. */
-static char master_ping_rereg;
+/* The done arg of a ping that asked the agent to re-register (others:
+ * NULL). */
+#define MASTER_PING_REREG ((void *)(uintptr_t)1)
 
 static bool
 master_secret_ok(const struct master *m, const char *given)
@@ -184,7 +185,7 @@ master_ping_done(struct master *m, const char *agent_id,
 	if (a == NULL || r == NULL)
 		return; /* discarded unsent: the master is going */
 	a->ping_in_flight = false;
-	if (arg == &master_ping_rereg) {
+	if (arg == MASTER_PING_REREG) {
 		/* It was asked to register again: 409 says it does. */
 		if (r->status == 200 && !master_agent_live(a) && !a->legacy) {
 			log_warn("agent %s answers pings without registering "
@@ -233,7 +234,7 @@ master_ping_send(struct master *m, struct master_agent *a)
 	p.reregister = rereg;
 	master_outbox_post(m, a, "/internal/ping", wire_ping_encode(&p), NULL,
 			   MASTER_OUTBOX_URGENT, master_ping_done,
-			   rereg ? &master_ping_rereg : NULL);
+			   rereg ? MASTER_PING_REREG : NULL);
 }
 
 void
