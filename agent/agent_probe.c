@@ -13,12 +13,9 @@
 
 #define MiB (1024.0 * 1024.0)
 
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-
 int
 agent_probe_resources(const char *text, const char *work_dir,
-		      const struct resources *prev, struct resources *out,
-		      struct cd_err *err)
+		      struct resources *out, struct cd_err *err)
 {
 	struct resources given;
 	struct statvfs vfs;
@@ -36,11 +33,6 @@ agent_probe_resources(const char *text, const char *work_dir,
 	out->nranges = 1;
 	out->ports[0].begin = 31000;
 	out->ports[0].end = 32000;
-	if (prev != NULL) {
-		out->cpus = MAX(out->cpus, prev->cpus);
-		out->mem = MAX(out->mem, prev->mem);
-		out->disk = MAX(out->disk, prev->disk);
-	}
 	if (text == NULL || *text == '\0')
 		return 0;
 	if (res_parse(text, &given, err) != 0)

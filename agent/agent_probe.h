@@ -13,16 +13,10 @@
 
 /*
  * Fill out with detected resources, overridden by the names present in
- * text (may be NULL). work_dir is where disk is measured. prev (may be
- * NULL) is what the master accepted from this agent id before: a
- * detected cpus, mem or disk never shrinks below it, since the master
- * refuses an id whose resources shrink and detected disk is free space,
- * which the tasks use up (the names given in text are taken as given).
- * 0 or -EINVAL.
+ * text (may be NULL). work_dir is where disk is measured. 0 or -EINVAL.
  */
 int agent_probe_resources(const char *text, const char *work_dir,
-			  const struct resources *prev, struct resources *out,
-			  struct cd_err *err);
+			  struct resources *out, struct cd_err *err);
 /* "rack:r1;zone:a" -> {"rack": "r1", "zone": "a"}; new reference or NULL
  * with err set. NULL or "" gives {}. */
 json_t *agent_probe_attributes(const char *text, struct cd_err *err);

@@ -51,9 +51,6 @@
  *                               percent-encoded (sched_events.c)
  *   agent (agent/):
  *     "agent_id"                the id the master gave this agent (ASCII)
- *     "agent_total"             the resources the master accepted with that
- *                               id (JSON, res_to_json; agent_master.c;
- *                               optional, absent before it was added)
  *     "task/<task_id>"          a task and its containerizer checkpoint
  *     "update/<task_id>"        a status update not yet acknowledged
  *

@@ -15,10 +15,11 @@
  * Identity: an agent's id stands for one hostname, a set of attributes and
  * resources. As with Mesos' "additive" reconfiguration policy, a known
  * agent may come back with more resources or new attributes, but not with
- * another hostname, a changed or removed attribute, or fewer resources:
- * tasks placed by constraints on the old identity would silently break
- * them. Such a re-registration is refused; the agent must be started
- * with a fresh --work_dir (a new id), or with its previous settings.
+ * another hostname, a changed or removed attribute, or fewer resources
+ * (disk excepted: it is detected from free space): tasks placed by
+ * constraints on the old identity would silently break them. Such a
+ * re-registration is refused; the agent must be started with a fresh --work_dir
+ * (a new id), or with its previous settings.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -119,6 +120,7 @@ master_agent_compatible(const struct wire_agent_info *was,
 			const struct wire_agent_info *now, struct cd_err *err)
 {
 	struct buf b1 = BUF_INIT, b2 = BUF_INIT;
+	struct resources need;
 	const char *key;
 	json_t *v;
 	int rc = 0;
@@ -145,7 +147,12 @@ master_agent_compatible(const struct wire_agent_info *was,
 						  key, old, cur);
 		}
 	}
-	if (!res_contains(&now->total, &was->total)) {
+	/* Disk aside: detected from free space (SPEC section 1), it shrinks
+	 * as tasks write, also across an upgrade from an agent that did not
+	 * keep its first value (agent_probe.h). */
+	need = was->total;
+	need.disk = now->total.disk;
+	if (!res_contains(&now->total, &need)) {
 		res_format(&was->total, &b1);
 		res_format(&now->total, &b2);
 		rc = cd_err_set(err, -EPERM,

@@ -618,6 +618,19 @@ test_identity(void **state)
 			      "cpus:4;mem:2048;ports:[31000-31004]",
 			      AGENT_ATTRS, NULL, 0, &b, &err),
 	    -EPERM);
+	/* Less disk is no change of identity: it is detected free space. */
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:4;mem:2048;disk:100;ports:[31000-31009]",
+			      AGENT_ATTRS, NULL, 0, &b, &err),
+	    0);
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:4;mem:2048;disk:10;ports:[31000-31009]",
+			      AGENT_ATTRS, NULL, 0, &b, &err),
+	    0);
+	assert_ptr_equal(b, a);
+	assert_true(a->info.total.disk > 9.99 && a->info.total.disk < 10.01);
 	/* More resources and a new attribute: the same agent, updated. */
 	assert_int_equal(
 	    agent_register_as(id, "agent-a", closed_port(),
