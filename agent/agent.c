@@ -10,10 +10,8 @@
  * (resources and attributes). agent_master.c reports a registration back
  * through a->on_registered, set here.
  *
- * Checkpoint (STORE_DB_AGENT): "agent_id" = the id the master gave,
- * "agent_total" = the resources it accepted with it (agent_master.c
- * writes both; detected resources never shrink below the latter, see
- * agent_probe.h); the tasks' records are agent_tasks.c's. Loop thread only.
+ * Checkpoint (STORE_DB_AGENT): "agent_id" = the id the master gave; the
+ * tasks' records are agent_tasks.c's. Loop thread only.
  */
 #include "agent/agent.h"
 
@@ -26,9 +24,7 @@
 #include "containerizer/ctr.h"
 #include "containerizer/ctr_sim.h"
 #include "lib/buf.h"
-#include "lib/json.h"
 #include "lib/loop.h"
-#include "lib/resources.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 
@@ -97,26 +93,6 @@ agent_load_id(struct agent *a)
 	buf_release(&b);
 }
 
-/* The resources the master last accepted under our id; 0 or -ENOENT. */
-static int
-agent_load_total(struct agent *a, struct resources *out)
-{
-	struct buf b = BUF_INIT;
-	json_t *j = NULL;
-	int rc = -ENOENT;
-
-	if (a->id == NULL ||
-	    store_get(a->store, STORE_DB_AGENT, "agent_total", &b) != 0)
-		goto out;
-	j = json_parse_bounded(b.data, b.len, NULL);
-	if (j != NULL && res_from_json(j, out, NULL) == 0)
-		rc = 0;
-out:
-	json_decref(j);
-	buf_release(&b);
-	return rc;
-}
-
 static int
 agent_start_ctr(struct agent *a, struct cd_err *err)
 {
@@ -173,8 +149,6 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	  struct agent **out, struct cd_err *err)
 {
 	struct agent *a = xcalloc(1, sizeof *a);
-	struct resources prev;
-	bool have_prev;
 	int rc;
 
 	a->loop = l;
@@ -201,10 +175,8 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	TAILQ_INIT(&a->tasks);
 	a->on_registered = agent_on_registered;
 	a->master_url = xasprintf("http://%s", a->s_master);
-	agent_load_id(a);
-	have_prev = agent_load_total(a, &prev) == 0;
-	rc = agent_probe_resources(conf->resources, conf->work_dir,
-				   have_prev ? &prev : NULL, &a->total, err);
+	rc = agent_probe_resources(conf->resources, conf->work_dir, &a->total,
+				   err);
 	if (rc != 0)
 		goto fail;
 	a->attributes = agent_probe_attributes(conf->attributes, err);
@@ -215,6 +187,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	rc = agent_check_containerizers(a->conf.containerizers, err);
 	if (rc != 0)
 		goto fail;
+	agent_load_id(a);
 	if (a->id != NULL && (rc = agent_start_ctr(a, err)) != 0)
 		goto fail;
 	agent_api_routes(a);

@@ -12,11 +12,9 @@
  *    registration reply; the agent's own flags before that).
  * A master that refuses our identity (409: the hostname, attributes or
  * resources changed under our id) is logged as an error with the remedy,
- * and retried with the backoff. Checkpoint: "agent_total" = the resources
- * the master accepted (agent.c keeps detected ones from shrinking under
- * one id). Owns the registration request and timers. Calls nothing else
- * of the agent's: a registration is reported through a->on_registered
- * (agent.c). Loop thread only.
+ * and retried with the backoff. Owns the registration request and timers.
+ * Calls nothing else of the agent's: a registration is reported through
+ * a->on_registered (agent.c). Loop thread only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +24,6 @@
 #include "lib/id.h"
 #include "lib/json.h"
 #include "lib/loop.h"
-#include "lib/resources.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 
@@ -86,9 +83,8 @@ agent_registered(struct agent *a, const char *body, size_t len)
 {
 	struct wire_registered ok = {0};
 	struct cd_err err = {0};
-	json_t *j = json_parse_bounded(body, len, &err), *total;
+	json_t *j = json_parse_bounded(body, len, &err);
 	bool first = a->id == NULL;
-	char *val;
 
 	if (j == NULL || wire_registered_decode(j, &ok, &err) != 0) {
 		json_decref(j);
@@ -104,13 +100,6 @@ agent_registered(struct agent *a, const char *body, size_t len)
 			      strlen(a->id)) != 0)
 			log_error("cannot checkpoint the agent id");
 	}
-	total = res_to_json(&a->total);
-	val = json_dump_str(total);
-	if (store_put(a->store, STORE_DB_AGENT, "agent_total", val,
-		      strlen(val)) != 0)
-		log_error("cannot checkpoint the agent's resources");
-	free(val);
-	json_decref(total);
 	free(a->master_id);
 	a->master_id = xstrdup(ok.master_id);
 	free(a->master_epoch);
