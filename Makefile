@@ -4,6 +4,8 @@
 #   make test       install test packages, then unit + corpus replay + integration
 #   make SANITIZE=address,undefined test
 #   make fuzz       build the libFuzzer targets with clang (tests/fuzz/README.md)
+#   make deb        build clusterd_<version>_<arch>.deb (tools/mkdeb.sh)
+#   make man        the man page clusterd(8), generated from the flag table
 .SUFFIXES:
 
 CC ?= cc
@@ -13,7 +15,7 @@ SANITIZE ?=
 BUILD ?= build
 PYTHON ?= /usr/bin/python3
 
-PKGS := libevent jansson lmdb libcurl
+PKGS := libevent libevent_openssl openssl jansson lmdb libcurl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -33,14 +35,19 @@ LDLIBS := $(PKG_LIBS) -lzookeeper_mt -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
-BUILD := build-san
+# ThreadSanitizer objects cannot be linked with ASan ones: their own folder.
+BUILD := build-san$(if $(findstring thread,$(SANITIZE)),-thread)
 endif
 
-DIRS := lib master agent scheduler containerizer cmd
+DIRS := lib master agent scheduler containerizer ui cmd
 # Role folders may have one level of subfolders by subject (scheduler/app/ ...).
 SRCS := $(foreach d,$(DIRS),$(wildcard $(d)/*.c $(d)/*/*.c))
 HDRS := $(foreach d,$(DIRS),$(wildcard $(d)/*.h $(d)/*/*.h))
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# The web UI's files, embedded into a generated source in the build directory
+# (tools/embed.sh; ui/ui_assets.h is its contract). Never committed.
+UI_FILES := $(shell find ui/www ! -name '.*' 2>/dev/null)
+UI_ASSETS_C := $(BUILD)/ui/ui_assets.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/ui/ui_assets.o
 MAIN_OBJ := $(BUILD)/cmd/main.o
 LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
 
@@ -56,7 +63,8 @@ FUZZ_DIR := build-fuzz
 FUZZ_SAN := address,undefined
 FUZZ_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_OBJS := $(filter-out $(FUZZ_DIR)/obj/cmd/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
+FUZZ_OBJS := $(filter-out $(FUZZ_DIR)/obj/cmd/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/%.o)) \
+	$(FUZZ_DIR)/obj/ui/ui_assets.o
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
 all: clusterd
@@ -64,9 +72,20 @@ all: clusterd
 clusterd: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
+# The same binary inside the build directory (make deb builds one of its own).
+$(BUILD)/clusterd: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(UI_ASSETS_C): tools/embed.sh $(UI_FILES)
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh ui/www $@
+
+$(BUILD)/ui/ui_assets.o: $(UI_ASSETS_C) ui/ui_assets.h
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -80,14 +99,18 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c -o $@ $<
 
+$(FUZZ_DIR)/obj/ui/ui_assets.o: $(UI_ASSETS_C) ui/ui_assets.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
 -include $(OBJS:.o=.d)
 -include $(wildcard $(FUZZ_DIR)/obj/*/*.d $(FUZZ_DIR)/obj/*/*/*.d)
 
-.PHONY: all run deps test-deps unit it replay test check-deps check-cycles check-headers \
-	format-check install clean fuzz fuzz-deps fuzz-build
+.PHONY: all run deps test-deps unit it replay test check-deps check-includes check-cycles check-headers \
+	format-check install clean fuzz fuzz-deps fuzz-build man deb pkg-deps ui-size
 
 deps:
 	@sh tools/install-deps.sh run
@@ -127,20 +150,33 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+# tests/zk/zk_drive: lib/zk, lib/leader and lib/zkstore on a real loop, driven
+# by tests/it/test_t6_zk_*.py against a ZooKeeper those tests start.
+ZK_DRIVE := $(BUILD)/tests/zk/zk_drive
+.PHONY: zk-drive
+zk-drive: $(ZK_DRIVE)
+
+$(BUILD)/tests/zk/%: tests/zk/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
 run: deps
 	$(MAKE) clusterd
 	./clusterd --all-in-one $(RUN_FLAGS)
 
+# LSAN_OPTIONS: libzookeeper_mt's own leak at close (tests/lsan.supp).
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+		LSAN_OPTIONS="suppressions=$(CURDIR)/tests/lsan.supp:$$LSAN_OPTIONS" $$t; done
 
 replay: $(FUZZ_REPLAY)
 	@set -e; for t in $(FUZZ_REPLAY); do \
 		n=$$(basename $$t -replay); n=$${n#fuzz_}; \
 		echo "== replay $$n"; $$t tests/fuzz/corpus/$$n/*; done
 
-it: clusterd
-	CLUSTERD_BIN=$(CURDIR)/clusterd $(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
+it: clusterd $(ZK_DRIVE)
+	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) \
+		$(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
 
 test: test-deps
 	$(MAKE) check-deps
@@ -149,11 +185,15 @@ test: test-deps
 	$(MAKE) replay
 	$(MAKE) it
 
-check-deps:
+# The include layering (tools/check-deps.sh with tools/layers.txt: role
+# folders, their sub-folders, lib/ layers) and the file-level call cycles
+# (tools/check-cycles.py, from the objects' symbols: none larger than 3
+# files, each smaller one documented where it lives).
+check-deps: check-includes check-cycles
+
+check-includes:
 	@sh tools/check-deps.sh
 
-# File-level call cycles, from the linker's view of the objects (nm): none
-# larger than 3 files, and each smaller one documented where it lives.
 check-cycles: clusterd
 	@$(PYTHON) tools/check-cycles.py $(BUILD)
 
@@ -164,10 +204,41 @@ check-headers:
 format-check:
 	@clang-format --dry-run --Werror $(SRCS) $(HDRS)
 
-install: clusterd
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/systemd/system
+# The man page: tools/mkman.c prints the flag table of cmd/cmd_flags.c (the
+# same table --help prints) into the prose of pkg/clusterd.8.in.
+MAN := $(BUILD)/clusterd.8
+
+$(BUILD)/tools/mkman: tools/mkman.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(MAN): $(BUILD)/tools/mkman pkg/clusterd.8.in
+	$(BUILD)/tools/mkman pkg/clusterd.8.in $(VERSION) >$@.tmp
+	mv $@.tmp $@
+
+man: $(MAN)
+
+# make ui-size: what the web UI costs on the wire (gzip), against its budget.
+ui-size:
+	@sh tools/embed.sh ui/www -
+
+pkg-deps:
+	@sh tools/install-deps.sh pkg
+
+# make deb: clusterd_<version>_<arch>.deb in the repository root, built with
+# dpkg-deb from a hardened build of its own (tools/mkdeb.sh; needs the `pkg`
+# packages: lintian to check it).
+deb: pkg-deps
+	sh tools/mkdeb.sh $(VERSION)
+
+install: clusterd $(MAN)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 clusterd $(DESTDIR)$(PREFIX)/sbin/clusterd
-	install -m 0644 systemd/*.service $(DESTDIR)/lib/systemd/system/
+	for u in systemd/*.service; do \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' $$u >$(DESTDIR)/lib/systemd/system/$$(basename $$u); \
+		chmod 0644 $(DESTDIR)/lib/systemd/system/$$(basename $$u); done
+	install -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/clusterd.8
 
 clean:
-	rm -rf build build-san build-fuzz clusterd
+	rm -rf build build-san build-san-thread build-fuzz build-deb clusterd

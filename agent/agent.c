@@ -191,6 +191,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	if (a->id != NULL && (rc = agent_start_ctr(a, err)) != 0)
 		goto fail;
 	agent_api_routes(a);
+	agent_files_routes(a);
 	agent_master_register(a, true);
 	agent_master_watch_start(a);
 	*out = a;

@@ -162,40 +162,91 @@ static json_t *
 agent_state_task(const struct agent_task *t)
 {
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "id", t->task.task_id,
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", t->task.task_id,
 	    "name", t->task.name ? t->task.name : "", "framework_id",
-	    t->task.framework_id ? t->task.framework_id : "", "slave_id",
-	    t->a->id ? t->a->id : "", "state", task_state_name(t->state),
-	    "resources", res_to_json(&t->task.res), "directory", t->sandbox);
+	    t->task.framework_id ? t->task.framework_id : "", "executor_id", "",
+	    "slave_id", t->a->id ? t->a->id : "", "state",
+	    task_state_name(t->state), "resources", res_to_json(&t->task.res));
 }
 
+/*
+ * Mesos' executor of a task: a command executor, whose id is the task id,
+ * with the task's sandbox as its "directory" (what tools append "/stdout"
+ * to and read through /files/read).
+ */
+static json_t *
+agent_state_executor(const struct agent_task *t)
+{
+	json_t *tasks = json_array(), *completed = json_array();
+
+	json_array_append_new(task_state_terminal(t->state) ? completed : tasks,
+			      agent_state_task(t));
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o}", "id",
+	    t->task.task_id, "name", t->task.task_id, "source", t->task.task_id,
+	    "container", t->container_id ? t->container_id : "", "directory",
+	    t->sandbox, "resources", res_to_json(&t->task.res), "tasks", tasks,
+	    "queued_tasks", "completed_tasks", completed);
+}
+
+/* The framework entry of fw_id in list, added when missing. */
+static json_t *
+agent_state_framework(json_t *list, const char *fw_id)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(list, i, f)
+		if (strcmp(json_string_value(json_object_get(f, "id")),
+			   fw_id) == 0)
+			return f;
+	f = json_pack("{s:s, s:s, s:[], s:[], s:[], s:[]}", "id", fw_id, "name",
+		      "", "executors", "completed_executors", "tasks",
+		      "completed_tasks");
+	json_array_append_new(list, f);
+	return f;
+}
+
+/*
+ * /state in Mesos' shape: frameworks[].executors[] for running tasks,
+ * completed_executors[] for ended ones, each with its sandbox directory.
+ * Each framework also lists its tasks and completed_tasks directly, as
+ * earlier clusterd releases did.
+ */
 static void
 agent_h_state(struct httpd_req *req, void *arg)
 {
 	struct agent *a = arg;
 	struct agent_task *t;
-	json_t *tasks = json_array(), *completed = json_array(), *j;
+	json_t *fws = json_array(), *j;
 	struct resources used;
 	char *pid = xasprintf("slave(1)@%s:%d", a->s_ip, a->conf.port);
 
 	res_zero(&used);
 	TAILQ_FOREACH(t, &a->tasks, link) {
-		if (task_state_terminal(t->state)) {
-			json_array_append_new(completed, agent_state_task(t));
-			continue;
-		}
-		json_array_append_new(tasks, agent_state_task(t));
-		res_add(&used, &t->task.res);
+		bool ended = task_state_terminal(t->state);
+		json_t *f = agent_state_framework(
+		    fws, t->task.framework_id ? t->task.framework_id : "");
+
+		json_array_append_new(
+		    json_object_get(f, ended ? "completed_executors"
+					     : "executors"),
+		    agent_state_executor(t));
+		json_array_append_new(
+		    json_object_get(f, ended ? "completed_tasks" : "tasks"),
+		    agent_state_task(t));
+		if (!ended)
+			res_add(&used, &t->task.res);
 	}
 	j = json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:o, s:O, s:s, s:b, "
-		      "s:[{s:o, s:o}], s:[]}",
+		      "s:o, s:[]}",
 		      "id", a->id ? a->id : "", "pid", pid, "hostname",
 		      a->s_hostname, "version", a->s_version, "start_time",
 		      a->start_ms / 1000.0, "resources", res_to_json(&a->total),
 		      "used_resources", res_to_json(&used), "attributes",
 		      a->attributes, "master_hostname", a->s_master,
-		      "registered", a->registered, "frameworks", "tasks", tasks,
-		      "completed_tasks", completed, "completed_frameworks");
+		      "registered", a->registered, "frameworks", fws,
+		      "completed_frameworks");
 	free(pid);
 	httpd_reply_json(req, 200, j);
 }

@@ -123,4 +123,7 @@ void agent_master_watch_start(struct agent *a);
 /* agent_api.c */
 void agent_api_routes(struct agent *a);
 
+/* agent_files.c: /files/browse, /files/read, /files/download on a->httpd. */
+void agent_files_routes(struct agent *a);
+
 #endif

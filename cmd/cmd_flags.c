@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/cmd_secure.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
 #include "lib/log.h"
@@ -87,10 +88,37 @@ static const struct cfg_opt cmd_opts[] = {
      NULL, AIO | MST,
      "how long a task of a framework not attached to the master (an "
      "orphan) runs before the master kills it"},
-    {"http_credentials", CFG_STR, OFF(http_credentials), NULL, NULL, AIO | MST,
-     "user:password for HTTP basic auth on the API and UI"},
+    {"http_credentials", CFG_STR, OFF(http_credentials), NULL, NULL, 0,
+     "user:password for HTTP basic auth on all three ports (API and UI, "
+     "master, agent), except /ping, /master/health, the agent's /health "
+     "and the agent protocol under /internal/"},
     {"agent_secret", CFG_STR, OFF(agent_secret), NULL, NULL, 0,
-     "shared secret agents present to register (a value or a file)"},
+     "shared secret on every agent<->master message: a value, or a file "
+     "holding it when it starts with / or ./ (required off loopback)"},
+    {"insecure", CFG_FLAG, OFF(insecure), NULL, NULL, 0,
+     "allow binding off loopback without --agent_secret (warns at every "
+     "start)"},
+    {"ssl_cert", CFG_STR, OFF(ssl_cert), NULL, NULL, 0,
+     "PEM certificate (chain) to serve HTTPS on all three ports; "
+     "agent<->master traffic then uses TLS"},
+    {"ssl_key", CFG_STR, OFF(ssl_key), NULL, NULL, 0,
+     "PEM private key of --ssl_cert"},
+    {"ssl_ca", CFG_STR, OFF(ssl_ca), NULL, NULL, 0,
+     "PEM CA certificates that peers' certificates are verified against "
+     "(the system's trust store when absent)"},
+    {"max_connections", CFG_INT, OFF(max_connections), "0", NULL, 0,
+     "open connections per port, 503 beyond; 0: a third of the descriptor "
+     "limit (RLIMIT_NOFILE) less 128, so the cap trips before descriptors "
+     "run out"},
+    {"max_event_streams", CFG_INT, OFF(max_event_streams), "100", NULL,
+     AIO | MST, "concurrent /v2/events streams; more are answered 503"},
+    {"request_timeout", CFG_DURATION, OFF(request_timeout_ms), "30secs", NULL,
+     0,
+     "a request's head and body must arrive within this from its first "
+     "byte (408 otherwise)"},
+    {"idle_timeout", CFG_DURATION, OFF(idle_timeout_ms), "60secs", NULL, 0,
+     "idle keep-alive connections, and answers the peer stops reading, "
+     "are closed after this"},
     {"log_level", CFG_ENUM, OFF(log_level), "info", "error|warning|info|debug",
      0, "log verbosity"},
     {"port_file", CFG_STR, OFF(port_file), NULL, NULL, 0,
@@ -292,19 +320,6 @@ cmd_defaults(struct cd_config *c)
 		free(c->docker_socket);
 		c->docker_socket = p;
 	}
-	/* The secret may name a file holding it, as Mesos' credentials did. */
-	if (c->agent_secret != NULL && c->agent_secret[0] == '/') {
-		struct buf b = BUF_INIT;
-
-		if (cmd_readfile(c->agent_secret, &b) == 0) {
-			while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
-					     b.data[b.len - 1] == '\r'))
-				b.data[--b.len] = '\0';
-			free(c->agent_secret);
-			c->agent_secret = buf_detach(&b, NULL);
-		}
-		buf_release(&b);
-	}
 }
 
 static void
@@ -418,6 +433,11 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 				cmd_opts[i].name);
 	}
 	cmd_defaults(c);
+	if (cmd_secure_check(c, &errors) != 0) {
+		/* One line per problem, as SPEC section 1 asks. */
+		fprintf(stderr, "clusterd: %s", buf_str(&errors));
+		rc = -EINVAL;
+	}
 out:
 	buf_release(&errors);
 	buf_release(&warnings);

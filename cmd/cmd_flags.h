@@ -40,7 +40,11 @@ struct cd_config {
 	long long agent_reregister_timeout_ms;
 	long long orphan_task_grace_ms;
 	char *http_credentials;
-	char *agent_secret;
+	char *agent_secret; /* the secret itself once parsed, never a path */
+	bool insecure;
+	char *ssl_cert, *ssl_key, *ssl_ca;
+	int max_connections, max_event_streams;
+	long long request_timeout_ms, idle_timeout_ms;
 	char *log_level;
 	char *master; /* agent: HOST:PORT (normalised from HOST or file://) */
 	char *port_file;
@@ -52,6 +56,14 @@ struct cd_config {
  * Parse argv and the environment into cfg. Returns 0; 1 when the process
  * should exit 0 after printing (help, version); -EINVAL after printing the
  * errors to stderr (the caller exits 1).
+ *
+ * Start-up refuses what only looks secure (SPEC section 11): any role
+ * bound to an address that is not loopback needs --agent_secret, unless
+ * --insecure is given; --agent_secret is a value, or, when it starts with
+ * '/', './' or '../', a file holding it (one trailing newline trimmed)
+ * that must be readable; the secret may be neither empty nor only
+ * whitespace, nor hold control characters (it travels in a header).
+ * --ssl_cert and --ssl_key go together, and --ssl_ca needs them.
  */
 int cmd_flags_parse(int argc, char **argv, struct cd_config *cfg);
 void cmd_flags_release(struct cd_config *cfg);

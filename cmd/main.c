@@ -6,6 +6,11 @@
  * every listener is bound, and on SIGTERM or SIGINT stops the roles in
  * reverse order. Containers keep running when clusterd exits: an agent
  * re-adopts them when it starts again.
+ *
+ * Under systemd (Type=notify) it sends READY=1 from the first loop
+ * iteration after the port file is written, so every port then serves;
+ * WATCHDOG=1 from a loop timer, and STOPPING=1 when a signal stops it.
+ * The web UI is registered on the API port beside the Marathon API.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,18 +29,39 @@
 #include "lib/httpd.h"
 #include "lib/loop.h"
 #include "lib/path.h"
+#include "lib/sdnotify.h"
 #include "lib/store.h"
+#include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "master/master.h"
+#include "master/master_files.h"
 #include "scheduler/sched.h"
+#include "ui/ui.h"
 
 #define LOG_MOD "main"
 #include "lib/log.h"
+
+/*
+ * The agent protocol: every path under /internal/ on the master and agent
+ * ports carries the agent secret in this header (added by httpc, checked
+ * by httpd before anything else) and is exempt from --http_credentials.
+ */
+#define CD_INTERNAL_PATTERN "/internal/*rest"
+#define CD_INTERNAL_PREFIX "/internal/"
+#define CD_SECRET_HEADER "Clusterd-Agent-Secret"
+
+/* Paths load balancers poll, per port: exempt from --http_credentials. */
+static const char *const cd_exempt_api[] = {"/ping", NULL};
+static const char *const cd_exempt_master[] = {"/master/health", "/health",
+					       CD_INTERNAL_PATTERN, NULL};
+static const char *const cd_exempt_agent[] = {"/health", CD_INTERNAL_PATTERN,
+					      NULL};
 
 struct cd_main {
 	struct cd_config cfg;
 	struct loop *loop;	    /* owned */
 	struct store *store;	    /* owned */
+	struct tls *tls;	    /* owned: with --ssl_cert, or NULL */
 	struct httpc *hc;	    /* owned */
 	struct httpd *master_httpd; /* owned */
 	struct httpd *api_httpd;    /* owned */
@@ -42,14 +69,20 @@ struct cd_main {
 	struct master *master;	    /* owned */
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
+	struct ui *ui;		    /* owned */
+	struct master_files *files; /* owned: sandboxes on the API port */
+	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
 };
 
 static void
 cd_on_stop(void *arg)
 {
 	struct cd_main *c = arg;
+	struct cd_err err = {0};
 
 	log_info("shutting down");
+	if (sdnotify_stopping(c->sdn, &err) != 0)
+		log_warn("cannot notify systemd: %s", err.msg);
 	loop_stop(c->loop);
 }
 
@@ -60,18 +93,87 @@ cd_on_hup(void *arg)
 	log_info("SIGHUP ignored: the configuration is read once at start");
 }
 
-static int
-cd_listen(struct cd_main *c, int port, const char *what, struct httpd **out)
+/*
+ * --max_connections=0: a third of the descriptor limit for each port, less
+ * a reserve for the store, Docker, peers and tasks' pipes, so that the cap
+ * answers 503 before accept() meets EMFILE.
+ */
+static size_t
+cd_max_connections(const struct cd_config *cfg)
 {
+	struct rlimit rl;
+	rlim_t n;
+
+	if (cfg->max_connections > 0)
+		return (size_t)cfg->max_connections;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return HTTPD_DEFAULT_MAX_CONNS;
+	n = rl.rlim_cur > 128 + 3 * 16 ? (rl.rlim_cur - 128) / 3 : 16;
+	return (size_t)n;
+}
+
+/* Listen on one of the three ports with the node's security settings. */
+static int
+cd_listen(struct cd_main *c, int port, const char *what,
+	  const char *const *exempt, struct httpd **out)
+{
+	const struct cd_config *cfg = &c->cfg;
 	struct cd_err err = {0};
 
-	if (httpd_new(c->loop, c->cfg.ip, port, out, &err) != 0) {
+	if (httpd_new(c->loop, cfg->ip, port, out, &err) != 0) {
 		log_error("cannot listen for the %s on %s:%d: %s", what,
-			  c->cfg.ip, port, err.msg);
+			  cfg->ip, port, err.msg);
 		return -1;
 	}
-	if (c->cfg.http_credentials != NULL && strcmp(what, "API") == 0)
-		httpd_set_credentials(*out, c->cfg.http_credentials);
+	if (c->tls != NULL)
+		httpd_set_tls(*out, c->tls);
+	httpd_set_timeouts(*out, (uint64_t)cfg->request_timeout_ms,
+			   (uint64_t)cfg->idle_timeout_ms);
+	httpd_set_caps(*out, cd_max_connections(cfg),
+		       (size_t)cfg->max_event_streams);
+	httpd_set_credentials(*out, cfg->http_credentials, exempt);
+	if (exempt != cd_exempt_api)
+		httpd_set_guard(*out, CD_INTERNAL_PATTERN, CD_SECRET_HEADER,
+				cfg->agent_secret);
+	return 0;
+}
+
+/*
+ * TLS and the agent secret, before anything listens: the server context
+ * from --ssl_cert/--ssl_key, --ssl_ca checked, and the client that carries
+ * the agent<->master traffic told to use https://, verify against the CA
+ * and send the secret on /internal/ paths.
+ */
+static int
+cd_security(struct cd_main *c)
+{
+	const struct cd_config *cfg = &c->cfg;
+	struct httpc_peer peer = {0};
+	struct cd_err err = {0};
+
+	log_debug("at most %zu connections per port", cd_max_connections(cfg));
+	if (cfg->insecure)
+		log_warn("--insecure: the agent protocol on --ip=%s is not "
+			 "authenticated; anyone who reaches the agent port "
+			 "can run commands on this node. Set --agent_secret",
+			 cfg->ip);
+	if (cfg->ssl_cert != NULL) {
+		if (tls_server_new(cfg->ssl_cert, cfg->ssl_key, &c->tls,
+				   &err) != 0) {
+			log_error("%s", err.msg);
+			return -1;
+		}
+		if (cfg->ssl_ca != NULL && tls_ca_check(cfg->ssl_ca, &err)) {
+			log_error("%s", err.msg);
+			return -1;
+		}
+	}
+	peer.https = c->tls != NULL;
+	peer.ca_file = cfg->ssl_ca;
+	peer.secret_prefix = CD_INTERNAL_PREFIX;
+	peer.secret_header = CD_SECRET_HEADER;
+	peer.secret = cfg->agent_secret;
+	httpc_set_peer(c->hc, &peer);
 	return 0;
 }
 
@@ -107,6 +209,84 @@ cd_write_port_file(struct cd_main *c)
 	return rc;
 }
 
+/*
+ * The service manager's variables, read once and removed from the
+ * environment: tasks started later (plain processes inherit it) must not
+ * see a socket that is not theirs.
+ */
+static void
+cd_sdnotify_open(struct cd_main *c)
+{
+	struct sdnotify_env env = {0};
+	struct cd_err err = {0};
+	char *sock, *usec, *pid;
+
+	sock =
+	    getenv("NOTIFY_SOCKET") ? xstrdup(getenv("NOTIFY_SOCKET")) : NULL;
+	usec =
+	    getenv("WATCHDOG_USEC") ? xstrdup(getenv("WATCHDOG_USEC")) : NULL;
+	pid = getenv("WATCHDOG_PID") ? xstrdup(getenv("WATCHDOG_PID")) : NULL;
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	env.socket = sock;
+	env.watchdog_usec = usec;
+	env.watchdog_pid = pid;
+	if (sdnotify_new(c->loop, &env, &c->sdn, &err) != 0)
+		log_error("systemd notification disabled: %s", err.msg);
+	else if (c->sdn != NULL)
+		log_info("systemd notification on %s, watchdog every %llu ms",
+			 sock,
+			 (unsigned long long)sdnotify_watchdog_ms(c->sdn));
+	free(sock);
+	free(usec);
+	free(pid);
+}
+
+/* From the first loop iteration: every listener is bound and served. */
+static void
+cd_notify_ready(void *arg)
+{
+	struct cd_main *c = arg;
+	struct cd_err err = {0};
+	char *status;
+
+	if (c->api_httpd != NULL)
+		status = xasprintf("serving; API and web UI on port %d",
+				   httpd_port(c->api_httpd));
+	else
+		status = xasprintf("serving; agent on port %d",
+				   httpd_port(c->agent_httpd));
+	if (sdnotify_ready(c->sdn, status, &err) != 0)
+		log_warn("cannot notify systemd: %s", err.msg);
+	free(status);
+}
+
+static void
+cd_start_ui(struct cd_main *c)
+{
+	struct ui_conf uc = {0};
+	char *url;
+
+	/* The master's own port: on loopback when it listens everywhere,
+	 * and an IPv6 address in brackets. */
+	if (strcmp(c->cfg.ip, "0.0.0.0") == 0)
+		url = xasprintf("http://127.0.0.1:%d/master/state",
+				httpd_port(c->master_httpd));
+	else if (strcmp(c->cfg.ip, "::") == 0)
+		url = xasprintf("http://[::1]:%d/master/state",
+				httpd_port(c->master_httpd));
+	else if (strchr(c->cfg.ip, ':') != NULL)
+		url = xasprintf("http://[%s]:%d/master/state", c->cfg.ip,
+				httpd_port(c->master_httpd));
+	else
+		url = xasprintf("http://%s:%d/master/state", c->cfg.ip,
+				httpd_port(c->master_httpd));
+	uc.master_state_url = url;
+	c->ui = ui_new(c->hc, c->api_httpd, &uc);
+	free(url);
+}
+
 static int
 cd_start_master(struct cd_main *c)
 {
@@ -115,8 +295,10 @@ cd_start_master(struct cd_main *c)
 	struct framework_link link;
 	struct cd_err err = {0};
 
-	if (cd_listen(c, c->cfg.master_port, "master", &c->master_httpd) != 0 ||
-	    cd_listen(c, c->cfg.http_port, "API", &c->api_httpd) != 0)
+	if (cd_listen(c, c->cfg.master_port, "master", cd_exempt_master,
+		      &c->master_httpd) != 0 ||
+	    cd_listen(c, c->cfg.http_port, "API", cd_exempt_api,
+		      &c->api_httpd) != 0)
 		return -1;
 	mc.hostname = c->cfg.hostname;
 	mc.advertise_ip = c->cfg.advertise_ip;
@@ -133,6 +315,7 @@ cd_start_master(struct cd_main *c)
 		log_error("cannot start the master: %s", err.msg);
 		return -1;
 	}
+	c->files = master_files_new(c->master, c->api_httpd);
 	sc.hostname = c->cfg.hostname;
 	sc.advertise_ip = c->cfg.advertise_ip;
 	sc.http_port = httpd_port(c->api_httpd);
@@ -146,6 +329,7 @@ cd_start_master(struct cd_main *c)
 		log_error("cannot start the scheduler: %s", err.msg);
 		return -1;
 	}
+	cd_start_ui(c);
 	return master_framework_add(c->master, "marathon",
 				    sched_framework_id(c->sched),
 				    sched_framework_ops(), c->sched);
@@ -159,7 +343,8 @@ cd_start_agent(struct cd_main *c)
 	char *master_addr;
 	int rc;
 
-	if (cd_listen(c, c->cfg.agent_port, "agent", &c->agent_httpd) != 0)
+	if (cd_listen(c, c->cfg.agent_port, "agent", cd_exempt_agent,
+		      &c->agent_httpd) != 0)
 		return -1;
 	if (c->cfg.role == CD_ROLE_AIO)
 		master_addr = xasprintf(
@@ -194,13 +379,17 @@ static void
 cd_teardown(struct cd_main *c)
 {
 	agent_free(c->agent);
+	ui_free(c->ui);
+	master_files_free(c->files);
 	sched_free(c->sched);
 	master_free(c->master);
 	httpc_free(c->hc);
 	httpd_free(c->agent_httpd);
 	httpd_free(c->api_httpd);
 	httpd_free(c->master_httpd);
+	tls_free(c->tls);
 	store_close(c->store);
+	sdnotify_free(c->sdn);
 	loop_free(c->loop);
 	cmd_flags_release(&c->cfg);
 }
@@ -233,6 +422,7 @@ main(int argc, char **argv)
 	if (c.loop == NULL)
 		fatalx("cannot create the event loop");
 	log_hook_libevent();
+	cd_sdnotify_open(&c);
 	if (store_open(
 		c.cfg.work_dir,
 		strcmp(c.cfg.registry, "in_memory") == 0 ? STORE_IN_MEMORY : 0,
@@ -243,6 +433,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	c.hc = httpc_new(c.loop);
+	if (cd_security(&c) != 0) {
+		rc = 1;
+		goto out;
+	}
 	if ((c.cfg.role & (CD_ROLE_AIO | CD_ROLE_MASTER)) &&
 	    cd_start_master(&c) != 0) {
 		rc = 1;
@@ -266,8 +460,12 @@ main(int argc, char **argv)
 						: "agent",
 		 c.cfg.work_dir);
 	if (c.api_httpd != NULL)
-		log_info("Marathon API on http://%s:%d/", c.cfg.ip,
-			 httpd_port(c.api_httpd));
+		log_info(
+		    "Marathon API on %s://%s:%d/, web UI on %s://%s:%d/ui/",
+		    c.tls != NULL ? "https" : "http", c.cfg.ip,
+		    httpd_port(c.api_httpd), c.tls != NULL ? "https" : "http",
+		    c.cfg.ip, httpd_port(c.api_httpd));
+	loop_defer(c.loop, cd_notify_ready, &c);
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:
 	cd_teardown(&c);

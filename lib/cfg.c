@@ -235,9 +235,12 @@ cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 
 		if (given[i])
 			continue;
+		/* A shell or an EnvironmentFile cannot set a name with '-'. */
 		for (k = 0; opts[i].name[k] && k < sizeof upper - 1; k++)
 			upper[k] =
-			    (char)toupper((unsigned char)opts[i].name[k]);
+			    opts[i].name[k] == '-'
+				? '_'
+				: (char)toupper((unsigned char)opts[i].name[k]);
 		upper[k] = '\0';
 		n = snprintf(env, sizeof env, "CLUSTERD_%s", upper);
 		if (n > 0 && (size_t)n < sizeof env && getenv_fn != NULL &&

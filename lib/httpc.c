@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -92,6 +93,10 @@ struct httpc {
 	struct httpc_req *sweep;  /* borrowed: marked inside curl (a subset
 				     of reqs) */
 	struct httpc_sock *socks; /* owned */
+	bool https;		  /* http:// TCP URLs go out as https:// */
+	char *ca_file;		  /* owned: CA for TCP requests, or NULL */
+	char *secret_prefix;	  /* owned: paths that carry the secret */
+	char *secret_line;	  /* owned: "Header: secret", or NULL */
 	int busy;		  /* frames of ours on the stack */
 	bool in_curl;		  /* inside curl_multi_socket_action() */
 	bool dead;		  /* httpc_free() called while busy */
@@ -180,6 +185,9 @@ httpc_destroy(struct httpc *c)
 		CD_FREE_OBJ(s);
 	}
 	event_free(c->timer);
+	free(c->ca_file);
+	free(c->secret_prefix);
+	free(c->secret_line);
 	CD_FREE_OBJ(c);
 }
 
@@ -525,6 +533,71 @@ httpc_free(struct httpc *c)
 	httpc_destroy(c);
 }
 
+void
+httpc_set_peer(struct httpc *c, const struct httpc_peer *p)
+{
+	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	free(c->ca_file);
+	free(c->secret_prefix);
+	free(c->secret_line);
+	c->ca_file = c->secret_prefix = c->secret_line = NULL;
+	c->https = p->https;
+	if (p->ca_file != NULL)
+		c->ca_file = xstrdup(p->ca_file);
+	if (p->secret != NULL) {
+		c->secret_prefix = xstrdup(p->secret_prefix);
+		c->secret_line =
+		    xasprintf("%s: %s", p->secret_header, p->secret);
+	}
+}
+
+/* The path of an absolute URL ("http://h:p/x?y" -> "/x?y"), or "". */
+static const char *
+httpc_url_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL)
+		return "";
+	p = strchr(p + 3, '/');
+	return p != NULL ? p : "";
+}
+
+/* The client's peer settings on a TCP request (see httpc_set_peer()). */
+static CURLcode
+httpc_setup_peer(struct httpc_req *r, const struct httpc_opts *o)
+{
+	struct httpc *c = r->c;
+	CURLcode rc = CURLE_OK;
+	char *url;
+
+	if (o->unix_socket != NULL)
+		return CURLE_OK;
+	if (c->https && strncasecmp(o->url, "http://", 7) == 0) {
+		url = xasprintf("https://%s", o->url + 7);
+		rc = curl_easy_setopt(r->easy, CURLOPT_URL, url); /* copied */
+		free(url);
+		if (rc != CURLE_OK)
+			return rc;
+	}
+	if (c->https || c->ca_file != NULL) {
+		if ((rc = curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER,
+					   1L)) != CURLE_OK ||
+		    (rc = curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST,
+					   2L)) != CURLE_OK)
+			return rc;
+	}
+	if (c->ca_file != NULL &&
+	    (rc = curl_easy_setopt(r->easy, CURLOPT_CAINFO, c->ca_file)) !=
+		CURLE_OK)
+		return rc;
+	if (c->secret_line != NULL &&
+	    strncmp(httpc_url_path(o->url), c->secret_prefix,
+		    strlen(c->secret_prefix)) == 0)
+		r->headers = curl_slist_append(r->headers, c->secret_line);
+	return CURLE_OK;
+}
+
 static int
 httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 {
@@ -589,6 +662,8 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 	}
 	if (o->extra_header != NULL)
 		r->headers = curl_slist_append(r->headers, o->extra_header);
+	if ((rc = httpc_setup_peer(r, o)) != CURLE_OK)
+		return rc;
 	if (r->headers != NULL)
 		HTTPC_SET(CURLOPT_HTTPHEADER, r->headers);
 #undef HTTPC_SET

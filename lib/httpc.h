@@ -52,9 +52,32 @@ struct httpc_opts {
 				     HTTPS health checks do) */
 };
 
+/*
+ * The agent<->master traffic, set once on the client that carries it
+ * (cmd/main.c). Applies to TCP requests only, never to unix sockets:
+ *  - https: "http://" URLs are sent as "https://", so that roles keep
+ *    building http:// URLs and one switch moves them all to TLS;
+ *  - ca_file (NULL: the system's trust store): the PEM file servers are
+ *    verified against. Verification is never turned off for these
+ *    requests, whatever httpc_opts.insecure says;
+ *  - secret (NULL: none): requests whose URL path starts with
+ *    secret_prefix carry the header "secret_header: secret", which
+ *    httpd_set_guard() checks on the other side.
+ * Strings are copied.
+ */
+struct httpc_peer {
+	bool https;
+	const char *ca_file;
+	const char *secret_prefix; /* "/internal/" */
+	const char *secret_header; /* "Clusterd-Agent-Secret" */
+	const char *secret;
+};
+
 /* Create a client on the loop; free with httpc_free() (cancels all). */
 struct httpc *httpc_new(struct loop *l);
 void httpc_free(struct httpc *c);
+/* Apply peer settings to every later request of c (see struct httpc_peer). */
+void httpc_set_peer(struct httpc *c, const struct httpc_peer *p);
 
 /*
  * Start a request. done(resp, arg) runs later on the loop, never from

@@ -1,111 +1,50 @@
 /*
- * httpd.c: the HTTP server glue on libevent's evhttp. Owns the evhttp
- * instance, its listening socket, the registered route tables and one
- * struct httpd_req per request in flight. Loop thread only.
+ * httpd.c: the HTTP server's configuration, route tables, requests and
+ * replies. httpd_conn.c owns the sockets and turns bytes into requests;
+ * this file owns one struct httpd_req per request from then on. Loop
+ * thread only.
  *
- * Design: one generic callback matches the decoded path against the route
+ * Design: one function (httpd_serve) checks the agent-secret guard, then
+ * the basic-auth credentials, matches the decoded path against the route
  * tables in order (lib/route), answers 404/405/400/401 itself with
  * Marathon's error shape, and otherwise hands the request to the handler.
  *
- * Request lifetime. libevent's evhttp_request belongs to libevent; ours
- * (struct httpd_req) wraps it and is in one of four states:
+ * Request lifetime. Ours is in one of four states:
  *   PENDING    handler called, no answer yet;
  *   STREAMING  a chunked answer was started;
- *   DONE       answered; libevent sends and frees its request, ours is
- *              released with loop_defer_free() (the caller may still hold
- *              it on its stack, STYLE B17);
+ *   DONE       answered; the connection has moved on, ours is released
+ *              with loop_defer_free() (the caller may still hold it on its
+ *              stack, STYLE B17);
  *   CLOSED     the peer went away first: the close callback (if any) ran,
  *              every later call on the request is a no-op. With a close
  *              callback, ours is freed on the next iteration; without one
  *              (the handler cannot know), it lives until it is answered.
- * libevent 2.1 does not read from a connection while its request awaits
- * an answer, so it cannot notice a client that hangs up on a long poll or
- * an idle stream. Each unanswered request therefore watches its socket
- * for EV_CLOSED (or readability plus a MSG_PEEK where the backend lacks
- * early-close) and frees the connection itself; libevent's own failures
- * (write errors while streaming, timeouts) arrive through the connection
- * close callback. Either way the request is detached before anyone could
- * use it after its connection died.
+ * The connection keeps reading while a request waits for its answer, so
+ * a peer that hangs up on a long poll or an idle stream is noticed.
+ *
+ * Call cycle: httpd_conn.c, the other half of this module (httpd_int.h).
  */
 #include "httpd.h"
 
-#include <sys/socket.h>
-#include <sys/types.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
+#include <jansson.h>
 
 #define LOG_MOD "httpd"
 #include "buf.h"
+#include "httpd_int.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
 #include "route.h"
 #include "xalloc.h"
 
-#define HTTPD_MAGIC 0x48747064u
 #define HTTPD_REQ_MAGIC 0x48745271u
-#define HTTPD_TIMEOUT_S 60 /* idle/slow connections (slowloris) */
-
-enum httpd_req_state {
-	HTTPD_REQ_PENDING,   /* handler called, no answer yet */
-	HTTPD_REQ_STREAMING, /* chunked answer in progress */
-	HTTPD_REQ_DONE,	     /* answered; freed on the next iteration */
-	HTTPD_REQ_CLOSED,    /* peer went away before the answer */
-};
-
-struct httpd_table {
-	const struct httpd_route *routes; /* borrowed: caller's, outlives h */
-	size_t n;
-	void *arg;		  /* borrowed: caller's */
-	struct httpd_table *next; /* owned */
-};
-
-struct httpd {
-	unsigned magic;
-	struct loop *l;	     /* borrowed: outlives the httpd */
-	struct evhttp *http; /* owned */
-	int port;
-	char *addr;		    /* owned: "ip:port" as bound */
-	char *auth;		    /* owned: expected Authorization, or NULL */
-	struct httpd_table *tables; /* owned */
-	struct httpd_req *reqs;	    /* borrowed: list of PENDING/STREAMING */
-};
-
-struct httpd_req {
-	unsigned magic;
-	enum httpd_req_state state;
-	struct httpd *h;	   /* borrowed: NULL once detached */
-	struct loop *l;		   /* borrowed: the server's loop */
-	struct evhttp_request *ev; /* borrowed: libevent's, until detached */
-	struct evhttp_connection *conn; /* borrowed: ev's connection, ditto */
-	struct event *close_ev;		/* owned: peer-close watch, or NULL */
-	enum httpd_method method;
-	char *path;		    /* owned: decoded path */
-	struct route_params params; /* owned */
-	struct route_query query;   /* owned */
-	char *body;		    /* owned: NUL-terminated copy, or NULL */
-	size_t body_len;
-	char peer[80];
-	httpd_close_fn *close_fn;
-	void *close_arg; /* borrowed: from httpd_req_on_close() */
-	uint64_t start_ms;
-	bool free_queued;
-	struct httpd_req *prev, *next; /* borrowed: h->reqs linkage */
-};
 
 static const char *
 httpd_method_name(enum httpd_method m)
@@ -129,27 +68,90 @@ httpd_method_name(enum httpd_method m)
 	return "?";
 }
 
-static int
-httpd_method_from_ev(enum evhttp_cmd_type t)
+/* 0 for a method clusterd does not serve (TRACE, CONNECT). */
+static enum httpd_method
+httpd_method_parse(const char *m)
 {
-	switch (t) {
-	case EVHTTP_REQ_GET:
-		return HTTPD_GET;
-	case EVHTTP_REQ_POST:
-		return HTTPD_POST;
-	case EVHTTP_REQ_PUT:
-		return HTTPD_PUT;
-	case EVHTTP_REQ_DELETE:
-		return HTTPD_DELETE;
-	case EVHTTP_REQ_PATCH:
-		return HTTPD_PATCH;
-	case EVHTTP_REQ_HEAD:
-		return HTTPD_HEAD;
-	case EVHTTP_REQ_OPTIONS:
-		return HTTPD_OPTIONS;
-	default:
-		return 0;
-	}
+	static const enum httpd_method all[] = {
+	    HTTPD_GET,	 HTTPD_POST, HTTPD_PUT,	    HTTPD_DELETE,
+	    HTTPD_PATCH, HTTPD_HEAD, HTTPD_OPTIONS,
+	};
+	size_t i;
+
+	for (i = 0; i < CD_NELEM(all); i++)
+		if (strcmp(m, httpd_method_name(all[i])) == 0)
+			return all[i];
+	return 0;
+}
+
+static const struct {
+	int code;
+	const char *text;
+} httpd_reasons[] = {
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {304, "Not Modified"},
+    {307, "Temporary Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {413, "Payload Too Large"},
+    {415, "Unsupported Media Type"},
+    {422, "Unprocessable Entity"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
+};
+
+const char *
+httpd_reason(int code)
+{
+	size_t i;
+
+	for (i = 0; i < CD_NELEM(httpd_reasons); i++)
+		if (httpd_reasons[i].code == code)
+			return httpd_reasons[i].text;
+	return code < 300 ? "OK" : code < 400 ? "Redirect" : "Error";
+}
+
+const char *
+httpd_date(struct httpd *h)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if ((long long)now != h->date_sec && gmtime_r(&now, &tm) != NULL &&
+	    strftime(h->date, sizeof h->date, "%a, %d %b %Y %H:%M:%S GMT",
+		     &tm) > 0)
+		h->date_sec = (long long)now;
+	return h->date;
+}
+
+void
+httpd_error_body(struct buf *b, const char *msg)
+{
+	json_t *o = json_pack("{s:s, s:[]}", "message", msg, "details");
+
+	/* A message that is not UTF-8 cannot be packed: say less. */
+	if (o == NULL)
+		o = json_pack("{s:s, s:[]}", "message", "Error", "details");
+	AN(o);
+	if (json_dump_buf(o, b) != 0)
+		cd_assert_fail("json_dump_buf", __FILE__, __LINE__);
+	json_decref(o);
 }
 
 static void
@@ -158,9 +160,10 @@ httpd_req_free(void *p)
 	struct httpd_req *r = p;
 
 	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
-	AZ(r->close_ev);
+	http1_req_release(&r->hr);
 	free(r->path);
 	free(r->body);
+	buf_release(&r->out);
 	route_params_release(&r->params);
 	route_query_release(&r->query);
 	CD_FREE_OBJ(r);
@@ -175,35 +178,17 @@ httpd_req_queue_free(struct httpd_req *r)
 	loop_defer_free(r->l, httpd_req_free, r);
 }
 
-static void
-httpd_req_unlink(struct httpd_req *r)
-{
-	if (r->close_ev != NULL) {
-		event_free(r->close_ev);
-		r->close_ev = NULL;
-	}
-	if (r->h == NULL)
-		return;
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		r->h->reqs = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	r->prev = r->next = NULL;
-	r->h = NULL;
-}
-
-/* The peer went away: detach, tell the owner, and free when allowed. */
-static void
+void
 httpd_req_closed(struct httpd_req *r)
 {
+	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
 	log_debug("%s %s closed by peer %s before the answer",
 		  httpd_method_name(r->method), r->path ? r->path : "-",
 		  r->peer);
-	httpd_req_unlink(r);
-	r->ev = NULL;
+	if (r->state == HTTPD_REQ_STREAMING && r->h != NULL)
+		r->h->nstreams--;
 	r->conn = NULL;
+	r->h = NULL;
 	r->state = HTTPD_REQ_CLOSED;
 	if (r->close_fn != NULL) {
 		r->close_fn(r, r->close_arg);
@@ -211,7 +196,7 @@ httpd_req_closed(struct httpd_req *r)
 	}
 }
 
-/* After the final answer was handed to libevent. */
+/* After the final answer was handed to the connection. */
 static void
 httpd_req_done(struct httpd_req *r, int code, size_t len)
 {
@@ -219,9 +204,10 @@ httpd_req_done(struct httpd_req *r, int code, size_t len)
 		  httpd_method_name(r->method), r->path ? r->path : "-", code,
 		  len, (unsigned long long)(loop_now_ms(r->l) - r->start_ms),
 		  r->peer);
-	httpd_req_unlink(r);
-	r->ev = NULL;
+	if (r->state == HTTPD_REQ_STREAMING && r->h != NULL)
+		r->h->nstreams--;
 	r->conn = NULL;
+	r->h = NULL;
 	r->state = HTTPD_REQ_DONE;
 	httpd_req_queue_free(r);
 }
@@ -240,208 +226,140 @@ httpd_req_live(struct httpd_req *r)
 	return r->state == HTTPD_REQ_PENDING;
 }
 
-static void
-httpd_conn_closecb(struct evhttp_connection *conn, void *arg)
-{
-	struct httpd *h = arg;
-	struct httpd_req *r, *next;
-
-	CD_CHECK_OBJ(h, HTTPD_MAGIC);
-	for (r = h->reqs; r != NULL; r = next) {
-		next = r->next;
-		if (r->conn != conn)
-			continue;
-		/* libevent detaches (and leaves to us) a request whose
-		 * connection failed before it was answered; one still
-		 * attached is freed along with the connection. */
-		if (evhttp_request_get_connection(r->ev) == NULL)
-			evhttp_request_free(r->ev);
-		httpd_req_closed(r);
-		/* The close callback may have answered or closed others. */
-		next = h->reqs;
-	}
-}
-
-static void
-httpd_close_watch_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct httpd_req *r = arg;
-	struct evhttp_connection *conn;
-	char c;
-	ssize_t n;
-
-	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
-	if (!(what & EV_CLOSED)) {
-		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR))) {
-			/* Pipelined bytes, not a close: stop watching. */
-			event_free(r->close_ev);
-			r->close_ev = NULL;
-			return;
-		}
-	}
-	conn = r->conn;
-	httpd_req_closed(r);
-	/* Our request is still queued on conn, so this frees it too. */
-	evhttp_connection_free(conn);
-}
-
-static void
-httpd_req_watch_close(struct httpd_req *r)
-{
-	struct event_base *base = loop_base(r->l);
-	struct bufferevent *bev;
-	evutil_socket_t fd;
-	short what = EV_READ;
-
-	if (r->close_ev != NULL || r->conn == NULL)
-		return;
-	bev = evhttp_connection_get_bufferevent(r->conn);
-	if (bev == NULL || (fd = bufferevent_getfd(bev)) < 0)
-		return;
-	if (event_base_get_features(base) & EV_FEATURE_EARLY_CLOSE)
-		what = EV_CLOSED;
-	r->close_ev = event_new(base, fd, what, httpd_close_watch_cb, r);
-	AN(r->close_ev);
-	event_add(r->close_ev, NULL);
-}
-
-/* Constant time, so the password cannot be guessed byte by byte. */
+/* Equal strings, in time that depends only on the expected length. */
 static bool
-httpd_auth_ok(const struct httpd *h, const char *got)
+httpd_secret_equal(const char *expected, const char *got)
 {
-	size_t i, n = strlen(h->auth);
+	size_t i, n = strlen(expected), m;
 	unsigned char d = 0;
 
-	if (got == NULL || strlen(got) != n)
+	if (got == NULL)
 		return false;
+	m = strlen(got);
 	for (i = 0; i < n; i++)
-		d |= (unsigned char)(got[i] ^ h->auth[i]);
-	return d == 0;
+		d |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
+	return d == 0 && m == n;
+}
+
+static bool
+httpd_exempt(const struct httpd *h, const struct route_path *rp)
+{
+	size_t i;
+
+	for (i = 0; i < h->nexempt; i++)
+		if (route_match(h->exempt[i], rp, NULL))
+			return true;
+	return false;
 }
 
 static void
-httpd_dispatch(struct httpd *h, struct httpd_req *r, const char *rawpath)
+httpd_dispatch(struct httpd *h, struct httpd_req *r,
+	       const struct route_path *rp)
 {
-	struct route_path rp;
 	struct httpd_table *t;
 	size_t i;
 	int want = r->method == HTTPD_HEAD ? HTTPD_HEAD | HTTPD_GET : r->method;
 	bool path_known = false;
-	int rc;
 
-	if ((rc = route_path_parse(rawpath, &rp)) != 0) {
-		httpd_reply_error(
-		    r, 400, rc == -E2BIG ? "Path too long" : "Invalid path",
-		    NULL);
-		goto out;
-	}
 	for (t = h->tables; t != NULL; t = t->next) {
 		for (i = 0; i < t->n; i++) {
 			const struct httpd_route *rt = &t->routes[i];
 
-			if (!route_match(rt->pattern, &rp, NULL))
+			if (!route_match(rt->pattern, rp, NULL))
 				continue;
 			path_known = true;
 			if (!(rt->methods & want))
 				continue;
-			route_match(rt->pattern, &rp, &r->params);
+			route_match(rt->pattern, rp, &r->params);
 			rt->handler(r, t->arg);
-			goto out;
+			return;
 		}
 	}
 	if (path_known)
 		httpd_reply_error(r, 405, "Method Not Allowed", NULL);
 	else
 		httpd_reply_error(r, 404, "Not Found", NULL);
-out:
-	route_path_release(&rp);
 }
 
-static void
-httpd_gencb(struct evhttp_request *ev, void *arg)
+struct httpd_req *
+httpd_req_new(struct httpd *h, struct httpd_conn *conn, const char *peer,
+	      struct http1_req *hr, char *body, size_t body_len)
 {
-	struct httpd *h = arg;
 	struct httpd_req *r;
-	const struct evhttp_uri *uri;
-	const char *rawpath = NULL, *rawquery = NULL;
-	struct evbuffer *in;
-	char *addr = NULL;
-	ev_uint16_t port = 0;
-	size_t n;
 
-	CD_CHECK_OBJ(h, HTTPD_MAGIC);
 	CD_ALLOC_OBJ(r, HTTPD_REQ_MAGIC);
 	r->h = h;
 	r->l = h->l;
-	r->ev = ev;
-	r->conn = evhttp_request_get_connection(ev);
+	r->conn = conn;
 	r->state = HTTPD_REQ_PENDING;
 	r->start_ms = loop_now_ms(h->l);
-	r->method = httpd_method_from_ev(evhttp_request_get_command(ev));
+	r->hr = *hr;
+	memset(hr, 0, sizeof *hr);
+	r->method = httpd_method_parse(r->hr.method);
+	r->body = body;
+	r->body_len = body_len;
 	route_params_init(&r->params);
-	r->next = h->reqs;
-	if (h->reqs != NULL)
-		h->reqs->prev = r;
-	h->reqs = r;
-	if (r->conn != NULL) {
-		struct bufferevent *bev =
-		    evhttp_connection_get_bufferevent(r->conn);
-		int one = 1;
+	(void)snprintf(r->peer, sizeof r->peer, "%s", peer);
+	return r;
+}
 
-		evhttp_connection_set_closecb(r->conn, httpd_conn_closecb, h);
-		evhttp_connection_get_peer(r->conn, &addr, &port);
-		/*
-		 * Without TCP_NODELAY a reply larger than one segment waits
-		 * for the client's delayed ACK (40 ms) on keep-alive
-		 * connections. Failure (not TCP) changes nothing.
-		 */
-		if (bev != NULL)
-			(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
-					 TCP_NODELAY, &one, sizeof one);
-	}
-	(void)snprintf(r->peer, sizeof r->peer, "%s:%u",
-		       addr != NULL ? addr : "?", (unsigned)port);
+void
+httpd_serve(struct httpd *h, struct httpd_req *r)
+{
+	struct route_path rp = {0};
+	const char *target = r->hr.target, *q = strchr(target, '?');
+	char *rawpath =
+	    xstrndup(target, q != NULL ? (size_t)(q - target) : strlen(target));
+	int rc;
 
-	uri = evhttp_request_get_evhttp_uri(ev);
-	if (uri != NULL) {
-		rawpath = evhttp_uri_get_path(uri);
-		rawquery = evhttp_uri_get_query(uri);
-	}
-	if (rawpath == NULL || rawpath[0] == '\0')
-		rawpath = "/";
 	if (route_decode(rawpath, strlen(rawpath), false, &r->path) != 0) {
 		r->path = xstrdup(rawpath);
 		httpd_reply_error(r, 400, "Invalid path", NULL);
+		goto out;
+	}
+	if ((rc = route_path_parse(rawpath, &rp)) != 0) {
+		httpd_reply_error(
+		    r, 400, rc == -E2BIG ? "Path too long" : "Invalid path",
+		    NULL);
 		goto out;
 	}
 	if (r->method == 0) {
 		httpd_reply_error(r, 405, "Method Not Allowed", NULL);
 		goto out;
 	}
-	if (h->auth != NULL &&
-	    !httpd_auth_ok(h, httpd_req_header(r, "Authorization"))) {
+	if (h->guard_secret != NULL &&
+	    route_match(h->guard_pattern, &rp, NULL)) {
+		/* Before the body is looked at, whatever it holds. */
+		if (!httpd_secret_equal(h->guard_secret,
+					httpd_req_header(r, h->guard_header))) {
+			unsigned long n = 0;
+
+			if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l),
+					  &n))
+				log_warn("refused %s %s from %s: missing or "
+					 "wrong agent secret (%lu similar "
+					 "messages suppressed)",
+					 httpd_method_name(r->method), r->path,
+					 r->peer, n);
+			httpd_reply_error(r, 401, "invalid agent secret", NULL);
+			goto out;
+		}
+	} else if (h->auth != NULL && !httpd_exempt(h, &rp) &&
+		   !httpd_secret_equal(h->auth,
+				       httpd_req_header(r, "Authorization"))) {
 		httpd_reply_header(r, "WWW-Authenticate",
 				   "Basic realm=\"clusterd\"");
 		httpd_reply_error(r, 401, "Unauthorized", NULL);
 		goto out;
 	}
-	if (route_query_parse(rawquery, &r->query) != 0) {
+	if (route_query_parse(q != NULL ? q + 1 : NULL, &r->query) != 0) {
 		httpd_reply_error(r, 400, "Invalid query string", NULL);
 		goto out;
 	}
-	in = evhttp_request_get_input_buffer(ev);
-	n = in != NULL ? evbuffer_get_length(in) : 0;
-	if (n > 0) {
-		r->body = xmalloc(n + 1);
-		evbuffer_copyout(in, r->body, n);
-		r->body[n] = '\0';
-		r->body_len = n;
-	}
-	httpd_dispatch(h, r, rawpath);
+	httpd_dispatch(h, r, &rp);
 out:
-	if (r->state == HTTPD_REQ_PENDING || r->state == HTTPD_REQ_STREAMING)
-		httpd_req_watch_close(r);
+	route_path_release(&rp);
+	free(rawpath);
 }
 
 int
@@ -449,10 +367,7 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	  struct cd_err *err)
 {
 	struct httpd *h;
-	struct evhttp_bound_socket *bs;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	if (ip == NULL)
@@ -461,60 +376,47 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 		return cd_err_set(err, -EINVAL, "httpd: bad port %d", port);
 	CD_ALLOC_OBJ(h, HTTPD_MAGIC);
 	h->l = l;
-	h->http = evhttp_new(loop_base(l));
-	AN(h->http);
-	evhttp_set_gencb(h->http, httpd_gencb, h);
-	evhttp_set_allowed_methods(
-	    h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-			 EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-			 EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
-	evhttp_set_timeout(h->http, HTTPD_TIMEOUT_S);
-	httpd_set_limits(h, HTTPD_DEFAULT_MAX_BODY, HTTPD_DEFAULT_MAX_HEADERS);
-
-	errno = 0;
-	bs = evhttp_bind_socket_with_handle(h->http, ip, (ev_uint16_t)port);
-	if (bs == NULL) {
-		rc = errno != 0 ? -errno : -EADDRNOTAVAIL;
-		cd_err_set(err, rc, "httpd: cannot listen on %s:%d: %s", ip,
-			   port, strerror(-rc));
-		goto fail;
+	LIST_INIT(&h->conns);
+	h->max_body = HTTPD_DEFAULT_MAX_BODY;
+	h->max_headers = HTTPD_DEFAULT_MAX_HEADERS;
+	h->request_ms = HTTPD_DEFAULT_REQUEST_MS;
+	h->idle_ms = HTTPD_DEFAULT_IDLE_MS;
+	h->max_conns = HTTPD_DEFAULT_MAX_CONNS;
+	h->max_streams = HTTPD_DEFAULT_MAX_STREAMS;
+	h->accept_log = (struct ratelog)RATELOG_INIT(10000);
+	h->reject_log = (struct ratelog)RATELOG_INIT(10000);
+	h->refuse_log = (struct ratelog)RATELOG_INIT(10000);
+	if ((rc = httpd_conn_listen(h, ip, port, err)) != 0) {
+		httpd_free(h);
+		return rc;
 	}
-	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss,
-			&sl) == -1) {
-		rc = cd_err_set(err, -errno, "httpd: getsockname: %s",
-				strerror(errno));
-		goto fail;
-	}
-	if (ss.ss_family == AF_INET6)
-		h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	h->addr = strchr(ip, ':') != NULL ? xasprintf("[%s]:%d", ip, h->port)
 					  : xasprintf("%s:%d", ip, h->port);
 	*out = h;
 	return 0;
-fail:
-	evhttp_free(h->http);
-	CD_FREE_OBJ(h);
-	return rc;
 }
 
 void
 httpd_free(struct httpd *h)
 {
 	struct httpd_table *t, *tn;
+	size_t i;
 
 	if (h == NULL)
 		return;
 	CD_CHECK_OBJ(h, HTTPD_MAGIC);
 	/* Requests still open see their connection close. */
-	while (h->reqs != NULL)
-		httpd_req_closed(h->reqs);
-	evhttp_free(h->http);
+	httpd_conn_shutdown(h);
 	for (t = h->tables; t != NULL; t = tn) {
 		tn = t->next;
 		free(t);
 	}
+	for (i = 0; i < h->nexempt; i++)
+		free(h->exempt[i]);
+	free(h->exempt);
+	free(h->guard_pattern);
+	free(h->guard_header);
+	free(h->guard_secret);
 	free(h->addr);
 	free(h->auth);
 	CD_FREE_OBJ(h);
@@ -529,8 +431,32 @@ httpd_port(const struct httpd *h)
 void
 httpd_set_limits(struct httpd *h, size_t max_body, size_t max_headers)
 {
-	evhttp_set_max_body_size(h->http, (ev_ssize_t)max_body);
-	evhttp_set_max_headers_size(h->http, (ev_ssize_t)max_headers);
+	h->max_body = max_body;
+	h->max_headers = max_headers;
+}
+
+void
+httpd_set_timeouts(struct httpd *h, uint64_t request_ms, uint64_t idle_ms)
+{
+	if (request_ms > 0)
+		h->request_ms = request_ms;
+	if (idle_ms > 0)
+		h->idle_ms = idle_ms;
+}
+
+void
+httpd_set_caps(struct httpd *h, size_t max_conns, size_t max_streams)
+{
+	if (max_conns > 0)
+		h->max_conns = max_conns;
+	if (max_streams > 0)
+		h->max_streams = max_streams;
+}
+
+void
+httpd_set_tls(struct httpd *h, struct tls *tls)
+{
+	h->tls = tls;
 }
 
 static char *
@@ -564,17 +490,44 @@ httpd_base64(const char *s)
 }
 
 void
-httpd_set_credentials(struct httpd *h, const char *user_colon_password)
+httpd_set_credentials(struct httpd *h, const char *user_colon_password,
+		      const char *const *exempt)
 {
 	char *b64;
+	size_t i;
 
 	free(h->auth);
 	h->auth = NULL;
+	for (i = 0; i < h->nexempt; i++)
+		free(h->exempt[i]);
+	free(h->exempt);
+	h->exempt = NULL;
+	h->nexempt = 0;
 	if (user_colon_password == NULL)
 		return;
 	b64 = httpd_base64(user_colon_password);
 	h->auth = xasprintf("Basic %s", b64);
 	free(b64);
+	for (i = 0; exempt != NULL && exempt[i] != NULL; i++)
+		;
+	h->exempt = xcalloc(i + 1, sizeof *h->exempt);
+	for (h->nexempt = 0; h->nexempt < i; h->nexempt++)
+		h->exempt[h->nexempt] = xstrdup(exempt[h->nexempt]);
+}
+
+void
+httpd_set_guard(struct httpd *h, const char *pattern, const char *header,
+		const char *secret)
+{
+	free(h->guard_pattern);
+	free(h->guard_header);
+	free(h->guard_secret);
+	h->guard_pattern = h->guard_header = h->guard_secret = NULL;
+	if (secret == NULL)
+		return;
+	h->guard_pattern = xstrdup(pattern);
+	h->guard_header = xstrdup(header);
+	h->guard_secret = xstrdup(secret);
 }
 
 void
@@ -634,10 +587,7 @@ httpd_req_query_bool(const struct httpd_req *r, const char *key)
 const char *
 httpd_req_header(const struct httpd_req *r, const char *name)
 {
-	if (r->ev == NULL)
-		return NULL;
-	return evhttp_find_header(evhttp_request_get_input_headers(r->ev),
-				  name);
+	return http1_req_header(&r->hr, name);
 }
 
 const char *
@@ -674,32 +624,38 @@ httpd_req_on_close(struct httpd_req *r, httpd_close_fn *fn, void *arg)
 void
 httpd_reply_header(struct httpd_req *r, const char *name, const char *value)
 {
+	const char *p;
+
 	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
 	if (r->state != HTTPD_REQ_PENDING)
 		return;
-	evhttp_add_header(evhttp_request_get_output_headers(r->ev), name,
-			  value);
+	/* A CR or LF would let a value (a Host echoed in a Location, say)
+	 * add headers of its own. */
+	for (p = value; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			return;
+	if (strpbrk(name, "\r\n: ") != NULL || name[0] == '\0')
+		return;
+	if (strcasecmp(name, "Content-Length") == 0 ||
+	    strcasecmp(name, "Transfer-Encoding") == 0)
+		return; /* framing is ours */
+	if (strcasecmp(name, "Content-Type") == 0)
+		r->has_ctype = true;
+	if (strcasecmp(name, "Connection") == 0) {
+		if (strcasecmp(value, "close") != 0)
+			return;
+		r->close_after = true;
+	}
+	buf_printf(&r->out, "%s: %s\r\n", name, value);
 }
 
 void
 httpd_reply(struct httpd_req *r, int code, const char *content_type,
 	    const void *body, size_t len)
 {
-	struct evbuffer *b;
-	struct evkeyvalq *hdrs;
-
 	if (!httpd_req_live(r))
 		return;
-	hdrs = evhttp_request_get_output_headers(r->ev);
-	if (content_type != NULL &&
-	    evhttp_find_header(hdrs, "Content-Type") == NULL)
-		evhttp_add_header(hdrs, "Content-Type", content_type);
-	b = evbuffer_new();
-	AN(b);
-	if (len > 0)
-		evbuffer_add(b, body, len);
-	evhttp_send_reply(r->ev, code, NULL, b);
-	evbuffer_free(b);
+	httpd_conn_answer(r->conn, r, code, content_type, body, len, false);
 	httpd_req_done(r, code, len);
 }
 
@@ -749,50 +705,81 @@ httpd_reply_cd_err(struct httpd_req *r, int code, const char *message,
 	httpd_reply_error(r, code, message, details);
 }
 
-void
+/* A stream refused over the cap: tell its owner, then free it. */
+static void
+httpd_stream_refused_cb(void *arg)
+{
+	struct httpd_req *r = arg;
+
+	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
+	if (r->close_fn != NULL)
+		r->close_fn(r, r->close_arg);
+	httpd_req_free(r);
+}
+
+int
 httpd_stream_start(struct httpd_req *r, const char *content_type)
 {
-	struct evkeyvalq *hdrs;
+	struct httpd *h;
 
 	if (!httpd_req_live(r))
-		return;
-	hdrs = evhttp_request_get_output_headers(r->ev);
-	if (content_type != NULL)
-		evhttp_add_header(hdrs, "Content-Type", content_type);
-	evhttp_add_header(hdrs, "Cache-Control", "no-cache");
-	evhttp_send_reply_start(r->ev, 200, NULL);
+		return -ENOTCONN;
+	h = r->h;
+	if (h->nstreams >= h->max_streams) {
+		struct buf b = BUF_INIT;
+		unsigned long n = 0;
+
+		if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l), &n))
+			log_warn("%s %s from %s: %zu streams, the cap: "
+				 "refused with 503 (%lu similar messages "
+				 "suppressed)",
+				 httpd_method_name(r->method), r->path, r->peer,
+				 h->nstreams, n);
+		httpd_error_body(&b, "Too many event streams: the server's "
+				     "cap is reached");
+		httpd_conn_answer(r->conn, r, 503, "application/json", b.data,
+				  b.len, false);
+		buf_release(&b);
+		r->conn = NULL;
+		r->h = NULL;
+		if (r->close_fn == NULL) {
+			r->state = HTTPD_REQ_DONE;
+			httpd_req_queue_free(r);
+			return -EBUSY;
+		}
+		/* The owner hears of it as of a peer that went away, from
+		 * the loop; nothing else may free the request meanwhile. */
+		r->state = HTTPD_REQ_CLOSED;
+		r->free_queued = true;
+		loop_defer(r->l, httpd_stream_refused_cb, r);
+		return -EBUSY;
+	}
+	httpd_reply_header(r, "Cache-Control", "no-cache");
+	httpd_conn_answer(r->conn, r, 200, content_type, NULL, 0, true);
 	r->state = HTTPD_REQ_STREAMING;
+	h->nstreams++;
 	log_debug("%s %s 200 stream started peer=%s",
 		  httpd_method_name(r->method), r->path, r->peer);
+	return 0;
 }
 
 void
 httpd_stream_send(struct httpd_req *r, const void *p, size_t n)
 {
-	struct evbuffer *b;
-
 	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
 	(void)httpd_req_live(r);
 	if (r->state != HTTPD_REQ_STREAMING || n == 0)
 		return;
-	b = evbuffer_new();
-	AN(b);
-	evbuffer_add(b, p, n);
-	evhttp_send_reply_chunk(r->ev, b);
-	evbuffer_free(b);
+	httpd_conn_chunk(r->conn, p, n);
 }
 
 size_t
 httpd_stream_pending(const struct httpd_req *r)
 {
-	struct bufferevent *bev;
-
 	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
 	if (r->state != HTTPD_REQ_STREAMING || r->conn == NULL)
 		return 0;
-	bev = evhttp_connection_get_bufferevent(r->conn);
-	return bev != NULL ? evbuffer_get_length(bufferevent_get_output(bev))
-			   : 0;
+	return httpd_conn_pending(r->conn);
 }
 
 void
@@ -801,9 +788,9 @@ httpd_stream_end(struct httpd_req *r)
 	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
 	(void)httpd_req_live(r);
 	if (r->state == HTTPD_REQ_PENDING)
-		httpd_stream_start(r, NULL);
+		(void)httpd_stream_start(r, NULL);
 	if (r->state != HTTPD_REQ_STREAMING)
 		return;
-	evhttp_send_reply_end(r->ev);
+	httpd_conn_stream_end(r->conn);
 	httpd_req_done(r, 200, 0);
 }

@@ -1,8 +1,22 @@
 /*
- * httpd.h: evhttp server glue. Listens on ip:port (port 0 picks a free
- * port; httpd_port() reports it), dispatches requests through declarative
- * route tables (STYLE B7), bounds body and header sizes, and answers with
- * JSON or Marathon-style error bodies {"message", "details": [...]}.
+ * httpd.h: clusterd's HTTP/1.1 server. Listens on ip:port (port 0 picks a
+ * free port; httpd_port() reports it), over TLS when httpd_set_tls() was
+ * called, dispatches requests through declarative route tables (STYLE
+ * B7), and answers with JSON or Marathon-style error bodies
+ * {"message", "details": [...]}, including every error the server makes
+ * itself (400 malformed, 408 too slow, 413 body too large, 431 headers
+ * too large, 501 unknown method, 503 over a cap, 505 not HTTP/1.x).
+ *
+ * Defences, each with a default below and a setter:
+ *  - a request must arrive whole (head and body) within request_ms of its
+ *    first byte (408), an idle keep-alive connection is closed after
+ *    idle_ms, and an answer that makes no progress for idle_ms is dropped;
+ *  - at most max_conns connections (503 beyond, then close) and at most
+ *    max_streams streaming answers (httpd_stream_start() refuses with 503);
+ *  - accept() failing (EMFILE, ENFILE) pauses accepting with a growing
+ *    backoff and logs once per interval instead of spinning;
+ *  - a body sent with GET or HEAD is read and dropped, never taken for the
+ *    next request on the connection.
  *
  * A request is answered exactly once. A handler may answer later, from
  * another callback: the request stays valid until it is answered, or until
@@ -15,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -23,6 +38,7 @@
 struct loop;
 struct httpd;
 struct httpd_req;
+struct tls;
 
 enum httpd_method {
 	HTTPD_GET = 1 << 0,
@@ -53,20 +69,54 @@ struct httpd_route {
 
 #define HTTPD_DEFAULT_MAX_BODY (1024 * 1024)
 #define HTTPD_DEFAULT_MAX_HEADERS (16 * 1024)
+#define HTTPD_DEFAULT_REQUEST_MS 30000 /* head and body, from the 1st byte */
+#define HTTPD_DEFAULT_IDLE_MS 60000    /* idle keep-alive; stalled answer */
+#define HTTPD_DEFAULT_MAX_CONNS 1000
+#define HTTPD_DEFAULT_MAX_STREAMS 100
 
 /*
  * Listen on ip:port. Returns 0 and *out (free with httpd_free()), or a
- * negative code with err set (for instance -EADDRINUSE).
+ * negative code with err set (for instance -EADDRINUSE). Connections are
+ * accepted once the loop runs, so the setters below may follow.
  */
 int httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	      struct cd_err *err);
 void httpd_free(struct httpd *h);
 /* The bound port (useful after port 0). */
 int httpd_port(const struct httpd *h);
-/* Limits: bodies over max_body get 413, headers over max_headers 431/400. */
+/* Limits: bodies over max_body get 413, heads over max_headers 431. */
 void httpd_set_limits(struct httpd *h, size_t max_body, size_t max_headers);
-/* Require HTTP basic auth "user:password" on every route (NULL: none). */
-void httpd_set_credentials(struct httpd *h, const char *user_colon_password);
+/* Deadlines in milliseconds (0 keeps the current value). */
+void httpd_set_timeouts(struct httpd *h, uint64_t request_ms, uint64_t idle_ms);
+/* Caps on connections and on streaming answers (0 keeps the current). */
+void httpd_set_caps(struct httpd *h, size_t max_conns, size_t max_streams);
+/*
+ * Serve HTTPS with tls (borrowed: must outlive h) on connections accepted
+ * from now on; call it right after httpd_new().
+ */
+void httpd_set_tls(struct httpd *h, struct tls *tls);
+/*
+ * Require HTTP basic auth "user:password" (NULL: none) on every path but
+ * those matching one of the route patterns in exempt (a NULL-terminated
+ * list, copied; NULL for none) and those under the secret guard below.
+ * The Authorization header is compared in constant time; a refusal is a
+ * 401 with WWW-Authenticate. cmd/main.c exempts exactly, per port:
+ *   API (--http_port)      /ping
+ *   master (--master_port) /master/health, its alias /health, and every
+ *                          path under /internal/
+ *   agent (--agent_port)   /health, and every path under /internal/
+ * (/internal/ is the agent protocol, guarded by the agent secret instead).
+ */
+void httpd_set_credentials(struct httpd *h, const char *user_colon_password,
+			   const char *const *exempt);
+/*
+ * Guard the paths matching the route pattern with a shared secret: a
+ * request whose header does not hold exactly secret (compared in constant
+ * time) gets 401 before anything else looks at it, body included. NULL
+ * secret removes the guard. Pairs with httpc_set_peer() on the sender.
+ */
+void httpd_set_guard(struct httpd *h, const char *pattern, const char *header,
+		     const char *secret);
 /*
  * Register a route table. The table and arg are borrowed and must outlive
  * the httpd. Tables are tried in the order they were added.
@@ -125,12 +175,17 @@ void httpd_reply_cd_err(struct httpd_req *r, int code, const char *message,
 			const struct cd_err *err);
 
 /*
- * Streaming (server-sent events, chunked): start a chunked 200 reply with
- * the given content type, then send chunks; httpd_stream_end() finishes
- * the reply. httpd_stream_pending() is the number of bytes queued but not
- * yet written to the socket, so callers can drop slow readers.
+ * Streaming (server-sent events, chunked): start a 200 reply with the
+ * given content type, then send chunks; httpd_stream_end() finishes the
+ * reply. httpd_stream_pending() is the number of bytes queued but not yet
+ * written to the socket, so callers can drop slow readers.
+ * httpd_stream_start() returns 0; -ENOTCONN when the request was already
+ * answered or closed; or -EBUSY when the server already carries
+ * max_streams streams: the request was then answered 503, and its close
+ * callback (if any) runs on the next loop iteration, as if the peer had
+ * gone, so a caller that set one needs nothing else to release it.
  */
-void httpd_stream_start(struct httpd_req *r, const char *content_type);
+int httpd_stream_start(struct httpd_req *r, const char *content_type);
 void httpd_stream_send(struct httpd_req *r, const void *p, size_t n);
 size_t httpd_stream_pending(const struct httpd_req *r);
 void httpd_stream_end(struct httpd_req *r);

@@ -46,6 +46,25 @@ route_hexval(char c)
 	return -1;
 }
 
+void
+route_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			buf_append(out, p, 1);
+		} else {
+			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+			buf_append(out, esc, sizeof esc);
+		}
+	}
+}
+
 int
 route_decode(const char *s, size_t n, bool plus_is_space, char **out)
 {
@@ -328,10 +347,7 @@ route_query_parse(const char *qs, struct route_query *out)
 		else if ((rc = route_decode(eq + 1, (size_t)(e - eq - 1), true,
 					    &val)) != 0)
 			goto out;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			out->kv = xrealloc(out->kv, cap * sizeof *out->kv);
-		}
+		XGROW(out->kv, out->n + 1, cap);
 		out->kv[out->n].key = key;
 		out->kv[out->n].val = val;
 		out->n++;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "compat.h"
 
 #define ROUTE_MAX_SEGS 64   /* longer paths are refused (-E2BIG) */
@@ -57,6 +58,12 @@ struct route_query {
  * (a NUL would silently cut the string); *out is then NULL.
  */
 int route_decode(const char *s, size_t n, bool plus_is_space, char **out);
+/*
+ * Append s to out percent-encoded for a path segment or a query value:
+ * every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) becomes
+ * %XX. The inverse of route_decode().
+ */
+void route_encode(struct buf *out, const char *s);
 
 /*
  * Split and decode an absolute path (no query string) into out, which

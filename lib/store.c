@@ -39,6 +39,9 @@
  *     "app/<app_id>"            current Marathon AppDefinition (sched_repo)
  *     "appver/<app_id>/<ver>"   an AppDefinition version, ver ISO-8601; the
  *                               newest SCHED_REPO_MAX_VERSIONS are kept
+ *     "appcfg/<app_id>"         the app's config version (ASCII ISO-8601,
+ *                               sched_repo.c); optional: a store without
+ *                               it has it recomputed from the versions
  *     "group/<group_id>"        an explicit group {"id", "dependencies",
  *                               "version"} (sched_repo.c)
  *     "groupver/<gid>/<ver>"    a group as it was after a /v2/groups change,
@@ -66,10 +69,21 @@
  *
  * STORE_IN_MEMORY makes a mkdtemp directory under $TMPDIR (or /tmp), opens
  * it with MDB_NOSYNC, and removes the files and the directory on close.
+ *
+ * Replication (--registry=zk): a store handle may carry a sink
+ * (store_set_sink), which gets every committed batch of the databases it
+ * asked for, with a per-handle sequence number. lib/zkstore mirrors the
+ * master and sched databases in ZooKeeper that way, one znode per key:
+ *   <zk path>/state/<db>/<bucket>/<escaped key>
+ * (layout, value encoding and its format number in lib/zkstore.c); the
+ * LMDB layout above is unchanged, and the store is then a cache that
+ * zkstore reloads from ZooKeeper on election. Without a sink a batch
+ * records nothing beyond what LMDB does.
  */
 #include "store.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -87,6 +101,8 @@
 #define STORE_SCHEMA_VERSION 2
 #define STORE_FILE "clusterd.lmdb"
 #define STORE_MAP_SIZE ((size_t)1 << 30)
+/* Free space below which a failed write is put down to a full disk. */
+#define STORE_LOW_SPACE (1024ULL * 1024)
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
     "meta",
@@ -108,12 +124,27 @@ struct store_env {
 
 struct store {
 	struct store_env *e; /* ref: one of e->refs */
+	struct store_sink sink;
+	bool has_sink;
+	uint64_t seq; /* of the last batch handed to the sink */
+};
+
+/* A change recorded for the sink while the batch is open. */
+struct store_rec {
+	enum store_db db;
+	char *key; /* owned */
+	char *val; /* owned; NULL for a delete */
+	size_t len;
+	bool existed;
 };
 
 struct store_batch {
 	struct store_env *e; /* borrowed: from the store, valid until commit */
+	struct store *s;     /* borrowed: the handle it was begun on */
 	MDB_txn *txn;	     /* owned; NULL when begin failed */
 	int rc;		     /* first error; commit then aborts */
+	struct store_rec *recs; /* owned: for the sink, in order */
+	size_t nrecs, recs_cap;
 };
 
 /* Environments open in this process, to honour LMDB's one-open rule. */
@@ -442,6 +473,34 @@ store_key(struct store_env *e, const char *key, MDB_val *k)
 }
 
 int
+store_err(const struct store *s, int rc, struct cd_err *err)
+{
+	const char *file = s->e->file, *slash = strrchr(file, '/');
+	int dlen = slash != NULL ? (int)(slash - file) : (int)strlen(file);
+	struct statvfs fs;
+
+	if (dlen == 0)
+		dlen = 1; /* "/" */
+	/* LMDB calls a short write EIO: the disk filled up while it wrote. */
+	if (rc == -EIO && statvfs(file, &fs) == 0 &&
+	    (unsigned long long)fs.f_bavail * fs.f_frsize < STORE_LOW_SPACE)
+		rc = -ENOSPC;
+	switch (rc) {
+	case -ENOSPC:
+	case -EDQUOT:
+		return cd_err_set(err, rc, "no space left on device in %.*s",
+				  dlen, file);
+	case -EROFS:
+		return cd_err_set(err, rc, "the store in %.*s is read-only",
+				  dlen, file);
+	default:
+		return cd_err_set(err, rc,
+				  "writing to the store in %.*s failed: %s",
+				  dlen, file, strerror(rc < 0 ? -rc : rc));
+	}
+}
+
+int
 store_get(struct store *s, enum store_db db, const char *key, struct buf *out)
 {
 	MDB_txn *txn = NULL;
@@ -461,6 +520,84 @@ store_get(struct store *s, enum store_db db, const char *key, struct buf *out)
 	return store_rc(mrc);
 }
 
+static bool
+store_sees(const struct store_batch *b, enum store_db db)
+{
+	return b->s->has_sink && (b->s->sink.dbs & (1u << db)) != 0;
+}
+
+static void
+store_record(struct store_batch *b, enum store_db db, const char *key,
+	     const void *val, size_t len, bool existed)
+{
+	struct store_rec *r;
+
+	XGROW(b->recs, b->nrecs + 1, b->recs_cap);
+	r = &b->recs[b->nrecs++];
+	r->db = db;
+	r->key = xstrdup(key);
+	r->val = NULL;
+	if (val != NULL) {
+		r->val = xmalloc(len + 1);
+		memcpy(r->val, val, len);
+	}
+	r->len = len;
+	r->existed = existed;
+}
+
+/* A put the sink sees: ask it, note whether the key existed, record. */
+static int
+store_sink_put(struct store_batch *b, enum store_db db, const char *key,
+	       MDB_val *k, const void *val, size_t len)
+{
+	const struct store_sink *sink = &b->s->sink;
+	MDB_val v, old;
+	bool existed;
+	int rc;
+
+	if (sink->check != NULL &&
+	    (rc = sink->check(db, key, val, len, sink->arg)) != 0)
+		return rc;
+	existed = mdb_get(b->txn, b->e->dbi[db], k, &old) == 0;
+	v.mv_data = (void *)(uintptr_t)val;
+	v.mv_size = len;
+	if ((rc = store_rc(mdb_put(b->txn, b->e->dbi[db], k, &v, 0))) == 0)
+		store_record(b, db, key, val != NULL ? val : "", len, existed);
+	return rc;
+}
+
+static void
+store_sink_commit(struct store_batch *b)
+{
+	struct store *s = b->s;
+	struct store_change *c = xcalloc(b->nrecs, sizeof *c);
+	size_t i;
+
+	for (i = 0; i < b->nrecs; i++) {
+		c[i].db = b->recs[i].db;
+		c[i].key = b->recs[i].key;
+		c[i].val = b->recs[i].val;
+		c[i].len = b->recs[i].len;
+		c[i].existed = b->recs[i].existed;
+	}
+	s->seq++;
+	s->sink.commit(s->seq, c, b->nrecs, s->sink.arg);
+	free(c);
+}
+
+static void
+store_batch_free(struct store_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nrecs; i++) {
+		free(b->recs[i].key);
+		free(b->recs[i].val);
+	}
+	free(b->recs);
+	free(b);
+}
+
 struct store_batch *
 store_batch_begin(struct store *s)
 {
@@ -468,6 +605,7 @@ store_batch_begin(struct store *s)
 	int mrc;
 
 	b->e = s->e;
+	b->s = s;
 	if (s->e->in_batch) {
 		/* LMDB has one writer per environment: nesting would hang. */
 		b->rc = -EBUSY;
@@ -494,6 +632,8 @@ store_batch_put(struct store_batch *b, enum store_db db, const char *key,
 		return b->rc;
 	if ((rc = store_key(b->e, key, &k)) != 0)
 		return b->rc = rc;
+	if (store_sees(b, db))
+		return b->rc = store_sink_put(b, db, key, &k, val, len);
 	v.mv_data = (void *)(uintptr_t)val;
 	v.mv_size = len;
 	return b->rc = store_rc(mdb_put(b->txn, b->e->dbi[db], &k, &v, 0));
@@ -511,9 +651,20 @@ store_batch_del(struct store_batch *b, enum store_db db, const char *key)
 	if ((rc = store_key(b->e, key, &k)) != 0)
 		return b->rc = rc;
 	mrc = mdb_del(b->txn, b->e->dbi[db], &k, NULL);
+	if (mrc == 0 && store_sees(b, db))
+		store_record(b, db, key, NULL, 0, true);
 	if (mrc == MDB_NOTFOUND)
 		mrc = 0;
 	return b->rc = store_rc(mrc);
+}
+
+int
+store_batch_clear(struct store_batch *b, enum store_db db)
+{
+	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
+	if (b->rc != 0)
+		return b->rc;
+	return b->rc = store_rc(mdb_drop(b->txn, b->e->dbi[db], 0));
 }
 
 int
@@ -528,7 +679,9 @@ store_batch_commit(struct store_batch *b)
 			mdb_txn_abort(b->txn);
 		b->e->in_batch = false;
 	}
-	free(b);
+	if (rc == 0 && b->nrecs > 0 && b->s->has_sink)
+		store_sink_commit(b);
+	store_batch_free(b);
 	return rc;
 }
 
@@ -541,7 +694,23 @@ store_batch_abort(struct store_batch *b)
 		mdb_txn_abort(b->txn);
 		b->e->in_batch = false;
 	}
-	free(b);
+	store_batch_free(b);
+}
+
+void
+store_set_sink(struct store *s, const struct store_sink *sink)
+{
+	s->has_sink = sink != NULL;
+	if (sink != NULL)
+		s->sink = *sink;
+	else
+		memset(&s->sink, 0, sizeof s->sink);
+}
+
+uint64_t
+store_seq(const struct store *s)
+{
+	return s->seq;
 }
 
 int

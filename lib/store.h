@@ -4,12 +4,16 @@
  * one process or several, never collide. Values are opaque bytes (JSON by
  * convention). Every put/del commits (one fsync) before it returns, so a
  * caller that answers 2xx after store_put() has made the write durable.
- * store_batch_* groups several writes into one commit. Loop thread only.
+ * store_batch_* groups several writes into one commit. A sink (below) may
+ * replicate committed batches elsewhere; durability then also means the
+ * sink's (lib/zkstore: committed in ZooKeeper). Loop thread only.
  */
 #ifndef CLUSTERD_LIB_STORE_H
 #define CLUSTERD_LIB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
@@ -39,6 +43,15 @@ int store_open(const char *dir, int flags, struct store **out,
 	       struct cd_err *err);
 void store_close(struct store *s);
 
+/*
+ * Explain a failed write or commit: fill err (may be NULL) with what rc
+ * means, naming the store's directory ("no space left on device in
+ * /var/lib/clusterd"), and return the code that says it: -ENOSPC covers
+ * a full disk and a full map alike, and LMDB's -EIO for a short write when
+ * the filesystem has less than 1 MiB left; otherwise rc.
+ */
+int store_err(const struct store *s, int rc, struct cd_err *err);
+
 /* Copy the value of key into out (reset first). 0, -ENOENT, or -EIO. */
 int store_get(struct store *s, enum store_db db, const char *key,
 	      struct buf *out);
@@ -65,5 +78,41 @@ int store_batch_put(struct store_batch *b, enum store_db db, const char *key,
 int store_batch_del(struct store_batch *b, enum store_db db, const char *key);
 int store_batch_commit(struct store_batch *b);
 void store_batch_abort(struct store_batch *b);
+/*
+ * Delete every key of db in the batch. Never handed to a sink: for
+ * replacing a cache wholesale (lib/zkstore's load, with its sink removed).
+ */
+int store_batch_clear(struct store_batch *b, enum store_db db);
+
+/*
+ * Sink: a replica of some databases (lib/zkstore). Every committed batch
+ * that changed one of them is handed to commit(), after the LMDB commit
+ * and before store_batch_commit()/store_put()/store_del() return, with a
+ * sequence number 1, 2, ... of this store handle (store_seq()). Changes
+ * come in the order they were made; a delete of an absent key is left
+ * out. check(), when set, may refuse a put before it is written (its
+ * negative code fails the batch, as any put error does).
+ */
+struct store_change {
+	enum store_db db;
+	const char *key; /* borrowed for the call */
+	const void *val; /* borrowed for the call; NULL for a delete */
+	size_t len;
+	bool existed; /* the key was present just before this change */
+};
+typedef int store_check_fn(enum store_db db, const char *key, const void *val,
+			   size_t len, void *arg);
+typedef void store_commit_fn(uint64_t seq, const struct store_change *c,
+			     size_t n, void *arg);
+struct store_sink {
+	unsigned dbs;	       /* 1 << enum store_db of each database it sees */
+	store_check_fn *check; /* optional */
+	store_commit_fn *commit;
+	void *arg; /* borrowed: the sink's */
+};
+/* Attach a sink (copied) to this handle, or remove it (NULL). */
+void store_set_sink(struct store *s, const struct store_sink *sink);
+/* The sequence number of the last batch handed to the sink; 0 before. */
+uint64_t store_seq(const struct store *s);
 
 #endif

@@ -380,6 +380,7 @@ void
 master_agents_mark_unreachable(struct master *m, struct master_agent *a,
 			       const char *why)
 {
+	struct master_framework *f;
 	struct master_task *t, *n;
 
 	if (a->state == MASTER_AGENT_UNREACHABLE)
@@ -404,6 +405,10 @@ master_agents_mark_unreachable(struct master *m, struct master_agent *a,
 	/* Its tasks are unreachable now: what is queued for it is moot. */
 	master_outbox_flush(m, a, "the agent is unreachable");
 	master_alloc_agent_remove(m->alloc, a->info.id);
+	/* As Mesos' slaveLost, after the updates (lib/framework.h). */
+	TAILQ_FOREACH(f, &m->frameworks, link)
+		if (f->ops->agent_lost != NULL)
+			f->ops->agent_lost(f->sched, a->info.id);
 }
 
 static int

@@ -7,7 +7,8 @@
  * core/sched_driver.c. What the parts do is theirs:
  *   core/sched_driver.c    framework callbacks: offers, status updates
  *   core/sched_apply.c     the changes the REST API asks for
- *   core/sched_converge.c  converge, kills, task ends, backoff, the tick
+ *   core/sched_converge.c  converge, kills, task ends, unreachable, backoff
+ *   core/sched_tick.c      the one-second tick: every task timeout
  *   core/sched_deploy*.c   deployments: plans and their executor
  *   api/sched_api_*.c      the Marathon REST routes
  * Design: persist first (a 2xx or an acknowledged status update means
@@ -43,6 +44,7 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
+#include "scheduler/core/sched_tick.h"
 #include "scheduler/core/sched_tracker.h"
 
 /* How long offers are declined for while no app wants anything: Marathon's
@@ -127,6 +129,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->events = sched_events_new(l, s->hc, st, api);
 	sched_health_start(s);
 	sched_converge_start(s);
+	sched_tick_start(s);
 	*out = s;
 	return 0;
 fail:
@@ -140,6 +143,7 @@ sched_free(struct sched *s)
 	if (s == NULL)
 		return;
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	sched_tick_stop(s);
 	sched_converge_stop(s);
 	sched_deploy_exec_stop(s);
 	json_decref(s->groups);

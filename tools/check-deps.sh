@@ -23,7 +23,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 layers=tools/layers.txt
-dirs="lib master agent scheduler containerizer cmd"
+dirs="lib master agent scheduler containerizer ui cmd"
 
 files=$(for d in $dirs; do
 	if [ -d "$d" ]; then

@@ -8,22 +8,28 @@
 #                                   part of docker.io's dockerd, nothing more to install)
 #   sh tools/install-deps.sh dev    the fuzz packages plus clang-format (.ci/run's clang,
 #                                   fuzz-build and format-check step)
+#   sh tools/install-deps.sh pkg    the run packages plus dpkg-dev and lintian (make deb)
 #
 # Design: ask dpkg-query first, so that a second run is fast and needs no network;
 # `apt-get update` runs only when something is missing. Works as root, or through
 # sudo when not root, on Debian 12 down to a bare debootstrap (minbase) chroot.
 set -eu
 
-RUN_PKGS="build-essential gcc make pkg-config libevent-dev libjansson-dev
-	liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev docker.io"
+RUN_PKGS="build-essential gcc make pkg-config libevent-dev libssl-dev
+	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev
+	zlib1g-dev docker.io"
+PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
+# chromium, chromium-driver and python3-selenium: the web UI's tests (t7) in a
+# real headless browser; the pkg packages: make deb and lintian in those tests.
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
-	python3-requests python3-marathon procps iproute2 curl"
+	python3-requests python3-marathon procps iproute2 curl openssl util-linux
+	chromium chromium-driver python3-selenium dpkg-dev lintian"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 BENCH_PKGS="$TEST_PKGS wrk binutils"
 DEV_PKGS="$FUZZ_PKGS clang-format"
 
 usage() {
-	echo "usage: sh tools/install-deps.sh run|test|fuzz|bench|dev" >&2
+	echo "usage: sh tools/install-deps.sh run|test|fuzz|bench|dev|pkg" >&2
 	exit 2
 }
 
@@ -34,6 +40,7 @@ test) pkgs=$TEST_PKGS ;;
 fuzz) pkgs=$FUZZ_PKGS ;;
 bench) pkgs=$BENCH_PKGS ;;
 dev) pkgs=$DEV_PKGS ;;
+pkg) pkgs=$PKG_PKGS ;;
 *) usage ;;
 esac
 

@@ -106,6 +106,10 @@ sched_api_reply_error(struct httpd_req *r, int rc, const struct cd_err *err,
 		return;
 	}
 	json_decref(locked);
+	if (rc == -EIO) {
+		sched_api_reply_store(r, &e);
+		return;
+	}
 	if (e.path[0] == '\0')
 		snprintf(e.path, sizeof e.path, "/");
 	if (rc == -EINVAL || rc == -ENOSPC || rc == -ELOOP)
@@ -115,6 +119,17 @@ sched_api_reply_error(struct httpd_req *r, int rc, const struct cd_err *err,
 	else
 		httpd_reply_error(
 		    r, 500, e.msg[0] != '\0' ? e.msg : "Internal error", NULL);
+}
+
+void
+sched_api_reply_store(struct httpd_req *r, const struct cd_err *err)
+{
+	int code = err->code == -ENOSPC || err->code == -EDQUOT ? 507 : 503;
+
+	httpd_reply_error(r, code,
+			  err->msg[0] != '\0' ? err->msg
+					      : "writing to the store failed",
+			  NULL);
 }
 
 void

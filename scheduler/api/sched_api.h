@@ -30,10 +30,18 @@ void sched_api_reply_deployment(struct httpd_req *r, int code,
  * Answer a failed sched_apply(): -EBUSY 409 {"message": "App is locked
  * by one or more deployments. ...", "deployments": locked} (locked is
  * stolen, may be NULL), -EINVAL, -ENOSPC and -ELOOP 422 with err's path,
- * -EBADMSG 400, else 500.
+ * -EBADMSG 400, -EIO (the store refused) as sched_api_reply_store(), else
+ * 500.
  */
 void sched_api_reply_error(struct httpd_req *r, int rc,
 			   const struct cd_err *err, json_t *locked);
+/*
+ * Answer a write the store refused, err from store_err() (err->code the
+ * store's code): 507 Insufficient Storage when it ran out of space, else
+ * 503, with Marathon's body and err's message ("no space left on device
+ * in <work_dir>").
+ */
+void sched_api_reply_store(struct httpd_req *r, const struct cd_err *err);
 /* Answer an app parse/validation failure: -EBADMSG 400 "Invalid JSON",
  * otherwise 422 "Object is not valid", both with err's path. */
 void sched_api_reply_invalid(struct httpd_req *r, int rc,

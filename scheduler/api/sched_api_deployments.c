@@ -42,12 +42,16 @@ deployments_stop(struct httpd_req *r, struct sched *s, const char *id)
 	struct store_batch *b = store_batch_begin(s->st);
 	int rc = sched_deploy_stage_del(b, id);
 
+	struct cd_err err;
+
 	if (rc == 0)
 		rc = store_batch_commit(b);
 	else
 		store_batch_abort(b);
 	if (rc != 0) {
-		httpd_reply_error(r, 500, "writing to the store failed", NULL);
+		cd_err_clear(&err);
+		(void)store_err(s->st, rc, &err);
+		sched_api_reply_store(r, &err);
 		return;
 	}
 	sched_deploy_exec_cancel(s, id);

@@ -4,8 +4,9 @@
  * records to store or drop, and applied with sched_apply_many() as one
  * deployment, so groups reuse exactly the app paths (locks, versions,
  * rolling replacement); dependencies order the deployment's steps there.
- * After a change the group as it now stands is stored as a version, which
- * {"version": v} puts back. The tree itself is rendered by sched_group
+ * The group as it stands after a change is stored as a version, which
+ * {"version": v} puts back, in the change's own commit (sched_apply's
+ * snapshot_group). The tree itself is rendered by sched_group
  * from the app ids and the explicit records. Loop thread only.
  */
 #include "scheduler/api/sched_api_groups.h"
@@ -17,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_MOD "sched"
-#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "scheduler/api/sched_api.h"
 #include "scheduler/api/sched_api_info.h"
@@ -35,7 +34,6 @@ struct groups_ctx {
 	const char **ids;      /* owned array of ids borrowed from the repo */
 	const char **versions; /* owned array, borrowed like ids */
 	int embed;	       /* app embed flags */
-	bool defs;	       /* definitions only (version snapshots) */
 };
 
 static json_t *
@@ -44,8 +42,6 @@ groups_app_json(void *arg, size_t i)
 	struct groups_ctx *c = arg;
 	const struct sched_rapp *ra = sched_repo_at(c->s->repo, i);
 
-	if (c->defs)
-		return sched_app_to_json(ra->app);
 	return sched_api_info_app_json(c->s, ra, c->embed);
 }
 
@@ -379,29 +375,6 @@ groups_scale(struct sched *s, const struct sched_group_update *u,
 	}
 }
 
-/* Store the group as it now is, as a version to roll back to. */
-static void
-groups_snapshot(struct sched *s, const char *id, const char *version)
-{
-	struct sched_group_src src;
-	struct groups_ctx c;
-	json_t *tree = NULL;
-	int rc;
-
-	memset(&c, 0, sizeof c);
-	c.defs = true;
-	groups_src(s, &c, &src);
-	if (sched_group_tree(&src, id, true, true, &tree) == 0) {
-		json_object_set_new(tree, "version", json_string(version));
-		rc = sched_repo_group_version_put(s->repo, id, version, tree);
-		if (rc != 0)
-			log_warn("group=%s storing version %s failed rc=%d", id,
-				 version, rc);
-	}
-	json_decref(tree);
-	groups_ctx_release(&c);
-}
-
 static void
 groups_apply(struct httpd_req *r, struct sched *s, const char *id,
 	     struct groups_changes *l, json_t *gput, json_t *gdel, int code)
@@ -416,6 +389,9 @@ groups_apply(struct httpd_req *r, struct sched *s, const char *id,
 	o.dry_run = sched_api_flag(r, "dryRun", false);
 	o.groups_put = gput;
 	o.groups_del = gdel;
+	/* The group as it stands after the change is a version to roll back
+	 * to, committed with the change. */
+	o.snapshot_group = id;
 	rc = sched_apply_many(s, l->v, l->n, &o, &err);
 	if (rc != 0) {
 		sched_api_reply_error(r, rc, &err, o.locked);
@@ -429,7 +405,6 @@ groups_apply(struct httpd_req *r, struct sched *s, const char *id,
 		/* Nothing changed: Marathon still answers a deployment. */
 		id_uuid(o.deployment_id);
 	}
-	groups_snapshot(s, id, o.version);
 	sched_events_emit(s->events,
 			  json_pack("{s:s, s:s, s:s}", "eventType",
 				    "group_change_success", "groupId", id,

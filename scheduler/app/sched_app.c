@@ -288,6 +288,31 @@ sched_app_upgrade(const struct sched_app *a, double *min_health,
 	*max_over = json_real_value(json_object_get(u, "maximumOverCapacity"));
 }
 
+bool
+sched_app_unreachable(const struct sched_app *a, long long *inactive_s,
+		      long long *expunge_s)
+{
+	const json_t *u = json_object_get(a->def, "unreachableStrategy");
+
+	*inactive_s = *expunge_s = 0;
+	if (!json_is_object(u))
+		return false; /* "disabled" */
+	*inactive_s =
+	    json_integer_value(json_object_get(u, "inactiveAfterSeconds"));
+	*expunge_s =
+	    json_integer_value(json_object_get(u, "expungeAfterSeconds"));
+	return true;
+}
+
+bool
+sched_app_kill_oldest(const struct sched_app *a)
+{
+	const char *k =
+	    json_string_value(json_object_get(a->def, "killSelection"));
+
+	return k != NULL && strcmp(k, "OLDEST_FIRST") == 0;
+}
+
 const json_t *
 sched_app_labels(const struct sched_app *a)
 {

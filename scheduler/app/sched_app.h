@@ -91,6 +91,15 @@ void sched_app_backoff(const struct sched_app *a, double *seconds,
 /* upgradeStrategy. */
 void sched_app_upgrade(const struct sched_app *a, double *min_health,
 		       double *max_over);
+/*
+ * unreachableStrategy: false when "disabled" (an unreachable task is never
+ * replaced nor expunged: it waits for its agent); else true with its
+ * inactiveAfterSeconds and expungeAfterSeconds.
+ */
+bool sched_app_unreachable(const struct sched_app *a, long long *inactive_s,
+			   long long *expunge_s);
+/* Whether killSelection is OLDEST_FIRST (else YOUNGEST_FIRST). */
+bool sched_app_kill_oldest(const struct sched_app *a);
 /* Borrowed views of parts of the definition, for later modules. */
 const json_t *sched_app_labels(const struct sched_app *a);
 const json_t *sched_app_constraints(const struct sched_app *a);

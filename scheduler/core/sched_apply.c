@@ -5,9 +5,11 @@
  *
  * Design decisions:
  * - Persist first: every write of a change (apps and their versions, the
- *   TASK_KILLING records, group records, the new deployment, the canceled
- *   ones) goes into one store batch, committed before anything in memory
- *   changes, so a failed commit changes nothing and a 2xx means committed.
+ *   TASK_KILLING records, group records and the group version, the new
+ *   deployment, the canceled ones) goes into one store batch, committed
+ *   before anything in memory changes, so a failed commit changes nothing
+ *   and a 2xx means committed. The group version is rendered from the
+ *   target state (apply_snapshot), before the commit that makes it true.
  * - One function per phase, in the order they run: classify the changes,
  *   assign service ports, check deployment locks, plan the steps (or
  *   answer a dry run), stage and commit, then install the apps, mark the
@@ -228,6 +230,7 @@ struct apply_ctx {
 	struct sched_deploy_step *steps; /* owned or NULL: the plan */
 	size_t nsteps;
 	struct sched_deploy *d; /* owned or NULL: the new deployment */
+	json_t *snapshot;	/* ref or NULL: o->snapshot_group after */
 };
 
 static void
@@ -372,6 +375,85 @@ apply_dry_run(struct apply_ctx *x)
 				      sched_deploy_step_json(&x->steps[i]));
 }
 
+/* One app of the target state, for apply_snapshot. */
+struct apply_snap_app {
+	const char *id;	     /* borrowed: from the repo or the target */
+	const char *version; /* borrowed: likewise */
+	json_t *def;	     /* ref: the definition */
+};
+
+static int
+apply_snap_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct apply_snap_app *)a)->id,
+		      ((const struct apply_snap_app *)b)->id);
+}
+
+static json_t *
+apply_snap_app_json(void *arg, size_t i)
+{
+	struct apply_snap_app *v = arg;
+
+	return json_incref(v[i].def);
+}
+
+/* o->snapshot_group as it will stand once the change is committed (the
+ * apps of the target state, the group records after): x->snapshot, or
+ * NULL when that group will not exist. */
+static void
+apply_snapshot(struct apply_ctx *x)
+{
+	struct sched *s = x->s;
+	size_t i, n = 0, cap = sched_repo_count(s->repo) + x->n + 1;
+	struct apply_snap_app *v = xcalloc(cap, sizeof *v);
+	const char **ids = xcalloc(cap, sizeof *ids);
+	const char **vers = xcalloc(cap, sizeof *vers);
+	struct sched_group_src src;
+	const char *id;
+	json_t *def;
+
+	for (i = 0; i < sched_repo_count(s->repo); i++) {
+		const struct sched_app *a = sched_repo_at(s->repo, i)->app;
+
+		if (json_object_get(x->target, sched_app_id(a)) != NULL)
+			continue; /* changed or deleted */
+		v[n].id = sched_app_id(a);
+		v[n].version = sched_app_version(a);
+		v[n++].def = sched_app_to_json(a);
+	}
+	json_object_foreach(x->target, id, def) {
+		if (!json_is_object(def))
+			continue; /* deleted */
+		v[n].id = id;
+		v[n].version =
+		    json_string_value(json_object_get(def, "version"));
+		v[n++].def = json_incref(def);
+	}
+	qsort(v, n, sizeof *v, apply_snap_cmp);
+	for (i = 0; i < n; i++) {
+		ids[i] = v[i].id;
+		vers[i] = v[i].version != NULL ? v[i].version : "";
+	}
+	memset(&src, 0, sizeof src);
+	src.groups = x->groups;
+	src.app_ids = ids;
+	src.app_versions = vers;
+	src.napps = n;
+	src.app_json = apply_snap_app_json;
+	src.arg = v;
+	if (sched_group_tree(&src, x->o->snapshot_group, true, true,
+			     &x->snapshot) == 0)
+		json_object_set_new(x->snapshot, "version",
+				    json_string(x->o->version));
+	else
+		x->snapshot = NULL;
+	for (i = 0; i < n; i++)
+		json_decref(v[i].def);
+	free(v);
+	free(ids);
+	free(vers);
+}
+
 /* Every write of the change into b. */
 static int
 apply_stage(struct apply_ctx *x, struct store_batch *b)
@@ -405,6 +487,10 @@ apply_stage(struct apply_ctx *x, struct store_batch *b)
 		if (rc == 0)
 			rc = sched_deploy_stage_del(
 			    b, json_string_value(json_object_get(v, "id")));
+	if (rc == 0 && x->snapshot != NULL)
+		rc = sched_repo_stage_group_version(s->repo, b,
+						    x->o->snapshot_group,
+						    x->o->version, x->snapshot);
 	return rc;
 }
 
@@ -431,8 +517,13 @@ apply_commit(struct apply_ctx *x)
 	else
 		rc = store_batch_commit(b);
 	if (rc != 0) {
-		cd_err_set(x->err, -EIO, "writing to the store failed (%d)",
-			   rc);
+		struct cd_err e;
+
+		cd_err_clear(&e);
+		(void)store_err(x->s->st, rc, &e);
+		log_error("applying a change failed: %s", e.msg);
+		if (x->err != NULL)
+			*x->err = e;
 		return -EIO;
 	}
 	return 0;
@@ -482,12 +573,10 @@ apply_mark_kills(struct apply_ctx *x)
 	struct sched *s = x->s;
 	size_t i;
 
-	for (i = 0; i < x->kills.n; i++) {
-		struct sched_task *t = sched_tracker_find(s->tr, x->kills.v[i]);
-
-		sched_tracker_set_state(s->tr, t, TASK_KILLING);
-		t->since_ms = loop_now_ms(s->loop);
-	}
+	for (i = 0; i < x->kills.n; i++)
+		sched_converge_set_killing(
+		    s, sched_tracker_find(s->tr, x->kills.v[i]),
+		    SCHED_TASK_F(SCHED_TASK_HOLD));
 }
 
 /* The new deployment first, so that the apps it holds back stay held
@@ -563,6 +652,7 @@ apply_end(struct apply_ctx *x)
 	json_decref(x->gputs);
 	json_decref(x->original);
 	json_decref(x->target);
+	json_decref(x->snapshot);
 	sched_ids_release(&x->kills);
 	free(x->apps);
 	free(x->affected);
@@ -586,6 +676,8 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 		apply_dry_run(&x);
 		goto out;
 	}
+	if (o->snapshot_group != NULL)
+		apply_snapshot(&x);
 	if ((rc = apply_commit(&x)) != 0)
 		goto out;
 	apply_install(&x);

@@ -47,6 +47,9 @@ struct sched_apply_opts {
 			       "dependencies"} to store (version set) */
 	json_t *groups_del; /* borrowed or NULL: ids of group records to
 			       delete */
+	const char *snapshot_group; /* borrowed or NULL: store this group
+				       as it stands after the change as a
+				       group version, in the same commit */
 	/* Out: */
 	char deployment_id[ID_UUID_LEN]; /* "" when no deployment */
 	char version[SCHED_ISO_LEN];
@@ -55,9 +58,9 @@ struct sched_apply_opts {
 };
 
 /*
- * Apply c. Returns 0 (c's out fields set), or -EIO when the store refused
- * the write (nothing changed, err set), or what sched_apply_many()
- * returns. c->app is consumed either way.
+ * Apply c. Returns 0 (c's out fields set), or what sched_apply_many()
+ * returns (-EIO when the store refused the write: nothing changed, err
+ * set). c->app is consumed either way.
  */
 int sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err);
 /*
@@ -66,8 +69,9 @@ int sched_apply(struct sched *s, struct sched_change *c, struct cd_err *err);
  * a running deployment locks one of the apps: -EBUSY with o->locked set,
  * unless o->force, which cancels it. A dependency cycle: -EINVAL (err
  * path "/"). -ENOSPC when service ports ran out, -EIO when the store
- * refused. Every cv[i].app is consumed either way; the out fields of
- * every cv[i] and of o are set on success.
+ * refused (nothing changed; err->code is the store's code, err->msg says
+ * what happened, store_err()). Every cv[i].app is consumed either way; the
+ * out fields of every cv[i] and of o are set on success.
  */
 int sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 		     struct sched_apply_opts *o, struct cd_err *err);

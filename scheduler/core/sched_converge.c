@@ -17,6 +17,20 @@
  *   task ids (struct sched_ids) and look each one up again.
  * - Deployments hear of a converge through their timer, not a call (see
  *   converge_wake_deploys), so this file stays below sched_deploy_exec.c.
+ * - Every failure counts the same way (sched_converge_backoff): a task
+ *   that ends without our asking (failed, finished, dropped, lost, gone),
+ *   becomes unreachable, or is killed for failing its health checks.
+ * - Capacity is counted with the tasks still dying: a task being killed
+ *   takes its place under maximumOverCapacity until its end is confirmed
+ *   (or its kill times out, sched_tick.c), and one killed to be replaced
+ *   still counts as an instance until then, so old and new never overlap
+ *   beyond what the app allows.
+ * - Unreachable tasks follow their app's unreachableStrategy (Marathon
+ *   1.4+): they count as instances until inactiveAfterSeconds (the tick
+ *   marks them SCHED_TASK_INACTIVE, and they are replaced), and are
+ *   forgotten after expungeAfterSeconds; "disabled" keeps them until
+ *   their agent says more. A task that comes back counts again, and the
+ *   surplus is killed by killSelection, unreachable ones first.
  * Loop thread only.
  */
 #include "scheduler/core/sched_converge.h"
@@ -44,12 +58,6 @@
 #include "scheduler/core/sched_tracker.h"
 #include "scheduler/place/sched_launch.h"
 
-#define SCHED_TICK_MS 1000
-/* Marathon's task_launch_timeout default. */
-#define SCHED_STAGING_TIMEOUT_MS 300000
-#define SCHED_KILL_RETRY_MS 30000
-#define SCHED_BACKOFF_RESET_MS 10000
-
 /* Active: neither terminal nor being killed. */
 static bool
 converge_active(enum task_state st)
@@ -75,12 +83,16 @@ sched_converge_kill(struct sched *s, const struct sched_ids *ids)
 		return; /* re-sent after registration */
 	for (i = 0; i < ids->n; i++) {
 		struct sched_task *t = sched_tracker_find(s->tr, ids->v[i]);
+		char *agent;
 		int rc;
 
 		if (t == NULL)
 			continue;
+		/* A copy: the master may end t from inside kill(). */
+		agent = xstrdup(t->agent_id);
 		rc = s->link.ops->kill(s->link.master, s->fw_id, ids->v[i],
-				       t->agent_id, 0);
+				       agent[0] != '\0' ? agent : NULL, 0);
+		free(agent);
 		t = sched_tracker_find(s->tr, ids->v[i]);
 		if (rc == -ENOENT && t != NULL) {
 			/* The master never heard of it: nothing is running. */
@@ -92,11 +104,27 @@ sched_converge_kill(struct sched *s, const struct sched_ids *ids)
 	}
 }
 
+void
+sched_converge_set_killing(struct sched *s, struct sched_task *t,
+			   unsigned flags)
+{
+	uint64_t now = loop_now_ms(s->loop);
+
+	if (t->state != TASK_KILLING) {
+		sched_tracker_set_state(s->tr, t, TASK_KILLING);
+		t->since_ms = now;
+		t->kill_ms = now;
+		t->unreachable_ms = 0;
+	}
+	if (t->flags != flags)
+		sched_tracker_set_flags(s->tr, t, flags);
+}
+
 int
-sched_converge_mark_killing(struct sched *s, const struct sched_ids *ids)
+sched_converge_mark_killing(struct sched *s, const struct sched_ids *ids,
+			    unsigned flags)
 {
 	struct store_batch *b;
-	uint64_t now = loop_now_ms(s->loop);
 	size_t i;
 	int rc = 0;
 
@@ -119,27 +147,60 @@ sched_converge_mark_killing(struct sched *s, const struct sched_ids *ids)
 	for (i = 0; i < ids->n; i++) {
 		struct sched_task *t = sched_tracker_find(s->tr, ids->v[i]);
 
-		if (t != NULL && t->state != TASK_KILLING) {
-			sched_tracker_set_state(s->tr, t, TASK_KILLING);
-			t->since_ms = now;
-		}
+		if (t != NULL && t->state != TASK_KILLING)
+			sched_converge_set_killing(s, t, flags);
 	}
 	return 0;
 }
 
-/* Victim order: not yet running first, then the youngest. */
+/* Which task dies first (Marathon's ScalingProposition): unreachable,
+ * then staging, starting, running; lower first. */
 static int
-converge_victim_cmp(const void *a, const void *b)
+converge_weight(const struct sched_task *t)
 {
-	const struct sched_task *x = *(struct sched_task *const *)a;
-	const struct sched_task *y = *(struct sched_task *const *)b;
-	int xr = x->state == TASK_RUNNING, yr = y->state == TASK_RUNNING;
+	switch (t->state) {
+	case TASK_UNREACHABLE:
+		return 1;
+	case TASK_STAGING:
+		return 2;
+	case TASK_STARTING:
+		return 3;
+	case TASK_RUNNING:
+		return 4;
+	default:
+		return 5;
+	}
+}
 
-	if (xr != yr)
-		return xr - yr;
-	if (x->staged_ms != y->staged_ms)
-		return x->staged_ms > y->staged_ms ? -1 : 1;
+/* Victim order within a weight: by killSelection, youngest (or oldest)
+ * first by when each started (staged, when it never ran). */
+static int
+converge_victim_cmp(const struct sched_task *x, const struct sched_task *y,
+		    bool oldest)
+{
+	long long tx = x->started_ms > 0 ? x->started_ms : x->staged_ms;
+	long long ty = y->started_ms > 0 ? y->started_ms : y->staged_ms;
+	int wx = converge_weight(x), wy = converge_weight(y);
+
+	if (wx != wy)
+		return wx - wy;
+	if (tx != ty)
+		return (tx > ty) == oldest ? 1 : -1;
 	return strcmp(x->id, y->id);
+}
+
+static int
+converge_youngest_cmp(const void *a, const void *b)
+{
+	return converge_victim_cmp(*(struct sched_task *const *)a,
+				   *(struct sched_task *const *)b, false);
+}
+
+static int
+converge_oldest_cmp(const void *a, const void *b)
+{
+	return converge_victim_cmp(*(struct sched_task *const *)a,
+				   *(struct sched_task *const *)b, true);
 }
 
 void
@@ -159,7 +220,11 @@ sched_converge_count(const struct sched *s, const struct sched_rapp *ra,
 		for (st = 0; st < TASK_STATE_COUNT; st++)
 			if (converge_active((enum task_state)st))
 				active[cur] += k.n[cur][st];
+		/* Unreachable past inactiveAfterSeconds: replaced. */
+		active[cur] -= k.f[cur][SCHED_TASK_INACTIVE];
 		running[cur] = k.n[cur][TASK_RUNNING];
+		c->killing += k.f[cur][SCHED_TASK_HOLD];
+		c->replacing += k.f[cur][SCHED_TASK_REPLACE];
 	}
 	/* Running and healthy: what capacity means while replacing. Health
 	 * is sched_probe's, so with checks the running tasks are looked at
@@ -195,11 +260,13 @@ converge_pick(const struct sched *s, const struct sched_rapp *ra, bool cur,
 	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
 	v = xcalloc(n + 1, sizeof *v);
 	for (i = 0; i < n; i++)
-		if (tv[i]->state != TASK_KILLING &&
-		    !task_state_terminal(tv[i]->state) &&
+		if (converge_active(tv[i]->state) &&
+		    (tv[i]->flags & SCHED_TASK_F(SCHED_TASK_INACTIVE)) == 0 &&
 		    sched_task_current(ra, tv[i]) == cur)
 			v[m++] = tv[i];
-	qsort(v, m, sizeof *v, converge_victim_cmp);
+	qsort(v, m, sizeof *v,
+	      sched_app_kill_oldest(ra->app) ? converge_oldest_cmp
+					     : converge_youngest_cmp);
 	for (i = 0; i < m && i < (size_t)k; i++)
 		sched_ids_push(ids, v[i]->id);
 	free(v);
@@ -252,7 +319,8 @@ sched_converge(struct sched *s, struct sched_rapp *ra)
 	if (ids.n > 0) {
 		log_info("app=%s killing %zu task(s) (scale %d, replace %d)",
 			 app_id, ids.n, p.kill_cur, p.kill_old);
-		rc = sched_converge_mark_killing(s, &ids);
+		rc = sched_converge_mark_killing(s, &ids,
+						 SCHED_TASK_F(SCHED_TASK_HOLD));
 		if (rc != 0)
 			log_error("app=%s persisting kills failed rc=%d",
 				  app_id, rc);
@@ -315,19 +383,35 @@ sched_converge_soon(struct sched *s)
 		loop_timer_add(s->converge_timer, 0);
 }
 
+void
+sched_converge_backoff(struct sched *s, struct sched_rapp *ra,
+		       const struct sched_task *t, enum task_state state,
+		       const char *why)
+{
+	double sec, fac, max;
+
+	json_decref(ra->last_failure);
+	ra->last_failure = sched_task_failure_json(t, state, why);
+	sched_app_backoff(ra->app, &sec, &fac, &max);
+	ra->nfailures++;
+	ra->launch_after_ms =
+	    loop_now_ms(s->loop) +
+	    sched_launch_backoff_ms(sec, fac, max, ra->nfailures);
+	ra->backoff_pending = true;
+	converge_backoff_wake(s, ra->launch_after_ms);
+}
+
 /*
- * t reached a terminal state (or is lost): delete its record, account a
- * failure when it was not ours to end, forget it, replace it. On a store
- * failure the task stays as it was and -EIO is returned.
+ * Forget t: delete its record, stop its checks, count a failure when
+ * asked, emit its status_update_event in state (when event), converge its
+ * app. On a store failure t is left untouched and the code returned.
  */
-int
-sched_converge_task_end(struct sched *s, struct sched_task *t,
-			enum task_state state, const char *message)
+static int
+converge_end(struct sched *s, struct sched_task *t, enum task_state state,
+	     const char *message, bool failure, bool event)
 {
 	struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
-	bool expected = t->state == TASK_KILLING;
-	uint64_t now = loop_now_ms(s->loop);
-	json_t *ev;
+	json_t *ev = NULL;
 	int rc, demand;
 
 	rc = sched_tracker_unpersist(s->st, t->id);
@@ -341,109 +425,113 @@ sched_converge_task_end(struct sched *s, struct sched_task *t,
 	log_info("task=%s app=%s %s%s%s", t->id, t->app_id,
 		 task_state_name(state), message != NULL ? ": " : "",
 		 message != NULL ? message : "");
-	if (ra != NULL && !expected) {
-		json_decref(ra->last_failure);
-		ra->last_failure = sched_task_failure_json(t, state, message);
-		if (state == TASK_FAILED || state == TASK_FINISHED ||
-		    state == TASK_KILLED || state == TASK_ERROR) {
-			double sec, fac, max;
-
-			sched_app_backoff(ra->app, &sec, &fac, &max);
-			ra->nfailures++;
-			ra->launch_after_ms =
-			    now + sched_launch_backoff_ms(sec, fac, max,
-							  ra->nfailures);
-			ra->backoff_pending = true;
-			converge_backoff_wake(s, ra->launch_after_ms);
-		}
-	}
-	ev = sched_task_status_event(t, state, message);
+	if (ra != NULL && failure)
+		sched_converge_backoff(s, ra, t, state, message);
+	if (event)
+		ev = sched_task_status_event(t, state, message);
 	sched_tracker_remove(s->tr, t);
-	sched_events_emit(s->events, ev); /* the task is gone from the API */
+	if (ev != NULL)
+		sched_events_emit(s->events, ev); /* gone from the API */
 	if (ra != NULL) {
 		/* ra stays valid: only sched_apply() removes apps. */
 		demand = sched_converge(s, ra);
-		if (demand > 0 && now >= ra->launch_after_ms)
+		if (demand > 0 && loop_now_ms(s->loop) >= ra->launch_after_ms)
 			sched_converge_revive(s);
 	}
 	return 0;
 }
 
-/* Backoff expiry and reset for one app; true when it wants offers. */
-static bool
-converge_tick_app(struct sched *s, struct sched_rapp *ra, uint64_t now)
+int
+sched_converge_task_end(struct sched *s, struct sched_task *t,
+			enum task_state state, const char *message)
 {
-	long long wall = loop_wall_ms();
-	bool want = false;
-
-	if (ra->nfailures > 0) {
-		struct sched_task *const *tv;
-		size_t i, n;
-
-		tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
-		for (i = 0; i < n; i++)
-			if (tv[i]->state == TASK_RUNNING &&
-			    sched_task_current(ra, tv[i]) &&
-			    tv[i]->started_ms > 0 &&
-			    wall - tv[i]->started_ms >= SCHED_BACKOFF_RESET_MS)
-				break;
-		if (i < n)
-			ra->nfailures = 0;
-	}
-	if (ra->backoff_pending && now >= ra->launch_after_ms) {
-		ra->backoff_pending = false;
-		want = true;
-	}
-	return sched_converge(s, ra) > 0 && want;
+	/* Not ours to end (we had not asked for its kill): a failure. */
+	return converge_end(s, t, state, message, t->state != TASK_KILLING,
+			    true);
 }
 
-static void
-converge_tick(void *arg)
+int
+sched_converge_expunge(struct sched *s, struct sched_task *t)
 {
-	struct sched *s = arg;
-	struct sched_ids lost = {NULL, 0, 0}, rekill = {NULL, 0, 0};
-	uint64_t now;
-	bool revive = false;
-	size_t i;
+	/* Its failure was counted when it became unreachable, and its
+	 * TASK_UNREACHABLE event went out then. */
+	return converge_end(s, t, TASK_UNREACHABLE, "expunged", false, false);
+}
 
-	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	now = loop_now_ms(s->loop);
-	for (i = 0; i < sched_tracker_count(s->tr); i++) {
-		struct sched_task *t = sched_tracker_at(s->tr, i);
+int
+sched_converge_unreachable(struct sched *s, struct sched_task *t,
+			   const char *message)
+{
+	struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
+	long long inactive_s = 0, expunge_s = 0, was = t->unreachable_ms;
+	bool enabled = true;
+	int rc, demand;
 
-		if (t->state == TASK_STAGING &&
-		    now - t->since_ms > SCHED_STAGING_TIMEOUT_MS) {
-			sched_ids_push(&lost, t->id);
-		} else if (t->state == TASK_KILLING &&
-			   now - t->since_ms > SCHED_KILL_RETRY_MS) {
-			t->since_ms = now;
-			sched_ids_push(&rekill, t->id);
-		}
+	if (t->state == TASK_UNREACHABLE)
+		return 0; /* a replay (a reconciliation, a restart) */
+	if (t->state == TASK_KILLING) {
+		/* We wanted it gone: forget it, as Marathon expunges an
+		 * unreachable instance it kills; if it comes back, it is
+		 * unknown and killed then. */
+		return converge_end(s, t, TASK_UNREACHABLE, message, false,
+				    true);
 	}
-	if (s->registered) {
-		for (i = 0; i < lost.n; i++) {
-			struct sched_task *t =
-			    sched_tracker_find(s->tr, lost.v[i]);
-
-			(void)s->link.ops->kill(
-			    s->link.master, s->fw_id, lost.v[i],
-			    t != NULL ? t->agent_id : NULL, 0);
-			t = sched_tracker_find(s->tr, lost.v[i]);
-			if (t != NULL && t->state == TASK_STAGING)
-				(void)sched_converge_task_end(
-				    s, t, TASK_LOST,
-				    "no status for 300 s after launch");
-		}
-		sched_converge_kill(s, &rekill);
-		for (i = 0; i < sched_repo_count(s->repo); i++)
-			revive |= converge_tick_app(
-			    s, sched_repo_at(s->repo, i), now);
-		if (revive)
-			sched_converge_revive(s);
+	if (ra != NULL)
+		enabled =
+		    sched_app_unreachable(ra->app, &inactive_s, &expunge_s);
+	if (ra == NULL || (enabled && expunge_s == 0))
+		return converge_end(s, t, TASK_UNREACHABLE, message, true,
+				    true);
+	t->unreachable_ms = loop_wall_ms();
+	rc = sched_tracker_persist(s->st, t, TASK_UNREACHABLE);
+	if (rc != 0) {
+		log_error("task=%s persisting TASK_UNREACHABLE failed rc=%d",
+			  t->id, rc);
+		t->unreachable_ms = was;
+		return rc;
 	}
-	sched_ids_release(&lost);
-	sched_ids_release(&rekill);
-	loop_timer_add(s->tick, SCHED_TICK_MS);
+	if (s->health != NULL)
+		sched_probe_untrack(s->health, t->id);
+	sched_tracker_set_state(s->tr, t, TASK_UNREACHABLE);
+	t->since_ms = loop_now_ms(s->loop);
+	if (enabled && inactive_s == 0)
+		sched_tracker_set_flags(
+		    s->tr, t, t->flags | SCHED_TASK_F(SCHED_TASK_INACTIVE));
+	if (enabled)
+		log_warn("task=%s app=%s TASK_UNREACHABLE%s%s: replaced after "
+			 "%llds, expunged after %llds",
+			 t->id, t->app_id, message != NULL ? ": " : "",
+			 message != NULL ? message : "", inactive_s, expunge_s);
+	else
+		log_warn("task=%s app=%s TASK_UNREACHABLE%s%s: waiting for "
+			 "its agent (unreachableStrategy disabled)",
+			 t->id, t->app_id, message != NULL ? ": " : "",
+			 message != NULL ? message : "");
+	sched_converge_backoff(s, ra, t, TASK_UNREACHABLE, message);
+	/* Committed and in the tracker: visible through the API. */
+	sched_events_emit(
+	    s->events, sched_task_status_event(t, TASK_UNREACHABLE, message));
+	demand = sched_converge(s, ra);
+	if (demand > 0 && loop_now_ms(s->loop) >= ra->launch_after_ms)
+		sched_converge_revive(s);
+	return 0;
+}
+
+void
+sched_converge_inactive(struct sched *s, struct sched_task *t)
+{
+	struct sched_rapp *ra = sched_repo_find(s->repo, t->app_id);
+
+	if (t->state != TASK_UNREACHABLE ||
+	    (t->flags & SCHED_TASK_F(SCHED_TASK_INACTIVE)) != 0)
+		return;
+	log_warn("task=%s app=%s unreachable for too long: replacing it", t->id,
+		 t->app_id);
+	sched_tracker_set_flags(s->tr, t,
+				t->flags | SCHED_TASK_F(SCHED_TASK_INACTIVE));
+	if (ra != NULL && sched_converge(s, ra) > 0 &&
+	    loop_now_ms(s->loop) >= ra->launch_after_ms)
+		sched_converge_revive(s);
 }
 
 void
@@ -451,16 +539,11 @@ sched_converge_start(struct sched *s)
 {
 	s->converge_timer = loop_timer_new(s->loop, converge_cb, s);
 	s->backoff_timer = loop_timer_new(s->loop, converge_cb, s);
-	s->tick = loop_timer_new(s->loop, converge_tick, s);
-	loop_timer_add(s->tick, SCHED_TICK_MS);
 }
 
 void
 sched_converge_stop(struct sched *s)
 {
-	if (s->tick != NULL)
-		loop_timer_free(s->tick);
-	s->tick = NULL;
 	if (s->converge_timer != NULL)
 		loop_timer_free(s->converge_timer);
 	s->converge_timer = NULL;

@@ -273,22 +273,26 @@ sched_deploy_exec_cancel(struct sched *s, const char *id)
 	sched_converge_all(s);
 }
 
-/* Whether ra runs exactly its instances, all current, running, healthy. */
+/* Whether ra runs exactly its instances, all current, running, healthy
+ * (unreachable tasks that were replaced do not count). */
 static bool
 deploy_app_converged(const struct sched *s, const struct sched_rapp *ra)
 {
 	struct sched_task *const *tv;
 	size_t i, n;
+	int k = 0;
 
 	tv = sched_tracker_app_tasks(s->tr, sched_app_id(ra->app), &n);
-	if ((int)n != sched_app_instances(ra->app))
-		return false;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if ((tv[i]->flags & SCHED_TASK_F(SCHED_TASK_INACTIVE)) != 0)
+			continue;
 		if (tv[i]->state != TASK_RUNNING ||
 		    !sched_task_current(ra, tv[i]) ||
 		    !sched_task_healthy(s, ra, tv[i]))
 			return false;
-	return true;
+		k++;
+	}
+	return k == sched_app_instances(ra->app);
 }
 
 static bool

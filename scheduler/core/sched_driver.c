@@ -5,8 +5,10 @@
  * that lack instances into each offer (sched_launch_fit), persists the
  * task records in one commit, then launches, or declines what is unused;
  * status() records every state change before acknowledging it (returns 0
- * only after the commit). A lost agent is reported task by task
- * (TASK_UNREACHABLE), so there is no agent_lost().
+ * only after the commit); an unreachable agent's tasks (TASK_UNREACHABLE,
+ * or TASK_LOST for an agent lost, and agent_lost()) go by their app's
+ * unreachableStrategy (sched_converge_unreachable()), and come back when
+ * they are reported running again.
  * Design: offers are answered inside offers(), so none is ever held, and
  * tasks are added to the tracker before launch() because the master may
  * report on them from inside that call. Loop thread only.
@@ -14,6 +16,7 @@
 #include "scheduler/core/sched_driver.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,7 +71,8 @@ sched_driver_registered(void *arg, const char *framework_id,
 			sched_ids_push(&kill, t->id);
 		}
 	}
-	if (sched_converge_mark_killing(s, &mark) == 0)
+	if (sched_converge_mark_killing(s, &mark,
+					SCHED_TASK_F(SCHED_TASK_HOLD)) == 0)
 		sched_converge_kill(s, &kill);
 	sched_ids_release(&kill);
 	sched_ids_release(&mark);
@@ -290,7 +294,9 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	struct sched *s = arg;
 	struct sched_task *t;
 	struct sched_rapp *ra;
-	long long started;
+	const char *why = st->message != NULL ? st->message : st->reason;
+	long long started, unreachable;
+	bool back;
 	int rc;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
@@ -299,16 +305,18 @@ sched_driver_status(void *arg, const struct wire_status *st)
 		if (!task_state_terminal(st->state) && s->fw_id != NULL) {
 			log_info("task=%s is unknown (%s): killing it",
 				 st->task_id, task_state_name(st->state));
+			/* Through the agent that reports it: the master may
+			 * not know the task (it forgot it). */
 			(void)s->link.ops->kill(s->link.master, s->fw_id,
 						st->task_id, st->agent_id, 0);
 		}
 		return 0;
 	}
 	sched_health_status(s, t, st); /* the agent's health checks */
-	if (task_state_terminal(st->state) || st->state == TASK_UNREACHABLE)
-		return sched_converge_task_end(
-		    s, t, st->state,
-		    st->message != NULL ? st->message : st->reason);
+	if (sched_task_status_unreachable(st))
+		return sched_converge_unreachable(s, t, why);
+	if (task_state_terminal(st->state))
+		return sched_converge_task_end(s, t, st->state, why);
 	if (st->state == t->state ||
 	    (t->state == TASK_KILLING && st->state != TASK_KILLING))
 		return 0; /* a replay, or news older than our kill */
@@ -319,28 +327,35 @@ sched_driver_status(void *arg, const struct wire_status *st)
 			  task_state_name(st->state));
 		return 0;
 	}
+	/* Its agent came back: the task counts again (surplus is killed
+	 * by killSelection when its app converges). */
+	back = t->state == TASK_UNREACHABLE;
 	started = t->started_ms;
+	unreachable = t->unreachable_ms;
 	if (st->state == TASK_RUNNING && t->started_ms == 0)
 		t->started_ms =
 		    st->timestamp_ms > 0 ? st->timestamp_ms : loop_wall_ms();
+	t->unreachable_ms = 0;
 	rc = sched_tracker_persist(s->st, t, st->state);
 	if (rc != 0) {
 		log_error("task=%s persisting %s failed rc=%d", t->id,
 			  task_state_name(st->state), rc);
 		t->started_ms = started;
+		t->unreachable_ms = unreachable;
 		return rc;
 	}
 	sched_tracker_set_state(s->tr, t, st->state);
+	if (back)
+		sched_tracker_set_flags(
+		    s->tr, t, t->flags & ~SCHED_TASK_F(SCHED_TASK_INACTIVE));
 	t->since_ms = loop_now_ms(s->loop);
-	log_info("task=%s app=%s %s", t->id, t->app_id,
-		 task_state_name(t->state));
+	log_info("task=%s app=%s %s%s", t->id, t->app_id,
+		 task_state_name(t->state), back ? " (its agent is back)" : "");
 	/* Committed and in the tracker: visible through the API. */
-	sched_events_emit(s->events, sched_task_status_event(t, t->state,
-							     st->message != NULL
-								 ? st->message
-								 : st->reason));
-	if (t->state == TASK_RUNNING) {
+	sched_events_emit(s->events, sched_task_status_event(t, t->state, why));
+	if (t->state == TASK_RUNNING)
 		sched_health_track(s, t);
+	if (t->state == TASK_RUNNING || back) {
 		ra = sched_repo_find(s->repo, t->app_id);
 		if (ra != NULL)
 			(void)sched_converge(s, ra);
@@ -348,9 +363,35 @@ sched_driver_status(void *arg, const struct wire_status *st)
 	return 0;
 }
 
+static void
+sched_driver_agent_lost(void *arg, const char *agent_id)
+{
+	struct sched *s = arg;
+	struct sched_ids ids = {NULL, 0, 0};
+	size_t i;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	for (i = 0; i < sched_tracker_count(s->tr); i++) {
+		struct sched_task *t = sched_tracker_at(s->tr, i);
+
+		if (strcmp(t->agent_id, agent_id) == 0)
+			sched_ids_push(&ids, t->id);
+	}
+	log_info("agent=%s lost with %zu task(s)", agent_id, ids.n);
+	for (i = 0; i < ids.n; i++) {
+		struct sched_task *t = sched_tracker_find(s->tr, ids.v[i]);
+
+		if (t != NULL)
+			(void)sched_converge_unreachable(
+			    s, t, "the agent is unreachable");
+	}
+	sched_ids_release(&ids);
+}
+
 const struct framework_sched_ops sched_driver_ops = {
     .registered = sched_driver_registered,
     .offers = sched_driver_offers,
     .rescind = sched_driver_rescind,
     .status = sched_driver_status,
+    .agent_lost = sched_driver_agent_lost,
 };

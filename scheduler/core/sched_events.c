@@ -413,12 +413,17 @@ events_subs_change(struct httpd_req *r, struct sched_events *e, bool add)
 {
 	const char *url = events_subs_url(r);
 	char ip[EVENTS_ADDR_LEN], iso[32];
+	struct cd_err err;
 	json_t *ev;
 
 	if (url == NULL)
 		return;
-	if (sched_events_sub_change(e->subs, url, add) != 0) {
-		httpd_reply_error(r, 500, "writing to the store failed", NULL);
+	cd_err_clear(&err);
+	if (sched_events_sub_change(e->subs, url, add, &err) != 0) {
+		/* 507 Insufficient Storage when the disk is full. */
+		httpd_reply_error(
+		    r, err.code == -ENOSPC || err.code == -EDQUOT ? 507 : 503,
+		    err.msg, NULL);
 		return;
 	}
 	sched_events_peer_ip(httpd_req_peer(r), ip, sizeof ip);

@@ -25,6 +25,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/route.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 
@@ -63,22 +64,10 @@ struct sched_events_subs {
 char *
 sched_events_sub_key(const char *url)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	struct buf b = BUF_INIT;
-	const unsigned char *p;
 
 	buf_puts(&b, SCHED_EVENTS_SUB_PREFIX);
-	for (p = (const unsigned char *)url; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~') {
-			buf_append(&b, p, 1);
-		} else {
-			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-
-			buf_append(&b, esc, sizeof esc);
-		}
-	}
+	route_encode(&b, url);
 	return buf_detach(&b, NULL);
 }
 
@@ -337,7 +326,7 @@ sched_events_sub_publish(struct sched_events_subs *subs, const char *body,
 
 int
 sched_events_sub_change(struct sched_events_subs *subs, const char *url,
-			bool add)
+			bool add, struct cd_err *err)
 {
 	char *key = sched_events_sub_key(url), *val = NULL;
 	struct ev_sub *sub;
@@ -353,8 +342,14 @@ sched_events_sub_change(struct sched_events_subs *subs, const char *url,
 		rc = store_del(subs->st, STORE_DB_SCHED, key);
 	}
 	if (rc != 0) {
-		log_error("%s subscription %s: store failed rc=%d",
-			  add ? "saving" : "deleting", url, rc);
+		struct cd_err e;
+
+		cd_err_clear(&e);
+		(void)store_err(subs->st, rc, &e);
+		log_error("%s subscription %s: %s", add ? "saving" : "deleting",
+			  url, e.msg);
+		if (err != NULL)
+			*err = e;
 		goto out;
 	}
 	sub = sub_find(subs, url);

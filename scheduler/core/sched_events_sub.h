@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "lib/err.h"
+
 struct loop;
 struct httpc;
 struct store;
@@ -43,10 +45,11 @@ void sched_events_sub_publish(struct sched_events_subs *subs, const char *body,
 
 /*
  * Subscribe url (add) or unsubscribe it: the store first (one commit),
- * then memory. 0, or the store's code with nothing changed.
+ * then memory. 0, or the store's code with nothing changed and err (may
+ * be NULL) saying what happened (store_err()).
  */
 int sched_events_sub_change(struct sched_events_subs *subs, const char *url,
-			    bool add);
+			    bool add, struct cd_err *err);
 /* The subscribed URLs, in subscription order. New reference. */
 json_t *sched_events_sub_urls(const struct sched_events_subs *subs);
 

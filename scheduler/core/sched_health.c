@@ -8,9 +8,12 @@
  * version; tasks launched before tasks carried them fall back to the
  * app's current checks. The kill of an unhealthy task goes through
  * sched_converge_mark_killing() and sched_converge_kill() like any API kill,
- * after counting a failure for the app's backoff (a task killed as expected
- * would not count one), so a crash-looping unhealthy app slows down as
- * Marathon's does. Events go out after the state they report is visible
+ * after counting a failure for the app's backoff
+ * (sched_converge_backoff(); a task killed as expected would not count
+ * one), so a crash-looping unhealthy app slows down as Marathon's does,
+ * and marked SCHED_TASK_REPLACE, so that its replacement starts only once
+ * its end is confirmed or its kill times out (no overlap of the unhealthy
+ * copy and the new one). Events go out after the state they report is visible
  * (the health bookkeeping is updated before the callbacks run).
  * Loop thread only.
  */
@@ -23,7 +26,6 @@
 #define LOG_MOD "sched"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "lib/loop.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_converge.h"
@@ -32,9 +34,7 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_probe.h"
 #include "scheduler/core/sched_repo.h"
-#include "scheduler/core/sched_task.h"
 #include "scheduler/core/sched_tracker.h"
-#include "scheduler/place/sched_launch.h"
 
 /* The checks t runs (borrowed), or NULL. ra is t's app when the caller
  * has it (saves a lookup per task in big listings), or NULL. */
@@ -78,24 +78,6 @@ hc_emit_kill(struct sched *s, const struct sched_task *t, const char *why)
 			  t->host, "slaveId", t->agent_id));
 }
 
-/* Count a failure for ra's launch backoff, as sched_converge_task_end()
- * does for a task that ended on its own. */
-static void
-hc_backoff(struct sched *s, struct sched_rapp *ra, const struct sched_task *t,
-	   const char *why)
-{
-	double sec, fac, max;
-
-	sched_app_backoff(ra->app, &sec, &fac, &max);
-	ra->nfailures++;
-	ra->launch_after_ms =
-	    loop_now_ms(s->loop) +
-	    sched_launch_backoff_ms(sec, fac, max, ra->nfailures);
-	ra->backoff_pending = true;
-	json_decref(ra->last_failure);
-	ra->last_failure = sched_task_failure_json(t, TASK_KILLED, why);
-}
-
 /* sched_probe: a task's health changed, or it must die. */
 static void
 hc_on_change(void *arg, const char *task_id, bool healthy, bool kill,
@@ -122,9 +104,15 @@ hc_on_change(void *arg, const char *task_id, bool healthy, bool kill,
 		 t->id, t->app_id, why != NULL ? why : "");
 	sched_probe_untrack(s->health, t->id);
 	if ((ra = sched_repo_find(s->repo, t->app_id)) != NULL)
-		hc_backoff(s, ra, t, why != NULL ? why : "unhealthy");
+		sched_converge_backoff(s, ra, t, TASK_KILLED,
+				       why != NULL ? why : "unhealthy");
 	sched_ids_push(&ids, t->id);
-	if (sched_converge_mark_killing(s, &ids) != 0) {
+	/* Replaced once its end is confirmed (or its kill times out), never
+	 * beside it: REPLACE keeps it an instance until then. */
+	if (sched_converge_mark_killing(s, &ids,
+					SCHED_TASK_F(SCHED_TASK_HOLD) |
+					    SCHED_TASK_F(SCHED_TASK_REPLACE)) !=
+	    0) {
 		log_error("task=%s persisting the kill failed", task_id);
 	} else {
 		hc_emit_kill(s, t, why);

@@ -55,20 +55,45 @@ struct sched_rapp {
 	size_t def_len;
 };
 
+/*
+ * What a task still counts as, beside its state (struct sched_task.flags;
+ * bit i is 1 << i; the tracker keeps them counted per app, see
+ * sched_tracker_set_flags()).
+ */
+enum sched_task_flag {
+	SCHED_TASK_INACTIVE = 0, /* unreachable for longer than its app's
+				    inactiveAfterSeconds: no longer an
+				    instance, so it is replaced */
+	SCHED_TASK_HOLD,	 /* being killed, the kill not yet confirmed:
+				    still takes a place under the app's
+				    maximumOverCapacity */
+	SCHED_TASK_REPLACE,	 /* killed to be replaced (failed its health
+				    checks): still an instance until its kill
+				    is confirmed; always with HOLD */
+	SCHED_TASK_NFLAGS
+};
+#define SCHED_TASK_F(flag) (1u << (flag))
+
 /* One task the scheduler launched and tracks until it is terminal. */
 struct sched_task {
-	char *id;	       /* owned */
-	char *app_id;	       /* owned */
-	char *version;	       /* owned: the app version it runs */
-	char *agent_id;	       /* owned */
-	char *host;	       /* owned */
-	enum task_state state; /* TASK_KILLING once we asked for a kill;
-				  once tracked, changed only through
-				  sched_tracker_set_state() */
-	long long staged_ms;   /* wall clock */
-	long long started_ms;  /* wall clock; 0 until RUNNING */
-	uint64_t since_ms;     /* loop_now_ms of the last state change */
-	uint32_t *ports;       /* owned: host ports, PORT0 first */
+	char *id;		  /* owned */
+	char *app_id;		  /* owned */
+	char *version;		  /* owned: the app version it runs */
+	char *agent_id;		  /* owned */
+	char *host;		  /* owned */
+	enum task_state state;	  /* TASK_KILLING once we asked for a kill;
+				     once tracked, changed only through
+				     sched_tracker_set_state() */
+	long long staged_ms;	  /* wall clock */
+	long long started_ms;	  /* wall clock; 0 until RUNNING */
+	uint64_t since_ms;	  /* loop_now_ms of the last state change */
+	long long unreachable_ms; /* wall clock when it became
+				     TASK_UNREACHABLE; 0 otherwise */
+	uint64_t kill_ms;	  /* loop_now_ms of the first kill asked
+				     for it; 0 when not killing */
+	unsigned flags;	 /* SCHED_TASK_F() bits; once tracked, changed only
+			    through sched_tracker_set_flags() */
+	uint32_t *ports; /* owned: host ports, PORT0 first */
 	size_t nports;
 	json_t *task; /* ref: wire_task_encode() of what ran */
 	size_t idx;   /* position in the tracker's list */

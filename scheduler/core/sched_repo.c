@@ -4,9 +4,10 @@
  * launch loop walks apps in a stable order and a lookup is a binary
  * search; writes are staged into the caller's batch and memory follows
  * only after the commit, so a failed commit changes nothing.
- * lastConfigChangeAt is not stored: it is recomputed at load by walking the
- * versions back from the newest while only instances changed.
- * Loop thread only.
+ * lastConfigChangeAt is stored beside the app ("appcfg/<id>"), because a
+ * restart changes it and nothing else; a store without it (written before
+ * it was kept) has it recomputed at load by walking the versions back from
+ * the newest while only instances changed. Loop thread only.
  */
 #include "scheduler/core/sched_repo.h"
 
@@ -158,16 +159,27 @@ sched_repo_version_get(const struct sched_repo *r, const char *id,
 	return rc;
 }
 
-/* Walk the versions back while only instances changed (see top). */
+/* The stored config version (see top), or, in a store without it, the
+ * versions walked back while only instances changed. */
 static char *
 repo_config_version(const struct sched_repo *r, const struct sched_app *app)
 {
 	struct sched_ids vl = {NULL, 0, 0};
 	const char *cfg = sched_app_version(app);
 	struct sched_app *cur = NULL, *older;
-	char *res;
+	char *res, *key = xasprintf("appcfg/%s", sched_app_id(app));
+	struct buf b = BUF_INIT;
 	size_t i;
 
+	if (store_get(r->st, STORE_DB_SCHED, key, &b) == 0 && b.len > 0 &&
+	    b.len < SCHED_ISO_LEN) {
+		res = xstrndup(b.data, b.len);
+		free(key);
+		buf_release(&b);
+		return res;
+	}
+	free(key);
+	buf_release(&b);
 	if (repo_ver_list(r, sched_app_id(app), &vl) != 0)
 		goto out;
 	for (i = vl.n; i-- > 0;) {
@@ -367,9 +379,10 @@ sched_repo_assign_ports_with(const struct sched_repo *r, struct sched_app *app,
 
 int
 sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
-		     const struct sched_app *app, const char *keep_version)
+		     const struct sched_app *app, const char *config_version)
 {
 	const char *id = sched_app_id(app), *ver = sched_app_version(app);
+	const char *keep_version = config_version;
 	json_t *j = sched_app_to_json(app);
 	struct sched_ids vl = {NULL, 0, 0};
 	struct buf v = BUF_INIT;
@@ -387,6 +400,14 @@ sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
 	free(key);
 	key = xasprintf("appver/%s/%s", id, ver);
 	rc = store_batch_put(b, STORE_DB_SCHED, key, v.data, v.len);
+	if (rc != 0)
+		goto out;
+	if (config_version == NULL)
+		config_version = ver;
+	free(key);
+	key = xasprintf("appcfg/%s", id);
+	rc = store_batch_put(b, STORE_DB_SCHED, key, config_version,
+			     strlen(config_version));
 	if (rc != 0)
 		goto out;
 	rc = repo_ver_list(r, id, &vl);
@@ -426,6 +447,11 @@ sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
 	int rc;
 
 	rc = store_batch_del(b, STORE_DB_SCHED, key);
+	if (rc == 0) {
+		free(key);
+		key = xasprintf("appcfg/%s", id);
+		rc = store_batch_del(b, STORE_DB_SCHED, key);
+	}
 	if (rc == 0)
 		rc = repo_ver_list(r, id, &vl);
 	for (i = 0; rc == 0 && i < vl.n; i++) {
@@ -590,10 +616,10 @@ sched_repo_groups_load(const struct sched_repo *r, json_t **out)
 }
 
 int
-sched_repo_group_version_put(struct sched_repo *r, const char *id,
-			     const char *version, const json_t *snapshot)
+sched_repo_stage_group_version(const struct sched_repo *r,
+			       struct store_batch *b, const char *id,
+			       const char *version, const json_t *snapshot)
 {
-	struct store_batch *b = store_batch_begin(r->st);
 	struct sched_ids vl = {NULL, 0, 0};
 	const char *gid = strcmp(id, "/") == 0 ? "" : id;
 	char *key = xasprintf("groupver/%s/%s", gid, version);
@@ -616,10 +642,6 @@ sched_repo_group_version_put(struct sched_repo *r, const char *id,
 		key = xasprintf("groupver/%s/%s", gid, vl.v[i]);
 		rc = store_batch_del(b, STORE_DB_SCHED, key);
 	}
-	if (rc == 0)
-		rc = store_batch_commit(b);
-	else
-		store_batch_abort(b);
 	sched_ids_release(&vl);
 	free(prefix);
 	free(key);

@@ -4,6 +4,13 @@
  *   "app/<id>"                  sched_app_to_json() of the current version
  *   "appver/<id>/<version>"     the same, one per version (the newest
  *                               SCHED_REPO_MAX_VERSIONS are kept)
+ *   "appcfg/<id>"               the app's config version
+ *                               (lastConfigChangeAt, ASCII ISO-8601): the
+ *                               version its tasks must be at least; a
+ *                               restart changes it without changing the
+ *                               definition. Absent in stores written before
+ *                               it existed: then recomputed from the
+ *                               versions (only instances changed)
  *   "framework_id"              the framework id the master gave us
  *   "group/<id>"                an explicit group {"id", "dependencies",
  *                               "version"} (empty groups persist)
@@ -60,11 +67,13 @@ int sched_repo_assign_ports_with(const struct sched_repo *r,
 
 /*
  * Stage app (its version must be set) as the current definition and as a
- * new version into b, pruning the oldest versions beyond the limit except
- * keep_version (may be NULL). 0 or a negative code.
+ * new version into b, with config_version (may be NULL: the app's own
+ * version) as its config version, pruning the oldest versions beyond the
+ * limit except config_version's. 0 or a negative code.
  */
 int sched_repo_stage_put(struct sched_repo *r, struct store_batch *b,
-			 const struct sched_app *app, const char *keep_version);
+			 const struct sched_app *app,
+			 const char *config_version);
 /* Stage the deletion of the app and all its versions into b. */
 int sched_repo_stage_del(struct sched_repo *r, struct store_batch *b,
 			 const char *id);
@@ -94,9 +103,11 @@ int sched_repo_stage_group_put(struct store_batch *b, const json_t *rec);
 int sched_repo_stage_group_del(struct store_batch *b, const char *id);
 /* Every explicit group record: 0 and a new object id -> record. */
 int sched_repo_groups_load(const struct sched_repo *r, json_t **out);
-/* Store a group snapshot as version (one commit, oldest pruned). */
-int sched_repo_group_version_put(struct sched_repo *r, const char *id,
-				 const char *version, const json_t *snapshot);
+/* Stage a group snapshot as version into b (the oldest versions beyond
+ * the newest SCHED_REPO_MAX_VERSIONS are deleted in the same batch). */
+int sched_repo_stage_group_version(const struct sched_repo *r,
+				   struct store_batch *b, const char *id,
+				   const char *version, const json_t *snapshot);
 /* The stored versions of group id, newest first (new JSON array). */
 int sched_repo_group_versions(const struct sched_repo *r, const char *id,
 			      json_t **out);

@@ -1,10 +1,11 @@
 /*
  * sched_task.c: the scheduler's view of one task (see sched_task.h). Owns
- * nothing. Design: Mesos' newer states (UNREACHABLE, GONE, UNKNOWN,
- * DROPPED) are shown as TASK_LOST, the state 0.x and 1.x clients know; a
- * task is "current" when its version is not older than its app's
- * lastConfigChangeAt, so scaling keeps tasks and a config change replaces
- * them. Loop thread only.
+ * nothing. Design: states are shown by their Mesos names, as Marathon 1.4+
+ * does (its MesosTaskState: TASK_UNREACHABLE, TASK_DROPPED, TASK_GONE and
+ * TASK_UNKNOWN are no longer folded into TASK_LOST), the same in the API
+ * and in status_update_event; a task is "current" when its version is not
+ * older than its app's lastConfigChangeAt, so scaling keeps tasks and a
+ * config change replaces them. Loop thread only.
  */
 #include "scheduler/core/sched_task.h"
 
@@ -17,20 +18,24 @@
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_probe.h"
 
-/* Whether the API shows state as TASK_LOST. */
-static bool
-task_shown_lost(enum task_state state)
-{
-	return state == TASK_UNREACHABLE || state == TASK_GONE ||
-	       state == TASK_UNKNOWN || state == TASK_DROPPED;
-}
-
 const char *
 sched_task_state_name(const struct sched_task *t)
 {
-	if (task_shown_lost(t->state))
-		return "TASK_LOST"; /* what 0.x/1.x clients know */
 	return task_state_name(t->state);
+}
+
+bool
+sched_task_status_unreachable(const struct wire_status *st)
+{
+	if (st->state == TASK_UNREACHABLE)
+		return true;
+	/* A master that is not partition aware says TASK_LOST with the
+	 * reason (Marathon's TaskConditionMapping.Unreachable, without
+	 * REASON_RECONCILIATION, which clusterd's master gives a task the
+	 * agent does not have). */
+	return st->state == TASK_LOST && st->reason != NULL &&
+	       (strcmp(st->reason, "REASON_SLAVE_REMOVED") == 0 ||
+		strcmp(st->reason, "REASON_SLAVE_DISCONNECTED") == 0);
 }
 
 bool
@@ -61,8 +66,6 @@ sched_task_status_event(const struct sched_task *t, enum task_state state,
 
 	for (i = 0; i < t->nports; i++)
 		json_array_append_new(ports, json_integer(t->ports[i]));
-	if (task_shown_lost(state))
-		name = "TASK_LOST"; /* as sched_task_state_name() */
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:o, s:s, s:s}",
 			 "slaveId", t->agent_id, "taskId", t->id, "taskStatus",
 			 name, "message", message != NULL ? message : "",

@@ -13,13 +13,19 @@
 #include <jansson.h>
 
 #include "lib/task_state.h"
+#include "lib/wire.h"
 
 struct sched;
 struct sched_rapp;
 struct sched_task;
 
-/* The API state of t (TASK_LOST for UNREACHABLE and so on). */
+/* The API state of t: its Mesos state name, as Marathon 1.4+ shows it. */
 const char *sched_task_state_name(const struct sched_task *t);
+/*
+ * Whether st says that the task's agent is unreachable (the task may come
+ * back): TASK_UNREACHABLE, or TASK_LOST with an agent-lost reason.
+ */
+bool sched_task_status_unreachable(const struct wire_status *st);
 /* Whether t runs the current configuration of r. */
 bool sched_task_current(const struct sched_rapp *r, const struct sched_task *t);
 /* Whether t counts as healthy: its app ra has no health checks, nothing

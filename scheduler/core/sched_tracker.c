@@ -27,6 +27,7 @@
 #include "lib/buf.h"
 #include "lib/idmap.h"
 #include "lib/json.h"
+#include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/core/sched_int.h"
@@ -68,9 +69,17 @@ tr_cur(const char *v, const char *cfg)
 static void
 tr_count(struct tr_group *g, const struct sched_task *t, int d)
 {
+	int i;
+
 	CD_ASSERT((unsigned)t->state < TASK_STATE_COUNT);
 	g->k.n[t->cur][t->state] += d;
 	CD_ASSERT(g->k.n[t->cur][t->state] >= 0);
+	for (i = 0; i < SCHED_TASK_NFLAGS; i++) {
+		if ((t->flags & SCHED_TASK_F(i)) == 0)
+			continue;
+		g->k.f[t->cur][i] += d;
+		CD_ASSERT(g->k.f[t->cur][i] >= 0);
+	}
 }
 
 struct sched_tracker *
@@ -163,6 +172,19 @@ sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
 	CD_ASSERT(t->gidx < g->n && g->tasks[t->gidx] == t);
 	tr_count(g, t, -1);
 	t->state = state;
+	tr_count(g, t, 1);
+}
+
+void
+sched_tracker_set_flags(struct sched_tracker *tr, struct sched_task *t,
+			unsigned flags)
+{
+	struct tr_group *g = idmap_get(tr->by_app, t->app_id);
+
+	AN(g);
+	CD_ASSERT(t->gidx < g->n && g->tasks[t->gidx] == t);
+	tr_count(g, t, -1);
+	t->flags = flags;
 	tr_count(g, t, 1);
 }
 
@@ -285,6 +307,9 @@ sched_tracker_record(const struct sched_task *t, enum task_state state)
 	json_object_set_new(j, "stagedMs", json_integer(t->staged_ms));
 	json_object_set_new(j, "startedAt", tr_iso_or_null(t->started_ms));
 	json_object_set_new(j, "startedMs", json_integer(t->started_ms));
+	if (state == TASK_UNREACHABLE)
+		json_object_set_new(j, "unreachableMs",
+				    json_integer(t->unreachable_ms));
 	return j;
 }
 
@@ -340,7 +365,7 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 {
 	struct wire_task wt;
 	const char *state = NULL, *host = "", *version = NULL;
-	long long staged = 0, started = 0;
+	long long staged = 0, started = 0, unreachable = 0;
 	const json_t *ports = json_object_get(j, "ports"), *v;
 	uint32_t *pv = NULL;
 	size_t i, np = 0;
@@ -358,7 +383,9 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 	    json_opt_str(j, "host", "", &host, NULL, err) != 0 ||
 	    json_opt_str(j, "version", "", &version, NULL, err) != 0 ||
 	    json_opt_int(j, "stagedMs", "", &staged, NULL, err) != 0 ||
-	    json_opt_int(j, "startedMs", "", &started, NULL, err) != 0) {
+	    json_opt_int(j, "startedMs", "", &started, NULL, err) != 0 ||
+	    json_opt_int(j, "unreachableMs", "", &unreachable, NULL, err) !=
+		0) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -379,6 +406,15 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 	}
 	t->state = st;
 	t->started_ms = started;
+	if (st == TASK_UNREACHABLE)
+		t->unreachable_ms =
+		    unreachable > 0 ? unreachable : loop_wall_ms();
+	if (st == TASK_KILLING) {
+		/* Its kill was never confirmed: it holds its place until it
+		 * is, or until the kill times out (sched_tick.c). */
+		t->kill_ms = now_ms;
+		t->flags = SCHED_TASK_F(SCHED_TASK_HOLD);
+	}
 	*out = t;
 	rc = 0;
 out:

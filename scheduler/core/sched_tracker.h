@@ -6,7 +6,8 @@
  *
  * A record is {"task": wire_task JSON, "state", "appId", "version",
  * "host", "agentId", "ports": [...], "stagedAt", "stagedMs", "startedAt",
- * "startedMs"}.
+ * "startedMs", "unreachableMs"} ("unreachableMs" 0 or absent unless the
+ * state is TASK_UNREACHABLE).
  */
 #ifndef CLUSTERD_SCHEDULER_CORE_SCHED_TRACKER_H
 #define CLUSTERD_SCHEDULER_CORE_SCHED_TRACKER_H
@@ -19,6 +20,7 @@
 #include "lib/err.h"
 #include "lib/task_state.h"
 #include "lib/wire.h"
+#include "scheduler/core/sched_int.h"
 
 struct store;
 struct store_batch;
@@ -53,10 +55,19 @@ sched_tracker_app_tasks(const struct sched_tracker *tr, const char *app_id,
 void sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
 			     enum task_state state);
 
+/*
+ * Change the flags of t (SCHED_TASK_F() bits), which must be tracked: the
+ * per-app flag counts below stay exact.
+ */
+void sched_tracker_set_flags(struct sched_tracker *tr, struct sched_task *t,
+			     unsigned flags);
+
 /* One app's tasks by state: n[1][s] those in state s whose version is at
- * least the app's config version ("current"), n[0][s] the older ones. */
+ * least the app's config version ("current"), n[0][s] the older ones;
+ * f[cur][i] those with flag i (enum sched_task_flag) set. */
 struct sched_tracker_counts {
 	int n[2][TASK_STATE_COUNT];
+	int f[2][SCHED_TASK_NFLAGS];
 };
 
 /*
@@ -91,8 +102,10 @@ int sched_tracker_persist(struct store *st, const struct sched_task *t,
 int sched_tracker_unpersist(struct store *st, const char *id);
 
 /*
- * Load every task record from st into tr (tasks get since_ms = now_ms).
- * Unreadable records are skipped and counted in *nbad. 0 or -EIO.
+ * Load every task record from st into tr (tasks get since_ms = now_ms;
+ * TASK_KILLING ones kill_ms = now_ms and SCHED_TASK_HOLD, as the kill is
+ * not confirmed). Unreadable records are skipped and counted in *nbad.
+ * 0 or -EIO.
  */
 int sched_tracker_load(struct sched_tracker *tr, struct store *st,
 		       uint64_t now_ms, size_t *nbad, struct cd_err *err);

@@ -131,7 +131,8 @@ sched_launch_plan(const struct sched_launch_counts *c,
 	int inst = imax(0, c->instances);
 	int cur_keep = imin(c->cur_active, inst);
 	int cur_run = imin(c->cur_running, cur_keep);
-	int need = inst - cur_keep;
+	int killing = imax(0, c->killing);
+	int need = imax(0, inst - cur_keep - imax(0, c->replacing));
 	int max_total, min_keep, old_left, kill_a, launch;
 	double over = c->max_over < 0 ? 0 : c->max_over;
 	double health = c->min_health < 0 ? 0 : c->min_health;
@@ -143,7 +144,8 @@ sched_launch_plan(const struct sched_launch_counts *c,
 	/* Each running current task replaces one old task. */
 	kill_a = imax(0, imin(c->old_active, cur_run + c->old_active - inst));
 	old_left = c->old_active - kill_a;
-	launch = imin(need, imax(0, max_total - (cur_keep + old_left)));
+	launch =
+	    imin(need, imax(0, max_total - (cur_keep + old_left + killing)));
 
 	if (launch < need && old_left > 0) {
 		/* Old tasks block launches: make room, non-running first,
@@ -154,15 +156,18 @@ sched_launch_plan(const struct sched_launch_counts *c,
 		int kill_b = imin(need - launch, nonrun + can);
 
 		kill_b = imin(kill_b, old_left);
-		if (kill_b == 0 && launch == 0 && cur_keep == cur_run)
+		if (kill_b == 0 && launch == 0 && cur_keep == cur_run &&
+		    killing == 0)
 			kill_b = 1; /* nothing in flight: force progress */
 		old_left -= kill_b;
-		launch = imin(need, imax(0, max_total - (cur_keep + old_left)));
+		launch = imin(
+		    need, imax(0, max_total - (cur_keep + old_left + killing)));
 	}
 
 	out->launch = launch;
-	out->launch_now =
-	    imin(launch, imax(0, max_total - (c->cur_active + c->old_active)));
+	out->launch_now = imin(
+	    launch,
+	    imax(0, max_total - (c->cur_active + c->old_active + killing)));
 	out->kill_cur = c->cur_active - cur_keep;
 	out->kill_old = c->old_active - old_left;
 	out->converged = c->cur_active == inst && c->cur_running == inst &&

@@ -43,6 +43,11 @@ struct sched_launch_counts {
 	int cur_running; /* of cur_active, those confirmed running */
 	int old_active;
 	int old_running; /* of old_active, those confirmed running */
+	int killing;	 /* tasks being killed whose kill is not confirmed
+			    yet: they still take a place under max_over */
+	int replacing;	 /* of killing, those killed to be replaced (failed
+			    health checks): still instances, so their
+			    replacements wait for their end */
 };
 
 /* What to do about it. */
@@ -56,12 +61,13 @@ struct sched_launch_plan {
 };
 
 /*
- * Decide launches and kills: scale down kills the youngest current tasks;
- * an old task is killed for each current task that is running, beyond
- * instances; never more than instances * (1 + max_over) active tasks, and
- * while old tasks stand in the way of a launch, old ones are killed down to
- * instances * min_health running (at least one, so that an upgrade always
- * progresses).
+ * Decide launches and kills: scale down kills current tasks; an old task
+ * is killed for each current task that is running, beyond instances;
+ * never more than instances * (1 + max_over) tasks active or dying
+ * (killing), a task being replaced still counts as an instance, and
+ * while old tasks stand in the way of a launch, old ones are killed down
+ * to instances * min_health running (at least one, so that an upgrade
+ * always progresses, unless kills are already under way).
  */
 void sched_launch_plan(const struct sched_launch_counts *c,
 		       struct sched_launch_plan *out);

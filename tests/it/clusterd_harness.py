@@ -436,6 +436,13 @@ class Clusterd:
         self.starts = 0
         self.agent_ids = set()
         self.session = requests.Session()
+        # With --ssl_cert every port speaks HTTPS, verified against --ssl_ca.
+        self.scheme = "https" if any(a.startswith("--ssl_cert") for a in self.args) else "http"
+        # Per request: REQUESTS_CA_BUNDLE in the environment beats Session.verify.
+        self.verify = True
+        for a in self.args:
+            if a.startswith("--ssl_ca="):
+                self.verify = a.split("=", 1)[1]
 
     # -- process control ---------------------------------------------------
 
@@ -544,7 +551,7 @@ class Clusterd:
     # -- HTTP ---------------------------------------------------------------
 
     def _base(self, key):
-        return f"http://127.0.0.1:{self.ports[key]}"
+        return f"{self.scheme}://127.0.0.1:{self.ports[key]}"
 
     @property
     def url(self):
@@ -560,6 +567,7 @@ class Clusterd:
 
     def api(self, path, method="GET", base=None, timeout=30, **kw):
         """requests.Response for METHOD base+path (base defaults to the Marathon API)."""
+        kw.setdefault("verify", self.verify)
         return self.session.request(method, (base or self.url) + path, timeout=timeout, **kw)
 
     def get(self, path, **kw):

@@ -61,6 +61,21 @@ def test_bad_value_space_form(clusterd_bin, tmp_path):
     assert "http_port" in err
 
 
+def test_role_from_environment(clusterd_bin, tmp_path):
+    """CLUSTERD_ALL_IN_ONE (a name an EnvironmentFile can hold: '-' becomes '_')
+    picks the role, as --all-in-one does: the role's ports are all written."""
+    c = harness.Clusterd(clusterd_bin, tmp_path / "w", args=["--containerizers=mesos"],
+                         env={"CLUSTERD_ALL_IN_ONE": "true"})
+    # The harness waits for all-in-one's ports; the role itself comes from the environment.
+    c.command = lambda: [a for a in harness.Clusterd.command(c) if a != "--all-in-one"]
+    c.start()
+    try:
+        assert {"http", "master", "agent"} <= set(c.ports)
+        assert c.get("/ping").text.strip() == "pong"
+    finally:
+        c.stop()
+
+
 def test_bad_value_from_environment(clusterd_bin, tmp_path):
     rc, _, err = run(clusterd_bin, tmp_path, "--all-in-one", env={"CLUSTERD_LOG_LEVEL": "bogus"})
     assert rc == 1

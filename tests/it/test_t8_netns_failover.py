@@ -10,7 +10,9 @@ through a file:// holding it. Each scenario checks task ids and process ids:
   and a scale sent 2 s after the restart takes effect;
 - the master's link cut well past the ping timeouts (1 s x 3 here): the agents
   are unreachable and their tasks TASK_UNREACHABLE, the tasks keep running on
-  the agents, and the agents are re-admitted once the link is back.
+  the agents, and the agents are re-admitted once the link is back; with both
+  kinds of unreachableStrategy, an app that waits 300 s keeps its very tasks
+  and processes, and one that gives up at once has them replaced.
 """
 
 import time
@@ -158,8 +160,6 @@ def test_master_link_outage_unreachable_then_readmitted(cluster, tmp_path):
             f"agent {host} was not re-admitted with its tasks"
 
 
-@pytest.mark.xfail(strict=True, reason="needs the scheduler's unreachableStrategy (issue 9 "
-                   "item 2, scheduler/): remove this mark once it is on main")
 def test_master_link_outage_unreachable_strategy(cluster, tmp_path):
     """Both kinds of unreachableStrategy across the master's link outage: the
     tasks of an app that waits 300 s are the same ones, same processes, after

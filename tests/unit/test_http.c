@@ -1,8 +1,12 @@
 /*
  * test_http.c: lib/httpd and lib/httpc against each other on loopback,
  * within one loop: routing, parameters, JSON bodies, error shapes, limits,
- * late answers, client timeouts, cancel, streaming, basic auth, and a
- * request over a unix socket to a plain evhttp listener.
+ * late answers, client timeouts, cancel, streaming, basic auth, the agent
+ * secret guard with httpc's peer header, the caps on streams and
+ * connections, the request deadline, bodies on HEAD and GET, pipelining,
+ * the server's own errors as Marathon JSON, and a request over a unix
+ * socket to a plain evhttp listener. Raw requests are written to a
+ * non-blocking socket and read after the loop ran for a while.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +16,11 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -62,6 +71,11 @@ struct fixture {
 	int chunks_seen;
 	/* requests started from inside curl */
 	struct result from_data;
+	/* caps, bodies on HEAD and GET */
+	int puts;
+	int held_closed;
+	int hold_rc[4];
+	int nhold;
 };
 
 static struct fixture *g_fx;
@@ -151,7 +165,8 @@ h_echo(struct httpd_req *r, void *arg)
 	const char *body = httpd_req_body(r, &len);
 	const char *a = httpd_req_query(r, "a");
 
-	(void)arg;
+	if (httpd_req_method(r) == HTTPD_PUT)
+		((struct fixture *)arg)->puts++;
 	httpd_reply_json(
 	    r, 200,
 	    json_pack("{s:s, s:s?, s:s?, s:b, s:b, s:i}", "path",
@@ -296,7 +311,28 @@ h_stream2(struct httpd_req *r, void *arg)
 	loop_timer_add(f->later_timer, 10);
 }
 
+static void
+held_closed_cb(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)r;
+	f->held_closed++;
+}
+
+/* A stream held open until its peer goes; the return code recorded. */
+static void
+h_hold(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	httpd_req_on_close(r, held_closed_cb, f);
+	f->hold_rc[f->nhold++ % 4] = httpd_stream_start(r, "text/plain");
+	httpd_stream_send(r, "held\n", 5); /* a no-op when refused */
+}
+
 static const struct httpd_route routes[] = {
+    {HTTPD_GET, "/hold", h_hold},
     {HTTPD_GET, "/echo/*rest", h_echo},
     {HTTPD_POST, "/v2/apps", h_apps_post},
     {HTTPD_GET | HTTPD_PUT, "/v2/apps", h_echo},
@@ -823,7 +859,7 @@ test_basic_auth(void **state)
 	struct result res;
 	char url[128];
 
-	httpd_set_credentials(f->d, "admin:s3cret");
+	httpd_set_credentials(f->d, "admin:s3cret", NULL);
 	request(f, NULL, "/echo/x", NULL, &res);
 	run(f);
 	assert_int_equal(res.status, 401);
@@ -844,7 +880,301 @@ test_basic_auth(void **state)
 	httpc_request(f->c, &o, done_cb, &res);
 	run(f);
 	assert_int_equal(res.status, 401);
-	httpd_set_credentials(f->d, NULL);
+	httpd_set_credentials(f->d, NULL, NULL);
+}
+
+/* A non-blocking connection to the server, data sent. */
+static int
+raw_send(struct fixture *f, const char *data, size_t n)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)httpd_port(f->d));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	if (n > 0)
+		assert_int_equal(send(fd, data, n, 0), (ssize_t)n);
+	return fd;
+}
+
+/* What the server wrote by now (NUL-terminated); *eof when it closed. */
+static size_t
+raw_read(int fd, char *out, size_t cap, bool *eof)
+{
+	size_t len = 0;
+	ssize_t k;
+
+	*eof = false;
+	while (len + 1 < cap) {
+		k = recv(fd, out + len, cap - 1 - len, MSG_DONTWAIT);
+		if (k == 0)
+			*eof = true;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	out[len] = '\0';
+	return len;
+}
+
+/* Send data on a new connection, let the loop run, return the answer. */
+static size_t
+raw(struct fixture *f, const char *data, char *out, size_t cap, bool *eof)
+{
+	int fd = raw_send(f, data, strlen(data));
+	size_t n;
+
+	spin(f, 200);
+	n = raw_read(fd, out, cap, eof);
+	close(fd);
+	return n;
+}
+
+static void
+assert_marathon_error(const char *reply, const char *status)
+{
+	const char *body = strstr(reply, "\r\n\r\n");
+	json_error_t je;
+	json_t *j;
+
+	if (strncmp(reply, status, strlen(status)) != 0)
+		fail_msg("expected %s, got: %.200s", status, reply);
+	assert_non_null(strstr(reply, "Content-Type: application/json\r\n"));
+	assert_non_null(body);
+	j = json_loads(body + 4, 0, &je);
+	assert_non_null(j);
+	assert_true(json_is_string(json_object_get(j, "message")));
+	assert_true(json_is_array(json_object_get(j, "details")));
+	json_decref(j);
+}
+
+static void
+test_guard_and_peer_secret(void **state)
+{
+	struct fixture *f = *state;
+	struct httpc_peer peer = {0};
+	const char *const exempt[] = {"/v2/apps", NULL};
+	struct result res;
+
+	httpd_set_guard(f->d, "/echo/*rest", "X-Test-Secret", "k3y");
+	httpd_set_credentials(f->d, "admin:pw", exempt);
+	request(f, NULL, "/echo/x", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 401);
+	assert_non_null(strstr(res.body, "invalid agent secret"));
+	/* The client adds the secret on paths under its prefix only. */
+	peer.secret_prefix = "/echo/";
+	peer.secret_header = "X-Test-Secret";
+	peer.secret = "k3y";
+	httpc_set_peer(f->c, &peer);
+	request(f, NULL, "/echo/x", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 200); /* guarded: no credentials asked */
+	request(f, NULL, "/later", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 401); /* credentials, not the secret */
+	request(f, NULL, "/v2/apps", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 200); /* exempt */
+	peer.secret = "k3y!";
+	httpc_set_peer(f->c, &peer);
+	request(f, NULL, "/echo/x", NULL, &res);
+	run(f);
+	assert_int_equal(res.status, 401);
+	httpd_set_guard(f->d, NULL, NULL, NULL);
+	httpd_set_credentials(f->d, NULL, NULL);
+}
+
+static void
+test_stream_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct result first, second, third;
+	struct httpc_opts o = {0};
+	struct httpc_req *held;
+	char url[128];
+
+	httpd_set_caps(f->d, 0, 1);
+	snprintf(url, sizeof url, "%s/hold", f->base);
+	o.url = url;
+	o.on_data = data_cb;
+	o.timeout_ms = -1;
+	memset(&first, 0, sizeof first);
+	f->waiting = 0;
+	held = httpc_request(f->c, &o, done_cb, &first);
+	spin(f, 100);
+	assert_int_equal(f->nhold, 1);
+	assert_int_equal(f->hold_rc[0], 0);
+	/* Over the cap: 503 with Marathon's body; the owner hears of it
+	 * through its close callback, from the loop. */
+	request(f, NULL, "/hold", NULL, &second);
+	run(f);
+	assert_int_equal(second.status, 503);
+	assert_non_null(strstr(second.body, "\"message\""));
+	assert_int_equal(f->hold_rc[1], -EBUSY);
+	spin(f, 20);
+	assert_int_equal(f->held_closed, 1);
+	/* The first stream goes: its slot is free again. */
+	httpc_cancel(held);
+	spin(f, 100);
+	assert_int_equal(f->held_closed, 2);
+	request(f, NULL, "/hold", NULL, &third);
+	f->waiting = 0;
+	spin(f, 100);
+	assert_int_equal(f->hold_rc[2], 0);
+	httpd_set_caps(f->d, 0, HTTPD_DEFAULT_MAX_STREAMS);
+}
+
+static void
+test_conn_cap(void **state)
+{
+	struct fixture *f = *state;
+	char out[2048];
+	bool eof;
+	int idle;
+
+	httpd_set_caps(f->d, 1, 0);
+	idle = raw_send(f, NULL, 0);
+	spin(f, 50);
+	raw(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out,
+	    &eof);
+	assert_marathon_error(out, "HTTP/1.1 503 ");
+	assert_true(eof);
+	close(idle);
+	spin(f, 50);
+	raw(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out,
+	    &eof);
+	assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+	httpd_set_caps(f->d, HTTPD_DEFAULT_MAX_CONNS, 0);
+}
+
+/* A body on HEAD or GET is dropped, never run as the next request. */
+static void
+test_body_on_head_and_get(void **state)
+{
+	struct fixture *f = *state;
+	const char *inner = "PUT /v2/apps HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *methods[] = {"HEAD", "GET"};
+	char req[512], out[4096];
+	size_t i;
+	bool eof;
+
+	for (i = 0; i < CD_NELEM(methods); i++) {
+		snprintf(req, sizeof req,
+			 "%s /v2/apps HTTP/1.1\r\nHost: x\r\n"
+			 "Content-Length: %zu\r\n\r\n%s"
+			 "GET /echo/after HTTP/1.1\r\nHost: x\r\n\r\n",
+			 methods[i], strlen(inner), inner);
+		raw(f, req, out, sizeof out, &eof);
+		assert_int_equal(f->puts, 0);
+		assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+		/* Two answers: the request, then the one after it. */
+		assert_non_null(strstr(out + 13, "HTTP/1.1 200 "));
+		assert_non_null(strstr(out, "\"path\":\"/echo/after\""));
+		if (i == 0) /* HEAD: headers only */
+			assert_true(strncmp(strstr(out, "\r\n\r\n") + 4,
+					    "HTTP/1.1 200 ", 13) == 0);
+	}
+	/* The same PUT as a request of its own does run. */
+	raw(f, inner, out, sizeof out, &eof);
+	assert_int_equal(f->puts, 1);
+}
+
+static void
+test_server_errors_json(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *req, *status;
+	} cases[] = {
+	    {"BREW /x HTTP/1.1\r\n\r\n", "HTTP/1.1 501 "},
+	    {"nonsense\r\n\r\n", "HTTP/1.1 400 "},
+	    {"GET / HTTP/1.1\nHost: x\n\n", "HTTP/1.1 400 "},
+	    {"GET / HTTP/3.0\r\n\r\n", "HTTP/1.1 505 "},
+	    {"POST /v2/apps HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n",
+	     "HTTP/1.1 413 "},
+	    {"POST /v2/apps HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "200000\r\n",
+	     "HTTP/1.1 413 "},
+	    {"TRACE / HTTP/1.1\r\n\r\n", "HTTP/1.1 405 "},
+	};
+	char out[2048], big[20000];
+	size_t i;
+	bool eof;
+
+	for (i = 0; i < CD_NELEM(cases); i++) {
+		raw(f, cases[i].req, out, sizeof out, &eof);
+		assert_marathon_error(out, cases[i].status);
+	}
+	snprintf(big, sizeof big, "GET / HTTP/1.1\r\nX: %0*d\r\n\r\n",
+		 (int)sizeof big - 40, 0);
+	raw(f, big, out, sizeof out, &eof);
+	assert_marathon_error(out, "HTTP/1.1 431 ");
+	assert_true(eof);
+}
+
+static void
+test_request_deadline(void **state)
+{
+	struct fixture *f = *state;
+	char out[2048];
+	bool eof;
+	int fd;
+
+	httpd_set_timeouts(f->d, 300, 800);
+	/* Part of a head, then nothing: 408 once the deadline passes. */
+	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHo", 24);
+	spin(f, 150);
+	assert_int_equal(send(fd, "s", 1, 0), 1); /* bytes do not extend it */
+	spin(f, 500);
+	raw_read(fd, out, sizeof out, &eof);
+	assert_marathon_error(out, "HTTP/1.1 408 ");
+	close(fd);
+	/* An idle keep-alive connection is closed after the idle timeout. */
+	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", 33);
+	spin(f, 100);
+	raw_read(fd, out, sizeof out, &eof);
+	assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+	assert_false(eof);
+	spin(f, 1500);
+	raw_read(fd, out, sizeof out, &eof);
+	assert_true(eof);
+	close(fd);
+	httpd_set_timeouts(f->d, HTTPD_DEFAULT_REQUEST_MS,
+			   HTTPD_DEFAULT_IDLE_MS);
+}
+
+static void
+test_pipelining_and_http10(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+	const char *second;
+	bool eof;
+
+	raw(f,
+	    "GET /echo/one HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /echo/two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	    out, sizeof out, &eof);
+	second = strstr(out, "/echo/two");
+	assert_non_null(strstr(out, "/echo/one"));
+	assert_non_null(second);
+	assert_true(strstr(out, "/echo/one") < second);
+	assert_non_null(strstr(out, "Connection: close\r\n"));
+	assert_true(eof);
+	raw(f, "GET /echo/ten HTTP/1.0\r\n\r\n", out, sizeof out, &eof);
+	assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
+	assert_non_null(strstr(out, "Connection: close\r\n"));
+	assert_true(eof);
+	raw(f, "GET /echo/ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", out,
+	    sizeof out, &eof);
+	assert_non_null(strstr(out, "Connection: keep-alive\r\n"));
+	assert_false(eof);
 }
 
 static void
@@ -958,6 +1288,13 @@ main(void)
 	    T(test_start_from_on_data),
 	    T(test_many_in_flight),
 	    T(test_basic_auth),
+	    T(test_guard_and_peer_secret),
+	    T(test_stream_cap),
+	    T(test_conn_cap),
+	    T(test_body_on_head_and_get),
+	    T(test_server_errors_json),
+	    T(test_request_deadline),
+	    T(test_pipelining_and_http10),
 	    T(test_server_free_with_pending),
 	    T(test_client_free_with_pending),
 	    T(test_unix_socket),

@@ -13,7 +13,8 @@
  *  - an agent that misses a ping, or drops a launch, gets no offers until
  *    it answers again;
  *    one that misses max_ping_timeouts pings is unreachable: its tasks
- *    are TASK_UNREACHABLE; one that answers stays; an unreachable agent
+ *    are TASK_UNREACHABLE, then the framework hears agent_lost; one that
+ *    answers stays; an unreachable agent
  *    comes back with its tasks RUNNING again;
  *  - a restarted master asks its restored agents to re-register at once
  *    (a ping with a new epoch and reregister set), and declares one
@@ -85,6 +86,8 @@ struct fx {
 	char last_epoch[64]; /* of the last ping */
 	char kills[16][64];  /* task ids of the KillTasks it got */
 	int nkills;
+	char lost_agent[128]; /* the last agent_lost() */
+	int nlost;
 	int run_status; /* what it answers a RunTask (202 when 0) */
 	int runs;
 	/* fake framework: keep the next offer instead of declining it */
@@ -163,11 +166,29 @@ fw_status(void *sched, const struct wire_status *st)
 	return 0;
 }
 
+/* The state of the last status the framework heard, or -1. */
+static int
+status_of_last(void)
+{
+	return g->nstatus > 0 ? (int)g->status_state[g->nstatus - 1] : -1;
+}
+
+static void
+fw_agent_lost(void *sched, const char *agent_id)
+{
+	(void)sched;
+	/* After the tasks' own updates, as Mesos' slaveLost. */
+	assert_int_equal(status_of_last(), TASK_UNREACHABLE);
+	snprintf(g->lost_agent, sizeof g->lost_agent, "%s", agent_id);
+	g->nlost++;
+}
+
 static const struct framework_sched_ops fw_ops = {
     .registered = fw_registered,
     .offers = fw_offers,
     .rescind = fw_rescind,
     .status = fw_status,
+    .agent_lost = fw_agent_lost,
 };
 
 /* The latest state the framework heard for task_id, or -1; its reason. */
@@ -748,6 +769,8 @@ test_ping_miss_unreachable(void **state)
 	assert_int_equal(dead->state, MASTER_AGENT_UNREACHABLE);
 	assert_int_equal(status_of("stranded", &reason), TASK_UNREACHABLE);
 	assert_string_equal(reason, "REASON_SLAVE_REMOVED");
+	assert_int_equal(g->nlost, 1);
+	assert_string_equal(g->lost_agent, dead_id);
 	/* Still known: an unreachable task is not forgotten. */
 	assert_non_null(master_task_find(g->m, "stranded"));
 	/* The one that answers its pings stays. */

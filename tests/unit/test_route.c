@@ -170,6 +170,30 @@ test_decoding(void **state)
 	assert_int_equal(route_decode("a\0b", 3, false, &s), -EINVAL);
 }
 
+/* route_encode() then route_decode() gives back every byte string. */
+static void
+test_encode(void **state)
+{
+	static const char *const in[] = {"plain-._~", "a b/c?d=e&f", "%2F",
+					 "\xc3\xa9t\xc3\xa9", "+"};
+	struct buf b = BUF_INIT;
+	char *out;
+	size_t i;
+
+	(void)state;
+	route_encode(&b, "a b/\xc3\xa9");
+	assert_string_equal(buf_str(&b), "a%20b%2F%C3%A9");
+	for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+		buf_reset(&b);
+		route_encode(&b, in[i]);
+		assert_null(strpbrk(buf_str(&b), " /?&=+"));
+		assert_int_equal(route_decode(b.data, b.len, true, &out), 0);
+		assert_string_equal(out, in[i]);
+		free(out);
+	}
+	buf_release(&b);
+}
+
 static void
 test_too_many_segments(void **state)
 {
@@ -267,6 +291,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_literals),
 	    cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_encode),
 	    cmocka_unit_test(test_star_backtracking),
 	    cmocka_unit_test(test_star_pathological),
 	    cmocka_unit_test(test_decoding),

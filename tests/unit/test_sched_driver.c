@@ -8,7 +8,13 @@
  * are used or declined with the right filter, that launched tasks are
  * committed before the master hears of them (the master may report on
  * them from inside launch()), that status updates are acknowledged only
- * once recorded, and that failed launches are replaced.
+ * once recorded, that lost agents and failed launches are replaced; that
+ * unreachable tasks follow their app's unreachableStrategy (kept, replaced
+ * after inactiveAfterSeconds, expunged, "disabled") and that the surplus
+ * when one comes back goes by killSelection; that drops back off; that a
+ * task killed to be replaced is replaced only once its end is confirmed;
+ * that kills name the task's agent; and that a restart's config version
+ * survives a new scheduler on the same store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +40,8 @@
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_apply.h"
+#include "scheduler/core/sched_converge.h"
+#include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
@@ -57,7 +65,7 @@ struct fake {
 	double decline_s[MAX_CALLS];
 	size_t ndecline;
 	char kill[MAX_CALLS][128];
-	char kill_agent[MAX_CALLS][128]; /* the agent the kill names */
+	char kill_agent[MAX_CALLS][64]; /* "" when none was named */
 	size_t nkill;
 	int nrevive;
 	int nreconcile;
@@ -227,14 +235,19 @@ teardown(void **state)
 	return 0;
 }
 
-/* Create app id with n instances of 0.5 cpus and 64 MB, through the same
- * path as POST /v2/apps, and let its deployment start. */
+/* Run the loop for ms: the one-second tick runs in there. */
 static void
-create_app(struct fx *f, const char *id, int n)
+settle_ms(struct fx *f, uint64_t ms)
 {
-	json_t *body =
-	    json_pack("{s:s, s:s, s:i, s:f, s:f}", "id", id, "cmd",
-		      "sleep 1000", "instances", n, "cpus", 0.5, "mem", 64.0);
+	loop_timer_add(f->stop, ms);
+	loop_run(f->l);
+}
+
+/* Create the app of body (taken), through the same path as POST
+ * /v2/apps, and let its deployment start. */
+static void
+create_app_def(struct fx *f, json_t *body)
+{
 	struct sched_change c;
 	struct cd_err err;
 
@@ -245,6 +258,15 @@ create_app(struct fx *f, const char *id, int n)
 	assert_int_equal(sched_apply(f->s, &c, &err), 0);
 	json_decref(c.locked);
 	settle(f);
+}
+
+/* Create app id with n instances of 0.5 cpus and 64 MB. */
+static void
+create_app(struct fx *f, const char *id, int n)
+{
+	create_app_def(f, json_pack("{s:s, s:s, s:i, s:f, s:f}", "id", id,
+				    "cmd", "sleep 1000", "instances", n, "cpus",
+				    0.5, "mem", 64.0));
 }
 
 static void
@@ -423,16 +445,11 @@ test_status_acknowledged(void **state)
 	/* A replay changes nothing and is acknowledged too. */
 	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
 	assert_int_equal(task(f, id)->state, TASK_RUNNING);
-	/* A task the scheduler does not know is killed, through the agent
-	 * that reported it (the master may not know it either), and
-	 * acknowledged. */
+	/* A task the scheduler does not know is killed, and acknowledged. */
 	status_of(&st, "web.stranger", TASK_RUNNING);
-	st.agent_id = (char *)"a7";
 	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
 	assert_int_equal(f->fake.nkill, 1);
 	assert_string_equal(f->fake.kill[0], "web.stranger");
-	assert_string_equal(f->fake.kill_agent[0], "a7");
-	st.agent_id = NULL;
 	/* Its end is news about nothing: acknowledged, nothing killed. */
 	status_of(&st, "web.stranger", TASK_KILLED);
 	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
@@ -489,6 +506,287 @@ test_failed_launch_forgotten(void **state)
 	assert_non_null(task(f, f->fake.launch[1].task[0]));
 }
 
+/* The app's lastTaskFailure "state" and "taskId", or "". */
+static void
+last_failure(struct fx *f, const char *app, char *state, char *tid, size_t n)
+{
+	const json_t *lf = sched_repo_find(f->s->repo, app)->last_failure;
+
+	snprintf(state, n, "%s",
+		 lf != NULL ? json_string_value(json_object_get(lf, "state"))
+			    : "");
+	snprintf(tid, n, "%s",
+		 lf != NULL ? json_string_value(json_object_get(lf, "taskId"))
+			    : "");
+}
+
+/* An app "/web" of one instance with the given unreachableStrategy (taken;
+ * NULL for the default), killSelection and no launch backoff (so that
+ * replacements launch on the next offer), launched and running on agent
+ * a1. Its task id goes into id. */
+static void
+running_on_a1(struct fx *f, json_t *unreachable, const char *kill_selection,
+	      char *id, size_t n)
+{
+	json_t *body = json_pack("{s:s, s:s, s:i, s:f, s:f, s:i, s:s}", "id",
+				 "/web", "cmd", "sleep 1000", "instances", 1,
+				 "cpus", 0.5, "mem", 64.0, "backoffSeconds", 0,
+				 "killSelection", kill_selection);
+	struct wire_status st;
+	struct fw_offer o;
+
+	if (unreachable != NULL)
+		json_object_set_new(body, "unreachableStrategy", unreachable);
+	registered(f);
+	create_app_def(f, body);
+	offer_of(&o, "o-1", "a1", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 1);
+	snprintf(id, n, "%s", f->fake.launch[0].task[0]);
+	status_of(&st, id, TASK_RUNNING);
+	st.timestamp_ms = 1700000000000LL; /* older than its replacement */
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+}
+
+static void
+test_agent_lost_replaced(void **state)
+{
+	struct fx *f = *state;
+	struct fw_offer o;
+	char rec[32], id[128], lfs[64], lft[128];
+
+	running_on_a1(f, NULL, "YOUNGEST_FIRST", id, sizeof id);
+	f->fake.ops->agent_lost(f->s, "a1");
+	/* The default unreachableStrategy (0, 0): expunged at once. */
+	assert_null(task(f, id));
+	record_state(f, id, rec, sizeof rec);
+	assert_string_equal(rec, "");
+	/* A failure, recorded as one. */
+	last_failure(f, "/web", lfs, lft, sizeof lfs);
+	assert_string_equal(lfs, "TASK_UNREACHABLE");
+	assert_string_equal(lft, id);
+	assert_int_equal(sched_repo_find(f->s->repo, "/web")->nfailures, 1);
+	/* The next offer replaces it (backoffSeconds 0). */
+	offer_of(&o, "o-2", "a2", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 2);
+	assert_string_equal(f->fake.launch[1].agent, "a2");
+}
+
+/* TASK_UNREACHABLE, or TASK_LOST for an agent lost, keeps the task by its
+ * app's unreachableStrategy: an instance until inactiveAfterSeconds. */
+static void
+unreachable_kept(struct fx *f, enum task_state state, const char *reason,
+		 const char *kill_selection)
+{
+	struct wire_status st;
+	struct fw_offer o;
+	char rec[32], id[128], rid[128], lfs[64], lft[128];
+	struct sched_task *t;
+
+	running_on_a1(f,
+		      json_pack("{s:i, s:i}", "inactiveAfterSeconds", 60,
+				"expungeAfterSeconds", 600),
+		      kill_selection, id, sizeof id);
+	status_of(&st, id, state);
+	st.reason = (char *)(uintptr_t)reason;
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	assert_non_null(t = task(f, id));
+	assert_int_equal(t->state, TASK_UNREACHABLE);
+	assert_true(t->unreachable_ms > 0);
+	record_state(f, id, rec, sizeof rec);
+	assert_string_equal(rec, "TASK_UNREACHABLE");
+	last_failure(f, "/web", lfs, lft, sizeof lfs);
+	assert_string_equal(lfs, "TASK_UNREACHABLE");
+	assert_string_equal(lft, id);
+	/* Still an instance: the next offer is not used. */
+	offer_of(&o, "o-2", "a2", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 1);
+	/* A reconciliation repeats it: nothing changes. */
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	assert_int_equal(task(f, id)->state, TASK_UNREACHABLE);
+
+	/* Unreachable for longer than inactiveAfterSeconds: the tick makes
+	 * it inactive, and the next offer replaces it. */
+	task(f, id)->unreachable_ms -= 61000;
+	settle_ms(f, 1100);
+	assert_true((task(f, id)->flags & SCHED_TASK_F(SCHED_TASK_INACTIVE)) !=
+		    0);
+	offer_of(&o, "o-3", "a2", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 2);
+	assert_string_equal(f->fake.launch[1].agent, "a2");
+	snprintf(rid, sizeof rid, "%s", f->fake.launch[1].task[0]);
+	status_of(&st, rid, TASK_RUNNING);
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	assert_int_equal(f->fake.nkill, 0);
+
+	/* Its agent is back before the expunge: the task counts again, one
+	 * is too many, and killSelection picks the victim. */
+	status_of(&st, id, TASK_RUNNING);
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	assert_int_equal(task(f, id)->unreachable_ms, 0);
+	assert_int_equal(task(f, id)->flags & SCHED_TASK_F(SCHED_TASK_INACTIVE),
+			 0);
+	assert_int_equal(f->fake.nkill, 1);
+	if (strcmp(kill_selection, "OLDEST_FIRST") == 0) {
+		assert_string_equal(f->fake.kill[0], id);
+		assert_string_equal(f->fake.kill_agent[0], "a1");
+		assert_int_equal(task(f, rid)->state, TASK_RUNNING);
+		record_state(f, id, rec, sizeof rec);
+		assert_string_equal(rec, "TASK_KILLING");
+	} else {
+		assert_string_equal(f->fake.kill[0], rid);
+		assert_string_equal(f->fake.kill_agent[0], "a2");
+		assert_int_equal(task(f, id)->state, TASK_RUNNING);
+		record_state(f, id, rec, sizeof rec);
+		assert_string_equal(rec, "TASK_RUNNING");
+	}
+}
+
+static void
+test_unreachable_youngest_first(void **state)
+{
+	unreachable_kept(*state, TASK_UNREACHABLE, "REASON_SLAVE_REMOVED",
+			 "YOUNGEST_FIRST");
+}
+
+static void
+test_unreachable_oldest_first(void **state)
+{
+	unreachable_kept(*state, TASK_UNREACHABLE, NULL, "OLDEST_FIRST");
+}
+
+static void
+test_lost_agent_is_unreachable(void **state)
+{
+	unreachable_kept(*state, TASK_LOST, "REASON_SLAVE_REMOVED",
+			 "YOUNGEST_FIRST");
+}
+
+static void
+test_unreachable_expunged(void **state)
+{
+	struct fx *f = *state;
+	struct wire_status st;
+	char rec[32], id[128];
+
+	running_on_a1(f,
+		      json_pack("{s:i, s:i}", "inactiveAfterSeconds", 60,
+				"expungeAfterSeconds", 120),
+		      "YOUNGEST_FIRST", id, sizeof id);
+	status_of(&st, id, TASK_UNREACHABLE);
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	task(f, id)->unreachable_ms -= 121000;
+	settle_ms(f, 1100);
+	/* Forgotten: no task, no record. */
+	assert_null(task(f, id));
+	record_state(f, id, rec, sizeof rec);
+	assert_string_equal(rec, "");
+	/* If it comes back, it is unknown: killed through its agent. */
+	status_of(&st, id, TASK_RUNNING);
+	st.agent_id = (char *)(uintptr_t) "a1";
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	assert_int_equal(f->fake.nkill, 1);
+	assert_string_equal(f->fake.kill[0], id);
+	assert_string_equal(f->fake.kill_agent[0], "a1");
+}
+
+static void
+test_unreachable_disabled(void **state)
+{
+	struct fx *f = *state;
+	struct wire_status st;
+	struct fw_offer o;
+	char id[128];
+
+	running_on_a1(f, json_string("disabled"), "YOUNGEST_FIRST", id,
+		      sizeof id);
+	status_of(&st, id, TASK_UNREACHABLE);
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	/* Never inactive, never expunged: it waits for its agent. */
+	task(f, id)->unreachable_ms -= 86400000;
+	settle_ms(f, 1100);
+	assert_non_null(task(f, id));
+	assert_int_equal(task(f, id)->flags, 0);
+	offer_of(&o, "o-2", "a2", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 1);
+	status_of(&st, id, TASK_RUNNING);
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	assert_int_equal(task(f, id)->state, TASK_RUNNING);
+	assert_int_equal(f->fake.nkill, 0);
+}
+
+static void
+test_dropped_backs_off(void **state)
+{
+	struct fx *f = *state;
+	struct wire_status st;
+	struct fw_offer o;
+	char id[128], lfs[64], lft[128];
+	int i;
+
+	registered(f);
+	create_app(f, "/web", 1);
+	for (i = 0; i < 2; i++) {
+		char oid[16];
+
+		snprintf(oid, sizeof oid, "o-%d", i);
+		offer_of(&o, oid, "a1", 4, 1024);
+		f->fake.ops->offers(f->s, &o, 1);
+		assert_int_equal(f->fake.nlaunch, 1);
+		if (i == 1)
+			break;
+		/* The launch never reached its agent. */
+		snprintf(id, sizeof id, "%s", f->fake.launch[0].task[0]);
+		status_of(&st, id, TASK_DROPPED);
+		assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+		assert_null(task(f, id));
+	}
+	/* Counted like a failure: the second offer came within the backoff
+	 * (1 s by default), and was declined. */
+	assert_int_equal(sched_repo_find(f->s->repo, "/web")->nfailures, 1);
+	assert_int_equal(f->fake.ndecline, 1);
+	last_failure(f, "/web", lfs, lft, sizeof lfs);
+	assert_string_equal(lfs, "TASK_DROPPED");
+	assert_string_equal(lft, id);
+}
+
+static void
+test_replaced_after_kill_confirmed(void **state)
+{
+	struct fx *f = *state;
+	struct sched_ids ids = {NULL, 0, 0};
+	struct wire_status st;
+	struct fw_offer o;
+	char id[128];
+
+	running_on_a1(f, NULL, "YOUNGEST_FIRST", id, sizeof id);
+	/* Killed to be replaced, as sched_health does with an unhealthy
+	 * task: the kill goes to its agent... */
+	sched_ids_push(&ids, id);
+	assert_int_equal(
+	    sched_converge_mark_killing(f->s, &ids,
+					SCHED_TASK_F(SCHED_TASK_HOLD) |
+					    SCHED_TASK_F(SCHED_TASK_REPLACE)),
+	    0);
+	sched_converge_kill(f->s, &ids);
+	sched_ids_release(&ids);
+	assert_int_equal(f->fake.nkill, 1);
+	assert_string_equal(f->fake.kill_agent[0], "a1");
+	/* ...and no replacement starts until its end is confirmed. */
+	offer_of(&o, "o-2", "a2", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 1);
+	status_of(&st, id, TASK_KILLED);
+	assert_int_equal(f->fake.ops->status(f->s, &st), 0);
+	offer_of(&o, "o-3", "a2", 4, 1024);
+	f->fake.ops->offers(f->s, &o, 1);
+	assert_int_equal(f->fake.nlaunch, 2);
+}
+
 static void
 test_failed_task_backs_off(void **state)
 {
@@ -516,6 +814,41 @@ test_failed_task_backs_off(void **state)
 	assert_string_equal(f->fake.decline[0], "o-2");
 }
 
+static void
+test_restart_survives_reload(void **state)
+{
+	struct fx *f = *state;
+	struct framework_link link = {&fake_ops, &f->fake};
+	struct sched_change c;
+	struct sched_conf conf;
+	struct sched *s2 = NULL;
+	struct cd_err err;
+	char version[SCHED_ISO_LEN];
+
+	registered(f);
+	create_app(f, "/web", 1);
+	/* POST /v2/apps/web/restart: the same definition, a new config
+	 * version that the tasks must reach. */
+	memset(&c, 0, sizeof c);
+	cd_err_clear(&err);
+	c.app = sched_app_dup(sched_repo_find(f->s->repo, "/web")->app);
+	c.restart = true;
+	c.force = true; /* its first deployment still runs */
+	assert_int_equal(sched_apply(f->s, &c, &err), 0);
+	json_decref(c.locked);
+	snprintf(version, sizeof version, "%s", c.version);
+	assert_string_equal(sched_repo_find(f->s->repo, "/web")->config_version,
+			    version);
+	/* A new scheduler on the same store (a crash, a failover) knows it,
+	 * though no stored definition differs from the one before. */
+	memset(&conf, 0, sizeof conf);
+	assert_int_equal(sched_new(f->l, f->st, NULL, &conf, &link, &s2, &err),
+			 0);
+	assert_string_equal(sched_repo_find(s2->repo, "/web")->config_version,
+			    version);
+	sched_free(s2);
+}
+
 int
 main(void)
 {
@@ -533,7 +866,25 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_launch_forgotten, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_agent_lost_replaced, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_task_backs_off, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_unreachable_youngest_first,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unreachable_oldest_first,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_agent_is_unreachable,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unreachable_expunged, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_unreachable_disabled, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dropped_backs_off, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_replaced_after_kill_confirmed,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_survives_reload, setup,
 					    teardown),
 	};
 

@@ -154,18 +154,36 @@ test_backoff(void **state)
 	assert_int_equal(sched_launch_backoff_ms(0, 2, 300, 3), 0);
 }
 
+/* The plan with killing tasks still dying, replacing of them killed to
+ * be replaced. */
+static struct sched_launch_plan
+plan_k(int inst, double health, double over, int cur_active, int cur_running,
+       int old_active, int old_running, int killing, int replacing)
+{
+	struct sched_launch_counts c;
+	struct sched_launch_plan p;
+
+	memset(&c, 0, sizeof c);
+	c.instances = inst;
+	c.min_health = health;
+	c.max_over = over;
+	c.cur_active = cur_active;
+	c.cur_running = cur_running;
+	c.old_active = old_active;
+	c.old_running = old_running;
+	c.killing = killing;
+	c.replacing = replacing;
+	memset(&p, 0x55, sizeof p);
+	sched_launch_plan(&c, &p);
+	return p;
+}
+
 static struct sched_launch_plan
 plan(int inst, double health, double over, int cur_active, int cur_running,
      int old_active, int old_running)
 {
-	struct sched_launch_counts c = {inst,	    health,	 over,
-					cur_active, cur_running, old_active,
-					old_running};
-	struct sched_launch_plan p;
-
-	memset(&p, 0x55, sizeof p);
-	sched_launch_plan(&c, &p);
-	return p;
+	return plan_k(inst, health, over, cur_active, cur_running, old_active,
+		      old_running, 0, 0);
 }
 
 static void
@@ -264,6 +282,45 @@ test_plan_no_room(void **state)
 	assert_int_equal(p.kill_old, 1);
 }
 
+static void
+test_plan_killing(void **state)
+{
+	struct sched_launch_plan p;
+
+	(void)state;
+	/* {0.5, 0}: the old task killed to make room still holds it until
+	 * its end is confirmed: nothing launches beside it. */
+	p = plan_k(2, 0.5, 0, 0, 0, 1, 1, 1, 0);
+	assert_int_equal(p.launch, 0);
+	assert_int_equal(p.launch_now, 0);
+	assert_int_equal(p.kill_old, 0);
+	p = plan_k(2, 0.5, 0, 0, 0, 1, 1, 0, 0); /* confirmed */
+	assert_int_equal(p.launch, 1);
+	/* {1, 0}: no forced kill while a kill is under way. */
+	p = plan_k(1, 1, 0, 0, 0, 1, 1, 1, 0);
+	assert_int_equal(p.kill_old, 0);
+	assert_int_equal(p.launch, 0);
+	/* Default {1, 1}: a scale-down kill leaves room for a launch. */
+	p = plan_k(2, 1, 1, 1, 1, 0, 0, 1, 0);
+	assert_int_equal(p.launch, 1);
+	assert_int_equal(p.launch_now, 1);
+	/* A task killed to be replaced (failed health checks) is still an
+	 * instance: its replacement waits for its end, whatever the room. */
+	p = plan_k(1, 1, 1, 0, 0, 0, 0, 1, 1);
+	assert_int_equal(p.launch, 0);
+	assert_int_equal(p.converged, 0);
+	p = plan_k(3, 1, 1, 2, 2, 0, 0, 1, 1);
+	assert_int_equal(p.launch, 0);
+	assert_int_equal(p.kill_cur, 0);
+	p = plan_k(3, 1, 1, 2, 2, 0, 0, 0, 0); /* its end confirmed */
+	assert_int_equal(p.launch, 1);
+	/* Over capacity counts the dying: {1, 0.5} on 2 is 3 at most. */
+	p = plan_k(2, 1, 0.5, 1, 1, 0, 0, 2, 0);
+	assert_int_equal(p.launch, 0);
+	p = plan_k(2, 1, 0.5, 1, 1, 0, 0, 1, 0);
+	assert_int_equal(p.launch, 1);
+}
+
 int
 main(void)
 {
@@ -276,6 +333,7 @@ main(void)
 	    cmocka_unit_test(test_plan_scale),
 	    cmocka_unit_test(test_plan_rolling),
 	    cmocka_unit_test(test_plan_no_room),
+	    cmocka_unit_test(test_plan_killing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

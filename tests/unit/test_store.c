@@ -1,7 +1,9 @@
 /*
  * test_store.c: lib/store on a real LMDB environment in a mkdtemp
  * directory: put/get/del, prefix iteration, batches, reopen, schema
- * check, in-memory mode and two processes sharing one work_dir.
+ * check, in-memory mode and two processes sharing one work_dir; the sink
+ * hook of lib/zkstore: what it sees of each committed batch, in order, with
+ * "existed" and sequence numbers, and a put it refuses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -442,6 +444,119 @@ child_main(const char *dir)
 	return ok ? 0 : 3;
 }
 
+struct sink_log {
+	uint64_t seqs[16];
+	size_t nbatches;
+	char lines[64][64]; /* "db:key=val" ("!" when new), or "db:key-" */
+	size_t nlines;
+};
+
+static int
+sink_check(enum store_db db, const char *key, const void *val, size_t len,
+	   void *arg)
+{
+	(void)db;
+	(void)key;
+	(void)val;
+	(void)arg;
+	return len > 10 ? -EMSGSIZE : 0;
+}
+
+static void
+sink_commit(uint64_t seq, const struct store_change *c, size_t n, void *arg)
+{
+	struct sink_log *log = arg;
+	size_t i;
+
+	log->seqs[log->nbatches++] = seq;
+	for (i = 0; i < n; i++) {
+		if (c[i].val != NULL)
+			snprintf(log->lines[log->nlines++], 64, "%d:%s=%.*s%s",
+				 (int)c[i].db, c[i].key, (int)c[i].len,
+				 (const char *)c[i].val,
+				 c[i].existed ? "" : "!");
+		else
+			snprintf(log->lines[log->nlines++], 64, "%d:%s-",
+				 (int)c[i].db, c[i].key);
+	}
+}
+
+static void
+test_sink(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->dir, STORE_IN_MEMORY);
+	struct sink_log log = {0};
+	struct store_sink sink = {
+	    .dbs = 1u << STORE_DB_MASTER | 1u << STORE_DB_SCHED,
+	    .check = sink_check,
+	    .commit = sink_commit,
+	    .arg = &log,
+	};
+	struct store_batch *b;
+	struct buf v = BUF_INIT;
+
+	/* Before a sink: nothing numbered. */
+	put_str(s, STORE_DB_SCHED, "app/a", "0");
+	assert_int_equal(store_seq(s), 0);
+	store_set_sink(s, &sink);
+
+	put_str(s, STORE_DB_SCHED, "app/a", "1");
+	put_str(s, STORE_DB_SCHED, "app/b", "2");
+	/* Not a database the sink sees. */
+	put_str(s, STORE_DB_AGENT, "task/x", "3");
+	assert_int_equal(store_seq(s), 2);
+
+	b = store_batch_begin(s);
+	assert_int_equal(store_batch_put(b, STORE_DB_MASTER, "agent/1", "a", 1),
+			 0);
+	assert_int_equal(store_batch_put(b, STORE_DB_MASTER, "agent/1", "b", 1),
+			 0);
+	assert_int_equal(store_batch_del(b, STORE_DB_SCHED, "app/a"), 0);
+	/* A delete of an absent key is not a change. */
+	assert_int_equal(store_batch_del(b, STORE_DB_SCHED, "app/zz"), 0);
+	assert_int_equal(store_batch_commit(b), 0);
+	assert_int_equal(store_seq(s), 3);
+
+	/* Refused by check: the whole batch fails, nothing reaches either. */
+	b = store_batch_begin(s);
+	assert_int_equal(store_batch_put(b, STORE_DB_SCHED, "app/c", "ok", 2),
+			 0);
+	assert_int_equal(
+	    store_batch_put(b, STORE_DB_SCHED, "app/d", "much too long", 13),
+	    -EMSGSIZE);
+	assert_int_equal(store_batch_commit(b), -EMSGSIZE);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "app/c", &v), -ENOENT);
+	/* An aborted batch reaches nothing either. */
+	b = store_batch_begin(s);
+	assert_int_equal(store_batch_put(b, STORE_DB_SCHED, "app/e", "x", 1),
+			 0);
+	store_batch_abort(b);
+	/* A clear is never handed over. */
+	b = store_batch_begin(s);
+	assert_int_equal(store_batch_clear(b, STORE_DB_MASTER), 0);
+	assert_int_equal(store_batch_commit(b), 0);
+	assert_int_equal(store_get(s, STORE_DB_MASTER, "agent/1", &v), -ENOENT);
+	assert_int_equal(store_seq(s), 3);
+
+	assert_int_equal(log.nbatches, 3);
+	assert_int_equal(log.seqs[0], 1);
+	assert_int_equal(log.seqs[2], 3);
+	assert_int_equal(log.nlines, 5);
+	assert_string_equal(log.lines[0], "2:app/a=1");
+	assert_string_equal(log.lines[1], "2:app/b=2!");
+	assert_string_equal(log.lines[2], "1:agent/1=a!");
+	assert_string_equal(log.lines[3], "1:agent/1=b");
+	assert_string_equal(log.lines[4], "2:app/a-");
+
+	store_set_sink(s, NULL);
+	put_str(s, STORE_DB_SCHED, "app/f", "4");
+	assert_int_equal(log.nbatches, 3);
+	assert_int_equal(store_seq(s), 3);
+	buf_release(&v);
+	store_close(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -458,6 +573,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_creates_missing_dir, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_in_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_processes, setup,
 					    teardown),
 	};

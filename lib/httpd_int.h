@@ -1,0 +1,140 @@
+/*
+ * httpd_int.h: what httpd.c (configuration, routing, requests and
+ * replies) and httpd_conn.c (listening socket, connections, reading and
+ * writing HTTP/1.x) share. Only those two files include it (STYLE B3).
+ * Loop thread only.
+ */
+#ifndef CLUSTERD_LIB_HTTPD_INT_H
+#define CLUSTERD_LIB_HTTPD_INT_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "http1.h"
+#include "httpd.h"
+#include "ratelog.h"
+#include "route.h"
+
+#define HTTPD_MAGIC 0x48747064u
+
+struct evconnlistener;
+struct httpd_conn;
+struct loop_timer;
+struct tls;
+
+enum httpd_req_state {
+	HTTPD_REQ_PENDING,   /* handler called, no answer yet */
+	HTTPD_REQ_STREAMING, /* chunked answer in progress */
+	HTTPD_REQ_DONE,	     /* answered; freed on the next iteration */
+	HTTPD_REQ_CLOSED,    /* peer went away before the answer */
+};
+
+struct httpd_table {
+	const struct httpd_route *routes; /* borrowed: caller's, outlives h */
+	size_t n;
+	void *arg;		  /* borrowed: caller's */
+	struct httpd_table *next; /* owned */
+};
+
+struct httpd {
+	unsigned magic;
+	struct loop *l;		    /* borrowed: outlives the httpd */
+	struct evconnlistener *lev; /* owned */
+	struct loop_timer *resume;  /* owned: re-enables accept() */
+	uint64_t backoff_ms;	    /* current accept() pause, 0 when none */
+	struct ratelog accept_log;  /* accept() failures */
+	struct ratelog reject_log;  /* connections over the cap */
+	struct ratelog refuse_log; /* bad agent secrets, streams over the cap */
+	struct tls *tls;	   /* borrowed: from httpd_set_tls() */
+	int port;
+	char *addr;    /* owned: "ip:port" as bound */
+	char *auth;    /* owned: expected Authorization, or NULL */
+	char **exempt; /* owned: nexempt route patterns */
+	size_t nexempt;
+	char *guard_pattern; /* owned: paths the secret guards, or NULL */
+	char *guard_header;  /* owned: header carrying it */
+	char *guard_secret;  /* owned: its expected value */
+	struct httpd_table *tables; /* owned */
+	size_t max_body, max_headers;
+	uint64_t request_ms, idle_ms;
+	size_t max_conns, max_streams;
+	size_t nconns;	 /* open connections, refused ones included */
+	size_t nstreams; /* requests in HTTPD_REQ_STREAMING */
+	LIST_HEAD(, httpd_conn) conns; /* owned */
+	char date[40];		       /* cached Date header value */
+	long long date_sec;
+};
+
+struct httpd_req {
+	unsigned magic;
+	enum httpd_req_state state;
+	struct httpd *h;	    /* borrowed: NULL once detached */
+	struct loop *l;		    /* borrowed: the server's loop */
+	struct httpd_conn *conn;    /* borrowed: NULL once detached */
+	struct http1_req hr;	    /* owned: the parsed head */
+	enum httpd_method method;   /* 0 for a method we do not serve */
+	char *path;		    /* owned: decoded path */
+	struct route_params params; /* owned */
+	struct route_query query;   /* owned */
+	char *body;		    /* owned: NUL-terminated copy, or NULL */
+	size_t body_len;
+	char peer[80];
+	struct buf out;	  /* owned: "Name: value\r\n" reply headers */
+	bool has_ctype;	  /* out holds a Content-Type */
+	bool close_after; /* out holds "Connection: close" */
+	httpd_close_fn *close_fn;
+	void *close_arg; /* borrowed: from httpd_req_on_close() */
+	uint64_t start_ms;
+	bool free_queued;
+};
+
+/* httpd.c, for httpd_conn.c */
+
+/*
+ * The request a connection has read whole: hr is taken (left zeroed),
+ * body taken (may be NULL). The caller keeps the result as its current
+ * request until it is answered or httpd_req_closed() is called.
+ */
+struct httpd_req *httpd_req_new(struct httpd *h, struct httpd_conn *conn,
+				const char *peer, struct http1_req *hr,
+				char *body, size_t body_len);
+/* Credential checks, routing, and the handler. */
+void httpd_serve(struct httpd *h, struct httpd_req *r);
+/* The connection of a request that was not answered died. */
+void httpd_req_closed(struct httpd_req *r);
+/* "Tue, 15 Nov 1994 08:12:31 GMT", refreshed once a second. */
+const char *httpd_date(struct httpd *h);
+/* Reason phrase of a status code. */
+const char *httpd_reason(int code);
+/* Marathon's error body {"message": msg, "details": []} into b. */
+void httpd_error_body(struct buf *b, const char *msg);
+
+/* httpd_conn.c, for httpd.c */
+
+/* Bind and listen; fills h->lev and h->port. */
+int httpd_conn_listen(struct httpd *h, const char *ip, int port,
+		      struct cd_err *err);
+/* Close every connection (their requests see a close) and the listener. */
+void httpd_conn_shutdown(struct httpd *h);
+/*
+ * Write the answer to r, the request conn is serving: status line, the
+ * headers r->out holds, Content-Type, Content-Length (or chunked framing
+ * when stream is set) and, unless the request was HEAD, the body. A
+ * complete answer (not a stream) hands the connection to its next request.
+ */
+void httpd_conn_answer(struct httpd_conn *conn, struct httpd_req *r, int code,
+		       const char *content_type, const void *body, size_t len,
+		       bool stream);
+/* One chunk of a stream (n > 0). */
+void httpd_conn_chunk(struct httpd_conn *conn, const void *p, size_t n);
+/* The last chunk; hands the connection to its next request. */
+void httpd_conn_stream_end(struct httpd_conn *conn);
+/* Bytes queued on the connection but not yet written. */
+size_t httpd_conn_pending(const struct httpd_conn *conn);
+
+#endif
