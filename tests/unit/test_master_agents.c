@@ -936,10 +936,9 @@ test_restart_asks_agents_back(void **state)
 	master_free(g->m);
 	g->m = NULL;
 	g->conf.ping_timeout_ms = 100;
-	g->conf.reregister_timeout_ms = 400;
+	g->conf.reregister_timeout_ms = 1500;
 	master_start();
 	a = master_agent_find(g->m, id);
-	run_until(NULL, 200);
 	assert_int_equal(a->state, MASTER_AGENT_RECOVERED);
 	want_agent = a;
 	want_state = MASTER_AGENT_UNREACHABLE;
@@ -975,7 +974,7 @@ test_orphans_and_unknown_kills(void **state)
 	char id[128];
 
 	(void)state;
-	g->conf.orphan_grace_ms = 300;
+	g->conf.orphan_grace_ms = 1000;
 	master_start();
 	a = agent_register(NULL, "agent-a", httpd_port(g->ad), NULL, 0);
 	snprintf(id, sizeof id, "%s", a->info.id);
@@ -994,7 +993,7 @@ test_orphans_and_unknown_kills(void **state)
 	    master_task_attached(g->m, master_task_find(g->m, "foreign")));
 	assert_true(master_task_attached(g->m, master_task_find(g->m, "ours")));
 	/* Not at once: the grace first. */
-	run_until(NULL, 100);
+	run_until(NULL, 50);
 	assert_false(killed("foreign"));
 	want_kill = "foreign";
 	run_until(have_kill, WAIT_MS);
