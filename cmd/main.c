@@ -343,6 +343,8 @@ cd_start_master(struct cd_main *c)
 	mc.allocation_interval_ms = c->cfg.allocation_interval_ms;
 	mc.ping_timeout_ms = c->cfg.agent_ping_timeout_ms;
 	mc.max_ping_timeouts = c->cfg.max_agent_ping_timeouts;
+	mc.reregister_timeout_ms = c->cfg.agent_reregister_timeout_ms;
+	mc.orphan_grace_ms = c->cfg.orphan_task_grace_ms;
 	mc.agent_secret = c->cfg.agent_secret;
 	mc.version = CLUSTERD_VERSION;
 	if (master_new(c->loop, c->store, c->hc, c->master_httpd, &mc,

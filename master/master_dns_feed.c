@@ -49,8 +49,8 @@ mdf_visible(struct master *m, const struct master_task *t,
 	const struct master_agent *a = master_agent_find(m, t->task.agent_id);
 
 	*agent = a;
-	if (t->status.state != TASK_RUNNING || a == NULL || !a->active ||
-	    a->lost || t->status.healthy == WIRE_HEALTH_FAILED)
+	if (t->status.state != TASK_RUNNING || a == NULL ||
+	    !master_agent_live(a) || t->status.healthy == WIRE_HEALTH_FAILED)
 		return false;
 	/* The agent runs COMMAND checks and reports their results. */
 	return t->status.healthy == WIRE_HEALTH_OK ||
@@ -153,7 +153,7 @@ master_dns_agent_changed(struct master *m, const struct master_agent *a)
 
 	if (m->dns == NULL)
 		return;
-	if (a->active && !a->lost)
+	if (master_agent_live(a))
 		mdz_agent_put(master_dns_zone(m->dns), a->info.id, a->info.ip,
 			      a->info.port);
 	else
