@@ -92,7 +92,10 @@ class Browser:
         return self.d.find_elements(By.CSS_SELECTOR, css)
 
     def text(self, css):
-        return self.find(css).text
+        """The text of the first visible match. The page re-renders live from
+        /v2/events, so an element found may be replaced before it is read:
+        find it again then (wait() treats the stale reference as not yet)."""
+        return self.wait(lambda: self.find(css).text, 30, what=f"the text of {css}")
 
     def wait_text(self, css, want, timeout=30):
         """Wait until an element matching css contains `want`; return its text."""
