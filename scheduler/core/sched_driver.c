@@ -303,6 +303,7 @@ sched_driver_status(void *arg, const struct wire_status *st)
 		}
 		return 0;
 	}
+	sched_task_note_addresses(t, st->container_status);
 	sched_health_status(s, t, st); /* the agent's health checks */
 	if (task_state_terminal(st->state) || st->state == TASK_UNREACHABLE)
 		return sched_converge_task_end(

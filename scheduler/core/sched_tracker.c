@@ -252,6 +252,7 @@ sched_tracker_task_free(struct sched_task *t)
 	free(t->host);
 	free(t->ports);
 	json_decref(t->task);
+	json_decref(t->ips);
 	free(t);
 }
 
@@ -285,6 +286,8 @@ sched_tracker_record(const struct sched_task *t, enum task_state state)
 	json_object_set_new(j, "stagedMs", json_integer(t->staged_ms));
 	json_object_set_new(j, "startedAt", tr_iso_or_null(t->started_ms));
 	json_object_set_new(j, "startedMs", json_integer(t->started_ms));
+	if (t->ips != NULL)
+		json_object_set(j, "ipAddresses", t->ips);
 	return j;
 }
 
@@ -379,6 +382,8 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 	}
 	t->state = st;
 	t->started_ms = started;
+	if (json_is_array(json_object_get(j, "ipAddresses")))
+		t->ips = json_deep_copy(json_object_get(j, "ipAddresses"));
 	*out = t;
 	rc = 0;
 out:

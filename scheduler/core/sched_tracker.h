@@ -6,7 +6,7 @@
  *
  * A record is {"task": wire_task JSON, "state", "appId", "version",
  * "host", "agentId", "ports": [...], "stagedAt", "stagedMs", "startedAt",
- * "startedMs"}.
+ * "startedMs", "ipAddresses" (once known)}.
  */
 #ifndef CLUSTERD_SCHEDULER_CORE_SCHED_TRACKER_H
 #define CLUSTERD_SCHEDULER_CORE_SCHED_TRACKER_H

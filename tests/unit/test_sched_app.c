@@ -312,8 +312,11 @@ test_v2api_app(void **state)
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABEL_OWNER"), "zeus");
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABELS"), "OWNER NOTE");
 	assert_string_equal(sget(t.labels, "note"), "Away from olympus");
-	assert_int_equal(json_array_size(t.uris), 2);
-	assert_string_equal(json_string_value(json_array_get(t.uris, 0)),
+	/* fetch items go as they are, for the agent's fetcher */
+	assert_int_equal(json_array_size(t.uris), 0);
+	assert_int_equal(json_array_size(t.fetch), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(t.fetch, 0), "uri")),
 			    "https://foo.com/setup.py");
 	assert_int_equal(t.kill_grace_ms, 30000);
 	assert_true(res_port_count(&t.res) == 1);
@@ -781,9 +784,17 @@ test_build_task(void **state)
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABELS"),
 			    "OWNER HAPROXY_0_VHOST");
 	assert_null(json_object_get(t.env, "MARATHON_APP_DOCKER_IMAGE"));
-	assert_int_equal(json_array_size(t.uris), 2);
-	assert_string_equal(json_string_value(json_array_get(t.uris, 1)),
+	/* 0.5's uris and 1.x's fetch items, each as given */
+	assert_int_equal(json_array_size(t.uris), 1);
+	assert_string_equal(json_string_value(json_array_get(t.uris, 0)),
+			    "http://a/b");
+	assert_int_equal(json_array_size(t.fetch), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(t.fetch, 0), "uri")),
 			    "http://c/d");
+	assert_true(json_is_true(
+	    json_object_get(json_array_get(t.fetch, 0), "extract")));
+	assert_null(t.user);
 	assert_string_equal(sget(t.labels, "owner"), "ops");
 	assert_int_equal(t.kill_grace_ms, 7000);
 	wire_task_release(&t);
