@@ -13,7 +13,7 @@ SANITIZE ?=
 BUILD ?= build
 PYTHON ?= /usr/bin/python3
 
-PKGS := libevent jansson lmdb libcurl
+PKGS := libevent jansson lmdb libcurl libarchive
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -44,6 +44,9 @@ struct cd_config {
 	char *port_file;
 	char *config_dir;
 	long long refuse_seconds_ms;
+	char *allowed_host_paths;	 /* comma-separated prefixes or NULL */
+	char *docker_allowed_parameters; /* comma-separated keys or NULL */
+	bool cgroups_enable_cfs;
 };
 
 /*
