@@ -11,6 +11,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -144,33 +145,55 @@ ctr_cgroup_sys_free(struct ctr_cgroup_sys *s)
 }
 
 static struct ctr_cgroup_sys *
-cg_probe_v2(const char *root)
+cg_probe_v2(const char *root, const char *key)
 {
 	struct ctr_cgroup_sys *s;
-	char buf[512], *dir;
+	char buf[512], *top, *dir;
+	int rc;
 
 	if (cg_read(root, "cgroup.controllers", buf, sizeof buf) < 0 ||
 	    !cg_has_word(buf, "memory"))
 		return NULL;
-	dir = xasprintf("%s/" CG_NAME, root);
+	top = xasprintf("%s/" CG_NAME, root);
+	dir = xasprintf("%s/%s", top, key);
 	(void)cg_write(root, "cgroup.subtree_control", "+memory");
 	(void)cg_write(root, "cgroup.subtree_control", "+cpu");
-	if (cg_mkdir(dir) != 0 ||
-	    cg_write(dir, "cgroup.subtree_control", "+memory") != 0) {
+	if ((rc = cg_mkdir(top)) != 0 ||
+	    (rc = cg_write(top, "cgroup.subtree_control", "+memory")) != 0 ||
+	    (rc = cg_mkdir(dir)) != 0 ||
+	    (rc = cg_write(dir, "cgroup.subtree_control", "+memory")) != 0) {
 		log_warn("cgroup v2 at %s: cannot use %s: %s; rlimits only",
-			 root, dir, strerror(errno));
+			 root, dir, strerror(-rc));
+		free(top);
 		free(dir);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof *s);
 	s->version = 2;
 	s->mem = dir;
-	s->v2_cpu = cg_write(dir, "cgroup.subtree_control", "+cpu") == 0;
+	s->v2_cpu = cg_write(top, "cgroup.subtree_control", "+cpu") == 0 &&
+		    cg_write(dir, "cgroup.subtree_control", "+cpu") == 0;
+	free(top);
 	return s;
 }
 
+/* Make <hier>/clusterd/<key>; the path, or NULL with *rc. */
+static char *
+cg_v1_dir(const char *hier, const char *key, int *rc)
+{
+	char *top = xasprintf("%s/" CG_NAME, hier);
+	char *dir = xasprintf("%s/%s", top, key);
+
+	if ((*rc = cg_mkdir(top)) != 0 || (*rc = cg_mkdir(dir)) != 0) {
+		free(dir);
+		dir = NULL;
+	}
+	free(top);
+	return dir;
+}
+
 static struct ctr_cgroup_sys *
-cg_probe_v1(const char *root)
+cg_probe_v1(const char *root, const char *key)
 {
 	struct ctr_cgroup_sys *s;
 	char *mem = xasprintf("%s/memory", root), *cpu = NULL;
@@ -191,37 +214,39 @@ cg_probe_v1(const char *root)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->version = 1;
-	s->mem = xasprintf("%s/" CG_NAME, mem);
-	free(mem);
-	if (cpu != NULL) {
-		s->cpu = xasprintf("%s/" CG_NAME, cpu);
+	if ((s->mem = cg_v1_dir(mem, key, &rc)) == NULL) {
+		log_warn("cgroup v1: cannot make %s/" CG_NAME "/%s: %s; "
+			 "rlimits only",
+			 mem, key, strerror(-rc));
+		free(mem);
 		free(cpu);
-	}
-	if ((rc = cg_mkdir(s->mem)) != 0) {
-		log_warn("cgroup v1: cannot make %s: %s; rlimits only", s->mem,
-			 strerror(-rc));
 		ctr_cgroup_sys_free(s);
 		return NULL;
 	}
-	if (s->cpu != NULL && (rc = cg_mkdir(s->cpu)) != 0) {
-		log_warn("cgroup v1: cannot make %s: %s; no CPU limits", s->cpu,
-			 strerror(-rc));
-		free(s->cpu);
-		s->cpu = NULL;
-	}
+	if (cpu != NULL && (s->cpu = cg_v1_dir(cpu, key, &rc)) == NULL)
+		log_warn("cgroup v1: cannot make %s/" CG_NAME "/%s: %s; no "
+			 "CPU limits",
+			 cpu, key, strerror(-rc));
+	free(mem);
+	free(cpu);
 	return s;
 }
 
 struct ctr_cgroup_sys *
-ctr_cgroup_sys_probe(const char *mount)
+ctr_cgroup_sys_probe(const char *mount, const char *agent_key)
 {
 	struct ctr_cgroup_sys *s;
 	const char *root = mount != NULL ? mount : "/sys/fs/cgroup";
 
 	if (root[0] == '\0')
 		return NULL;
-	if ((s = cg_probe_v2(root)) == NULL)
-		s = cg_probe_v1(root);
+	if (agent_key == NULL || agent_key[0] == '\0' || agent_key[0] == '.' ||
+	    strchr(agent_key, '/') != NULL) {
+		log_warn("no agent id to name its cgroups by: rlimits only");
+		return NULL;
+	}
+	if ((s = cg_probe_v2(root, agent_key)) == NULL)
+		s = cg_probe_v1(root, agent_key);
 	if (s == NULL)
 		log_warn("no usable cgroup memory controller under %s: "
 			 "plain-process tasks get rlimits only",
@@ -237,6 +262,46 @@ int
 ctr_cgroup_sys_version(const struct ctr_cgroup_sys *s)
 {
 	return s->version;
+}
+
+static bool
+cg_known(const char *name, const char *const *known, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(name, known[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+ctr_cgroup_sys_reap(struct ctr_cgroup_sys *s, const char *const *known,
+		    size_t n, ctr_cgroup_gone_fn *gone, void *arg)
+{
+	struct ctr_cgroup *cg;
+	struct dirent *e;
+	DIR *d;
+	int count = 0;
+
+	if ((d = opendir(s->mem)) == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+		    cg_known(e->d_name, known, n))
+			continue;
+		if (ctr_cgroup_open(s, e->d_name, false, 0, 0, false, &cg,
+				    NULL) != 0)
+			continue;
+		log_info("cgroup of unknown task %s: killing what is left in "
+			 "it and removing it",
+			 e->d_name);
+		(void)ctr_cgroup_kill_all(cg);
+		gone(arg, cg);
+		count++;
+	}
+	closedir(d);
+	return count;
 }
 
 unsigned long

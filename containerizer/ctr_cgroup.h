@@ -3,7 +3,9 @@
  * one cgroup per task, cgroup v2 (unified) where the host has its memory
  * controller there, else v1 (the cpu and memory hierarchies), as Mesos'
  * cgroups isolators did. Each task's cgroup is <root>/clusterd/<task id>
- * in every hierarchy used (Mesos used <root>/mesos):
+ * in every hierarchy used (Mesos used <root>/mesos), below a directory of
+ * the agent's own (<root>/clusterd/<agent id>/<task id>), so that agents
+ * sharing a host never touch each other's:
  *  - cpu: shares max(2, 1024 cpus) (v1 cpu.shares; v2 cpu.weight, the
  *    same share on its 1..10000 scale), and with CFS a quota of cpus
  *    periods of 100 ms (cpu.cfs_quota_us, or cpu.max);
@@ -42,10 +44,19 @@ struct ctr_cgroup;
 
 /*
  * Find the hierarchies under mount (NULL: /sys/fs/cgroup) and make
- * <hierarchy>/clusterd in each. NULL when cgroups cannot be used here
- * (the reason is logged once); free with ctr_cgroup_sys_free().
+ * <hierarchy>/clusterd/<agent_key> in each. NULL when cgroups cannot be
+ * used here (the reason is logged once); free with ctr_cgroup_sys_free().
  */
-struct ctr_cgroup_sys *ctr_cgroup_sys_probe(const char *mount);
+struct ctr_cgroup_sys *ctr_cgroup_sys_probe(const char *mount,
+					    const char *agent_key);
+/*
+ * The cgroups of this agent whose task is not among known (the tasks it
+ * re-adopted): their processes are killed and each is handed to gone()
+ * (opened, owned by the callee) for removal. How many, or -errno.
+ */
+typedef void ctr_cgroup_gone_fn(void *arg, struct ctr_cgroup *cg);
+int ctr_cgroup_sys_reap(struct ctr_cgroup_sys *s, const char *const *known,
+			size_t n, ctr_cgroup_gone_fn *gone, void *arg);
 void ctr_cgroup_sys_free(struct ctr_cgroup_sys *s);
 /* 1 or 2. */
 int ctr_cgroup_sys_version(const struct ctr_cgroup_sys *s);

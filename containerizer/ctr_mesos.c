@@ -175,11 +175,11 @@ mz_rmcg_cb(void *arg)
 
 /* The task ended: whatever is left in its cgroup dies, then the cgroup
  * goes (as soon as the kernel lets it). */
+static void mz_rmcg_add(void *arg, struct ctr_cgroup *cg);
+
 static void
 mz_cgroup_end(struct mz_task *t)
 {
-	struct mz_rmcg *r;
-
 	if (t->cg == NULL)
 		return;
 	if (t->oom_ev != NULL)
@@ -191,11 +191,8 @@ mz_cgroup_end(struct mz_task *t)
 		t->cg = NULL;
 		return;
 	}
-	r = xcalloc(1, sizeof *r);
-	r->cg = t->cg;
+	mz_rmcg_add(t->m, t->cg);
 	t->cg = NULL;
-	LIST_INSERT_HEAD(&t->m->rmcgs, r, link);
-	loop_timer_add(t->m->rmcg_timer, MZ_RMCG_MS);
 }
 
 static void
@@ -650,13 +647,46 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	return 0;
 }
 
+/* A cgroup to remove once its last process is gone. */
+static void
+mz_rmcg_add(void *arg, struct ctr_cgroup *cg)
+{
+	struct mz *m = arg;
+	struct mz_rmcg *r = xcalloc(1, sizeof *r);
+
+	r->cg = cg;
+	LIST_INSERT_HEAD(&m->rmcgs, r, link);
+	loop_timer_add(m->rmcg_timer, 0);
+}
+
+/*
+ * The cgroups of this agent whose task it does not know any more (it
+ * ended, or was forgotten, while the agent was down) are cleared out and
+ * removed. Processes without a cgroup carry no label to find them by.
+ */
 static int
 mz_reap_orphans(void *impl, const char *const *known, size_t n)
 {
-	(void)impl;
-	(void)known;
-	(void)n;
-	return 0; /* processes carry no label to find them by */
+	struct mz *m = impl;
+	struct mz_task *t;
+	const char **all;
+	size_t k = 0;
+	int rc;
+
+	CD_ASSERT(m->base.magic == MZ_MAGIC);
+	if (m->cg_sys == NULL)
+		return 0;
+	LIST_FOREACH(t, &m->tasks, link)
+		k++;
+	all = xcalloc(n + k + 1, sizeof *all);
+	if (n > 0)
+		memcpy(all, known, n * sizeof *all);
+	k = n;
+	LIST_FOREACH(t, &m->tasks, link)
+		all[k++] = t->task_id;
+	rc = ctr_cgroup_sys_reap(m->cg_sys, all, k, mz_rmcg_add, m);
+	free(all);
+	return rc;
 }
 
 static struct ctr_exec *
@@ -730,7 +760,7 @@ ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
 	LIST_INIT(&m->rmcgs);
 	m->rmcg_timer = loop_timer_new(l, mz_rmcg_cb, m);
 	m->cfs = conf->cgroups_enable_cfs != 0;
-	m->cg_sys = ctr_cgroup_sys_probe(conf->cgroups_mount);
+	m->cg_sys = ctr_cgroup_sys_probe(conf->cgroups_mount, conf->agent_key);
 	m->stop_timeout_ms =
 	    conf->stop_timeout_ms > 0 ? conf->stop_timeout_ms : 10000;
 	*ops = &mz_ops;
