@@ -185,7 +185,7 @@ dk_logs_timer_cb(void *arg)
 static int
 dk_logs_file(const struct ctr_docker_logs *lg, const char *path, int flags)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+	int fd = open(path, O_CREAT | O_CLOEXEC | flags, 0644);
 
 	if (fd == -1)
 		log_warn("task %s: cannot open %s: %s", lg->task_id, path,
@@ -200,17 +200,17 @@ dk_logs_files(struct ctr_docker_logs *lg)
 
 	if (lg->outfd == -1) {
 		path = xasprintf("%s/stdout", lg->sandbox);
-		lg->outfd = dk_logs_file(lg, path, O_APPEND);
+		lg->outfd = dk_logs_file(lg, path, O_WRONLY | O_APPEND);
 		free(path);
 	}
 	if (lg->errfd == -1) {
 		path = xasprintf("%s/stderr", lg->sandbox);
-		lg->errfd = dk_logs_file(lg, path, O_APPEND);
+		lg->errfd = dk_logs_file(lg, path, O_WRONLY | O_APPEND);
 		free(path);
 	}
 	if (lg->posfd == -1) {
 		path = xasprintf("%s.logpos", lg->sandbox);
-		lg->posfd = dk_logs_file(lg, path, 0);
+		lg->posfd = dk_logs_file(lg, path, O_RDWR);
 		free(path);
 	}
 }
