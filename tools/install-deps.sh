@@ -18,7 +18,7 @@ RUN_PKGS="build-essential gcc make pkg-config libevent-dev libjansson-dev
 	liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev libarchive-dev
 	docker.io"
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
-	python3-requests python3-marathon procps iproute2 curl"
+	python3-requests python3-marathon procps iproute2 curl docker-registry"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 BENCH_PKGS="$TEST_PKGS wrk binutils"
 DEV_PKGS="$FUZZ_PKGS clang-format"
