@@ -170,7 +170,8 @@ ctr_dk_time_parse(const char *s, struct ctr_dk_time *out)
 		s++;
 	} else if (*s == '+' || *s == '-') {
 		sign = *s == '+' ? 1 : -1;
-		if (s[3] != ':' || (oh = st_digits(s + 1, 2)) < 0 || oh > 23 ||
+		if (strlen(s) != 6 || s[3] != ':' ||
+		    (oh = st_digits(s + 1, 2)) < 0 || oh > 23 ||
 		    (om = st_digits(s + 4, 2)) < 0 || om > 59)
 			return -EINVAL;
 		t -= (time_t)(sign * (oh * 3600 + om * 60));
