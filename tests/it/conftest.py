@@ -41,6 +41,10 @@ def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
     if dockerd is not None and os.path.exists(dockerd.log_path):
         rep.sections.append((f"dockerd log {dockerd.log_path} (last 30 lines)",
                              harness.tail(dockerd.log_path, 30)))
+    bridged = item.funcargs.get("bridged") if hasattr(item, "funcargs") else None
+    if bridged is not None and os.path.exists(bridged.docker.log_path):
+        rep.sections.append((f"bridged dockerd log {bridged.docker.log_path} (last 30 lines)",
+                             harness.tail(bridged.docker.log_path, 30)))
 
 
 @pytest.fixture(scope="session")
