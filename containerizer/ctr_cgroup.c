@@ -139,6 +139,11 @@ ctr_cgroup_sys_free(struct ctr_cgroup_sys *s)
 {
 	if (s == NULL)
 		return;
+	/* The agent's own directories go when no task's cgroup is left in
+	 * them (tasks that outlive the agent keep theirs). */
+	(void)rmdir(s->mem);
+	if (s->cpu != NULL)
+		(void)rmdir(s->cpu);
 	free(s->mem);
 	free(s->cpu);
 	free(s);

@@ -57,6 +57,7 @@ struct ctr_cgroup_sys *ctr_cgroup_sys_probe(const char *mount,
 typedef void ctr_cgroup_gone_fn(void *arg, struct ctr_cgroup *cg);
 int ctr_cgroup_sys_reap(struct ctr_cgroup_sys *s, const char *const *known,
 			size_t n, ctr_cgroup_gone_fn *gone, void *arg);
+/* Free s, removing the agent's directories when no cgroup is left in them. */
 void ctr_cgroup_sys_free(struct ctr_cgroup_sys *s);
 /* 1 or 2. */
 int ctr_cgroup_sys_version(const struct ctr_cgroup_sys *s);
