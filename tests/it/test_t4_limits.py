@@ -54,7 +54,8 @@ def test_process_cgroup_limits_and_removal(start_clusterd):
         assert read(f"{cpu}/cpu.cfs_quota_us") == "50000"
         assert read(f"{cpu}/cpu.cfs_period_us") == "100000"
     # The task's process is in them from its start.
-    (pid,) = task_pids(cd.work_dir, task["id"])
+    (pid,) = wait_until(lambda: task_pids(cd.work_dir, task["id"]), timeout=10,
+                        what="the task's process")
     for d in cgs.values():
         assert str(pid) in read(f"{d}/cgroup.procs").split()
 

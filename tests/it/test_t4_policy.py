@@ -27,6 +27,14 @@ def docker_app(app_id, **docker):
             "container": {"type": "DOCKER", "docker": {"image": TEST_IMAGE, **docker}}}
 
 
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def last_failure(cd, app_id):
     return (cd.app(app_id) or {}).get("lastTaskFailure")
 
@@ -95,7 +103,9 @@ def test_process_runs_as_its_user_with_only_stdio(clusterd):
            "cmd": "id -u > who; exec sleep 100000"}
     assert cd.post("/v2/apps", json=app).status_code == 201
     (task,) = cd.wait_running("/asnobody", 1, timeout=60)
-    (pid,) = wait_until(lambda: task_pids(cd.work_dir, task["id"]), timeout=10,
+    # The task's one process once it is sleep (the shell forks id first).
+    (pid,) = wait_until(lambda: [p for p in task_pids(cd.work_dir, task["id"])
+                                 if comm(p) == "sleep"], timeout=10,
                         what="the task's process")
     status = dict(line.split(":", 1) for line in
                   open(f"/proc/{pid}/status", encoding="utf-8").read().splitlines())
