@@ -15,7 +15,7 @@ SANITIZE ?=
 BUILD ?= build
 PYTHON ?= /usr/bin/python3
 
-PKGS := libevent libevent_openssl openssl jansson lmdb libcurl zlib ldns
+PKGS := libevent libevent_openssl openssl jansson lmdb libcurl zlib ldns libarchive
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -35,9 +35,12 @@ static int
 agent_setup_ctr(struct agent *a, struct cd_err *err)
 {
 	char *list = xstrdup(a->conf.containerizers), *p, *name, *save = NULL;
+	struct ctr_conf cc = {0};
 	int rc = 0;
 
-	a->ctr = ctr_new();
+	cc.work_dir = a->s_work_dir;
+	cc.allowed_host_paths = a->s_paths;
+	a->ctr = ctr_new(a->loop, a->hc, &cc);
 	for (p = list; (name = strtok_r(p, ",", &save)) != NULL; p = NULL) {
 		const struct ctr_ops *ops = NULL;
 		void *impl;
@@ -48,8 +51,10 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 			dc.socket_path = a->conf.docker_socket;
 			dc.agent_key = a->id;
 			dc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
-			dc.allow_privileged = 0;
 			dc.pull_timeout_ms = 600000;
+			dc.allowed_host_paths = a->s_paths;
+			dc.allowed_parameters = a->s_params;
+			dc.cgroups_enable_cfs = a->conf.cgroups_enable_cfs;
 			impl = ctr_docker_new(a->loop, a->hc, &dc,
 					      agent_tasks_ctr_event, a, &ops);
 		} else if (strcmp(name, "mesos") == 0) {
@@ -57,6 +62,7 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 
 			mc.agent_key = a->id;
 			mc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
+			mc.cgroups_enable_cfs = a->conf.cgroups_enable_cfs;
 			impl = ctr_mesos_new(a->loop, &mc,
 					     agent_tasks_ctr_event, a, &ops);
 		} else if (strcmp(name, "sim") == 0) {
@@ -165,6 +171,14 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	a->s_secret = conf->secret ? xstrdup(conf->secret) : NULL;
 	a->conf.secret = a->s_secret;
 	a->conf.version = a->s_version = xstrdup(conf->version);
+	a->s_paths = conf->allowed_host_paths != NULL
+			 ? xstrdup(conf->allowed_host_paths)
+			 : NULL;
+	a->s_params = conf->docker_allowed_parameters != NULL
+			  ? xstrdup(conf->docker_allowed_parameters)
+			  : NULL;
+	a->conf.allowed_host_paths = a->s_paths;
+	a->conf.docker_allowed_parameters = a->s_params;
 	a->conf.resources = NULL;
 	a->conf.attributes = NULL;
 	if (a->conf.ping_timeout_ms <= 0)
@@ -222,6 +236,8 @@ agent_free(struct agent *a)
 	free(a->s_version);
 	free(a->s_ctrs);
 	free(a->s_dsock);
+	free(a->s_paths);
+	free(a->s_params);
 	free(a->master_url);
 	free(a->id);
 	free(a->master_id);

@@ -32,6 +32,10 @@ struct agent_conf {
 	int max_ping_timeouts;
 	const char *secret; /* or NULL */
 	const char *version;
+	/* The container policy and limits (SPEC sections 6 and 11). */
+	const char *allowed_host_paths;	       /* or NULL: none */
+	const char *docker_allowed_parameters; /* or NULL: the safe set */
+	int cgroups_enable_cfs;
 };
 
 /*

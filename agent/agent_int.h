@@ -39,6 +39,12 @@ struct agent_task {
 	char *sandbox;	    /* owned */
 	char *container_id; /* owned or NULL */
 	json_t *checkpoint; /* ref or NULL */
+	json_t *ips;	    /* ref or NULL: its own addresses (array of
+			       strings); NULL: the agent's */
+	json_t *cstatus;    /* ref or NULL before it runs: Mesos'
+			       ContainerStatus (network_infos: its own
+			       addresses, or the agent's), sent with each
+			       status; kept by agent_tasks.c */
 	long long started_ms;
 	struct wire_status *pending; /* owned array */
 	size_t npending, cpending;
@@ -64,10 +70,11 @@ struct agent {
 	struct agent_conf conf; /* strings below, owned copies */
 	/* owned: conf's strings */
 	char *s_hostname, *s_ip, *s_master, *s_work_dir, *s_secret, *s_version;
-	char *s_ctrs, *s_dsock; /* owned: conf's strings */
-	char *master_url;	/* owned: "http://host:port" */
-	char *id;		/* owned or NULL before registration */
-	char *master_id;	/* owned or NULL */
+	char *s_ctrs, *s_dsock;	  /* owned: conf's strings */
+	char *s_paths, *s_params; /* owned or NULL: conf's strings */
+	char *master_url;	  /* owned: "http://host:port" */
+	char *id;		  /* owned or NULL before registration */
+	char *master_id;	  /* owned or NULL */
 	char *master_epoch; /* owned or NULL: the master run registered with */
 	/* From the registration reply: how long without a ping before the
 	 * master is taken for gone (0: from our own flags). */

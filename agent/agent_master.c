@@ -185,6 +185,7 @@ agent_register_send(struct agent *a)
 		s->timestamp_ms = loop_wall_ms();
 		s->container_id = t->container_id;
 		s->task = wire_task_encode(&t->task);
+		s->container_status = t->cstatus;
 	}
 	reg.ntasks = n;
 	j = wire_register_encode(&reg);

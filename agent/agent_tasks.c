@@ -62,6 +62,8 @@ agent_task_json(const struct agent_task *t)
 				    json_string(t->container_id));
 	if (t->checkpoint != NULL)
 		json_object_set(j, "checkpoint", t->checkpoint);
+	if (t->ips != NULL)
+		json_object_set(j, "ip_addresses", t->ips);
 	json_object_set_new(j, "started_ms", json_integer(t->started_ms));
 	json_object_set_new(j, "pending", pending);
 	return j;
@@ -99,7 +101,40 @@ agent_task_free(struct agent_task *t)
 	free(t->sandbox);
 	free(t->container_id);
 	json_decref(t->checkpoint);
+	json_decref(t->ips);
+	json_decref(t->cstatus);
 	CD_FREE_OBJ(t);
+}
+
+/* Mesos' ContainerStatus of a task that has run. New reference or NULL. */
+static json_t *
+agent_task_container_status(const struct agent_task *t)
+{
+	json_t *ips = json_array(), *cs;
+	const json_t *own = t->ips, *v;
+	size_t i;
+
+	if (t->started_ms == 0) {
+		json_decref(ips);
+		return NULL;
+	}
+	json_array_foreach(own, i, v)
+		json_array_append_new(
+		    ips, json_pack("{s:s, s:O}", "protocol",
+				   strchr(json_string_value(v), ':') != NULL
+				       ? "IPv6"
+				       : "IPv4",
+				   "ip_address", v));
+	if (json_array_size(ips) == 0)
+		json_array_append_new(ips, json_pack("{s:s, s:s}", "protocol",
+						     "IPv4", "ip_address",
+						     t->a->s_ip));
+	cs = json_pack("{s:[{s:o}]}", "network_infos", "ip_addresses", ips);
+	if (t->container_id != NULL)
+		json_object_set_new(
+		    cs, "container_id",
+		    json_pack("{s:s}", "value", t->container_id));
+	return cs;
 }
 
 /* A task whose terminal update was acknowledged is forgotten. */
@@ -224,6 +259,8 @@ agent_task_queue(struct agent_task *t, enum task_state st, const char *message,
 	s->container_id = t->container_id ? xstrdup(t->container_id) : NULL;
 	s->task = wire_task_encode(&t->task);
 	s->healthy = healthy;
+	s->container_status =
+	    t->cstatus != NULL ? json_incref(t->cstatus) : NULL;
 	log_info("task %s is %s%s%s%s", t->task.task_id, task_state_name(st),
 		 healthy == WIRE_HEALTH_OK	 ? " (healthy)"
 		 : healthy == WIRE_HEALTH_FAILED ? " (unhealthy)"
@@ -297,6 +334,12 @@ agent_tasks_ctr_event(const struct ctr_event *ev, void *arg)
 	}
 	if (ev->state == TASK_RUNNING && t->started_ms == 0)
 		t->started_ms = loop_wall_ms();
+	if (ev->ip_addresses != NULL && json_is_array(ev->ip_addresses)) {
+		json_decref(t->ips);
+		t->ips = json_deep_copy(ev->ip_addresses);
+	}
+	json_decref(t->cstatus);
+	t->cstatus = agent_task_container_status(t);
 	if (ev->state == t->state && !task_state_terminal(ev->state)) {
 		agent_task_save(t);
 		return;
@@ -394,6 +437,9 @@ agent_load_task(const char *key, const void *val, size_t len, void *arg)
 	t->started_ms = started;
 	if ((p = json_object_get(j, "checkpoint")) != NULL && !json_is_null(p))
 		t->checkpoint = json_incref(p);
+	if (json_is_array(p = json_object_get(j, "ip_addresses")))
+		t->ips = json_incref(p);
+	t->cstatus = agent_task_container_status(t);
 	p = json_object_get(j, "pending");
 	for (i = 0; json_is_array(p) && i < json_array_size(p); i++) {
 		struct wire_status s = {0};

@@ -19,6 +19,10 @@ Sections (each bounded in count and time, everything on loopback):
              agents with UNIQUE hostname and attribute constraints.
   footprint  --all-in-one idle RSS, CPU and disk writes over 30 s, RSS at
              1,000 apps, stripped binary size.
+  fetch      a plain-process task from PUT instances=1 until the API says it
+             runs: without a fetch, fetching a 20 MiB tar.gz from a local HTTP
+             server (downloaded and extracted), and the same from the
+             fetcher's cache; the fetch's own cost is the difference.
   recovery   a separate --master and --agent with 100 running containers:
              SIGKILL the agent and start it again; time until it is registered
              and reports all 100 running, and check none was restarted.
@@ -48,6 +52,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -374,6 +379,81 @@ def bench_launch(ctx, ns, reps, budget_s):
         for cd in cds.values():
             cd.close()
         raw_docker.remove_all(docker.sock)
+    return res
+
+
+def cd_scale_api(cd, app_id, n, timeout):
+    """PUT instances=n; seconds until the API says n tasks run, or None."""
+    t0 = time.monotonic()
+    r = cd.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": n})
+    r.raise_for_status()
+    while time.monotonic() - t0 < timeout:
+        a = cd.app(app_id)
+        if a and a.get("tasksRunning") == n and a.get("tasksStaged", 0) == 0:
+            return time.monotonic() - t0
+        time.sleep(0.02)
+    return None
+
+
+def cd_drain_api(cd, app_id, timeout=60):
+    cd.put(f"/v2/apps{app_id}", params={"force": "true"}, json={"instances": 0})
+    if wait_count(lambda: len(cd.tasks(app_id)), 0, timeout, 0.1) is None:
+        log(f"warning: {app_id} did not drain within {timeout}s")
+
+
+def bench_fetch(ctx, reps, budget_s, size_mib=20):
+    """The fetcher's cost, timed apart from the launch itself."""
+    budget = Budget(budget_s)
+    www = os.path.join(ctx["tmp"], "fetch-www")
+    os.makedirs(www, exist_ok=True)
+    blob = os.path.join(www, "blob")
+    with open(blob, "wb") as f:  # incompressible: what crosses the wire is what is written
+        for _ in range(size_mib):
+            f.write(os.urandom(1 << 20))
+    with tarfile.open(os.path.join(www, "pkg.tar.gz"), "w:gz") as t:
+        t.add(blob, arcname="pkg/blob")
+    os.unlink(blob)
+    srv = H.FileServer(www)
+    uri = f"{srv.url}/pkg.tar.gz"
+    cd = BenchClusterd(ctx["binary"], os.path.join(ctx["tmp"], "fetch"),
+                       args=["--containerizers=mesos"],
+                       resources="cpus:8;mem:8192;disk:100000;ports:[31000-31099]")
+    variants = {"none": None, "fetched": {"uri": uri},
+                "cached": {"uri": uri, "cache": True}}
+    res = {"method": f"a plain-process task (--containerizers=mesos) from PUT "
+                     f"instances=1 until the API says it runs; fetching a {size_mib} MiB "
+                     f"tar.gz of random bytes from a local HTTP server (downloaded, then "
+                     f"extracted), or from the fetcher's cache (primed before the runs); "
+                     f"runs interleaved", "size_mib": size_mib}
+    times = {k: [] for k in variants}
+    try:
+        cd.start()
+        for name, item in variants.items():
+            app = {"id": f"/bench-fetch-{name}", "cmd": "exec sleep 1000000", "cpus": 0.1,
+                   "mem": 32, "instances": 0, "fetch": [item] if item else []}
+            cd.post("/v2/apps", json=app).raise_for_status()
+        # Prime the cache.
+        cd_scale_api(cd, "/bench-fetch-cached", 1, 120)
+        cd_drain_api(cd, "/bench-fetch-cached")
+        for i in range(reps):
+            if budget.spent():
+                log(f"fetch: budget spent at rep {i}")
+                break
+            row = {}
+            for name in variants:
+                row[name] = cd_scale_api(cd, f"/bench-fetch-{name}", 1, 120)
+                cd_drain_api(cd, f"/bench-fetch-{name}")
+            if any(v is None for v in row.values()):
+                log(f"fetch rep {i}: incomplete, dropped: {row}")
+                continue
+            for name, v in row.items():
+                times[name].append(v)
+            log(f"fetch rep {i}: " + " ".join(f"{k} {v:.3f}s" for k, v in row.items()))
+        for name in variants:
+            res[f"{name}_s"] = summary(times[name])
+    finally:
+        cd.close()
+        srv.stop()
     return res
 
 
@@ -1091,7 +1171,7 @@ def machine():
     return m
 
 
-SECTIONS = ("alloc", "footprint", "launch", "recovery", "api", "dns", "swarm")
+SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "swarm")
 
 
 def main():
@@ -1136,6 +1216,8 @@ def main():
                 elif s == "launch":
                     r = bench_launch(ctx, (1, 10) if a.quick else (1, 10, 50), reps,
                                      90 if a.quick else 420)
+                elif s == "fetch":
+                    r = bench_fetch(ctx, reps, 60 if a.quick else 240)
                 elif s == "recovery":
                     r = bench_recovery(ctx, reps, 60 if a.quick else 180,
                                        n=20 if a.quick else 100)

@@ -70,6 +70,17 @@ def launch(r):
     return t
 
 
+def fetch(r):
+    size = r.get("size_mib", 0)
+    return [
+        ("plain-process task, PUT to running, no fetch", spread(r.get("none_s"), " s"), "—", ""),
+        (f"the same, fetching a {size} MiB tar.gz (download and extraction)",
+         spread(r.get("fetched_s"), " s"), "—", ""),
+        (f"the same, the {size} MiB tar.gz from the fetcher's cache",
+         spread(r.get("cached_s"), " s"), "—", ""),
+    ]
+
+
 def swarm(r):
     if "error" in r and "scale" not in r:
         return [("swarm mode", r["error"], "runs", "NOT RUN")]
@@ -234,11 +245,11 @@ def main():
           f"kernel {m.get('kernel')}, {m.get('docker')}, {m.get('wrk')}; "
           f"{d['reps']} repetitions{' (QUICK)' if d.get('quick') else ''}, "
           f"{d.get('total_seconds', 0):.0f} s in all\n")
-    for name, fn in (("Launch overhead", launch), ("Docker swarm mode", swarm),
+    for name, fn in (("Launch overhead", launch), ("Fetcher", fetch), ("Docker swarm mode", swarm),
                      ("API throughput", api), ("Allocator and placement", alloc),
                      ("Footprint", footprint), ("Agent recovery", recovery),
                      ("DNS", dns)):
-        key = {"Launch overhead": "launch", "Docker swarm mode": "swarm",
+        key = {"Launch overhead": "launch", "Fetcher": "fetch", "Docker swarm mode": "swarm",
                "API throughput": "api", "Allocator and placement": "alloc",
                "Footprint": "footprint", "Agent recovery": "recovery", "DNS": "dns"}[name]
         r = d["results"].get(key)

@@ -138,6 +138,17 @@ static const struct cfg_opt cmd_opts[] = {
     {"dns_resolvers", CFG_STR, OFF(dns_resolvers), NULL, NULL, AIO | MST,
      "ip[:port],... to forward A and AAAA questions outside --dns_domain "
      "to; without it they are refused"},
+    {"allowed_host_paths", CFG_STR, OFF(allowed_host_paths), NULL, NULL,
+     AIO | AGT,
+     "host paths containers may mount and fetch from file:// "
+     "(comma-separated prefixes; none by default)"},
+    {"docker_allowed_parameters", CFG_STR, OFF(docker_allowed_parameters), NULL,
+     NULL, 0,
+     "docker.parameters keys allowed beyond the safe default set "
+     "(comma-separated, e.g. cap-add,volume); give the master the same "
+     "list so that it refuses the others with 422"},
+    {"cgroups_enable_cfs", CFG_FLAG, OFF(cgroups_enable_cfs), NULL, NULL,
+     AIO | AGT, "hard CPU limits (CFS quota) as well as shares"},
 };
 
 const struct cfg_opt *

@@ -54,6 +54,9 @@ struct cd_config {
 	char *dns_domain;
 	long long dns_ttl_ms;
 	char *dns_resolvers;
+	char *allowed_host_paths;	 /* comma-separated prefixes or NULL */
+	char *docker_allowed_parameters; /* comma-separated keys or NULL */
+	bool cgroups_enable_cfs;
 };
 
 /*

@@ -359,6 +359,7 @@ cd_start_master(struct cd_main *c)
 	sc.master_port = mc.port;
 	sc.framework_name = "marathon";
 	sc.refuse_seconds = c->cfg.refuse_seconds_ms / 1000.0;
+	sc.docker_allowed_parameters = c->cfg.docker_allowed_parameters;
 	link.ops = master_framework_ops();
 	link.master = c->master;
 	if (sched_new(c->loop, c->store, c->api_httpd, &sc, &link, &c->sched,
@@ -406,6 +407,9 @@ cd_start_agent(struct cd_main *c)
 	ac.max_ping_timeouts = c->cfg.max_agent_ping_timeouts;
 	ac.secret = c->cfg.agent_secret;
 	ac.version = CLUSTERD_VERSION;
+	ac.allowed_host_paths = c->cfg.allowed_host_paths;
+	ac.docker_allowed_parameters = c->cfg.docker_allowed_parameters;
+	ac.cgroups_enable_cfs = c->cfg.cgroups_enable_cfs;
 	rc = agent_new(c->loop, c->store, c->hc, c->agent_httpd, &ac, &c->agent,
 		       &err);
 	if (rc != 0)

@@ -9,7 +9,15 @@
  * to the sink given to the constructor. The map is a plain list: an agent
  * runs tens to hundreds of tasks, and lookups happen once per kill or
  * exec (health checks), which goes to the same owner.
- * Loop thread only.
+ *
+ * Before a launch, the registry gives the sandbox to the task's user
+ * (ctr_user.c) and, when the task has fetch items, runs the fetcher
+ * (ctr_fetch.c) first: the owner entry then holds the fetch and a copy
+ * of the task, and the containerizer's launch follows the fetch. What
+ * the registry itself reports (a failed fetch, a kill during one) goes to
+ * the containerizer's sink as that containerizer's events would, from
+ * the loop (the owner's timer or the fetch's callback), never from inside
+ * a ctr_* call. Loop thread only.
  */
 #include "containerizer/ctr.h"
 
@@ -19,8 +27,11 @@
 #include <sys/queue.h>
 
 #define LOG_MOD "ctr"
+#include "containerizer/ctr_fetch.h"
 #include "containerizer/ctr_int.h"
+#include "containerizer/ctr_user.h"
 #include "lib/log.h"
+#include "lib/loop.h"
 #include "lib/xalloc.h"
 
 #define CTR_ENTRY_MAGIC 0xc7e0e471u
@@ -35,25 +46,58 @@ struct ctr_entry {
 	TAILQ_ENTRY(ctr_entry) link; /* on c->entries, in the order added */
 };
 
+#define CTR_OWNER_MAGIC 0xc7e0e472u
+
 struct ctr_owner {
+	unsigned magic;
 	char *task_id;		    /* owned */
 	struct ctr_entry *e;	    /* borrowed: entry in the same registry */
+	struct ctr *c;		    /* borrowed: the registry */
+	struct ctr_fetch *fetch;    /* borrowed: the fetch in flight */
+	struct wire_task *task;	    /* owned or NULL: kept while fetching */
+	char *sandbox;		    /* owned or NULL: kept while fetching */
+	struct loop_timer *timer;   /* owned or NULL: a kill while fetching */
 	LIST_ENTRY(ctr_owner) link; /* on c->owners */
 };
 
 struct ctr {
+	struct loop *l;			 /* borrowed: the agent's */
+	struct httpc *hc;		 /* borrowed: the agent's */
+	char *cache_dir;		 /* owned */
+	char *allowed_host_paths;	 /* owned or NULL */
 	TAILQ_HEAD(, ctr_entry) entries; /* owned */
 	LIST_HEAD(, ctr_owner) owners;	 /* owned */
 };
 
 struct ctr *
-ctr_new(void)
+ctr_new(struct loop *l, struct httpc *hc, const struct ctr_conf *conf)
 {
 	struct ctr *c = xcalloc(1, sizeof *c);
 
+	c->l = l;
+	c->hc = hc;
+	c->cache_dir = xasprintf(
+	    "%s/fetch_cache",
+	    conf != NULL && conf->work_dir != NULL ? conf->work_dir : ".");
+	c->allowed_host_paths = conf != NULL && conf->allowed_host_paths != NULL
+				    ? xstrdup(conf->allowed_host_paths)
+				    : NULL;
 	TAILQ_INIT(&c->entries);
 	LIST_INIT(&c->owners);
 	return c;
+}
+
+static void
+ctr_owner_free(struct ctr_owner *o)
+{
+	ctr_fetch_cancel(o->fetch);
+	loop_timer_free(o->timer);
+	if (o->task != NULL)
+		wire_task_release(o->task);
+	free(o->task);
+	free(o->sandbox);
+	free(o->task_id);
+	CD_FREE_OBJ(o);
 }
 
 void
@@ -71,9 +115,10 @@ ctr_free(struct ctr *c)
 	}
 	while ((o = LIST_FIRST(&c->owners)) != NULL) {
 		LIST_REMOVE(o, link);
-		free(o->task_id);
-		free(o);
+		ctr_owner_free(o);
 	}
+	free(c->cache_dir);
+	free(c->allowed_host_paths);
 	free(c);
 }
 
@@ -88,19 +133,21 @@ ctr_owner_find(struct ctr *c, const char *task_id)
 	return NULL;
 }
 
-static void
+static struct ctr_owner *
 ctr_owner_set(struct ctr *c, const char *task_id, struct ctr_entry *e)
 {
 	struct ctr_owner *o = ctr_owner_find(c, task_id);
 
 	if (o != NULL) {
 		o->e = e;
-		return;
+		return o;
 	}
-	o = xcalloc(1, sizeof *o);
+	CD_ALLOC_OBJ(o, CTR_OWNER_MAGIC);
 	o->task_id = xstrdup(task_id);
 	o->e = e;
+	o->c = c;
 	LIST_INSERT_HEAD(&c->owners, o, link);
+	return o;
 }
 
 static void
@@ -108,11 +155,32 @@ ctr_owner_forget(struct ctr *c, const char *task_id, struct ctr_entry *e)
 {
 	struct ctr_owner *o = ctr_owner_find(c, task_id);
 
-	if (o == NULL || o->e != e)
+	if (o == NULL || o->e != e || o->task != NULL)
 		return;
 	LIST_REMOVE(o, link);
-	free(o->task_id);
-	free(o);
+	ctr_owner_free(o);
+}
+
+/* The registry's own word on a task it has not handed over yet: forget
+ * the owner, then tell the containerizer's sink. */
+static void
+ctr_owner_end(struct ctr_owner *o, enum task_state st, const char *msg,
+	      const char *reason)
+{
+	struct ctr_entry *e = o->e;
+	struct ctr_event ev;
+	char *id = o->task_id;
+
+	o->task_id = NULL;
+	LIST_REMOVE(o, link);
+	ctr_owner_free(o);
+	memset(&ev, 0, sizeof ev);
+	ev.task_id = id;
+	ev.state = st;
+	ev.message = msg;
+	ev.reason = reason;
+	e->ev(&ev, e->ev_arg);
+	free(id);
 }
 
 /* Every containerizer event passes here first. */
@@ -156,11 +224,43 @@ ctr_pick(struct ctr *c, const struct wire_task *t)
 	return NULL;
 }
 
+/* The fetch ended: launch, or end the task as Mesos does. */
+static void
+ctr_fetch_done(void *arg, int rc, const char *msg)
+{
+	struct ctr_owner *o = arg;
+	struct ctr_entry *e = o->e;
+	struct wire_task *t = o->task;
+	struct cd_err err;
+
+	CD_CHECK_OBJ(o, CTR_OWNER_MAGIC);
+	o->fetch = NULL;
+	if (rc != 0) {
+		ctr_owner_end(o, TASK_FAILED, msg,
+			      "REASON_CONTAINER_LAUNCH_FAILED");
+		return;
+	}
+	/* Handed over: from now on the containerizer's events forget it. */
+	o->task = NULL;
+	cd_err_clear(&err);
+	rc = e->ops->launch(e->impl, t, o->sandbox, &err);
+	wire_task_release(t);
+	free(t);
+	free(o->sandbox);
+	o->sandbox = NULL;
+	if (rc != 0)
+		ctr_owner_end(o, TASK_FAILED, err.msg,
+			      "REASON_CONTAINER_LAUNCH_FAILED");
+}
+
 int
 ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
 	   struct cd_err *err)
 {
+	struct ctr_fetch_conf fc;
+	struct ctr_user u;
 	struct ctr_entry *e;
+	struct ctr_owner *o;
 	int rc;
 
 	if (ctr_owner_find(c, t->task_id) != NULL)
@@ -170,10 +270,36 @@ ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
 		return cd_err_set(err, -ENOTSUP,
 				  "no enabled containerizer can run task %s",
 				  t->task_id);
-	if ((rc = e->ops->launch(e->impl, t, sandbox, err)) != 0)
+	if ((rc = ctr_user_lookup(t->user, &u, err)) != 0)
 		return rc;
-	ctr_owner_set(c, t->task_id, e);
-	return 0;
+	if ((rc = ctr_user_sandbox(&u, sandbox, err)) != 0)
+		goto out;
+	if (!ctr_fetch_needed(t)) {
+		if ((rc = e->ops->launch(e->impl, t, sandbox, err)) == 0)
+			ctr_owner_set(c, t->task_id, e);
+		goto out;
+	}
+	o = ctr_owner_set(c, t->task_id, e);
+	o->task = xcalloc(1, sizeof *o->task);
+	wire_task_copy(o->task, t);
+	o->sandbox = xstrdup(sandbox);
+	fc.cache_dir = c->cache_dir;
+	fc.allowed_host_paths = c->allowed_host_paths;
+	o->fetch = ctr_fetch_start(c->l, c->hc, &fc, t, sandbox, &u,
+				   ctr_fetch_done, o);
+out:
+	ctr_user_release(&u);
+	return rc;
+}
+
+static void
+ctr_owner_killed_cb(void *arg)
+{
+	struct ctr_owner *o = arg;
+
+	CD_CHECK_OBJ(o, CTR_OWNER_MAGIC);
+	ctr_owner_end(o, TASK_KILLED, "killed while fetching",
+		      "REASON_TASK_KILLED_DURING_LAUNCH");
 }
 
 int
@@ -183,6 +309,16 @@ ctr_kill(struct ctr *c, const char *task_id, int grace_ms)
 
 	if (o == NULL)
 		return -ENOENT;
+	if (o->task != NULL) {
+		/* Nothing runs yet: drop the fetch, end it from the loop. */
+		ctr_fetch_cancel(o->fetch);
+		o->fetch = NULL;
+		if (o->timer == NULL) {
+			o->timer = loop_timer_new(c->l, ctr_owner_killed_cb, o);
+			loop_timer_add(o->timer, 0);
+		}
+		return 0;
+	}
 	return o->e->ops->kill(o->e->impl, task_id, grace_ms);
 }
 
@@ -225,6 +361,10 @@ ctr_exec(struct ctr *c, const char *task_id, const char *cmd, long timeout_ms,
 		return NULL;
 	}
 	e = o->e;
+	if (o->task != NULL) {
+		cd_err_set(err, -ENOENT, "task %s is not running yet", task_id);
+		return NULL;
+	}
 	if (e->ops->exec == NULL) {
 		cd_err_set(err, -ENOTSUP, "the %s containerizer cannot exec",
 			   e->ops->name);

@@ -36,6 +36,12 @@ struct ctr_event {
 	 * after a restart (borrowed for the call; copy it). NULL otherwise.
 	 */
 	const json_t *checkpoint;
+	/*
+	 * With RUNNING: the container's own addresses (an array of
+	 * strings), from Docker's inspect of a task on a bridge or user
+	 * network. NULL: the task is reached at the agent's address.
+	 */
+	const json_t *ip_addresses;
 };
 
 typedef void ctr_event_fn(const struct ctr_event *ev, void *arg);
@@ -89,18 +95,33 @@ struct ctr_ops {
 				 struct cd_err *err);
 };
 
-/* Strings borrowed for the call: the constructors copy them. */
+/*
+ * Strings borrowed for the call: the constructors copy them. The policy
+ * (lib/policy.h) never allows privileged containers.
+ */
 struct ctr_docker_conf {
 	const char *socket_path; /* unix socket of the Docker Engine API */
 	const char *agent_key;	 /* stable label value naming this agent */
 	int stop_timeout_ms;	 /* default grace before SIGKILL */
-	int allow_privileged;
-	long pull_timeout_ms; /* a pull's own timeout */
+	long pull_timeout_ms;	 /* a pull's own timeout */
+	const char *allowed_host_paths; /* --allowed_host_paths, or NULL */
+	const char *allowed_parameters; /* --docker_allowed_parameters */
+	int cgroups_enable_cfs;		/* CpuQuota as well as CpuShares */
 };
 
 struct ctr_mesos_conf {
 	const char *agent_key;
 	int stop_timeout_ms;
+	int cgroups_enable_cfs; /* cpu CFS quota as well as shares */
+	/* Where cgroup hierarchies are mounted: NULL for /sys/fs/cgroup;
+	 * "" for none (rlimits only). */
+	const char *cgroups_mount;
+};
+
+/* The registry's own settings (the fetcher's); borrowed for the call. */
+struct ctr_conf {
+	const char *work_dir; /* the fetcher's cache: <work_dir>/fetch_cache */
+	const char *allowed_host_paths; /* file:// URIs: --allowed_host_paths */
 };
 
 /*
@@ -114,12 +135,22 @@ void *ctr_docker_new(struct loop *l, struct httpc *hc,
 void *ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
 		    ctr_event_fn *ev, void *arg, const struct ctr_ops **ops);
 
-/* The registry: an ordered list of containerizers, tried in turn. */
-struct ctr *ctr_new(void);
+/*
+ * The registry: an ordered list of containerizers, tried in turn. Before
+ * a task is launched, its sandbox is given to its user (mode 0750) and
+ * its fetch items are fetched into it (ctr_fetch.h); a failure there is
+ * TASK_FAILED. hc (borrowed) serves the downloads; conf is copied.
+ */
+struct ctr *ctr_new(struct loop *l, struct httpc *hc,
+		    const struct ctr_conf *conf);
 void ctr_free(struct ctr *c);
 /* Add one; the registry frees impl with ops->free. */
 void ctr_add(struct ctr *c, const struct ctr_ops *ops, void *impl);
-/* The first that handles t; -ENOTSUP with err when none does. */
+/*
+ * The first that handles t; -ENOTSUP with err when none does, -ENOENT
+ * when t's user does not exist here. A kill while t is being fetched
+ * ends it as TASK_KILLED (from the loop, later).
+ */
 int ctr_launch(struct ctr *c, const struct wire_task *t, const char *sandbox,
 	       struct cd_err *err);
 int ctr_kill(struct ctr *c, const char *task_id, int grace_ms);

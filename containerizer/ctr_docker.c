@@ -27,6 +27,7 @@
 #include "containerizer/ctr_docker.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,13 @@
 #include "containerizer/ctr_docker_api.h"
 #include "containerizer/ctr_docker_int.h"
 #include "containerizer/ctr_int.h"
+#include "containerizer/ctr_user.h"
 #include "lib/httpc.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/path.h"
+#include "lib/policy.h"
 #include "lib/xalloc.h"
 
 #define DK_MAGIC 0xd0c4e701u
@@ -64,11 +68,56 @@ ctr_docker_handles(const struct wire_task *t)
 
 /* ---- launch ---- */
 
+/* Started (and its own address known, on a bridge or user network). */
+static void
+dk_running(struct ctr_docker_task *t, const json_t *ips)
+{
+	struct ctr_event ev;
+	json_t *cp;
+
+	if (!t->kill_req) {
+		t->running_sent = true;
+		cp = json_pack("{s:s}", "container_id", t->cid);
+		log_info("task %s: running in container %.12s", t->task_id,
+			 t->cid);
+		memset(&ev, 0, sizeof ev);
+		ev.task_id = t->task_id;
+		ev.state = TASK_RUNNING;
+		ev.container_id = t->cid;
+		ev.checkpoint = cp;
+		ev.ip_addresses = ips;
+		ctr_base_emit(&t->d->base, &ev);
+		json_decref(cp);
+	}
+	ctr_docker_task_watch(t, false);
+	if (t->kill_req)
+		ctr_docker_task_stop(t);
+}
+
+static void
+dk_address_done(const struct httpc_resp *r, void *arg)
+{
+	struct ctr_docker_task *t = arg;
+	struct ctr_dk_inspect in;
+
+	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
+	t->req = NULL;
+	if (r->status != 200 ||
+	    ctr_docker_api_inspect(r->body, r->len, &in, NULL) != 0) {
+		log_warn("task %s: cannot read its address (status %d)",
+			 t->task_id, r->status);
+		dk_running(t, NULL);
+		return;
+	}
+	dk_running(t, json_array_size(in.ips) > 0 ? in.ips : NULL);
+	ctr_dk_inspect_release(&in);
+}
+
 static void
 dk_start_done(const struct httpc_resp *r, void *arg)
 {
 	struct ctr_docker_task *t = arg;
-	json_t *cp;
+	char *path;
 
 	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
 	t->req = NULL;
@@ -79,23 +128,23 @@ dk_start_done(const struct httpc_resp *r, void *arg)
 	/*
 	 * 204 (or 304: it was running already, an adopted container): the
 	 * daemon answers a start once the process runs, so this is RUNNING
-	 * without an inspect. A container that exits at once is reported by
-	 * the wait, which answers at once for a stopped container, so the
-	 * exit is never missed. The logs follow from the start, so nothing
-	 * the container prints is missed.
+	 * without an inspect, unless the container has an address of its
+	 * own (a bridge or user network), which only the inspect tells. A
+	 * container that exits at once is reported by the wait, which
+	 * answers at once for a stopped container, so the exit is never
+	 * missed. The logs follow from the start, so nothing the container
+	 * prints is missed.
 	 */
 	ctr_docker_logs_open(t->logs, t->cid, false);
-	if (!t->kill_req) {
-		t->running_sent = true;
-		cp = json_pack("{s:s}", "container_id", t->cid);
-		log_info("task %s: running in container %.12s", t->task_id,
-			 t->cid);
-		ctr_docker_task_emit(t, TASK_RUNNING, NULL, NULL, cp);
-		json_decref(cp);
+	if (!t->spec.own_ip || t->kill_req) {
+		dk_running(t, NULL);
+		return;
 	}
-	ctr_docker_task_watch(t, false);
-	if (t->kill_req)
-		ctr_docker_task_stop(t);
+	t->phase = DK_ADDRESS;
+	path = xasprintf("/containers/%s/json", t->cid);
+	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
+				 dk_address_done, t);
+	free(path);
 }
 
 static void
@@ -231,6 +280,52 @@ dk_step_image(struct ctr_docker_task *t, bool check)
 }
 
 /*
+ * The bind sources on disk: below the sandbox, each is made and must
+ * resolve inside it (no link out of it: the task's own files, or an
+ * archive's, could hold one); on the host, one that exists must resolve
+ * below an allowed host path too. Short local metadata calls.
+ */
+static int
+dk_check_binds(struct ctr_docker_task *t, struct cd_err *err)
+{
+	char box[PATH_MAX], real[PATH_MAX];
+	const char *p;
+	size_t i, n;
+	int rc;
+
+	if (realpath(t->sandbox, box) == NULL)
+		return cd_err_set(err, -errno, "%s: %s", t->sandbox,
+				  strerror(errno));
+	n = strlen(t->sandbox);
+	for (i = 0; i < json_array_size(t->spec.bind_paths); i++) {
+		p = json_string_value(json_array_get(t->spec.bind_paths, i));
+		if (strncmp(p, t->sandbox, n) == 0 && p[n] == '/') {
+			if ((rc = path_mkdirs(p, 0755)) != 0)
+				return cd_err_set(err, rc, "%s: %s", p,
+						  strerror(-rc));
+			if (realpath(p, real) == NULL ||
+			    strncmp(real, box, strlen(box)) != 0 ||
+			    (real[strlen(box)] != '/' &&
+			     real[strlen(box)] != '\0'))
+				return cd_err_set(err, -EPERM,
+						  "volume %s leads out of the "
+						  "sandbox",
+						  p);
+			continue;
+		}
+		if (realpath(p, real) == NULL)
+			continue; /* Docker makes it, below the allowed path */
+		if (!policy_host_path_allowed(real, t->d->allowed_host_paths))
+			return cd_err_set(err, -EPERM,
+					  "host path %s leads to %s, which is "
+					  "not allowed on this agent "
+					  "(" POLICY_FLAG_PATHS ")",
+					  p, real);
+	}
+	return 0;
+}
+
+/*
  * Launch: create at once, the way `docker run` does, and pull only when
  * the create says the image is missing (or forcePullImage asks). No image
  * inspect up front: it was a round trip per task before every create, and
@@ -239,7 +334,12 @@ dk_step_image(struct ctr_docker_task *t, bool check)
 static void
 dk_step_launch(struct ctr_docker_task *t)
 {
+	struct cd_err err;
+
 	ctr_docker_task_emit(t, TASK_STARTING, NULL, NULL, NULL);
+	cd_err_clear(&err);
+	if (t->spec_err == NULL && dk_check_binds(t, &err) != 0)
+		t->spec_err = xstrdup(err.msg);
 	if (t->spec_err != NULL) {
 		ctr_docker_task_finish(t, TASK_FAILED,
 				       "REASON_CONTAINER_LAUNCH_FAILED", "%s",
@@ -294,7 +394,9 @@ dk_recover_done(const struct httpc_resp *r, void *arg)
 		if (t->kill_req)
 			ctr_docker_task_stop(t);
 	} else if (in.exited) {
-		ctr_docker_task_exited(t, in.exit_code);
+		/* What it wrote while the agent was down goes in first. */
+		ctr_docker_logs_open(t->logs, t->cid, true);
+		ctr_docker_task_exited(t, in.exit_code, in.oom_killed);
 	} else {
 		ctr_docker_task_finish(
 		    t, TASK_FAILED, "REASON_EXECUTOR_TERMINATED",
@@ -358,6 +460,8 @@ dk_task_new(struct ctr_docker *d, const struct wire_task *wt,
 	t->task_id = xstrdup(wt->task_id);
 	t->name = ctr_docker_api_name(wt->task_id);
 	t->kill_grace_ms = wt->kill_grace_ms;
+	t->mem_mb = (int)wt->res.mem;
+	t->sandbox = xstrdup(sandbox);
 	t->timer = loop_timer_new(d->l, dk_timer_cb, t);
 	t->logs = ctr_docker_logs_new(d, wt->task_id, sandbox);
 	t->act = DK_T_KICK;
@@ -371,17 +475,28 @@ dk_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 {
 	struct ctr_docker *d = impl;
 	struct ctr_docker_task *t;
+	struct ctr_dk_policy pol;
+	struct ctr_user u;
 	struct cd_err e;
 	size_t i;
+	int rc;
 
 	CD_ASSERT(d->base.magic == DK_MAGIC);
 	if (ctr_docker_task_find(d, wt->task_id) != NULL)
 		return cd_err_set(err, -EEXIST, "task %s is already running",
 				  wt->task_id);
+	if ((rc = ctr_user_lookup(wt->user, &u, err)) != 0)
+		return rc;
 	t = dk_task_new(d, wt, sandbox);
 	cd_err_clear(&e);
-	if (ctr_docker_api_create(wt, sandbox, d->agent_key,
-				  d->allow_privileged, &t->spec, &e) != 0) {
+	pol.allowed_host_paths = d->allowed_host_paths;
+	pol.allowed_parameters = d->allowed_parameters;
+	pol.cfs = d->cfs;
+	pol.user = &u;
+	rc = ctr_docker_api_create(wt, sandbox, d->agent_key, &pol, &t->spec,
+				   &e);
+	ctr_user_release(&u);
+	if (rc != 0) {
 		t->spec_err = xstrdup(e.msg);
 	} else {
 		for (i = 0; i < json_array_size(t->spec.warnings); i++)
@@ -505,6 +620,8 @@ dk_free(void *impl)
 	ctr_docker_exec_free_all(d);
 	free(d->socket);
 	free(d->agent_key);
+	free(d->allowed_host_paths);
+	free(d->allowed_parameters);
 	d->base.magic = 0;
 	free(d);
 }
@@ -540,7 +657,13 @@ ctr_docker_new(struct loop *l, struct httpc *hc,
 	d->agent_key = xstrdup(conf->agent_key != NULL ? conf->agent_key : "");
 	d->stop_timeout_ms =
 	    conf->stop_timeout_ms > 0 ? conf->stop_timeout_ms : 10000;
-	d->allow_privileged = conf->allow_privileged;
+	d->allowed_host_paths = conf->allowed_host_paths != NULL
+				    ? xstrdup(conf->allowed_host_paths)
+				    : NULL;
+	d->allowed_parameters = conf->allowed_parameters != NULL
+				    ? xstrdup(conf->allowed_parameters)
+				    : NULL;
+	d->cfs = conf->cgroups_enable_cfs != 0;
 	d->pull_timeout_ms = conf->pull_timeout_ms > 0 ? conf->pull_timeout_ms
 						       : DK_PULL_TIMEOUT_MS;
 	*ops = &dk_ops;

@@ -112,54 +112,155 @@ ctr_docker_api_urlencode(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-static json_t *
-dk_cmd(const struct wire_task *t, struct cd_err *err, int *rc)
+/*
+ * Entrypoint and Cmd: a shell command runs as Mesos runs it (docker run
+ * --entrypoint /bin/sh image -c cmd); args follow the image's entrypoint.
+ */
+static int
+dk_cmd(const struct wire_task *t, json_t *cfg, struct cd_err *err)
 {
 	size_t i;
 	json_t *a;
 
-	*rc = 0;
-	if (t->cmd != NULL)
-		return json_pack("[s,s,s]", "/bin/sh", "-c", t->cmd);
-	if (t->args == NULL || json_array_size(t->args) == 0)
-		return NULL;
-	json_array_foreach(t->args, i, a) {
-		if (!json_is_string(a)) {
-			*rc = cd_err_setp(err, -EINVAL, "/args",
-					  "args must be strings");
-			return NULL;
-		}
+	if (t->cmd != NULL) {
+		json_object_set_new(cfg, "Entrypoint",
+				    json_pack("[s]", "/bin/sh"));
+		json_object_set_new(cfg, "Cmd",
+				    json_pack("[s,s]", "-c", t->cmd));
+		return 0;
 	}
-	return json_deep_copy(t->args);
+	if (t->args == NULL || json_array_size(t->args) == 0)
+		return 0;
+	json_array_foreach(t->args, i, a) {
+		if (!json_is_string(a))
+			return cd_err_setp(err, -EINVAL, "/args",
+					   "args must be strings");
+	}
+	json_object_set_new(cfg, "Cmd", json_deep_copy(t->args));
+	return 0;
 }
 
-static const char *
-dk_network_mode(const char *net)
+static bool
+dk_netname_ok(const char *s)
 {
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 128 || !isalnum((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/*
+ * The network: HOST (the default), BRIDGE, NONE, or USER, a Docker
+ * network named by the task's networks [{"mode": "container", "name"}].
+ * *mode is Docker's NetworkMode (borrowed from t or static).
+ */
+static int
+dk_network(const struct wire_task *t, const char *net, const char **mode,
+	   struct cd_err *err)
+{
+	const char *name;
+
 	if (net == NULL || strcasecmp(net, "HOST") == 0)
-		return "host";
-	if (strcasecmp(net, "BRIDGE") == 0)
-		return "bridge";
-	if (strcasecmp(net, "NONE") == 0)
-		return "none";
-	return NULL;
+		*mode = "host";
+	else if (strcasecmp(net, "BRIDGE") == 0)
+		*mode = "bridge";
+	else if (strcasecmp(net, "NONE") == 0)
+		*mode = "none";
+	else if (strcasecmp(net, "USER") == 0) {
+		name = json_string_value(json_object_get(
+		    json_array_get(json_object_get(t->container, "networks"),
+				   0),
+		    "name"));
+		if (name == NULL || !dk_netname_ok(name))
+			return cd_err_setp(err, -EINVAL, "/networks",
+					   "a container network needs a name "
+					   "([A-Za-z0-9][A-Za-z0-9_.-]*)");
+		if (strcmp(name, "host") == 0 || strcmp(name, "none") == 0 ||
+		    strcmp(name, "bridge") == 0 ||
+		    strncmp(name, "container", 9) == 0)
+			return cd_err_setp(err, -EINVAL, "/networks",
+					   "'%s' is not a user network", name);
+		*mode = name;
+	} else {
+		return cd_err_setp(
+		    err, -EINVAL, "/container/docker/network",
+		    "network '%s' is not supported (HOST, BRIDGE, USER or "
+		    "NONE)",
+		    net);
+	}
+	return 0;
+}
+
+/* User "uid:gid" and the supplementary groups, from the agent's lookup:
+ * the sandbox belongs to the same ids. */
+static void
+dk_user(const struct ctr_user *u, json_t *cfg, json_t *hc)
+{
+	json_t *groups;
+	size_t i;
+	char s[48];
+
+	if (u == NULL || !u->set)
+		return;
+	snprintf(s, sizeof s, "%u:%u", (unsigned)u->uid, (unsigned)u->gid);
+	json_object_set_new(cfg, "User", json_string(s));
+	groups = json_array();
+	for (i = 0; i < u->ngroups; i++) {
+		if (u->groups[i] == u->gid)
+			continue;
+		snprintf(s, sizeof s, "%u", (unsigned)u->groups[i]);
+		json_array_append_new(groups, json_string(s));
+	}
+	json_object_set_new(hc, "GroupAdd", groups);
+}
+
+/* CpuShares = max(2, 1024 cpus), Memory = MemorySwap = max(32 MiB, mem):
+ * no swap beyond the limit; a CFS quota of cpus periods with cfs. */
+static void
+dk_limits(const struct wire_task *t, bool cfs, json_t *hc)
+{
+	long long shares = (long long)(1024.0 * t->res.cpus);
+	long long mem = (long long)(t->res.mem * 1024.0 * 1024.0);
+	long long quota = (long long)(t->res.cpus * 100000.0);
+
+	if (shares < CTR_DK_MIN_SHARES)
+		shares = CTR_DK_MIN_SHARES;
+	if (mem < CTR_DK_MIN_MEM)
+		mem = CTR_DK_MIN_MEM;
+	json_object_set_new(hc, "CpuShares", json_integer(shares));
+	json_object_set_new(hc, "Memory", json_integer(mem));
+	json_object_set_new(hc, "MemorySwap", json_integer(mem));
+	if (cfs) {
+		json_object_set_new(hc, "CpuPeriod", json_integer(100000));
+		json_object_set_new(hc, "CpuQuota",
+				    json_integer(quota < 1000 ? 1000 : quota));
+	}
 }
 
 int
 ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
-		      const char *agent_key, int allow_privileged,
+		      const char *agent_key, const struct ctr_dk_policy *pol,
 		      struct ctr_dk_create *out, struct cd_err *err)
 {
 	const json_t *docker;
-	const char *image = NULL, *net = NULL, *mode, *k;
-	json_t *cfg = NULL, *hc = NULL, *env = NULL, *labels = NULL, *cmd;
+	const char *image = NULL, *net = NULL, *mode = NULL, *k;
+	json_t *cfg = NULL, *hc = NULL, *env = NULL, *labels = NULL;
 	json_t *val;
 	bool priv = false, force = false;
-	long long shares, mem;
 	int rc;
 
+	static const struct ctr_dk_policy strict; /* nothing allowed */
+
+	if (pol == NULL)
+		pol = &strict;
 	memset(out, 0, sizeof *out);
 	out->warnings = json_array();
+	out->bind_paths = json_array();
 	docker = t->container ? json_object_get(t->container, "docker") : NULL;
 	if (docker == NULL || !json_is_object(docker)) {
 		rc = cd_err_setp(err, -EINVAL, "/container/docker",
@@ -183,19 +284,14 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 	if ((rc = dk_image_parse(image, out, err)) != 0)
 		goto fail;
 	out->force_pull = force;
-	if (priv && !allow_privileged) {
-		rc = cd_err_setp(
-		    err, -EPERM, "/container/docker/privileged",
-		    "privileged containers are not allowed on this agent");
+	if (priv) {
+		rc = cd_err_setp(err, -EPERM, "/container/docker/privileged",
+				 "privileged containers are not allowed");
 		goto fail;
 	}
-	if ((mode = dk_network_mode(net)) == NULL) {
-		rc = cd_err_setp(
-		    err, -EINVAL, "/container/docker/network",
-		    "network '%s' is not supported (HOST, BRIDGE or NONE)",
-		    net);
+	if ((rc = dk_network(t, net, &mode, err)) != 0)
 		goto fail;
-	}
+	out->own_ip = strcmp(mode, "host") != 0 && strcmp(mode, "none") != 0;
 	out->name = ctr_docker_api_name(t->task_id);
 
 	cfg = json_object();
@@ -203,10 +299,9 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 	env = json_array();
 	labels = json_object();
 	json_object_set_new(cfg, "Image", json_string(out->image));
-	if ((cmd = dk_cmd(t, err, &rc)) != NULL)
-		json_object_set_new(cfg, "Cmd", cmd);
-	else if (rc != 0)
+	if ((rc = dk_cmd(t, cfg, err)) != 0)
 		goto fail;
+	dk_user(pol->user, cfg, hc);
 
 	if (t->env != NULL)
 		json_object_foreach(t->env, k, val) {
@@ -225,28 +320,24 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 			if (json_is_string(val))
 				json_object_set(labels, k, val);
 
-	/* CpuShares = max(2, 1024 cpus), Memory = max(32 MiB, mem). */
-	shares = (long long)(1024.0 * t->res.cpus);
-	mem = (long long)(t->res.mem * 1024.0 * 1024.0);
-	json_object_set_new(hc, "CpuShares",
-			    json_integer(shares < CTR_DK_MIN_SHARES
-					     ? CTR_DK_MIN_SHARES
-					     : shares));
-	json_object_set_new(
-	    hc, "Memory",
-	    json_integer(mem < CTR_DK_MIN_MEM ? CTR_DK_MIN_MEM : mem));
+	dk_limits(t, pol->cfs, hc);
 	json_object_set_new(hc, "NetworkMode", json_string(mode));
-	json_object_set_new(hc, "Privileged", json_boolean(priv));
+	if (out->own_ip && strcmp(mode, "bridge") != 0)
+		json_object_set_new(
+		    cfg, "NetworkingConfig",
+		    json_pack("{s:{s:{}}}", "EndpointsConfig", mode));
+	json_object_set_new(hc, "Privileged", json_false());
 	json_object_set_new(
 	    hc, "Binds",
 	    json_pack("[s++]", sandbox, ":" CTR_DK_SANDBOX, ":rw"));
 	if ((rc = ctr_docker_opts_volumes(
-		 json_object_get(t->container, "volumes"), sandbox, hc,
-		 out->warnings, err)) != 0)
+		 json_object_get(t->container, "volumes"), sandbox,
+		 pol->allowed_host_paths, hc, out->bind_paths, out->warnings,
+		 err)) != 0)
 		goto fail;
 	val = json_object_get(docker, "portMappings");
 	if (json_is_array(val) && json_array_size(val) > 0) {
-		if (strcmp(mode, "bridge") != 0)
+		if (!out->own_ip)
 			ctr_docker_opts_warn(
 			    out->warnings,
 			    "portMappings ignored with network %s", mode);
@@ -255,7 +346,8 @@ ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
 			goto fail;
 	}
 	if ((rc = ctr_docker_opts_parameters(
-		 json_object_get(docker, "parameters"), cfg, hc, env, labels,
+		 json_object_get(docker, "parameters"), pol->allowed_parameters,
+		 pol->allowed_host_paths, cfg, hc, env, labels, out->bind_paths,
 		 out->warnings, err)) != 0)
 		goto fail;
 
@@ -289,6 +381,7 @@ ctr_dk_create_release(struct ctr_dk_create *c)
 	free(c->tag);
 	free(c->name);
 	json_decref(c->warnings);
+	json_decref(c->bind_paths);
 	memset(c, 0, sizeof *c);
 }
 
@@ -309,6 +402,36 @@ ctr_docker_api_id(const char *body, size_t len)
 
 	json_decref(j);
 	return s;
+}
+
+static void
+dk_ip_add(json_t *ips, const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t i;
+
+	/* An address is a short token: the agent passes it on as is. */
+	if (s == NULL || s[0] == '\0' || strlen(s) > 45 ||
+	    strspn(s, "0123456789abcdefABCDEF.:") != strlen(s))
+		return;
+	for (i = 0; i < json_array_size(ips); i++)
+		if (strcmp(json_string_value(json_array_get(ips, i)), s) == 0)
+			return;
+	json_array_append_new(ips, json_string(s));
+}
+
+/* Every IPv4 address of NetworkSettings, its networks in order. */
+static json_t *
+dk_inspect_ips(const json_t *ns)
+{
+	json_t *ips = json_array(), *n;
+	const char *k;
+
+	dk_ip_add(ips, json_object_get(ns, "IPAddress"));
+	json_object_foreach(
+	    (json_t *)(uintptr_t)json_object_get(ns, "Networks"), k, n)
+		dk_ip_add(ips, json_object_get(n, "IPAddress"));
+	return ips;
 }
 
 int
@@ -339,6 +462,8 @@ ctr_docker_api_inspect(const char *body, size_t len, struct ctr_dk_inspect *out,
 	e = json_string_value(json_object_get(state, "Error"));
 	if (e != NULL && e[0] != '\0')
 		out->error = xstrdup(e);
+	out->oom_killed = json_is_true(json_object_get(state, "OOMKilled"));
+	out->ips = dk_inspect_ips(json_object_get(j, "NetworkSettings"));
 	cfg = json_object_get(j, "Config");
 	out->task_id =
 	    dk_label(json_object_get(cfg, "Labels"), CTR_DK_LABEL_TASK);
@@ -356,6 +481,7 @@ ctr_dk_inspect_release(struct ctr_dk_inspect *i)
 	free(i->error);
 	free(i->task_id);
 	free(i->agent_id);
+	json_decref(i->ips);
 	memset(i, 0, sizeof *i);
 }
 
@@ -526,48 +652,4 @@ ctr_dk_pull_release(struct ctr_dk_pull *p)
 	buf_release(&p->line);
 	free(p->error);
 	p->error = NULL;
-}
-
-void
-ctr_dk_demux_init(struct ctr_dk_demux *d)
-{
-	memset(d, 0, sizeof *d);
-}
-
-int
-ctr_dk_demux_feed(struct ctr_dk_demux *d, const char *p, size_t n,
-		  ctr_dk_sink_fn *sink, void *arg)
-{
-	size_t take;
-
-	while (n > 0 && !d->bad) {
-		if (d->remaining > 0) {
-			take = n < d->remaining ? n : d->remaining;
-			sink(d->cur, p, take, arg);
-			d->remaining -= (uint32_t)take;
-			p += take;
-			n -= take;
-			continue;
-		}
-		take = 8 - d->hdr_len;
-		if (take > n)
-			take = n;
-		memcpy(d->hdr + d->hdr_len, p, take);
-		d->hdr_len += (unsigned)take;
-		p += take;
-		n -= take;
-		if (d->hdr_len < 8)
-			break;
-		d->hdr_len = 0;
-		if (d->hdr[0] > 3 || d->hdr[1] != 0 || d->hdr[2] != 0 ||
-		    d->hdr[3] != 0) {
-			d->bad = true;
-			break;
-		}
-		d->cur = d->hdr[0] <= 1 ? CTR_DK_STDOUT : CTR_DK_STDERR;
-		d->remaining = (uint32_t)d->hdr[4] << 24 |
-			       (uint32_t)d->hdr[5] << 16 |
-			       (uint32_t)d->hdr[6] << 8 | (uint32_t)d->hdr[7];
-	}
-	return d->bad ? -EBADMSG : 0;
 }

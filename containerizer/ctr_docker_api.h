@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "containerizer/ctr_docker_stream.h"
+#include "containerizer/ctr_user.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/wire.h"
@@ -35,19 +37,42 @@ struct ctr_dk_create {
 	char *tag;	  /* owned: tag or digest, "latest" when absent */
 	char *name;	  /* owned: container name, "clusterd-<task id>" */
 	bool force_pull;  /* container.docker.forcePullImage */
+	bool own_ip;	  /* on a bridge or user network: an address of
+			     its own, read from an inspect once started */
 	json_t *warnings; /* ref: array of strings (ignored parameters...) */
+	/*
+	 * ref: bind sources the driver checks on disk before the create
+	 * (array of strings): below the sandbox, each must resolve inside it
+	 * (it is created when missing); on the host, each must resolve below
+	 * an allowed host path when it exists.
+	 */
+	json_t *bind_paths;
+};
+
+/* The agent's policy and limits for a container (lib/policy.h). */
+struct ctr_dk_policy {
+	const char *allowed_host_paths; /* --allowed_host_paths, or NULL */
+	const char *allowed_parameters; /* --docker_allowed_parameters */
+	bool cfs;			/* CpuPeriod/CpuQuota from cpus */
+	const struct ctr_user *user;	/* borrowed or NULL: the task's */
 };
 
 /*
  * Build everything needed to create the container for t: the body (Image,
- * Cmd, Env, Labels, HostConfig with CpuShares, Memory, NetworkMode, Binds,
- * PortBindings, Privileged), the image reference split for a pull, and
- * the container name. Returns 0 with *out filled (release it with
- * ctr_dk_create_release), or -EINVAL (bad task) / -EPERM (privileged not
- * allowed: "privileged containers are not allowed on this agent") with err.
+ * Entrypoint and Cmd, Env, Labels, User and GroupAdd, HostConfig with
+ * CpuShares (and CpuPeriod/CpuQuota with pol->cfs), Memory and
+ * MemorySwap, NetworkMode and NetworkingConfig, Binds and Mounts,
+ * PortBindings, Privileged false), the image reference split for a pull,
+ * and the container name. With cmd, the entrypoint is /bin/sh and Cmd
+ * ["-c", cmd], as Mesos runs a shell command; with args only, Cmd is the
+ * args after the image's own entrypoint. Returns 0 with *out filled
+ * (release it with ctr_dk_create_release), or -EINVAL (bad task) or
+ * -EPERM (refused by the policy; the message names the flag that would
+ * allow it) with err.
  */
 int ctr_docker_api_create(const struct wire_task *t, const char *sandbox,
-			  const char *agent_key, int allow_privileged,
+			  const char *agent_key,
+			  const struct ctr_dk_policy *pol,
 			  struct ctr_dk_create *out, struct cd_err *err);
 void ctr_dk_create_release(struct ctr_dk_create *c);
 
@@ -66,13 +91,16 @@ char *ctr_docker_api_id(const char *body, size_t len);
 
 /* GET /containers/{id}/json, reduced to what the driver needs. */
 struct ctr_dk_inspect {
-	char *id;	/* owned */
-	bool running;	/* State.Running */
-	bool exited;	/* not running and not merely "created" */
-	int exit_code;	/* State.ExitCode */
-	char *error;	/* owned or NULL: State.Error when non-empty */
-	char *task_id;	/* owned or NULL: label clusterd.task_id */
-	char *agent_id; /* owned or NULL: label clusterd.agent_id */
+	char *id;	 /* owned */
+	bool running;	 /* State.Running */
+	bool exited;	 /* not running and not merely "created" */
+	int exit_code;	 /* State.ExitCode */
+	char *error;	 /* owned or NULL: State.Error when non-empty */
+	char *task_id;	 /* owned or NULL: label clusterd.task_id */
+	char *agent_id;	 /* owned or NULL: label clusterd.agent_id */
+	bool oom_killed; /* State.OOMKilled: its memory limit killed it */
+	json_t *ips;	 /* ref: its addresses on every network (array of
+			    strings, maybe empty) */
 };
 
 /* Parse an inspect reply. 0, or -EBADMSG with err. */
@@ -127,33 +155,5 @@ void ctr_dk_pull_feed(struct ctr_dk_pull *p, const char *data, size_t n);
 /* Process a last line without a newline. */
 void ctr_dk_pull_finish(struct ctr_dk_pull *p);
 void ctr_dk_pull_release(struct ctr_dk_pull *p);
-
-/*
- * The log stream of a container without a TTY: frames of an 8-byte
- * header {type, 0, 0, 0, size as big-endian uint32} and size bytes of
- * payload. type 0 (stdin) and 1 go to stdout, 2 and 3 (daemon errors) to
- * stderr. An incremental state machine: feed any chunking.
- */
-enum ctr_dk_stream { CTR_DK_STDOUT = 1, CTR_DK_STDERR = 2 };
-
-typedef void ctr_dk_sink_fn(enum ctr_dk_stream s, const char *p, size_t n,
-			    void *arg);
-
-struct ctr_dk_demux {
-	unsigned char hdr[8];
-	unsigned hdr_len;   /* header bytes collected, 0..8 */
-	uint32_t remaining; /* payload bytes left in the current frame */
-	enum ctr_dk_stream cur;
-	bool bad; /* an unknown frame type was seen; input ignored */
-};
-
-void ctr_dk_demux_init(struct ctr_dk_demux *d);
-/*
- * Consume n bytes, calling sink for each payload piece (a frame may come
- * in several pieces). Returns 0, or -EBADMSG once the stream is found
- * malformed (everything after that is dropped).
- */
-int ctr_dk_demux_feed(struct ctr_dk_demux *d, const char *p, size_t n,
-		      ctr_dk_sink_fn *sink, void *arg);
 
 #endif

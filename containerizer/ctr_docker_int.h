@@ -38,8 +38,10 @@ struct ctr_docker {
 	char *socket;	      /* owned */
 	char *agent_key;      /* owned */
 	int stop_timeout_ms;
-	int allow_privileged;
 	long pull_timeout_ms;
+	char *allowed_host_paths; /* owned or NULL */
+	char *allowed_parameters; /* owned or NULL */
+	bool cfs;
 	LIST_HEAD(, ctr_docker_task) tasks; /* owned (ctr_docker.c) */
 	LIST_HEAD(, ctr_docker_rm) rms;	    /* owned (ctr_docker_rm.c) */
 	LIST_HEAD(, ctr_docker_exec) execs; /* owned (ctr_docker_exec.c) */
@@ -58,6 +60,7 @@ enum ctr_docker_phase {
 	DK_IMAGE,   /* fetching the image (ctr_docker_image.c) */
 	DK_ADOPT,   /* GET /containers/{name}/json after a 409 */
 	DK_START,   /* POST /containers/{id}/start */
+	DK_ADDRESS, /* GET /containers/{id}/json for its own address */
 	DK_RECOVER, /* GET /containers/{id}/json on recovery */
 	DK_RUNNING, /* watched: wait (and logs) in flight */
 	DK_ENDING,  /* terminal state known; draining the logs */
@@ -77,6 +80,7 @@ struct ctr_docker_task {
 	struct ctr_docker *d;	   /* borrowed: owner */
 	char *task_id;		   /* owned */
 	char *name;		   /* owned: container name */
+	char *sandbox;		   /* owned */
 	char *cid;		   /* owned or NULL: container id */
 	struct ctr_dk_create spec; /* owned: launch only */
 	char *spec_err;		   /* owned or NULL: why the spec was refused */
@@ -87,6 +91,8 @@ struct ctr_docker_task {
 	bool running_sent;
 	bool recovered;
 	bool pulled;	  /* the image was pulled for this launch */
+	int mem_mb;	  /* its memory limit, for the message of an OOM */
+	int exit_code;	  /* while the inspect after an exit is in flight */
 	char *create_404; /* owned or NULL: the create's 404 message */
 	/* The terminal state, once known. */
 	enum task_state final;
@@ -133,10 +139,15 @@ void ctr_docker_task_finish_later(struct ctr_docker_task *t, enum task_state st,
 /* A launch step failed: FAILED, or KILLED when a kill came meanwhile. */
 void ctr_docker_task_fail(struct ctr_docker_task *t, const char *what,
 			  const struct httpc_resp *r);
-/* The container exited with code: FINISHED, FAILED or KILLED. */
-void ctr_docker_task_exited(struct ctr_docker_task *t, int code);
-/* Watch t's running container: its wait, and its logs (since now). */
-void ctr_docker_task_watch(struct ctr_docker_task *t, bool since_now);
+/*
+ * The container exited with code: FINISHED, FAILED or KILLED; FAILED with
+ * REASON_CONTAINER_LIMITATION_MEMORY when its memory limit killed it
+ * (oom 1; -1: not known yet, an inspect tells).
+ */
+void ctr_docker_task_exited(struct ctr_docker_task *t, int code, int oom);
+/* Watch t's running container: its wait, and its logs (resume: from where
+ * the sandbox files end, after an agent restart). */
+void ctr_docker_task_watch(struct ctr_docker_task *t, bool resume);
 /* (Re-)issue the long-poll wait for t's container's exit. */
 void ctr_docker_task_wait(struct ctr_docker_task *t);
 /* Stop t's container with its kill's grace; the wait then ends it. */
@@ -230,14 +241,15 @@ struct ctr_docker_logs *ctr_docker_logs_new(struct ctr_docker *d,
 					    const char *sandbox);
 void ctr_docker_logs_free(struct ctr_docker_logs *lg);
 /*
- * Follow container cid's output: from its start, or since now (after an
- * agent restart, when the earlier part is already in the files). A stream
- * cut by a transport error (the daemon restarting) is opened again, since
- * then, with backoff, until ctr_docker_logs_end(). No-op when a stream is
- * already open.
+ * Follow container cid's output: from its start, or (resume, after an
+ * agent restart) from where the sandbox files end, by the record kept
+ * beside the sandbox: nothing doubled, nothing lost. A stream cut by a
+ * transport error (the daemon restarting) is resumed the same way, with
+ * backoff, until ctr_docker_logs_end(). No-op when a stream is already
+ * open.
  */
 void ctr_docker_logs_open(struct ctr_docker_logs *lg, const char *cid,
-			  bool since_now);
+			  bool resume);
 /* Whether a stream request is in flight. */
 bool ctr_docker_logs_streaming(const struct ctr_docker_logs *lg);
 /*

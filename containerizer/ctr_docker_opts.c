@@ -10,12 +10,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/json.h"
+#include "lib/policy.h"
 #include "lib/xalloc.h"
 
 /* The docker parameters mapped onto the create body. */
@@ -99,14 +102,43 @@ dk_list_add(json_t *obj, const char *field, const char *v)
 	json_array_append_new(a, json_string(v));
 }
 
+/* A bind "source:target[:mode]": an absolute source must be allowed. */
+static int
+dk_bind_source(const char *bind, const char *paths, json_t *bind_paths,
+	       const char *path, struct cd_err *err)
+{
+	const char *colon = strchr(bind, ':');
+	char *src;
+	int rc = 0;
+
+	if (colon == NULL || colon == bind)
+		return cd_err_setp(err, -EINVAL, path,
+				   "volume '%.100s' is not source:target",
+				   bind);
+	if (bind[0] != '/')
+		return 0; /* a named volume */
+	src = xstrndup(bind, (size_t)(colon - bind));
+	if (!policy_host_path_allowed(src, paths))
+		rc = cd_err_setp(err, -EPERM, path,
+				 "host path %.200s is not allowed on this "
+				 "agent (" POLICY_FLAG_PATHS ")",
+				 src);
+	else
+		json_array_append_new(bind_paths, json_string(src));
+	free(src);
+	return rc;
+}
+
 int
-ctr_docker_opts_parameters(const json_t *params, json_t *cfg, json_t *hc,
-			   json_t *env, json_t *labels, json_t *warnings,
-			   struct cd_err *err)
+ctr_docker_opts_parameters(const json_t *params, const char *allowed,
+			   const char *paths, json_t *cfg, json_t *hc,
+			   json_t *env, json_t *labels, json_t *bind_paths,
+			   json_t *warnings, struct cd_err *err)
 {
 	size_t i, k;
 	json_t *p;
-	char path[64];
+	char path[64], name[POLICY_KEY_MAX];
+	int rc;
 
 	if (params == NULL || json_is_null(params))
 		return 0;
@@ -126,11 +158,18 @@ ctr_docker_opts_parameters(const json_t *params, json_t *cfg, json_t *hc,
 			return cd_err_setp(
 			    err, -EINVAL, path,
 			    "parameters need a string key and value");
-		if (strcmp(key, "env") == 0 || strcmp(key, "e") == 0) {
+		if (!policy_docker_param_allowed(key, allowed))
+			return cd_err_setp(err, -EPERM, path,
+					   "docker parameter '%.64s' is not "
+					   "allowed on this agent "
+					   "(" POLICY_FLAG_PARAMS ")",
+					   key);
+		key = policy_docker_param_name(key, name);
+		if (strcmp(key, "env") == 0) {
 			json_array_append_new(env, json_string(val));
 			continue;
 		}
-		if (strcmp(key, "label") == 0 || strcmp(key, "l") == 0) {
+		if (strcmp(key, "label") == 0) {
 			const char *eq = strchr(val, '=');
 			char *lk = xstrndup(val, eq ? (size_t)(eq - val)
 						    : strlen(val));
@@ -140,6 +179,10 @@ ctr_docker_opts_parameters(const json_t *params, json_t *cfg, json_t *hc,
 			free(lk);
 			continue;
 		}
+		if (strcmp(key, "volume") == 0 &&
+		    (rc = dk_bind_source(val, paths, bind_paths, path, err)) !=
+			0)
+			return rc;
 		for (k = 0; k < CD_NELEM(dk_params); k++)
 			if (strcmp(dk_params[k].key, key) == 0)
 				m = &dk_params[k];
@@ -172,13 +215,64 @@ ctr_docker_opts_parameters(const json_t *params, json_t *cfg, json_t *hc,
 	return 0;
 }
 
+static bool
+dk_volname_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 255 || !isalnum((unsigned char)s[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* external {name, provider: "dvdi", options {"dvdi/driver"}}: a named
+ * Docker volume, created by Docker on first use. */
+static int
+dk_named_volume(const json_t *ext, const char *cp, bool ro, const char *path,
+		json_t *hc, struct cd_err *err)
+{
+	const char *name = json_string_value(json_object_get(ext, "name"));
+	const char *prov = json_string_value(json_object_get(ext, "provider"));
+	const char *drv = json_string_value(
+	    json_object_get(json_object_get(ext, "options"), "dvdi/driver"));
+	json_t *mounts = json_object_get(hc, "Mounts"), *m;
+
+	if (name == NULL || !dk_volname_ok(name))
+		return cd_err_setp(err, -EINVAL, path,
+				   "external.name must name a Docker volume");
+	if (prov != NULL && strcmp(prov, "dvdi") != 0)
+		return cd_err_setp(err, -EINVAL, path,
+				   "external.provider must be dvdi");
+	if (drv != NULL && !dk_volname_ok(drv))
+		return cd_err_setp(err, -EINVAL, path,
+				   "bad dvdi/driver '%.64s'", drv);
+	if (!json_is_array(mounts)) {
+		mounts = json_array();
+		json_object_set_new(hc, "Mounts", mounts);
+	}
+	m = json_pack("{s:s, s:s, s:s, s:b}", "Type", "volume", "Source", name,
+		      "Target", cp, "ReadOnly", ro);
+	if (drv != NULL)
+		json_object_set_new(
+		    m, "VolumeOptions",
+		    json_pack("{s:{s:s}}", "DriverConfig", "Name", drv));
+	json_array_append_new(mounts, m);
+	return 0;
+}
+
 int
-ctr_docker_opts_volumes(const json_t *vols, const char *sandbox, json_t *hc,
+ctr_docker_opts_volumes(const json_t *vols, const char *sandbox,
+			const char *paths, json_t *hc, json_t *bind_paths,
 			json_t *warnings, struct cd_err *err)
 {
 	size_t i;
-	json_t *v;
+	json_t *v, *ext;
 	char path[48];
+	int rc;
 
 	if (vols == NULL || json_is_null(vols))
 		return 0;
@@ -192,13 +286,27 @@ ctr_docker_opts_volumes(const json_t *vols, const char *sandbox, json_t *hc,
 		    json_string_value(json_object_get(v, "hostPath"));
 		const char *mode =
 		    json_string_value(json_object_get(v, "mode"));
-		char *bind;
+		char *src, *bind;
 
 		snprintf(path, sizeof path, "/container/volumes/%zu", i);
 		if (cp == NULL || cp[0] == '\0' || strchr(cp, ':') != NULL)
 			return cd_err_setp(
 			    err, -EINVAL, path,
 			    "containerPath is required and may not hold ':'");
+		if (mode == NULL || strcasecmp(mode, "RW") == 0)
+			mode = "rw";
+		else if (strcasecmp(mode, "RO") == 0)
+			mode = "ro";
+		else
+			return cd_err_setp(err, -EINVAL, path,
+					   "mode must be RW or RO");
+		ext = json_object_get(v, "external");
+		if ((hp == NULL || hp[0] == '\0') && json_is_object(ext)) {
+			if ((rc = dk_named_volume(ext, cp, mode[1] == 'o', path,
+						  hc, err)) != 0)
+				return rc;
+			continue;
+		}
 		if (hp == NULL || hp[0] == '\0') {
 			ctr_docker_opts_warn(
 			    warnings, "volume '%s' has no hostPath; ignored",
@@ -208,20 +316,25 @@ ctr_docker_opts_volumes(const json_t *vols, const char *sandbox, json_t *hc,
 		if (strchr(hp, ':') != NULL)
 			return cd_err_setp(err, -EINVAL, path,
 					   "hostPath may not hold ':'");
-		if (mode == NULL || strcasecmp(mode, "RW") == 0)
-			mode = "rw";
-		else if (strcasecmp(mode, "RO") == 0)
-			mode = "ro";
-		else
-			return cd_err_setp(err, -EINVAL, path,
-					   "mode must be RW or RO");
+		if (hp[0] == '/' && !policy_host_path_allowed(hp, paths))
+			return cd_err_setp(err, -EPERM, path,
+					   "host path %.200s is not allowed "
+					   "on this agent "
+					   "(" POLICY_FLAG_PATHS ")",
+					   hp);
 		/* Mesos: a relative hostPath lives in the sandbox. */
-		if (hp[0] == '/')
-			bind = xasprintf("%s:%s:%s", hp, cp, mode);
-		else
-			bind = xasprintf("%s/%s:%s:%s", sandbox, hp, cp, mode);
+		if (hp[0] != '/' && !policy_relpath_inside(hp))
+			return cd_err_setp(err, -EPERM, path,
+					   "hostPath %.200s would leave the "
+					   "sandbox",
+					   hp);
+		src = hp[0] == '/' ? xstrdup(hp)
+				   : xasprintf("%s/%s", sandbox, hp);
+		bind = xasprintf("%s:%s:%s", src, cp, mode);
 		dk_list_add(hc, "Binds", bind);
+		json_array_append_new(bind_paths, json_string(src));
 		free(bind);
+		free(src);
 	}
 	return 0;
 }
@@ -272,13 +385,15 @@ ctr_docker_opts_ports(const struct resources *res, const json_t *maps,
 	json_array_foreach(maps, i, m) {
 		long long cport = 0, hport = 0;
 		const char *proto = "tcp", *p, *comma;
+		bool have_host = false;
 
 		snprintf(path, sizeof path,
 			 "/container/docker/portMappings/%zu", i);
 		if (!json_is_object(m) ||
 		    json_opt_int(m, "containerPort", path, &cport, NULL, err) !=
 			0 ||
-		    json_opt_int(m, "hostPort", path, &hport, NULL, err) != 0 ||
+		    json_opt_int(m, "hostPort", path, &hport, &have_host,
+				 err) != 0 ||
 		    json_opt_str(m, "protocol", path, &proto, NULL, err) != 0) {
 			rc =
 			    cd_err_setp(err, -EINVAL, path, "bad port mapping");
@@ -289,7 +404,13 @@ ctr_docker_opts_ports(const struct resources *res, const json_t *maps,
 					 "port out of range");
 			goto out;
 		}
-		if (hport == 0) {
+		if (!have_host && cport == 0) {
+			rc = cd_err_setp(err, -EINVAL, path,
+					 "a mapping without hostPort needs a "
+					 "containerPort");
+			goto out;
+		}
+		if (have_host && hport == 0) {
 			hport = dk_next_port(res, &cursor, used);
 			if (hport < 0) {
 				rc = cd_err_setp(err, -EINVAL, path,
@@ -322,6 +443,8 @@ ctr_docker_opts_ports(const struct resources *res, const json_t *maps,
 			for (char *q = key; *q; q++)
 				*q = (char)tolower((unsigned char)*q);
 			json_object_set_new(exposed, key, json_object());
+			if (!have_host)
+				continue; /* USER: reached at its address */
 			arr = json_object_get(bind, key);
 			if (arr == NULL) {
 				arr = json_array();

@@ -63,6 +63,7 @@ ctr_docker_task_free(struct ctr_docker_task *t)
 	ctr_docker_image_cancel(t->img);
 	free(t->task_id);
 	free(t->name);
+	free(t->sandbox);
 	free(t->cid);
 	free(t->spec_err);
 	free(t->create_404);
@@ -173,19 +174,53 @@ ctr_docker_task_fail(struct ctr_docker_task *t, const char *what,
 	free(why);
 }
 
-void
-ctr_docker_task_exited(struct ctr_docker_task *t, int code)
+/* The inspect of a container that exited with a non-zero code. */
+static void
+dk_exit_inspect_done(const struct httpc_resp *r, void *arg)
 {
-	if (t->kill_req)
+	struct ctr_docker_task *t = arg;
+	struct ctr_dk_inspect in;
+	int oom = 0, code = t->exit_code;
+
+	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
+	t->req = NULL;
+	if (r->status == 200 &&
+	    ctr_docker_api_inspect(r->body, r->len, &in, NULL) == 0) {
+		oom = in.oom_killed;
+		ctr_dk_inspect_release(&in);
+	}
+	ctr_docker_task_exited(t, code, oom);
+}
+
+void
+ctr_docker_task_exited(struct ctr_docker_task *t, int code, int oom)
+{
+	char *path;
+
+	if (t->kill_req) {
 		ctr_docker_task_finish(t, TASK_KILLED, NULL,
 				       "killed on request (status %d)", code);
-	else if (code == 0)
+	} else if (code == 0) {
 		ctr_docker_task_finish(t, TASK_FINISHED, NULL,
 				       "exited with status 0");
-	else
+	} else if (oom < 0 && t->cid != NULL) {
+		/* Was it its memory limit? Only the inspect says. */
+		t->exit_code = code;
+		path = xasprintf("/containers/%s/json", t->cid);
+		ctr_docker_http_cancel(&t->req);
+		t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
+					 dk_exit_inspect_done, t);
+		free(path);
+	} else if (oom > 0) {
+		/* As Mesos reports it. */
+		ctr_docker_task_finish(
+		    t, TASK_FAILED, "REASON_CONTAINER_LIMITATION_MEMORY",
+		    "Memory limit exceeded: Requested: %dMB", t->mem_mb);
+	} else {
 		ctr_docker_task_finish(t, TASK_FAILED,
 				       "REASON_COMMAND_EXECUTOR_FAILED",
 				       "exited with status %d", code);
+	}
 }
 
 /* ---- exit detection and kill ---- */
@@ -201,7 +236,7 @@ dk_wait_done(const struct httpc_resp *r, void *arg)
 	t->wait_req = NULL;
 	if (r->status == 200 &&
 	    ctr_docker_api_wait(r->body, r->len, &code, &err) == 0) {
-		ctr_docker_task_exited(t, code);
+		ctr_docker_task_exited(t, code, -1);
 		return;
 	}
 	if (r->status == 404) {
@@ -238,11 +273,11 @@ ctr_docker_task_wait(struct ctr_docker_task *t)
 }
 
 void
-ctr_docker_task_watch(struct ctr_docker_task *t, bool since_now)
+ctr_docker_task_watch(struct ctr_docker_task *t, bool resume)
 {
 	t->phase = DK_RUNNING;
 	ctr_docker_task_wait(t);
-	ctr_docker_logs_open(t->logs, t->cid, since_now);
+	ctr_docker_logs_open(t->logs, t->cid, resume);
 }
 
 static void

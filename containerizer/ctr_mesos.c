@@ -34,9 +34,11 @@
 #include <event2/event.h>
 
 #define LOG_MOD "ctr_mesos"
+#include "containerizer/ctr_cgroup.h"
 #include "containerizer/ctr_int.h"
 #include "containerizer/ctr_mesos_exec.h"
 #include "containerizer/ctr_mesos_spawn.h"
+#include "containerizer/ctr_user.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/xalloc.h"
@@ -47,15 +49,29 @@
 
 #define MZ_MAGIC 0x3e5050a1u
 #define MZ_TASK_MAGIC 0x3e5050a2u
+#define MZ_MIN_MEM (32LL * 1024 * 1024)
+#define MZ_RMCG_MS 200	  /* between tries to remove an ended cgroup */
+#define MZ_RMCG_TRIES 150 /* 30 s */
 
 struct mz_task;
+
+/* An ended task's cgroup, removed once its last process is gone. */
+struct mz_rmcg {
+	struct ctr_cgroup *cg; /* owned */
+	int tries;
+	LIST_ENTRY(mz_rmcg) link; /* on m->rmcgs */
+};
 
 struct mz {
 	struct ctr_base base; /* first: magic and event sink */
 	struct loop *l;	      /* borrowed: the agent's loop */
 	int stop_timeout_ms;
+	bool cfs;
+	struct ctr_cgroup_sys *cg_sys;	  /* owned or NULL: rlimits only */
 	LIST_HEAD(, mz_task) tasks;	  /* owned */
 	struct ctr_mesos_exec_list execs; /* owned (ctr_mesos_exec.c) */
+	LIST_HEAD(, mz_rmcg) rmcgs;	  /* owned */
+	struct loop_timer *rmcg_timer;	  /* owned */
 };
 
 struct mz_task {
@@ -77,6 +93,11 @@ struct mz_task {
 	bool running_sent;
 	bool kill_req;
 	bool gone;		  /* recovered but dead: end from the timer */
+	struct ctr_cgroup *cg;	  /* owned or NULL: its limits */
+	struct event *oom_ev;	  /* owned or NULL: cg's memory limit hit */
+	bool oom;		  /* its memory limit killed a process */
+	int mem_mb;		  /* its memory limit, for messages */
+	struct ctr_user user;	  /* owned: who it runs as (execs too) */
 	LIST_ENTRY(mz_task) link; /* on m->tasks */
 };
 
@@ -117,11 +138,61 @@ mz_task_free(struct mz_task *t)
 		close(t->pidfd);
 	if (t->pipefd != -1)
 		close(t->pipefd);
+	if (t->oom_ev != NULL)
+		event_free(t->oom_ev);
+	ctr_cgroup_free(t->cg);
+	ctr_user_release(&t->user);
 	loop_timer_free(t->timer);
 	free(t->task_id);
 	free(t->sandbox);
 	json_decref(t->env);
 	CD_FREE_OBJ(t);
+}
+
+static void
+mz_rmcg_cb(void *arg)
+{
+	struct mz *m = arg;
+	struct mz_rmcg *r, *next;
+	int rc;
+
+	for (r = LIST_FIRST(&m->rmcgs); r != NULL; r = next) {
+		next = LIST_NEXT(r, link);
+		(void)ctr_cgroup_kill_all(r->cg);
+		rc = ctr_cgroup_remove(r->cg);
+		if (rc == -EBUSY && ++r->tries < MZ_RMCG_TRIES)
+			continue;
+		if (rc != 0)
+			log_warn("cannot remove a task's cgroup: %s",
+				 strerror(-rc));
+		LIST_REMOVE(r, link);
+		ctr_cgroup_free(r->cg);
+		free(r);
+	}
+	if (!LIST_EMPTY(&m->rmcgs))
+		loop_timer_add(m->rmcg_timer, MZ_RMCG_MS);
+}
+
+/* The task ended: whatever is left in its cgroup dies, then the cgroup
+ * goes (as soon as the kernel lets it). */
+static void mz_rmcg_add(void *arg, struct ctr_cgroup *cg);
+
+static void
+mz_cgroup_end(struct mz_task *t)
+{
+	if (t->cg == NULL)
+		return;
+	if (t->oom_ev != NULL)
+		event_free(t->oom_ev);
+	t->oom_ev = NULL;
+	(void)ctr_cgroup_kill_all(t->cg);
+	if (ctr_cgroup_remove(t->cg) == 0) {
+		ctr_cgroup_free(t->cg);
+		t->cg = NULL;
+		return;
+	}
+	mz_rmcg_add(t->m, t->cg);
+	t->cg = NULL;
 }
 
 static void
@@ -153,8 +224,8 @@ mz_send_running(struct mz_task *t)
 	if (ctr_mesos_spawn_start_time(t->pid, &t->start_time) != 0)
 		log_warn("task %s: cannot read the start time of pid %d",
 			 t->task_id, (int)t->pid);
-	cp = json_pack("{s:i,s:I}", "pid", (int)t->pid, "start_time",
-		       (json_int_t)t->start_time);
+	cp = json_pack("{s:i,s:I,s:b}", "pid", (int)t->pid, "start_time",
+		       (json_int_t)t->start_time, "cgroup", t->cg != NULL);
 	mz_emit(t, TASK_RUNNING, NULL, NULL, cp);
 	json_decref(cp);
 }
@@ -239,11 +310,21 @@ mz_end(struct mz_task *t)
 	} else {
 		rc = -1;
 	}
+	if (t->cg != NULL && !t->oom && ctr_cgroup_oom_killed(t->cg))
+		t->oom = true; /* before its notification was read */
 	if (t->exec_errno != 0) {
 		st = TASK_FAILED;
 		reason = "REASON_CONTAINER_LAUNCH_FAILED";
 		snprintf(msg, sizeof msg, "cannot execute the command: %s",
 			 strerror(t->exec_errno));
+	} else if (t->oom && !t->kill_req) {
+		/* As Mesos' memory isolator reports it. */
+		st = TASK_FAILED;
+		reason = "REASON_CONTAINER_LIMITATION_MEMORY";
+		snprintf(msg, sizeof msg,
+			 "Memory limit exceeded: Requested: %dMB Maximum "
+			 "Used: %lldMB",
+			 t->mem_mb, ctr_cgroup_peak_mb(t->cg));
 	} else if (t->kill_req) {
 		st = TASK_KILLED;
 		snprintf(msg, sizeof msg, "killed on request");
@@ -277,6 +358,7 @@ mz_end(struct mz_task *t)
 			 si.si_status, strsignal(si.si_status));
 	}
 	log_info("task %s (pid %d): %s", t->task_id, (int)t->pid, msg);
+	mz_cgroup_end(t);
 	LIST_REMOVE(t, link);
 	mz_emit(t, st, msg, reason, NULL);
 	mz_task_free(t);
@@ -319,6 +401,7 @@ mz_task_new(struct mz *m, const struct wire_task *wt, const char *sandbox,
 	t->sandbox = xstrdup(sandbox);
 	t->env = wt->env != NULL ? json_deep_copy(wt->env) : json_object();
 	t->kill_grace_ms = wt->kill_grace_ms;
+	t->mem_mb = (int)wt->res.mem;
 	t->pid = pid;
 	t->pidfd = -1;
 	t->pipefd = -1;
@@ -327,9 +410,36 @@ mz_task_new(struct mz *m, const struct wire_task *wt, const char *sandbox,
 	return t;
 }
 
+/* The cgroup hit its memory limit: as Mesos, the whole task goes. */
+static void
+mz_oom_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mz_task *t = arg;
+
+	(void)fd;
+	(void)what;
+	CD_CHECK_OBJ(t, MZ_TASK_MAGIC);
+	ctr_cgroup_oom_drain(t->cg);
+	if (t->oom || !ctr_cgroup_oom_killed(t->cg))
+		return;
+	t->oom = true;
+	log_warn("task %s: memory limit of %d MB exceeded; killing it",
+		 t->task_id, t->mem_mb);
+	(void)ctr_cgroup_kill_all(t->cg);
+	mz_signal(t, SIGKILL);
+}
+
 static int
 mz_watch(struct mz_task *t)
 {
+	int ofd = t->cg != NULL ? ctr_cgroup_oom_fd(t->cg) : -1;
+
+	if (ofd != -1) {
+		t->oom_ev = event_new(loop_base(t->m->l), ofd,
+				      EV_READ | EV_PERSIST, mz_oom_cb, t);
+		AN(t->oom_ev);
+		(void)event_add(t->oom_ev, NULL);
+	}
 	t->pid_ev =
 	    event_new(loop_base(t->m->l), t->pidfd, EV_READ, mz_pid_cb, t);
 	AN(t->pid_ev);
@@ -342,23 +452,52 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 {
 	struct mz *m = impl;
 	struct ctr_mesos_spawn_vec argv = {NULL, 0, 0}, envp = {NULL, 0, 0};
+	struct ctr_mesos_spawn_limits lim;
+	struct ctr_cgroup *cg = NULL;
+	struct ctr_user u;
 	struct mz_task *t;
 	int outfd = -1, errfd = -1, p[2] = {-1, -1}, pidfd, rc = 0;
+	int cgfds[CTR_CGROUP_MAX_FDS];
+	long long mem;
 	pid_t pid;
 
 	CD_ASSERT(m->base.magic == MZ_MAGIC);
+	memset(&u, 0, sizeof u);
+	memset(&lim, 0, sizeof lim);
 	if (mz_find(m, wt->task_id) != NULL)
 		return cd_err_set(err, -EEXIST, "task %s is already running",
 				  wt->task_id);
 	if (wt->cmd == NULL && json_array_size(wt->args) == 0)
 		return cd_err_set(err, -EINVAL, "task %s has no cmd or args",
 				  wt->task_id);
+	if ((rc = ctr_user_lookup(wt->user, &u, err)) != 0)
+		return rc;
 	ctr_mesos_spawn_build(wt, sandbox, &argv, &envp);
 	if ((outfd = rc = ctr_mesos_spawn_open_log(sandbox, "stdout", err)) <
 		0 ||
 	    (errfd = rc = ctr_mesos_spawn_open_log(sandbox, "stderr", err)) < 0)
 		goto out;
 	rc = 0;
+	if (ctr_user_own_fd(&u, outfd) != 0 || ctr_user_own_fd(&u, errfd) != 0)
+		log_warn("task %s: cannot give its log files to %s",
+			 wt->task_id, u.name);
+	lim.user = &u;
+	if (m->cg_sys != NULL) {
+		if ((rc = ctr_cgroup_open(m->cg_sys, wt->task_id, true,
+					  wt->res.cpus, wt->res.mem, m->cfs,
+					  &cg, err)) != 0 ||
+		    (rc = ctr_cgroup_procs_fds(cg, cgfds)) < 0) {
+			if (rc < 0 && cg != NULL)
+				cd_err_set(err, rc, "cannot open the cgroup");
+			goto out;
+		}
+		lim.cg_fds = cgfds;
+		lim.ncg = rc;
+		rc = 0;
+	} else {
+		mem = (long long)(wt->res.mem * 1024.0 * 1024.0);
+		lim.rlimit_data = mem < MZ_MIN_MEM ? MZ_MIN_MEM : mem;
+	}
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		rc = cd_err_set(err, -errno, "pipe2: %s", strerror(errno));
 		goto out;
@@ -370,11 +509,18 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 	}
 	if (pid == 0)
 		ctr_mesos_spawn_task_child(sandbox, argv.v, envp.v,
-					   wt->cmd != NULL, outfd, errfd, p[1]);
+					   wt->cmd != NULL, outfd, errfd, p[1],
+					   &lim);
 	close(p[1]);
 	p[1] = -1;
 	t = mz_task_new(m, wt, sandbox, pid);
 	t->child = true;
+	t->user = u;
+	memset(&u, 0, sizeof u);
+	if (cg != NULL)
+		ctr_cgroup_close_procs(cg);
+	t->cg = cg;
+	cg = NULL;
 	t->pipefd = p[0];
 	p[0] = -1;
 	(void)fcntl(t->pipefd, F_SETFL, O_NONBLOCK);
@@ -388,6 +534,7 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 		(void)kill(-pid, SIGKILL);
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
+		mz_cgroup_end(t);
 		LIST_REMOVE(t, link);
 		mz_task_free(t);
 		goto out;
@@ -400,6 +547,11 @@ mz_launch(void *impl, const struct wire_task *wt, const char *sandbox,
 	log_info("task %s: started pid %d in %s", t->task_id, (int)pid,
 		 sandbox);
 out:
+	if (cg != NULL) {
+		(void)ctr_cgroup_remove(cg);
+		ctr_cgroup_free(cg);
+	}
+	ctr_user_release(&u);
 	if (outfd >= 0)
 		close(outfd);
 	if (errfd >= 0)
@@ -472,6 +624,13 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	t = mz_task_new(m, wt, sandbox, (pid_t)pid);
 	t->start_time = want;
 	t->running_sent = true;
+	if (ctr_user_lookup(wt->user, &t->user, NULL) != 0)
+		log_warn("task %s: its user %s is gone", t->task_id, wt->user);
+	if (m->cg_sys != NULL &&
+	    json_is_true(json_object_get(checkpoint, "cgroup")) &&
+	    ctr_cgroup_open(m->cg_sys, wt->task_id, false, 0, 0, false, &t->cg,
+			    NULL) != 0)
+		log_warn("task %s: its cgroup is gone", t->task_id);
 	if (pidfd == -1) {
 		log_warn("task %s: pid %lld is gone", wt->task_id,
 			 (long long)pid);
@@ -488,13 +647,46 @@ mz_recover(void *impl, const struct wire_task *wt, const char *sandbox,
 	return 0;
 }
 
+/* A cgroup to remove once its last process is gone. */
+static void
+mz_rmcg_add(void *arg, struct ctr_cgroup *cg)
+{
+	struct mz *m = arg;
+	struct mz_rmcg *r = xcalloc(1, sizeof *r);
+
+	r->cg = cg;
+	LIST_INSERT_HEAD(&m->rmcgs, r, link);
+	loop_timer_add(m->rmcg_timer, 0);
+}
+
+/*
+ * The cgroups of this agent whose task it does not know any more (it
+ * ended, or was forgotten, while the agent was down) are cleared out and
+ * removed. Processes without a cgroup carry no label to find them by.
+ */
 static int
 mz_reap_orphans(void *impl, const char *const *known, size_t n)
 {
-	(void)impl;
-	(void)known;
-	(void)n;
-	return 0; /* processes carry no label to find them by */
+	struct mz *m = impl;
+	struct mz_task *t;
+	const char **all;
+	size_t k = 0;
+	int rc;
+
+	CD_ASSERT(m->base.magic == MZ_MAGIC);
+	if (m->cg_sys == NULL)
+		return 0;
+	LIST_FOREACH(t, &m->tasks, link)
+		k++;
+	all = xcalloc(n + k + 1, sizeof *all);
+	if (n > 0)
+		memcpy(all, known, n * sizeof *all);
+	k = n;
+	LIST_FOREACH(t, &m->tasks, link)
+		all[k++] = t->task_id;
+	rc = ctr_cgroup_sys_reap(m->cg_sys, all, k, mz_rmcg_add, m);
+	free(all);
+	return rc;
 }
 
 static struct ctr_exec *
@@ -510,8 +702,8 @@ mz_exec(void *impl, const char *task_id, const char *cmd, long timeout_ms,
 		cd_err_set(err, -ENOENT, "task %s is not running", task_id);
 		return NULL;
 	}
-	return ctr_mesos_exec_start(m->l, &m->execs, t->sandbox, t->env, cmd,
-				    timeout_ms, done, arg, err);
+	return ctr_mesos_exec_start(m->l, &m->execs, t->sandbox, t->env,
+				    &t->user, cmd, timeout_ms, done, arg, err);
 }
 
 static void
@@ -519,6 +711,7 @@ mz_free(void *impl)
 {
 	struct mz *m = impl;
 	struct mz_task *t;
+	struct mz_rmcg *r;
 
 	if (m == NULL)
 		return;
@@ -529,6 +722,14 @@ mz_free(void *impl)
 		mz_task_free(t);
 	}
 	ctr_mesos_exec_free_all(&m->execs);
+	mz_rmcg_cb(m); /* one last try each */
+	while ((r = LIST_FIRST(&m->rmcgs)) != NULL) {
+		LIST_REMOVE(r, link);
+		ctr_cgroup_free(r->cg);
+		free(r);
+	}
+	loop_timer_free(m->rmcg_timer);
+	ctr_cgroup_sys_free(m->cg_sys);
 	m->base.magic = 0;
 	free(m);
 }
@@ -556,6 +757,10 @@ ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
 	m->l = l;
 	LIST_INIT(&m->tasks);
 	LIST_INIT(&m->execs);
+	LIST_INIT(&m->rmcgs);
+	m->rmcg_timer = loop_timer_new(l, mz_rmcg_cb, m);
+	m->cfs = conf->cgroups_enable_cfs != 0;
+	m->cg_sys = ctr_cgroup_sys_probe(conf->cgroups_mount, conf->agent_key);
 	m->stop_timeout_ms =
 	    conf->stop_timeout_ms > 0 ? conf->stop_timeout_ms : 10000;
 	*ops = &mz_ops;

@@ -128,7 +128,8 @@ mz_exec_cancel(struct ctr_exec *base)
 
 struct ctr_exec *
 ctr_mesos_exec_start(struct loop *l, struct ctr_mesos_exec_list *list,
-		     const char *sandbox, const json_t *env, const char *cmd,
+		     const char *sandbox, const json_t *env,
+		     const struct ctr_user *user, const char *cmd,
 		     long timeout_ms, ctr_exec_fn *done, void *arg,
 		     struct cd_err *err)
 {
@@ -152,7 +153,8 @@ ctr_mesos_exec_start(struct loop *l, struct ctr_mesos_exec_list *list,
 		goto out;
 	}
 	if (pid == 0)
-		ctr_mesos_spawn_exec_child(sandbox, argv.v, envp.v, nullfd);
+		ctr_mesos_spawn_exec_child(sandbox, argv.v, envp.v, nullfd,
+					   user);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd == -1) {
 		cd_err_set(err, -errno, "pidfd_open: %s", strerror(errno));

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "containerizer/ctr.h"
+#include "containerizer/ctr_user.h"
 #include "lib/err.h"
 
 struct loop;
@@ -25,17 +26,16 @@ LIST_HEAD(ctr_mesos_exec_list, ctr_mesos_exec);
 
 /*
  * Start cmd in sandbox with env (the task's, as in ctr_mesos_spawn_env()),
- * on list. done runs once, later, from the loop, unless the exec is
- * cancelled first (ctr_exec_cancel(): the command is killed, and reaped
- * later without a callback). Returns the handle (borrowed: valid until
- * done runs or it is cancelled), or NULL with err.
+ * as user (borrowed for the call; NULL: the agent's), on list. done runs once,
+ * later, from the loop, unless the exec is cancelled first (ctr_exec_cancel():
+ * the command is killed, and reaped later without a callback). Returns the
+ * handle (borrowed: valid until done runs or it is cancelled), or NULL with
+ * err.
  */
-struct ctr_exec *ctr_mesos_exec_start(struct loop *l,
-				      struct ctr_mesos_exec_list *list,
-				      const char *sandbox, const json_t *env,
-				      const char *cmd, long timeout_ms,
-				      ctr_exec_fn *done, void *arg,
-				      struct cd_err *err);
+struct ctr_exec *ctr_mesos_exec_start(
+    struct loop *l, struct ctr_mesos_exec_list *list, const char *sandbox,
+    const json_t *env, const struct ctr_user *user, const char *cmd,
+    long timeout_ms, ctr_exec_fn *done, void *arg, struct cd_err *err);
 /* Kill and free every command on list; their done never runs. */
 void ctr_mesos_exec_free_all(struct ctr_mesos_exec_list *list);
 

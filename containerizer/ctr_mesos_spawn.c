@@ -7,8 +7,11 @@
  */
 #include "containerizer/ctr_mesos_spawn.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -159,13 +162,61 @@ spawn_child_reset(void)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/*
+ * In a child of fork(): every descriptor above 2 is closed at exec, so
+ * the task inherits none of the agent's (the LMDB file, its sockets).
+ * Marked rather than closed, so that a pipe telling exec failure still
+ * works until then. Async-signal-safe.
+ */
+static void
+spawn_child_cloexec(void)
+{
+	struct rlimit rl;
+	rlim_t fd, max;
+
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* Before Linux 5.11: each descriptor the limit allows. */
+	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+		  ? rl.rlim_cur
+		  : 65536;
+	for (fd = 3; fd < max; fd++)
+		(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* In a child of fork(): become u. Async-signal-safe. 0 or -1 (errno). */
+static int
+spawn_child_user(const struct ctr_user *u)
+{
+	if (u == NULL || !u->set)
+		return 0;
+	if (setgroups(u->ngroups, u->groups) == -1 || setgid(u->gid) == -1 ||
+	    setuid(u->uid) == -1)
+		return -1;
+	return 0;
+}
+
 void
 ctr_mesos_spawn_task_child(const char *sandbox, char **argv, char **envp,
-			   bool shell, int outfd, int errfd, int pipew)
+			   bool shell, int outfd, int errfd, int pipew,
+			   const struct ctr_mesos_spawn_limits *lim)
 {
-	int e, nullfd;
+	struct rlimit rl;
+	int e, nullfd, i;
 
 	spawn_child_reset();
+	for (i = 0; i < lim->ncg; i++)
+		if (write(lim->cg_fds[i], "0", 1) != 1)
+			goto fail;
+	if (lim->rlimit_data > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)lim->rlimit_data;
+		if (setrlimit(RLIMIT_DATA, &rl) == -1)
+			goto fail;
+	}
 	if (chdir(sandbox) == -1)
 		goto fail;
 	nullfd = open("/dev/null", O_RDONLY);
@@ -174,6 +225,9 @@ ctr_mesos_spawn_task_child(const char *sandbox, char **argv, char **envp,
 		goto fail;
 	if (nullfd > 2)
 		close(nullfd);
+	if (spawn_child_user(lim->user) == -1)
+		goto fail;
+	spawn_child_cloexec();
 	if (shell)
 		execve("/bin/sh", argv, envp);
 	else
@@ -186,12 +240,14 @@ fail:
 
 void
 ctr_mesos_spawn_exec_child(const char *sandbox, char **argv, char **envp,
-			   int nullfd)
+			   int nullfd, const struct ctr_user *user)
 {
 	spawn_child_reset();
 	if (chdir(sandbox) == -1 || dup2(nullfd, 0) == -1 ||
-	    dup2(nullfd, 1) == -1 || dup2(nullfd, 2) == -1)
+	    dup2(nullfd, 1) == -1 || dup2(nullfd, 2) == -1 ||
+	    spawn_child_user(user) == -1)
 		_exit(127);
+	spawn_child_cloexec();
 	execve("/bin/sh", argv, envp);
 	_exit(127);
 }

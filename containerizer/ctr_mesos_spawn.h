@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "containerizer/ctr_user.h"
 #include "lib/compat.h"
 #include "lib/err.h"
 #include "lib/wire.h"
@@ -50,20 +51,38 @@ int ctr_mesos_spawn_open_log(const char *sandbox, const char *name,
 			     struct cd_err *err);
 
 /*
- * In the child of fork(), a task: its own session, default signals, cwd
- * sandbox, stdin /dev/null, stdout and stderr outfd and errfd, then exec
- * (execve of /bin/sh when shell, else execvpe of argv[0]). On failure the
- * errno is written to pipew and the child exits 127.
+ * What a child becomes before exec, all prepared in the parent: the
+ * cgroups it joins (cgroup.procs files, "0" written to each), the data
+ * rlimit that stands in for a memory cgroup, and the user it switches to.
+ * Borrowed for the call.
  */
-CD_NORETURN void ctr_mesos_spawn_task_child(const char *sandbox, char **argv,
-					    char **envp, bool shell, int outfd,
-					    int errfd, int pipew);
+struct ctr_mesos_spawn_limits {
+	const int *cg_fds; /* cgroup.procs files, or NULL */
+	int ncg;
+	long long rlimit_data;	     /* bytes, or 0 for none */
+	const struct ctr_user *user; /* NULL or !set: the agent's own */
+};
+
+/*
+ * In the child of fork(), a task: its own session, default signals, its
+ * cgroups and rlimit, cwd sandbox, stdin /dev/null, stdout and stderr
+ * outfd and errfd, its user (groups, gid, uid), every other descriptor
+ * closed at exec, then exec (execve of /bin/sh when shell, else execvpe
+ * of argv[0]). On failure the errno is written to pipew and the child
+ * exits 127.
+ */
+CD_NORETURN void
+ctr_mesos_spawn_task_child(const char *sandbox, char **argv, char **envp,
+			   bool shell, int outfd, int errfd, int pipew,
+			   const struct ctr_mesos_spawn_limits *lim);
 /*
  * In the child of fork(), a command: its own session, default signals,
- * cwd sandbox, every standard stream on nullfd, then execve /bin/sh.
+ * cwd sandbox, every standard stream on nullfd, user (NULL: the agent's),
+ * every other descriptor closed at exec, then execve /bin/sh.
  */
 CD_NORETURN void ctr_mesos_spawn_exec_child(const char *sandbox, char **argv,
-					    char **envp, int nullfd);
+					    char **envp, int nullfd,
+					    const struct ctr_user *user);
 
 /* Field 22 (starttime) of /proc/<pid>/stat. 0 or -errno. */
 int ctr_mesos_spawn_start_time(pid_t pid, unsigned long long *out);

@@ -630,6 +630,11 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	if (o->unix_socket != NULL)
 		HTTPC_SET(CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
+	if (o->follow_redirects) {
+		HTTPC_SET(CURLOPT_FOLLOWLOCATION, 1L);
+		HTTPC_SET(CURLOPT_MAXREDIRS, 10L);
+		HTTPC_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	}
 	if (o->insecure) {
 		HTTPC_SET(CURLOPT_SSL_VERIFYPEER, 0L);
 		HTTPC_SET(CURLOPT_SSL_VERIFYHOST, 0L);

@@ -50,6 +50,8 @@ struct httpc_opts {
 	const char *extra_header; /* optional "Name: value" */
 	int insecure;		  /* skip TLS certificate checks (Marathon's
 				     HTTPS health checks do) */
+	int follow_redirects;	  /* follow up to 10 redirects, to http(s)
+				     only (the fetcher's downloads) */
 };
 
 /*

@@ -535,6 +535,8 @@ static const struct w_field task_fields[] = {
     W_J(wire_task, uris, W_STRARR, W_EMPTY),
     W_I(wire_task, kill_grace_ms, 0, 0, W_MAX_MS),
     W_J(wire_task, health_checks, W_ARRAY, 0),
+    W_S(wire_task, user, 0),
+    W_J(wire_task, fetch, W_ARRAY, 0),
 };
 
 json_t *
@@ -547,6 +549,26 @@ wire_task_encode(const struct wire_task *m)
 	return o;
 }
 
+/* What the table cannot say: each fetch item names a URI. */
+static int
+w_task_check(const struct wire_task *m, const char *base, struct cd_err *err)
+{
+	const json_t *f;
+	const char *uri;
+	size_t i;
+
+	if (m->user != NULL && !w_token_ok(m->user))
+		return w_fail(err, base, "user",
+			      "must be 1 to 255 characters without spaces");
+	json_array_foreach(m->fetch, i, f) {
+		uri = json_string_value(json_object_get(f, "uri"));
+		if (!json_is_object(f) || uri == NULL || uri[0] == '\0')
+			return w_fail(err, base, "fetch",
+				      "item %zu needs a uri", i);
+	}
+	return 0;
+}
+
 static int
 wire_task_dec(const json_t *j, const char *base, struct wire_task *m,
 	      struct cd_err *err)
@@ -555,6 +577,7 @@ wire_task_dec(const json_t *j, const char *base, struct wire_task *m,
 	if (w_object(j, base, err) != 0 ||
 	    w_fields_dec(j, base, task_fields, W_NF(task_fields), m, err) !=
 		0 ||
+	    w_task_check(m, base, err) != 0 ||
 	    w_res(j, base, "resources", "res", &m->res, err) != 0) {
 		wire_task_release(m);
 		return -EINVAL;
@@ -595,6 +618,7 @@ static const struct w_field status_fields[] = {
     W_L(wire_status, timestamp_ms, 0, 0, LLONG_MAX),
     W_S(wire_status, container_id, 0),
     W_J(wire_status, task, W_OBJECT, 0),
+    W_J(wire_status, container_status, W_OBJECT, 0),
 };
 
 json_t *
@@ -641,6 +665,47 @@ w_state(const json_t *j, const char *base, enum task_state *out,
 	return rc != 0 ? -EINVAL : 0;
 }
 
+/*
+ * container_status: network_infos, when present, is an array of objects
+ * whose ip_addresses, when present, are objects with a short ip_address,
+ * so that master and scheduler can copy them without checking again.
+ */
+static int
+w_container_status_check(const json_t *cs, const char *base, struct cd_err *err)
+{
+	const json_t *nis, *ni, *ips, *ip, *v;
+	size_t i, k;
+
+	if (cs == NULL)
+		return 0;
+	nis = json_object_get(cs, "network_infos");
+	if (nis == NULL)
+		return 0;
+	if (!json_is_array(nis))
+		return w_fail(err, base, "container_status",
+			      "network_infos must be an array");
+	json_array_foreach(nis, i, ni) {
+		ips = json_object_get(ni, "ip_addresses");
+		if (!json_is_object(ni) || (ips != NULL && !json_is_array(ips)))
+			return w_fail(err, base, "container_status",
+				      "network_infos item %zu is malformed", i);
+		json_array_foreach(ips, k, ip) {
+			v = json_object_get(ip, "ip_address");
+			if (!json_is_object(ip) || !json_is_string(v) ||
+			    !w_token_ok(json_string_value(v)) ||
+			    json_string_length(v) > 64 ||
+			    (json_object_get(ip, "protocol") != NULL &&
+			     !json_is_string(json_object_get(ip, "protocol"))))
+				return w_fail(err, base, "container_status",
+					      "ip_addresses item %zu of "
+					      "network_infos item %zu is "
+					      "malformed",
+					      k, i);
+		}
+	}
+	return 0;
+}
+
 /* What the table cannot say: reason and source vocabularies, and that
  * the embedded task is itself a valid wire_task. */
 static int
@@ -658,6 +723,8 @@ w_status_check(const struct wire_status *m, const char *base,
 		return w_fail(
 		    err, base, "source",
 		    "must be SOURCE_EXECUTOR, SOURCE_AGENT or SOURCE_MASTER");
+	if (w_container_status_check(m->container_status, base, err) != 0)
+		return -EINVAL;
 	if (m->task == NULL)
 		return 0;
 	w_path(path, base, "task");

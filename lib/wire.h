@@ -70,6 +70,11 @@ struct wire_task {
 	json_t
 	    *health_checks; /* owned ref or NULL: the app's normalised
 			       healthChecks; the agent runs the COMMAND ones */
+	char *user;	    /* owned or NULL: the app's "user" (the agent's
+			       own user when NULL) */
+	json_t *fetch;	    /* owned ref or NULL: the app's normalised
+			       fetch [{uri, extract, executable, cache,
+			       outputFile}]; uris holds 0.5's plain URIs */
 };
 
 /* A status update, agent -> master -> scheduler. */
@@ -83,11 +88,15 @@ struct wire_status {
 	char *reason;  /* owned or NULL: Mesos REASON_* */
 	char *source;  /* owned or NULL: SOURCE_EXECUTOR/AGENT/MASTER */
 	long long timestamp_ms;
-	char *container_id; /* owned or NULL */
-	json_t *task;	    /* owned ref or NULL: the wire_task JSON, so a
-			       master that lost state can rebuild it */
-	int healthy;	    /* WIRE_HEALTH_*: Mesos' optional "healthy"; a
-			       zeroed struct says unknown */
+	char *container_id;	  /* owned or NULL */
+	json_t *task;		  /* owned ref or NULL: the wire_task JSON, so a
+				     master that lost state can rebuild it */
+	int healthy;		  /* WIRE_HEALTH_*: Mesos' optional "healthy"; a
+				     zeroed struct says unknown */
+	json_t *container_status; /* owned ref or NULL: Mesos'
+				     ContainerStatus, {"network_infos":
+				     [{"ip_addresses": [{"protocol",
+				     "ip_address"}]}]} */
 };
 
 /* wire_status.healthy; JSON "healthy": true/false, absent when unknown. */

@@ -124,6 +124,11 @@ master_w_task(struct jw *w, const struct master_task *t)
 	jw_obj_open(w);
 	jw_kstr(w, "state", state);
 	jw_kreal(w, "timestamp", t->status.timestamp_ms / 1000.0);
+	if (t->status.container_status != NULL) {
+		/* As the agent reported it (checked by lib/wire). */
+		jw_key(w, "container_status");
+		jw_json(w, t->status.container_status);
+	}
 	jw_obj_close(w);
 	jw_arr_close(w);
 	jw_obj_close(w);

@@ -117,7 +117,8 @@ master_dns_task_changed(struct master *m, const struct master_task *t)
 	 * ContainerStatus yet (the containerizer work adds it); until then
 	 * tasks are found at their agent's address.
 	 */
-	mt.task_ip = mdz_container_ip(t->task.container, NULL);
+	mt.task_ip =
+	    mdz_container_ip(t->task.container, t->status.container_status);
 	mt.ports = ports;
 	mt.di_name =
 	    json_string_value(json_object_get(t->task.discovery, "name"));

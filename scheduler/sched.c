@@ -76,6 +76,10 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	    conf->advertise_ip != NULL ? conf->advertise_ip : "127.0.0.1");
 	s->framework_name = xstrdup(
 	    conf->framework_name != NULL ? conf->framework_name : "marathon");
+	s->docker_allowed_params =
+	    conf->docker_allowed_parameters != NULL
+		? xstrdup(conf->docker_allowed_parameters)
+		: NULL;
 	s->http_port = conf->http_port;
 	s->master_port = conf->master_port;
 	s->refuse_seconds =
@@ -156,6 +160,7 @@ sched_free(struct sched *s)
 	free(s->hostname);
 	free(s->advertise_ip);
 	free(s->framework_name);
+	free(s->docker_allowed_params);
 	free(s->fw_id);
 	CD_FREE_OBJ(s);
 }

@@ -25,6 +25,9 @@ struct sched_conf {
 	int master_port;	    /* for /v2/info marathon_config.master */
 	const char *framework_name; /* "marathon" */
 	double refuse_seconds;	    /* decline filter for unneeded offers */
+	/* docker.parameters keys allowed beyond lib/policy's safe set
+	 * (--docker_allowed_parameters), or NULL */
+	const char *docker_allowed_parameters;
 };
 
 /*

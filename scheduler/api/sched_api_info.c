@@ -184,8 +184,12 @@ info_task(struct jw *w, const struct sched *s, const struct sched_rapp *ra,
 	info_kstr_opt(w, "appId", t->app_id);
 	info_kstr_opt(w, "host", t->host);
 	jw_key(w, "ipAddresses");
-	jw_arr_open(w);
-	jw_arr_close(w);
+	if (t->ips != NULL) {
+		jw_json(w, t->ips);
+	} else {
+		jw_arr_open(w);
+		jw_arr_close(w);
+	}
 	jw_key(w, "ports");
 	jw_arr_open(w);
 	for (i = 0; i < t->nports; i++)

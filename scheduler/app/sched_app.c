@@ -339,6 +339,12 @@ sched_app_cmd(const struct sched_app *a)
 	return json_string_value(json_object_get(a->def, "cmd"));
 }
 
+const json_t *
+sched_app_container(const struct sched_app *a)
+{
+	return json_object_get(a->def, "container");
+}
+
 void
 sched_app_set_instances(struct sched_app *a, int n)
 {
@@ -613,6 +619,10 @@ app_task_container(const struct sched_app *a, const uint32_t *host_ports,
 		}
 	res = json_pack("{s:O, s:o, s:O}", "type", json_object_get(ct, "type"),
 			"docker", d, "volumes", json_object_get(ct, "volumes"));
+	/* A USER network's name travels with the container. */
+	if (a->net == SCHED_APP_NET_USER)
+		json_object_set(res, "networks",
+				json_object_get(a->def, "networks"));
 	/* Deep copy so the task owns nothing shared with the app. */
 	m = json_deep_copy(res);
 	json_decref(res);
@@ -682,6 +692,7 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 {
 	const json_t *args = json_object_get(a->def, "args"), *f;
 	const char *cmd = sched_app_cmd(a), *version = sched_app_version(a);
+	const char *user;
 	size_t i;
 
 	memset(out, 0, sizeof *out);
@@ -704,11 +715,15 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 	out->labels = json_deep_copy(sched_app_labels(a));
 	out->discovery =
 	    app_task_discovery(a, host_ports, host_ports != NULL ? nports : 0);
+	/* 0.5's plain uris and 1.x's fetch items go separately: the agent
+	 * fetches both, each URI once. */
 	out->uris = json_deep_copy(json_object_get(a->def, "uris"));
-	json_array_foreach(json_object_get(a->def, "fetch"), i, f)
-		json_array_append_new(
-		    out->uris,
-		    json_string(json_string_value(json_object_get(f, "uri"))));
+	f = json_object_get(a->def, "fetch");
+	if (json_array_size(f) > 0)
+		out->fetch = json_deep_copy(f);
+	user = json_string_value(json_object_get(a->def, "user"));
+	if (user != NULL && user[0] != '\0')
+		out->user = xstrdup(user);
 	out->kill_grace_ms = sched_app_kill_grace_ms(a);
 	if (json_array_size(sched_app_health_checks(a)) > 0)
 		out->health_checks = json_deep_copy(sched_app_health_checks(a));

@@ -105,6 +105,8 @@ const json_t *sched_app_labels(const struct sched_app *a);
 const json_t *sched_app_constraints(const struct sched_app *a);
 const json_t *sched_app_health_checks(const struct sched_app *a);
 const char *sched_app_cmd(const struct sched_app *a); /* or NULL */
+/* The canonical container object, or NULL for a plain command. */
+const json_t *sched_app_container(const struct sched_app *a);
 
 void sched_app_set_instances(struct sched_app *a, int n);
 void sched_app_set_version(struct sched_app *a, const char *iso);

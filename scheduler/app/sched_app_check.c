@@ -293,6 +293,16 @@ chk_fetch(struct chk *c, json_t *dst)
 		    (rc = sched_app_field_put_str(e, f, "destPath", p, true,
 						  NULL, c->err)) != 0)
 			return rc;
+		/* Mesos' name for it (CommandInfo.URI.output_file). */
+		if (json_object_get(e, "destPath") == NULL &&
+		    (rc = sched_app_field_put_str(e, f, "outputFile", p, true,
+						  NULL, c->err)) != 0)
+			return rc;
+		if (json_object_get(e, "outputFile") != NULL) {
+			json_object_set(e, "destPath",
+					json_object_get(e, "outputFile"));
+			json_object_del(e, "outputFile");
+		}
 		if (uri == NULL) {
 			sched_app_field_join(fp, p, "uri");
 			return sched_app_field_bad(c->err, fp,

@@ -36,6 +36,7 @@
 #include "lib/store.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/app/sched_app_policy.h"
 #include "scheduler/app/sched_group.h"
 #include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_deploy.h"
@@ -257,6 +258,23 @@ apply_begin(struct apply_ctx *x, struct sched *s, struct sched_change *cv,
 	apply_next_version(s, o->version);
 	x->deploy = json_array_size(o->groups_put) > 0 ||
 		    json_array_size(o->groups_del) > 0;
+}
+
+/* The container policy, which the agents apply too (422, not a task that
+ * can only fail). */
+static int
+apply_check_policy(struct apply_ctx *x)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < x->n; i++)
+		if (x->cv[i].app != NULL &&
+		    (rc = sched_app_policy_check(x->cv[i].app,
+						 x->s->docker_allowed_params,
+						 x->err)) != 0)
+			return rc;
+	return 0;
 }
 
 /* What each change does: the app it affects and that app's definition
@@ -669,7 +687,8 @@ sched_apply_many(struct sched *s, struct sched_change *cv, size_t n,
 
 	apply_begin(&x, s, cv, n, o, err);
 	apply_classify(&x);
-	if ((rc = apply_assign_ports(&x)) != 0 ||
+	if ((rc = apply_check_policy(&x)) != 0 ||
+	    (rc = apply_assign_ports(&x)) != 0 ||
 	    (rc = apply_check_locks(&x)) != 0 || (rc = apply_plan(&x)) != 0)
 		goto out;
 	if (o->dry_run) {

@@ -312,6 +312,7 @@ sched_driver_status(void *arg, const struct wire_status *st)
 		}
 		return 0;
 	}
+	sched_task_note_addresses(t, st->container_status);
 	sched_health_status(s, t, st); /* the agent's health checks */
 	if (sched_task_status_unreachable(st))
 		return sched_converge_unreachable(s, t, why);

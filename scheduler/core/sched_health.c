@@ -138,13 +138,50 @@ hc_on_fail(void *arg, const char *task_id, const char *app_id,
 		json_pack("{s:O}", "healthCheck", check));
 }
 
+/*
+ * A task on a USER network has an address of its own (from the agent's
+ * container_status): its checks reach it there, at its container ports,
+ * as Marathon's do for IP-per-task apps. Returns the address (borrowed
+ * from t) and *ports (owned, *n of them), or NULL.
+ */
+static const char *
+hc_own_address(const struct sched_task *t, uint32_t **ports, size_t *n)
+{
+	const json_t *dk =
+	    json_object_get(json_object_get(t->task, "container"), "docker");
+	const json_t *pms = json_object_get(dk, "portMappings");
+	const char *net = json_string_value(json_object_get(dk, "network"));
+	const char *ip = json_string_value(
+	    json_object_get(json_array_get(t->ips, 0), "ipAddress"));
+	size_t i;
+
+	*ports = NULL;
+	*n = 0;
+	if (ip == NULL || net == NULL || strcmp(net, "USER") != 0)
+		return NULL;
+	*n = json_array_size(pms);
+	*ports = xcalloc(*n + 1, sizeof **ports);
+	for (i = 0; i < *n; i++)
+		(*ports)[i] = (uint32_t)json_integer_value(
+		    json_object_get(json_array_get(pms, i), "containerPort"));
+	return ip;
+}
+
 void
 sched_health_track(struct sched *s, const struct sched_task *t)
 {
 	const char *ip = NULL;
+	uint32_t *own_ports;
+	size_t nown;
 
 	if (s->health == NULL || t->state != TASK_RUNNING)
 		return;
+	if ((ip = hc_own_address(t, &own_ports, &nown)) != NULL) {
+		sched_probe_track(s->health, t->id, t->app_id, ip, own_ports,
+				  nown, hc_checks(s, t), t->started_ms);
+		free(own_ports);
+		return;
+	}
 	/* Reach the task at its agent's advertised address, not by name. */
 	if (s->link.ops->agent_ip != NULL && t->agent_id != NULL)
 		ip = s->link.ops->agent_ip(s->link.master, t->agent_id);

@@ -96,6 +96,9 @@ struct sched_task {
 	uint32_t *ports; /* owned: host ports, PORT0 first */
 	size_t nports;
 	json_t *task; /* ref: wire_task_encode() of what ran */
+	json_t *ips;  /* ref or NULL: Marathon's ipAddresses,
+			 [{"ipAddress", "protocol"}], from the agent's
+			 container_status */
 	size_t idx;   /* position in the tracker's list */
 	size_t gidx;  /* position in its app group */
 	bool cur;     /* version >= the config version its app's counts were
@@ -108,13 +111,14 @@ struct sched_task {
  */
 struct sched {
 	unsigned magic;
-	struct loop *loop;	    /* borrowed: from cmd/, outlives s */
-	struct store *st;	    /* borrowed: from cmd/, outlives s */
-	struct httpd *api;	    /* borrowed: from cmd/, outlives s */
-	struct framework_link link; /* copy; link.master borrowed */
-	char *hostname;		    /* owned */
-	char *advertise_ip;	    /* owned */
-	char *framework_name;	    /* owned */
+	struct loop *loop;	     /* borrowed: from cmd/, outlives s */
+	struct store *st;	     /* borrowed: from cmd/, outlives s */
+	struct httpd *api;	     /* borrowed: from cmd/, outlives s */
+	struct framework_link link;  /* copy; link.master borrowed */
+	char *hostname;		     /* owned */
+	char *advertise_ip;	     /* owned */
+	char *framework_name;	     /* owned */
+	char *docker_allowed_params; /* owned or NULL: the operator's list */
 	int http_port;
 	int master_port;
 	struct sched_offer *offer; /* owned: offer matching (sched_offer.c) */

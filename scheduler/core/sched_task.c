@@ -56,6 +56,35 @@ sched_task_healthy(const struct sched *s, const struct sched_rapp *ra,
 	return sched_probe_state(s->health, t->id) == 1;
 }
 
+void
+sched_task_note_addresses(struct sched_task *t, const json_t *cs)
+{
+	const json_t *ni, *ip;
+	json_t *ips;
+	size_t i, k;
+
+	if (cs == NULL)
+		return;
+	ips = json_array();
+	json_array_foreach(json_object_get(cs, "network_infos"), i, ni)
+		json_array_foreach(json_object_get(ni, "ip_addresses"), k, ip) {
+			const char *proto =
+			    json_string_value(json_object_get(ip, "protocol"));
+
+			json_array_append_new(
+			    ips, json_pack("{s:O, s:s}", "ipAddress",
+					   json_object_get(ip, "ip_address"),
+					   "protocol",
+					   proto != NULL ? proto : "IPv4"));
+		}
+	if (json_array_size(ips) == 0 || json_equal(ips, t->ips)) {
+		json_decref(ips);
+		return;
+	}
+	json_decref(t->ips);
+	t->ips = ips;
+}
+
 json_t *
 sched_task_status_event(const struct sched_task *t, enum task_state state,
 			const char *message)
@@ -66,10 +95,11 @@ sched_task_status_event(const struct sched_task *t, enum task_state state,
 
 	for (i = 0; i < t->nports; i++)
 		json_array_append_new(ports, json_integer(t->ports[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:o, s:s, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s}",
 			 "slaveId", t->agent_id, "taskId", t->id, "taskStatus",
 			 name, "message", message != NULL ? message : "",
 			 "appId", t->app_id, "host", t->host, "ipAddresses",
+			 t->ips != NULL ? json_deep_copy(t->ips) : json_array(),
 			 "ports", ports, "version", t->version, "eventType",
 			 "status_update_event");
 }

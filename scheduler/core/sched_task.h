@@ -44,4 +44,11 @@ json_t *sched_task_status_event(const struct sched_task *t,
 json_t *sched_task_failure_json(const struct sched_task *t,
 				enum task_state state, const char *message);
 
+/*
+ * Take the task's addresses from a status' container_status (Mesos'
+ * network_infos, checked by lib/wire) as Marathon's ipAddresses. Nothing
+ * changes when it has none. Persisted with the next state change.
+ */
+void sched_task_note_addresses(struct sched_task *t, const json_t *cs);
+
 #endif

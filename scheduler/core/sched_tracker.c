@@ -274,6 +274,7 @@ sched_tracker_task_free(struct sched_task *t)
 	free(t->host);
 	free(t->ports);
 	json_decref(t->task);
+	json_decref(t->ips);
 	free(t);
 }
 
@@ -310,6 +311,8 @@ sched_tracker_record(const struct sched_task *t, enum task_state state)
 	if (state == TASK_UNREACHABLE)
 		json_object_set_new(j, "unreachableMs",
 				    json_integer(t->unreachable_ms));
+	if (t->ips != NULL)
+		json_object_set(j, "ipAddresses", t->ips);
 	return j;
 }
 
@@ -415,6 +418,8 @@ tr_from_record(const json_t *j, uint64_t now_ms, struct sched_task **out,
 		t->kill_ms = now_ms;
 		t->flags = SCHED_TASK_F(SCHED_TASK_HOLD);
 	}
+	if (json_is_array(json_object_get(j, "ipAddresses")))
+		t->ips = json_deep_copy(json_object_get(j, "ipAddresses"));
 	*out = t;
 	rc = 0;
 out:

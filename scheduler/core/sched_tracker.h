@@ -6,8 +6,8 @@
  *
  * A record is {"task": wire_task JSON, "state", "appId", "version",
  * "host", "agentId", "ports": [...], "stagedAt", "stagedMs", "startedAt",
- * "startedMs", "unreachableMs"} ("unreachableMs" 0 or absent unless the
- * state is TASK_UNREACHABLE).
+ * "startedMs", "unreachableMs", "ipAddresses" (once known)}
+ * ("unreachableMs" 0 or absent unless the state is TASK_UNREACHABLE).
  */
 #ifndef CLUSTERD_SCHEDULER_CORE_SCHED_TRACKER_H
 #define CLUSTERD_SCHEDULER_CORE_SCHED_TRACKER_H

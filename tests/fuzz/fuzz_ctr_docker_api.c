@@ -1,9 +1,14 @@
 /*
- * fuzz_ctr_docker_api.c: fuzz the pure Docker Engine API layer. The first
- * byte picks the target (mod 7): inspect, list, wait, errmsg, the pull
- * stream scanner, the log demultiplexer (both fed in chunks whose sizes
- * come from the input), or the create-body builder with the rest taken as
- * a task's container JSON. Build with clang -fsanitize=fuzzer,address, or
+ * fuzz_ctr_docker_api.c: fuzz the pure Docker Engine API layer and the
+ * other pure parts of the containerizer. The first byte picks the target
+ * (mod 9): inspect, list, wait, errmsg, the pull stream scanner, the log
+ * demultiplexer (both fed in chunks whose sizes come from the input; the
+ * demultiplexer with timestamps when the size is odd), the create-body
+ * builder with the rest taken as a task's container JSON (under a
+ * permissive policy when the size is odd, the strict default otherwise),
+ * the log timestamps and the logpos record, or the fetcher's item list
+ * with the rest taken as {"fetch": [...], "uris": [...]} and the
+ * archive-entry guards. Build with clang -fsanitize=fuzzer,address, or
  * with -DTEST_DRIVER to replay corpus files (make replay).
  */
 #include <stddef.h>
@@ -13,6 +18,9 @@
 #include <string.h>
 
 #include "containerizer/ctr_docker_api.h"
+#include "containerizer/ctr_docker_stream.h"
+#include "containerizer/ctr_fetch_archive.h"
+#include "containerizer/ctr_fetch_items.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
 
@@ -28,9 +36,88 @@ fz_sink(enum ctr_dk_stream s, const char *p, size_t n, void *arg)
 	*total += n;
 }
 
+static bool
+fz_begin(enum ctr_dk_stream s, const char *ts, void *arg)
+{
+	struct ctr_dk_time t;
+
+	(void)s;
+	(void)arg;
+	return ctr_dk_time_parse(ts, &t) != 0 || t.nsec % 2 == 0;
+}
+
+static void
+fz_end(enum ctr_dk_stream s, const char *ts, void *arg)
+{
+	struct ctr_dk_time t;
+
+	(void)s;
+	(void)arg;
+	if (ctr_dk_time_parse(ts, &t) == 0 &&
+	    (t.nsec < 0 || t.nsec > 999999999))
+		abort();
+}
+
+static void
+fz_times(const char *p, size_t n)
+{
+	char *s = xstrndup(p, n), since[64], rec[CTR_DK_LOGPOS_LEN];
+	struct ctr_dk_time t, u;
+	struct ctr_dk_logpos pos, back;
+
+	if (ctr_dk_time_parse(s, &t) == 0) {
+		ctr_dk_time_since(&t, since, sizeof since);
+		u = t;
+		if (ctr_dk_time_cmp(&t, &u) != 0)
+			abort();
+	}
+	if (ctr_dk_logpos_parse(p, n, &pos) == 0) {
+		ctr_dk_logpos_format(&pos, rec);
+		if (ctr_dk_logpos_parse(rec, sizeof rec, &back) != 0 ||
+		    ctr_dk_time_cmp(&pos.last, &back.last) != 0 ||
+		    pos.out != back.out || pos.err != back.err)
+			abort();
+	}
+	free(s);
+}
+
+static void
+fz_fetch(const char *p, size_t n)
+{
+	struct ctr_fetch_items it;
+	struct wire_task t;
+	json_t *j = json_parse_bounded(p, n, NULL);
+	size_t i;
+
+	memset(&t, 0, sizeof t);
+	t.fetch = json_object_get(j, "fetch");
+	t.uris = json_object_get(j, "uris");
+	if (ctr_fetch_items_of(&t, &it, NULL) == 0)
+		for (i = 0; i < it.n; i++)
+			if (!ctr_fetch_archive_name_ok(it.v[i].name))
+				abort(); /* an item never leaves the sandbox */
+	ctr_fetch_items_release(&it);
+	json_decref(j);
+	if (n > 0) {
+		char *s = xstrndup(p, n), *nl = strchr(s, '\n');
+
+		if (nl != NULL) {
+			*nl = '\0';
+			(void)ctr_fetch_archive_link_ok(s, nl + 1);
+		}
+		(void)ctr_fetch_archive_name_ok(s);
+		free(s);
+	}
+}
+
 static void
 fz_create(const char *p, size_t n)
 {
+	static gid_t groups[] = {65534, 27};
+	static const struct ctr_user user = {true,  (char *)"nobody", 65534,
+					     65534, groups,	      2};
+	static const struct ctr_dk_policy open = {
+	    "/data,/srv", "cap-add,volume", true, &user};
 	struct wire_task t;
 	struct ctr_dk_create c;
 	struct cd_err err;
@@ -55,7 +142,8 @@ fz_create(const char *p, size_t n)
 		t.labels = NULL;
 	if (!json_is_array(t.args))
 		t.args = NULL;
-	if (ctr_docker_api_create(&t, "/sb", "agent", n & 1, &c, &err) == 0) {
+	if (ctr_docker_api_create(&t, "/sb", "agent", (n & 1) ? &open : NULL,
+				  &c, &err) == 0) {
 		char *s = json_dump_str(c.body);
 
 		free(s);
@@ -82,7 +170,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	step = (size_t)(data[0] >> 3) + 1;
-	switch (data[0] % 7) {
+	switch (data[0] % 9) {
 	case 0:
 		if (ctr_docker_api_inspect(p, n, &ins, NULL) == 0)
 			ctr_dk_inspect_release(&ins);
@@ -107,13 +195,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctr_dk_pull_release(&pull);
 		break;
 	case 5:
-		ctr_dk_demux_init(&dm);
+		if (n & 1)
+			ctr_dk_demux_init_ts(&dm, fz_begin, fz_end);
+		else
+			ctr_dk_demux_init(&dm);
 		for (off = 0; off < n; off += step)
 			(void)ctr_dk_demux_feed(&dm, p + off,
 						n - off < step ? n - off : step,
 						fz_sink, &total);
 		if (total > n)
 			abort();
+		break;
+	case 7:
+		fz_times(p, n);
+		break;
+	case 8:
+		fz_fetch(p, n);
 		break;
 	default:
 		fz_create(p, n);

@@ -9,11 +9,17 @@ session, and the real clusterd binary. Nothing is mocked.
 - Clusterd / ClusterdPool: start, stop, kill -9 and restart the binary with
   port 0 everywhere and a --port_file, capture its log, clean up after it.
 - wait_until / holds_for: polling instead of fixed sleeps.
+- Netns / BridgedDocker / Registry: a network namespace the test makes, a dockerd
+  with its default bridge (and docker-proxy for published ports) inside it, a
+  docker-registry inside it; the test's own sockets enter it with Netns.entered().
+- FileServer: a local HTTP server for the fetcher's downloads.
 """
 
+import contextlib
 import ctypes
 import glob
 import http.client
+import http.server
 import io
 import json
 import os
@@ -24,8 +30,10 @@ import struct
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import urllib.parse
+import uuid
 
 import requests
 
@@ -289,6 +297,12 @@ class DockerDaemon(DockerClient):
         self.log_path = os.path.join(self.dir, "dockerd.log")
         self.proc = None
 
+    def dockerd_args(self):
+        return ["--bridge=none"]
+
+    def command_prefix(self):
+        return []
+
     def start(self, timeout=60):
         dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
         if not os.path.exists(dockerd):
@@ -296,8 +310,9 @@ class DockerDaemon(DockerClient):
         conf = os.path.join(self.dir, "daemon.json")
         with open(conf, "w", encoding="utf-8") as f:
             f.write("{}\n")  # ignore the host's /etc/docker/daemon.json
-        cmd = [dockerd, "--config-file", conf, "--storage-driver", "vfs", "--iptables=false",
-               "--bridge=none", "--data-root", os.path.join(self.dir, "data"),
+        cmd = self.command_prefix() + [
+               dockerd, "--config-file", conf, "--storage-driver", "vfs", "--iptables=false",
+               *self.dockerd_args(), "--data-root", os.path.join(self.dir, "data"),
                "--exec-root", os.path.join(self.dir, "exec"), "-H", "unix://" + self.sock,
                "--pidfile", os.path.join(self.dir, "pid")]
         log = open(self.log_path, "ab")  # pylint: disable=consider-using-with
@@ -322,6 +337,11 @@ class DockerDaemon(DockerClient):
         repo, tag = TEST_IMAGE.split(":")
         self.import_image(busybox_rootfs_tar(), repo, tag)
         self.tag(TEST_IMAGE, TUTORIAL_IMAGE, "latest")
+
+    def kill(self):
+        """Stop the daemon alone (SIGTERM), leaving its state for a start() again."""
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -403,6 +423,25 @@ def task_pids(work_dir, task_id=None):
     return pids
 
 
+def remove_agent_cgroups(agent_ids):
+    """Remove what is left of the cgroups of these agents' plain-process tasks
+    (clusterd/<agent id>/<task id> in each hierarchy), once their processes are
+    gone: an agent removes a task's cgroup when the task ends, but not one whose
+    task outlived the agent (the harness kills those)."""
+    for aid in agent_ids:
+        for top in glob.glob(f"/sys/fs/cgroup/*/clusterd/{aid}") + \
+                glob.glob(f"/sys/fs/cgroup/clusterd/{aid}"):
+            for d in glob.glob(os.path.join(top, "*/")) + [top]:
+                for _ in range(50):
+                    try:
+                        os.rmdir(d)
+                        break
+                    except FileNotFoundError:
+                        break
+                    except OSError:
+                        time.sleep(0.1)  # its last processes are being reaped
+
+
 def kill_task_processes(work_dir):
     """SIGKILL the process groups of the plain-process tasks under work_dir."""
     for pid in task_pids(work_dir):
@@ -420,7 +459,8 @@ class Clusterd:
     """One clusterd process on 127.0.0.1 with port 0 everywhere."""
 
     def __init__(self, binary, work_dir, docker_sock=None, args=(), env=None,
-                 role="--all-in-one", resources=DEFAULT_RESOURCES):
+                 role="--all-in-one", resources=DEFAULT_RESOURCES, netns=None):
+        self.netns = netns  # a Netns to run in (nsenter --net), or None
         self.binary = binary
         self.work_dir = str(work_dir)
         os.makedirs(self.work_dir, exist_ok=True)
@@ -453,6 +493,9 @@ class Clusterd:
                "--docker_stop_timeout=1secs", "--log_level=debug"]
         if self.docker_sock:
             cmd.append(f"--docker_socket=unix://{self.docker_sock}")
+        if self.netns is not None:
+            # nsenter execs the binary: the pid stays clusterd's own.
+            cmd = ["nsenter", f"--net={self.netns.path}"] + cmd
         return cmd + self.args
 
     @property
@@ -474,13 +517,14 @@ class Clusterd:
         LIVE.append(self)
         try:
             self.ports = self._wait_port_file(timeout * TIMEOUT_SCALE)
-            if "http" in self.ports:
-                wait_until(lambda: self.get("/ping", timeout=5).text.strip() == "pong",
-                           timeout=timeout, what="/ping to answer pong")
+            with self.netns.entered() if self.netns else contextlib.nullcontext():
+                if "http" in self.ports:
+                    wait_until(lambda: self.get("/ping", timeout=5).text.strip() == "pong",
+                               timeout=timeout, what="/ping to answer pong")
+                self.note_agent_id()
         except BaseException:
             self._terminate()
             raise
-        self.note_agent_id()
         return self
 
     def _wait_port_file(self, timeout):
@@ -627,7 +671,7 @@ class Clusterd:
         containers this agent started."""
         for d in glob.glob(os.path.join(self.work_dir, "slaves", "*")):
             self.agent_ids.add(os.path.basename(d))
-        if self.running and "agent" in self.ports:
+        if self.running and "agent" in self.ports and self.netns is None:
             try:
                 aid = self.get("/state", base=self.agent_url, timeout=5).json().get("id")
                 if aid:
@@ -656,10 +700,12 @@ class ClusterdPool:
         self.instances = []
 
     def start(self, *args, role="--all-in-one", resources=DEFAULT_RESOURCES, env=None,
-              start=True, timeout=30):
+              start=True, timeout=30, docker=None, netns=None):
         work = os.path.join(self.base_dir, f"cd{len(self.instances)}")
-        inst = Clusterd(self.binary, work, docker_sock=self.docker.sock if self.docker else None,
-                        args=args, env=env, role=role, resources=resources)
+        docker = docker or self.docker
+        inst = Clusterd(self.binary, work, docker_sock=docker.sock if docker else None,
+                        args=args, env=env, role=role, resources=resources, netns=netns)
+        inst.docker = docker
         self.instances.append(inst)
         if start:
             inst.start(timeout=timeout)
@@ -677,18 +723,136 @@ class ClusterdPool:
                     errors.append(f"{inst.work_dir}: exit code {rc} on SIGTERM at teardown "
                                   f"(None = had to SIGKILL):\n{inst.log_tail(40)}")
             inst.note_agent_id()
-            if self.docker is not None:
+            docker = getattr(inst, "docker", None) or self.docker
+            if docker is not None:
                 # Without a known agent id, fall back to every clusterd container: the
                 # dockerd is private to this test session and tests run one at a time.
                 labels = [f"clusterd.agent_id={aid}" for aid in inst.agent_ids] or ["clusterd.task_id"]
                 for label in labels:
                     try:
-                        self.docker.remove_labelled(label)
+                        docker.remove_labelled(label)
                     except (OSError, DockerError) as e:
                         errors.append(f"cannot remove containers labelled {label}: {e}")
             kill_task_processes(inst.work_dir)
+            remove_agent_cgroups(inst.agent_ids)
             report = sanitizer_report(inst.log_text())
             if report:
                 errors.append(f"{inst.work_dir}: sanitizer report in {inst.log_path}:\n{report}")
             inst.session.close()
         return errors
+
+
+# ---------------------------------------------------------------------------
+# network namespaces, a bridged dockerd, a registry, a file server
+
+CLONE_NEWNET = 0x40000000
+
+
+class Netns:
+    """A network namespace the test makes (`ip netns add`), with lo up.
+
+    Processes enter it with `nsenter --net=PATH` (not `ip netns exec`, which
+    remounts /sys and hides the cgroup mounts dockerd needs). The test's own
+    sockets enter it with entered(): setns(2) on the calling thread only, so the
+    sockets it makes meanwhile live in the namespace."""
+
+    def __init__(self):
+        self.name = f"cdt-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.path = f"/run/netns/{self.name}"
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
+
+    @contextlib.contextmanager
+    def entered(self):
+        own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        target = os.open(self.path, os.O_RDONLY)
+        try:
+            if _libc.setns(target, CLONE_NEWNET) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, f"setns {self.path}: {os.strerror(err)}")
+            try:
+                yield self
+            finally:
+                if _libc.setns(own, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns back")
+        finally:
+            os.close(target)
+            os.close(own)
+
+    def delete(self):
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
+
+
+class BridgedDocker(DockerDaemon):
+    """A private dockerd inside a Netns, with its default bridge (docker0 in the
+    namespace): published ports go through docker-proxy, as --iptables=false
+    leaves them. live-restore keeps containers running while it restarts."""
+
+    def __init__(self, netns):
+        super().__init__()
+        self.netns = netns
+
+    def dockerd_args(self):
+        return ["--live-restore"]
+
+    def command_prefix(self):
+        return ["nsenter", f"--net={self.netns.path}"]
+
+    def restart(self, timeout=60):
+        self.kill()
+        self.start(timeout=timeout)
+
+
+class Registry:
+    """Debian's docker-registry inside a Netns, on 127.0.0.1 there, storing under
+    a temporary directory: images pushed by the dockerd of the same namespace."""
+
+    def __init__(self, netns, port=5000):
+        self.dir = tempfile.mkdtemp(prefix="cdreg-", dir="/tmp")
+        self.port = port
+        self.addr = f"127.0.0.1:{port}"
+        conf = os.path.join(self.dir, "config.yml")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
+                    f"{self.dir}/data\nhttp:\n  addr: {self.addr}\n")
+        log = open(os.path.join(self.dir, "registry.log"), "ab")  # pylint: disable=consider-using-with
+        try:
+            self.proc = subprocess.Popen(
+                ["nsenter", f"--net={netns.path}", "docker-registry", "serve", conf],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        finally:
+            log.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class FileServer:
+    """A local HTTP server (127.0.0.1, a free port) serving a directory, in a
+    thread of the test process: what the fetcher downloads from."""
+
+    def __init__(self, directory):
+        handler = lambda *a, **kw: _QuietHandler(*a, directory=directory, **kw)  # noqa: E731
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass

@@ -8,6 +8,11 @@
                     teardown, its containers removed, its log checked for sanitizer reports
 - clusterd          (function) one started --all-in-one instance
 - module_clusterd   (module) one instance shared by the tests of a module
+- bridged           (session) a network namespace with a dockerd that has its default
+                    bridge (published ports through docker-proxy, live-restore), test
+                    images loaded: .netns (a harness Netns) and .docker (BridgedDocker).
+                    Start clusterd there with start_clusterd(docker=bridged.docker,
+                    netns=bridged.netns) and talk to it inside `with bridged.netns.entered()`
 
 When a test fails, the logs of the clusterd instances it used are attached to the report.
 """
@@ -36,6 +41,10 @@ def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
     if dockerd is not None and os.path.exists(dockerd.log_path):
         rep.sections.append((f"dockerd log {dockerd.log_path} (last 30 lines)",
                              harness.tail(dockerd.log_path, 30)))
+    bridged = item.funcargs.get("bridged") if hasattr(item, "funcargs") else None
+    if bridged is not None and os.path.exists(bridged.docker.log_path):
+        rep.sections.append((f"bridged dockerd log {bridged.docker.log_path} (last 30 lines)",
+                             harness.tail(bridged.docker.log_path, 30)))
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +69,30 @@ def dockerd():
         pytest.fail(f"cannot start a private dockerd for the tests: {e}", pytrace=False)
     yield d
     d.stop()
+
+
+class _Bridged:  # pylint: disable=too-few-public-methods
+    def __init__(self, netns, docker):
+        self.netns = netns
+        self.docker = docker
+
+
+@pytest.fixture(scope="session")
+def bridged(dockerd):  # pylint: disable=unused-argument,redefined-outer-name
+    """dockerd (the session's) first: both need root, and a failure there says so."""
+    netns = harness.Netns()
+    d = harness.BridgedDocker(netns)
+    try:
+        d.start()
+        d.load_test_images()
+    except Exception as e:  # pylint: disable=broad-except
+        d.stop()
+        netns.delete()
+        pytest.fail(f"cannot start a bridged dockerd in a network namespace: {e}",
+                    pytrace=False)
+    yield _Bridged(netns, d)
+    d.stop()
+    netns.delete()
 
 
 def _close(pool):

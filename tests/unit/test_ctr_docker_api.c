@@ -65,7 +65,7 @@ test_create_basic(void **state)
 		      "{\"image\":\"docker:///busybox:local\"}}");
 	t.cmd = xstrdup("echo hi");
 	assert_int_equal(
-	    ctr_docker_api_create(&t, "/sb", "agent-7", 0, &c, &err), 0);
+	    ctr_docker_api_create(&t, "/sb", "agent-7", NULL, &c, &err), 0);
 	b = c.body;
 	assert_string_equal(c.image, "busybox:local");
 	assert_string_equal(c.from_image, "busybox");
@@ -74,12 +74,17 @@ test_create_basic(void **state)
 	assert_false(c.force_pull);
 	assert_string_equal(json_string_value(path(b, "Image", NULL)),
 			    "busybox:local");
+	/* a shell command runs as Mesos runs it: --entrypoint /bin/sh */
+	assert_int_equal(json_array_size(path(b, "Entrypoint", NULL)), 1);
 	assert_string_equal(
-	    json_string_value(json_array_get(path(b, "Cmd", NULL), 2)),
-	    "echo hi");
-	assert_string_equal(
-	    json_string_value(json_array_get(path(b, "Cmd", NULL), 0)),
+	    json_string_value(json_array_get(path(b, "Entrypoint", NULL), 0)),
 	    "/bin/sh");
+	assert_int_equal(json_array_size(path(b, "Cmd", NULL)), 2);
+	assert_string_equal(
+	    json_string_value(json_array_get(path(b, "Cmd", NULL), 0)), "-c");
+	assert_string_equal(
+	    json_string_value(json_array_get(path(b, "Cmd", NULL), 1)),
+	    "echo hi");
 	env = path(b, "Env", NULL);
 	assert_int_equal(json_array_size(env), 2);
 	assert_string_equal(json_string_value(json_array_get(env, 0)),
@@ -101,6 +106,13 @@ test_create_basic(void **state)
 			 512);
 	assert_int_equal(json_integer_value(path(b, "HostConfig", "Memory")),
 			 64LL * 1024 * 1024);
+	/* no swap beyond the limit, and no CFS quota unless asked */
+	assert_int_equal(
+	    json_integer_value(path(b, "HostConfig", "MemorySwap")),
+	    64LL * 1024 * 1024);
+	assert_null(path(b, "HostConfig", "CpuQuota"));
+	assert_null(path(b, "User", NULL));
+	assert_false(c.own_ip);
 	assert_string_equal(
 	    json_string_value(path(b, "HostConfig", "NetworkMode")), "host");
 	assert_true(json_is_false(path(b, "HostConfig", "Privileged")));
@@ -124,11 +136,13 @@ test_create_minimums_args_default(void **state)
 		      "\"forcePullImage\":true,\"network\":\"NONE\"}}");
 	t.res.cpus = 0.001;
 	t.res.mem = 1;
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", NULL, &c, NULL),
+			 0);
 	assert_string_equal(c.from_image, "reg:5000/a/b");
 	assert_string_equal(c.tag, "latest");
 	assert_true(c.force_pull);
 	assert_null(json_object_get(c.body, "Cmd"));
+	assert_null(json_object_get(c.body, "Entrypoint"));
 	assert_int_equal(
 	    json_integer_value(path(c.body, "HostConfig", "CpuShares")), 2);
 	assert_int_equal(
@@ -140,11 +154,14 @@ test_create_minimums_args_default(void **state)
 	ctr_dk_create_release(&c);
 
 	t.args = json_pack("[s,s]", "sleep", "5");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", NULL, &c, NULL),
+			 0);
 	assert_string_equal(
 	    json_string_value(json_array_get(path(c.body, "Cmd", NULL), 0)),
 	    "sleep");
 	assert_int_equal(json_array_size(path(c.body, "Cmd", NULL)), 2);
+	/* args follow the image's own entrypoint */
+	assert_null(json_object_get(c.body, "Entrypoint"));
 	ctr_dk_create_release(&c);
 	task_release(&t);
 }
@@ -157,7 +174,8 @@ test_create_digest(void **state)
 
 	(void)state;
 	task_init(&t, "{\"docker\":{\"image\":\"ubuntu:14.04@sha256:abc\"}}");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", NULL, &c, NULL),
+			 0);
 	assert_string_equal(c.from_image, "ubuntu");
 	assert_string_equal(c.tag, "sha256:abc");
 	ctr_dk_create_release(&c);
@@ -179,9 +197,49 @@ test_create_refusals(void **state)
 	    "{\"docker\":{\"image\":\"x\"},\"volumes\":"
 	    "[{\"containerPath\":\"/a\",\"hostPath\":\"/b\",\"mode\":\"X\"}]}",
 	    "{\"docker\":{\"image\":\"x\",\"network\":\"BRIDGE\","
-	    "\"portMappings\":[{\"containerPort\":80}]}}",
+	    "\"portMappings\":[{\"containerPort\":80,\"hostPort\":0}]}}",
+	    "{\"docker\":{\"image\":\"x\",\"network\":\"USER\"},"
+	    "\"networks\":[{\"mode\":\"container\",\"name\":\"host\"}]}",
+	    "{\"docker\":{\"image\":\"x\",\"network\":\"USER\"},"
+	    "\"networks\":[{\"mode\":\"container\",\"name\":\"a b\"}]}",
+	    "{\"docker\":{\"image\":\"x\"},\"volumes\":"
+	    "[{\"containerPath\":\"/a\",\"external\":{\"name\":\"../x\"}}]}",
 	    NULL,
 	};
+	/* the policy: each refused with the flag that would allow it */
+	static const char *const refused[][2] = {
+	    {"{\"docker\":{\"image\":\"x\",\"privileged\":true}}",
+	     "privileged containers are not allowed"},
+	    {"{\"docker\":{\"image\":\"x\",\"parameters\":"
+	     "[{\"key\":\"cap-add\",\"value\":\"SYS_ADMIN\"}]}}",
+	     "--docker_allowed_parameters"},
+	    {"{\"docker\":{\"image\":\"x\",\"parameters\":"
+	     "[{\"key\":\"--security-opt\",\"value\":\"seccomp=unconfined\"}]}"
+	     "}",
+	     "--docker_allowed_parameters"},
+	    {"{\"docker\":{\"image\":\"x\",\"parameters\":"
+	     "[{\"key\":\"v\",\"value\":\"/:/h\"}]}}",
+	     "--docker_allowed_parameters"},
+	    {"{\"docker\":{\"image\":\"x\",\"parameters\":"
+	     "[{\"key\":\"pid\",\"value\":\"host\"}]}}",
+	     "--docker_allowed_parameters"},
+	    {"{\"docker\":{\"image\":\"x\",\"parameters\":"
+	     "[{\"key\":\"volume\",\"value\":\"/etc:/h\"}]}}",
+	     "--allowed_host_paths"},
+	    {"{\"docker\":{\"image\":\"x\"},\"volumes\":"
+	     "[{\"containerPath\":\"/h\",\"hostPath\":\"/\"}]}",
+	     "--allowed_host_paths"},
+	    {"{\"docker\":{\"image\":\"x\"},\"volumes\":"
+	     "[{\"containerPath\":\"/h\",\"hostPath\":\"/database\"}]}",
+	     "--allowed_host_paths"},
+	    {"{\"docker\":{\"image\":\"x\"},\"volumes\":"
+	     "[{\"containerPath\":\"/h\",\"hostPath\":\"/data/../etc\"}]}",
+	     "--allowed_host_paths"},
+	    {"{\"docker\":{\"image\":\"x\"},\"volumes\":"
+	     "[{\"containerPath\":\"/h\",\"hostPath\":\"a/../../..\"}]}",
+	     "would leave the sandbox"},
+	};
+	struct ctr_dk_policy pol = {"/data", "volume,memory-swap", false, NULL};
 	struct wire_task t;
 	struct ctr_dk_create c;
 	struct cd_err err;
@@ -191,18 +249,103 @@ test_create_refusals(void **state)
 	for (i = 0; bad[i] != NULL; i++) {
 		task_init(&t, bad[i]);
 		assert_int_equal(
-		    ctr_docker_api_create(&t, "/sb", "k", 1, &c, &err),
+		    ctr_docker_api_create(&t, "/sb", "k", &pol, &c, &err),
 		    -EINVAL);
 		assert_null(c.body);
 		task_release(&t);
 	}
-	task_init(&t, "{\"docker\":{\"image\":\"x\",\"privileged\":true}}");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, &err),
-			 -EPERM);
+	for (i = 0; i < CD_NELEM(refused); i++) {
+		task_init(&t, refused[i][0]);
+		pol.allowed_parameters =
+		    strstr(refused[i][0], "volume") != NULL ? "volume" : NULL;
+		assert_int_equal(
+		    ctr_docker_api_create(&t, "/sb", "k", &pol, &c, &err),
+		    -EPERM);
+		assert_non_null(strstr(err.msg, refused[i][1]));
+		assert_null(c.body);
+		task_release(&t);
+	}
+	/* what the operator allowed goes through */
+	task_init(&t, "{\"docker\":{\"image\":\"x\",\"parameters\":"
+		      "[{\"key\":\"cap-add\",\"value\":\"NET_ADMIN\"},"
+		      "{\"key\":\"volume\",\"value\":\"/data/x:/x:ro\"},"
+		      "{\"key\":\"volume\",\"value\":\"named:/n\"}]},"
+		      "\"volumes\":[{\"containerPath\":\"/d\","
+		      "\"hostPath\":\"/data\"}]}");
+	pol.allowed_parameters = "cap-add, volume";
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", &pol, &c, &err),
+			 0);
+	assert_string_equal(json_string_value(json_array_get(
+				path(c.body, "HostConfig", "CapAdd"), 0)),
+			    "NET_ADMIN");
+	assert_int_equal(json_array_size(path(c.body, "HostConfig", "Binds")),
+			 4);
+	/* the driver checks every host bind source on disk */
+	assert_int_equal(json_array_size(c.bind_paths), 2);
+	assert_string_equal(json_string_value(json_array_get(c.bind_paths, 0)),
+			    "/data");
+	assert_string_equal(json_string_value(json_array_get(c.bind_paths, 1)),
+			    "/data/x");
+	assert_true(json_is_false(path(c.body, "HostConfig", "Privileged")));
+	ctr_dk_create_release(&c);
+	task_release(&t);
+}
+
+static void
+test_create_user_limits_networks(void **state)
+{
+	gid_t groups[] = {65534, 27, 100};
+	struct ctr_user u = {true, (char *)"nobody", 65534, 65534, groups, 3};
+	struct ctr_dk_policy pol = {NULL, NULL, true, &u};
+	struct wire_task t;
+	struct ctr_dk_create c;
+	struct cd_err err;
+	json_t *ga, *m;
+
+	(void)state;
+	task_init(&t, "{\"docker\":{\"image\":\"x\",\"network\":\"USER\","
+		      "\"portMappings\":[{\"containerPort\":8080},"
+		      "{\"containerPort\":53,\"hostPort\":31001}]},"
+		      "\"networks\":[{\"mode\":\"container\","
+		      "\"name\":\"usernet-1\"}],"
+		      "\"volumes\":[{\"containerPath\":\"/v\",\"mode\":\"RO\","
+		      "\"external\":{\"name\":\"vol1\",\"provider\":\"dvdi\","
+		      "\"options\":{\"dvdi/driver\":\"local\"}}}]}");
+	t.res.cpus = 1.5;
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", &pol, &c, &err),
+			 0);
+	/* the user the sandbox belongs to, by its ids, with its groups */
+	assert_string_equal(json_string_value(path(c.body, "User", NULL)),
+			    "65534:65534");
+	ga = path(c.body, "HostConfig", "GroupAdd");
+	assert_int_equal(json_array_size(ga), 2);
+	assert_string_equal(json_string_value(json_array_get(ga, 0)), "27");
+	/* CFS: 1.5 periods of 100 ms */
+	assert_int_equal(
+	    json_integer_value(path(c.body, "HostConfig", "CpuQuota")), 150000);
+	assert_int_equal(
+	    json_integer_value(path(c.body, "HostConfig", "CpuPeriod")),
+	    100000);
+	/* attached to the user network at create */
+	assert_true(c.own_ip);
 	assert_string_equal(
-	    err.msg, "privileged containers are not allowed on this agent");
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 1, &c, &err), 0);
-	assert_true(json_is_true(path(c.body, "HostConfig", "Privileged")));
+	    json_string_value(path(c.body, "HostConfig", "NetworkMode")),
+	    "usernet-1");
+	assert_non_null(json_object_get(
+	    path(c.body, "NetworkingConfig", "EndpointsConfig"), "usernet-1"));
+	/* a mapping without hostPort is exposed only */
+	assert_non_null(path(c.body, "ExposedPorts", "8080/tcp"));
+	assert_null(json_object_get(path(c.body, "HostConfig", "PortBindings"),
+				    "8080/tcp"));
+	assert_non_null(json_object_get(
+	    path(c.body, "HostConfig", "PortBindings"), "53/tcp"));
+	/* a named Docker volume */
+	m = json_array_get(path(c.body, "HostConfig", "Mounts"), 0);
+	assert_string_equal(json_string_value(json_object_get(m, "Source")),
+			    "vol1");
+	assert_string_equal(json_string_value(json_object_get(m, "Type")),
+			    "volume");
+	assert_true(json_is_true(json_object_get(m, "ReadOnly")));
 	ctr_dk_create_release(&c);
 	task_release(&t);
 }
@@ -210,6 +353,8 @@ test_create_refusals(void **state)
 static void
 test_create_bridge_volumes_params(void **state)
 {
+	struct ctr_dk_policy pol = {"/srv", "memory-swap,frobnicate", false,
+				    NULL};
 	struct wire_task t;
 	struct ctr_dk_create c;
 	json_t *pb, *binds;
@@ -236,7 +381,9 @@ test_create_bridge_volumes_params(void **state)
 	t.res.ports[0].end = 31000;
 	t.res.ports[1].begin = 31005;
 	t.res.ports[1].end = 31006;
-	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", 0, &c, NULL), 0);
+	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", &pol, &c, NULL),
+			 0);
+	assert_true(c.own_ip);
 	pb = path(c.body, "HostConfig", "PortBindings");
 	assert_string_equal(
 	    json_string_value(json_object_get(
@@ -479,6 +626,7 @@ main(void)
 	    cmocka_unit_test(test_create_digest),
 	    cmocka_unit_test(test_create_refusals),
 	    cmocka_unit_test(test_create_bridge_volumes_params),
+	    cmocka_unit_test(test_create_user_limits_networks),
 	    cmocka_unit_test(test_name_urlencode),
 	    cmocka_unit_test(test_inspect),
 	    cmocka_unit_test(test_list_wait_errmsg),

@@ -13,7 +13,10 @@
  *    from its checkpoint without an event, then reports its end; a
  *    checkpoint whose process is gone ends as FAILED;
  *  - a health check command runs in the task's sandbox and reports its
- *    exit status, or -ETIMEDOUT once it outlives its timeout.
+ *    exit status, or -ETIMEDOUT once it outlives its timeout;
+ *  - a task runs as its user (uid, gid, groups), with no descriptor of
+ *    the agent's but 0, 1 and 2; an unknown user is refused;
+ *  - without cgroups (cgroups_mount ""), the memory limit is an rlimit.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +30,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +41,7 @@
 #include <jansson.h>
 
 #include "containerizer/ctr.h"
+#include "containerizer/ctr_cgroup.h"
 #include "containerizer/ctr_mesos.h"
 #include "lib/loop.h"
 #include "lib/task_state.h"
@@ -249,6 +255,9 @@ new_mesos(void)
 
 	mc.agent_key = "agent-test";
 	mc.stop_timeout_ms = 2000;
+	/* The host's cgroups are the integration tests' (test_t4_limits):
+	 * here, rlimits only. */
+	mc.cgroups_mount = "";
 	g->impl = ctr_mesos_new(g->l, &mc, on_event, g, &g->ops);
 	assert_non_null(g->impl);
 }
@@ -572,10 +581,153 @@ test_exec(void **state)
 	assert_int_equal(last_event("checked")->state, TASK_KILLED);
 }
 
+static pid_t want_pid;
+static int
+is_sleep(void)
+{
+	char path[64], comm[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)want_pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, comm, sizeof comm - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	return strcmp(comm, "sleep\n") == 0;
+}
+
+/* Whether want_pid holds descriptors 0, 1 and 2 only. */
+static int
+only_stdio(void)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0, extra = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)want_pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			n++;
+			extra += atoi(de->d_name) > 2;
+		}
+	closedir(d);
+	return n == 3 && extra == 0;
+}
+
+static void
+test_user_and_descriptors(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	struct wire_task t;
+	struct cd_err err = {0};
+	char want[64], path[64];
+	gid_t groups[64];
+	int ngroups = 64, fd, i;
+	pid_t pid;
+	DIR *d;
+	struct dirent *de;
+
+	(void)state;
+	assert_non_null(pw);
+	/* A descriptor of the "agent's" the task must not get. */
+	fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC */
+	assert_true(fd > 2);
+	task_init(&t, "nobody", "id -u; id -g; exec sleep 100");
+	t.user = strdup("nobody");
+	chmod(sandbox_of("nobody"), 0777);
+	assert_int_equal(
+	    g->ops->launch(g->impl, &t, sandbox_of("nobody"), &err), 0);
+	wire_task_release(&t);
+	close(fd);
+	wait_running("nobody");
+	snprintf(want, sizeof want, "%u\n%u\n", (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid);
+	wait_stdout("nobody", want);
+	pid = checkpoint_pid(last_event("nobody"));
+	/* The shell's own descriptors go with it: look once sleep runs. */
+	want_pid = pid;
+	run_until(is_sleep, WAIT_MS);
+	assert_true(is_sleep());
+	/* Its groups are the user's (initgroups), not root's. */
+	assert_true(getgrouplist("nobody", pw->pw_gid, groups, &ngroups) != -1);
+	/* An inherited descriptor stays; the loader's (sleep mapping libc)
+	 * goes: wait for stdio alone, a bound, not an expectation. */
+	run_until(only_stdio, WAIT_MS);
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	i = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (atoi(de->d_name) > 2) {
+			char lp[384], target[256];
+			ssize_t tn;
+
+			snprintf(lp, sizeof lp, "%s/%s", path, de->d_name);
+			tn = readlink(lp, target, sizeof target - 1);
+			target[tn > 0 ? tn : 0] = '\0';
+			fail_msg("the task inherited fd %s -> %s", de->d_name,
+				 target);
+		}
+		i++;
+	}
+	closedir(d);
+	assert_int_equal(i, 3);
+	assert_int_equal(g->ops->kill(g->impl, "nobody", 0), 0);
+	wait_end("nobody");
+
+	/* No such user: refused at launch. */
+	task_init(&t, "ghost", "true");
+	t.user = strdup("no-such-user-clusterd");
+	assert_int_equal(g->ops->launch(g->impl, &t, sandbox_of("ghost"), &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.msg, "no-such-user-clusterd"));
+	wire_task_release(&t);
+}
+
+static void
+test_rlimit_without_cgroups(void **state)
+{
+	struct wire_task t;
+	struct cd_err err = {0};
+	const struct ev_rec *r;
+
+	(void)state;
+	/* 48 MB: what the task can allocate without cgroups to limit it. */
+	task_init(&t, "hog", "head -c 200000000 /dev/zero | tail");
+	t.res.mem = 48;
+	assert_int_equal(g->ops->launch(g->impl, &t, sandbox_of("hog"), &err),
+			 0);
+	wire_task_release(&t);
+	wait_end("hog");
+	r = last_event("hog");
+	assert_int_equal(r->state, TASK_FAILED);
+	/* No cgroup to tell why: a plain exit status. */
+	assert_string_equal(r->reason, "REASON_COMMAND_EXECUTOR_FAILED");
+}
+
+/* cgroup v2's cpu.weight for cpus, as systemd maps shares onto it. */
+static void
+test_cgroup_weight(void **state)
+{
+	(void)state;
+	assert_int_equal(ctr_cgroup_weight(1.0), 39); /* 1024 shares */
+	assert_int_equal(ctr_cgroup_weight(0.0), 1);  /* at least 2 shares */
+	assert_int_equal(ctr_cgroup_weight(1000.0), 10000);
+	assert_true(ctr_cgroup_weight(2.0) > ctr_cgroup_weight(1.0));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cgroup_weight),
 	    cmocka_unit_test_setup_teardown(test_launch_and_exit, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_launch_cannot_exec, setup,
@@ -587,6 +739,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_recovered_exit, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_user_and_descriptors, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rlimit_without_cgroups, setup,
+					    teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

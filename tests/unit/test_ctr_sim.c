@@ -10,7 +10,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "containerizer/ctr.h"
 #include "containerizer/ctr_sim.h"
@@ -55,18 +57,21 @@ test_launch_kill(void **state)
 	const struct ctr_ops *ops;
 	struct cd_err err = {0};
 	struct ctr *c;
+	char sandbox[] = "/tmp/test_ctr_sim.XXXXXX";
 	void *impl;
 
 	(void)state;
+	/* The registry gives the sandbox to the task (mode 0750). */
+	assert_non_null(mkdtemp(sandbox));
 	s.l = loop_new();
-	c = ctr_new();
+	c = ctr_new(s.l, NULL, NULL);
 	impl = ctr_sim_new(s.l, on_event, &s, &ops);
 	assert_string_equal(ops->name, "sim");
 	ctr_add(c, ops, impl);
 	t.task_id = (char *)(uintptr_t) "t1";
-	assert_int_equal(ctr_launch(c, &t, "/nonexistent", &err), 0);
+	assert_int_equal(ctr_launch(c, &t, sandbox, &err), 0);
 	assert_int_equal(s.n, 0); /* never from inside the call */
-	assert_int_equal(ctr_launch(c, &t, "/nonexistent", &err), -EEXIST);
+	assert_int_equal(ctr_launch(c, &t, sandbox, &err), -EEXIST);
 	run_until(&s, 2);
 	assert_int_equal(s.st[0], TASK_STARTING);
 	assert_int_equal(s.st[1], TASK_RUNNING);
@@ -80,6 +85,7 @@ test_launch_kill(void **state)
 	assert_int_equal(ctr_kill(c, "t1", 0), -ENOENT);
 	ctr_free(c);
 	loop_free(s.l);
+	assert_int_equal(rmdir(sandbox), 0);
 }
 
 static void
@@ -93,7 +99,7 @@ test_recover(void **state)
 
 	(void)state;
 	s.l = loop_new();
-	c = ctr_new();
+	c = ctr_new(s.l, NULL, NULL);
 	impl = ctr_sim_new(s.l, on_event, &s, &ops);
 	ctr_add(c, ops, impl);
 	t.task_id = (char *)(uintptr_t) "t1";

@@ -20,6 +20,7 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
+#include "scheduler/app/sched_app_policy.h"
 
 #define TUTORIAL                                                               \
 	"{\"container\": {\"image\": \"docker:///libmesos/ubuntu\", "          \
@@ -312,8 +313,11 @@ test_v2api_app(void **state)
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABEL_OWNER"), "zeus");
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABELS"), "OWNER NOTE");
 	assert_string_equal(sget(t.labels, "note"), "Away from olympus");
-	assert_int_equal(json_array_size(t.uris), 2);
-	assert_string_equal(json_string_value(json_array_get(t.uris, 0)),
+	/* fetch items go as they are, for the agent's fetcher */
+	assert_int_equal(json_array_size(t.uris), 0);
+	assert_int_equal(json_array_size(t.fetch), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(t.fetch, 0), "uri")),
 			    "https://foo.com/setup.py");
 	assert_int_equal(t.kill_grace_ms, 30000);
 	assert_true(res_port_count(&t.res) == 1);
@@ -781,9 +785,17 @@ test_build_task(void **state)
 	assert_string_equal(sget(t.env, "MARATHON_APP_LABELS"),
 			    "OWNER HAPROXY_0_VHOST");
 	assert_null(json_object_get(t.env, "MARATHON_APP_DOCKER_IMAGE"));
-	assert_int_equal(json_array_size(t.uris), 2);
-	assert_string_equal(json_string_value(json_array_get(t.uris, 1)),
+	/* 0.5's uris and 1.x's fetch items, each as given */
+	assert_int_equal(json_array_size(t.uris), 1);
+	assert_string_equal(json_string_value(json_array_get(t.uris, 0)),
+			    "http://a/b");
+	assert_int_equal(json_array_size(t.fetch), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(t.fetch, 0), "uri")),
 			    "http://c/d");
+	assert_true(json_is_true(
+	    json_object_get(json_array_get(t.fetch, 0), "extract")));
+	assert_null(t.user);
 	assert_string_equal(sget(t.labels, "owner"), "ops");
 	assert_int_equal(t.kill_grace_ms, 7000);
 	wire_task_release(&t);
@@ -1002,6 +1014,107 @@ test_field_subsets(void **state)
 	json_decref(full);
 }
 
+/* The container policy at the API: refused (422) before anything runs,
+ * naming the field and the flag that would allow it. */
+static void
+test_policy(void **state)
+{
+	static const char *const refused[][3] = {
+	    {"\"docker\": {\"image\": \"x\", \"privileged\": true}",
+	     "/container/docker/privileged", "privileged"},
+	    {"\"docker\": {\"image\": \"x\", \"parameters\": [{\"key\": "
+	     "\"env\", \"value\": \"A=1\"}, {\"key\": \"cap-add\", "
+	     "\"value\": \"ALL\"}]}",
+	     "/container/docker/parameters/1", "--docker_allowed_parameters"},
+	    {"\"docker\": {\"image\": \"x\", \"parameters\": [{\"key\": "
+	     "\"--security-opt\", \"value\": \"seccomp=unconfined\"}]}",
+	     "/container/docker/parameters/0", "--docker_allowed_parameters"},
+	    {"\"docker\": {\"image\": \"x\"}, \"volumes\": [{\"containerPath\":"
+	     " \"/a\", \"hostPath\": \"x/../..\", \"mode\": \"RW\"}]",
+	     "/container/volumes/0/hostPath", "inside the sandbox"},
+	};
+	struct cd_err err;
+	struct sched_app *a;
+	char buf[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof refused / sizeof *refused; i++) {
+		snprintf(buf, sizeof buf,
+			 "{\"id\": \"p\", \"cmd\": \"x\", \"container\": "
+			 "{\"type\": \"DOCKER\", %s}}",
+			 refused[i][0]);
+		a = parse_str(buf); /* valid, and stored apps load */
+		cd_err_clear(&err);
+		assert_int_equal(sched_app_policy_check(a, NULL, &err),
+				 -EINVAL);
+		assert_string_equal(err.path, refused[i][1]);
+		if (strstr(err.msg, refused[i][2]) == NULL)
+			fail_msg("'%s' lacks '%s'", err.msg, refused[i][2]);
+		sched_app_free(a);
+	}
+	/* What the operator allows, and the safe set, pass. */
+	a = parse_str("{\"id\": \"p\", \"cmd\": \"x\", \"container\": "
+		      "{\"type\": \"DOCKER\", \"docker\": {\"image\": \"x\", "
+		      "\"parameters\": [{\"key\": \"cap-add\", \"value\": "
+		      "\"NET_ADMIN\"}, {\"key\": \"label\", \"value\": "
+		      "\"a=b\"}]}, \"volumes\": [{\"containerPath\": \"/a\", "
+		      "\"hostPath\": \"/anywhere\", \"mode\": \"RO\"}]}}");
+	assert_int_equal(sched_app_policy_check(a, "cap-add", &err), 0);
+	assert_int_equal(sched_app_policy_check(a, NULL, &err), -EINVAL);
+	sched_app_free(a);
+	a = parse_str("{\"id\": \"p\", \"cmd\": \"x\"}");
+	assert_int_equal(sched_app_policy_check(a, NULL, &err), 0);
+	sched_app_free(a);
+}
+
+/* user, the fetch items (outputFile is Mesos' name for destPath) and a
+ * USER network's name go to the task. */
+static void
+test_task_user_fetch_network(void **state)
+{
+	struct sched_app *a;
+	struct wire_task t;
+	json_t *j;
+
+	(void)state;
+	a = parse_str("{\"id\": \"u\", \"cmd\": \"x\", \"user\": \"nobody\","
+		      " \"fetch\": [{\"uri\": \"http://h/a.tgz\", "
+		      "\"outputFile\": \"b.tgz\", \"cache\": true}],"
+		      " \"networks\": [{\"mode\": \"container\", \"name\": "
+		      "\"net1\"}], \"container\": {\"type\": \"DOCKER\", "
+		      "\"docker\": {\"image\": \"x\"}, \"portMappings\": "
+		      "[{\"containerPort\": 80}]}}");
+	j = sched_app_to_json(a);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "fetch"), 0), "destPath")),
+	    "b.tgz");
+	assert_null(json_object_get(
+	    json_array_get(json_object_get(j, "fetch"), 0), "outputFile"));
+	json_decref(j);
+	sched_app_build_task(a, "u.1", "f", "s", "h", NULL, 0, &t);
+	assert_string_equal(t.user, "nobody");
+	assert_true(
+	    json_is_true(json_object_get(json_array_get(t.fetch, 0), "cache")));
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(t.container, "networks"), 0),
+		"name")),
+	    "net1");
+	assert_string_equal(
+	    sget(json_object_get(t.container, "docker"), "network"), "USER");
+	/* no hostPort asked: none in the task's mapping */
+	assert_null(json_object_get(
+	    json_array_get(
+		json_object_get(json_object_get(t.container, "docker"),
+				"portMappings"),
+		0),
+	    "hostPort"));
+	wire_task_release(&t);
+	sched_app_free(a);
+}
+
 int
 main(void)
 {
@@ -1023,6 +1136,8 @@ main(void)
 	    cmocka_unit_test(test_needs_restart),
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_field_subsets),
+	    cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_task_user_fetch_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

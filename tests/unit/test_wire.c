@@ -111,6 +111,85 @@ test_task_defaults(void **state)
 	json_decref(j);
 }
 
+/* What the agent needs and reports for the container policy, the fetcher
+ * and task addresses: a task's user and fetch items, a status'
+ * container_status; each checked on decode. */
+static void
+test_user_fetch_container_status(void **state)
+{
+	struct cd_err err = {0};
+	struct wire_task t;
+	struct wire_status st;
+	json_t *j, *k;
+	static const char *const bad_tasks[] = {
+	    "\"user\":\"no body\"",	      "\"user\":\"\"",
+	    "\"fetch\":[{\"extract\":true}]", "\"fetch\":[{\"uri\":\"\"}]",
+	    "\"fetch\":[\"http://h/a\"]",     "\"fetch\":{}",
+	};
+	static const char *const bad_cs[] = {
+	    "{\"network_infos\":{}}",
+	    "{\"network_infos\":[1]}",
+	    "{\"network_infos\":[{\"ip_addresses\":{}}]}",
+	    "{\"network_infos\":[{\"ip_addresses\":[{}]}]}",
+	    "{\"network_infos\":[{\"ip_addresses\":[{\"ip_address\":\"a "
+	    "b\"}]}]}",
+	    "{\"network_infos\":[{\"ip_addresses\":[{\"ip_address\":\"1.2.3."
+	    "4\","
+	    "\"protocol\":4}]}]}",
+	};
+	char buf[512];
+	size_t i;
+
+	(void)state;
+	j = jload("{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+		  "\"agent_id\":\"s\",\"resources\":{\"cpus\":1},"
+		  "\"user\":\"nobody\",\"fetch\":[{\"uri\":\"http://h/a.tgz\","
+		  "\"cache\":true}]}");
+	assert_int_equal(wire_task_decode(j, &t, &err), 0);
+	assert_string_equal(t.user, "nobody");
+	assert_int_equal(json_array_size(t.fetch), 1);
+	k = wire_task_encode(&t);
+	assert_string_equal(json_string_value(json_object_get(k, "user")),
+			    "nobody");
+	assert_true(json_equal(json_object_get(k, "fetch"), t.fetch));
+	json_decref(k);
+	wire_task_release(&t);
+	json_decref(j);
+	for (i = 0; i < sizeof bad_tasks / sizeof *bad_tasks; i++) {
+		snprintf(buf, sizeof buf,
+			 "{\"task_id\":\"a.1\",\"framework_id\":\"f\","
+			 "\"agent_id\":\"s\",\"resources\":{\"cpus\":1},%s}",
+			 bad_tasks[i]);
+		j = jload(buf);
+		assert_int_equal(wire_task_decode(j, &t, &err), -EINVAL);
+		json_decref(j);
+	}
+
+	j = jload("{\"uuid\":\"u\",\"task_id\":\"a.1\",\"framework_id\":\"f\","
+		  "\"agent_id\":\"s\",\"state\":\"TASK_RUNNING\","
+		  "\"container_status\":{\"container_id\":{\"value\":\"c\"},"
+		  "\"network_infos\":[{\"ip_addresses\":[{\"protocol\":"
+		  "\"IPv4\",\"ip_address\":\"172.17.0.2\"}]}]}}");
+	assert_int_equal(wire_status_decode(j, &st, &err), 0);
+	assert_non_null(st.container_status);
+	k = wire_status_encode(&st);
+	assert_true(json_equal(json_object_get(k, "container_status"),
+			       st.container_status));
+	json_decref(k);
+	wire_status_release(&st);
+	json_decref(j);
+	for (i = 0; i < sizeof bad_cs / sizeof *bad_cs; i++) {
+		snprintf(buf, sizeof buf,
+			 "{\"uuid\":\"u\",\"task_id\":\"a.1\","
+			 "\"framework_id\":\"f\",\"agent_id\":\"s\","
+			 "\"state\":\"TASK_RUNNING\",\"container_status\":%s}",
+			 bad_cs[i]);
+		j = jload(buf);
+		assert_int_equal(wire_status_decode(j, &st, &err), -EINVAL);
+		json_decref(j);
+	}
+}
+
 static void
 test_status_round_trip(void **state)
 {
@@ -453,6 +532,7 @@ main(void)
 	    cmocka_unit_test(test_task_round_trip),
 	    cmocka_unit_test(test_task_defaults),
 	    cmocka_unit_test(test_status_round_trip),
+	    cmocka_unit_test(test_user_fetch_container_status),
 	    cmocka_unit_test(test_register_round_trip),
 	    cmocka_unit_test(test_small_messages),
 	    cmocka_unit_test(test_decode_errors),
