@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -587,6 +588,7 @@ is_sleep(void)
 {
 	char path[64], comm[32] = "";
 	ssize_t n;
+	long nr;
 	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/comm", (int)want_pid);
@@ -595,7 +597,18 @@ is_sleep(void)
 	n = read(fd, comm, sizeof comm - 1);
 	close(fd);
 	comm[n > 0 ? n : 0] = '\0';
-	return strcmp(comm, "sleep\n") == 0;
+	if (strcmp(comm, "sleep\n") != 0)
+		return 0;
+	/* exec has happened, but the loader may still hold libc open:
+	 * sleep is asleep once it blocks in its sleeping system call. */
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)want_pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, comm, sizeof comm - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	nr = strtol(comm, NULL, 10);
+	return n > 0 && (nr == SYS_clock_nanosleep || nr == SYS_nanosleep);
 }
 
 /* Whether want_pid holds descriptors 0, 1 and 2 only. */
@@ -625,7 +638,7 @@ test_user_and_descriptors(void **state)
 	struct passwd *pw = getpwnam("nobody");
 	struct wire_task t;
 	struct cd_err err = {0};
-	char want[64], path[64];
+	char want[64], path[64], extra[640];
 	gid_t groups[64];
 	int ngroups = 64, fd, i;
 	pid_t pid;
@@ -662,22 +675,25 @@ test_user_and_descriptors(void **state)
 	d = opendir(path);
 	assert_non_null(d);
 	i = 0;
+	extra[0] = '\0';
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (atoi(de->d_name) > 2) {
+		if (atoi(de->d_name) > 2 && extra[0] == '\0') {
 			char lp[384], target[256];
 			ssize_t tn;
 
 			snprintf(lp, sizeof lp, "%s/%s", path, de->d_name);
 			tn = readlink(lp, target, sizeof target - 1);
 			target[tn > 0 ? tn : 0] = '\0';
-			fail_msg("the task inherited fd %s -> %s", de->d_name,
+			snprintf(extra, sizeof extra, "fd %s -> %s", de->d_name,
 				 target);
 		}
 		i++;
 	}
 	closedir(d);
+	if (extra[0] != '\0')
+		fail_msg("the task inherited %s", extra);
 	assert_int_equal(i, 3);
 	assert_int_equal(g->ops->kill(g->impl, "nobody", 0), 0);
 	wait_end("nobody");
