@@ -25,6 +25,7 @@
 #include "agent/agent.h"
 #include "cmd/cmd_flags.h"
 #include "lib/buf.h"
+#include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
@@ -392,6 +393,32 @@ cd_teardown(struct cd_main *c)
 	cmd_flags_release(&c->cfg);
 }
 
+/*
+ * Fault builds (lib/fault.h) arm their points from CLUSTERD_FAULTS, the
+ * one setting read outside the flag table: a test switch, never a flag.
+ * A release build has no points, and says so rather than run unarmed.
+ */
+static int
+cd_arm_faults(void)
+{
+	const char *spec = getenv("CLUSTERD_FAULTS");
+#ifdef CD_FAULT_ON
+	struct cd_err err;
+
+	if (fault_init(spec, &err) != 0) {
+		log_error("%s", err.msg);
+		return -EINVAL;
+	}
+	if (spec != NULL && spec[0] != '\0')
+		log_warn("fault build: CLUSTERD_FAULTS=%s", spec);
+#else
+	if (spec != NULL && spec[0] != '\0')
+		log_warn("CLUSTERD_FAULTS is ignored: a release build has no "
+			 "fault points (make FAULT=1)");
+#endif
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -410,6 +437,10 @@ main(int argc, char **argv)
 		log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	if (cd_arm_faults() != 0) {
+		cmd_flags_release(&c.cfg);
+		return 1;
+	}
 	if (path_mkdirs(c.cfg.work_dir, 0755) != 0) {
 		log_error("cannot create --work_dir %s: %s", c.cfg.work_dir,
 			  strerror(errno));

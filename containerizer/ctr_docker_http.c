@@ -11,6 +11,7 @@
 
 #include "containerizer/ctr_docker_api.h"
 #include "containerizer/ctr_docker_int.h"
+#include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/xalloc.h"
 
@@ -25,6 +26,15 @@ ctr_docker_http(struct ctr_docker *d, const char *method, const char *path,
 	struct httpc_req *r;
 	char *url = xasprintf(DK_API "%s", path);
 
+#ifdef CD_FAULT_ON
+	if (CD_FAULT("docker.reply") != 0) {
+		free(url);
+		return httpc_fake_reply(
+		    d->hc, 500,
+		    "{\"message\":\"injected fault (docker.reply)\"}", done,
+		    arg);
+	}
+#endif
 	memset(&o, 0, sizeof o);
 	o.method = method;
 	o.url = url;
