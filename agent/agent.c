@@ -49,7 +49,7 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 			dc.agent_key = a->id;
 			dc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
 			dc.allow_privileged = 0;
-			dc.pull_timeout_ms = 600000;
+			dc.pull_timeout_ms = (long)a->conf.pull_timeout_ms;
 			impl = ctr_docker_new(a->loop, a->hc, &dc,
 					      agent_tasks_ctr_event, a, &ops);
 		} else if (strcmp(name, "mesos") == 0) {

@@ -73,6 +73,10 @@ static const struct cfg_opt cmd_opts[] = {
      "Docker Engine API socket ($DOCKER_HOST or /var/run/docker.sock)"},
     {"docker_stop_timeout", CFG_DURATION, OFF(docker_stop_timeout_ms), "10secs",
      NULL, AIO | AGT, "grace before SIGKILL"},
+    {"docker_pull_timeout", CFG_DURATION, OFF(docker_pull_timeout_ms), "10mins",
+     NULL, AIO | AGT,
+     "how long an image pull may take before its launch fails (each "
+     "other Docker request has its own, shorter timeout)"},
     {"allocation_interval", CFG_DURATION, OFF(allocation_interval_ms), "1secs",
      NULL, AIO | MST, "how often offers go out"},
     {"agent_ping_timeout", CFG_DURATION, OFF(agent_ping_timeout_ms), "15secs",

@@ -362,6 +362,7 @@ cd_start_agent(struct cd_main *c)
 	ac.containerizers = c->cfg.containerizers;
 	ac.docker_socket = c->cfg.docker_socket;
 	ac.stop_timeout_ms = c->cfg.docker_stop_timeout_ms;
+	ac.pull_timeout_ms = c->cfg.docker_pull_timeout_ms;
 	ac.ping_timeout_ms = c->cfg.agent_ping_timeout_ms;
 	ac.max_ping_timeouts = c->cfg.max_agent_ping_timeouts;
 	ac.secret = c->cfg.agent_secret;

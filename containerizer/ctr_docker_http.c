@@ -6,6 +6,7 @@
  * files: every other one calls it, it calls none of them. Owns nothing:
  * a request belongs to its caller until its callback. Loop thread only.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +52,19 @@ ctr_docker_http(struct ctr_docker *d, const char *method, const char *path,
 char *
 ctr_docker_http_why(const struct httpc_resp *r)
 {
+	char *msg, *why;
+
+	if (r->status == 0 && r->err != NULL && r->err->code == -ETIMEDOUT)
+		return xasprintf("Docker daemon did not answer in time: %s",
+				 r->err->msg);
 	if (r->status == 0)
-		return xasprintf("docker daemon unreachable: %s",
+		return xasprintf("Docker daemon unreachable: %s",
 				 r->err != NULL ? r->err->msg
 						: "transport error");
-	return ctr_docker_api_errmsg(r->body, r->len);
+	msg = ctr_docker_api_errmsg(r->body, r->len);
+	why = xasprintf("Docker API %d: %s", r->status, msg);
+	free(msg);
+	return why;
 }
 
 void

@@ -154,7 +154,11 @@ struct httpc_req *ctr_docker_http(struct ctr_docker *d, const char *method,
 				  long timeout_ms, httpc_data_fn *on_data,
 				  httpc_done_fn *done, void *arg);
 
-/* A short description of a failed reply, for messages. Caller frees. */
+/*
+ * A short description of a failed reply, for messages: "Docker daemon
+ * unreachable: ...", "Docker daemon did not answer in time: ..." or
+ * "Docker API <status>: <its message>". Caller frees.
+ */
 char *ctr_docker_http_why(const struct httpc_resp *r);
 
 /* Cancel *r if in flight, and clear it. */
