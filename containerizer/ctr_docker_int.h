@@ -86,7 +86,8 @@ struct ctr_docker_task {
 	bool kill_req;
 	bool running_sent;
 	bool recovered;
-	bool pulled;	  /* the image was pulled for this launch */
+	bool pulled;	 /* the image was pulled for this launch */
+	bool rm_by_name; /* a create failed unsure: remove by name at the end */
 	char *create_404; /* owned or NULL: the create's 404 message */
 	/* The terminal state, once known. */
 	enum task_state final;
