@@ -499,5 +499,8 @@ main(int argc, char **argv)
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:
 	cd_teardown(&c);
+#ifdef CD_FAULT_ON
+	fault_log_calls();
+#endif
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,23 @@ fault_fire(const char *name)
 	log_warn("%s: call %lu fails with %s", p->name, p->calls,
 		 fault_errname(p->arm_err));
 	return -p->arm_err;
+}
+
+void
+fault_log_calls(void)
+{
+	char line[512];
+	size_t i, n = 0;
+	int w;
+
+	for (i = 0; i < CD_NELEM(fault_points); i++) {
+		w = snprintf(line + n, sizeof line - n, " %s=%lu",
+			     fault_points[i].name, fault_points[i].calls);
+		if (w < 0 || (size_t)w >= sizeof line - n)
+			break;
+		n += (size_t)w;
+	}
+	log_info("calls%s", line);
 }
 
 int

@@ -87,4 +87,11 @@ unsigned long fault_calls(const char *name);
 /* Failures injected at the point name since the last fault_init(). */
 unsigned long fault_fired(const char *name);
 
+/*
+ * Log the calls of every point since fault_init() on one info line, as
+ * "fault: calls store.commit=12 httpc.request=40 ...": at a clean exit,
+ * how far a fault loop's k has to go.
+ */
+void fault_log_calls(void);
+
 #endif
