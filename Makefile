@@ -194,24 +194,27 @@ replay: $(FUZZ_REPLAY)
 		n=$$(basename $$t -replay); n=$${n#fuzz_}; \
 		echo "== replay $$n"; $$t tests/fuzz/corpus/$$n/*; done
 
-# The fault tests (t8) run the fault build's binary, CLUSTERD_FAULT_BIN.
+# The fault tests (t8) run the fault build's binaries: CLUSTERD_FAULT_BIN,
+# and CLUSTERD_FAULT_ZK_DRIVE for the ZooKeeper fault loop.
 FAULT_BIN := $(FAULT_DIR)/clusterd
+FAULT_ZK_DRIVE := $(FAULT_DIR)/tests/zk/zk_drive
+FAULT_ENV := CLUSTERD_FAULT_BIN=$(CURDIR)/$(FAULT_BIN) \
+	CLUSTERD_FAULT_ZK_DRIVE=$(CURDIR)/$(FAULT_ZK_DRIVE)
 .PHONY: fault-build faultsim
 fault-build:
-	$(MAKE) FAULT=1 $(FAULT_BIN)
+	$(MAKE) FAULT=1 $(FAULT_BIN) $(FAULT_ZK_DRIVE)
 
 it: clusterd $(ZK_DRIVE) fault-build
-	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) \
-		CLUSTERD_FAULT_BIN=$(CURDIR)/$(FAULT_BIN) \
+	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) $(FAULT_ENV) \
 		$(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
 
 # make faultsim: the fault loop of tests/it/test_t8_faultsim.py in full
 # (every scenario, every point, k = 1, 2, ... until no fault fires; long).
 # make test runs a bounded version of it.
-faultsim: clusterd fault-build
-	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_FAULT_BIN=$(CURDIR)/$(FAULT_BIN) \
+faultsim: clusterd $(ZK_DRIVE) fault-build
+	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) $(FAULT_ENV) \
 		CLUSTERD_FAULTSIM=full $(PYTHON) -m pytest -ra $(PYTEST_ARGS) \
-		tests/it/test_t8_faultsim.py
+		tests/it/test_t8_faultsim.py tests/it/test_t8_faultsim_zk.py
 
 test: test-deps
 	$(MAKE) check-deps

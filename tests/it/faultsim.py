@@ -46,6 +46,7 @@ from clusterd_harness import wait_until
 
 FULL = os.environ.get("CLUSTERD_FAULTSIM") == "full"
 FIRE_RE = re.compile(r"WARN fault: (\S+): call (\d+) fails with (\w+)")
+ERROR_RE = re.compile(r"^\S+ ")  # a log line's time stamp
 # Every point of lib/fault.c.
 POINTS = ("store.commit", "httpc.request", "httpd.accept", "docker.reply", "zk.op",
           "sandbox.mkdir", "sandbox.log")
@@ -65,17 +66,17 @@ STAGING_UNTIL_RECONCILED = "did not answer RunTask"
 
 
 
-def ks():
+def ks(max_k=MAX_K):
     """The k of the loop: every one (full), or a growing stride (bounded)."""
     if FULL:
         k = 1
-        while k <= MAX_K:
+        while k <= max_k:
             yield k
             k += 1
         return
     a, b = 1, 2
     yield 1
-    while b <= MAX_K:
+    while b <= max_k:
         yield b
         a, b = b, a + b
 
@@ -175,7 +176,7 @@ class Cluster:
         return [self.agent.work_dir]
 
     def start(self, which=None, faults=None):
-        for p in which or self.procs:
+        for p in self.procs if which is None else which:
             p.env = {"CLUSTERD_FAULTS": faults} if faults else {}
             p.start()
         if self.split:
@@ -186,7 +187,7 @@ class Cluster:
 
     def stop(self, which=None):
         """SIGTERM and insist on exit 0: a fault must never cost a clean stop."""
-        for p in which or reversed(self.procs):
+        for p in reversed(self.procs) if which is None else which:
             if p.running:
                 p.stop()
 
@@ -301,20 +302,46 @@ class Run:
         self.notes = {}
         self.offsets = {}
 
+    def staging_only(self, apps):
+        """The tasks of apps that are not running, when all of them are
+        staging after a RunTask lost once sent; otherwise None."""
+        if STAGING_UNTIL_RECONCILED not in self.cluster.log_since(self.offsets):
+            return None
+        stuck = [t["state"] for a in apps for t in self.cluster.api.tasks(a)
+                 if t.get("state") != "TASK_RUNNING"]
+        return stuck if stuck and set(stuck) == {"TASK_STAGING"} else None
+
+    def placed(self, apps):
+        """Each app has exactly its instances, running or staging."""
+        for app_id, n in apps.items():
+            tasks = self.cluster.api.tasks(app_id)
+            if len(tasks) != n or any(t.get("state") not in ("TASK_RUNNING", "TASK_STAGING")
+                                      for t in tasks):
+                return False
+        return True
+
     def settle(self, converged_fn, apps):
-        """Wait for converged_fn(); a task left staging by a RunTask lost
-        after it was sent is noted, not failed (see STAGING_UNTIL_RECONCILED)."""
+        """Wait for converged_fn(). A task left staging by a RunTask lost
+        after it was sent (see STAGING_UNTIL_RECONCILED) is noted, not
+        failed, once it has been so for 5 s and all else has settled; the
+        restart then reconciles it."""
+        since = [None]
+
+        def done():
+            if converged_fn():
+                return True
+            if self.staging_only(apps) is None or not self.placed(apps):
+                since[0] = None
+                return False
+            since[0] = since[0] or time.monotonic()
+            if time.monotonic() - since[0] < 5:
+                return False
+            self.notes["staging"] = len(self.staging_only(apps) or ())
+            return True
         try:
-            wait_until(converged_fn, timeout=SETTLE, interval=0.3,
+            wait_until(done, timeout=SETTLE, interval=0.3,
                        what="the cluster to settle after the fault")
         except AssertionError as e:
-            cd = self.cluster.api
-            stuck = [t["state"] for a in apps for t in cd.tasks(a)
-                     if t.get("state") != "TASK_RUNNING"]
-            if stuck and set(stuck) == {"TASK_STAGING"} and \
-                    STAGING_UNTIL_RECONCILED in self.cluster.log_since(self.offsets):
-                self.notes["staging"] = len(stuck)
-                return
             raise AssertionError(f"{e}\nstate: {describe(self.cluster, apps)}") from None
 
 
@@ -366,12 +393,14 @@ def run_loop(pool_factory, scenario, point, log=print):
                 for p in scenario.fault_procs(cluster):
                     assert p.running, f"clusterd died during the fault phase:\n{p.log_tail(60)}"
                 cluster.stop(scenario.fault_procs(cluster))
-                run.fired = FIRE_RE.findall(cluster.log_since(offsets))
-            for p in scenario.fault_procs(cluster):
-                if not p.running:
-                    p.start()
-            if cluster.split:
-                wait_until(cluster.agent_registered, timeout=30, what="the agent registered")
+                text = cluster.log_since(offsets)
+                run.fired = FIRE_RE.findall(text)
+                errors = sorted({ERROR_RE.sub("", l) for l in text.splitlines()
+                                 if " ERROR " in l})
+                if errors:
+                    run.notes["errors"] = errors
+            # Verify: the same processes again, no fault armed.
+            cluster.start([p for p in scenario.fault_procs(cluster) if not p.running])
             scenario.verify(run)
             sanitizer_free(cluster)
         except BaseException as e:
