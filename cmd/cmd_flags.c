@@ -122,6 +122,10 @@ static const struct cfg_opt cmd_opts[] = {
      "directory of per-flag files"},
     {"refuse_seconds", CFG_DURATION, OFF(refuse_seconds_ms), "5secs", NULL,
      AIO | MST, "how long a declined offer's agent is filtered"},
+    {"task_launch_timeout", CFG_DURATION, OFF(task_launch_timeout_ms), "5mins",
+     NULL, AIO | MST,
+     "how long a launched task may stay TASK_STAGING before it is "
+     "declared TASK_LOST and replaced (Marathon's task_launch_timeout)"},
 };
 
 const struct cfg_opt *

@@ -321,6 +321,7 @@ cd_start_master(struct cd_main *c)
 	sc.master_port = mc.port;
 	sc.framework_name = "marathon";
 	sc.refuse_seconds = c->cfg.refuse_seconds_ms / 1000.0;
+	sc.launch_timeout_ms = c->cfg.task_launch_timeout_ms;
 	link.ops = master_framework_ops();
 	link.master = c->master;
 	if (sched_new(c->loop, c->store, c->api_httpd, &sc, &link, &c->sched,

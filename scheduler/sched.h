@@ -22,9 +22,11 @@ struct sched_conf {
 	const char
 	    *advertise_ip; /* for /v2/leader: "<advertise_ip>:<http_port>" */
 	int http_port;
-	int master_port;	    /* for /v2/info marathon_config.master */
-	const char *framework_name; /* "marathon" */
-	double refuse_seconds;	    /* decline filter for unneeded offers */
+	int master_port;	     /* for /v2/info marathon_config.master */
+	const char *framework_name;  /* "marathon" */
+	double refuse_seconds;	     /* decline filter for unneeded offers */
+	long long launch_timeout_ms; /* TASK_STAGING this long is TASK_LOST
+					(0: Marathon's 300 s) */
 };
 
 /*
