@@ -54,15 +54,12 @@ POINTS = ("store.commit", "httpc.request", "httpd.accept", "docker.reply", "zk.o
 # what any scenario makes.
 MAX_K = 400
 # Seconds for the cluster to settle after a fault: beyond the longest
-# recovery timer a single fault may wait for (the scheduler's 30 s kill
-# timeout, the agent's 10 s status update retry).
+# recovery timer a single fault may wait for: the scheduler's 30 s kill
+# timeout; the agent's 10 s status update retry; the launch timeout
+# (LAUNCH_TIMEOUT here, 5 minutes by default) for a task whose RunTask broke
+# after it was sent (it stays staging, as the agent may have it).
 SETTLE = 45
-# The one designed wait that is longer: a RunTask whose connection failed
-# after it was sent leaves its task TASK_STAGING until the agent reports it
-# or the scheduler's 5-minute launch timeout (master.c master_run_done). A
-# run that ends that way is noted and goes on to the restart, which
-# reconciles the agent's tasks.
-STAGING_UNTIL_RECONCILED = "did not answer RunTask"
+LAUNCH_TIMEOUT = "--task_launch_timeout=20secs"
 
 
 
@@ -162,13 +159,13 @@ class Cluster:
         ctr = "--containerizers=docker,mesos" if docker else "--containerizers=mesos"
         if split:
             self.master_port = free_port()
-            self.api = pool.start(f"--master_port={self.master_port}", role="--master",
-                                  start=False)
+            self.api = pool.start(f"--master_port={self.master_port}", LAUNCH_TIMEOUT,
+                                  role="--master", start=False)
             self.agent = pool.start(f"--master=127.0.0.1:{self.master_port}", ctr,
                                     "--hostname=fs-node", role="--agent", start=False)
             self.procs = [self.api, self.agent]
         else:
-            self.api = self.agent = pool.start(ctr, start=False)
+            self.api = self.agent = pool.start(ctr, LAUNCH_TIMEOUT, start=False)
             self.procs = [self.api]
 
     @property
@@ -302,48 +299,13 @@ class Run:
         self.notes = {}
         self.offsets = {}
 
-    def staging_only(self, apps):
-        """The tasks of apps that are not running, when all of them are
-        staging after a RunTask lost once sent; otherwise None."""
-        if STAGING_UNTIL_RECONCILED not in self.cluster.log_since(self.offsets):
-            return None
-        stuck = [t["state"] for a in apps for t in self.cluster.api.tasks(a)
-                 if t.get("state") != "TASK_RUNNING"]
-        return stuck if stuck and set(stuck) == {"TASK_STAGING"} else None
-
-    def placed(self, apps):
-        """Each app has exactly its instances, running or staging."""
-        for app_id, n in apps.items():
-            tasks = self.cluster.api.tasks(app_id)
-            if len(tasks) != n or any(t.get("state") not in ("TASK_RUNNING", "TASK_STAGING")
-                                      for t in tasks):
-                return False
-        return True
-
     def settle(self, converged_fn, apps):
-        """Wait for converged_fn(). A task left staging by a RunTask lost
-        after it was sent (see STAGING_UNTIL_RECONCILED) is noted, not
-        failed, once it has been so for 5 s and all else has settled; the
-        restart then reconciles it."""
-        since = [None]
-
-        def done():
-            if converged_fn():
-                return True
-            if self.staging_only(apps) is None or not self.placed(apps):
-                since[0] = None
-                return False
-            since[0] = since[0] or time.monotonic()
-            if time.monotonic() - since[0] < 5:
-                return False
-            self.notes["staging"] = len(self.staging_only(apps) or ())
-            return True
+        """Wait for converged_fn() after the fault."""
         try:
-            wait_until(done, timeout=SETTLE, interval=0.3,
+            wait_until(converged_fn, timeout=SETTLE, interval=0.3,
                        what="the cluster to settle after the fault")
         except AssertionError as e:
             raise AssertionError(f"{e}\nstate: {describe(self.cluster, apps)}") from None
-
 
 ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "artifacts", "faultsim")
 

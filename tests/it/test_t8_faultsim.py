@@ -113,7 +113,7 @@ class Deploy(Scenario):
         r = run.api.call("POST", f"/v2/apps/{APP_ID}/restart")
         acked_or_absent(run, r)
         self.settle(run, {APP_ID: 2})
-        if run.notes["acked"] and "staging" not in run.notes:
+        if run.notes["acked"]:
             self.check_new(run)
 
     def check_new(self, run):
@@ -141,8 +141,7 @@ class Kill(Scenario):
                          params={"scale": "false"})
         acked_or_absent(run, r)
         self.settle(run, {APP_ID: 2})
-        if "staging" not in run.notes:
-            self.check_gone(run)
+        self.check_gone(run)
 
     def check_gone(self, run):
         if run.notes["acked"]:
