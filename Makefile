@@ -3,6 +3,8 @@
 #   make run        install missing packages, build, start --all-in-one
 #   make test       install test packages, then unit + corpus replay + integration
 #   make SANITIZE=address,undefined test
+#   make FAULT=1    the fault build (-DCD_FAULT, lib/fault.h) in build-fault/
+#   make faultsim   the whole fault loop (tests/it/test_t8_faultsim.py)
 #   make fuzz       build the libFuzzer targets with clang (tests/fuzz/README.md)
 #   make deb        build clusterd_<version>_<arch>.deb (tools/mkdeb.sh)
 #   make man        the man page clusterd(8), generated from the flag table
@@ -12,6 +14,7 @@ CC ?= cc
 PREFIX ?= /usr/local
 WERROR ?= 1
 SANITIZE ?=
+FAULT ?=
 BUILD ?= build
 PYTHON ?= /usr/bin/python3
 
@@ -37,6 +40,16 @@ CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-point
 LDFLAGS += -fsanitize=$(SANITIZE)
 # ThreadSanitizer objects cannot be linked with ASan ones: their own folder.
 BUILD := build-san$(if $(findstring thread,$(SANITIZE)),-thread)
+endif
+
+# The fault build (STYLE B27.3): CD_FAULT() points compiled in and armed
+# from CLUSTERD_FAULTS, in a directory of its own next to the release
+# objects (build-fault/, or build-san-fault/ with SANITIZE). Its binary is
+# $(BUILD)/clusterd; ./clusterd is always a release build.
+FAULT_DIR := $(BUILD)-fault
+ifeq ($(FAULT),1)
+CFLAGS += -DCD_FAULT
+BUILD := $(FAULT_DIR)
 endif
 
 DIRS := lib master agent scheduler containerizer ui cmd
@@ -67,10 +80,17 @@ FUZZ_OBJS := $(filter-out $(FUZZ_DIR)/obj/cmd/main.o,$(SRCS:%.c=$(FUZZ_DIR)/obj/
 	$(FUZZ_DIR)/obj/ui/ui_assets.o
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
+ifneq ($(FAULT),1)
 all: clusterd
 
 clusterd: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+else
+all: $(BUILD)/clusterd
+
+clusterd:
+	@echo "make FAULT=1 builds $(BUILD)/clusterd; ./clusterd stays a release build" >&2; exit 1
+endif
 
 # The same binary inside the build directory (make deb builds one of its own).
 $(BUILD)/clusterd: $(OBJS)
@@ -174,9 +194,27 @@ replay: $(FUZZ_REPLAY)
 		n=$$(basename $$t -replay); n=$${n#fuzz_}; \
 		echo "== replay $$n"; $$t tests/fuzz/corpus/$$n/*; done
 
-it: clusterd $(ZK_DRIVE)
-	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) \
+# The fault tests (t8) run the fault build's binaries: CLUSTERD_FAULT_BIN,
+# and CLUSTERD_FAULT_ZK_DRIVE for the ZooKeeper fault loop.
+FAULT_BIN := $(FAULT_DIR)/clusterd
+FAULT_ZK_DRIVE := $(FAULT_DIR)/tests/zk/zk_drive
+FAULT_ENV := CLUSTERD_FAULT_BIN=$(CURDIR)/$(FAULT_BIN) \
+	CLUSTERD_FAULT_ZK_DRIVE=$(CURDIR)/$(FAULT_ZK_DRIVE)
+.PHONY: fault-build faultsim
+fault-build:
+	$(MAKE) FAULT=1 $(FAULT_BIN) $(FAULT_ZK_DRIVE)
+
+it: clusterd $(ZK_DRIVE) fault-build
+	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) $(FAULT_ENV) \
 		$(PYTHON) -m pytest -ra $(PYTEST_ARGS) tests/it
+
+# make faultsim: the fault loop of tests/it/test_t8_faultsim.py in full
+# (every scenario, every point, k = 1, 2, ... until no fault fires; long).
+# make test runs a bounded version of it.
+faultsim: clusterd $(ZK_DRIVE) fault-build
+	CLUSTERD_BIN=$(CURDIR)/clusterd CLUSTERD_ZK_DRIVE=$(CURDIR)/$(ZK_DRIVE) $(FAULT_ENV) \
+		CLUSTERD_FAULTSIM=full $(PYTHON) -m pytest -ra $(PYTEST_ARGS) \
+		tests/it/test_t8_faultsim.py tests/it/test_t8_faultsim_zk.py
 
 test: test-deps
 	$(MAKE) check-deps
@@ -241,4 +279,4 @@ install: clusterd $(MAN)
 	install -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man8/clusterd.8
 
 clean:
-	rm -rf build build-san build-san-thread build-fuzz build-deb clusterd
+	rm -rf build build-san build-san-thread build-fault build-san-fault build-fuzz build-deb clusterd

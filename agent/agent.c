@@ -51,7 +51,7 @@ agent_setup_ctr(struct agent *a, struct cd_err *err)
 			dc.socket_path = a->conf.docker_socket;
 			dc.agent_key = a->id;
 			dc.stop_timeout_ms = (int)a->conf.stop_timeout_ms;
-			dc.pull_timeout_ms = 600000;
+			dc.pull_timeout_ms = (long)a->conf.pull_timeout_ms;
 			dc.allowed_host_paths = a->s_paths;
 			dc.allowed_parameters = a->s_params;
 			dc.cgroups_enable_cfs = a->conf.cgroups_enable_cfs;

@@ -28,6 +28,7 @@ struct agent_conf {
 	const char *containerizers; /* "docker,mesos" */
 	const char *docker_socket;  /* unix socket path */
 	long long stop_timeout_ms;
+	long long pull_timeout_ms; /* docker image pulls */
 	long long ping_timeout_ms;
 	int max_ping_timeouts;
 	const char *secret; /* or NULL */

@@ -20,6 +20,7 @@
 #include "agent/agent_health.h"
 #include "agent/agent_int.h"
 #include "containerizer/ctr.h"
+#include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/id.h"
 #include "lib/json.h"
@@ -382,7 +383,8 @@ agent_task_launch(struct agent *a, const struct wire_task *wt,
 	t->sandbox = xasprintf("%s/%s", exec_dir, run);
 	t->retry = loop_timer_new(a->loop, agent_retry_cb, t);
 	TAILQ_INSERT_TAIL(&a->tasks, t, link);
-	rc = path_mkdirs(t->sandbox, 0755);
+	if ((rc = CD_FAULT("sandbox.mkdir")) == 0)
+		rc = path_mkdirs(t->sandbox, 0755);
 	latest = xasprintf("%s/latest", exec_dir);
 	unlink(latest);
 	if (rc == 0 && symlink(run, latest) == -1)

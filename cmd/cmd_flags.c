@@ -75,6 +75,10 @@ static const struct cfg_opt cmd_opts[] = {
      "Docker Engine API socket ($DOCKER_HOST or /var/run/docker.sock)"},
     {"docker_stop_timeout", CFG_DURATION, OFF(docker_stop_timeout_ms), "10secs",
      NULL, AIO | AGT, "grace before SIGKILL"},
+    {"docker_pull_timeout", CFG_DURATION, OFF(docker_pull_timeout_ms), "10mins",
+     NULL, AIO | AGT,
+     "how long an image pull may take before its launch fails (each "
+     "other Docker request has its own, shorter timeout)"},
     {"allocation_interval", CFG_DURATION, OFF(allocation_interval_ms), "1secs",
      NULL, AIO | MST, "how often offers go out"},
     {"agent_ping_timeout", CFG_DURATION, OFF(agent_ping_timeout_ms), "15secs",
@@ -149,6 +153,10 @@ static const struct cfg_opt cmd_opts[] = {
      "list so that it refuses the others with 422"},
     {"cgroups_enable_cfs", CFG_FLAG, OFF(cgroups_enable_cfs), NULL, NULL,
      AIO | AGT, "hard CPU limits (CFS quota) as well as shares"},
+    {"task_launch_timeout", CFG_DURATION, OFF(task_launch_timeout_ms), "5mins",
+     NULL, AIO | MST,
+     "how long a launched task may stay TASK_STAGING before it is "
+     "declared TASK_LOST and replaced (Marathon's task_launch_timeout)"},
 };
 
 const struct cfg_opt *

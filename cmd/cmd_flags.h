@@ -34,6 +34,8 @@ struct cd_config {
 	char *containerizers;
 	char *docker_socket;
 	long long docker_stop_timeout_ms;
+	long long docker_pull_timeout_ms;
+	long long task_launch_timeout_ms;
 	long long allocation_interval_ms;
 	long long agent_ping_timeout_ms;
 	int max_agent_ping_timeouts;

@@ -25,6 +25,7 @@
 #include "agent/agent.h"
 #include "cmd/cmd_flags.h"
 #include "lib/buf.h"
+#include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
@@ -360,6 +361,7 @@ cd_start_master(struct cd_main *c)
 	sc.framework_name = "marathon";
 	sc.refuse_seconds = c->cfg.refuse_seconds_ms / 1000.0;
 	sc.docker_allowed_parameters = c->cfg.docker_allowed_parameters;
+	sc.launch_timeout_ms = c->cfg.task_launch_timeout_ms;
 	link.ops = master_framework_ops();
 	link.master = c->master;
 	if (sched_new(c->loop, c->store, c->api_httpd, &sc, &link, &c->sched,
@@ -403,6 +405,7 @@ cd_start_agent(struct cd_main *c)
 	ac.containerizers = c->cfg.containerizers;
 	ac.docker_socket = c->cfg.docker_socket;
 	ac.stop_timeout_ms = c->cfg.docker_stop_timeout_ms;
+	ac.pull_timeout_ms = c->cfg.docker_pull_timeout_ms;
 	ac.ping_timeout_ms = c->cfg.agent_ping_timeout_ms;
 	ac.max_ping_timeouts = c->cfg.max_agent_ping_timeouts;
 	ac.secret = c->cfg.agent_secret;
@@ -438,6 +441,32 @@ cd_teardown(struct cd_main *c)
 	cmd_flags_release(&c->cfg);
 }
 
+/*
+ * Fault builds (lib/fault.h) arm their points from CLUSTERD_FAULTS, the
+ * one setting read outside the flag table: a test switch, never a flag.
+ * A release build has no points, and says so rather than run unarmed.
+ */
+static int
+cd_arm_faults(void)
+{
+	const char *spec = getenv("CLUSTERD_FAULTS");
+#ifdef CD_FAULT_ON
+	struct cd_err err;
+
+	if (fault_init(spec, &err) != 0) {
+		log_error("%s", err.msg);
+		return -EINVAL;
+	}
+	if (spec != NULL && spec[0] != '\0')
+		log_warn("fault build: CLUSTERD_FAULTS=%s", spec);
+#else
+	if (spec != NULL && spec[0] != '\0')
+		log_warn("CLUSTERD_FAULTS is ignored: a release build has no "
+			 "fault points (make FAULT=1)");
+#endif
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -456,6 +485,10 @@ main(int argc, char **argv)
 		log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	if (cd_arm_faults() != 0) {
+		cmd_flags_release(&c.cfg);
+		return 1;
+	}
 	if (path_mkdirs(c.cfg.work_dir, 0755) != 0) {
 		log_error("cannot create --work_dir %s: %s", c.cfg.work_dir,
 			  strerror(errno));
@@ -513,5 +546,8 @@ main(int argc, char **argv)
 	rc = loop_run(c.loop) == 0 ? 0 : 1;
 out:
 	cd_teardown(&c);
+#ifdef CD_FAULT_ON
+	fault_log_calls();
+#endif
 	return rc;
 }

@@ -220,6 +220,8 @@ dk_create_done(const struct httpc_resp *r, void *arg)
 	}
 	if (r->status != 201 ||
 	    (t->cid = ctr_docker_api_id(r->body, r->len)) == NULL) {
+		/* The daemon may have made it (a reply lost, a 500 late). */
+		t->rm_by_name = true;
 		ctr_docker_task_fail(t, "creating the container", r);
 		return;
 	}

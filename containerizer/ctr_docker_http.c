@@ -6,11 +6,13 @@
  * files: every other one calls it, it calls none of them. Owns nothing:
  * a request belongs to its caller until its callback. Loop thread only.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "containerizer/ctr_docker_api.h"
 #include "containerizer/ctr_docker_int.h"
+#include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/xalloc.h"
 
@@ -25,6 +27,15 @@ ctr_docker_http(struct ctr_docker *d, const char *method, const char *path,
 	struct httpc_req *r;
 	char *url = xasprintf(DK_API "%s", path);
 
+#ifdef CD_FAULT_ON
+	if (CD_FAULT("docker.reply") != 0) {
+		free(url);
+		return httpc_fake_reply(
+		    d->hc, 500,
+		    "{\"message\":\"injected fault (docker.reply)\"}", done,
+		    arg);
+	}
+#endif
 	memset(&o, 0, sizeof o);
 	o.method = method;
 	o.url = url;
@@ -41,11 +52,19 @@ ctr_docker_http(struct ctr_docker *d, const char *method, const char *path,
 char *
 ctr_docker_http_why(const struct httpc_resp *r)
 {
+	char *msg, *why;
+
+	if (r->status == 0 && r->err != NULL && r->err->code == -ETIMEDOUT)
+		return xasprintf("Docker daemon did not answer in time: %s",
+				 r->err->msg);
 	if (r->status == 0)
-		return xasprintf("docker daemon unreachable: %s",
+		return xasprintf("Docker daemon unreachable: %s",
 				 r->err != NULL ? r->err->msg
 						: "transport error");
-	return ctr_docker_api_errmsg(r->body, r->len);
+	msg = ctr_docker_api_errmsg(r->body, r->len);
+	why = xasprintf("Docker API %d: %s", r->status, msg);
+	free(msg);
+	return why;
 }
 
 void

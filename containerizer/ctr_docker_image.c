@@ -85,8 +85,13 @@ dk_image_pull_done(const struct httpc_resp *r, void *arg)
 	why = r->status == 200 || im->pull.error != NULL
 		  ? xstrdup(im->pull.error != NULL ? im->pull.error : "")
 		  : ctr_docker_http_why(r);
-	msg = xasprintf("pulling %s%s%s", im->image, why[0] != '\0' ? ": " : "",
-			why);
+	if (r->status == 0 && r->err != NULL && r->err->code == -ETIMEDOUT)
+		/* The pull's own timeout (--docker_pull_timeout). */
+		msg = xasprintf("image pull timed out after %lds (%s)",
+				im->d->pull_timeout_ms / 1000, im->image);
+	else
+		msg = xasprintf("pulling %s%s%s", im->image,
+				why[0] != '\0' ? ": " : "", why);
 	dk_image_end(im, -EIO, msg);
 	free(msg);
 	free(why);

@@ -90,9 +90,10 @@ struct ctr_docker_task {
 	bool kill_req;
 	bool running_sent;
 	bool recovered;
-	bool pulled;	  /* the image was pulled for this launch */
-	int mem_mb;	  /* its memory limit, for the message of an OOM */
-	int exit_code;	  /* while the inspect after an exit is in flight */
+	bool pulled;	 /* the image was pulled for this launch */
+	int mem_mb;	 /* its memory limit, for the message of an OOM */
+	int exit_code;	 /* while the inspect after an exit is in flight */
+	bool rm_by_name; /* a create failed unsure: remove by name at the end */
 	char *create_404; /* owned or NULL: the create's 404 message */
 	/* The terminal state, once known. */
 	enum task_state final;
@@ -165,7 +166,11 @@ struct httpc_req *ctr_docker_http(struct ctr_docker *d, const char *method,
 				  long timeout_ms, httpc_data_fn *on_data,
 				  httpc_done_fn *done, void *arg);
 
-/* A short description of a failed reply, for messages. Caller frees. */
+/*
+ * A short description of a failed reply, for messages: "Docker daemon
+ * unreachable: ...", "Docker daemon did not answer in time: ..." or
+ * "Docker API <status>: <its message>". Caller frees.
+ */
 char *ctr_docker_http_why(const struct httpc_resp *r);
 
 /* Cancel *r if in flight, and clear it. */

@@ -5,6 +5,10 @@
  * on the driver's list, so that a removal outlives its task and the
  * driver never touches a freed task.
  *
+ * A removal the daemon could not be reached for (stopped, restarting) is
+ * tried again with backoff, DK_RM_TRIES times (about five minutes): a
+ * container left behind would outlive its task.
+ *
  * Orphans are the containers labelled clusterd.agent_id=<agent_key>
  * whose task is neither among those the agent recovered nor tracked by
  * the driver (asked through the callback it passes, when the listing
@@ -22,18 +26,24 @@
 #include "containerizer/ctr_docker_int.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/loop.h"
 #include "lib/xalloc.h"
 
 #define DK_RM_MAGIC 0xd0c4e703u
 #define DK_REMOVE_TIMEOUT_MS 120000L
+#define DK_RM_TRIES 60
+#define DK_RM_BACKOFF_MIN_MS 500
 
 /* A removal or an orphan listing: a request that belongs to no task. */
 struct ctr_docker_rm {
 	unsigned magic;
-	struct ctr_docker *d;  /* borrowed: owner */
-	struct httpc_req *req; /* borrowed: in flight */
-	char *what;	       /* owned: for the log */
-	json_t *known;	       /* ref or NULL: task ids to spare (listing) */
+	struct ctr_docker *d;	  /* borrowed: owner */
+	struct httpc_req *req;	  /* borrowed: in flight */
+	char *what;		  /* owned: for the log */
+	char *path;		  /* owned: the DELETE's, for a retry */
+	struct loop_timer *timer; /* owned or NULL: the retry's */
+	int tries, backoff_ms;
+	json_t *known; /* ref or NULL: task ids to spare (listing) */
 	ctr_docker_tracked_fn *tracked; /* listing: tasks to spare too */
 	LIST_ENTRY(ctr_docker_rm) link; /* on d->rms */
 };
@@ -55,9 +65,24 @@ dk_rm_free(struct ctr_docker_rm *o)
 {
 	LIST_REMOVE(o, link);
 	ctr_docker_http_cancel(&o->req);
+	loop_timer_free(o->timer);
 	json_decref(o->known);
 	free(o->what);
+	free(o->path);
 	CD_FREE_OBJ(o);
+}
+
+static void dk_remove_done(const struct httpc_resp *r, void *arg);
+
+static void
+dk_remove_send(void *arg)
+{
+	struct ctr_docker_rm *o = arg;
+
+	CD_CHECK_OBJ(o, DK_RM_MAGIC);
+	o->tries++;
+	o->req = ctr_docker_http(o->d, "DELETE", o->path, NULL,
+				 DK_REMOVE_TIMEOUT_MS, NULL, dk_remove_done, o);
 }
 
 static void
@@ -68,6 +93,17 @@ dk_remove_done(const struct httpc_resp *r, void *arg)
 
 	CD_CHECK_OBJ(o, DK_RM_MAGIC);
 	o->req = NULL;
+	if (r->status == 0 && o->tries < DK_RM_TRIES) {
+		/* The daemon is away: its container is still there. */
+		o->backoff_ms = o->backoff_ms == 0 ? DK_RM_BACKOFF_MIN_MS
+				: o->backoff_ms * 2 > CTR_DOCKER_BACKOFF_MAX_MS
+				    ? CTR_DOCKER_BACKOFF_MAX_MS
+				    : o->backoff_ms * 2;
+		if (o->timer == NULL)
+			o->timer = loop_timer_new(o->d->l, dk_remove_send, o);
+		loop_timer_add(o->timer, (uint64_t)o->backoff_ms);
+		return;
+	}
 	if (r->status != 204 && r->status != 404) {
 		why = ctr_docker_http_why(r);
 		log_warn("removing the container of %s: %s", o->what, why);
@@ -80,11 +116,9 @@ void
 ctr_docker_rm_container(struct ctr_docker *d, const char *cid, const char *what)
 {
 	struct ctr_docker_rm *o = dk_rm_new(d, what);
-	char *path = xasprintf("/containers/%s?force=1", cid);
 
-	o->req = ctr_docker_http(d, "DELETE", path, NULL, DK_REMOVE_TIMEOUT_MS,
-				 NULL, dk_remove_done, o);
-	free(path);
+	o->path = xasprintf("/containers/%s?force=1", cid);
+	dk_remove_send(o);
 }
 
 static bool

@@ -98,6 +98,8 @@ ctr_docker_task_terminate(struct ctr_docker_task *t)
 	ctr_docker_task_emit(t, t->final, t->final_msg, t->final_reason, NULL);
 	if (t->cid != NULL)
 		ctr_docker_rm_container(t->d, t->cid, t->task_id);
+	else if (t->rm_by_name)
+		ctr_docker_rm_container(t->d, t->name, t->task_id);
 	ctr_docker_task_free(t);
 }
 

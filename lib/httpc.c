@@ -36,6 +36,7 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "fault.h"
 #include "loop.h"
 #include "xalloc.h"
 
@@ -74,6 +75,7 @@ struct httpc_req {
 	httpc_data_fn *on_data;
 	void *arg; /* borrowed: the caller's */
 	CURLcode result;
+	int fake_status; /* FAILED: a reply made up by httpc_fake_reply() */
 	bool too_big;
 	bool cancelled;
 	struct cd_err err;
@@ -213,8 +215,10 @@ httpc_fail_cb(void *arg)
 		return;
 	}
 	memset(&resp, 0, sizeof resp);
-	resp.body = "";
-	resp.err = &r->err;
+	resp.status = r->fake_status;
+	resp.body = buf_str(&r->resp);
+	resp.len = r->resp.len;
+	resp.err = r->fake_status == 0 ? &r->err : NULL;
 	r->cancelled = true; /* the handle dies with this call */
 	if (c != NULL)
 		c->busy++;
@@ -675,12 +679,10 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 	return CURLE_OK;
 }
 
-struct httpc_req *
-httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
-	      void *arg)
+static struct httpc_req *
+httpc_req_new(struct httpc *c, httpc_done_fn *done, void *arg)
 {
 	struct httpc_req *r;
-	CURLcode rc;
 
 	CD_CHECK_OBJ(c, HTTPC_MAGIC);
 	AN(done);
@@ -688,14 +690,39 @@ httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 	r->c = c;
 	r->l = c->l;
 	r->done = done;
-	r->on_data = o->on_data;
 	r->arg = arg;
 	buf_init(&r->resp);
 	r->next = c->reqs;
 	if (c->reqs != NULL)
 		c->reqs->prev = r;
 	c->reqs = r;
+	return r;
+}
 
+#ifdef CD_FAULT_ON
+struct httpc_req *
+httpc_fake_reply(struct httpc *c, int status, const char *body,
+		 httpc_done_fn *done, void *arg)
+{
+	struct httpc_req *r = httpc_req_new(c, done, arg);
+
+	r->fake_status = status;
+	buf_append(&r->resp, body, strlen(body));
+	r->state = HTTPC_REQ_FAILED;
+	loop_defer(r->l, httpc_fail_cb, r);
+	return r;
+}
+#endif
+
+struct httpc_req *
+httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
+	      void *arg)
+{
+	struct httpc_req *r = httpc_req_new(c, done, arg);
+	CURLcode rc;
+	int frc;
+
+	r->on_data = o->on_data;
 	if (o->url == NULL || o->url[0] == '\0') {
 		httpc_req_fail(r, -EINVAL, "no URL");
 		return r;
@@ -706,6 +733,10 @@ httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 	}
 	if ((rc = httpc_setup(r, o)) != CURLE_OK) {
 		httpc_req_fail(r, -EINVAL, curl_easy_strerror(rc));
+		return r;
+	}
+	if ((frc = CD_FAULT("httpc.request")) != 0) {
+		httpc_req_fail(r, frc, strerror(-frc));
 		return r;
 	}
 	if (c->in_curl || c->dead) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "fault.h"
 
 struct loop;
 struct httpc;
@@ -90,5 +91,16 @@ struct httpc_req *httpc_request(struct httpc *c, const struct httpc_opts *o,
 				httpc_done_fn *done, void *arg);
 /* Abort a request; its done callback will not run. */
 void httpc_cancel(struct httpc_req *r);
+
+#ifdef CD_FAULT_ON
+/*
+ * Fault builds only (lib/fault.h): a request that is never sent, answered
+ * later from the loop with status and body (copied), as a server's error
+ * reply would be. The handle is as httpc_request()'s.
+ */
+struct httpc_req *httpc_fake_reply(struct httpc *c, int status,
+				   const char *body, httpc_done_fn *done,
+				   void *arg);
+#endif
 
 #endif

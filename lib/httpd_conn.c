@@ -62,6 +62,7 @@
 #include <event2/listener.h>
 
 #define LOG_MOD "httpd"
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 #include "tls.h"
@@ -546,16 +547,26 @@ httpd_conn_new(struct httpd *h, evutil_socket_t fd, const struct sockaddr *sa,
 	loop_timer_add(c->timer, h->idle_ms);
 }
 
+static void httpd_conn_accept_error_cb(struct evconnlistener *lev, void *arg);
+
 static void
 httpd_conn_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		     struct sockaddr *sa, int salen, void *arg)
 {
 	struct httpd *h = arg;
 	unsigned long n = 0;
+	int frc;
 
-	(void)lev;
 	(void)salen;
 	CD_CHECK_OBJ(h, HTTPD_MAGIC);
+	if ((frc = CD_FAULT("httpd.accept")) != 0) {
+		/* As accept() failing: the peer is closed at once, as past
+		 * the cap's slack, and the listener pauses. */
+		evutil_closesocket(fd);
+		errno = -frc;
+		httpd_conn_accept_error_cb(lev, h);
+		return;
+	}
 	h->backoff_ms = 0;
 	if (h->nconns >= h->max_conns &&
 	    ratelog_allow(&h->reject_log, loop_now_ms(h->l), &n))

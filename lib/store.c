@@ -96,6 +96,7 @@
 
 #include <lmdb.h>
 
+#include "fault.h"
 #include "xalloc.h"
 
 #define STORE_SCHEMA_VERSION 2
@@ -673,6 +674,8 @@ store_batch_commit(struct store_batch *b)
 	int rc = b->rc;
 
 	if (b->txn != NULL) {
+		if (rc == 0)
+			rc = CD_FAULT("store.commit");
 		if (rc == 0)
 			rc = store_rc(mdb_txn_commit(b->txn));
 		else

@@ -50,6 +50,8 @@
 /* How long offers are declined for while no app wants anything: Marathon's
  * --decline_offer_duration default. Demand revives (sched_converge). */
 #define SCHED_IDLE_DECLINE_S 120.0
+/* Marathon's task_launch_timeout default. */
+#define SCHED_LAUNCH_TIMEOUT_MS 300000LL
 
 const struct framework_sched_ops *
 sched_framework_ops(void)
@@ -84,6 +86,9 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->master_port = conf->master_port;
 	s->refuse_seconds =
 	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
+	s->launch_timeout_ms = conf->launch_timeout_ms > 0
+				   ? conf->launch_timeout_ms
+				   : SCHED_LAUNCH_TIMEOUT_MS;
 	s->idle_seconds = s->refuse_seconds > SCHED_IDLE_DECLINE_S
 			      ? s->refuse_seconds
 			      : SCHED_IDLE_DECLINE_S;

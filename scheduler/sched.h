@@ -28,6 +28,8 @@ struct sched_conf {
 	/* docker.parameters keys allowed beyond lib/policy's safe set
 	 * (--docker_allowed_parameters), or NULL */
 	const char *docker_allowed_parameters;
+	long long launch_timeout_ms; /* TASK_STAGING this long is TASK_LOST
+					(0: Marathon's 300 s) */
 };
 
 /*

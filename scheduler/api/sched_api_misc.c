@@ -73,15 +73,14 @@ misc_info(struct httpd_req *r, void *arg)
 	json_object_update_missing_new(
 	    cfg,
 	    json_pack(
-		"{s:i, s:i, s:i, s:i, s:i, s:b, s:i, s:i, s:i, s:i,"
+		"{s:i, s:i, s:i, s:i, s:i, s:b, s:i, s:i, s:I, s:i,"
 		" s:i, s:i, s:s}",
 		"offer_matching_timeout", 3000, "on_elected_prepare_timeout",
 		180000, "reconciliation_initial_delay", 15000,
 		"reconciliation_interval", 600000, "scale_apps_initial_delay",
 		15000, "store_cache", 1, "scale_apps_interval", 300000,
-		"task_launch_confirm_timeout", 300000,
-		/* sched.c gives a task 300 s to leave TASK_STAGING */
-		"task_launch_timeout", 300000,
+		"task_launch_confirm_timeout", 300000, "task_launch_timeout",
+		(json_int_t)s->launch_timeout_ms,
 		"task_lost_expunge_initial_delay", 300000,
 		"task_lost_expunge_interval", 30000, "task_reservation_timeout",
 		20000, "webui_url", webui));

@@ -121,9 +121,10 @@ struct sched {
 	char *docker_allowed_params; /* owned or NULL: the operator's list */
 	int http_port;
 	int master_port;
-	struct sched_offer *offer; /* owned: offer matching (sched_offer.c) */
-	double refuse_seconds;	   /* decline filter while there is demand */
-	double idle_seconds;	   /* decline filter when nothing is wanted */
+	struct sched_offer *offer;   /* owned: offer matching (sched_offer.c) */
+	double refuse_seconds;	     /* decline filter while there is demand */
+	double idle_seconds;	     /* decline filter when nothing is wanted */
+	long long launch_timeout_ms; /* TASK_STAGING this long: TASK_LOST */
 	bool idle_filtered; /* offers were declined for idle_seconds since
 			       the last revive: demand must revive */
 	char *fw_id;	    /* owned or NULL before registration */

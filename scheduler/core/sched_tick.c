@@ -36,8 +36,6 @@
 #include "scheduler/core/sched_tracker.h"
 
 #define SCHED_TICK_MS 1000
-/* Marathon's task_launch_timeout default. */
-#define SCHED_STAGING_TIMEOUT_MS 300000
 #define SCHED_KILL_RETRY_MS 30000
 #define SCHED_KILL_TIMEOUT_MS 30000
 #define SCHED_BACKOFF_RESET_MS 10000
@@ -128,7 +126,7 @@ tick_collect(struct sched *s, uint64_t now, struct tick_due *d)
 
 		switch (t->state) {
 		case TASK_STAGING:
-			if (now - t->since_ms > SCHED_STAGING_TIMEOUT_MS)
+			if (now - t->since_ms > (uint64_t)s->launch_timeout_ms)
 				sched_ids_push(&d->lost, t->id);
 			break;
 		case TASK_KILLING:
@@ -165,6 +163,7 @@ tick_cb(void *arg)
 	struct sched_task *t;
 	uint64_t now;
 	bool revive = false;
+	char why[64];
 	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
@@ -191,6 +190,8 @@ tick_cb(void *arg)
 			(void)sched_converge_expunge(s, t);
 		}
 	}
+	(void)snprintf(why, sizeof why, "no status for %lld s after launch",
+		       s->launch_timeout_ms / 1000);
 	if (s->registered) {
 		for (i = 0; i < d.lost.n; i++) {
 			char *agent;
@@ -205,9 +206,8 @@ tick_cb(void *arg)
 			free(agent);
 			t = sched_tracker_find(s->tr, d.lost.v[i]);
 			if (t != NULL && t->state == TASK_STAGING)
-				(void)sched_converge_task_end(
-				    s, t, TASK_LOST,
-				    "no status for 300 s after launch");
+				(void)sched_converge_task_end(s, t, TASK_LOST,
+							      why);
 		}
 		sched_converge_kill(s, &d.rekill);
 		for (i = 0; i < sched_repo_count(s->repo); i++)

@@ -27,6 +27,8 @@
  *   stats                        the store sink's counters
  *   quit
  * The log (lib/log) goes to stderr. EOF on stdin quits, as SIGTERM does.
+ * A fault build (make FAULT=1, $(FAULT_DIR)/tests/zk/zk_drive) arms the
+ * points of lib/fault from CLUSTERD_FAULTS, as clusterd does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +43,7 @@
 
 #define LOG_MOD "zk_drive"
 #include "lib/buf.h"
+#include "lib/fault.h"
 #include "lib/leader.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -491,6 +494,13 @@ main(int argc, char **argv)
 	log_set_level(opt(argc, argv, "--debug", NULL) != NULL ? LOG_LVL_DEBUG
 							       : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+#ifdef CD_FAULT_ON
+	/* A fault build (make FAULT=1): armed as clusterd's points are. */
+	if (fault_init(getenv("CLUSTERD_FAULTS"), &err) != 0) {
+		fprintf(stderr, "zk_drive: %s\n", err.msg);
+		return 2;
+	}
+#endif
 	if (url == NULL || zk_url_parse(url, &d.url, &err) != 0) {
 		fprintf(stderr, "zk_drive: --zk: %s\n",
 			url == NULL ? "missing" : err.msg);
@@ -543,6 +553,9 @@ out:
 	zk_url_release(&d.url);
 	buf_release(&d.in);
 	free(d.id);
+#ifdef CD_FAULT_ON
+	fault_log_calls();
+#endif
 	emit("{\"ev\":\"exit\",\"rc\":%d}", rc);
 	return rc;
 }
