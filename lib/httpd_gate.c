@@ -18,7 +18,8 @@
  * (its own headers, a Location say, are dropped with it). A peer that
  * goes away meanwhile cancels the wait (httpd_gate_drop).
  *
- * Call cycle: httpd.c, the other part of this module (httpd_int.h).
+ * Call cycle: httpd.c, httpd_conn.c, the other parts of this module
+ * (httpd_int.h).
  */
 #include <errno.h>
 #include <stdbool.h>
