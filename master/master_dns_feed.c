@@ -181,3 +181,30 @@ master_dns_attach(struct master_dns *d, struct master *m)
 	TAILQ_FOREACH(a, &m->agents, link)
 		master_dns_agent_changed(m, a);
 }
+
+void
+master_dns_detach(struct master_dns *d, struct master *m)
+{
+	struct mdz *z = master_dns_zone(d);
+	const struct master_agent *a;
+	const struct master_task *t;
+
+	TAILQ_FOREACH(t, &m->tasks, link)
+		mdz_task_forget(z, t->task.task_id);
+	TAILQ_FOREACH(a, &m->agents, link)
+		mdz_agent_del(z, a->info.id);
+	master_dns_set_master(d, NULL);
+	m->dns = NULL;
+}
+
+void
+master_dns_leader(struct master_dns *d, const char *ip, int master_port,
+		  int http_port)
+{
+	struct mdz *z = master_dns_zone(d);
+
+	mdz_leader_put(z, ip, master_port);
+	/* The embedded Marathon runs beside the leading master. */
+	if (ip != NULL && http_port > 0)
+		mdz_framework_put(z, "marathon", ip, http_port);
+}

@@ -25,6 +25,19 @@ struct master_task;
  */
 void master_dns_attach(struct master_dns *d, struct master *m);
 
+/*
+ * Stop feeding d from m (a master that stops leading, before it is
+ * freed): m's tasks and agents leave the zone.
+ */
+void master_dns_detach(struct master_dns *d, struct master *m);
+/*
+ * The leading master, as ZooKeeper's leader detection names it (ip NULL:
+ * none): leader.<domain>, master.<domain> and _leader._tcp, and
+ * marathon.<domain> (its API port), answer with it on every master.
+ */
+void master_dns_leader(struct master_dns *d, const char *ip, int master_port,
+		       int http_port);
+
 /* t's status changed (master_tasks.c, after recording it). */
 void master_dns_task_changed(struct master *m, const struct master_task *t);
 /* The framework asked to kill the task: out of the answers at once. */

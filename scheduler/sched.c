@@ -77,6 +77,11 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	s->framework_name = xstrdup(
 	    conf->framework_name != NULL ? conf->framework_name : "marathon");
 	s->http_port = conf->http_port;
+	s->zk_url = conf->zk_url != NULL ? xstrdup(conf->zk_url) : NULL;
+	s->zk_session_timeout_ms = conf->zk_session_timeout_ms;
+	s->abdicate = conf->abdicate;
+	s->gauges = conf->gauges;
+	s->hook_arg = conf->hook_arg;
 	s->master_port = conf->master_port;
 	s->refuse_seconds =
 	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
@@ -127,6 +132,8 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	}
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
+	if (conf->durable != NULL)
+		sched_events_set_durable(s->events, conf->durable);
 	sched_health_start(s);
 	sched_converge_start(s);
 	sched_tick_start(s);
@@ -143,6 +150,8 @@ sched_free(struct sched *s)
 	if (s == NULL)
 		return;
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	if (s->api != NULL)
+		httpd_remove_routes(s->api, s);
 	sched_tick_stop(s);
 	sched_converge_stop(s);
 	sched_deploy_exec_stop(s);
@@ -157,6 +166,7 @@ sched_free(struct sched *s)
 	free(s->advertise_ip);
 	free(s->framework_name);
 	free(s->fw_id);
+	free(s->zk_url);
 	CD_FREE_OBJ(s);
 }
 
