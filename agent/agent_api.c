@@ -141,6 +141,17 @@ agent_h_ping(struct httpd_req *req, void *arg)
 		httpd_reply_error(req, 409, "not that agent", NULL);
 		goto out;
 	}
+	if (!a->registered && a->reg_req != NULL && !p.reregister) {
+		/*
+		 * The master counts us registered (it would ask otherwise):
+		 * our registration's answer is on its way (with ZooKeeper it
+		 * waits for the commit). Answer, or the master would take us
+		 * for silent until its next ping.
+		 */
+		a->last_ping_ms = loop_wall_ms();
+		httpd_reply_json(req, 200, json_object());
+		goto out;
+	}
 	if (!a->registered)
 		why = "a ping while not registered";
 	else if (p.reregister)
