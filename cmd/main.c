@@ -40,6 +40,7 @@
 #include "master/master_dns.h"
 #include "master/master_dns_api.h"
 #include "master/master_dns_feed.h"
+#include "master/master_dns_follow.h"
 #include "master/master_files.h"
 #include "scheduler/sched.h"
 #include "ui/ui.h"
@@ -79,6 +80,9 @@ struct cd_main {
 	struct httpd *agent_httpd;  /* owned */
 	struct master *master;	    /* owned */
 	struct master_dns *dns;	    /* owned: with --dns_port, or NULL */
+	struct master_dns_follow *dns_follow; /* owned: with dns and --zk */
+	char *dns_leader;	    /* owned: the leader's /internal/dns, or
+				       NULL (none, or this master) */
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
 	struct ui *ui;		    /* owned */
@@ -342,9 +346,14 @@ cd_start_dns(struct cd_main *c)
 		log_error("cannot start the DNS server: %s", err.msg);
 		return -1;
 	}
-	/* With ZooKeeper, the leader is whoever is elected. */
-	if (c->cfg.zk != NULL)
+	/* With ZooKeeper, the leader is whoever is elected; while another
+	 * leads, the records are its (master_dns_follow.h). */
+	if (c->cfg.zk != NULL) {
 		master_dns_leader(c->dns, NULL, 0, 0);
+		c->dns_follow = master_dns_follow_new(
+		    c->loop, c->hc, c->dns,
+		    c->cfg.dns_ttl_ms > 1000 ? c->cfg.dns_ttl_ms : 1000);
+	}
 	master_dns_api_routes(c->dns, c->api_httpd);
 	return 0;
 }
@@ -443,14 +452,27 @@ cd_roles_stop(struct cd_main *c)
 	c->master = NULL;
 }
 
+/* A standby's DNS records: the leader's, replayed. */
+static void
+cd_dns_follow(struct cd_main *c)
+{
+	if (c->dns_follow != NULL)
+		master_dns_follow_set(c->dns_follow,
+				      c->master == NULL ? c->dns_leader : NULL);
+}
+
 static int
 cd_ha_lead(void *arg)
 {
 	struct cd_main *c = arg;
-	int rc = cd_roles_start(c);
+	int rc;
 
+	if (c->dns_follow != NULL)
+		master_dns_follow_set(c->dns_follow, NULL);
+	rc = cd_roles_start(c);
 	if (rc != 0)
 		cd_roles_stop(c);
+	cd_dns_follow(c);
 	return rc;
 }
 
@@ -458,6 +480,7 @@ static void
 cd_ha_unlead(void *arg)
 {
 	cd_roles_stop(arg);
+	cd_dns_follow(arg);
 }
 
 /* Leader detection: agents follow it, the UI and DNS name it. */
@@ -481,6 +504,11 @@ cd_ha_leader(void *arg, const struct leader_info *li)
 		master_dns_leader(c->dns, li != NULL ? li->ip : NULL,
 				  li != NULL ? li->port : 0,
 				  li != NULL ? li->http_port : 0);
+	free(c->dns_leader);
+	c->dns_leader = NULL;
+	if (li != NULL && (c->self_id == NULL || strcmp(li->id, c->self_id)))
+		c->dns_leader = xasprintf("http://%s/internal/dns", addr);
+	cd_dns_follow(c);
 	free(addr);
 }
 
@@ -614,6 +642,7 @@ cd_teardown(struct cd_main *c)
 	ui_free(c->ui);
 	master_files_free(c->files);
 	sched_free(c->sched);
+	master_dns_follow_free(c->dns_follow);
 	master_dns_free(c->dns); /* before the master that feeds it */
 	master_free(c->master);
 	if (c->master_httpd != NULL)
@@ -630,6 +659,7 @@ cd_teardown(struct cd_main *c)
 		store_close(c->mstore);
 	store_close(c->store);
 	free(c->self_id);
+	free(c->dns_leader);
 	sdnotify_free(c->sdn);
 	loop_free(c->loop);
 	cmd_flags_release(&c->cfg);

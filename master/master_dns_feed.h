@@ -13,6 +13,8 @@
 #ifndef CLUSTERD_MASTER_MASTER_DNS_FEED_H
 #define CLUSTERD_MASTER_MASTER_DNS_FEED_H
 
+#include <jansson.h>
+
 struct master;
 struct master_agent;
 struct master_dns;
@@ -37,6 +39,16 @@ void master_dns_detach(struct master_dns *d, struct master *m);
  */
 void master_dns_leader(struct master_dns *d, const char *ip, int master_port,
 		       int http_port);
+
+/*
+ * What m's DNS records are made of, for a standby to replay
+ * (master_dns_follow.h): {"tasks": [{"id", "framework", "name",
+ * "agent_id", "agent_ip", "task_ip", "ports": [N...], "di_name",
+ * "di_ports": [{"number", "protocol", "name"}]}...], "agents": [{"id",
+ * "ip", "port"}...]}, the tasks answered and the live agents. A new
+ * reference; served as GET /internal/dns on the master port.
+ */
+json_t *master_dns_export(struct master *m);
 
 /* t's status changed (master_tasks.c, after recording it). */
 void master_dns_task_changed(struct master *m, const struct master_task *t);

@@ -14,13 +14,19 @@ processes. Each scenario checks task ids and process ids, not only counts:
   and completes, and no task that ran is killed, replaced or restarted;
 - DELETE /v2/leader hands leadership over, again at no cost to the tasks;
 - a single master with --zk, stopped with SIGTERM or kill -9 and started
-  again on the same path, leads again with every app and task as it was.
+  again on the same path, leads again with every app and task as it was;
+- every master's DNS server answers from the leader's state (mesos-dns's
+  names of the tasks, _leader._tcp with the leader's port), and follows a
+  new leader.
 """
 
 import json
 import threading
 import time
 
+import dns.message
+import dns.query
+import dns.rdatatype
 import pytest
 import requests
 
@@ -208,3 +214,38 @@ def test_single_master_restart(ha, how):
     lead.wait_running("/steady", 5, timeout=30)
     after = c.snapshot(lead, "/steady")
     assert all(after[t] == before[t] for t in before)
+
+
+def dns_answer(port, name, rtype):
+    q = dns.message.make_query(name, rtype)
+    r = dns.query.udp(q, "127.0.0.1", port=port, timeout=3)
+    return sorted(rr.to_text() for rrset in r.answer for rr in rrset)
+
+
+def test_dns_on_every_master(ha):
+    from test_t2_dns import free_dns_port  # pylint: disable=import-outside-toplevel
+    c = ha
+    c.master_args = ["--dns_ttl=1secs"]
+    for _ in range(2):
+        c.start_master(None, f"--dns_port={free_dns_port()}")
+    lead = c.wait_leader()
+    c.start_agent()
+    c.wait_agents(lead)
+    post_app(lead, "/web", 2)
+    lead.wait_running("/web", 2, timeout=30)
+    for m in c.masters:
+        wait_until(lambda m=m: dns_answer(m.ports["dns"], "web.marathon.mesos.", "A") ==
+                   ["127.0.0.1"], timeout=10, what=f"web.marathon.mesos on {m.name}")
+        wait_until(lambda m=m: len(dns_answer(m.ports["dns"], "_web._tcp.marathon.mesos.",
+                                              "SRV")) == 2,
+                   timeout=10, what=f"two SRV records of web on {m.name}")
+        srv = dns_answer(m.ports["dns"], "_leader._tcp.mesos.", "SRV")
+        assert [r.split()[2] for r in srv] == [str(lead.ports["master"])], srv
+    other = [m for m in c.masters if m is not lead][0]
+    lead.kill9()
+    new = c.wait_leader(timeout=ha_harness.SESSION_S + 15)
+    assert new is other
+    wait_until(lambda: [r.split()[2] for r in dns_answer(new.ports["dns"],
+                                                          "_leader._tcp.mesos.", "SRV")]
+               == [str(new.ports["master"])], timeout=10, what="_leader._tcp to follow")
+    assert len(dns_answer(new.ports["dns"], "_web._tcp.marathon.mesos.", "SRV")) == 2
