@@ -164,7 +164,9 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	a->conf = *conf;
 	a->conf.hostname = a->s_hostname = xstrdup(conf->hostname);
 	a->conf.advertise_ip = a->s_ip = xstrdup(conf->advertise_ip);
-	a->conf.master = a->s_master = xstrdup(conf->master);
+	a->follow = conf->master == NULL;
+	a->conf.master = a->s_master =
+	    conf->master != NULL ? xstrdup(conf->master) : NULL;
 	a->conf.containerizers = a->s_ctrs = xstrdup(conf->containerizers);
 	a->conf.docker_socket = a->s_dsock = xstrdup(conf->docker_socket);
 	a->conf.work_dir = a->s_work_dir = xstrdup(conf->work_dir);
@@ -188,7 +190,8 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	a->start_ms = loop_wall_ms();
 	TAILQ_INIT(&a->tasks);
 	a->on_registered = agent_on_registered;
-	a->master_url = xasprintf("http://%s", a->s_master);
+	if (!a->follow)
+		a->master_url = xasprintf("http://%s", a->s_master);
 	rc = agent_probe_resources(conf->resources, conf->work_dir, &a->total,
 				   err);
 	if (rc != 0)
@@ -216,6 +219,12 @@ fail:
 }
 
 void
+agent_set_master(struct agent *a, const char *addr)
+{
+	agent_master_follow(a, addr);
+}
+
+void
 agent_free(struct agent *a)
 {
 	if (a == NULL)
@@ -239,6 +248,7 @@ agent_free(struct agent *a)
 	free(a->s_paths);
 	free(a->s_params);
 	free(a->master_url);
+	free(a->leader_pid);
 	free(a->id);
 	free(a->master_id);
 	free(a->master_epoch);

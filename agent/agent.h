@@ -21,7 +21,8 @@ struct agent_conf {
 	const char *hostname;
 	const char *advertise_ip;
 	int port;		/* the bound agent port */
-	const char *master;	/* "host:port" of the master */
+	const char *master;	/* "host:port" of the master, or NULL: the
+				   leader agent_set_master() names */
 	const char *resources;	/* text form, or NULL to detect */
 	const char *attributes; /* "rack:r1;zone:a" or NULL */
 	const char *work_dir;
@@ -48,5 +49,14 @@ int agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	      struct httpd *httpd, const struct agent_conf *conf,
 	      struct agent **out, struct cd_err *err);
 void agent_free(struct agent *a);
+/*
+ * Follow the leading master (leader detection in ZooKeeper, for an agent
+ * created without conf.master): addr "ip:port" of its master port, or
+ * NULL while no leader is known (the agent keeps its tasks and waits). A
+ * new leader is registered with at once, with the tasks; pings from
+ * another master (a deposed leader that still pings) are refused without
+ * acting on them.
+ */
+void agent_set_master(struct agent *a, const char *addr);
 
 #endif

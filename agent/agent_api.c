@@ -131,9 +131,25 @@ agent_h_ping(struct httpd_req *req, void *arg)
 	json_decref(j);
 	if (!agent_secret_ok(a, p.secret, req))
 		goto out;
+	if (!agent_master_pinger_ok(a, p.pid)) {
+		/* Not the leader we follow: ignore it, whatever it asks. */
+		httpd_reply_error(req, 409, "not the leading master", NULL);
+		goto out;
+	}
 	if (a->id == NULL || strcmp(p.agent_id, a->id) != 0) {
 		/* A record of an agent that was here before us. */
 		httpd_reply_error(req, 409, "not that agent", NULL);
+		goto out;
+	}
+	if (!a->registered && a->reg_req != NULL && !p.reregister) {
+		/*
+		 * The master counts us registered (it would ask otherwise):
+		 * our registration's answer is on its way (with ZooKeeper it
+		 * waits for the commit). Answer, or the master would take us
+		 * for silent until its next ping.
+		 */
+		a->last_ping_ms = loop_wall_ms();
+		httpd_reply_json(req, 200, json_object());
 		goto out;
 	}
 	if (!a->registered)

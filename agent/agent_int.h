@@ -72,7 +72,10 @@ struct agent {
 	char *s_hostname, *s_ip, *s_master, *s_work_dir, *s_secret, *s_version;
 	char *s_ctrs, *s_dsock;	  /* owned: conf's strings */
 	char *s_paths, *s_params; /* owned or NULL: conf's strings */
-	char *master_url;	  /* owned: "http://host:port" */
+	char *master_url;	  /* owned: "http://host:port", or NULL while
+				     following a leader not known yet */
+	bool follow;		  /* the master is the leader in ZooKeeper */
+	char *leader_pid;	  /* owned or NULL: "master@ip:port" followed */
 	char *id;		  /* owned or NULL before registration */
 	char *master_id;	  /* owned or NULL */
 	char *master_epoch; /* owned or NULL: the master run registered with */
@@ -126,6 +129,10 @@ void agent_master_register_now(struct agent *a, const char *why);
  * again, with the short backoff, rather than wait for the ping timeout. */
 void agent_master_gone(struct agent *a, const char *why);
 void agent_master_watch_start(struct agent *a);
+/* The leader is now at addr ("ip:port"), or unknown (NULL). */
+void agent_master_follow(struct agent *a, const char *addr);
+/* Whether a ping naming pid comes from the master we follow. */
+bool agent_master_pinger_ok(const struct agent *a, const char *pid);
 
 /* agent_api.c */
 void agent_api_routes(struct agent *a);

@@ -12,9 +12,13 @@
  *    registration reply; the agent's own flags before that).
  * A master that refuses our identity (409: the hostname, attributes or
  * resources changed under our id) is logged as an error with the remedy,
- * and retried with the backoff. Owns the registration request and timers.
- * Calls nothing else of the agent's: a registration is reported through
- * a->on_registered (agent.c). Loop thread only.
+ * and retried with the backoff. With ZooKeeper (--master=zk://...), the
+ * master is the leader that cmd/'s detection names (agent_master_follow):
+ * a new leader is registered with at once, and pings from any other
+ * master (a deposed leader whose pings still come) are refused without
+ * consequence, so that a deposed leader causes no churn. Owns the registration
+ * request and timers. Calls nothing else of the agent's: a registration is
+ * reported through a->on_registered (agent.c). Loop thread only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +160,8 @@ agent_register_send(struct agent *a)
 	size_t n = 0, i = 0;
 	json_t *j;
 
-	if (a->reg_req != NULL)
-		return;
+	if (a->reg_req != NULL || a->master_url == NULL)
+		return; /* no leader known yet: agent_master_follow() */
 	reg.secret = a->s_secret;
 	reg.agent.id = a->id;
 	reg.agent.hostname = a->s_hostname;
@@ -262,4 +266,46 @@ agent_master_watch_start(struct agent *a)
 {
 	a->watch_timer = loop_timer_new(a->loop, agent_watch_cb, a);
 	loop_timer_add(a->watch_timer, AGENT_WATCH_MS);
+}
+
+void
+agent_master_follow(struct agent *a, const char *addr)
+{
+	char *url = addr != NULL ? xasprintf("http://%s", addr) : NULL;
+
+	if (addr == NULL) {
+		free(a->leader_pid);
+		a->leader_pid = NULL;
+		free(url);
+		log_warn("no leading master known; waiting for one (tasks "
+			 "keep running)");
+		return;
+	}
+	free(a->leader_pid);
+	a->leader_pid = xasprintf("master@%s", addr);
+	if (a->master_url != NULL && strcmp(a->master_url, url) == 0 &&
+	    a->registered) {
+		free(url);
+		return;
+	}
+	free(a->master_url);
+	a->master_url = url;
+	a->registered = false;
+	a->reg_attempts = 0;
+	if (a->reg_req != NULL) {
+		/* To the master before: its answer no longer matters. */
+		httpc_cancel(a->reg_req);
+		a->reg_req = NULL;
+	}
+	log_info("the leading master is now %s", addr);
+	agent_master_register_now(a, "a new leading master");
+}
+
+bool
+agent_master_pinger_ok(const struct agent *a, const char *pid)
+{
+	/* Without ZooKeeper, or from a master that does not say: yes. */
+	if (!a->follow || pid == NULL)
+		return true;
+	return a->leader_pid != NULL && strcmp(pid, a->leader_pid) == 0;
 }

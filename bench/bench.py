@@ -26,6 +26,12 @@ Sections (each bounded in count and time, everything on loopback):
   recovery   a separate --master and --agent with 100 running containers:
              SIGKILL the agent and start it again; time until it is registered
              and reports all 100 running, and check none was restarted.
+  failover   with ZooKeeper (bench/failbench.py has the method): kill -9 and
+             SIGTERM of the leader among three masters -> a write served; a
+             failover with 1,000 simulated agents and 10,000 tasks -> every
+             agent re-registered and every task reconciled; 10,000 tasks
+             launched and API write latency with the state in ZooKeeper
+             against LMDB.
   dns        dnsperf against clusterd's --dns_port and dnsmasq serving the
              same records: an A record (UDP), an SRV with 100 answers (TCP,
              and truncated over UDP); GET /v2/apps/{id} latency with and
@@ -65,6 +71,7 @@ import requests  # noqa: E402  pylint: disable=wrong-import-position
 
 import clusterd_harness as H  # noqa: E402  pylint: disable=wrong-import-position
 import dnsbench  # noqa: E402  pylint: disable=wrong-import-position
+import failbench  # noqa: E402  pylint: disable=wrong-import-position
 import raw_docker  # noqa: E402  pylint: disable=wrong-import-position
 
 IMAGE = H.TEST_IMAGE
@@ -1171,7 +1178,8 @@ def machine():
     return m
 
 
-SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "swarm")
+SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "failover",
+            "swarm")
 
 
 def main():
@@ -1225,6 +1233,10 @@ def main():
                     r = dnsbench.bench_dns(ctx, reps, 60 if a.quick else 240,
                                            2 if a.quick else 5, summary, wrk,
                                            single_requests, Budget, H, BenchClusterd)
+                elif s == "failover":
+                    r = failbench.bench_failover(ctx, 1 if a.quick else 3,
+                                                 120 if a.quick else 300, a.quick, summary,
+                                                 log, H, BenchClusterd, SimAgents, Budget)
                 elif s == "api":
                     if a.quick:
                         r = bench_api(ctx, reps, 60, 2, n_apps=100, n_agents=50,

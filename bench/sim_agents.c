@@ -8,6 +8,10 @@
  *   sim_agents --master=127.0.0.1:5050 --agents=1000 --work_dir=DIR
  *              [--resources=...] [--port_file=FILE]
  *
+ * --master=zk://h:p/path: the agents follow the leader elected in
+ * ZooKeeper (one session and one leader detector for the whole fleet, as
+ * cmd/ does for one agent), for the failover benchmark.
+ *
  * Agent i is "sim-agent-%05d" with attributes rack:r<i%100>,
  * zone:zone-<i/100%8>. The port file is written once every agent's
  * listener is bound ({"pid": N, "agents": N}). SIGTERM or SIGINT stops
@@ -16,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +32,39 @@
 #include "lib/err.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
+#include "lib/leader.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
+#include "lib/zk.h"
+#include "lib/zk_url.h"
 
 struct fleet {
 	struct loop *l;
 	struct httpc *hc;
 	int n;
-	struct httpd **httpd; /* owned: n */
-	struct store **st;    /* owned: n */
-	struct agent **ag;    /* owned: n */
+	struct httpd **httpd;	      /* owned: n */
+	struct store **st;	      /* owned: n */
+	struct agent **ag;	      /* owned: n */
+	struct zk *zk;		      /* owned, with zk:// */
+	struct leader_detect *detect; /* owned, with zk:// */
 };
+
+/* Every agent of the fleet follows the new leader. */
+static void
+on_leader(struct leader_detect *d, const struct leader_info *li, void *arg)
+{
+	struct fleet *f = arg;
+	char *addr = li != NULL ? xasprintf("%s:%d", li->ip, li->port) : NULL;
+	int i;
+
+	(void)d;
+	for (i = 0; i < f->n; i++)
+		if (f->ag[i] != NULL)
+			agent_set_master(f->ag[i], addr);
+	free(addr);
+}
 
 static void
 on_stop(void *arg)
@@ -106,6 +131,8 @@ main(int argc, char **argv)
 	const char *port_file = opt(argc, argv, "--port_file", NULL);
 	struct fleet f = {0};
 	struct cd_err err = {0};
+	struct zk_url zu = {0};
+	bool zk;
 	int i, rc = 1;
 
 	f.n = atoi(opt(argc, argv, "--agents", "1000"));
@@ -113,6 +140,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: sim_agents --master=HOST:PORT "
 				"--work_dir=DIR [--agents=N] [--resources=R] "
 				"[--port_file=F]\n");
+		return 2;
+	}
+	zk = strncmp(master, "zk://", 5) == 0;
+	if (zk && zk_url_parse(master, &zu, &err) != 0) {
+		fprintf(stderr, "sim_agents: %s\n", err.msg);
 		return 2;
 	}
 	if (strcmp(opt(argc, argv, "--log_level", "warning"), "info") != 0)
@@ -149,7 +181,7 @@ main(int argc, char **argv)
 		ac.hostname = host;
 		ac.advertise_ip = "127.0.0.1";
 		ac.port = httpd_port(f.httpd[i]);
-		ac.master = master;
+		ac.master = zk ? NULL : master;
 		ac.resources = res;
 		ac.attributes = attrs;
 		ac.work_dir = dir;
@@ -168,12 +200,19 @@ main(int argc, char **argv)
 		}
 		free(dir);
 	}
+	if (zk) {
+		f.zk = zk_new(f.l, zu.hosts, 10000, NULL, NULL);
+		f.detect = leader_detect_new(f.l, f.zk, zu.path, on_leader, &f);
+	}
 	if (write_port_file(port_file, f.n) != 0) {
 		fprintf(stderr, "sim_agents: cannot write %s\n", port_file);
 		goto out;
 	}
 	rc = loop_run(f.l) == 0 ? 0 : 1;
 out:
+	leader_detect_free(f.detect);
+	zk_free(f.zk);
+	zk_url_release(&zu);
 	for (i = 0; i < f.n; i++) {
 		agent_free(f.ag[i]);
 		httpd_free(f.httpd[i]);

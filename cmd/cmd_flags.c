@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "lib/resources.h"
 #include "lib/xalloc.h"
+#include "lib/zk_url.h"
 
 #define OFF(f) offsetof(struct cd_config, f)
 #define AIO CD_ROLE_AIO
@@ -37,7 +38,9 @@ static const struct cfg_opt cmd_opts[] = {
     {"master", CFG_FLAG, OFF(master_role), NULL, NULL, 0,
      "run the master role: allocator, Marathon API and UI "
      "(as a flag); for an agent, --master=HOST[:PORT] names the master "
-     "(port 5050 when omitted), or file:///path a file holding that"},
+     "(port 5050 when omitted), zk://host:port[,host:port]/path follows "
+     "the leader elected in ZooKeeper (--zk's default), or file:///path "
+     "a file holding either"},
     {"agent", CFG_FLAG, OFF(agent_role), NULL, NULL, 0, "run the agent role"},
     {"help", CFG_FLAG, OFF(help), NULL, NULL, 0, "print this help"},
     {"version", CFG_FLAG, OFF(version), NULL, NULL, 0, "print the version"},
@@ -57,11 +60,13 @@ static const struct cfg_opt cmd_opts[] = {
      "LMDB files and sandboxes (/var/lib/clusterd, or "
      "$XDG_STATE_HOME/clusterd when not root)"},
     {"zk", CFG_STR, OFF(zk), NULL, NULL, AIO | MST | AGT,
-     "zk://host:port[,host:port]/path for leader election and HA state"},
+     "zk://host:port[,host:port]/path: masters elect a leader there and "
+     "keep their state under it (--registry=zk); agents follow the "
+     "leader"},
     {"zk_session_timeout", CFG_DURATION, OFF(zk_session_timeout_ms), "10secs",
      NULL, AIO | MST | AGT, "ZooKeeper session timeout"},
     {"registry", CFG_ENUM, OFF(registry), NULL, "lmdb|zk|in_memory", AIO | MST,
-     "where master and scheduler state lives"},
+     "where master and scheduler state lives (lmdb, or zk with --zk)"},
     {"resources", CFG_STR, OFF(resources), NULL, NULL, AIO | AGT,
      "agent resources, e.g. cpus:4;mem:8192;disk:10000;"
      "ports:[31000-32000] (detected)"},
@@ -205,6 +210,8 @@ static void
 cmd_master_addr(char **master, struct buf *errors)
 {
 	struct buf b = BUF_INIT;
+	struct zk_url zu = {0};
+	struct cd_err err = {0};
 	const char *v = *master, *colon, *p;
 	char *end = NULL;
 	long port;
@@ -229,10 +236,14 @@ cmd_master_addr(char **master, struct buf *errors)
 		}
 	}
 	if (strncmp(v, "zk://", 5) == 0) {
-		buf_printf(errors,
-			   "--master=%s: zk:// is not supported by this "
-			   "build yet; give HOST[:PORT]\n",
-			   v);
+		if (zk_url_parse(v, &zu, &err) != 0)
+			buf_printf(errors,
+				   "invalid value '%s' for --master: %s\n", v,
+				   err.msg);
+		else if (v != *master) {
+			free(*master);
+			*master = xstrdup(v);
+		}
 		goto out;
 	}
 	for (p = v; *p != '\0'; p++)
@@ -275,6 +286,7 @@ cmd_master_addr(char **master, struct buf *errors)
 		*master = copy;
 	}
 out:
+	zk_url_release(&zu);
 	buf_release(&b);
 }
 
@@ -386,16 +398,47 @@ cmd_dns_domain(char **dom)
 	return 0;
 }
 
+/*
+ * --zk and --registry: the URL must parse; the state follows the leader
+ * only in ZooKeeper, so a master with --zk keeps it there (--registry=zk,
+ * the default then), and --registry=zk needs --zk.
+ */
+static void
+cmd_zk_check(const struct cd_config *c, struct buf *errors)
+{
+	struct zk_url zu = {0};
+	struct cd_err err = {0};
+	bool master = c->role & (CD_ROLE_AIO | CD_ROLE_MASTER);
+
+	if (c->zk != NULL && zk_url_parse(c->zk, &zu, &err) != 0)
+		buf_printf(errors, "invalid value '%s' for --zk: %s\n", c->zk,
+			   err.msg);
+	zk_url_release(&zu);
+	if (!master || c->registry == NULL)
+		return;
+	if (c->zk == NULL && strcmp(c->registry, "zk") == 0)
+		buf_puts(errors, "--registry=zk needs "
+				 "--zk=zk://host:port[,host:port]/path\n");
+	else if (c->zk != NULL && strcmp(c->registry, "zk") != 0)
+		buf_printf(errors,
+			   "--registry=%s with --zk: the state must live in "
+			   "ZooKeeper for another master to take over; use "
+			   "--registry=zk (the default with --zk)\n",
+			   c->registry);
+}
+
 static void
 cmd_usage(void)
 {
 	struct buf b = BUF_INIT;
 
-	buf_puts(&b, "usage: clusterd --all-in-one [flags]\n"
-		     "       clusterd --master [flags]\n"
-		     "       clusterd --agent --master=HOST[:PORT] [flags]\n"
-		     "Each flag may also come from CLUSTERD_<FLAG> or "
-		     "/etc/clusterd/<flag>.\n\nflags:\n");
+	buf_puts(&b,
+		 "usage: clusterd --all-in-one [flags]\n"
+		 "       clusterd --master [flags]\n"
+		 "       clusterd --agent --master=HOST[:PORT]|zk://HOSTS/PATH "
+		 "[flags]\n"
+		 "Each flag may also come from CLUSTERD_<FLAG> or "
+		 "/etc/clusterd/<flag>.\n\nflags:\n");
 	cfg_help(cmd_opts, CD_NELEM(cmd_opts), &b);
 	fputs(buf_str(&b), stdout);
 	buf_release(&b);
@@ -459,8 +502,11 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 	c->role = c->all_in_one	   ? CD_ROLE_AIO
 		  : c->master_role ? CD_ROLE_MASTER
 				   : CD_ROLE_AGENT;
+	if (c->role == CD_ROLE_AGENT && c->master == NULL && c->zk != NULL)
+		c->master = xstrdup(c->zk); /* one environment file for all */
 	if (c->role == CD_ROLE_AGENT && c->master == NULL)
-		buf_puts(&errors, "--agent needs --master=HOST[:PORT]\n");
+		buf_puts(&errors, "--agent needs --master=HOST[:PORT] or "
+				  "--master=zk://host:port[,...]/path\n");
 	else if (c->role == CD_ROLE_AGENT && roles == 1)
 		cmd_master_addr(&c->master, &errors);
 	if (c->resources != NULL) {
@@ -473,14 +519,7 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 				   "%s\n",
 				   e.msg);
 	}
-	if (c->zk != NULL && strncmp(c->zk, "zk://", 5) != 0)
-		buf_printf(&errors,
-			   "invalid value '%s' for --zk: expected "
-			   "zk://host:port[,host:port]/path\n",
-			   c->zk);
-	if (c->zk != NULL)
-		buf_puts(&errors, "--zk is not supported by this build yet; "
-				  "run with the embedded LMDB registry\n");
+	cmd_zk_check(c, &errors);
 	if (c->dns_domain != NULL && cmd_dns_domain(&c->dns_domain) != 0)
 		buf_printf(&errors,
 			   "invalid value '%s' for --dns_domain: expected a "

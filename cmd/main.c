@@ -24,10 +24,13 @@
 
 #include "agent/agent.h"
 #include "cmd/cmd_flags.h"
+#include "cmd/cmd_ha.h"
 #include "lib/buf.h"
 #include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
+#include "lib/id.h"
+#include "lib/leader_info.h"
 #include "lib/loop.h"
 #include "lib/path.h"
 #include "lib/sdnotify.h"
@@ -38,6 +41,7 @@
 #include "master/master_dns.h"
 #include "master/master_dns_api.h"
 #include "master/master_dns_feed.h"
+#include "master/master_dns_follow.h"
 #include "master/master_files.h"
 #include "scheduler/sched.h"
 #include "ui/ui.h"
@@ -64,7 +68,12 @@ static const char *const cd_exempt_agent[] = {"/health", CD_INTERNAL_PATTERN,
 struct cd_main {
 	struct cd_config cfg;
 	struct loop *loop;	    /* owned */
-	struct store *store;	    /* owned */
+	struct store *store;	    /* owned: LMDB in work_dir, or NULL (a
+				       master with --zk needs none) */
+	struct store *mstore;	    /* the master's: store, or (owned) the
+				       cache of the state in ZooKeeper */
+	struct cmd_ha *ha;	    /* owned: with ZooKeeper, or NULL */
+	char *self_id;		    /* owned: this start's MasterInfo id */
 	struct tls *tls;	    /* owned: with --ssl_cert, or NULL */
 	struct httpc *hc;	    /* owned */
 	struct httpd *master_httpd; /* owned */
@@ -72,11 +81,15 @@ struct cd_main {
 	struct httpd *agent_httpd;  /* owned */
 	struct master *master;	    /* owned */
 	struct master_dns *dns;	    /* owned: with --dns_port, or NULL */
+	struct master_dns_follow *dns_follow; /* owned: with dns and --zk */
+	char *dns_leader;	    /* owned: the leader's /internal/dns, or
+				       NULL (none, or this master) */
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
 	struct ui *ui;		    /* owned */
 	struct master_files *files; /* owned: sandboxes on the API port */
 	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
+	bool follow; /* the agent follows the leader in ZooKeeper */
 };
 
 static void
@@ -269,29 +282,43 @@ cd_notify_ready(void *arg)
 	free(status);
 }
 
+/* Where this process reaches its own ports: loopback when it listens
+ * everywhere. */
+static const char *
+cd_local_ip(const struct cd_main *c)
+{
+	if (strcmp(c->cfg.ip, "0.0.0.0") == 0)
+		return "127.0.0.1";
+	if (strcmp(c->cfg.ip, "::") == 0)
+		return "::1";
+	return c->cfg.ip;
+}
+
+/* The UI's relay of the master's state: to this process, or the leader. */
+static void
+cd_ui_master(struct cd_main *c, const char *ip, int port)
+{
+	char *url;
+
+	if (ip == NULL || c->ui == NULL) {
+		if (c->ui != NULL)
+			ui_set_master_state_url(c->ui, NULL);
+		return;
+	}
+	url = strchr(ip, ':') != NULL
+		  ? xasprintf("http://[%s]:%d/master/state", ip, port)
+		  : xasprintf("http://%s:%d/master/state", ip, port);
+	ui_set_master_state_url(c->ui, url);
+	free(url);
+}
+
 static void
 cd_start_ui(struct cd_main *c)
 {
-	struct ui_conf uc = {0};
-	char *url;
-
-	/* The master's own port: on loopback when it listens everywhere,
-	 * and an IPv6 address in brackets. */
-	if (strcmp(c->cfg.ip, "0.0.0.0") == 0)
-		url = xasprintf("http://127.0.0.1:%d/master/state",
-				httpd_port(c->master_httpd));
-	else if (strcmp(c->cfg.ip, "::") == 0)
-		url = xasprintf("http://[::1]:%d/master/state",
-				httpd_port(c->master_httpd));
-	else if (strchr(c->cfg.ip, ':') != NULL)
-		url = xasprintf("http://[%s]:%d/master/state", c->cfg.ip,
-				httpd_port(c->master_httpd));
-	else
-		url = xasprintf("http://%s:%d/master/state", c->cfg.ip,
-				httpd_port(c->master_httpd));
-	uc.master_state_url = url;
-	c->ui = ui_new(c->hc, c->api_httpd, &uc);
-	free(url);
+	c->ui = ui_new(c->hc, c->api_httpd, NULL);
+	/* With ZooKeeper: the leader's, once it is known. */
+	if (c->cfg.zk == NULL)
+		cd_ui_master(c, cd_local_ip(c), httpd_port(c->master_httpd));
 }
 
 /*
@@ -320,24 +347,52 @@ cd_start_dns(struct cd_main *c)
 		log_error("cannot start the DNS server: %s", err.msg);
 		return -1;
 	}
-	master_dns_attach(c->dns, c->master);
+	/* With ZooKeeper, the leader is whoever is elected; while another
+	 * leads, the records are its (master_dns_follow.h). */
+	if (c->cfg.zk != NULL) {
+		master_dns_leader(c->dns, NULL, 0, 0);
+		c->dns_follow = master_dns_follow_new(
+		    c->loop, c->hc, c->dns,
+		    c->cfg.dns_ttl_ms > 1000 ? c->cfg.dns_ttl_ms : 1000);
+	}
 	master_dns_api_routes(c->dns, c->api_httpd);
 	return 0;
 }
 
+/* --abdicate hook of the scheduler: DELETE /v2/leader. */
 static int
-cd_start_master(struct cd_main *c)
+cd_abdicate(void *arg)
+{
+	struct cd_main *c = arg;
+
+	return cmd_ha_abdicate(c->ha);
+}
+
+static void
+cd_gauges(void *arg, sched_gauge_put_fn *put, void *ctx)
+{
+	struct cd_main *c = arg;
+	struct cmd_ha_gauge g[32];
+	size_t i, n = cmd_ha_gauges(c->ha, g, CD_NELEM(g));
+
+	for (i = 0; i < n; i++)
+		put(ctx, g[i].name, g[i].value);
+}
+
+/*
+ * The master and the scheduler, on the master's store: once at start
+ * without ZooKeeper; each time this master is elected (and the state
+ * loaded) with it. A new master object each time: a new epoch, its start
+ * time, its timers; it pings the agents of its registry at once.
+ */
+static int
+cd_roles_start(struct cd_main *c)
 {
 	struct master_conf mc = {0};
 	struct sched_conf sc = {0};
 	struct framework_link link;
 	struct cd_err err = {0};
 
-	if (cd_listen(c, c->cfg.master_port, "master", cd_exempt_master,
-		      &c->master_httpd) != 0 ||
-	    cd_listen(c, c->cfg.http_port, "API", cd_exempt_api,
-		      &c->api_httpd) != 0)
-		return -1;
 	mc.hostname = c->cfg.hostname;
 	mc.advertise_ip = c->cfg.advertise_ip;
 	mc.port = httpd_port(c->master_httpd);
@@ -348,10 +403,10 @@ cd_start_master(struct cd_main *c)
 	mc.orphan_grace_ms = c->cfg.orphan_task_grace_ms;
 	mc.agent_secret = c->cfg.agent_secret;
 	mc.version = CLUSTERD_VERSION;
-	if (master_new(c->loop, c->store, c->hc, c->master_httpd, &mc,
+	if (master_new(c->loop, c->mstore, c->hc, c->master_httpd, &mc,
 		       &c->master, &err) != 0) {
 		log_error("cannot start the master: %s", err.msg);
-		return -1;
+		return -EIO;
 	}
 	c->files = master_files_new(c->master, c->api_httpd);
 	sc.hostname = c->cfg.hostname;
@@ -362,19 +417,168 @@ cd_start_master(struct cd_main *c)
 	sc.refuse_seconds = c->cfg.refuse_seconds_ms / 1000.0;
 	sc.docker_allowed_parameters = c->cfg.docker_allowed_parameters;
 	sc.launch_timeout_ms = c->cfg.task_launch_timeout_ms;
+	if (c->ha != NULL) {
+		sc.zk_url = c->cfg.zk;
+		sc.zk_session_timeout_ms = c->cfg.zk_session_timeout_ms;
+		sc.abdicate = cd_abdicate;
+		sc.durable = cmd_ha_durable(c->ha);
+		sc.gauges = cd_gauges;
+		sc.hook_arg = c;
+	}
 	link.ops = master_framework_ops();
 	link.master = c->master;
-	if (sched_new(c->loop, c->store, c->api_httpd, &sc, &link, &c->sched,
+	if (sched_new(c->loop, c->mstore, c->api_httpd, &sc, &link, &c->sched,
 		      &err) != 0) {
 		log_error("cannot start the scheduler: %s", err.msg);
-		return -1;
+		return -EIO;
 	}
-	cd_start_ui(c);
 	if (master_framework_add(c->master, "marathon",
 				 sched_framework_id(c->sched),
 				 sched_framework_ops(), c->sched) != 0)
+		return -EIO;
+	if (c->dns != NULL)
+		master_dns_attach(c->dns, c->master);
+	return 0;
+}
+
+/* This master stops leading: the roles go, the tasks run on. */
+static void
+cd_roles_stop(struct cd_main *c)
+{
+	master_files_free(c->files);
+	c->files = NULL;
+	sched_free(c->sched);
+	c->sched = NULL;
+	if (c->dns != NULL && c->master != NULL)
+		master_dns_detach(c->dns, c->master);
+	master_free(c->master);
+	c->master = NULL;
+}
+
+/* A standby's DNS records: the leader's, replayed. */
+static void
+cd_dns_follow(struct cd_main *c)
+{
+	if (c->dns_follow != NULL)
+		master_dns_follow_set(c->dns_follow,
+				      c->master == NULL ? c->dns_leader : NULL);
+}
+
+static int
+cd_ha_lead(void *arg)
+{
+	struct cd_main *c = arg;
+	int rc;
+
+	if (c->dns_follow != NULL)
+		master_dns_follow_set(c->dns_follow, NULL);
+	rc = cd_roles_start(c);
+	if (rc != 0)
+		cd_roles_stop(c);
+	cd_dns_follow(c);
+	return rc;
+}
+
+static void
+cd_ha_unlead(void *arg)
+{
+	cd_roles_stop(arg);
+	cd_dns_follow(arg);
+}
+
+/* Leader detection: agents follow it, the UI and DNS name it. */
+static void
+cd_ha_leader(void *arg, const struct leader_info *li)
+{
+	struct cd_main *c = arg;
+	char *addr = NULL;
+
+	if (li != NULL)
+		addr = xasprintf("%s:%d", li->ip, li->port);
+	if (c->agent != NULL && c->follow)
+		agent_set_master(c->agent, addr);
+	if (c->ui != NULL && c->self_id != NULL && li != NULL &&
+	    strcmp(li->id, c->self_id) == 0)
+		cd_ui_master(c, cd_local_ip(c), httpd_port(c->master_httpd));
+	else if (c->ui != NULL)
+		cd_ui_master(c, li != NULL ? li->ip : NULL,
+			     li != NULL ? li->port : 0);
+	if (c->dns != NULL)
+		master_dns_leader(c->dns, li != NULL ? li->ip : NULL,
+				  li != NULL ? li->port : 0,
+				  li != NULL ? li->http_port : 0);
+	free(c->dns_leader);
+	c->dns_leader = NULL;
+	if (li != NULL && (c->self_id == NULL || strcmp(li->id, c->self_id)))
+		c->dns_leader = xasprintf("http://%s/internal/dns", addr);
+	cd_dns_follow(c);
+	free(addr);
+}
+
+static const struct cmd_ha_ops cd_ha_ops = {
+    .lead = cd_ha_lead,
+    .unlead = cd_ha_unlead,
+    .leader = cd_ha_leader,
+};
+
+/*
+ * ZooKeeper: the session, the election (a master), the detection, and the
+ * state (a master's store becomes its cache). Every answer of a master's
+ * two ports then waits for ZooKeeper's commit (httpd_set_durable).
+ */
+static int
+cd_start_ha(struct cd_main *c, bool master)
+{
+	struct cmd_ha_conf hc = {0};
+	struct leader_info self = {0};
+	struct cd_err err = {0};
+	char uuid[ID_UUID_LEN];
+	int rc;
+
+	hc.zk = master ? c->cfg.zk : c->cfg.master;
+	hc.session_timeout_ms = c->cfg.zk_session_timeout_ms;
+	hc.hc = c->hc;
+	hc.scheme = c->tls != NULL ? "https" : "http";
+	if (master) {
+		id_uuid(uuid);
+		c->self_id = xstrdup(uuid);
+		self.id = c->self_id;
+		self.ip = c->cfg.advertise_ip;
+		self.hostname = c->cfg.hostname;
+		self.version = (char *)CLUSTERD_VERSION;
+		self.port = httpd_port(c->master_httpd);
+		self.http_port = httpd_port(c->api_httpd);
+		hc.cache = c->mstore;
+		hc.self = &self;
+		hc.api = c->api_httpd;
+		hc.master = c->master_httpd;
+	}
+	rc = cmd_ha_new(c->loop, &hc, &cd_ha_ops, c, &c->ha, &err);
+	if (rc != 0) {
+		log_error("cannot use ZooKeeper: %s", err.msg);
 		return -1;
-	return cd_start_dns(c);
+	}
+	if (master) {
+		httpd_set_durable(c->master_httpd, cmd_ha_durable(c->ha));
+		httpd_set_durable(c->api_httpd, cmd_ha_durable(c->ha));
+	}
+	return 0;
+}
+
+static int
+cd_start_master(struct cd_main *c)
+{
+	if (cd_listen(c, c->cfg.master_port, "master", cd_exempt_master,
+		      &c->master_httpd) != 0 ||
+	    cd_listen(c, c->cfg.http_port, "API", cd_exempt_api,
+		      &c->api_httpd) != 0)
+		return -1;
+	cd_start_ui(c);
+	if (cd_start_dns(c) != 0)
+		return -1;
+	if (c->cfg.zk != NULL)
+		return cd_start_ha(c, true);
+	return cd_roles_start(c) == 0 ? 0 : -1;
 }
 
 static int
@@ -388,11 +592,18 @@ cd_start_agent(struct cd_main *c)
 	if (cd_listen(c, c->cfg.agent_port, "agent", cd_exempt_agent,
 		      &c->agent_httpd) != 0)
 		return -1;
-	if (c->cfg.role == CD_ROLE_AIO)
-		master_addr = xasprintf(
-		    "%s:%d",
-		    strcmp(c->cfg.ip, "0.0.0.0") == 0 ? "127.0.0.1" : c->cfg.ip,
-		    httpd_port(c->master_httpd));
+	/* With ZooKeeper the agent follows the leader, wherever it runs. */
+	c->follow = c->cfg.role == CD_ROLE_AIO
+			? c->cfg.zk != NULL
+			: strncmp(c->cfg.master, "zk://", 5) == 0;
+	if (c->follow)
+		master_addr = NULL;
+	else if (c->cfg.role == CD_ROLE_AIO)
+		master_addr = strchr(cd_local_ip(c), ':') != NULL
+				  ? xasprintf("[%s]:%d", cd_local_ip(c),
+					      httpd_port(c->master_httpd))
+				  : xasprintf("%s:%d", cd_local_ip(c),
+					      httpd_port(c->master_httpd));
 	else
 		master_addr = xstrdup(c->cfg.master);
 	ac.hostname = c->cfg.hostname;
@@ -418,9 +629,19 @@ cd_start_agent(struct cd_main *c)
 	if (rc != 0)
 		log_error("cannot start the agent: %s", err.msg);
 	free(master_addr);
+	/* An agent alone follows the leader through a session of its own;
+	 * in all-in-one the master's detection serves both. */
+	if (rc == 0 && c->follow && c->ha == NULL && cd_start_ha(c, false) != 0)
+		rc = -1;
 	return rc;
 }
 
+/*
+ * In reverse order. With ZooKeeper, the roles stop first, then the
+ * election is withdrawn (our znode deleted: another master takes over
+ * at once, not after our session's timeout), the replication stopped
+ * (answers still waiting for it get 503) and the session closed.
+ */
 static void
 cd_teardown(struct cd_main *c)
 {
@@ -428,14 +649,24 @@ cd_teardown(struct cd_main *c)
 	ui_free(c->ui);
 	master_files_free(c->files);
 	sched_free(c->sched);
+	master_dns_follow_free(c->dns_follow);
 	master_dns_free(c->dns); /* before the master that feeds it */
 	master_free(c->master);
+	if (c->master_httpd != NULL)
+		httpd_set_durable(c->master_httpd, NULL);
+	if (c->api_httpd != NULL)
+		httpd_set_durable(c->api_httpd, NULL);
+	cmd_ha_free(c->ha);
 	httpc_free(c->hc);
 	httpd_free(c->agent_httpd);
 	httpd_free(c->api_httpd);
 	httpd_free(c->master_httpd);
 	tls_free(c->tls);
+	if (c->mstore != c->store)
+		store_close(c->mstore);
 	store_close(c->store);
+	free(c->self_id);
+	free(c->dns_leader);
 	sdnotify_free(c->sdn);
 	loop_free(c->loop);
 	cmd_flags_release(&c->cfg);
@@ -467,11 +698,44 @@ cd_arm_faults(void)
 	return 0;
 }
 
+/*
+ * The stores. Without ZooKeeper, one LMDB environment in work_dir for
+ * every role of the process (in a temporary directory with
+ * --registry=in_memory). With --registry=zk, the master's state is a
+ * private cache (STORE_IN_MEMORY) that lib/zkstore loads and replicates;
+ * the agent of an all-in-one keeps its checkpoint in work_dir's LMDB as
+ * before, and a master alone needs no LMDB at all.
+ */
+static int
+cd_open_stores(struct cd_main *c)
+{
+	struct cd_err err = {0};
+	bool zk = strcmp(c->cfg.registry, "zk") == 0 &&
+		  (c->cfg.role & (CD_ROLE_AIO | CD_ROLE_MASTER));
+
+	if (!(zk && c->cfg.role == CD_ROLE_MASTER) &&
+	    store_open(
+		c->cfg.work_dir,
+		strcmp(c->cfg.registry, "in_memory") == 0 ? STORE_IN_MEMORY : 0,
+		&c->store, &err) != 0) {
+		log_error("cannot open the store in %s: %s", c->cfg.work_dir,
+			  err.msg);
+		return -1;
+	}
+	c->mstore = c->store;
+	if (zk && store_open(NULL, STORE_IN_MEMORY, &c->mstore, &err) != 0) {
+		log_error("cannot open the cache of the state in ZooKeeper: "
+			  "%s",
+			  err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cd_main c;
-	struct cd_err err = {0};
 	enum log_level lvl;
 	int rc;
 
@@ -500,12 +764,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	log_hook_libevent();
 	cd_sdnotify_open(&c);
-	if (store_open(
-		c.cfg.work_dir,
-		strcmp(c.cfg.registry, "in_memory") == 0 ? STORE_IN_MEMORY : 0,
-		&c.store, &err) != 0) {
-		log_error("cannot open the store in %s: %s", c.cfg.work_dir,
-			  err.msg);
+	if (cd_open_stores(&c) != 0) {
 		rc = 1;
 		goto out;
 	}

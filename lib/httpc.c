@@ -73,7 +73,11 @@ struct httpc_req {
 	struct buf resp;	    /* owned: response body */
 	httpc_done_fn *done;
 	httpc_data_fn *on_data;
-	void *arg; /* borrowed: the caller's */
+	httpc_head_fn *on_head;
+	struct buf hdrs; /* owned: the response's header lines */
+	bool keep_hdrs;	 /* collect them (on_head or keep_headers) */
+	bool head_done;	 /* on_head was called */
+	void *arg;	 /* borrowed: the caller's */
 	CURLcode result;
 	int fake_status; /* FAILED: a reply made up by httpc_fake_reply() */
 	bool too_big;
@@ -170,6 +174,7 @@ httpc_req_destroy(struct httpc_req *r)
 	curl_slist_free_all(r->headers);
 	free(r->body);
 	buf_release(&r->resp);
+	buf_release(&r->hdrs);
 	CD_FREE_OBJ(r);
 }
 
@@ -400,6 +405,39 @@ httpc_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* Largest header block kept; the rest of the lines are dropped. */
+#define HTTPC_MAX_HEADERS (64 * 1024)
+
+static size_t
+httpc_header_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct httpc_req *r = arg;
+	size_t n = size * nmemb;
+	long code = 0;
+
+	CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
+	if (r->cancelled || (r->c != NULL && r->c->dead))
+		return 0;
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new head: an interim 1xx answer came before. */
+		buf_reset(&r->hdrs);
+		return n;
+	}
+	if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200 && r->on_head != NULL && !r->head_done) {
+			r->head_done = true;
+			r->on_head((int)code, r->hdrs.data, r->hdrs.len,
+				   r->arg);
+			return r->cancelled ? 0 : n;
+		}
+		return n;
+	}
+	if (r->hdrs.len + n <= HTTPC_MAX_HEADERS)
+		buf_append(&r->hdrs, p, n);
+	return n;
+}
+
 static int
 httpc_result_code(CURLcode rc)
 {
@@ -453,6 +491,10 @@ httpc_call_done(struct httpc_req *r)
 	}
 	resp.body = buf_str(&r->resp);
 	resp.len = r->resp.len;
+	if (r->keep_hdrs) {
+		resp.headers = buf_str(&r->hdrs);
+		resp.headers_len = r->hdrs.len;
+	}
 	r->done(&resp, r->arg);
 }
 
@@ -615,6 +657,7 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 						  : HTTPC_DEFAULT_CONNECT_MS;
 	CURL *e = r->easy;
 	char *h;
+	size_t i;
 	CURLcode rc = CURLE_OK;
 
 #define HTTPC_SET(opt, val)                                                    \
@@ -671,6 +714,12 @@ httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
 	}
 	if (o->extra_header != NULL)
 		r->headers = curl_slist_append(r->headers, o->extra_header);
+	for (i = 0; o->headers != NULL && o->headers[i] != NULL; i++)
+		r->headers = curl_slist_append(r->headers, o->headers[i]);
+	if (o->on_head != NULL || o->keep_headers) {
+		HTTPC_SET(CURLOPT_HEADERFUNCTION, httpc_header_cb);
+		HTTPC_SET(CURLOPT_HEADERDATA, r);
+	}
 	if ((rc = httpc_setup_peer(r, o)) != CURLE_OK)
 		return rc;
 	if (r->headers != NULL)
@@ -692,6 +741,7 @@ httpc_req_new(struct httpc *c, httpc_done_fn *done, void *arg)
 	r->done = done;
 	r->arg = arg;
 	buf_init(&r->resp);
+	buf_init(&r->hdrs);
 	r->next = c->reqs;
 	if (c->reqs != NULL)
 		c->reqs->prev = r;
@@ -723,6 +773,8 @@ httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 	int frc;
 
 	r->on_data = o->on_data;
+	r->on_head = o->on_head;
+	r->keep_hdrs = o->on_head != NULL || o->keep_headers;
 	if (o->url == NULL || o->url[0] == '\0') {
 		httpc_req_fail(r, -EINVAL, "no URL");
 		return r;

@@ -32,11 +32,25 @@ struct httpc_resp {
 	 * connection, refused, cancelled before sending).
 	 */
 	bool sent;
+	/*
+	 * With keep_headers or on_head: the final response's header lines,
+	 * "Name: value\r\n" each, without the status line (borrowed, like
+	 * body); else NULL.
+	 */
+	const char *headers;
+	size_t headers_len;
 };
 
 typedef void httpc_done_fn(const struct httpc_resp *resp, void *arg);
 /* Streamed body bytes, when on_data is set (the body is then not kept). */
 typedef void httpc_data_fn(const char *p, size_t n, void *arg);
+/*
+ * The final response's status and header lines (as in httpc_resp), once,
+ * before the first on_data; runs inside curl, as on_data does (cancelling
+ * is fine, starting a request is deferred).
+ */
+typedef void httpc_head_fn(int status, const char *headers, size_t len,
+			   void *arg);
 
 struct httpc_opts {
 	const char *method;	  /* "GET" when NULL */
@@ -49,10 +63,13 @@ struct httpc_opts {
 	long connect_timeout_ms;  /* 0 means 5 s */
 	httpc_data_fn *on_data;	  /* optional streaming sink */
 	const char *extra_header; /* optional "Name: value" */
-	int insecure;		  /* skip TLS certificate checks (Marathon's
-				     HTTPS health checks do) */
-	int follow_redirects;	  /* follow up to 10 redirects, to http(s)
-				     only (the fetcher's downloads) */
+	const char *const *headers; /* optional: more, NULL-terminated */
+	httpc_head_fn *on_head;	    /* optional */
+	bool keep_headers;	    /* fill httpc_resp.headers */
+	int insecure;		    /* skip TLS certificate checks (Marathon's
+				       HTTPS health checks do) */
+	int follow_redirects;	    /* follow up to 10 redirects, to http(s)
+				       only (the fetcher's downloads) */
 };
 
 /*

@@ -5,12 +5,15 @@
  * thread only.
  *
  * Design: one function (httpd_serve) checks the agent-secret guard, then
- * the basic-auth credentials, matches the decoded path against the route
+ * the basic-auth credentials (httpd_gate.c), shows the request to the
+ * filter if one is set, matches the decoded path against the route
  * tables in order (lib/route), answers 404/405/400/401 itself with
  * Marathon's error shape, and otherwise hands the request to the handler.
  *
  * Request lifetime. Ours is in one of four states:
  *   PENDING    handler called, no answer yet;
+ *   HELD       answered, the answer kept until what it reports is
+ *              durable (the barrier of httpd_gate.c);
  *   STREAMING  a chunked answer was started;
  *   DONE       answered; the connection has moved on, ours is released
  *              with loop_defer_free() (the caller may still hold it on its
@@ -22,7 +25,8 @@
  * The connection keeps reading while a request waits for its answer, so
  * a peer that hangs up on a long poll or an idle stream is noticed.
  *
- * Call cycle: httpd_conn.c, the other half of this module (httpd_int.h).
+ * Call cycle: httpd_conn.c and httpd_gate.c, the other parts of this
+ * module (httpd_int.h).
  */
 #include "httpd.h"
 
@@ -46,7 +50,7 @@
 
 #define HTTPD_REQ_MAGIC 0x48745271u
 
-static const char *
+const char *
 httpd_method_name(enum httpd_method m)
 {
 	switch (m) {
@@ -163,6 +167,8 @@ httpd_req_free(void *p)
 	http1_req_release(&r->hr);
 	free(r->path);
 	free(r->body);
+	free(r->hold_ctype);
+	free(r->hold_body);
 	buf_release(&r->out);
 	route_params_release(&r->params);
 	route_query_release(&r->query);
@@ -187,6 +193,15 @@ httpd_req_closed(struct httpd_req *r)
 		  r->peer);
 	if (r->state == HTTPD_REQ_STREAMING && r->h != NULL)
 		r->h->nstreams--;
+	if (r->state == HTTPD_REQ_HELD) {
+		/* Answered already: no owner will touch it again. */
+		httpd_gate_drop(r);
+		r->conn = NULL;
+		r->h = NULL;
+		r->state = HTTPD_REQ_CLOSED;
+		httpd_req_queue_free(r);
+		return;
+	}
 	r->conn = NULL;
 	r->h = NULL;
 	r->state = HTTPD_REQ_CLOSED;
@@ -224,32 +239,6 @@ httpd_req_live(struct httpd_req *r)
 	if (r->state == HTTPD_REQ_CLOSED && r->close_fn == NULL)
 		httpd_req_queue_free(r);
 	return r->state == HTTPD_REQ_PENDING;
-}
-
-/* Equal strings, in time that depends only on the expected length. */
-static bool
-httpd_secret_equal(const char *expected, const char *got)
-{
-	size_t i, n = strlen(expected), m;
-	unsigned char d = 0;
-
-	if (got == NULL)
-		return false;
-	m = strlen(got);
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
-	return d == 0 && m == n;
-}
-
-static bool
-httpd_exempt(const struct httpd *h, const struct route_path *rp)
-{
-	size_t i;
-
-	for (i = 0; i < h->nexempt; i++)
-		if (route_match(h->exempt[i], rp, NULL))
-			return true;
-	return false;
 }
 
 static void
@@ -327,35 +316,14 @@ httpd_serve(struct httpd *h, struct httpd_req *r)
 		httpd_reply_error(r, 405, "Method Not Allowed", NULL);
 		goto out;
 	}
-	if (h->guard_secret != NULL &&
-	    route_match(h->guard_pattern, &rp, NULL)) {
-		/* Before the body is looked at, whatever it holds. */
-		if (!httpd_secret_equal(h->guard_secret,
-					httpd_req_header(r, h->guard_header))) {
-			unsigned long n = 0;
-
-			if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l),
-					  &n))
-				log_warn("refused %s %s from %s: missing or "
-					 "wrong agent secret (%lu similar "
-					 "messages suppressed)",
-					 httpd_method_name(r->method), r->path,
-					 r->peer, n);
-			httpd_reply_error(r, 401, "invalid agent secret", NULL);
-			goto out;
-		}
-	} else if (h->auth != NULL && !httpd_exempt(h, &rp) &&
-		   !httpd_secret_equal(h->auth,
-				       httpd_req_header(r, "Authorization"))) {
-		httpd_reply_header(r, "WWW-Authenticate",
-				   "Basic realm=\"clusterd\"");
-		httpd_reply_error(r, 401, "Unauthorized", NULL);
+	if (!httpd_gate_admit(h, r, &rp))
 		goto out;
-	}
 	if (route_query_parse(q != NULL ? q + 1 : NULL, &r->query) != 0) {
 		httpd_reply_error(r, 400, "Invalid query string", NULL);
 		goto out;
 	}
+	if (h->filter != NULL && h->filter(r, h->filter_arg))
+		goto out;
 	httpd_dispatch(h, r, &rp);
 out:
 	route_path_release(&rp);
@@ -377,6 +345,7 @@ httpd_new(struct loop *l, const char *ip, int port, struct httpd **out,
 	CD_ALLOC_OBJ(h, HTTPD_MAGIC);
 	h->l = l;
 	LIST_INIT(&h->conns);
+	LIST_INIT(&h->held);
 	h->max_body = HTTPD_DEFAULT_MAX_BODY;
 	h->max_headers = HTTPD_DEFAULT_MAX_HEADERS;
 	h->request_ms = HTTPD_DEFAULT_REQUEST_MS;
@@ -407,6 +376,7 @@ httpd_free(struct httpd *h)
 	CD_CHECK_OBJ(h, HTTPD_MAGIC);
 	/* Requests still open see their connection close. */
 	httpd_conn_shutdown(h);
+	httpd_gate_release(h);
 	for (t = h->tables; t != NULL; t = tn) {
 		tn = t->next;
 		free(t);
@@ -459,77 +429,6 @@ httpd_set_tls(struct httpd *h, struct tls *tls)
 	h->tls = tls;
 }
 
-static char *
-httpd_base64(const char *s)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(s), i, o = 0;
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	const unsigned char *u = (const unsigned char *)s;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		out[o++] = tab[u[i] >> 2];
-		out[o++] = tab[(u[i] & 3) << 4 | u[i + 1] >> 4];
-		out[o++] = tab[(u[i + 1] & 15) << 2 | u[i + 2] >> 6];
-		out[o++] = tab[u[i + 2] & 63];
-	}
-	if (i < n) {
-		out[o++] = tab[u[i] >> 2];
-		if (i + 1 < n) {
-			out[o++] = tab[(u[i] & 3) << 4 | u[i + 1] >> 4];
-			out[o++] = tab[(u[i + 1] & 15) << 2];
-		} else {
-			out[o++] = tab[(u[i] & 3) << 4];
-			out[o++] = '=';
-		}
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
-void
-httpd_set_credentials(struct httpd *h, const char *user_colon_password,
-		      const char *const *exempt)
-{
-	char *b64;
-	size_t i;
-
-	free(h->auth);
-	h->auth = NULL;
-	for (i = 0; i < h->nexempt; i++)
-		free(h->exempt[i]);
-	free(h->exempt);
-	h->exempt = NULL;
-	h->nexempt = 0;
-	if (user_colon_password == NULL)
-		return;
-	b64 = httpd_base64(user_colon_password);
-	h->auth = xasprintf("Basic %s", b64);
-	free(b64);
-	for (i = 0; exempt != NULL && exempt[i] != NULL; i++)
-		;
-	h->exempt = xcalloc(i + 1, sizeof *h->exempt);
-	for (h->nexempt = 0; h->nexempt < i; h->nexempt++)
-		h->exempt[h->nexempt] = xstrdup(exempt[h->nexempt]);
-}
-
-void
-httpd_set_guard(struct httpd *h, const char *pattern, const char *header,
-		const char *secret)
-{
-	free(h->guard_pattern);
-	free(h->guard_header);
-	free(h->guard_secret);
-	h->guard_pattern = h->guard_header = h->guard_secret = NULL;
-	if (secret == NULL)
-		return;
-	h->guard_pattern = xstrdup(pattern);
-	h->guard_header = xstrdup(header);
-	h->guard_secret = xstrdup(secret);
-}
-
 void
 httpd_add_routes(struct httpd *h, const struct httpd_route *routes, size_t n,
 		 void *arg)
@@ -544,6 +443,28 @@ httpd_add_routes(struct httpd *h, const struct httpd_route *routes, size_t n,
 	*pp = t;
 }
 
+void
+httpd_remove_routes(struct httpd *h, void *arg)
+{
+	struct httpd_table **pp = &h->tables, *t;
+
+	while ((t = *pp) != NULL) {
+		if (t->arg == arg) {
+			*pp = t->next;
+			free(t);
+		} else {
+			pp = &t->next;
+		}
+	}
+}
+
+void
+httpd_set_filter(struct httpd *h, httpd_filter_fn *fn, void *arg)
+{
+	h->filter = fn;
+	h->filter_arg = arg;
+}
+
 enum httpd_method
 httpd_req_method(const struct httpd_req *r)
 {
@@ -554,6 +475,12 @@ const char *
 httpd_req_path(const struct httpd_req *r)
 {
 	return r->path != NULL ? r->path : "/";
+}
+
+const char *
+httpd_req_target(const struct httpd_req *r)
+{
+	return r->hr.target != NULL ? r->hr.target : "/";
 }
 
 const char *
@@ -650,13 +577,22 @@ httpd_reply_header(struct httpd_req *r, const char *name, const char *value)
 }
 
 void
+httpd_req_send(struct httpd_req *r, int code, const char *content_type,
+	       const void *body, size_t len)
+{
+	httpd_conn_answer(r->conn, r, code, content_type, body, len, false);
+	httpd_req_done(r, code, len);
+}
+
+void
 httpd_reply(struct httpd_req *r, int code, const char *content_type,
 	    const void *body, size_t len)
 {
 	if (!httpd_req_live(r))
 		return;
-	httpd_conn_answer(r->conn, r, code, content_type, body, len, false);
-	httpd_req_done(r, code, len);
+	if (httpd_gate_hold(r, code, content_type, body, len))
+		return;
+	httpd_req_send(r, code, content_type, body, len);
 }
 
 void

@@ -35,6 +35,7 @@
 
 #include "err.h"
 
+struct durable;
 struct loop;
 struct httpd;
 struct httpd_req;
@@ -53,6 +54,8 @@ enum httpd_method {
 /* arg is the pointer given to httpd_add_routes(). */
 typedef void httpd_handler_fn(struct httpd_req *req, void *arg);
 typedef void httpd_close_fn(struct httpd_req *req, void *arg);
+/* Returns true when it took the request (answered it, or will). */
+typedef bool httpd_filter_fn(struct httpd_req *req, void *arg);
 
 /*
  * One route. pattern segments: a literal ("v2"), ":name" (exactly one
@@ -124,10 +127,34 @@ void httpd_set_guard(struct httpd *h, const char *pattern, const char *header,
 void httpd_add_routes(struct httpd *h, const struct httpd_route *routes,
 		      size_t n, void *arg);
 
+/* Take back every table registered with arg (its owner is going away). */
+void httpd_remove_routes(struct httpd *h, void *arg);
+/*
+ * Show every request that passed the guard and the credentials to fn
+ * before the route tables (NULL: none): a master that does not lead
+ * answers or relays here what its roles would (cmd/cmd_ha.c). fn may
+ * add headers and return false to let routing go on. arg is borrowed.
+ */
+void httpd_set_filter(struct httpd *h, httpd_filter_fn *fn, void *arg);
+/*
+ * The durability barrier (lib/durable.h; copied, d->ctx borrowed; NULL
+ * removes it): an answer given while d->pending() names a sequence number
+ * is held, and sent once that is durable; if it never will be, a 503 with
+ * Marathon's body goes instead, so that a 2xx always means committed.
+ * Streams are not held. Removing the barrier answers the held ones 503 at
+ * once (before the implementation goes away). Without one, nothing is
+ * held and nothing is asked: the LMDB path costs one pointer test.
+ */
+void httpd_set_durable(struct httpd *h, const struct durable *d);
+/* How many answers are held now. */
+size_t httpd_held(const struct httpd *h);
+
 /* Request accessors: returned strings are borrowed, valid until reply. */
 enum httpd_method httpd_req_method(const struct httpd_req *r);
 /* Decoded path without the query ("/v2/apps/foo"). */
 const char *httpd_req_path(const struct httpd_req *r);
+/* The request target as received, query included ("/v2/apps?embed=x"). */
+const char *httpd_req_target(const struct httpd_req *r);
 /* A route parameter by name (":id" or "*id" in the pattern), or NULL. */
 const char *httpd_req_param(const struct httpd_req *r, const char *name);
 /* A decoded query parameter (first occurrence), or NULL when absent. */

@@ -35,9 +35,10 @@
  * to HTTPD_BACKOFF_MAX_MS, and the failure is logged at most once per
  * HTTPD_LOG_INTERVAL_MS (lib/ratelog).
  *
- * Call cycle: httpd.c. One module in two files (httpd_int.h): this file
- * hands complete requests to httpd_serve(), httpd.c hands the answers back
- * through httpd_conn_answer().
+ * Call cycle: httpd.c, httpd_gate.c. One module in three files
+ * (httpd_int.h): this file hands complete requests to httpd_serve(),
+ * httpd.c (and httpd_gate.c, for the answers it held) hand the answers
+ * back through httpd_conn_answer().
  */
 #include "httpd_int.h"
 

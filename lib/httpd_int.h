@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "durable.h"
 #include "err.h"
 #include "http1.h"
 #include "httpd.h"
@@ -30,6 +31,8 @@ struct tls;
 enum httpd_req_state {
 	HTTPD_REQ_PENDING,   /* handler called, no answer yet */
 	HTTPD_REQ_STREAMING, /* chunked answer in progress */
+	HTTPD_REQ_HELD,	     /* answered, the answer held until what it
+				reports is durable (httpd_gate.c) */
 	HTTPD_REQ_DONE,	     /* answered; freed on the next iteration */
 	HTTPD_REQ_CLOSED,    /* peer went away before the answer */
 };
@@ -59,7 +62,11 @@ struct httpd {
 	char *guard_pattern; /* owned: paths the secret guards, or NULL */
 	char *guard_header;  /* owned: header carrying it */
 	char *guard_secret;  /* owned: its expected value */
-	struct httpd_table *tables; /* owned */
+	struct httpd_table *tables;  /* owned */
+	httpd_filter_fn *filter;     /* or NULL */
+	void *filter_arg;	     /* borrowed: the filter's */
+	struct durable dur;	     /* pending == NULL: none */
+	LIST_HEAD(, httpd_req) held; /* borrowed: answers in HTTPD_REQ_HELD */
 	size_t max_body, max_headers;
 	uint64_t request_ms, idle_ms;
 	size_t max_conns, max_streams;
@@ -91,6 +98,12 @@ struct httpd_req {
 	void *close_arg; /* borrowed: from httpd_req_on_close() */
 	uint64_t start_ms;
 	bool free_queued;
+	/* HTTPD_REQ_HELD: the answer given, sent once seq is durable. */
+	int hold_code;
+	char *hold_ctype; /* owned, or NULL */
+	char *hold_body;  /* owned, or NULL */
+	size_t hold_len;
+	LIST_ENTRY(httpd_req) hold_link;
 };
 
 /* httpd.c, for httpd_conn.c */
@@ -113,6 +126,31 @@ const char *httpd_date(struct httpd *h);
 const char *httpd_reason(int code);
 /* Marathon's error body {"message": msg, "details": []} into b. */
 void httpd_error_body(struct buf *b, const char *msg);
+/* "GET", "POST", ...; "?" for 0. */
+const char *httpd_method_name(enum httpd_method m);
+/* Write r's final answer (r is PENDING or HELD) and release r. */
+void httpd_req_send(struct httpd_req *r, int code, const char *content_type,
+		    const void *body, size_t len);
+
+/* httpd_gate.c, for httpd.c */
+
+/*
+ * The agent-secret guard and the basic-auth credentials: true when r may
+ * go on to routing; otherwise r was answered (401).
+ */
+bool httpd_gate_admit(struct httpd *h, struct httpd_req *r,
+		      const struct route_path *rp);
+/*
+ * The durability barrier: true when the answer was kept (r is HELD) to be
+ * sent once what it reports is durable; false when it goes out now.
+ */
+bool httpd_gate_hold(struct httpd_req *r, int code, const char *content_type,
+		     const void *body, size_t len);
+/* r, HELD, lost its connection: stop waiting (r is released by the
+ * caller). */
+void httpd_gate_drop(struct httpd_req *r);
+/* Free what the gate keeps (httpd_free()). */
+void httpd_gate_release(struct httpd *h);
 
 /* httpd_conn.c, for httpd.c */
 

@@ -961,6 +961,7 @@ static const struct w_field ping_fields[] = {
     W_S(wire_ping, secret, 0),
     W_S(wire_ping, epoch, W_ID),
     W_B(wire_ping, reregister),
+    W_S(wire_ping, pid, 0),
 };
 
 static const struct w_field reconcile_fields[] = {

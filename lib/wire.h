@@ -159,6 +159,10 @@ struct wire_ping {
 	char *secret;	 /* owned or NULL */
 	char *epoch;	 /* owned or NULL: the master's run */
 	int reregister;	 /* 1: register again */
+	/* owned or NULL (older masters): "master@ip:port", the sender, so
+	 * that an agent following the leader in ZooKeeper can ignore a
+	 * master that does not lead any more */
+	char *pid;
 };
 
 struct wire_reconcile {

@@ -24,6 +24,7 @@
 
 #include "lib/buf.h"
 #include "lib/httpc.h"
+#include "lib/httpd.h"
 #include "lib/id.h"
 #include "lib/loop.h"
 #include "lib/store.h"
@@ -304,21 +305,23 @@ master_framework_ops(void)
 	return &master_fw_ops;
 }
 
-struct master_reg_ctx {
-	struct master *m; /* borrowed */
-	char *fw_id;	  /* owned */
-};
-
+/*
+ * Tell the frameworks added since the last pass that they are registered,
+ * from the loop (not inside master_framework_add()), on a timer of the
+ * master's own, so that a master freed first calls nothing.
+ */
 static void
-master_registered_cb(void *arg)
+master_announce_tick(void *arg)
 {
-	struct master_reg_ctx *c = arg;
-	struct master_framework *f = master_framework_find(c->m, c->fw_id);
+	struct master *m = arg;
+	struct master_framework *f;
 
-	if (f != NULL)
-		f->ops->registered(f->sched, f->id, c->m->id);
-	free(c->fw_id);
-	free(c);
+	TAILQ_FOREACH(f, &m->frameworks, link) {
+		if (f->announced)
+			continue;
+		f->announced = true;
+		f->ops->registered(f->sched, f->id, m->id);
+	}
 }
 
 int
@@ -327,12 +330,9 @@ master_framework_add(struct master *m, const char *name, const char *fw_id,
 {
 	struct master_framework *f =
 	    master_frameworks_add(m, name, fw_id, ops, sched);
-	struct master_reg_ctx *c = xcalloc(1, sizeof *c);
 
 	/* The framework may own tasks on agents we know: account for them. */
-	c->m = m;
-	c->fw_id = xstrdup(f->id);
-	loop_defer(m->loop, master_registered_cb, c);
+	loop_timer_add(m->announce_timer, 0);
 	log_info("framework %s (%s) registered", f->id, name);
 	master_offers_allocate_soon(m);
 	return 0;
@@ -391,6 +391,8 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 		m->conf.orphan_grace_ms = MASTER_ORPHAN_GRACE_MS;
 	id_uuid(epoch);
 	m->epoch = xstrdup(epoch);
+	m->pid = xasprintf("master@%s:%d", m->conf.advertise_ip, m->conf.port);
+	m->announce_timer = loop_timer_new(l, master_announce_tick, m);
 	m->start_ms = loop_wall_ms();
 	TAILQ_INIT(&m->frameworks);
 	m->alloc = master_alloc_new();
@@ -423,8 +425,11 @@ master_free(struct master *m)
 
 	if (m == NULL)
 		return;
+	/* A master freed while the process goes on (it lost leadership). */
+	httpd_remove_routes(m->httpd, m);
 	loop_timer_free(m->ping_timer);
 	loop_timer_free(m->kill_timer);
+	loop_timer_free(m->announce_timer);
 	for (i = 0; i < m->nkilled; i++)
 		free(m->killed[i]);
 	free(m->killed);
@@ -440,6 +445,7 @@ master_free(struct master *m)
 	free(m->s_version);
 	free(m->id);
 	free(m->epoch);
+	free(m->pid);
 	free(m);
 }
 

@@ -2,7 +2,8 @@
  * master_api.c: the master's read-only HTTP endpoints in Mesos' shapes, so
  * existing tools and dashboards can read them: /master/state (aliases
  * /state and /master/state.json), /master/slaves, /master/frameworks,
- * /master/tasks, /master/health, /master/redirect and /metrics/snapshot.
+ * /master/tasks, /master/health, /master/redirect and /metrics/snapshot;
+ * and, for standby masters, GET /internal/dns (master_dns_export()).
  *
  * Beyond Mesos' fields, /master/state has "duplicate_hostnames": one
  * {"hostname", "slave_ids"} per hostname that two or more live agents
@@ -38,6 +39,7 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
 
 static char *
@@ -475,6 +477,14 @@ master_h_metrics(struct httpd_req *req, void *arg)
 	httpd_reply_json(req, 200, j);
 }
 
+/* A standby's DNS server replays the leader's records (the agent secret
+ * guards /internal/). */
+static void
+master_h_dns(struct httpd_req *req, void *arg)
+{
+	httpd_reply_json(req, 200, master_dns_export(arg));
+}
+
 static const struct httpd_route master_routes[] = {
     {HTTPD_GET, "/master/state", master_h_state},
     {HTTPD_GET, "/master/state.json", master_h_state},
@@ -487,6 +497,7 @@ static const struct httpd_route master_routes[] = {
     {HTTPD_GET, "/health", master_h_health},
     {HTTPD_GET, "/master/redirect", master_h_redirect},
     {HTTPD_GET, "/metrics/snapshot", master_h_metrics},
+    {HTTPD_GET, "/internal/dns", master_h_dns},
 };
 
 void

@@ -82,55 +82,114 @@ mdf_di_ports(const json_t *di, struct mdz_port *ports, size_t max)
 	return n;
 }
 
-void
-master_dns_task_changed(struct master *m, const struct master_task *t)
+/*
+ * The zone's input for t into *mt (ports and di are MDF_MAX_PORTS arrays
+ * of the caller's; strings borrowed from t and m), or false when t is not
+ * to be answered.
+ */
+static bool
+mdf_task_input(struct master *m, const struct master_task *t,
+	       struct mdz_task *mt, uint32_t *ports, struct mdz_port *di)
 {
-	struct mdz_port *di = NULL;
-	struct master_framework *f;
+	struct master_framework *f = master_framework_find(m, t->framework_id);
 	const struct master_agent *a;
 	const struct resources *r = &t->task.res;
-	struct mdz_task mt = {0};
-	uint32_t *ports = NULL, p;
-	struct mdz *z;
+	uint32_t p;
 	int i;
 
-	if (m->dns == NULL)
-		return;
-	z = master_dns_zone(m->dns);
-	f = master_framework_find(m, t->framework_id);
-	if (f == NULL || !mdf_visible(m, t, &a)) {
-		mdz_task_del(z, t->task.task_id);
-		return;
-	}
-	ports = xcalloc(MDF_MAX_PORTS, sizeof *ports);
+	if (f == NULL || !mdf_visible(m, t, &a))
+		return false;
+	memset(mt, 0, sizeof *mt);
 	for (i = 0; i < r->nranges; i++)
 		for (p = r->ports[i].begin;
-		     p <= r->ports[i].end && mt.nports < MDF_MAX_PORTS; p++)
-			ports[mt.nports++] = p;
-	mt.id = t->task.task_id;
-	mt.framework = f->name;
-	mt.name = t->task.name != NULL ? t->task.name : "";
-	mt.agent_id = a->info.id;
-	mt.agent_ip = a->info.ip;
+		     p <= r->ports[i].end && mt->nports < MDF_MAX_PORTS; p++)
+			ports[mt->nports++] = p;
+	mt->id = t->task.task_id;
+	mt->framework = f->name;
+	mt->name = t->task.name != NULL ? t->task.name : "";
+	mt->agent_id = a->info.id;
+	mt->agent_ip = a->info.ip;
 	/*
 	 * The container's address, on USER networks: wire_status has no
 	 * ContainerStatus yet (the containerizer work adds it); until then
 	 * tasks are found at their agent's address.
 	 */
-	mt.task_ip =
+	mt->task_ip =
 	    mdz_container_ip(t->task.container, t->status.container_status);
-	mt.ports = ports;
-	mt.di_name =
+	mt->ports = ports;
+	mt->di_name =
 	    json_string_value(json_object_get(t->task.discovery, "name"));
-	if (mt.di_name != NULL) {
-		di = xcalloc(MDF_MAX_PORTS, sizeof *di);
-		mt.di_ports = di;
-		mt.ndi_ports =
+	if (mt->di_name != NULL) {
+		mt->di_ports = di;
+		mt->ndi_ports =
 		    mdf_di_ports(t->task.discovery, di, MDF_MAX_PORTS);
 	}
-	mdz_task_put(z, &mt);
+	return true;
+}
+
+void
+master_dns_task_changed(struct master *m, const struct master_task *t)
+{
+	struct mdz_port *di;
+	struct mdz_task mt;
+	uint32_t *ports;
+	struct mdz *z;
+
+	if (m->dns == NULL)
+		return;
+	z = master_dns_zone(m->dns);
+	ports = xcalloc(MDF_MAX_PORTS, sizeof *ports);
+	di = xcalloc(MDF_MAX_PORTS, sizeof *di);
+	if (mdf_task_input(m, t, &mt, ports, di))
+		mdz_task_put(z, &mt);
+	else
+		mdz_task_del(z, t->task.task_id);
 	free(di);
 	free(ports);
+}
+
+json_t *
+master_dns_export(struct master *m)
+{
+	json_t *tasks = json_array(), *agents = json_array(), *o, *pa;
+	const struct master_agent *a;
+	const struct master_task *t;
+	struct mdz_port *di = xcalloc(MDF_MAX_PORTS, sizeof *di);
+	uint32_t *ports = xcalloc(MDF_MAX_PORTS, sizeof *ports);
+	struct mdz_task mt;
+	size_t i;
+
+	TAILQ_FOREACH(a, &m->agents, link) {
+		if (master_agent_live(a))
+			json_array_append_new(
+			    agents,
+			    json_pack("{s:s, s:s, s:i}", "id", a->info.id, "ip",
+				      a->info.ip, "port", a->info.port));
+	}
+	TAILQ_FOREACH(t, &m->tasks, link) {
+		if (!mdf_task_input(m, t, &mt, ports, di))
+			continue;
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id",
+			      mt.id, "framework", mt.framework, "name", mt.name,
+			      "agent_id", mt.agent_id, "agent_ip", mt.agent_ip,
+			      "task_ip", mt.task_ip, "di_name", mt.di_name);
+		pa = json_array();
+		for (i = 0; i < mt.nports; i++)
+			json_array_append_new(pa, json_integer(mt.ports[i]));
+		json_object_set_new(o, "ports", pa);
+		pa = json_array();
+		for (i = 0; i < mt.ndi_ports; i++)
+			json_array_append_new(
+			    pa, json_pack("{s:I, s:s?, s:s?}", "number",
+					  (json_int_t)mt.di_ports[i].number,
+					  "protocol", mt.di_ports[i].protocol,
+					  "name", mt.di_ports[i].name));
+		json_object_set_new(o, "di_ports", pa);
+		json_array_append_new(tasks, o);
+	}
+	free(di);
+	free(ports);
+	return json_pack("{s:o, s:o}", "tasks", tasks, "agents", agents);
 }
 
 void
@@ -181,4 +240,31 @@ master_dns_attach(struct master_dns *d, struct master *m)
 				  c->http_port);
 	TAILQ_FOREACH(a, &m->agents, link)
 		master_dns_agent_changed(m, a);
+}
+
+void
+master_dns_detach(struct master_dns *d, struct master *m)
+{
+	struct mdz *z = master_dns_zone(d);
+	const struct master_agent *a;
+	const struct master_task *t;
+
+	TAILQ_FOREACH(t, &m->tasks, link)
+		mdz_task_forget(z, t->task.task_id);
+	TAILQ_FOREACH(a, &m->agents, link)
+		mdz_agent_del(z, a->info.id);
+	master_dns_set_master(d, NULL);
+	m->dns = NULL;
+}
+
+void
+master_dns_leader(struct master_dns *d, const char *ip, int master_port,
+		  int http_port)
+{
+	struct mdz *z = master_dns_zone(d);
+
+	mdz_leader_put(z, ip, master_port);
+	/* The embedded Marathon runs beside the leading master. */
+	if (ip != NULL && http_port > 0)
+		mdz_framework_put(z, "marathon", ip, http_port);
 }

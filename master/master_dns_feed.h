@@ -13,6 +13,8 @@
 #ifndef CLUSTERD_MASTER_MASTER_DNS_FEED_H
 #define CLUSTERD_MASTER_MASTER_DNS_FEED_H
 
+#include <jansson.h>
+
 struct master;
 struct master_agent;
 struct master_dns;
@@ -24,6 +26,29 @@ struct master_task;
  * d before m (master_dns_free() detaches it).
  */
 void master_dns_attach(struct master_dns *d, struct master *m);
+
+/*
+ * Stop feeding d from m (a master that stops leading, before it is
+ * freed): m's tasks and agents leave the zone.
+ */
+void master_dns_detach(struct master_dns *d, struct master *m);
+/*
+ * The leading master, as ZooKeeper's leader detection names it (ip NULL:
+ * none): leader.<domain>, master.<domain> and _leader._tcp, and
+ * marathon.<domain> (its API port), answer with it on every master.
+ */
+void master_dns_leader(struct master_dns *d, const char *ip, int master_port,
+		       int http_port);
+
+/*
+ * What m's DNS records are made of, for a standby to replay
+ * (master_dns_follow.h): {"tasks": [{"id", "framework", "name",
+ * "agent_id", "agent_ip", "task_ip", "ports": [N...], "di_name",
+ * "di_ports": [{"number", "protocol", "name"}]}...], "agents": [{"id",
+ * "ip", "port"}...]}, the tasks answered and the live agents. A new
+ * reference; served as GET /internal/dns on the master port.
+ */
+json_t *master_dns_export(struct master *m);
 
 /* t's status changed (master_tasks.c, after recording it). */
 void master_dns_task_changed(struct master *m, const struct master_task *t);

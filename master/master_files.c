@@ -39,7 +39,8 @@ struct files_relay {
 
 struct master_files {
 	unsigned magic;
-	struct master *m; /* borrowed: outlives f */
+	struct master *m;  /* borrowed: outlives f */
+	struct httpd *api; /* borrowed: outlives f */
 	LIST_HEAD(, files_relay) relays;
 };
 
@@ -160,6 +161,7 @@ master_files_new(struct master *m, struct httpd *api)
 
 	CD_ALLOC_OBJ(f, FILES_MAGIC);
 	f->m = m;
+	f->api = api;
 	LIST_INIT(&f->relays);
 	httpd_add_routes(api, files_routes, CD_NELEM(files_routes), f);
 	return f;
@@ -173,6 +175,7 @@ master_files_free(struct master_files *f)
 	if (f == NULL)
 		return;
 	CD_CHECK_OBJ(f, FILES_MAGIC);
+	httpd_remove_routes(f->api, f);
 	while ((y = LIST_FIRST(&f->relays)) != NULL) {
 		if (y->upstream != NULL)
 			httpc_cancel(y->upstream);

@@ -106,6 +106,7 @@ struct master_framework {
 	const struct framework_sched_ops *ops; /* borrowed: static table */
 	void *sched;			       /* borrowed: the scheduler */
 	long long registered_ms;
+	bool announced; /* ops->registered was called */
 	TAILQ_ENTRY(master_framework) link;
 };
 
@@ -130,6 +131,7 @@ struct master {
 	struct master_conf conf; /* strings owned (copied) */
 	char *id;		 /* owned */
 	char *epoch;  /* owned: this run's id, in pings and registrations */
+	char *pid;    /* owned: "master@advertise_ip:port", in pings */
 	char *secret; /* owned: agent secret or NULL */
 	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
 	unsigned next_agent_seq;
@@ -147,6 +149,7 @@ struct master {
 	struct loop_timer *ping_timer;	 /* owned (master_link.c) */
 	struct loop_timer *orphan_timer; /* owned (master_tasks.c) */
 	struct loop_timer *kill_timer;	 /* owned: reports of killed below */
+	struct loop_timer *announce_timer; /* owned: frameworks registered */
 	char **killed; /* owned: ids of tasks taken back unsent, to report */
 	size_t nkilled, capkilled;
 	struct loop_timer *forget_timer; /* owned: flushes forgotten below */

@@ -232,6 +232,7 @@ master_ping_send(struct master *m, struct master_agent *a)
 	p.secret = m->secret;
 	p.epoch = m->epoch;
 	p.reregister = rereg;
+	p.pid = m->pid;
 	master_outbox_post(m, a, "/internal/ping", wire_ping_encode(&p), NULL,
 			   MASTER_OUTBOX_URGENT, master_ping_done,
 			   rereg ? MASTER_PING_REREG : NULL);

@@ -83,6 +83,11 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 		? xstrdup(conf->docker_allowed_parameters)
 		: NULL;
 	s->http_port = conf->http_port;
+	s->zk_url = conf->zk_url != NULL ? xstrdup(conf->zk_url) : NULL;
+	s->zk_session_timeout_ms = conf->zk_session_timeout_ms;
+	s->abdicate = conf->abdicate;
+	s->gauges = conf->gauges;
+	s->hook_arg = conf->hook_arg;
 	s->master_port = conf->master_port;
 	s->refuse_seconds =
 	    conf->refuse_seconds > 0 ? conf->refuse_seconds : 5.0;
@@ -136,6 +141,8 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	}
 	s->hc = httpc_new(l);
 	s->events = sched_events_new(l, s->hc, st, api);
+	if (conf->durable != NULL)
+		sched_events_set_durable(s->events, conf->durable);
 	sched_health_start(s);
 	sched_converge_start(s);
 	sched_tick_start(s);
@@ -152,6 +159,8 @@ sched_free(struct sched *s)
 	if (s == NULL)
 		return;
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	if (s->api != NULL)
+		httpd_remove_routes(s->api, s);
 	sched_tick_stop(s);
 	sched_converge_stop(s);
 	sched_deploy_exec_stop(s);
@@ -167,6 +176,7 @@ sched_free(struct sched *s)
 	free(s->framework_name);
 	free(s->docker_allowed_params);
 	free(s->fw_id);
+	free(s->zk_url);
 	CD_FREE_OBJ(s);
 }
 

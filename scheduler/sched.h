@@ -12,10 +12,14 @@
 #include "lib/err.h"
 #include "lib/framework.h"
 
+struct durable;
 struct loop;
 struct store;
 struct httpd;
 struct sched;
+
+/* One more gauge for /metrics: a name in Marathon's dotted style. */
+typedef void sched_gauge_put_fn(void *ctx, const char *name, double value);
 
 struct sched_conf {
 	const char *hostname; /* this master's hostname, for /v2/info */
@@ -30,12 +34,26 @@ struct sched_conf {
 	const char *docker_allowed_parameters;
 	long long launch_timeout_ms; /* TASK_STAGING this long is TASK_LOST
 					(0: Marathon's 300 s) */
+	/* With ZooKeeper (cmd/cmd_ha.h); all NULL or 0 without: */
+	const char *zk_url; /* for /v2/info */
+	long long zk_session_timeout_ms;
+	/* DELETE /v2/leader: step down. 0, or -EPERM when not leading;
+	 * NULL: no other master could take over, stay (and say so). */
+	int (*abdicate)(void *arg);
+	/* Events wait until the writes before them are durable. */
+	const struct durable *durable;
+	/* More gauges for /metrics and /metrics/prometheus: put(ctx, ...)
+	 * once for each. */
+	void (*gauges)(void *arg, sched_gauge_put_fn *put, void *ctx);
+	void *hook_arg; /* borrowed: for abdicate and gauges */
 };
 
 /*
  * Create the scheduler: load apps and tasks from the store, register its
- * routes on api. conf strings are copied. link is copied; link->master
- * must outlive the scheduler. Returns 0 and *out, or a negative code.
+ * routes on api (sched_free() takes them back: a master that loses
+ * leadership frees its scheduler and goes on). conf strings are copied. link is
+ * copied; link->master must outlive the scheduler. Returns 0 and *out, or a
+ * negative code.
  */
 int sched_new(struct loop *l, struct store *st, struct httpd *api,
 	      const struct sched_conf *conf, const struct framework_link *link,

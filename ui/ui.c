@@ -308,8 +308,7 @@ ui_h_master_state(struct httpd_req *r, void *arg)
 
 	CD_CHECK_OBJ(u, UI_MAGIC);
 	if (u->master_state_url == NULL) {
-		httpd_reply_error(r, 503, "No master runs in this process",
-				  NULL);
+		httpd_reply_error(r, 503, "No leading master is known", NULL);
 		return;
 	}
 	CD_ALLOC_OBJ(y, UI_RELAY_MAGIC);
@@ -344,6 +343,14 @@ ui_new(struct httpc *hc, struct httpd *h, const struct ui_conf *conf)
 	LIST_INIT(&u->relays);
 	httpd_add_routes(h, ui_routes, CD_NELEM(ui_routes), u);
 	return u;
+}
+
+void
+ui_set_master_state_url(struct ui *u, const char *url)
+{
+	CD_CHECK_OBJ(u, UI_MAGIC);
+	free(u->master_state_url);
+	u->master_state_url = url != NULL ? xstrdup(url) : NULL;
 }
 
 void

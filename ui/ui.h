@@ -20,7 +20,7 @@ struct ui_conf {
 	/*
 	 * Where GET /ui/api/master/state is fetched from, such as
 	 * "http://127.0.0.1:5050/master/state"; borrowed for ui_new() (it is
-	 * copied). NULL: no master in this process, the route answers 503.
+	 * copied). NULL: no master known, the route answers 503.
 	 */
 	const char *master_state_url;
 };
@@ -34,6 +34,11 @@ struct ui *ui_new(struct httpc *hc, struct httpd *h,
 		  const struct ui_conf *conf);
 /* Answers relays still in flight with 503 and cancels them; NULL: no-op. */
 void ui_free(struct ui *u);
+/*
+ * Relay GET /ui/api/master/state to url from now on (copied; NULL: 503):
+ * with ZooKeeper, the leading master's state, wherever it runs.
+ */
+void ui_set_master_state_url(struct ui *u, const char *url);
 
 /*
  * Pure helpers, exported for the unit tests. ui_accepts_gzip: whether an

@@ -84,12 +84,19 @@ misc_info(struct httpd_req *r, void *arg)
 		"task_lost_expunge_initial_delay", 300000,
 		"task_lost_expunge_interval", 30000, "task_reservation_timeout",
 		20000, "webui_url", webui));
-	/* No ZooKeeper behind this scheduler: its timeouts, no ensemble. */
-	zk = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i}", "zk", "",
-		       "zk_compression", 1, "zk_compression_threshold", 65536,
-		       "zk_connection_timeout", 10000, "zk_max_node_size",
-		       1024000, "zk_max_versions", SCHED_REPO_MAX_VERSIONS,
-		       "zk_session_timeout", 10000, "zk_timeout", 10000);
+	/* Without ZooKeeper: Marathon's timeouts, no ensemble. */
+	zk = json_pack(
+	    "{s:s, s:b, s:i, s:i, s:i, s:i, s:I, s:I}", "zk",
+	    s->zk_url != NULL ? s->zk_url : "", "zk_compression", 1,
+	    "zk_compression_threshold", 65536, "zk_connection_timeout", 10000,
+	    "zk_max_node_size", 1024000, "zk_max_versions",
+	    SCHED_REPO_MAX_VERSIONS, "zk_session_timeout",
+	    (json_int_t)(s->zk_session_timeout_ms > 0 ? s->zk_session_timeout_ms
+						      : 10000),
+	    "zk_timeout",
+	    (json_int_t)(s->zk_session_timeout_ms > 0 ? s->zk_session_timeout_ms
+						      : 10000));
+	json_object_set_new(cfg, "ha", json_boolean(s->zk_url != NULL));
 	j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:{s:i, s:i},"
 		      " s:n}",
 		      "name", "clusterd", "version", SCHED_MARATHON_VERSION,
@@ -120,18 +127,38 @@ misc_leader(struct httpd_req *r, void *arg)
 
 /*
  * DELETE /v2/leader. Marathon exits so that another instance is elected.
- * Without ZooKeeper there is no other instance, so this one stays leader
- * and keeps serving; the answer is Marathon's.
+ * With ZooKeeper this master steps down and contends again (cmd/cmd_ha.c
+ * stops the scheduler from the loop, after this answer). Without it there
+ * is no other instance, so this one stays leader and keeps serving; the
+ * answer is Marathon's either way.
  */
 static void
 misc_abdicate(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
+	int rc;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	log_info("leadership abdication asked by %s: no other master to take "
-		 "over, staying leader",
-		 httpd_req_peer(r));
+	if (s->abdicate == NULL) {
+		log_info("leadership abdication asked by %s: no other master "
+			 "to take over, staying leader",
+			 httpd_req_peer(r));
+		httpd_reply_json(
+		    r, 200,
+		    json_pack("{s:s}", "message", "Leadership abdicated"));
+		return;
+	}
+	rc = s->abdicate(s->hook_arg);
+	if (rc == -EPERM) {
+		httpd_reply_error(r, 404, "There is no leader", NULL);
+		return;
+	}
+	if (rc != 0) {
+		httpd_reply_error(
+		    r, 503, "an abdication is in progress; retry later", NULL);
+		return;
+	}
+	log_info("leadership abdicated, as %s asked", httpd_req_peer(r));
 	httpd_reply_json(r, 200,
 			 json_pack("{s:s}", "message", "Leadership abdicated"));
 }
@@ -240,6 +267,29 @@ misc_metrics_collect(const struct sched *s, double *v)
 }
 
 static void
+misc_put_json(void *ctx, const char *name, double value)
+{
+	json_object_set_new(ctx, name, json_pack("{s:f}", "value", value));
+}
+
+/* Prometheus' name of a dotted gauge: every other character an '_'. */
+static void
+misc_put_prom(void *ctx, const char *name, double value)
+{
+	char pn[128];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof pn - 1; i++)
+		pn[i] = (name[i] >= 'a' && name[i] <= 'z') ||
+				(name[i] >= 'A' && name[i] <= 'Z') ||
+				(name[i] >= '0' && name[i] <= '9')
+			    ? name[i]
+			    : '_';
+	pn[i] = '\0';
+	buf_printf(ctx, "# TYPE %s gauge\n%s %.17g\n", pn, pn, value);
+}
+
+static void
 misc_metrics(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
@@ -252,6 +302,8 @@ misc_metrics(struct httpd_req *r, void *arg)
 	for (i = 0; i < MM_N; i++)
 		json_object_set_new(gauges, misc_metric_names[i][0],
 				    json_pack("{s:f}", "value", v[i]));
+	if (s->gauges != NULL)
+		s->gauges(s->hook_arg, misc_put_json, gauges);
 	httpd_reply_json(r, 200,
 			 json_pack("{s:s, s:{}, s:o, s:{}, s:{}, s:{}}",
 				   "version", "4.0.0", "counters", "gauges",
@@ -273,6 +325,8 @@ misc_prometheus(struct httpd_req *r, void *arg)
 			   misc_metric_names[i][1], misc_metric_names[i][2],
 			   misc_metric_names[i][1], misc_metric_names[i][1],
 			   v[i]);
+	if (s->gauges != NULL)
+		s->gauges(s->hook_arg, misc_put_prom, &b);
 	httpd_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data,
 		    b.len);
 	buf_release(&b);

@@ -17,11 +17,19 @@
  * - Subscriptions are committed to the store before the reply.
  * - Streams that die while an emission walks the list (closed by the
  *   peer, or dropped as slow) are only marked, and swept after the walk.
+ * - With a durable interface (--registry=zk), an event emitted while the
+ *   store's writes are not all durable waits, serialised, until they are
+ *   (or is dropped if they never will be), and every later event waits
+ *   behind it: SPEC 5's promise (an event only once the API shows what it
+ *   reports) then also means "once a failover cannot take it back".
  * Loop thread only.
  */
 #include "scheduler/core/sched_events.h"
 
+#include <sys/queue.h>
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +37,7 @@
 
 #define LOG_MOD "events"
 #include "lib/buf.h"
+#include "lib/durable.h"
 #include "lib/httpd.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -53,13 +62,25 @@ struct ev_stream {
 	struct ev_stream *next; /* owned: the rest of the list */
 };
 
+/* An event waiting until the state it reports is durable. */
+struct ev_held {
+	char *type;	 /* owned */
+	struct buf body; /* owned: the event's JSON */
+	uint64_t seq;	 /* the store's sequence when it was emitted */
+	TAILQ_ENTRY(ev_held) link;
+};
+
 struct sched_events {
 	unsigned magic;
 	struct loop *loop;	   /* borrowed: outlives e */
 	struct ev_stream *streams; /* owned list */
 	size_t nstreams;
 	struct sched_events_subs *subs; /* owned: callback subscribers */
+	struct httpd *api;		/* borrowed: where the routes are */
 	int walking;			/* > 0 while a walk over streams runs */
+	struct durable dur;		/* pending NULL: events go at once */
+	TAILQ_HEAD(ev_held_list, ev_held) held; /* owned: in emission order */
+	bool waiting; /* a wait for the first is out */
 };
 
 /* Pure helpers */
@@ -271,11 +292,110 @@ events_emit_link(struct sched_events *e, const char *type, const char *remote)
 				       "eventType", type));
 }
 
+/* Send one serialised event to the streams and the subscribers. */
+static void
+events_deliver(struct sched_events *e, const char *type, const struct buf *body)
+{
+	struct buf frame = BUF_INIT;
+	struct ev_stream *st;
+
+	log_debug("event %s streams=%zu", type, e->nstreams);
+	if (e->streams != NULL) {
+		sched_events_frame(type, buf_str(body), &frame);
+		e->walking++;
+		for (st = e->streams; st != NULL; st = st->next)
+			if (!st->dead &&
+			    sched_events_filter_match(&st->filter, type))
+				stream_write(st, frame.data, frame.len);
+		e->walking--;
+	}
+	sched_events_sub_publish(e->subs, body->data, body->len);
+	events_sweep(e);
+	buf_release(&frame);
+}
+
+static void events_hold_kick(struct sched_events *e);
+
+static void
+events_held_free(struct ev_held *h)
+{
+	free(h->type);
+	buf_release(&h->body);
+	free(h);
+}
+
+/*
+ * The events emitted up to seq: delivered in their order once durable,
+ * dropped when never (the master steps down; a new leader reports the
+ * state it finds).
+ */
+static void
+events_durable_cb(uint64_t seq, int rc, void *arg)
+{
+	struct sched_events *e = arg;
+	struct ev_held *h;
+	size_t dropped = 0;
+
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	e->waiting = false;
+	while ((h = TAILQ_FIRST(&e->held)) != NULL && h->seq <= seq) {
+		TAILQ_REMOVE(&e->held, h, link);
+		if (rc == 0)
+			events_deliver(e, h->type, &h->body);
+		else
+			dropped++;
+		events_held_free(h);
+	}
+	if (dropped > 0)
+		log_warn("%zu event(s) not sent: the state they report could "
+			 "not be made durable",
+			 dropped);
+	events_hold_kick(e);
+}
+
+static void
+events_hold_kick(struct sched_events *e)
+{
+	struct ev_held *h = TAILQ_FIRST(&e->held);
+
+	if (e->waiting || h == NULL)
+		return;
+	e->waiting = true;
+	if (e->dur.wait(e->dur.ctx, h->seq, events_durable_cb, e) != 0)
+		events_durable_cb(h->seq, -EIO, e);
+}
+
+/*
+ * Keep the event when what it reports may not be durable yet, or when
+ * events before it wait (their order is kept). False: send it now.
+ */
+static bool
+events_hold(struct sched_events *e, const char *type, struct buf *body)
+{
+	struct ev_held *h, *last = TAILQ_LAST(&e->held, ev_held_list);
+	uint64_t seq;
+
+	if (e->dur.pending == NULL)
+		return false;
+	seq = e->dur.pending(e->dur.ctx);
+	if (seq == 0 && last == NULL)
+		return false;
+	if (last != NULL && last->seq > seq)
+		seq = last->seq;
+	h = xcalloc(1, sizeof *h);
+	h->type = xstrdup(type);
+	h->body = *body;
+	buf_init(body);
+	h->seq = seq;
+	TAILQ_INSERT_TAIL(&e->held, h, link);
+	events_hold_kick(e);
+	return true;
+}
+
 void
 sched_events_emit(struct sched_events *e, json_t *ev)
 {
-	struct buf body = BUF_INIT, frame = BUF_INIT;
-	struct ev_stream *st;
+	struct buf body = BUF_INIT;
 	const char *type;
 	char iso[32];
 
@@ -293,22 +413,21 @@ sched_events_emit(struct sched_events *e, json_t *ev)
 	}
 	if (json_dump_buf(ev, &body) != 0)
 		goto out;
-	log_debug("event %s streams=%zu", type, e->nstreams);
-	if (e->streams != NULL) {
-		sched_events_frame(type, buf_str(&body), &frame);
-		e->walking++;
-		for (st = e->streams; st != NULL; st = st->next)
-			if (!st->dead &&
-			    sched_events_filter_match(&st->filter, type))
-				stream_write(st, frame.data, frame.len);
-		e->walking--;
-	}
-	sched_events_sub_publish(e->subs, body.data, body.len);
-	events_sweep(e);
+	if (!events_hold(e, type, &body))
+		events_deliver(e, type, &body);
 out:
 	buf_release(&body);
-	buf_release(&frame);
 	json_decref(ev);
+}
+
+void
+sched_events_set_durable(struct sched_events *e, const struct durable *d)
+{
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	if (d != NULL)
+		e->dur = *d;
+	else
+		memset(&e->dur, 0, sizeof e->dur);
 }
 
 void
@@ -471,7 +590,9 @@ sched_events_new(struct loop *l, struct httpc *hc, struct store *st,
 
 	CD_ALLOC_OBJ(e, EVENTS_MAGIC);
 	e->loop = l;
+	TAILQ_INIT(&e->held);
 	e->subs = sched_events_sub_new(l, hc, st);
+	e->api = api;
 	if (api != NULL)
 		httpd_add_routes(api, events_routes,
 				 sizeof events_routes / sizeof events_routes[0],
@@ -483,10 +604,19 @@ void
 sched_events_free(struct sched_events *e)
 {
 	struct ev_stream *st;
+	struct ev_held *h;
 
 	if (e == NULL)
 		return;
 	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	if (e->api != NULL)
+		httpd_remove_routes(e->api, e);
+	if (e->dur.forget != NULL)
+		e->dur.forget(e->dur.ctx, e);
+	while ((h = TAILQ_FIRST(&e->held)) != NULL) {
+		TAILQ_REMOVE(&e->held, h, link);
+		events_held_free(h);
+	}
 	while ((st = e->streams) != NULL) {
 		e->streams = st->next;
 		if (st->req != NULL) {

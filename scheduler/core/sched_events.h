@@ -17,6 +17,7 @@
 
 struct loop;
 struct buf;
+struct durable;
 struct httpc;
 struct httpd;
 struct httpd_req;
@@ -37,6 +38,11 @@ struct sched_events;
 struct sched_events *sched_events_new(struct loop *l, struct httpc *hc,
 				      struct store *st, struct httpd *api);
 void sched_events_free(struct sched_events *e);
+/*
+ * Make every event wait until the writes before it are durable (d copied,
+ * d->ctx borrowed; NULL: events go at once, the LMDB case).
+ */
+void sched_events_set_durable(struct sched_events *e, const struct durable *d);
 
 /*
  * Publish one event. ev is a JSON object with at least "eventType"

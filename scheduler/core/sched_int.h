@@ -149,6 +149,14 @@ struct sched {
 					      ends (sched_converge.c) */
 	uint64_t backoff_due_ms; /* when backoff_timer fires, if pending */
 	json_t *groups;		 /* ref: explicit group records by id */
+	char *zk_url;		 /* owned, or NULL without ZooKeeper */
+	long long zk_session_timeout_ms;
+	int (*abdicate)(void *arg);
+	/* cmd/'s extra gauges (sched.h's sched_conf.gauges) */
+	void (*gauges)(void *arg,
+		       void (*put)(void *ctx, const char *name, double value),
+		       void *ctx);
+	void *hook_arg; /* borrowed: cmd/'s */
 };
 
 #endif

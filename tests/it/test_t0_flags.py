@@ -104,14 +104,34 @@ def test_flags_from_environment(start_clusterd):
 
 
 def test_bad_master_address(clusterd_bin, tmp_path):
-    """An agent's --master: HOST[:PORT] or file:// holding that; anything else
-    (and zk:// until the agent detects leaders) is one line naming --master."""
-    for value in ("host:", "host:99999", "a:b:c", "http://host:5050", "zk://h:2181/mesos",
-                  f"file://{tmp_path / 'missing'}"):
+    """An agent's --master: HOST[:PORT], zk://HOSTS/PATH, or file:// holding
+    either; anything else (a zk:// URL without a path or with credentials too)
+    is one line naming --master."""
+    for value in ("host:", "host:99999", "a:b:c", "http://host:5050", "zk://h:2181/",
+                  "zk://user:pw@h:2181/mesos", f"file://{tmp_path / 'missing'}"):
         rc, _, err = run(clusterd_bin, tmp_path, "--agent", f"--master={value}")
         assert rc == 1, f"--master={value} was accepted"
         assert len(lines(err)) == 1, f"expected one line on stderr, got:\n{err}"
         assert "--master" in err, err
+    (tmp_path / "zkfile").write_text("zk://h:2181/\n")
+    rc, _, err = run(clusterd_bin, tmp_path, "--agent", f"--master=file://{tmp_path / 'zkfile'}")
+    assert rc == 1 and "--master" in err, err
     (tmp_path / "nested").write_text("file:///etc/hostname\n")
     rc, _, err = run(clusterd_bin, tmp_path, "--agent", f"--master=file://{tmp_path / 'nested'}")
     assert rc == 1 and "--master" in err, err
+
+
+def test_zk_flags(clusterd_bin, tmp_path):
+    """--zk must be a zk:// URL; --registry=zk needs it, and a master with it
+    keeps its state there (lmdb or in_memory with --zk is refused, since no
+    other master could take over). Each mistake is one line naming the flag."""
+    for args, flag in ((["--master", "--zk=zk://h:2181"], "--zk"),
+                       (["--master", "--zk=http://h:2181/x"], "--zk"),
+                       (["--all-in-one", "--registry=zk"], "--registry"),
+                       (["--master", "--zk=zk://h:2181/x", "--registry=lmdb"], "--registry"),
+                       (["--all-in-one", "--zk=zk://h:2181/x", "--registry=in_memory"],
+                        "--registry")):
+        rc, _, err = run(clusterd_bin, tmp_path, *args, "--ip=127.0.0.1")
+        assert rc == 1, f"{args} were accepted"
+        assert len(lines(err)) == 1, f"expected one line on stderr, got:\n{err}"
+        assert flag in err, err

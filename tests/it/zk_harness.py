@@ -61,10 +61,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def four_letter(port, word, timeout=1.0):
+def four_letter(port, word, timeout=1.0, host="127.0.0.1"):
     """Send a four-letter word to a server, return its answer or None."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        with socket.create_connection((host, port), timeout=timeout) as s:
             s.sendall(word.encode())
             out = b""
             while True:
@@ -78,9 +78,11 @@ def four_letter(port, word, timeout=1.0):
 
 
 class ZkServer:
-    def __init__(self, root, sid, client_port, peers):
+    def __init__(self, root, sid, client_port, peers, host="127.0.0.1", wrap=()):
         self.sid = sid
         self.client_port = client_port
+        self.host = host
+        self.wrap = list(wrap)
         self.dir = os.path.join(root, f"zk{sid}")
         self.data_dir = os.path.join(self.dir, "data")
         self.cfg = os.path.join(self.dir, "zoo.cfg")
@@ -93,7 +95,7 @@ class ZkServer:
             "syncLimit=4",
             f"dataDir={self.data_dir}",
             f"clientPort={client_port}",
-            "clientPortAddress=127.0.0.1",
+            f"clientPortAddress={host}",
             "minSessionTimeout=1000",
             "maxSessionTimeout=60000",
             "maxClientCnxns=0",
@@ -103,7 +105,7 @@ class ZkServer:
         ]
         if peers:
             for psid, (qport, eport) in peers.items():
-                lines.append(f"server.{psid}=127.0.0.1:{qport}:{eport}")
+                lines.append(f"server.{psid}={host}:{qport}:{eport}")
             with open(os.path.join(self.data_dir, "myid"), "w", encoding="ascii") as f:
                 f.write(f"{sid}\n")
         with open(self.cfg, "w", encoding="ascii") as f:
@@ -125,6 +127,8 @@ class ZkServer:
                "-Dorg.slf4j.simpleLogger.showDateTime=true",
                "-cp", f"{ZK_JAR}:{ZK_LOGGER_JAR}",
                "org.apache.zookeeper.server.quorum.QuorumPeerMain", self.cfg]
+        # e.g. nsenter --net=...: exec'd, so the pid is the JVM's.
+        cmd = self.wrap + cmd
         log = open(self.log_path, "ab")  # pylint: disable=consider-using-with
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
@@ -143,7 +147,7 @@ class ZkServer:
             self.proc.wait(timeout=10)
 
     def mode(self):
-        out = four_letter(self.client_port, "srvr")
+        out = four_letter(self.client_port, "srvr", host=self.host)
         if not out:
             return None
         for line in out.splitlines():
@@ -153,16 +157,21 @@ class ZkServer:
 
 
 class ZkEnsemble:
-    def __init__(self, root, size=1):
+    """host/wrap: a server in a network namespace (host its address there,
+    wrap the nsenter argv); then call mode()/wait_serving() from a thread in
+    that namespace (netns_harness.Node.run)."""
+
+    def __init__(self, root, size=1, host="127.0.0.1", wrap=()):
         assert size in (1, 3, 5)
         self.root = os.path.join(str(root), "zookeeper")
         os.makedirs(self.root, exist_ok=True)
         ports = [free_port() for _ in range(size)]
         peers = {i + 1: (free_port(), free_port()) for i in range(size)} if size > 1 else None
-        self.servers = [ZkServer(self.root, i + 1, ports[i], peers) for i in range(size)]
+        self.servers = [ZkServer(self.root, i + 1, ports[i], peers, host=host, wrap=wrap)
+                        for i in range(size)]
 
     def hosts(self):
-        return ",".join(f"127.0.0.1:{s.client_port}" for s in self.servers)
+        return ",".join(f"{s.host}:{s.client_port}" for s in self.servers)
 
     def url(self, path="/clusterd"):
         return f"zk://{self.hosts()}{path}"

@@ -265,7 +265,9 @@ test_small_messages(void **state)
 	struct cd_err err = {0};
 	struct wire_registered rd = {"m-S1", "m", 5000, 25000, "run-1"}, rd2;
 	struct wire_kill_task kt = {"m", NULL, "web.1", 3000}, kt2;
-	struct wire_ping pg = {"m", "m-S1", "sec", "run-1", 1}, pg2;
+	struct wire_ping pg = {"m",	"m-S1", "sec",
+			       "run-1", 1,	"master@10.0.0.1:5050"},
+			 pg2;
 	struct wire_reconcile rc = {"m", NULL, NULL}, rc2;
 	struct wire_status_msg sm = {0}, sm2;
 	struct wire_run_task rt = {0}, rt2;
@@ -303,6 +305,7 @@ test_small_messages(void **state)
 	assert_string_equal(pg2.secret, "sec");
 	assert_string_equal(pg2.epoch, "run-1");
 	assert_int_equal(pg2.reregister, 1);
+	assert_string_equal(pg2.pid, "master@10.0.0.1:5050");
 	wire_ping_release(&pg2);
 	json_decref(j);
 	/* From an older master: no epoch, not asked to re-register; a bad
@@ -310,6 +313,7 @@ test_small_messages(void **state)
 	j = jload("{\"protocol\":1,\"master_id\":\"m\",\"agent_id\":\"a\"}");
 	assert_int_equal(wire_ping_decode(j, &pg2, &err), 0);
 	assert_null(pg2.epoch);
+	assert_null(pg2.pid); /* an older master's ping names no sender */
 	assert_int_equal(pg2.reregister, 0);
 	wire_ping_release(&pg2);
 	json_decref(j);
