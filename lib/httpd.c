@@ -38,6 +38,7 @@
 #define LOG_MOD "httpd"
 #include "buf.h"
 #include "httpd_int.h"
+#include "id.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
@@ -226,21 +227,6 @@ httpd_req_live(struct httpd_req *r)
 	return r->state == HTTPD_REQ_PENDING;
 }
 
-/* Equal strings, in time that depends only on the expected length. */
-static bool
-httpd_secret_equal(const char *expected, const char *got)
-{
-	size_t i, n = strlen(expected), m;
-	unsigned char d = 0;
-
-	if (got == NULL)
-		return false;
-	m = strlen(got);
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
-	return d == 0 && m == n;
-}
-
 static bool
 httpd_exempt(const struct httpd *h, const struct route_path *rp)
 {
@@ -330,8 +316,8 @@ httpd_serve(struct httpd *h, struct httpd_req *r)
 	if (h->guard_secret != NULL &&
 	    route_match(h->guard_pattern, &rp, NULL)) {
 		/* Before the body is looked at, whatever it holds. */
-		if (!httpd_secret_equal(h->guard_secret,
-					httpd_req_header(r, h->guard_header))) {
+		if (!id_secret_equal(h->guard_secret,
+				     httpd_req_header(r, h->guard_header))) {
 			unsigned long n = 0;
 
 			if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l),
@@ -345,8 +331,8 @@ httpd_serve(struct httpd *h, struct httpd_req *r)
 			goto out;
 		}
 	} else if (h->auth != NULL && !httpd_exempt(h, &rp) &&
-		   !httpd_secret_equal(h->auth,
-				       httpd_req_header(r, "Authorization"))) {
+		   !id_secret_equal(h->auth,
+				    httpd_req_header(r, "Authorization"))) {
 		httpd_reply_header(r, "WWW-Authenticate",
 				   "Basic realm=\"clusterd\"");
 		httpd_reply_error(r, 401, "Unauthorized", NULL);
@@ -451,6 +437,12 @@ httpd_set_caps(struct httpd *h, size_t max_conns, size_t max_streams)
 		h->max_conns = max_conns;
 	if (max_streams > 0)
 		h->max_streams = max_streams;
+}
+
+const char *
+httpd_scheme(const struct httpd *h)
+{
+	return h != NULL && h->tls != NULL ? "https" : "http";
 }
 
 void
@@ -601,6 +593,12 @@ const char *
 httpd_req_peer(const struct httpd_req *r)
 {
 	return r->peer;
+}
+
+const char *
+httpd_req_scheme(const struct httpd_req *r)
+{
+	return httpd_scheme(r->h);
 }
 
 const char *
