@@ -54,6 +54,20 @@ agent_secret_ok(const struct agent *a, const char *given, struct httpd_req *req)
  * the registration; a kill does not. Answers and logs (at most once per
  * interval) when not.
  */
+/*
+ * Whether peer is where the master is: its address, or, for a master on
+ * this very host, any address of this host (an all-in-one on 0.0.0.0
+ * registers its agent at 127.0.0.1, and its master reaches the agent at
+ * the advertised address, from that address).
+ */
+static bool
+agent_peer_is_master(const struct agent *a, const char *peer)
+{
+	if (ipaddr_same_host(peer, a->master_ip))
+		return true;
+	return ipaddr_local(a->master_ip) && ipaddr_local(peer);
+}
+
 static bool
 agent_from_master(struct agent *a, struct httpd_req *req, const char *master_id,
 		  const char *what, bool launch)
@@ -61,7 +75,7 @@ agent_from_master(struct agent *a, struct httpd_req *req, const char *master_id,
 	unsigned long n = 0;
 
 	if (a->master_ip != NULL &&
-	    !ipaddr_same_host(httpd_req_peer(req), a->master_ip)) {
+	    !agent_peer_is_master(a, httpd_req_peer(req))) {
 		if (ratelog_allow(&a->refuse_log, loop_now_ms(a->loop), &n))
 			log_warn("refused a %s from %s: this agent's master is "
 				 "at %s (%lu similar messages suppressed)",

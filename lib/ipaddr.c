@@ -1,10 +1,15 @@
 /*
  * ipaddr.c: comparing textual IP addresses by the host they name (see
- * ipaddr.h). Pure: inet_pton(3) and string handling only.
+ * ipaddr.h). inet_pton(3) and string handling; ipaddr_local() also lists
+ * the interfaces' addresses (getifaddrs(3)).
  */
 #include "ipaddr.h"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
@@ -81,4 +86,43 @@ ipaddr_same_host(const char *a, const char *b)
 		return true;
 	return x.family == y.family &&
 	       memcmp(x.b, y.b, x.family == AF_INET ? 4 : 16) == 0;
+}
+
+bool
+ipaddr_local(const char *a)
+{
+	struct ifaddrs *ifs = NULL, *i;
+	struct ipaddr x, y;
+	bool found = false;
+
+	if (!ipaddr_parse(a, &x))
+		return false;
+	if (ipaddr_loopback(&x))
+		return true;
+	if (getifaddrs(&ifs) == -1)
+		return false;
+	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		memset(&y, 0, sizeof y);
+		if (sa == NULL)
+			continue;
+		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)sa;
+
+			y.family = AF_INET;
+			memcpy(y.b, &s4->sin_addr, 4);
+		} else if (sa->sa_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)sa;
+
+			y.family = AF_INET6;
+			memcpy(y.b, &s6->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		found = x.family == y.family &&
+			memcmp(x.b, y.b, x.family == AF_INET ? 4 : 16) == 0;
+	}
+	freeifaddrs(ifs);
+	return found;
 }

@@ -2,7 +2,8 @@
  * ipaddr.h: textual IP addresses as the agent protocol meets them: a
  * request's peer ("10.0.0.1:41234", "[::1]:41234"), the address a client
  * reached a server at ("10.0.0.1", "::1"), an agent's advertised address.
- * Pure (STYLE B28): libc's inet_pton only, no I/O, no globals; any thread.
+ * Pure (STYLE B28) but for ipaddr_local(), which asks the kernel for this
+ * host's addresses; no globals, any thread.
  */
 #ifndef CLUSTERD_LIB_IPADDR_H
 #define CLUSTERD_LIB_IPADDR_H
@@ -18,5 +19,11 @@
  * when either is not an address (a hostname, "", NULL).
  */
 bool ipaddr_same_host(const char *a, const char *b);
+/*
+ * Whether a (as above) is an address of this host: loopback, or one of
+ * its interfaces' (getifaddrs(3), a netlink query: no blocking I/O).
+ * False when it is not an address, or the kernel cannot say.
+ */
+bool ipaddr_local(const char *a);
 
 #endif

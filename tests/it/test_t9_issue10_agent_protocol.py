@@ -26,6 +26,7 @@ import uuid
 
 import pytest
 
+import clusterd_harness as harness
 import netns_harness
 import stranger
 from clusterd_harness import holds_for, task_pids, wait_until
@@ -283,3 +284,27 @@ def test_fake_agent_cannot_register_with_a_secret(secret_cluster):
     for t in tasks:
         with open(f"/proc/{c.task_pids(t)[0]}/environ", "rb") as f:
             assert b"DB_PASSWORD=hunter2" in f.read().split(b"\0")
+
+
+@NETNS
+def test_all_in_one_on_every_address(request, clusterd_bin, tmp_path):
+    """An all-in-one bound to 0.0.0.0: its agent registers with the master on
+    127.0.0.1, and the master reaches the agent at the advertised address,
+    from that address. Both are this host: its RunTasks are taken."""
+    net = netns_harness.Network(["aio"]).create()
+    node = net["aio"]
+    cd = netns_harness.NsClusterd(clusterd_bin, tmp_path / "aio", node, "--all-in-one",
+                                  args=["--containerizers=mesos"], secret="aio-secret")
+    request.node._clusterd_instances = [cd]  # pylint: disable=protected-access
+    try:
+        cd.start()
+        r = cd.post("/v2/apps", json={"id": "everywhere", "cmd": "sleep 100000", "cpus": 0.1,
+                                      "mem": 16, "instances": 1})
+        assert r.status_code == 201, r.text
+        cd.wait_running("/everywhere", 1, timeout=60)
+        assert "refused a RunTask" not in cd.log_text()
+    finally:
+        cd._terminate()  # pylint: disable=protected-access
+        harness.kill_task_processes(cd.work_dir)
+        cd.session.close()
+        net.destroy()

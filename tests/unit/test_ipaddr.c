@@ -50,6 +50,21 @@ test_other_hosts(void **state)
 	assert_false(ipaddr_same_host("?:0", "?:0"));
 }
 
+/* This host's addresses: loopback, and those of its interfaces. */
+static void
+test_local(void **state)
+{
+	(void)state;
+	assert_true(ipaddr_local("127.0.0.1"));
+	assert_true(ipaddr_local("[::1]:5051"));
+	assert_true(ipaddr_local("127.0.0.2:9"));
+	/* TEST-NET-1 (RFC 5737) is no host's address. */
+	assert_false(ipaddr_local("192.0.2.77"));
+	assert_false(ipaddr_local("192.0.2.77:5050"));
+	assert_false(ipaddr_local("localhost"));
+	assert_false(ipaddr_local(NULL));
+}
+
 /* lib/id's constant-time comparison, which both sides use for secrets
  * and tokens. */
 static void
@@ -72,6 +87,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_host),
 	    cmocka_unit_test(test_other_hosts),
+	    cmocka_unit_test(test_local),
 	    cmocka_unit_test(test_secret_equal),
 	};
 
