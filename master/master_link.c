@@ -148,9 +148,13 @@ master_status_sender_ok(const struct master_agent *a,
 			const struct wire_status_msg *msg,
 			struct httpd_req *req)
 {
+	const char *peer = httpd_req_peer(req);
+
 	if (a->token != NULL)
 		return id_secret_equal(a->token, msg->token);
-	return ipaddr_same_host(httpd_req_peer(req), a->info.ip);
+	/* An agent on the master's host may send from any of its addresses. */
+	return ipaddr_same_host(peer, a->info.ip) ||
+	       (ipaddr_local(a->info.ip) && ipaddr_local(peer));
 }
 
 /*

@@ -212,6 +212,25 @@ def test_forged_status_updates_refused(start_clusterd):
     wait_until(lambda: not cd.tasks("/victim"), timeout=30, what="the kill reported")
 
 
+def test_older_agent_held_to_its_address(start_clusterd):
+    """An agent that asks for no token (an older build) gets none, and its
+    status updates are taken only from its registered address."""
+    cd = start_clusterd("--containerizers=mesos")
+    fw = cd.get("/v2/info").json()["frameworkId"]
+    for ip, want in (("192.0.2.1", 409), ("127.0.0.1", 200)):
+        reg = {"protocol": 1, "agent": {"hostname": f"old-{ip}", "ip": ip, "port": 9,
+                                        "resources": {"cpus": 0.01, "mem": 1}}}
+        res = stranger.one("POST", cd.master_url + "/internal/register", body=json.dumps(reg))
+        assert res["status"] == 200, res
+        old = json.loads(res["body"])
+        assert "token" not in old, old
+        body = status_body(old["agent_id"], {"id": f"gone.{uuid.uuid4()}", "framework_id": fw},
+                           state="TASK_FINISHED")
+        res = stranger.one("POST", cd.master_url + "/internal/status", body=body)
+        assert res["status"] == want, (ip, res)
+    assert "asks for no status token" in cd.log_text()
+
+
 # -- with an agent secret ---------------------------------------------------------
 
 
