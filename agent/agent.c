@@ -24,6 +24,7 @@
 #include "containerizer/ctr.h"
 #include "containerizer/ctr_sim.h"
 #include "lib/buf.h"
+#include "lib/httpd.h"
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "lib/xalloc.h"
@@ -191,7 +192,8 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 	TAILQ_INIT(&a->tasks);
 	a->on_registered = agent_on_registered;
 	if (!a->follow)
-		a->master_url = xasprintf("http://%s", a->s_master);
+		a->master_url =
+		    xasprintf("%s://%s", httpd_scheme(httpd), a->s_master);
 	rc = agent_probe_resources(conf->resources, conf->work_dir, &a->total,
 				   err);
 	if (rc != 0)
@@ -252,5 +254,7 @@ agent_free(struct agent *a)
 	free(a->id);
 	free(a->master_id);
 	free(a->master_epoch);
+	free(a->master_ip);
+	free(a->status_token);
 	free(a);
 }

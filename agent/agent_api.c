@@ -1,7 +1,10 @@
 /*
  * agent_api.c: the agent's HTTP endpoints: the master's RunTask, KillTask,
  * ping and reconcile under /internal/, and /state, /slave(1)/state,
- * /health for operators. Loop thread only.
+ * /health for operators. RunTask and KillTask are taken only from this
+ * agent's master (agent_from_master()): the agent secret alone cannot
+ * tell, when there is none (loopback), or when another holder of it
+ * speaks. Loop thread only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +12,94 @@
 #include "agent/agent_int.h"
 #include "containerizer/ctr.h"
 #include "lib/httpd.h"
+#include "lib/id.h"
+#include "lib/ipaddr.h"
 #include "lib/json.h"
 #include "lib/loop.h"
+#include "lib/ratelog.h"
 #include "lib/xalloc.h"
 
 #define LOG_MOD "agent"
 #include "lib/log.h"
 
+/* At most one line per interval about refused master messages. */
+#define AGENT_REFUSE_LOG_MS 10000
+
+/*
+ * The body's secret of a ping. Redundant: the agent secret, when set,
+ * was checked in the Clusterd-Agent-Secret header before the body was
+ * read (httpd_set_guard() in cmd/main.c); compared in constant time all
+ * the same. RunTask and KillTask no longer look at the body's secret.
+ */
 static bool
 agent_secret_ok(const struct agent *a, const char *given, struct httpd_req *req)
 {
-	if (a->s_secret == NULL ||
-	    (given != NULL && strcmp(given, a->s_secret) == 0))
+	if (a->s_secret == NULL || id_secret_equal(a->s_secret, given))
 		return true;
 	log_warn("refused a master message from %s: bad secret",
 		 httpd_req_peer(req));
 	httpd_reply_error(req, 401, "invalid agent secret", NULL);
 	return false;
+}
+
+/*
+ * Whether a RunTask or KillTask comes from this agent's master (what the
+ * agent secret cannot tell when there is none, as on loopback): from the
+ * address the registration reached the master at, when known (403
+ * otherwise), and naming the master registered with (409 otherwise, as
+ * for an agent not registered: the master then pings, and the agent
+ * registers with whoever it is). A launch also needs the agent to be
+ * registered, or re-registering (a registration in flight: the master's
+ * reply may come after its first RunTask), its updates then waiting for
+ * the registration; a kill does not. Answers and logs (at most once per
+ * interval) when not.
+ */
+/*
+ * Whether peer is where the master is: its address, or, for a master on
+ * this very host, any address of this host (an all-in-one on 0.0.0.0
+ * registers its agent at 127.0.0.1, and its master reaches the agent at
+ * the advertised address, from that address).
+ */
+static bool
+agent_peer_is_master(const struct agent *a, const char *peer)
+{
+	if (ipaddr_same_host(peer, a->master_ip))
+		return true;
+	return ipaddr_local(a->master_ip) && ipaddr_local(peer);
+}
+
+static bool
+agent_from_master(struct agent *a, struct httpd_req *req, const char *master_id,
+		  const char *what, bool launch)
+{
+	unsigned long n = 0;
+
+	if (a->master_ip != NULL &&
+	    !agent_peer_is_master(a, httpd_req_peer(req))) {
+		if (ratelog_allow(&a->refuse_log, loop_now_ms(a->loop), &n))
+			log_warn("refused a %s from %s: this agent's master is "
+				 "at %s (%lu similar messages suppressed)",
+				 what, httpd_req_peer(req), a->master_ip, n);
+		httpd_reply_error(req, 403, "not from this agent's master",
+				  NULL);
+		return false;
+	}
+	if (a->master_id == NULL || strcmp(master_id, a->master_id) != 0 ||
+	    (launch && !a->registered && a->reg_req == NULL)) {
+		if (ratelog_allow(&a->refuse_log, loop_now_ms(a->loop), &n))
+			log_warn("refused a %s from %s: from master %s, this "
+				 "agent is registered with %s (%lu similar "
+				 "messages suppressed)",
+				 what, httpd_req_peer(req), master_id,
+				 a->registered && a->master_id != NULL
+				     ? a->master_id
+				     : "none",
+				 n);
+		httpd_reply_error(
+		    req, 409, "agent is not registered with this master", NULL);
+		return false;
+	}
+	return true;
 }
 
 static json_t *
@@ -51,16 +125,9 @@ agent_h_run(struct httpd_req *req, void *arg)
 		return;
 	}
 	json_decref(j);
-	if (!agent_secret_ok(a, rt.secret, req))
+	if (!agent_from_master(a, req, rt.master_id, "RunTask", true))
 		goto out;
-	/*
-	 * While re-registering with the same master (its reply may come
-	 * after the first RunTask it sends), a launch is taken: its status
-	 * updates wait for the registration.
-	 */
-	if (a->ctr == NULL ||
-	    (!a->registered && (a->reg_req == NULL || a->master_id == NULL ||
-				strcmp(rt.master_id, a->master_id) != 0))) {
+	if (a->ctr == NULL) {
 		httpd_reply_error(req, 409, "agent is not registered", NULL);
 		goto out;
 	}
@@ -88,7 +155,7 @@ agent_h_kill(struct httpd_req *req, void *arg)
 		return;
 	}
 	json_decref(j);
-	if (!agent_secret_ok(a, k.secret, req))
+	if (!agent_from_master(a, req, k.master_id, "KillTask", false))
 		goto out;
 	t = agent_task_find(a, k.task_id);
 	if (t == NULL) {
@@ -286,5 +353,6 @@ static const struct httpd_route agent_routes[] = {
 void
 agent_api_routes(struct agent *a)
 {
+	a->refuse_log = (struct ratelog)RATELOG_INIT(AGENT_REFUSE_LOG_MS);
 	httpd_add_routes(a->httpd, agent_routes, CD_NELEM(agent_routes), a);
 }

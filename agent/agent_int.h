@@ -13,6 +13,7 @@
 
 #include "agent/agent.h"
 #include "lib/httpc.h"
+#include "lib/ratelog.h"
 #include "lib/resources.h"
 #include "lib/task_state.h"
 #include "lib/wire.h"
@@ -79,6 +80,11 @@ struct agent {
 	char *id;		  /* owned or NULL before registration */
 	char *master_id;	  /* owned or NULL */
 	char *master_epoch; /* owned or NULL: the master run registered with */
+	/* owned or NULL: the address the registration reached the master at
+	 * (RunTask and KillTask are taken only from there) */
+	char *master_ip;
+	char *status_token;	   /* owned or NULL: wire_registered.token */
+	struct ratelog refuse_log; /* master messages refused (agent_api.c) */
 	/* From the registration reply: how long without a ping before the
 	 * master is taken for gone (0: from our own flags). */
 	long long master_total_ms;

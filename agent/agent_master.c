@@ -82,9 +82,15 @@ agent_register_retry(struct agent *a)
 	loop_timer_add(a->reg_timer, (uint64_t)(r % (uint64_t)(cap + 1)));
 }
 
+/*
+ * Registered: r is the master's 200. Its address (r->peer_ip) is where
+ * the master's RunTasks and KillTasks must come from (agent_api.c).
+ */
 static void
-agent_registered(struct agent *a, const char *body, size_t len)
+agent_registered(struct agent *a, const struct httpc_resp *r)
 {
+	const char *body = r->body;
+	size_t len = r->len;
 	struct wire_registered ok = {0};
 	struct cd_err err = {0};
 	json_t *j = json_parse_bounded(body, len, &err);
@@ -109,11 +115,16 @@ agent_registered(struct agent *a, const char *body, size_t len)
 	free(a->master_epoch);
 	a->master_epoch = ok.epoch != NULL ? xstrdup(ok.epoch) : NULL;
 	a->master_total_ms = ok.ping_timeout_total_ms;
+	free(a->status_token);
+	a->status_token = ok.token != NULL ? xstrdup(ok.token) : NULL;
+	free(a->master_ip);
+	a->master_ip = r->peer_ip != NULL ? xstrdup(r->peer_ip) : NULL;
 	wire_registered_release(&ok);
 	a->registered = true;
 	a->reg_attempts = 0;
 	a->last_ping_ms = loop_wall_ms();
-	log_info("registered with master %s as agent %s", a->master_id, a->id);
+	log_info("registered with master %s at %s as agent %s", a->master_id,
+		 a->master_url, a->id);
 	a->on_registered(a, first);
 }
 
@@ -138,7 +149,7 @@ agent_register_done(const struct httpc_resp *r, void *arg)
 
 	a->reg_req = NULL;
 	if (r->status == 200) {
-		agent_registered(a, r->body, r->len);
+		agent_registered(a, r);
 		return;
 	}
 	if (r->status == 401)
@@ -162,8 +173,8 @@ agent_register_send(struct agent *a)
 
 	if (a->reg_req != NULL || a->master_url == NULL)
 		return; /* no leader known yet: agent_master_follow() */
-	reg.secret = a->s_secret;
 	reg.agent.id = a->id;
+	reg.status_token = 1;
 	reg.agent.hostname = a->s_hostname;
 	reg.agent.ip = a->s_ip;
 	reg.agent.port = a->conf.port;

@@ -211,7 +211,7 @@ agent_task_send(struct agent_task *t)
 	if (t->npending == 0 || t->in_flight != NULL || !a->registered ||
 	    loop_timer_pending(t->retry))
 		return;
-	msg.secret = a->s_secret;
+	msg.token = a->status_token;
 	msg.status = t->pending[0];
 	/* The status carries the task, so a master that lost it can rebuild. */
 	t->in_flight = agent_master_post(a, "/internal/status",

@@ -457,6 +457,7 @@ static void
 httpc_call_done(struct httpc_req *r)
 {
 	struct httpc_resp resp;
+	char *ip = NULL;
 	long code = 0;
 
 	memset(&resp, 0, sizeof resp);
@@ -489,6 +490,9 @@ httpc_call_done(struct httpc_req *r)
 		    r->result != CURLE_COULDNT_RESOLVE_PROXY)
 			resp.sent = true;
 	}
+	if (curl_easy_getinfo(r->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK &&
+	    ip != NULL && ip[0] != '\0')
+		resp.peer_ip = ip;
 	resp.body = buf_str(&r->resp);
 	resp.len = r->resp.len;
 	if (r->keep_hdrs) {

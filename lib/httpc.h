@@ -39,6 +39,13 @@ struct httpc_resp {
 	 */
 	const char *headers;
 	size_t headers_len;
+	/*
+	 * The address the server was reached at ("10.0.0.1", "::1") when a
+	 * TCP connection was made, else NULL. Borrowed: valid during the
+	 * callback. The agent takes its master's address from the reply to
+	 * its registration.
+	 */
+	const char *peer_ip;
 };
 
 typedef void httpc_done_fn(const struct httpc_resp *resp, void *arg);

@@ -42,6 +42,7 @@
 #define LOG_MOD "httpd"
 #include "buf.h"
 #include "httpd_int.h"
+#include "id.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
@@ -423,6 +424,12 @@ httpd_set_caps(struct httpd *h, size_t max_conns, size_t max_streams)
 		h->max_streams = max_streams;
 }
 
+const char *
+httpd_scheme(const struct httpd *h)
+{
+	return h != NULL && h->tls != NULL ? "https" : "http";
+}
+
 void
 httpd_set_tls(struct httpd *h, struct tls *tls)
 {
@@ -528,6 +535,12 @@ const char *
 httpd_req_peer(const struct httpd_req *r)
 {
 	return r->peer;
+}
+
+const char *
+httpd_req_scheme(const struct httpd_req *r)
+{
+	return httpd_scheme(r->h);
 }
 
 const char *

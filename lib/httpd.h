@@ -98,6 +98,8 @@ void httpd_set_caps(struct httpd *h, size_t max_conns, size_t max_streams);
  * from now on; call it right after httpd_new().
  */
 void httpd_set_tls(struct httpd *h, struct tls *tls);
+/* "https" when h serves TLS, else "http": for the URLs shown to users. */
+const char *httpd_scheme(const struct httpd *h);
 /*
  * Require HTTP basic auth "user:password" (NULL: none) on every path but
  * those matching one of the route patterns in exempt (a NULL-terminated
@@ -174,6 +176,8 @@ const char *httpd_req_header(const struct httpd_req *r, const char *name);
 const char *httpd_req_body(const struct httpd_req *r, size_t *len);
 /* "ip:port" of the peer. */
 const char *httpd_req_peer(const struct httpd_req *r);
+/* "https" or "http": how the request came (see httpd_scheme()). */
+const char *httpd_req_scheme(const struct httpd_req *r);
 /* The Host header, or the bound address when absent. */
 const char *httpd_req_host(const struct httpd_req *r);
 

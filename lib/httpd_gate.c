@@ -32,6 +32,7 @@
 #include "durable.h"
 #include "httpd.h"
 #include "httpd_int.h"
+#include "id.h"
 #include "log.h"
 #include "loop.h"
 #include "ratelog.h"
@@ -41,21 +42,6 @@
 #define HTTPD_GATE_503                                                         \
 	"the change could not be made durable: this master is not the "        \
 	"leader any more, or lost ZooKeeper; retry with the leader"
-
-/* Equal strings, in time that depends only on the expected length. */
-static bool
-httpd_secret_equal(const char *expected, const char *got)
-{
-	size_t i, n = strlen(expected), m;
-	unsigned char d = 0;
-
-	if (got == NULL)
-		return false;
-	m = strlen(got);
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
-	return d == 0 && m == n;
-}
 
 static bool
 httpd_exempt(const struct httpd *h, const struct route_path *rp)
@@ -75,8 +61,8 @@ httpd_gate_admit(struct httpd *h, struct httpd_req *r,
 	if (h->guard_secret != NULL &&
 	    route_match(h->guard_pattern, rp, NULL)) {
 		/* Before the body is looked at, whatever it holds. */
-		if (!httpd_secret_equal(h->guard_secret,
-					httpd_req_header(r, h->guard_header))) {
+		if (!id_secret_equal(h->guard_secret,
+				     httpd_req_header(r, h->guard_header))) {
 			unsigned long n = 0;
 
 			if (ratelog_allow(&h->refuse_log, loop_now_ms(h->l),
@@ -90,8 +76,8 @@ httpd_gate_admit(struct httpd *h, struct httpd_req *r,
 			return false;
 		}
 	} else if (h->auth != NULL && !httpd_exempt(h, rp) &&
-		   !httpd_secret_equal(h->auth,
-				       httpd_req_header(r, "Authorization"))) {
+		   !id_secret_equal(h->auth,
+				    httpd_req_header(r, "Authorization"))) {
 		httpd_reply_header(r, "WWW-Authenticate",
 				   "Basic realm=\"clusterd\"");
 		httpd_reply_error(r, 401, "Unauthorized", NULL);

@@ -120,3 +120,17 @@ id_hash(const char *s)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
 }
+
+bool
+id_secret_equal(const char *expected, const char *got)
+{
+	size_t i, n = strlen(expected), m;
+	unsigned char d = 0;
+
+	if (got == NULL)
+		return false;
+	m = strlen(got);
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(expected[i] ^ (i < m ? got[i] : 0));
+	return d == 0 && m == n;
+}

@@ -21,6 +21,12 @@ char *id_task_new(const char *app_id);
 char *id_task_app(const char *task_id);
 /* Whether s is a safe id: [A-Za-z0-9._-], 1..200 characters. */
 bool id_valid(const char *s);
+/*
+ * Whether got is exactly expected, in time that depends on the length of
+ * expected only, never on where the two differ: for secrets and tokens
+ * that a peer presents. got may be NULL (false).
+ */
+bool id_secret_equal(const char *expected, const char *got);
 /* FNV-1a (64-bit) of a NUL-terminated id, for the hash tables keyed by id. */
 uint64_t id_hash(const char *s);
 

@@ -6,9 +6,9 @@
  * JSON shape: keys are the snake_case struct field names, with two
  * exceptions: resources are written under "resources" (struct fields
  * "total" and "res"; those names are accepted as aliases on decode), and
- * wire_register.reregister is a JSON boolean. Optional strings that are
- * NULL are omitted. Only the top-level messages carry "protocol"; nested
- * agent/task/status objects do not need it.
+ * wire_register.reregister and status_token are JSON booleans. Optional strings
+ * that are NULL are omitted. Only the top-level messages carry "protocol";
+ * nested agent/task/status objects do not need it.
  *
  * Decoders:
  *   - check every type and bound, and that ids (task, framework, agent,
@@ -783,6 +783,8 @@ wire_register_encode(const struct wire_register *m)
 		json_object_set_new(o, "secret", json_string(m->secret));
 	json_object_set_new(o, "agent", wire_agent_info_encode(&m->agent));
 	json_object_set_new(o, "reregister", json_boolean(m->reregister));
+	if (m->status_token)
+		json_object_set_new(o, "status_token", json_true());
 	for (i = 0; i < m->ntasks; i++)
 		json_array_append_new(tasks, wire_status_encode(&m->tasks[i]));
 	json_object_set_new(o, "tasks", tasks);
@@ -826,15 +828,17 @@ wire_register_decode(const json_t *j, struct wire_register *m,
 		     struct cd_err *err)
 {
 	const json_t *agent;
-	bool rereg = false;
+	bool rereg = false, token = false;
 
 	memset(m, 0, sizeof *m);
 	if (w_top(j, err) != 0)
 		return -EINVAL;
 	if (w_str(j, "", "secret", 0, &m->secret, err) != 0 ||
-	    json_opt_bool(j, "reregister", "", &rereg, NULL, err) != 0)
+	    json_opt_bool(j, "reregister", "", &rereg, NULL, err) != 0 ||
+	    json_opt_bool(j, "status_token", "", &token, NULL, err) != 0)
 		goto fail;
 	m->reregister = rereg;
+	m->status_token = token;
 	if ((agent = w_child(j, "", "agent", err)) == NULL ||
 	    wire_agent_info_dec(agent, "/agent", &m->agent, err) != 0)
 		goto fail;
@@ -872,6 +876,8 @@ wire_status_msg_encode(const struct wire_status_msg *m)
 
 	if (m->secret != NULL)
 		json_object_set_new(o, "secret", json_string(m->secret));
+	if (m->token != NULL)
+		json_object_set_new(o, "token", json_string(m->token));
 	json_object_set_new(o, "status", wire_status_encode(&m->status));
 	return o;
 }
@@ -885,6 +891,7 @@ wire_status_msg_decode(const json_t *j, struct wire_status_msg *m,
 	memset(m, 0, sizeof *m);
 	if (w_top(j, err) != 0 ||
 	    w_str(j, "", "secret", 0, &m->secret, err) != 0 ||
+	    w_str(j, "", "token", W_ID, &m->token, err) != 0 ||
 	    (st = w_child(j, "", "status", err)) == NULL ||
 	    wire_status_dec(st, "/status", &m->status, err) != 0) {
 		wire_status_msg_release(m);
@@ -897,6 +904,7 @@ void
 wire_status_msg_release(struct wire_status_msg *m)
 {
 	free(m->secret);
+	free(m->token);
 	wire_status_release(&m->status);
 	memset(m, 0, sizeof *m);
 }
@@ -946,6 +954,7 @@ static const struct w_field registered_fields[] = {
     W_L(wire_registered, ping_interval_ms, W_REQ, 1, W_MAX_MS),
     W_L(wire_registered, ping_timeout_total_ms, 0, 0, W_MAX_MS),
     W_S(wire_registered, epoch, W_ID),
+    W_S(wire_registered, token, W_ID),
 };
 
 static const struct w_field kill_fields[] = {

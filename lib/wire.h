@@ -107,7 +107,11 @@ struct wire_status {
 struct wire_register {
 	char *secret; /* owned or NULL */
 	struct wire_agent_info agent;
-	int reregister;		   /* 1 when agent.id is set and tasks follow */
+	int reregister; /* 1 when agent.id is set and tasks follow */
+	/* 1: the agent sends the token of the registration reply back with
+	 * every status update (JSON boolean, absent = false: an older agent,
+	 * whose updates the master takes only from its registered address) */
+	int status_token;
 	struct wire_status *tasks; /* owned array: latest state of each task */
 	size_t ntasks;
 };
@@ -125,10 +129,14 @@ struct wire_registered {
 	 */
 	long long ping_timeout_total_ms;
 	char *epoch; /* owned or NULL (older master): this run of the master */
+	/* owned or NULL (older master, or an agent that did not ask): this
+	 * registration's token, which the agent's status updates carry */
+	char *token;
 };
 
 struct wire_status_msg {
 	char *secret; /* owned or NULL */
+	char *token;  /* owned or NULL: wire_registered.token */
 	struct wire_status status;
 };
 

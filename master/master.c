@@ -164,7 +164,6 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 			continue;
 		}
 		rt.master_id = m->id;
-		rt.secret = m->secret;
 		rt.task = t->task;
 		master_outbox_post(m, a, "/internal/run_task",
 				   wire_run_task_encode(&rt), t->task.task_id,

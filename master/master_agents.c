@@ -28,6 +28,8 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/httpd.h"
+#include "lib/id.h"
 #include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/loop.h"
@@ -70,6 +72,18 @@ master_agent_persist(struct master *m, const struct master_agent *a)
 	return rc;
 }
 
+/*
+ * "https://ip:port" when the master's port serves TLS (so do the agents':
+ * TLS is on for every port of a cluster or for none), else http://: the
+ * base of the messages to the agent, and what the logs show.
+ */
+static char *
+master_agent_url(const struct master *m, const struct wire_agent_info *info)
+{
+	return xasprintf("%s://%s:%d", httpd_scheme(m->httpd), info->ip,
+			 info->port);
+}
+
 static struct master_agent *
 master_agent_add(struct master *m, struct wire_agent_info *info_take)
 {
@@ -80,7 +94,7 @@ master_agent_add(struct master *m, struct wire_agent_info *info_take)
 	a->state = MASTER_AGENT_RECOVERED;
 	a->info = *info_take;
 	memset(info_take, 0, sizeof *info_take);
-	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
+	a->base_url = master_agent_url(m, &a->info);
 	TAILQ_INIT(&a->outq);
 	TAILQ_INIT(&a->outfly);
 	/* Callers looked the id up first: it is not there. */
@@ -101,7 +115,7 @@ master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
 	free(a->info.id);
 	a->info.id = id;
 	free(a->base_url);
-	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
+	a->base_url = master_agent_url(a->m, &a->info);
 }
 
 /* The value of attribute key in attrs (an object of strings), or NULL. */
@@ -238,6 +252,14 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 		const struct wire_status *st = &reg->tasks[i];
 
 		t = master_task_find(m, st->task_id);
+		if (t != NULL && strcmp(t->task.agent_id, a->info.id) != 0) {
+			/* Not its task: it has no say about it. */
+			log_warn("agent %s (%s) reports task %s, which runs on "
+				 "agent %s: ignored",
+				 a->info.id, a->base_url, st->task_id,
+				 t->task.agent_id);
+			continue;
+		}
 		if (t == NULL && st->task != NULL &&
 		    !task_state_terminal(st->state))
 			master_agent_adopt_unknown(m, st);
@@ -293,6 +315,28 @@ master_agent_state_name(enum master_agent_state s)
 	return "?";
 }
 
+/*
+ * A new token for a's registration (the old one is void): its status
+ * updates must carry it. An older agent, which does not ask for one, is
+ * held to its registered address instead.
+ */
+static void
+master_agent_new_token(struct master_agent *a, bool wanted)
+{
+	char token[ID_UUID_LEN];
+
+	free(a->token);
+	a->token = NULL;
+	if (wanted) {
+		id_uuid(token);
+		a->token = xstrdup(token);
+		return;
+	}
+	log_warn("agent %s (%s) asks for no status token (an older build?): "
+		 "its status updates are taken only from %s",
+		 a->info.id, a->base_url, a->info.ip);
+}
+
 int
 master_agents_register(struct master *m, struct wire_register *reg,
 		       struct master_agent **out, struct cd_err *err)
@@ -331,6 +375,7 @@ master_agents_register(struct master *m, struct wire_register *reg,
 	}
 	if (master_agent_persist(m, a) != 0)
 		return cd_err_set(err, -EIO, "cannot record the agent");
+	master_agent_new_token(a, reg->status_token);
 	a->state = MASTER_AGENT_ACTIVE;
 	a->missed_pings = 0;
 	a->legacy = false;
@@ -456,6 +501,7 @@ master_agents_release(struct master *m)
 		AN(idmap_del(m->agent_index, a->info.id));
 		wire_agent_info_release(&a->info);
 		free(a->base_url);
+		free(a->token);
 		CD_FREE_OBJ(a);
 	}
 	idmap_free(m->agent_index);

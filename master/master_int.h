@@ -36,6 +36,7 @@
 
 #include "lib/framework.h"
 #include "lib/idmap.h"
+#include "lib/ratelog.h"
 #include "lib/resources.h"
 #include "lib/wire.h"
 #include "master/master.h"
@@ -82,7 +83,14 @@ struct master_agent {
 	 * older agent, which only re-registers once pings stop. */
 	bool legacy;
 	long long registered_ms;
-	long long unreachable_ms;      /* when it became unreachable, or 0 */
+	long long unreachable_ms; /* when it became unreachable, or 0 */
+	/*
+	 * owned or NULL: the token of its registration, which its status
+	 * updates must carry (the proof that they come from this agent, not
+	 * from another one naming it); NULL for an older agent, whose
+	 * updates must come from its registered address instead.
+	 */
+	char *token;
 	struct master_msg_list outq;   /* owned: messages waiting to be sent */
 	struct master_msg_list outfly; /* owned: messages in flight */
 	int out_busy; /* of outfly, those that came through outq */
@@ -156,7 +164,8 @@ struct master {
 	char **forgotten; /* owned: ids of tasks whose records go next */
 	size_t nforgotten, capforgotten;
 	unsigned offer_seq;
-	struct master_dns *dns; /* borrowed: from cmd (master_dns_feed.h) */
+	struct master_dns *dns;	   /* borrowed: from cmd (master_dns_feed.h) */
+	struct ratelog refuse_log; /* agent messages refused (master_link.c) */
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
 
@@ -255,11 +264,12 @@ int master_agents_load(struct master *m);
 /*
  * Register the agent of reg, whose secret was checked (a known id
  * re-registers it): check that its identity did not change incompatibly,
- * record it in the store, account its resources and adopt the tasks it
- * reports. reg->agent is taken on success. 0 with *out (borrowed);
- * -EPERM with err when a known agent came back as something else (a new
- * hostname, attributes or resources it lost); -EIO when the record could
- * not be written.
+ * record it in the store, give it a new token (when it asks for one:
+ * reg->status_token), account its resources and adopt the tasks it
+ * reports (those that run on another agent ignored). reg->agent is taken
+ * on success. 0 with *out (borrowed); -EPERM with err when a known agent
+ * came back as something else (a new hostname, attributes or resources
+ * it lost); -EIO when the record could not be written.
  */
 int master_agents_register(struct master *m, struct wire_register *reg,
 			   struct master_agent **out, struct cd_err *err);

@@ -23,16 +23,28 @@
  * Every ping and registration reply carries the master's epoch (this
  * run's id): an agent tells a restarted master from the one it
  * registered with by it, and registers again at once.
+ *
+ * Who may say what (issue 10): the agent secret, when set, is checked in
+ * a header before any of this runs (httpd_set_guard(), cmd/main.c). A
+ * registration reply hands the agent a token of that registration; a
+ * status update must carry it (an older agent, which asks for none, must
+ * send from its registered address instead), and may only be about a
+ * task that runs on that agent. Refusals are logged once per interval.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/httpc.h"
 #include "lib/httpd.h"
+#include "lib/id.h"
+#include "lib/ipaddr.h"
 #include "lib/json.h"
 #include "lib/loop.h"
+#include "lib/ratelog.h"
 #include "lib/task_state.h"
 #include "lib/wire.h"
 #include "lib/xalloc.h"
@@ -46,25 +58,29 @@
  * NULL). */
 #define MASTER_PING_REREG ((void *)(uintptr_t)1)
 
-static bool
-master_secret_ok(const struct master *m, const char *given)
-{
-	if (m->conf.agent_secret == NULL)
-		return true;
-	return given != NULL && strcmp(given, m->conf.agent_secret) == 0;
-}
+/* At most one line per interval about refused agent messages. */
+#define MASTER_REFUSE_LOG_MS 10000
 
-/* Check a message's secret; on failure log it and answer 401. */
-static bool
-master_secret_check(const struct master *m, struct httpd_req *req,
-		    const char *secret, const char *what)
+/*
+ * Refuse an agent message with code: logged (at most once per interval,
+ * whoever sends them: a flood costs no disk) and answered.
+ */
+static void CD_PRINTF(4, 5)
+    master_link_refuse(struct master *m, struct httpd_req *req, int code,
+		       const char *fmt, ...)
 {
-	if (master_secret_ok(m, secret))
-		return true;
-	log_warn("refused %s from %s: bad agent secret", what,
-		 httpd_req_peer(req));
-	httpd_reply_error(req, 401, "invalid agent secret", NULL);
-	return false;
+	char why[CD_ERR_LEN];
+	unsigned long n = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	if (ratelog_allow(&m->refuse_log, loop_now_ms(m->loop), &n))
+		log_warn("refused %s from %s: %s (%lu similar messages "
+			 "suppressed)",
+			 httpd_req_path(req), httpd_req_peer(req), why, n);
+	httpd_reply_error(req, code, why, NULL);
 }
 
 static void
@@ -89,8 +105,8 @@ master_h_register(struct httpd_req *req, void *arg)
 		return;
 	}
 	json_decref(j);
-	if (!master_secret_check(m, req, reg.secret, "a registration"))
-		goto out;
+	/* The agent secret, when set, was checked before the body was read
+	 * (httpd_set_guard() in cmd/main.c). */
 	rc = master_agents_register(m, &reg, &a, &err);
 	if (rc == -EPERM) {
 		msg = xasprintf(
@@ -113,6 +129,7 @@ master_h_register(struct httpd_req *req, void *arg)
 	ok.agent_id = a->info.id;
 	ok.master_id = m->id;
 	ok.epoch = m->epoch;
+	ok.token = a->token;
 	ok.ping_interval_ms = m->conf.ping_timeout_ms;
 	ok.ping_timeout_total_ms =
 	    m->conf.ping_timeout_ms * m->conf.max_ping_timeouts;
@@ -121,6 +138,34 @@ out:
 	wire_register_release(&reg);
 }
 
+/*
+ * Whether a status update comes from the agent it names: it carries the
+ * token of that agent's registration, or, from an older agent that got
+ * none, it comes from the agent's registered address.
+ */
+static bool
+master_status_sender_ok(const struct master_agent *a,
+			const struct wire_status_msg *msg,
+			struct httpd_req *req)
+{
+	const char *peer = httpd_req_peer(req);
+
+	if (a->token != NULL)
+		return id_secret_equal(a->token, msg->token);
+	/* An agent on the master's host may send from any of its addresses. */
+	return ipaddr_same_host(peer, a->info.ip) ||
+	       (ipaddr_local(a->info.ip) && ipaddr_local(peer));
+}
+
+/*
+ * A status update. The agent secret, when set, was checked before the
+ * body was read. Then: the agent it names must be registered with this
+ * master (409 otherwise: the agent registers again and resends), the
+ * update must come from that agent's registration (409 likewise), and
+ * the task must be one that agent runs in the registry (403): no agent
+ * reports on another's tasks, such as a TASK_FAILED that would make the
+ * scheduler start a copy of a task that still runs.
+ */
 static void
 master_h_status(struct httpd_req *req, void *arg)
 {
@@ -128,6 +173,7 @@ master_h_status(struct httpd_req *req, void *arg)
 	struct wire_status_msg msg = {0};
 	struct cd_err err = {0};
 	struct master_agent *a;
+	struct master_task *t;
 	const char *body;
 	size_t len = 0;
 	json_t *j;
@@ -140,12 +186,28 @@ master_h_status(struct httpd_req *req, void *arg)
 		return;
 	}
 	json_decref(j);
-	if (!master_secret_check(m, req, msg.secret, "a status update"))
-		goto out;
 	a = master_agent_find(m, msg.status.agent_id);
 	if (a == NULL || !master_agent_live(a)) {
 		/* Tell the agent to register first; it will retry. */
 		httpd_reply_error(req, 409, "agent is not registered", NULL);
+		goto out;
+	}
+	if (!master_status_sender_ok(a, &msg, req)) {
+		master_link_refuse(
+		    m, req, 409,
+		    "a status update naming agent %s without "
+		    "its registration%s",
+		    a->info.id,
+		    a->token != NULL ? "'s token" : " (not from its address)");
+		goto out;
+	}
+	t = master_task_find(m, msg.status.task_id);
+	if (t != NULL && strcmp(t->task.agent_id, a->info.id) != 0) {
+		master_link_refuse(m, req, 403,
+				   "agent %s sent a status update of task %s, "
+				   "which runs on agent %s",
+				   a->info.id, msg.status.task_id,
+				   t->task.agent_id);
 		goto out;
 	}
 	/* It reaches us; whether we reach it, a ping tells. */
@@ -171,6 +233,7 @@ static const struct httpd_route master_link_route_table[] = {
 void
 master_link_routes(struct master *m)
 {
+	m->refuse_log = (struct ratelog)RATELOG_INIT(MASTER_REFUSE_LOG_MS);
 	httpd_add_routes(m->httpd, master_link_route_table,
 			 CD_NELEM(master_link_route_table), m);
 }

@@ -353,7 +353,6 @@ master_task_kill(struct master *m, struct master_agent *a, const char *task_id,
 	struct wire_kill_task k = {0};
 
 	k.master_id = m->id;
-	k.secret = m->secret;
 	k.task_id = xstrdup(task_id);
 	k.grace_ms = grace_ms;
 	master_outbox_post(m, a, "/internal/kill_task",

@@ -131,7 +131,8 @@ static void
 apps_reply_created(struct httpd_req *r, struct sched *s,
 		   const struct sched_change *c, const char *id, bool full)
 {
-	char *loc = xasprintf("http://%s/v2/apps%s", httpd_req_host(r), id);
+	char *loc = xasprintf("%s://%s/v2/apps%s", httpd_req_scheme(r),
+			      httpd_req_host(r), id);
 	struct sched_rapp *ra = sched_repo_find(s->repo, id);
 	struct buf b = BUF_INIT;
 	struct jw w;

@@ -53,8 +53,11 @@ misc_info(struct httpd_req *r, void *arg)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	leader = xasprintf("%s:%d", s->advertise_ip, s->http_port);
 	master = xasprintf("%s:%d", s->advertise_ip, s->master_port);
-	webui = xasprintf("http://%s:%d", s->advertise_ip, s->http_port);
-	mesos_ui = xasprintf("http://%s:%d/", s->advertise_ip, s->master_port);
+	/* TLS is on for every port of a node or for none. */
+	webui = xasprintf("%s://%s:%d", httpd_req_scheme(r), s->advertise_ip,
+			  s->http_port);
+	mesos_ui = xasprintf("%s://%s:%d/", httpd_req_scheme(r),
+			     s->advertise_ip, s->master_port);
 	/* Only keys python3-marathon's MarathonConfig accepts. */
 	cfg = json_pack(
 	    "{s:b, s:I, s:s, s:i, s:[], s:s, s:b, s:s, s:i, s:i,"
@@ -104,7 +107,9 @@ misc_info(struct httpd_req *r, void *arg)
 		      "leader", leader, "frameworkId",
 		      s->fw_id != NULL ? json_string(s->fw_id) : json_null(),
 		      "marathon_config", cfg, "zookeeper_config", zk,
-		      "http_config", "http_port", s->http_port, "https_port", 0,
+		      "http_config", "http_port", s->http_port, "https_port",
+		      strcmp(httpd_req_scheme(r), "https") == 0 ? s->http_port
+								: 0,
 		      "event_subscriber");
 	free(leader);
 	free(master);

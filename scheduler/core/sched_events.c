@@ -470,6 +470,16 @@ events_stream(struct httpd_req *r, void *arg)
 		httpd_reply(r, 200, "text/event-stream", NULL, 0);
 		return;
 	}
+	/* Ending a stream (slow reader, shutdown) also closes the socket. */
+	httpd_reply_header(r, "Connection", "close");
+	/*
+	 * Started before anything is set up: over --max_event_streams the
+	 * request is answered 503 (with Marathon's body) here, and with no
+	 * close callback set, httpd frees it alone. A refused stream was
+	 * never attached: no event_stream_attached or _detached for it.
+	 */
+	if (httpd_stream_start(r, "text/event-stream") != 0)
+		return;
 	CD_ALLOC_OBJ(st, EVENTS_STREAM_MAGIC);
 	st->e = e;
 	st->req = r;
@@ -478,9 +488,6 @@ events_stream(struct httpd_req *r, void *arg)
 	while ((v = httpd_req_query_next(r, "event_type", &pos)) != NULL)
 		sched_events_filter_add(&st->filter, v);
 	httpd_req_on_close(r, stream_closed, st);
-	/* Ending a stream (slow reader, shutdown) also closes the socket. */
-	httpd_reply_header(r, "Connection", "close");
-	httpd_stream_start(r, "text/event-stream");
 	loop_timer_add(st->heartbeat, SCHED_EVENTS_HEARTBEAT_MS);
 	st->next = e->streams;
 	e->streams = st;

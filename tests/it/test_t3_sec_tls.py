@@ -8,7 +8,8 @@ The test makes its own CA and certificates with the openssl CLI (a SAN for
 - an all-in-one still launches a task: the agent registered with the master and
   received the task over TLS, since the ports speak nothing else;
 - a separate master and agent work the same way, and an agent that does not
-  trust the master's CA never registers.
+  trust the master's CA never registers;
+- the URLs clusterd shows (Location, /v2/info, registration logs) say https://.
 Bad certificate files stop the start-up with exit 1.
 """
 
@@ -77,6 +78,27 @@ def test_all_ports_https_and_task_runs(start_clusterd, pki):
     cd.wait_running("/overtls", 1, timeout=60)
     state = requests.get(cd.master_url + "/master/state", verify=pki["ca"], timeout=10).json()
     assert len(state["slaves"]) == 1, state
+
+
+def test_urls_shown_say_https(start_clusterd, pki):
+    """What clusterd hands out as URLs names the scheme it serves: an app's
+    Location, /v2/info's web UI and Mesos UI, and the registration logs of
+    agent and master."""
+    cd = start_clusterd(*tls_args(pki), "--containerizers=mesos")
+    http, master, agent = (cd.ports[k] for k in ("http", "master", "agent"))
+    r = cd.post("/v2/apps", json={"id": "/tls/where", "cmd": "sleep 1", "instances": 0})
+    assert r.status_code == 201, r.text
+    assert r.headers["Location"] == f"https://127.0.0.1:{http}/v2/apps/tls/where", r.headers
+    info = cd.get("/v2/info").json()
+    conf = info["marathon_config"]
+    assert conf["webui_url"] == f"https://127.0.0.1:{http}", conf
+    assert conf["mesos_leader_ui_url"] == f"https://127.0.0.1:{master}/", conf
+    assert info["http_config"]["https_port"] == http, info["http_config"]
+    wait_until(lambda: f"at https://127.0.0.1:{agent}) registered" in cd.log_text(),
+               timeout=30, what="the master's log of the agent's registration")
+    assert f"at https://127.0.0.1:{master} as agent" in cd.log_text()
+    assert "http://" not in cd.log_text(), \
+        [ln for ln in cd.log_text().splitlines() if "http://" in ln]
 
 
 def test_curl_with_the_ca(start_clusterd, pki):

@@ -12,7 +12,8 @@ section 11, issue 10), each check one an attacker tried against the old server.
 - A request must arrive whole within --request_timeout of its first byte; an
   idle keep-alive connection is closed after --idle_timeout.
 - Beyond --max_connections a connection gets 503, beyond --max_event_streams an
-  event stream gets 503, both with Marathon's body.
+  event stream gets 503, both with Marathon's body; a refused stream is never
+  attached, and the streams already open keep working.
 - accept() failing with EMFILE pauses accepting instead of spinning, logs once
   per interval, and the server serves again once descriptors are free.
 """
@@ -27,6 +28,7 @@ import pytest
 import requests
 
 from clusterd_harness import wait_until
+from test_t5_events import SSE, EventStream
 
 CRED = ("admin", "s3cret pw")
 HEADERS = {"Content-Type": "application/json"}
@@ -286,30 +288,43 @@ def test_connection_cap_503(start_clusterd):
 
 
 def test_event_stream_cap_503(start_clusterd):
+    """--max_event_streams with real streams: the one beyond the cap gets 503
+    with Marathon's body and is never attached (the streams already open hear
+    no event_stream_attached or _detached for it); those keep working, and a
+    slot freed by a closed stream is taken again."""
     cd = start_clusterd("--max_event_streams=2")
-    sse = {"Accept": "text/event-stream"}
-    streams = [requests.get(cd.url + "/v2/events", headers=sse, stream=True, timeout=10)
-               for _ in range(2)]
+    s1 = EventStream(cd)
     try:
-        for st in streams:
-            assert st.status_code == 200
-        r = requests.get(cd.url + "/v2/events", headers=sse, timeout=10)
-        assert r.status_code == 503, r.text
-        marathon_error(r.text)
-        streams.pop().close()
+        assert s1.next()["eventType"] == "event_stream_attached"
+        s2 = EventStream(cd)
+        assert s2.next()["eventType"] == "event_stream_attached"
+        assert s1.next()["eventType"] == "event_stream_attached"  # s2's
+        for _ in range(3):
+            r = requests.get(cd.url + "/v2/events", headers=SSE, timeout=10)
+            assert r.status_code == 503, r.text
+            assert "event streams" in marathon_error(r.text)["message"]
+        r = cd.post("/v2/apps", json={"id": "after-refusals", "cmd": "sleep 1", "instances": 0})
+        assert r.status_code == 201, r.text
+        for s in (s1, s2):
+            _, seen = s.wait_for(lambda e: e["eventType"] == "api_post_event",
+                                 what="api_post_event")
+            assert not [e for e in seen if e["eventType"].startswith("event_stream_")], seen
+        s2.close()
+        ev, _ = s1.wait_for(lambda e: e["eventType"].startswith("event_stream_"),
+                            what="s2 detached")
+        assert ev["eventType"] == "event_stream_detached", ev
 
         def third_attaches():
-            r3 = requests.get(cd.url + "/v2/events", headers=sse, stream=True, timeout=10)
-            if r3.status_code == 200:
-                streams.append(r3)
-                return True
-            r3.close()
-            return False
-
+            s3 = EventStream(cd)
+            s3.close()
+            return True
         wait_until(third_attaches, timeout=30, what="a stream slot freed by a closed stream")
+        ev, _ = s1.wait_for(lambda e: e["eventType"].startswith("event_stream_"),
+                            what="s3 attached")
+        assert ev["eventType"] == "event_stream_attached", ev
     finally:
-        for st in streams:
-            st.close()
+        s1.close()
+    assert "streams, the cap: refused with 503" in cd.log_text()
     assert cd.get("/ping").text.strip() == "pong"
 
 

@@ -88,7 +88,8 @@ struct fx {
 	int nkills;
 	char lost_agent[128]; /* the last agent_lost() */
 	int nlost;
-	int run_status; /* what it answers a RunTask (202 when 0) */
+	int run_status;	  /* what it answers a RunTask (202 when 0) */
+	int status_token; /* registrations ask for a status token */
 	int runs;
 	/* fake framework: keep the next offer instead of declining it */
 	int keep_offer;
@@ -352,6 +353,7 @@ agent_register_as(const char *id, const char *host, int port, const char *res,
 	reg.agent.attributes = json_loads(attrs, 0, NULL);
 	assert_non_null(reg.agent.attributes);
 	reg.reregister = id != NULL;
+	reg.status_token = g->status_token;
 	reg.tasks = tasks;
 	reg.ntasks = ntasks;
 	*out = NULL;
@@ -740,6 +742,51 @@ agent_in_state(void)
 	return want_agent->state == want_state;
 }
 
+/*
+ * An agent has no say about another agent's tasks: a re-registration
+ * that reports one (failed, say) changes nothing, and is not adopted.
+ * Each registration gets a token of its own when the agent asks for one
+ * (an older agent gets none).
+ */
+static void
+test_reregister_reports_only_own_tasks(void **state)
+{
+	struct master_agent *a, *b;
+	struct wire_status reported;
+	char a_id[128], b_id[128], tok[64];
+
+	(void)state;
+	master_start();
+	a = agent_register(NULL, "agent-a", closed_port(), NULL, 0);
+	snprintf(a_id, sizeof a_id, "%s", a->info.id);
+	b = agent_register(NULL, "agent-b", closed_port(), NULL, 0);
+	snprintf(b_id, sizeof b_id, "%s", b->info.id);
+	assert_null(a->token); /* registered without asking for one */
+	task_place(a, "on-a");
+
+	task_report(&reported, b_id, "on-a", TASK_FAILED);
+	assert_ptr_equal(
+	    agent_register(b_id, "agent-b", closed_port(), &reported, 1), b);
+	wire_status_release(&reported);
+	assert_int_equal(status_of("on-a", NULL), -1);
+	assert_int_equal(master_task_find(g->m, "on-a")->status.state,
+			 TASK_STAGING);
+	assert_string_equal(master_task_find(g->m, "on-a")->task.agent_id,
+			    a_id);
+
+	g->status_token = 1;
+	assert_ptr_equal(
+	    agent_register(a_id, "agent-a", closed_port(), NULL, 0), a);
+	assert_non_null(a->token);
+	snprintf(tok, sizeof tok, "%s", a->token);
+	assert_ptr_equal(
+	    agent_register(a_id, "agent-a", closed_port(), NULL, 0), a);
+	assert_non_null(a->token);
+	assert_string_not_equal(a->token, tok);
+	/* "on-a" was not in either report: lost, as before. */
+	assert_int_equal(status_of("on-a", NULL), TASK_LOST);
+}
+
 static void
 test_ping_miss_unreachable(void **state)
 {
@@ -1022,6 +1069,8 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_reregister_adopts_tasks, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_reregister_reports_only_own_tasks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ping_miss_unreachable, setup,
 					    teardown),

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/wire.h"
+#include "lib/xalloc.h"
 
 static json_t *
 jload(const char *text)
@@ -240,6 +241,7 @@ test_register_round_trip(void **state)
 			       json_object_get(k, "tasks")));
 	assert_int_equal(wire_register_decode(k, &u, &err), 0);
 	assert_string_equal(u.secret, "s3");
+	assert_int_equal(u.status_token, 0); /* absent: an older agent */
 	json_decref(j);
 	j = wire_register_encode(&u); /* encode(decode(x)) is a fixpoint */
 	assert_true(json_equal(j, k));
@@ -255,6 +257,14 @@ test_register_round_trip(void **state)
 	assert_null(r.agent.id);
 	assert_int_equal(r.ntasks, 0);
 	assert_true(json_is_object(r.agent.attributes));
+	/* An agent that sends its registration's token with its updates. */
+	r.status_token = 1;
+	k = wire_register_encode(&r);
+	assert_true(json_is_true(json_object_get(k, "status_token")));
+	assert_int_equal(wire_register_decode(k, &u, &err), 0);
+	assert_int_equal(u.status_token, 1);
+	wire_register_release(&u);
+	json_decref(k);
 	wire_register_release(&r);
 	json_decref(j);
 }
@@ -263,7 +273,9 @@ static void
 test_small_messages(void **state)
 {
 	struct cd_err err = {0};
-	struct wire_registered rd = {"m-S1", "m", 5000, 25000, "run-1"}, rd2;
+	struct wire_registered rd = {"m-S1", "m",     5000,
+				     25000,  "run-1", "tok-1"},
+			       rd2;
 	struct wire_kill_task kt = {"m", NULL, "web.1", 3000}, kt2;
 	struct wire_ping pg = {"m",	"m-S1", "sec",
 			       "run-1", 1,	"master@10.0.0.1:5050"},
@@ -280,13 +292,15 @@ test_small_messages(void **state)
 	assert_true(rd2.ping_interval_ms == 5000);
 	assert_true(rd2.ping_timeout_total_ms == 25000);
 	assert_string_equal(rd2.epoch, "run-1");
+	assert_string_equal(rd2.token, "tok-1");
 	wire_registered_release(&rd2);
 	json_decref(j);
-	/* From an older master: no epoch, no total. */
+	/* From an older master: no epoch, no total, no token. */
 	j = jload("{\"protocol\":1,\"agent_id\":\"m-S1\",\"master_id\":\"m\","
 		  "\"ping_interval_ms\":5000}");
 	assert_int_equal(wire_registered_decode(j, &rd2, &err), 0);
 	assert_null(rd2.epoch);
+	assert_null(rd2.token);
 	assert_true(rd2.ping_timeout_total_ms == 0);
 	wire_registered_release(&rd2);
 	json_decref(j);
@@ -341,6 +355,13 @@ test_small_messages(void **state)
 	j = wire_status_msg_encode(&sm);
 	assert_int_equal(wire_status_msg_decode(j, &sm2, &err), 0);
 	assert_string_equal(sm2.status.uuid, "u-1");
+	assert_null(sm2.token); /* an older agent sends none */
+	wire_status_msg_release(&sm2);
+	json_decref(j);
+	sm.token = xstrdup("tok-1");
+	j = wire_status_msg_encode(&sm);
+	assert_int_equal(wire_status_msg_decode(j, &sm2, &err), 0);
+	assert_string_equal(sm2.token, "tok-1");
 	wire_status_msg_release(&sm2);
 	wire_status_msg_release(&sm);
 	json_decref(j);
@@ -515,6 +536,16 @@ test_decode_errors(void **state)
 	    "\"u\",\"task_id\":\"t\",\"framework_id\":\"f\",\"agent_id\":"
 	    "\"a\",\"state\":\"TASK_FAILED\",\"reason\":\"oops\"}}",
 	    "/status/reason");
+	decode_fails(
+	    K_STATUS_MSG,
+	    "{\"protocol\":1,\"token\":\"a b\",\"status\":{\"uuid\":"
+	    "\"u\",\"task_id\":\"t\",\"framework_id\":\"f\",\"agent_id\":"
+	    "\"a\",\"state\":\"TASK_FAILED\"}}",
+	    "/token");
+	decode_fails(K_REG,
+		     "{\"protocol\":1,\"status_token\":1,\"agent\":" AGENT_JSON
+		     "}",
+		     "/status_token");
 	decode_fails(K_KILL,
 		     "{\"protocol\":1,\"master_id\":\"m\","
 		     "\"task_id\":\"t\",\"grace_ms\":1.5}",
