@@ -60,6 +60,8 @@ struct httpd {
 	char *guard_header;  /* owned: header carrying it */
 	char *guard_secret;  /* owned: its expected value */
 	struct httpd_table *tables; /* owned */
+	httpd_observe_fn *observe;  /* or NULL: httpd_set_observer() */
+	void *observe_arg;	    /* borrowed: the observer's */
 	size_t max_body, max_headers;
 	uint64_t request_ms, idle_ms;
 	size_t max_conns, max_streams;
@@ -90,6 +92,8 @@ struct httpd_req {
 	httpd_close_fn *close_fn;
 	void *close_arg; /* borrowed: from httpd_req_on_close() */
 	uint64_t start_ms;
+	uint64_t start_ns;   /* monotonic, for the observer */
+	const char *pattern; /* borrowed: the route table's, or NULL */
 	bool free_queued;
 };
 
