@@ -28,6 +28,7 @@
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
+#include "lib/metrics.h"
 #include "lib/path.h"
 #include "lib/sdnotify.h"
 #include "lib/store.h"
@@ -76,6 +77,8 @@ struct cd_main {
 	struct ui *ui;		    /* owned */
 	struct master_files *files; /* owned: sandboxes on the API port */
 	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
+	struct metrics *metrics;    /* owned: every role records here */
+	json_t *flags;		    /* ref: /master/state's "flags" */
 };
 
 static void
@@ -136,6 +139,7 @@ cd_listen(struct cd_main *c, int port, const char *what,
 	httpd_set_caps(*out, cd_max_connections(cfg),
 		       (size_t)cfg->max_event_streams);
 	httpd_set_credentials(*out, cfg->http_credentials, exempt);
+	httpd_set_observer(*out, metrics_http, c->metrics);
 	if (exempt != cd_exempt_api)
 		httpd_set_guard(*out, CD_INTERNAL_PATTERN, CD_SECRET_HEADER,
 				cfg->agent_secret);
@@ -347,6 +351,9 @@ cd_start_master(struct cd_main *c)
 	mc.orphan_grace_ms = c->cfg.orphan_task_grace_ms;
 	mc.agent_secret = c->cfg.agent_secret;
 	mc.version = CLUSTERD_VERSION;
+	mc.metrics = c->metrics;
+	c->flags = cmd_flags_json(&c->cfg);
+	mc.flags = c->flags;
 	if (master_new(c->loop, c->store, c->hc, c->master_httpd, &mc,
 		       &c->master, &err) != 0) {
 		log_error("cannot start the master: %s", err.msg);
@@ -360,6 +367,7 @@ cd_start_master(struct cd_main *c)
 	sc.framework_name = "marathon";
 	sc.refuse_seconds = c->cfg.refuse_seconds_ms / 1000.0;
 	sc.docker_allowed_parameters = c->cfg.docker_allowed_parameters;
+	sc.metrics = c->metrics;
 	link.ops = master_framework_ops();
 	link.master = c->master;
 	if (sched_new(c->loop, c->store, c->api_httpd, &sc, &link, &c->sched,
@@ -433,6 +441,8 @@ cd_teardown(struct cd_main *c)
 	httpd_free(c->master_httpd);
 	tls_free(c->tls);
 	store_close(c->store);
+	metrics_free(c->metrics);
+	json_decref(c->flags);
 	sdnotify_free(c->sdn);
 	loop_free(c->loop);
 	cmd_flags_release(&c->cfg);
@@ -476,6 +486,8 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	c.metrics = metrics_new();
+	store_set_timing(c.store, metrics_store_commit, c.metrics);
 	c.hc = httpc_new(c.loop);
 	if (cd_security(&c) != 0) {
 		rc = 1;

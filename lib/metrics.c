@@ -488,8 +488,8 @@ metrics_sample(struct buf *b, const char *name, const char *suffix,
 }
 
 void
-metrics_gauge(struct metrics_out *o, const char *name, const char *help,
-	      double v)
+metrics_gauge(struct metrics_out *o, const char *name, const char *prom,
+	      const char *help, double v)
 {
 	char pn[128];
 
@@ -499,7 +499,7 @@ metrics_gauge(struct metrics_out *o, const char *name, const char *help,
 		    json_pack("{s:f}", "value", isnan(v) ? 0 : v));
 		return;
 	}
-	metrics_prom_name(name, pn, sizeof pn);
+	metrics_prom_name(prom != NULL ? prom : name, pn, sizeof pn);
 	metrics_head(o, pn, help, "gauge");
 	metrics_sample(o->b, pn, "", NULL, NULL, v);
 }

@@ -126,10 +126,10 @@ void metrics_remove_collector(struct metrics *m, metrics_collect_fn *fn,
 			      void *arg);
 /*
  * A gauge by its Dropwizard name ("marathon.apps.active.gauge"), shown in
- * Prometheus under Marathon's rendering of it.
+ * Prometheus as prom, or (prom NULL) under Marathon's rendering of name.
  */
-void metrics_gauge(struct metrics_out *o, const char *name, const char *help,
-		   double v);
+void metrics_gauge(struct metrics_out *o, const char *name, const char *prom,
+		   const char *help, double v);
 /*
  * A labelled gauge of a clusterd family ("clusterd_agents", label "state",
  * value "active"). In the JSON, "clusterd.agents.active.gauge".

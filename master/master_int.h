@@ -42,6 +42,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct metrics_out;
 struct master_dns;
 struct store_batch;
 struct master_msg;
@@ -132,6 +133,7 @@ struct master {
 	char *epoch;  /* owned: this run's id, in pings and registrations */
 	char *secret; /* owned: agent secret or NULL */
 	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
+	json_t *flags;			     /* ref: conf.flags, a copy */
 	unsigned next_agent_seq;
 	long long start_ms;
 	struct master_alloc *alloc;		 /* owned */
@@ -287,5 +289,7 @@ void master_link_ping(struct master *m, struct master_agent *a);
 
 /* master_api.c */
 void master_api_routes(struct master *m);
+/* The agents and tasks by state, for the metrics (metrics_collect_fn). */
+void master_api_metrics(void *m, struct metrics_out *o);
 
 #endif

@@ -80,6 +80,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	    conf->docker_allowed_parameters != NULL
 		? xstrdup(conf->docker_allowed_parameters)
 		: NULL;
+	s->metrics = conf->metrics;
 	s->http_port = conf->http_port;
 	s->master_port = conf->master_port;
 	s->refuse_seconds =

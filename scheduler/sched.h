@@ -15,6 +15,7 @@
 struct loop;
 struct store;
 struct httpd;
+struct metrics;
 struct sched;
 
 struct sched_conf {
@@ -28,6 +29,10 @@ struct sched_conf {
 	/* docker.parameters keys allowed beyond lib/policy's safe set
 	 * (--docker_allowed_parameters), or NULL */
 	const char *docker_allowed_parameters;
+	/* The process's metrics (borrowed: outlives the scheduler), which
+	 * /metrics and /metrics/prometheus show; NULL: the scheduler's
+	 * own gauges only. */
+	struct metrics *metrics;
 };
 
 /*

@@ -28,6 +28,7 @@ struct httpd;
 struct sched_app;
 struct sched_repo;
 struct sched_tracker;
+struct metrics;
 struct sched_offer;
 struct httpc;
 struct sched_events;
@@ -121,6 +122,7 @@ struct sched {
 	char *docker_allowed_params; /* owned or NULL: the operator's list */
 	int http_port;
 	int master_port;
+	struct metrics *metrics;   /* borrowed or NULL: from cmd/ (/metrics) */
 	struct sched_offer *offer; /* owned: offer matching (sched_offer.c) */
 	double refuse_seconds;	   /* decline filter while there is demand */
 	double idle_seconds;	   /* decline filter when nothing is wanted */

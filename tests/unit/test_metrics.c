@@ -127,7 +127,9 @@ collect(void *arg, struct metrics_out *o)
 	int *calls = arg;
 
 	(*calls)++;
-	metrics_gauge(o, "marathon.apps.active.gauge", "Apps", 3);
+	metrics_gauge(o, "marathon.apps.active.gauge", NULL, "Apps", 3);
+	metrics_gauge(o, "process.memory.resident.gauge.bytes",
+		      "process_resident_memory_bytes", "RSS", 4096);
 	metrics_gauge_l(o, "clusterd_agents", "Agents by state", "state",
 			"active", 2);
 	metrics_gauge_l(o, "clusterd_agents", "Agents by state", "state",
@@ -155,6 +157,7 @@ test_registry_prometheus(void **state)
 	assert_int_equal(calls, 1);
 	assert_non_null(strstr(t, "# TYPE marathon_apps_active_gauge gauge\n"
 				  "marathon_apps_active_gauge 3\n"));
+	assert_non_null(strstr(t, "\nprocess_resident_memory_bytes 4096\n"));
 	/* One HELP and TYPE for the two samples of a labelled family. */
 	assert_non_null(strstr(t,
 			       "# TYPE clusterd_agents gauge\n"
@@ -235,7 +238,7 @@ test_registry_json(void **state)
 	json_decref(j);
 	/* No registry: the extra collector alone. */
 	j = metrics_json(NULL, collect, &calls);
-	assert_int_equal(json_object_size(json_object_get(j, "gauges")), 3);
+	assert_int_equal(json_object_size(json_object_get(j, "gauges")), 4);
 	assert_int_equal(json_object_size(json_object_get(j, "counters")), 0);
 	json_decref(j);
 	metrics_free(m);
