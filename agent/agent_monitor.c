@@ -1,9 +1,9 @@
 /*
- * agent_monitor.c: Mesos' /monitor/statistics (alias
- * /monitor/statistics.json) on the agent port: one entry per running
- * task, {executor_id, executor_name, framework_id, source, statistics},
- * where statistics is Mesos' ResourceStatistics (timestamp, cpus_limit,
- * cpus_user_time_secs, cpus_system_time_secs, mem_rss_bytes,
+ * agent_monitor.c: Mesos' /monitor/statistics (aliases
+ * /monitor/statistics.json and both under /slave(1)) on the agent port: one
+ * entry per running task, {executor_id, executor_name, framework_id, source,
+ * statistics}, where statistics is Mesos' ResourceStatistics (timestamp,
+ * cpus_limit, cpus_user_time_secs, cpus_system_time_secs, mem_rss_bytes,
  * mem_limit_bytes, ...). Owns one struct agent_mon per request being
  * gathered, on a->monitors.
  *
@@ -217,6 +217,8 @@ agent_h_statistics(struct httpd_req *req, void *arg)
 static const struct httpd_route agent_monitor_routes_table[] = {
     {HTTPD_GET, "/monitor/statistics", agent_h_statistics},
     {HTTPD_GET, "/monitor/statistics.json", agent_h_statistics},
+    {HTTPD_GET, "/slave(1)/monitor/statistics", agent_h_statistics},
+    {HTTPD_GET, "/slave(1)/monitor/statistics.json", agent_h_statistics},
 };
 
 void
