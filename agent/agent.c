@@ -6,9 +6,10 @@
  *   agent_api.c    the HTTP endpoints: RunTask, KillTask, ping, /state
  *   agent_tasks.c  the tasks, their status updates and their checkpoint
  *   agent_master.c registration with the master and requests to it
- * plus agent_health.c (a task's COMMAND checks) and agent_probe.c
- * (resources and attributes). agent_master.c reports a registration back
- * through a->on_registered, set here.
+ * plus agent_health.c (a task's COMMAND checks), agent_probe.c
+ * (resources and attributes), agent_files.c (the /files endpoints) and
+ * agent_monitor.c (/monitor/statistics). agent_master.c reports a registration
+ * back through a->on_registered, set here.
  *
  * Checkpoint (STORE_DB_AGENT): "agent_id" = the id the master gave; the
  * tasks' records are agent_tasks.c's. Loop thread only.
@@ -190,6 +191,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 		a->conf.max_ping_timeouts = 5;
 	a->start_ms = loop_wall_ms();
 	TAILQ_INIT(&a->tasks);
+	LIST_INIT(&a->monitors);
 	a->on_registered = agent_on_registered;
 	if (!a->follow)
 		a->master_url =
@@ -211,6 +213,7 @@ agent_new(struct loop *l, struct store *st, struct httpc *hc,
 		goto fail;
 	agent_api_routes(a);
 	agent_files_routes(a);
+	agent_monitor_routes(a);
 	agent_master_register(a, true);
 	agent_master_watch_start(a);
 	*out = a;
@@ -231,6 +234,7 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
+	agent_monitor_release(a);
 	agent_tasks_release(a);
 	if (a->reg_req != NULL)
 		httpc_cancel(a->reg_req);

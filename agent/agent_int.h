@@ -19,6 +19,7 @@
 #include "lib/wire.h"
 
 struct agent_health;
+struct agent_mon;
 struct ctr;
 struct ctr_event;
 struct httpc_req;
@@ -100,6 +101,7 @@ struct agent {
 	struct loop_timer *watch_timer; /* owned: master liveness */
 	long long last_ping_ms;
 	long long start_ms;
+	LIST_HEAD(, agent_mon) monitors; /* owned (agent_monitor.c) */
 };
 
 /* agent_tasks.c */
@@ -145,5 +147,10 @@ void agent_api_routes(struct agent *a);
 
 /* agent_files.c: /files/browse, /files/read, /files/download on a->httpd. */
 void agent_files_routes(struct agent *a);
+
+/* agent_monitor.c: /monitor/statistics on a->httpd. */
+void agent_monitor_routes(struct agent *a);
+/* Answer (503) and drop the requests being gathered: before ctr_free(). */
+void agent_monitor_release(struct agent *a);
 
 #endif

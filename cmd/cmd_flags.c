@@ -552,6 +552,41 @@ out:
 	return rc;
 }
 
+json_t *
+cmd_flags_json(const struct cd_config *c)
+{
+	json_t *j = json_object();
+	struct buf b = BUF_INIT;
+	const char *colon;
+	size_t i;
+
+	for (i = 0; i < CD_NELEM(cmd_opts); i++) {
+		const struct cfg_opt *o = &cmd_opts[i];
+
+		if (strcmp(o->name, "help") == 0 ||
+		    strcmp(o->name, "version") == 0)
+			continue;
+		buf_reset(&b);
+		if (!cfg_value(o, c, &b))
+			continue;
+		if (o->offset == OFF(agent_secret)) {
+			buf_reset(&b);
+			buf_puts(&b, CMD_FLAGS_REDACTED);
+		} else if (o->offset == OFF(http_credentials)) {
+			colon = strchr(c->http_credentials, ':');
+			buf_reset(&b);
+			buf_printf(&b, "%.*s:" CMD_FLAGS_REDACTED,
+				   (int)(colon != NULL
+					     ? colon - c->http_credentials
+					     : 0),
+				   c->http_credentials);
+		}
+		json_object_set_new(j, o->name, json_string(buf_str(&b)));
+	}
+	buf_release(&b);
+	return j;
+}
+
 void
 cmd_flags_release(struct cd_config *c)
 {

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct cfg_opt;
 
 enum cd_role {
@@ -76,6 +78,15 @@ struct cd_config {
  */
 int cmd_flags_parse(int argc, char **argv, struct cd_config *cfg);
 void cmd_flags_release(struct cd_config *cfg);
+/*
+ * Every flag as this process runs with it (defaults resolved), in Mesos'
+ * /master/state shape {"flag_name": "value"}: a new object. Secrets are
+ * redacted: --agent_secret's value and the password of
+ * --http_credentials are CMD_FLAGS_REDACTED; paths (--ssl_key) stay, as
+ * they name a file, not its contents. Unset string flags are left out.
+ */
+#define CMD_FLAGS_REDACTED "<redacted>"
+json_t *cmd_flags_json(const struct cd_config *cfg);
 /* The option table itself (*n entries), for --help tools and the fuzzer. */
 const struct cfg_opt *cmd_flags_table(size_t *n);
 

@@ -32,6 +32,7 @@
 #include "lib/id.h"
 #include "lib/leader_info.h"
 #include "lib/loop.h"
+#include "lib/metrics.h"
 #include "lib/path.h"
 #include "lib/sdnotify.h"
 #include "lib/store.h"
@@ -89,7 +90,9 @@ struct cd_main {
 	struct ui *ui;		    /* owned */
 	struct master_files *files; /* owned: sandboxes on the API port */
 	struct sdnotify *sdn;	    /* owned, NULL when not under systemd */
-	bool follow; /* the agent follows the leader in ZooKeeper */
+	bool follow;		 /* the agent follows the leader in ZooKeeper */
+	struct metrics *metrics; /* owned: every role records here */
+	json_t *flags;		 /* ref: /master/state's "flags" */
 };
 
 static void
@@ -150,6 +153,7 @@ cd_listen(struct cd_main *c, int port, const char *what,
 	httpd_set_caps(*out, cd_max_connections(cfg),
 		       (size_t)cfg->max_event_streams);
 	httpd_set_credentials(*out, cfg->http_credentials, exempt);
+	httpd_set_observer(*out, metrics_http, c->metrics);
 	if (exempt != cd_exempt_api)
 		httpd_set_guard(*out, CD_INTERNAL_PATTERN, CD_SECRET_HEADER,
 				cfg->agent_secret);
@@ -368,15 +372,22 @@ cd_abdicate(void *arg)
 	return cmd_ha_abdicate(c->ha);
 }
 
+/* ZooKeeper's gauges (cmd_ha) for /metrics and /metrics/prometheus. */
 static void
-cd_gauges(void *arg, sched_gauge_put_fn *put, void *ctx)
+cd_ha_metrics(void *arg, struct metrics_out *o)
 {
 	struct cd_main *c = arg;
 	struct cmd_ha_gauge g[32];
-	size_t i, n = cmd_ha_gauges(c->ha, g, CD_NELEM(g));
+	size_t i, n;
 
+	if (c->ha == NULL)
+		return;
+	n = cmd_ha_gauges(c->ha, g, CD_NELEM(g));
 	for (i = 0; i < n; i++)
-		put(ctx, g[i].name, g[i].value);
+		metrics_gauge(o, g[i].name, NULL,
+			      "ZooKeeper: the session, leadership and the "
+			      "replication of the state",
+			      g[i].value);
 }
 
 /*
@@ -403,6 +414,9 @@ cd_roles_start(struct cd_main *c)
 	mc.orphan_grace_ms = c->cfg.orphan_task_grace_ms;
 	mc.agent_secret = c->cfg.agent_secret;
 	mc.version = CLUSTERD_VERSION;
+	mc.metrics = c->metrics;
+	c->flags = cmd_flags_json(&c->cfg);
+	mc.flags = c->flags;
 	if (master_new(c->loop, c->mstore, c->hc, c->master_httpd, &mc,
 		       &c->master, &err) != 0) {
 		log_error("cannot start the master: %s", err.msg);
@@ -422,9 +436,9 @@ cd_roles_start(struct cd_main *c)
 		sc.zk_session_timeout_ms = c->cfg.zk_session_timeout_ms;
 		sc.abdicate = cd_abdicate;
 		sc.durable = cmd_ha_durable(c->ha);
-		sc.gauges = cd_gauges;
 		sc.hook_arg = c;
 	}
+	sc.metrics = c->metrics;
 	link.ops = master_framework_ops();
 	link.master = c->master;
 	if (sched_new(c->loop, c->mstore, c->api_httpd, &sc, &link, &c->sched,
@@ -667,6 +681,8 @@ cd_teardown(struct cd_main *c)
 	store_close(c->store);
 	free(c->self_id);
 	free(c->dns_leader);
+	metrics_free(c->metrics);
+	json_decref(c->flags);
 	sdnotify_free(c->sdn);
 	loop_free(c->loop);
 	cmd_flags_release(&c->cfg);
@@ -768,6 +784,13 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	c.metrics = metrics_new();
+	metrics_add_collector(c.metrics, cd_ha_metrics, &c);
+	/* A master alone with --registry=zk has no LMDB of its own. */
+	if (c.store != NULL)
+		store_set_timing(c.store, metrics_store_commit, c.metrics);
+	if (c.mstore != NULL && c.mstore != c.store)
+		store_set_timing(c.mstore, metrics_store_commit, c.metrics);
 	c.hc = httpc_new(c.loop);
 	if (cd_security(&c) != 0) {
 		rc = 1;

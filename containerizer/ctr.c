@@ -17,7 +17,13 @@
  * the registry itself reports (a failed fetch, a kill during one) goes to
  * the containerizer's sink as that containerizer's events would, from
  * the loop (the owner's timer or the fetch's callback), never from inside
- * a ctr_* call. Loop thread only.
+ * a ctr_* call.
+ *
+ * Usage queries (ctr_usage()) are the registry's own objects, on its list
+ * until answered: a driver that reads the figures at once has them
+ * delivered from a zero-delay timer, one that asks a daemon answers
+ * through the query's callback, so the caller sees one behaviour. Loop
+ * thread only.
  */
 #include "containerizer/ctr.h"
 
@@ -60,6 +66,20 @@ struct ctr_owner {
 	LIST_ENTRY(ctr_owner) link; /* on c->owners */
 };
 
+#define CTR_USAGE_MAGIC 0xc7e0e473u
+
+struct ctr_usage_q {
+	unsigned magic;
+	struct ctr *c; /* borrowed: the registry */
+	ctr_usage_fn *done;
+	void *arg; /* borrowed: the caller's, for done */
+	struct ctr_usage u;
+	int rc;
+	struct ctr_usage_req *inner;  /* borrowed: the driver's, in flight */
+	struct loop_timer *timer;     /* owned: delivers a result known now */
+	LIST_ENTRY(ctr_usage_q) link; /* on c->usages */
+};
+
 struct ctr {
 	struct loop *l;			 /* borrowed: the agent's */
 	struct httpc *hc;		 /* borrowed: the agent's */
@@ -67,6 +87,7 @@ struct ctr {
 	char *allowed_host_paths;	 /* owned or NULL */
 	TAILQ_HEAD(, ctr_entry) entries; /* owned */
 	LIST_HEAD(, ctr_owner) owners;	 /* owned */
+	LIST_HEAD(, ctr_usage_q) usages; /* owned: queries in flight */
 };
 
 struct ctr *
@@ -84,6 +105,7 @@ ctr_new(struct loop *l, struct httpc *hc, const struct ctr_conf *conf)
 				    : NULL;
 	TAILQ_INIT(&c->entries);
 	LIST_INIT(&c->owners);
+	LIST_INIT(&c->usages);
 	return c;
 }
 
@@ -100,11 +122,20 @@ ctr_owner_free(struct ctr_owner *o)
 	CD_FREE_OBJ(o);
 }
 
+static void
+ctr_usage_free(struct ctr_usage_q *q)
+{
+	LIST_REMOVE(q, link);
+	loop_timer_free(q->timer);
+	CD_FREE_OBJ(q);
+}
+
 void
 ctr_free(struct ctr *c)
 {
 	struct ctr_entry *e;
 	struct ctr_owner *o;
+	struct ctr_usage_q *q;
 
 	if (c == NULL)
 		return;
@@ -117,6 +148,9 @@ ctr_free(struct ctr *c)
 		LIST_REMOVE(o, link);
 		ctr_owner_free(o);
 	}
+	/* The drivers, freed above, dropped their queries silently. */
+	while ((q = LIST_FIRST(&c->usages)) != NULL)
+		ctr_usage_free(q);
 	free(c->cache_dir);
 	free(c->allowed_host_paths);
 	free(c);
@@ -378,4 +412,89 @@ ctr_exec_cancel(struct ctr_exec *x)
 {
 	if (x != NULL)
 		x->cancel(x);
+}
+
+void
+ctr_usage_init(struct ctr_usage *u)
+{
+	u->cpus_user_time_secs = u->cpus_system_time_secs = -1;
+	u->cpus_throttled_time_secs = -1;
+	u->cpus_nr_periods = u->cpus_nr_throttled = -1;
+	u->mem_total_bytes = u->mem_rss_bytes = u->mem_cache_bytes = -1;
+	u->mem_anon_bytes = u->mem_file_bytes = u->mem_mapped_file_bytes = -1;
+	u->mem_swap_bytes = u->mem_limit_bytes = -1;
+	u->processes = u->threads = -1;
+}
+
+/* Answer the caller and forget the query. */
+static void
+ctr_usage_finish(struct ctr_usage_q *q, int rc, const struct ctr_usage *u)
+{
+	ctr_usage_fn *done = q->done;
+	void *arg = q->arg;
+	struct ctr_usage copy;
+
+	if (u != NULL)
+		copy = *u;
+	ctr_usage_free(q);
+	done(arg, rc, rc == 0 && u != NULL ? &copy : NULL);
+}
+
+static void
+ctr_usage_timer_cb(void *arg)
+{
+	struct ctr_usage_q *q = arg;
+
+	CD_CHECK_OBJ(q, CTR_USAGE_MAGIC);
+	ctr_usage_finish(q, q->rc, &q->u);
+}
+
+/* A driver's answer to a query it took (ops->usage returned 1). */
+static void
+ctr_usage_driver_done(void *arg, int rc, const struct ctr_usage *u)
+{
+	struct ctr_usage_q *q = arg;
+
+	CD_CHECK_OBJ(q, CTR_USAGE_MAGIC);
+	q->inner = NULL;
+	ctr_usage_finish(q, rc, u);
+}
+
+struct ctr_usage_q *
+ctr_usage(struct ctr *c, const char *task_id, ctr_usage_fn *done, void *arg)
+{
+	struct ctr_owner *o = ctr_owner_find(c, task_id);
+	struct ctr_usage_q *q;
+	int rc = -ENOENT;
+
+	CD_ALLOC_OBJ(q, CTR_USAGE_MAGIC);
+	q->c = c;
+	q->done = done;
+	q->arg = arg;
+	ctr_usage_init(&q->u);
+	LIST_INSERT_HEAD(&c->usages, q, link);
+	if (o != NULL && o->task == NULL)
+		rc =
+		    o->e->ops->usage == NULL
+			? -ENOTSUP
+			: o->e->ops->usage(o->e->impl, task_id, &q->u,
+					   ctr_usage_driver_done, q, &q->inner);
+	if (rc == 1)
+		return q; /* the driver answers */
+	q->rc = rc;
+	q->inner = NULL;
+	q->timer = loop_timer_new(c->l, ctr_usage_timer_cb, q);
+	loop_timer_add(q->timer, 0);
+	return q;
+}
+
+void
+ctr_usage_cancel(struct ctr_usage_q *q)
+{
+	if (q == NULL)
+		return;
+	CD_CHECK_OBJ(q, CTR_USAGE_MAGIC);
+	if (q->inner != NULL)
+		q->inner->cancel(q->inner);
+	ctr_usage_free(q);
 }

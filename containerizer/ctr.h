@@ -58,6 +58,43 @@ struct ctr_exec;
  */
 typedef void ctr_exec_fn(void *arg, int status, const char *why);
 
+/*
+ * A task's resource usage, in the units and under the names of Mesos'
+ * ResourceStatistics (/monitor/statistics). A field the containerizer
+ * cannot tell is negative (ctr_usage_init() sets them all so).
+ */
+struct ctr_usage {
+	double cpus_user_time_secs;
+	double cpus_system_time_secs;
+	double cpus_throttled_time_secs;
+	long long cpus_nr_periods;
+	long long cpus_nr_throttled;
+	long long mem_total_bytes; /* charged to it: anon, page cache... */
+	long long mem_rss_bytes;   /* anonymous and swap cache */
+	long long mem_cache_bytes; /* page cache */
+	long long mem_anon_bytes;
+	long long mem_file_bytes;
+	long long mem_mapped_file_bytes;
+	long long mem_swap_bytes;
+	long long mem_limit_bytes;
+	long long processes;
+	long long threads;
+};
+
+void ctr_usage_init(struct ctr_usage *u);
+
+/*
+ * The outcome of a usage query: rc 0 and u (borrowed for the call), or a
+ * negative errno (u NULL): -ENOENT when the task is not running,
+ * -ENOTSUP when its containerizer cannot tell, -ETIMEDOUT, -EIO.
+ */
+typedef void ctr_usage_fn(void *arg, int rc, const struct ctr_usage *u);
+
+/* A driver's usage query in flight (ops->usage); opaque. */
+struct ctr_usage_req;
+/* The registry's usage query (ctr_usage()); opaque. */
+struct ctr_usage_q;
+
 struct ctr_ops {
 	const char *name; /* "docker" or "mesos" */
 	/* Whether this containerizer runs the task (by its container type). */
@@ -93,6 +130,16 @@ struct ctr_ops {
 				 const char *cmd, long timeout_ms,
 				 ctr_exec_fn *done, void *arg,
 				 struct cd_err *err);
+	/*
+	 * Optional (NULL when unsupported): the usage of a running task.
+	 * A driver that reads it at once (cgroup files) fills *u and
+	 * returns 0. One that must ask (the Docker daemon) returns 1 with
+	 * *q, and calls done(arg, ...) once, later, from the loop, unless
+	 * the query is cancelled first (ctr_int.h) or the driver is freed.
+	 * Otherwise a negative errno (-ENOENT: not running).
+	 */
+	int (*usage)(void *impl, const char *task_id, struct ctr_usage *u,
+		     ctr_usage_fn *done, void *arg, struct ctr_usage_req **q);
 };
 
 /*
@@ -168,5 +215,16 @@ struct ctr_exec *ctr_exec(struct ctr *c, const char *task_id, const char *cmd,
 			  struct cd_err *err);
 /* Stop waiting for an exec (killing it where possible); done never runs. */
 void ctr_exec_cancel(struct ctr_exec *x);
+/*
+ * The usage of a task through the containerizer that runs it: done(arg,
+ * rc, u) runs once, later, from the loop, whatever the driver does (see
+ * ctr_usage_fn), unless ctr_usage_cancel() comes first or the registry is
+ * freed. Returns the query, borrowed: valid until done runs or it is
+ * cancelled.
+ */
+struct ctr_usage_q *ctr_usage(struct ctr *c, const char *task_id,
+			      ctr_usage_fn *done, void *arg);
+/* Drop a query in flight; done never runs. NULL is a no-op. */
+void ctr_usage_cancel(struct ctr_usage_q *q);
 
 #endif

@@ -31,8 +31,9 @@
 
 struct ctr_cgroup_sys {
 	int version;
-	char *mem; /* owned: v1 memory hierarchy's clusterd dir; v2: the dir */
-	char *cpu; /* owned or NULL: v1 cpu hierarchy's; v2: NULL */
+	char *mem;  /* owned: v1 memory hierarchy's clusterd dir; v2: the dir */
+	char *cpu;  /* owned or NULL: v1 cpu hierarchy's; v2: NULL */
+	char *acct; /* owned or NULL: v1 cpuacct's, when apart from cpu */
 	bool v2_cpu; /* v2: the cpu controller is enabled below CG_NAME */
 };
 
@@ -41,6 +42,7 @@ struct ctr_cgroup {
 	struct ctr_cgroup_sys *s; /* borrowed: outlives the cgroup */
 	char *mem;		  /* owned: the task's dir (v2: its only) */
 	char *cpu;		  /* owned or NULL: v1 cpu dir */
+	char *acct;		  /* owned or NULL: v1 cpuacct dir */
 	int procs[CTR_CGROUP_MAX_FDS];
 	int nprocs;
 	int oomfd; /* owned, -1: eventfd (v1) or inotify (v2) */
@@ -144,8 +146,11 @@ ctr_cgroup_sys_free(struct ctr_cgroup_sys *s)
 	(void)rmdir(s->mem);
 	if (s->cpu != NULL)
 		(void)rmdir(s->cpu);
+	if (s->acct != NULL)
+		(void)rmdir(s->acct);
 	free(s->mem);
 	free(s->cpu);
+	free(s->acct);
 	free(s);
 }
 
@@ -201,7 +206,7 @@ static struct ctr_cgroup_sys *
 cg_probe_v1(const char *root, const char *key)
 {
 	struct ctr_cgroup_sys *s;
-	char *mem = xasprintf("%s/memory", root), *cpu = NULL;
+	char *mem = xasprintf("%s/memory", root), *cpu = NULL, *acct;
 	int rc;
 
 	if (!cg_exists(mem, "memory.limit_in_bytes")) {
@@ -234,6 +239,15 @@ cg_probe_v1(const char *root, const char *key)
 			 cpu, key, strerror(-rc));
 	free(mem);
 	free(cpu);
+	/* CPU time: in the cpu hierarchy when cpuacct is mounted with it. */
+	acct = xasprintf("%s/cpuacct", root);
+	if ((s->cpu == NULL || !cg_exists(s->cpu, "cpuacct.stat")) &&
+	    cg_exists(acct, "cpuacct.stat") &&
+	    (s->acct = cg_v1_dir(acct, key, &rc)) == NULL)
+		log_warn("cgroup v1: cannot make %s/" CG_NAME "/%s: %s; no "
+			 "CPU times in /monitor/statistics",
+			 acct, key, strerror(-rc));
+	free(acct);
 	return s;
 }
 
@@ -428,6 +442,8 @@ ctr_cgroup_open(struct ctr_cgroup_sys *s, const char *task_id, bool create,
 	cg->mem = xasprintf("%s/%s", s->mem, task_id);
 	if (s->cpu != NULL)
 		cg->cpu = xasprintf("%s/%s", s->cpu, task_id);
+	if (s->acct != NULL)
+		cg->acct = xasprintf("%s/%s", s->acct, task_id);
 	if (!create) {
 		if (access(cg->mem, F_OK) == -1) {
 			rc = cd_err_set(err, -errno, "no cgroup %s", cg->mem);
@@ -439,6 +455,7 @@ ctr_cgroup_open(struct ctr_cgroup_sys *s, const char *task_id, bool create,
 	}
 	if ((rc = cg_mkdir(cg->mem)) != 0 ||
 	    (cg->cpu != NULL && (rc = cg_mkdir(cg->cpu)) != 0) ||
+	    (cg->acct != NULL && (rc = cg_mkdir(cg->acct)) != 0) ||
 	    (rc = cg_limits(cg, cpus, mem_mb, cfs)) != 0) {
 		rc = cd_err_set(err, rc, "cannot set up cgroup %s: %s", cg->mem,
 				strerror(-rc));
@@ -456,12 +473,14 @@ fail:
 int
 ctr_cgroup_procs_fds(struct ctr_cgroup *cg, int fds[CTR_CGROUP_MAX_FDS])
 {
-	const char *dirs[CTR_CGROUP_MAX_FDS] = {cg->mem, cg->cpu};
+	const char *dirs[CTR_CGROUP_MAX_FDS] = {cg->mem, cg->cpu, cg->acct};
 	char *path;
 	int i, fd;
 
 	ctr_cgroup_close_procs(cg);
-	for (i = 0; i < CTR_CGROUP_MAX_FDS && dirs[i] != NULL; i++) {
+	for (i = 0; i < CTR_CGROUP_MAX_FDS; i++) {
+		if (dirs[i] == NULL)
+			continue;
 		path = xasprintf("%s/cgroup.procs", dirs[i]);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 		free(path);
@@ -469,8 +488,8 @@ ctr_cgroup_procs_fds(struct ctr_cgroup *cg, int fds[CTR_CGROUP_MAX_FDS])
 			ctr_cgroup_close_procs(cg);
 			return -errno;
 		}
+		fds[cg->nprocs] = fd;
 		cg->procs[cg->nprocs++] = fd;
-		fds[i] = fd;
 	}
 	return cg->nprocs;
 }
@@ -528,6 +547,124 @@ ctr_cgroup_peak_mb(struct ctr_cgroup *cg)
 	return strtoll(buf, NULL, 10) / (1024 * 1024);
 }
 
+/* Lines of dir/file (processes in cgroup.procs, threads in tasks). */
+static long long
+cg_lines(const char *dir, const char *file)
+{
+	char *path = xasprintf("%s/%s", dir, file), buf[4096];
+	long long n = 0;
+	ssize_t r, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	free(path);
+	if (fd == -1)
+		return -1;
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		for (i = 0; i < r; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return r < 0 ? -1 : n;
+}
+
+/* A number file ("max" or unreadable: -1). */
+static long long
+cg_num(const char *dir, const char *file)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (dir == NULL || cg_read(dir, file, buf, sizeof buf) <= 0)
+		return -1;
+	v = strtoll(buf, &end, 10);
+	return end == buf ? -1 : v;
+}
+
+/* The sum of two keys of memory.stat, or -1 when either is missing. */
+static long long
+cg_sum(const char *stat, const char *a, const char *b)
+{
+	long long x = cg_keyed(stat, a), y = cg_keyed(stat, b);
+
+	return x < 0 || y < 0 ? -1 : x + y;
+}
+
+static void
+cg_usage_v1(struct ctr_cgroup *cg, const char *stat, struct ctr_usage *u)
+{
+	const char *acct = cg->acct != NULL ? cg->acct : cg->cpu;
+	long hz = sysconf(_SC_CLK_TCK);
+	char buf[1024];
+	long long v;
+
+	u->mem_total_bytes = cg_num(cg->mem, "memory.usage_in_bytes");
+	u->mem_limit_bytes = cg_num(cg->mem, "memory.limit_in_bytes");
+	u->mem_rss_bytes = cg_keyed(stat, "total_rss");
+	u->mem_cache_bytes = cg_keyed(stat, "total_cache");
+	u->mem_mapped_file_bytes = cg_keyed(stat, "total_mapped_file");
+	u->mem_swap_bytes = cg_keyed(stat, "total_swap");
+	u->mem_anon_bytes =
+	    cg_sum(stat, "total_active_anon", "total_inactive_anon");
+	u->mem_file_bytes =
+	    cg_sum(stat, "total_active_file", "total_inactive_file");
+	if (acct != NULL && hz > 0 &&
+	    cg_read(acct, "cpuacct.stat", buf, sizeof buf) > 0) {
+		if ((v = cg_keyed(buf, "user")) >= 0)
+			u->cpus_user_time_secs = (double)v / (double)hz;
+		if ((v = cg_keyed(buf, "system")) >= 0)
+			u->cpus_system_time_secs = (double)v / (double)hz;
+	}
+	if (cg->cpu != NULL &&
+	    cg_read(cg->cpu, "cpu.stat", buf, sizeof buf) > 0) {
+		u->cpus_nr_periods = cg_keyed(buf, "nr_periods");
+		u->cpus_nr_throttled = cg_keyed(buf, "nr_throttled");
+		if ((v = cg_keyed(buf, "throttled_time")) >= 0)
+			u->cpus_throttled_time_secs = (double)v / 1e9;
+	}
+	u->threads = cg_lines(cg->mem, "tasks");
+}
+
+static void
+cg_usage_v2(struct ctr_cgroup *cg, const char *stat, struct ctr_usage *u)
+{
+	char buf[1024];
+	long long v;
+
+	u->mem_total_bytes = cg_num(cg->mem, "memory.current");
+	u->mem_limit_bytes = cg_num(cg->mem, "memory.max");
+	u->mem_anon_bytes = u->mem_rss_bytes = cg_keyed(stat, "anon");
+	u->mem_file_bytes = u->mem_cache_bytes = cg_keyed(stat, "file");
+	u->mem_mapped_file_bytes = cg_keyed(stat, "file_mapped");
+	u->mem_swap_bytes = cg_num(cg->mem, "memory.swap.current");
+	if (cg_read(cg->mem, "cpu.stat", buf, sizeof buf) > 0) {
+		if ((v = cg_keyed(buf, "user_usec")) >= 0)
+			u->cpus_user_time_secs = (double)v / 1e6;
+		if ((v = cg_keyed(buf, "system_usec")) >= 0)
+			u->cpus_system_time_secs = (double)v / 1e6;
+		u->cpus_nr_periods = cg_keyed(buf, "nr_periods");
+		u->cpus_nr_throttled = cg_keyed(buf, "nr_throttled");
+		if ((v = cg_keyed(buf, "throttled_usec")) >= 0)
+			u->cpus_throttled_time_secs = (double)v / 1e6;
+	}
+	u->threads = cg_lines(cg->mem, "cgroup.threads");
+}
+
+int
+ctr_cgroup_usage(struct ctr_cgroup *cg, struct ctr_usage *u)
+{
+	char stat[8192];
+	ssize_t n;
+
+	CD_CHECK_OBJ(cg, CG_MAGIC);
+	if ((n = cg_read(cg->mem, "memory.stat", stat, sizeof stat)) < 0)
+		return (int)n;
+	if (cg->s->version == 2)
+		cg_usage_v2(cg, stat, u);
+	else
+		cg_usage_v1(cg, stat, u);
+	u->processes = cg_lines(cg->mem, "cgroup.procs");
+	return 0;
+}
+
 int
 ctr_cgroup_kill_all(struct ctr_cgroup *cg)
 {
@@ -556,6 +693,8 @@ ctr_cgroup_remove(struct ctr_cgroup *cg)
 
 	if (cg->cpu != NULL && rmdir(cg->cpu) == -1 && errno != ENOENT)
 		rc = -errno;
+	if (cg->acct != NULL && rmdir(cg->acct) == -1 && errno != ENOENT)
+		rc = -errno;
 	if (rmdir(cg->mem) == -1 && errno != ENOENT)
 		rc = -errno;
 	return rc;
@@ -574,5 +713,6 @@ ctr_cgroup_free(struct ctr_cgroup *cg)
 		close(cg->ctlfd);
 	free(cg->mem);
 	free(cg->cpu);
+	free(cg->acct);
 	CD_FREE_OBJ(cg);
 }

@@ -10,7 +10,9 @@
  *    same share on its 1..10000 scale), and with CFS a quota of cpus
  *    periods of 100 ms (cpu.cfs_quota_us, or cpu.max);
  *  - memory: max(32 MiB, mem), swap included (memory.limit_in_bytes and
- *    memory.memsw.limit_in_bytes, or memory.max and memory.swap.max 0).
+ *    memory.memsw.limit_in_bytes, or memory.max and memory.swap.max 0);
+ *  - cpuacct (v1, where it is mounted apart from cpu): no limit, the
+ *    task's CPU time for /monitor/statistics (v2's cpu.stat has it).
  * The task's first process joins its cgroup between fork and exec, by
  * writing "0" to the cgroup.procs files opened beforehand (ctr_mesos_spawn
  * does it, async-signal-safe), so nothing it runs escapes the limits.
@@ -34,13 +36,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "containerizer/ctr.h"
 #include "lib/err.h"
 
 struct ctr_cgroup_sys;
 struct ctr_cgroup;
 
-/* At most this many cgroup.procs files to join (v1: cpu and memory). */
-#define CTR_CGROUP_MAX_FDS 2
+/* At most this many cgroup.procs files to join (v1: memory, cpu,
+ * cpuacct). */
+#define CTR_CGROUP_MAX_FDS 3
 
 /*
  * Find the hierarchies under mount (NULL: /sys/fs/cgroup) and make
@@ -88,6 +92,15 @@ void ctr_cgroup_oom_drain(struct ctr_cgroup *cg);
 bool ctr_cgroup_oom_killed(struct ctr_cgroup *cg);
 /* The most memory the cgroup used, in MiB, for messages (0 unknown). */
 long long ctr_cgroup_peak_mb(struct ctr_cgroup *cg);
+/*
+ * What the cgroup's processes use, from its files (v1: cpuacct.stat,
+ * cpu.stat, memory.usage_in_bytes, memory.limit_in_bytes, memory.stat;
+ * v2: cpu.stat, memory.current, memory.max, memory.stat,
+ * memory.swap.current), into the fields of u it can tell (the others are
+ * left as they are). 0, or -errno when even the memory files cannot be
+ * read (the cgroup is gone).
+ */
+int ctr_cgroup_usage(struct ctr_cgroup *cg, struct ctr_usage *u);
 /* SIGKILL every process in the cgroup. How many were signalled. */
 int ctr_cgroup_kill_all(struct ctr_cgroup *cg);
 /* Remove the cgroup's directories. 0, or -EBUSY while processes remain

@@ -6,6 +6,7 @@
  * The files of the docker containerizer call each other downwards only:
  *   ctr_docker.c       the driver and a task's launch and recovery
  *   ctr_docker_exec.c  health check commands run in a task's container
+ *   ctr_docker_stats.c a task's resource usage (/monitor/statistics)
  *   ctr_docker_task.c  a task's record, its wait, stop and terminal event
  *   ctr_docker_image.c a missing image fetched for a launch
  *   ctr_docker_logs.c  a task's output into its sandbox
@@ -604,6 +605,21 @@ dk_exec(void *impl, const char *task_id, const char *cmd, long timeout_ms,
 	return ctr_docker_exec_start(d, cid, cmd, timeout_ms, done, arg);
 }
 
+static int
+dk_usage(void *impl, const char *task_id, struct ctr_usage *u,
+	 ctr_usage_fn *done, void *arg, struct ctr_usage_req **q)
+{
+	struct ctr_docker *d = impl;
+	const char *cid;
+
+	(void)u;
+	CD_ASSERT(d->base.magic == DK_MAGIC);
+	if ((cid = ctr_docker_task_running_cid(d, task_id)) == NULL)
+		return -ENOENT;
+	*q = ctr_docker_stats_start(d, cid, done, arg);
+	return 1;
+}
+
 static void
 dk_free(void *impl)
 {
@@ -620,6 +636,7 @@ dk_free(void *impl)
 	}
 	ctr_docker_rm_free_all(d);
 	ctr_docker_exec_free_all(d);
+	ctr_docker_stats_free_all(d);
 	free(d->socket);
 	free(d->agent_key);
 	free(d->allowed_host_paths);
@@ -637,6 +654,7 @@ static const struct ctr_ops dk_ops = {
     .reap_orphans = dk_reap_orphans,
     .free = dk_free,
     .exec = dk_exec,
+    .usage = dk_usage,
 };
 
 void *
@@ -654,6 +672,7 @@ ctr_docker_new(struct loop *l, struct httpc *hc,
 	LIST_INIT(&d->tasks);
 	LIST_INIT(&d->rms);
 	LIST_INIT(&d->execs);
+	LIST_INIT(&d->stats);
 	d->socket = xstrdup(conf->socket_path != NULL ? conf->socket_path
 						      : "/var/run/docker.sock");
 	d->agent_key = xstrdup(conf->agent_key != NULL ? conf->agent_key : "");

@@ -554,6 +554,87 @@ ctr_docker_api_wait(const char *body, size_t len, int *status,
 	return rc;
 }
 
+/* A non-negative integer at o[key], or -1. */
+static long long
+dk_count(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0
+		   ? (long long)json_integer_value(v)
+		   : -1;
+}
+
+/* The sum of two counts, or -1 when either is missing. */
+static long long
+dk_count2(const json_t *o, const char *a, const char *b)
+{
+	long long x = dk_count(o, a), y = dk_count(o, b);
+
+	return x < 0 || y < 0 ? -1 : x + y;
+}
+
+/* v1's total_<key>, else v2's (or v1's own-cgroup) key. */
+static long long
+dk_mem(const json_t *st, const char *v1, const char *v2)
+{
+	long long v = dk_count(st, v1);
+
+	return v >= 0 ? v : dk_count(st, v2);
+}
+
+int
+ctr_docker_api_stats(const char *body, size_t len, struct ctr_usage *u,
+		     struct cd_err *err)
+{
+	const json_t *cpu, *thr, *mem, *st;
+	json_t *j;
+	long long v;
+
+	if ((j = json_parse_bounded(body, len, err)) == NULL)
+		return -EBADMSG;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return cd_err_set(err, -EBADMSG,
+				  "stats reply is not an object");
+	}
+	cpu = json_object_get(json_object_get(j, "cpu_stats"), "cpu_usage");
+	if ((v = dk_count(cpu, "usage_in_usermode")) >= 0)
+		u->cpus_user_time_secs = (double)v / 1e9;
+	if ((v = dk_count(cpu, "usage_in_kernelmode")) >= 0)
+		u->cpus_system_time_secs = (double)v / 1e9;
+	thr =
+	    json_object_get(json_object_get(j, "cpu_stats"), "throttling_data");
+	u->cpus_nr_periods = dk_count(thr, "periods");
+	u->cpus_nr_throttled = dk_count(thr, "throttled_periods");
+	if ((v = dk_count(thr, "throttled_time")) >= 0)
+		u->cpus_throttled_time_secs = (double)v / 1e9;
+	mem = json_object_get(j, "memory_stats");
+	st = json_object_get(mem, "stats");
+	u->mem_total_bytes = dk_count(mem, "usage");
+	u->mem_limit_bytes = dk_count(mem, "limit");
+	if (json_object_get(st, "total_rss") != NULL) {
+		u->mem_rss_bytes = dk_count(st, "total_rss");
+		u->mem_cache_bytes = dk_count(st, "total_cache");
+		u->mem_mapped_file_bytes = dk_count(st, "total_mapped_file");
+		u->mem_swap_bytes = dk_count(st, "total_swap");
+		u->mem_anon_bytes =
+		    dk_count2(st, "total_active_anon", "total_inactive_anon");
+		u->mem_file_bytes =
+		    dk_count2(st, "total_active_file", "total_inactive_file");
+	} else {
+		u->mem_anon_bytes = u->mem_rss_bytes =
+		    dk_mem(st, "anon", "rss");
+		u->mem_file_bytes = u->mem_cache_bytes =
+		    dk_mem(st, "file", "cache");
+		u->mem_mapped_file_bytes =
+		    dk_mem(st, "file_mapped", "mapped_file");
+	}
+	u->threads = dk_count(json_object_get(j, "pids_stats"), "current");
+	json_decref(j);
+	return 0;
+}
+
 char *
 ctr_docker_api_errmsg(const char *body, size_t len)
 {

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "containerizer/ctr.h"
 #include "containerizer/ctr_docker_stream.h"
 #include "containerizer/ctr_user.h"
 #include "lib/buf.h"
@@ -131,6 +132,16 @@ void ctr_dk_list_free(struct ctr_dk_listed *rows, size_t n);
  */
 int ctr_docker_api_wait(const char *body, size_t len, int *status,
 			struct cd_err *err);
+
+/*
+ * A stats reply (GET /containers/{id}/stats?stream=false) into the fields
+ * of u it holds: CPU times and throttling (nanoseconds in Docker), memory
+ * usage, limit and the breakdown of memory_stats.stats (cgroup v1's
+ * total_* keys or v2's anon/file), the pids count as threads. 0, or
+ * -EBADMSG with err for a reply that is not a JSON object.
+ */
+int ctr_docker_api_stats(const char *body, size_t len, struct ctr_usage *u,
+			 struct cd_err *err);
 
 /* The "message" of a Docker error reply, or a copy of the raw body
  * (truncated) when it is not one. Caller frees. */

@@ -2,12 +2,12 @@
  * ctr_docker_int.h: private to the docker containerizer's own files
  * (STYLE B3 "foo_int.h"): ctr_docker.c (the driver, a task's launch and
  * recovery), ctr_docker_exec.c (commands run in a task's container),
- * ctr_docker_task.c (a task's record and its end), ctr_docker_image.c (a
- * missing image pulled), ctr_docker_logs.c (a container's output into its
- * sandbox), ctr_docker_rm.c (container removal and orphan reaping) and
- * ctr_docker_http.c (the Engine API requests), in the order they call
- * each other (ctr_docker.c has the map). They share the driver object and
- * one way to call the Engine API. Loop thread only.
+ * ctr_docker_task.c (a task's record and its end), ctr_docker_stats.c (a
+ * task's resource usage), ctr_docker_image.c (a missing image pulled),
+ * ctr_docker_logs.c (a container's output into its sandbox), ctr_docker_rm.c
+ * (container removal and orphan reaping) and ctr_docker_http.c (the Engine API
+ * requests), in the order they call each other (ctr_docker.c has the map). They
+ * share the driver object and one way to call the Engine API. Loop thread only.
  */
 #ifndef CLUSTERD_CONTAINERIZER_CTR_DOCKER_INT_H
 #define CLUSTERD_CONTAINERIZER_CTR_DOCKER_INT_H
@@ -29,6 +29,7 @@ struct ctr_docker_image;
 struct ctr_docker_rm;
 struct ctr_docker_exec;
 struct ctr_docker_logs;
+struct ctr_docker_stats;
 
 /* The driver: the impl behind ctr_docker_new(). */
 struct ctr_docker {
@@ -42,9 +43,10 @@ struct ctr_docker {
 	char *allowed_host_paths; /* owned or NULL */
 	char *allowed_parameters; /* owned or NULL */
 	bool cfs;
-	LIST_HEAD(, ctr_docker_task) tasks; /* owned (ctr_docker.c) */
-	LIST_HEAD(, ctr_docker_rm) rms;	    /* owned (ctr_docker_rm.c) */
-	LIST_HEAD(, ctr_docker_exec) execs; /* owned (ctr_docker_exec.c) */
+	LIST_HEAD(, ctr_docker_task) tasks;  /* owned (ctr_docker.c) */
+	LIST_HEAD(, ctr_docker_rm) rms;	     /* owned (ctr_docker_rm.c) */
+	LIST_HEAD(, ctr_docker_exec) execs;  /* owned (ctr_docker_exec.c) */
+	LIST_HEAD(, ctr_docker_stats) stats; /* owned (ctr_docker_stats.c) */
 };
 
 /* A backoff's ceiling: a wait, or a recovery's inspect, retried. */
@@ -229,6 +231,22 @@ struct ctr_exec *ctr_docker_exec_start(struct ctr_docker *d, const char *cid,
 				       ctr_exec_fn *done, void *arg);
 /* Cancel and free every exec in flight; their done never runs. */
 void ctr_docker_exec_free_all(struct ctr_docker *d);
+
+/* ---- ctr_docker_stats.c ---- */
+
+/* A stats request's own timeout. */
+#define CTR_DOCKER_STATS_MS 5000
+
+/*
+ * As ctr_ops.usage, for the container cid (the running task's): the query
+ * (never NULL), whose done runs once, later, from the loop, unless it is
+ * cancelled (its cancel hook) or the driver is freed.
+ */
+struct ctr_usage_req *ctr_docker_stats_start(struct ctr_docker *d,
+					     const char *cid,
+					     ctr_usage_fn *done, void *arg);
+/* Cancel and free every query in flight; their done never runs. */
+void ctr_docker_stats_free_all(struct ctr_docker *d);
 
 /* ---- ctr_docker_logs.c ---- */
 

@@ -28,6 +28,14 @@ struct ctr_exec {
 	void (*cancel)(struct ctr_exec *x);
 };
 
+/*
+ * The first member of every driver's usage query, so that the registry
+ * can cancel it (done then never runs).
+ */
+struct ctr_usage_req {
+	void (*cancel)(struct ctr_usage_req *q);
+};
+
 static inline void
 ctr_base_emit(const struct ctr_base *b, const struct ctr_event *e)
 {

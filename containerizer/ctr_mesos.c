@@ -706,6 +706,26 @@ mz_exec(void *impl, const char *task_id, const char *cmd, long timeout_ms,
 				    &t->user, cmd, timeout_ms, done, arg, err);
 }
 
+/* Read at once: from the task's cgroup, else its leader's /proc. */
+static int
+mz_usage(void *impl, const char *task_id, struct ctr_usage *u,
+	 ctr_usage_fn *done, void *arg, struct ctr_usage_req **q)
+{
+	struct mz *m = impl;
+	struct mz_task *t;
+
+	(void)done;
+	(void)arg;
+	CD_ASSERT(m->base.magic == MZ_MAGIC);
+	*q = NULL;
+	t = mz_find(m, task_id);
+	if (t == NULL || t->gone || t->pid <= 0 || !t->running_sent)
+		return -ENOENT;
+	if (t->cg != NULL)
+		return ctr_cgroup_usage(t->cg, u);
+	return ctr_mesos_spawn_proc_usage(t->pid, u);
+}
+
 static void
 mz_free(void *impl)
 {
@@ -743,6 +763,7 @@ static const struct ctr_ops mz_ops = {
     .reap_orphans = mz_reap_orphans,
     .free = mz_free,
     .exec = mz_exec,
+    .usage = mz_usage,
 };
 
 void *

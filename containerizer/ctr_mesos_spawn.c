@@ -22,31 +22,73 @@
 #include "lib/fault.h"
 #include "lib/xalloc.h"
 
-/* Field 22 of /proc/<pid>/stat: tells a pid from its reuse. */
-int
-ctr_mesos_spawn_start_time(pid_t pid, unsigned long long *out)
+/*
+ * /proc/<pid>/stat into buf, and in f[k] the start of field k for k from
+ * 3 to last (comm may hold spaces and ')', so fields are counted from its
+ * last ')'); f has last + 1 entries. 0 or -errno.
+ */
+static int
+spawn_proc_stat(pid_t pid, char *buf, size_t len, const char **f, int last)
 {
-	char path[64], buf[1024], *p;
+	char path[64], *p;
 	ssize_t n;
 	int fd, i;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -errno;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
-	/* comm may hold spaces and ')': fields restart after the last ')'. */
 	if ((p = strrchr(buf, ')')) == NULL)
 		return -EIO;
-	for (i = 2; i < 22; i++) {
+	for (i = 3; i <= last; i++) {
 		p = strchr(p + 1, ' ');
 		if (p == NULL)
 			return -EIO;
+		f[i] = p + 1;
 	}
-	*out = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+/* Field 22 of /proc/<pid>/stat: tells a pid from its reuse. */
+int
+ctr_mesos_spawn_start_time(pid_t pid, unsigned long long *out)
+{
+	const char *f[23];
+	char buf[1024];
+	int rc;
+
+	if ((rc = spawn_proc_stat(pid, buf, sizeof buf, f, 22)) != 0)
+		return rc;
+	*out = strtoull(f[22], NULL, 10);
+	return 0;
+}
+
+int
+ctr_mesos_spawn_proc_usage(pid_t pid, struct ctr_usage *u)
+{
+	const char *f[25];
+	char buf[1024];
+	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	int rc;
+
+	if ((rc = spawn_proc_stat(pid, buf, sizeof buf, f, 24)) != 0)
+		return rc;
+	if (hz > 0) {
+		/* utime + cutime, stime + cstime: children it waited for. */
+		u->cpus_user_time_secs = (double)(strtoull(f[14], NULL, 10) +
+						  strtoull(f[16], NULL, 10)) /
+					 (double)hz;
+		u->cpus_system_time_secs = (double)(strtoull(f[15], NULL, 10) +
+						    strtoull(f[17], NULL, 10)) /
+					   (double)hz;
+	}
+	u->threads = strtoll(f[20], NULL, 10);
+	if (page > 0)
+		u->mem_rss_bytes = strtoll(f[24], NULL, 10) * page;
 	return 0;
 }
 

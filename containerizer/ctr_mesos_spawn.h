@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "containerizer/ctr.h"
 #include "containerizer/ctr_user.h"
 #include "lib/compat.h"
 #include "lib/err.h"
@@ -86,5 +87,11 @@ CD_NORETURN void ctr_mesos_spawn_exec_child(const char *sandbox, char **argv,
 
 /* Field 22 (starttime) of /proc/<pid>/stat. 0 or -errno. */
 int ctr_mesos_spawn_start_time(pid_t pid, unsigned long long *out);
+/*
+ * Without a cgroup: the CPU times of pid and of the children it waited
+ * for, its threads and resident memory, from /proc/<pid>/stat, into u.
+ * 0 or -errno.
+ */
+int ctr_mesos_spawn_proc_usage(pid_t pid, struct ctr_usage *u);
 
 #endif

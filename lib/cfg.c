@@ -154,6 +154,49 @@ bad:
 	return -EINVAL;
 }
 
+bool
+cfg_value(const struct cfg_opt *o, const void *conf, struct buf *out)
+{
+	static const struct {
+		const char *unit;
+		long long ms;
+	} units[] = {{"weeks", 604800000},
+		     {"days", 86400000},
+		     {"hrs", 3600000},
+		     {"mins", 60000},
+		     {"secs", 1000}};
+	const char *field = (const char *)conf + o->offset;
+	long long ms;
+	size_t i;
+
+	switch (o->type) {
+	case CFG_FLAG:
+		buf_puts(out, *(const bool *)field ? "true" : "false");
+		return true;
+	case CFG_STR:
+	case CFG_ENUM:
+		if (*(char *const *)field == NULL)
+			return false;
+		buf_puts(out, *(char *const *)field);
+		return true;
+	case CFG_INT:
+	case CFG_PORT:
+		buf_printf(out, "%d", *(const int *)field);
+		return true;
+	case CFG_DURATION:
+		ms = *(const long long *)field;
+		for (i = 0; ms != 0 && i < CD_NELEM(units); i++)
+			if (ms % units[i].ms == 0) {
+				buf_printf(out, "%lld%s", ms / units[i].ms,
+					   units[i].unit);
+				return true;
+			}
+		buf_printf(out, "%lldms", ms);
+		return true;
+	}
+	return false;
+}
+
 static const struct cfg_opt *
 cfg_find(const struct cfg_opt *opts, size_t nopts, const char *name, size_t len,
 	 size_t *idx)

@@ -55,6 +55,13 @@ int cfg_parse(const struct cfg_opt *opts, size_t nopts, void *conf, int argc,
 void cfg_release(const struct cfg_opt *opts, size_t nopts, void *conf);
 /* Append the help text for opts. */
 void cfg_help(const struct cfg_opt *opts, size_t nopts, struct buf *out);
+/*
+ * The value of o in conf as text, appended to out: "true"/"false", the
+ * number, the string, a duration in the largest unit that keeps it whole
+ * ("15secs", "10mins", "500ms"), as Mesos' /master/state "flags" shows
+ * them. false (out untouched) for a string option that is not set.
+ */
+bool cfg_value(const struct cfg_opt *o, const void *conf, struct buf *out);
 /* "500ms", "10secs", "2mins", "1hrs", "3days", or a bare number of seconds. */
 int cfg_parse_duration(const char *s, long long *ms);
 

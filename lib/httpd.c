@@ -261,6 +261,7 @@ httpd_dispatch(struct httpd *h, struct httpd_req *r,
 			if (!(rt->methods & want))
 				continue;
 			route_match(rt->pattern, rp, &r->params);
+			r->pattern = rt->pattern;
 			rt->handler(r, t->arg);
 			return;
 		}

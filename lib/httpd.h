@@ -123,6 +123,16 @@ void httpd_set_credentials(struct httpd *h, const char *user_colon_password,
 void httpd_set_guard(struct httpd *h, const char *pattern, const char *header,
 		     const char *secret);
 /*
+ * Observer: called once per answered request with its method ("GET"),
+ * the pattern of the route that served it (NULL when none did: 404, 401,
+ * 400 ...), the status and the seconds from the request read whole to
+ * its answer (a stream: to its start). For metrics (lib/metrics'
+ * metrics_http); fn NULL removes it. arg is borrowed.
+ */
+typedef void httpd_observe_fn(void *arg, const char *method,
+			      const char *pattern, int status, double secs);
+void httpd_set_observer(struct httpd *h, httpd_observe_fn *fn, void *arg);
+/*
  * Register a route table. The table and arg are borrowed and must outlive
  * the httpd. Tables are tried in the order they were added.
  */

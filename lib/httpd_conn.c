@@ -39,6 +39,10 @@
  * (httpd_int.h): this file hands complete requests to httpd_serve(),
  * httpd.c (and httpd_gate.c, for the answers it held) hand the answers
  * back through httpd_conn_answer().
+ *
+ * Every answer httpd.c hands back passes httpd_conn_answer(), which tells
+ * the observer (httpd_set_observer(), for metrics) how long the request
+ * took from the moment it was read whole.
  */
 #include "httpd_int.h"
 
@@ -55,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -70,6 +75,23 @@
 #include "xalloc.h"
 
 #define HTTPD_CONN_MAGIC 0x48744363u
+
+/* Monotonic nanoseconds: latency finer than the loop's cached ms. */
+static uint64_t
+httpd_conn_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+httpd_set_observer(struct httpd *h, httpd_observe_fn *fn, void *arg)
+{
+	h->observe = fn;
+	h->observe_arg = fn != NULL ? arg : NULL;
+}
 #define HTTPD_LINGER_MS 2000
 #define HTTPD_REJECT_SLACK 32
 #define HTTPD_BACKOFF_MIN_MS 50
@@ -215,6 +237,7 @@ httpd_conn_dispatch(struct httpd_conn *c)
 	c->in_request = false;
 	c->state = CONN_BUSY;
 	r = httpd_req_new(c->h, c, c->peer, &c->hr, body, len);
+	r->start_ns = httpd_conn_mono_ns();
 	c->req = r;
 	httpd_serve(c->h, r);
 }
@@ -682,6 +705,10 @@ httpd_conn_answer(struct httpd_conn *c, struct httpd_req *r, int code,
 	    (code >= 100 && code < 200) || code == 204 || code == 304;
 	bool close = !c->keep_alive || r->close_after;
 
+	if (c->h->observe != NULL)
+		c->h->observe(c->h->observe_arg, r->hr.method, r->pattern, code,
+			      (double)(httpd_conn_mono_ns() - r->start_ns) /
+				  1e9);
 	c->head_only = r->method == HTTPD_HEAD || bodyless;
 	c->chunked_out = stream && r->hr.minor == 1;
 	/* An HTTP/1.0 stream ends when the connection does. */

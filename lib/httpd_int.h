@@ -67,6 +67,8 @@ struct httpd {
 	void *filter_arg;	     /* borrowed: the filter's */
 	struct durable dur;	     /* pending == NULL: none */
 	LIST_HEAD(, httpd_req) held; /* borrowed: answers in HTTPD_REQ_HELD */
+	httpd_observe_fn *observe;   /* or NULL: httpd_set_observer() */
+	void *observe_arg;	     /* borrowed: the observer's */
 	size_t max_body, max_headers;
 	uint64_t request_ms, idle_ms;
 	size_t max_conns, max_streams;
@@ -97,6 +99,8 @@ struct httpd_req {
 	httpd_close_fn *close_fn;
 	void *close_arg; /* borrowed: from httpd_req_on_close() */
 	uint64_t start_ms;
+	uint64_t start_ns;   /* monotonic, for the observer */
+	const char *pattern; /* borrowed: the route table's, or NULL */
 	bool free_queued;
 	/* HTTPD_REQ_HELD: the answer given, sent once seq is durable. */
 	int hold_code;

@@ -92,6 +92,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -128,6 +129,8 @@ struct store {
 	struct store_sink sink;
 	bool has_sink;
 	uint64_t seq; /* of the last batch handed to the sink */
+	store_timing_fn *timing;
+	void *timing_arg; /* borrowed: store_set_timing()'s */
 };
 
 /* A change recorded for the sink while the batch is open. */
@@ -676,9 +679,18 @@ store_batch_commit(struct store_batch *b)
 	if (b->txn != NULL) {
 		if (rc == 0)
 			rc = CD_FAULT("store.commit");
-		if (rc == 0)
+		if (rc == 0) {
+			struct timespec t0, t1;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			rc = store_rc(mdb_txn_commit(b->txn));
-		else
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (b->s->timing != NULL)
+				b->s->timing(b->s->timing_arg,
+					     (double)(t1.tv_sec - t0.tv_sec) +
+						 (t1.tv_nsec - t0.tv_nsec) /
+						     1e9);
+		} else
 			mdb_txn_abort(b->txn);
 		b->e->in_batch = false;
 	}
@@ -708,6 +720,13 @@ store_set_sink(struct store *s, const struct store_sink *sink)
 		s->sink = *sink;
 	else
 		memset(&s->sink, 0, sizeof s->sink);
+}
+
+void
+store_set_timing(struct store *s, store_timing_fn *fn, void *arg)
+{
+	s->timing = fn;
+	s->timing_arg = fn != NULL ? arg : NULL;
 }
 
 uint64_t

@@ -112,6 +112,13 @@ struct store_sink {
 };
 /* Attach a sink (copied) to this handle, or remove it (NULL). */
 void store_set_sink(struct store *s, const struct store_sink *sink);
+/*
+ * Timing: fn(arg, seconds) after each LMDB commit made through this
+ * handle (the write transaction and its fsync), for metrics (lib/metrics'
+ * metrics_store_commit); fn NULL removes it. arg is borrowed.
+ */
+typedef void store_timing_fn(void *arg, double secs);
+void store_set_timing(struct store *s, store_timing_fn *fn, void *arg);
 /* The sequence number of the last batch handed to the sink; 0 before. */
 uint64_t store_seq(const struct store *s);
 

@@ -27,6 +27,7 @@
 #include "lib/httpd.h"
 #include "lib/id.h"
 #include "lib/loop.h"
+#include "lib/metrics.h"
 #include "lib/store.h"
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
@@ -171,7 +172,9 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 				   xstrdup(t->task.task_id));
 		log_info("launching task %s on agent %s", t->task.task_id,
 			 a->info.id);
+		metrics_count(m->conf.metrics, METRICS_TASKS_LAUNCHED, 1);
 	}
+	metrics_count(m->conf.metrics, METRICS_OFFERS_USED, 1);
 release:
 	free(tv);
 	if (!res_is_empty(&left))
@@ -378,6 +381,9 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	m->conf.agent_secret = m->secret;
 	m->conf.version = m->s_version =
 	    xstrdup(conf->version ? conf->version : "");
+	m->flags =
+	    conf->flags != NULL ? json_deep_copy(conf->flags) : json_object();
+	m->conf.flags = m->flags;
 	if (m->conf.allocation_interval_ms <= 0)
 		m->conf.allocation_interval_ms = 1000;
 	if (m->conf.ping_timeout_ms <= 0)
@@ -412,6 +418,7 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	master_offers_start(m);
 	master_tasks_orphans_start(m);
 	master_link_start(m);
+	metrics_add_collector(m->conf.metrics, master_api_metrics, m);
 	log_info("master %s started (epoch %s)", m->id, m->epoch);
 	*out = m;
 	return 0;
@@ -424,6 +431,7 @@ master_free(struct master *m)
 
 	if (m == NULL)
 		return;
+	metrics_remove_collector(m->conf.metrics, master_api_metrics, m);
 	/* A master freed while the process goes on (it lost leadership). */
 	httpd_remove_routes(m->httpd, m);
 	loop_timer_free(m->ping_timer);
@@ -442,6 +450,7 @@ master_free(struct master *m)
 	free(m->s_ip);
 	free(m->secret);
 	free(m->s_version);
+	json_decref(m->flags);
 	free(m->id);
 	free(m->epoch);
 	free(m->pid);

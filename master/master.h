@@ -9,6 +9,8 @@
 #ifndef CLUSTERD_MASTER_MASTER_H
 #define CLUSTERD_MASTER_MASTER_H
 
+#include <jansson.h>
+
 #include "lib/err.h"
 #include "lib/framework.h"
 
@@ -20,6 +22,7 @@ struct store;
 struct httpc;
 struct httpd;
 struct master;
+struct metrics;
 
 /* Every string is borrowed for the call: master_new() copies them. */
 struct master_conf {
@@ -37,6 +40,18 @@ struct master_conf {
 	long long orphan_grace_ms;
 	const char *agent_secret; /* or NULL */
 	const char *version;
+	/*
+	 * The process's metrics (borrowed: outlives the master), or NULL:
+	 * allocation runs, offers and launches are recorded there, and the
+	 * agents and tasks by state are collected from the master.
+	 */
+	struct metrics *metrics;
+	/*
+	 * /master/state's "flags": an object of flag name -> value as a
+	 * string, secrets already redacted (cmd/ builds it from the parsed
+	 * configuration), or NULL for {}. The master takes a reference.
+	 */
+	const json_t *flags;
 };
 
 /*

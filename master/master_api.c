@@ -15,6 +15,12 @@
  * ("unreachable_slaves"). "orphan_tasks" are the tasks, on registered
  * agents, of frameworks not attached to the master (killed after
  * --orphan_task_grace), and "unregistered_frameworks" their framework ids.
+ * "flags" is Mesos' {"flag_name": "value"} of every flag as this process
+ * runs with it, built once by cmd/ from the parsed configuration, with
+ * secrets redacted (master_conf.flags).
+ *
+ * master_api_metrics() gives the process's metrics (lib/metrics) the
+ * agents and tasks by state at scrape time.
  *
  * Design: the large replies (state, slaves, frameworks, tasks: megabytes
  * at a thousand agents and ten thousand tasks) are streamed into one
@@ -35,6 +41,7 @@
 #include "lib/idmap.h"
 #include "lib/jw.h"
 #include "lib/loop.h"
+#include "lib/metrics.h"
 #include "lib/resources.h"
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
@@ -347,8 +354,7 @@ master_h_state(struct httpd_req *req, void *arg)
 	master_w_orphans(&w, m);
 	master_w_duplicates(&w, m);
 	jw_key(&w, "flags");
-	jw_obj_open(&w);
-	jw_obj_close(&w);
+	jw_json(&w, m->flags);
 	jw_obj_close(&w);
 	free(pid);
 	master_reply(req, &b);
@@ -483,6 +489,35 @@ static void
 master_h_dns(struct httpd_req *req, void *arg)
 {
 	httpd_reply_json(req, 200, master_dns_export(arg));
+}
+
+void
+master_api_metrics(void *arg, struct metrics_out *o)
+{
+	static const char *const names[] = {"recovered", "active", "inactive",
+					    "unreachable"};
+	struct master *m = arg;
+	struct master_agent *a;
+	struct master_task *t;
+	double agents[CD_NELEM(names)] = {0}, tasks[TASK_STATE_COUNT] = {0};
+	size_t i;
+
+	TAILQ_FOREACH(a, &m->agents, link)
+		if ((size_t)a->state < CD_NELEM(names))
+			agents[a->state]++;
+	TAILQ_FOREACH(t, &m->tasks, link)
+		if ((size_t)t->status.state < TASK_STATE_COUNT)
+			tasks[t->status.state]++;
+	for (i = 0; i < CD_NELEM(names); i++)
+		metrics_gauge_l(o, "clusterd_agents",
+				"Agents known to the master, by state "
+				"(active: offered; inactive: silent, not "
+				"offered; recovered: not re-registered yet)",
+				"state", names[i], agents[i]);
+	for (i = 0; i < TASK_STATE_COUNT; i++)
+		metrics_gauge_l(o, "clusterd_tasks",
+				"Tasks the master knows, by state", "state",
+				task_state_name((enum task_state)i), tasks[i]);
 }
 
 static const struct httpd_route master_routes[] = {

@@ -43,6 +43,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct metrics_out;
 struct master_dns;
 struct store_batch;
 struct master_msg;
@@ -142,6 +143,7 @@ struct master {
 	char *pid;    /* owned: "master@advertise_ip:port", in pings */
 	char *secret; /* owned: agent secret or NULL */
 	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
+	json_t *flags;			     /* ref: conf.flags, a copy */
 	unsigned next_agent_seq;
 	long long start_ms;
 	struct master_alloc *alloc;		 /* owned */
@@ -300,5 +302,7 @@ void master_link_ping(struct master *m, struct master_agent *a);
 
 /* master_api.c */
 void master_api_routes(struct master *m);
+/* The agents and tasks by state, for the metrics (metrics_collect_fn). */
+void master_api_metrics(void *m, struct metrics_out *o);
 
 #endif

@@ -14,9 +14,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/idmap.h"
 #include "lib/loop.h"
+#include "lib/metrics.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
 #include "master/master_int.h"
@@ -72,6 +74,7 @@ master_offers_decline(struct master *m, const char *fw_id, const char *offer_id,
 
 	if (o == NULL || strcmp(o->framework_id, fw_id) != 0)
 		return;
+	metrics_count(m->conf.metrics, METRICS_OFFERS_DECLINED, 1);
 	master_alloc_release(m->alloc, o->agent_id, fw_id, &o->res);
 	if (refuse_seconds > 0)
 		master_alloc_filter(m->alloc, fw_id, o->agent_id,
@@ -111,9 +114,15 @@ master_offers_cycle(struct master *m)
 {
 	struct master_offer_batch b = {m, NULL, 0, 0};
 	struct master_framework *f;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	master_alloc_run(m->alloc, loop_now_ms(m->loop), master_offers_made,
 			 &b);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_time(m->conf.metrics, METRICS_ALLOCATION,
+		     (double)(t1.tv_sec - t0.tv_sec) +
+			 (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (b.n == 0)
 		goto out;
 	TAILQ_FOREACH(f, &m->frameworks, link) {
@@ -139,6 +148,7 @@ master_offers_cycle(struct master *m)
 			fo[k].res = o->res;
 			k++;
 		}
+		metrics_count(m->conf.metrics, METRICS_OFFERS_INCOMING, k);
 		if (k > 0)
 			f->ops->offers(f->sched, fo, k);
 		for (i = 0; i < k; i++)

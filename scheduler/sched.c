@@ -82,11 +82,11 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	    conf->docker_allowed_parameters != NULL
 		? xstrdup(conf->docker_allowed_parameters)
 		: NULL;
+	s->metrics = conf->metrics;
 	s->http_port = conf->http_port;
 	s->zk_url = conf->zk_url != NULL ? xstrdup(conf->zk_url) : NULL;
 	s->zk_session_timeout_ms = conf->zk_session_timeout_ms;
 	s->abdicate = conf->abdicate;
-	s->gauges = conf->gauges;
 	s->hook_arg = conf->hook_arg;
 	s->master_port = conf->master_port;
 	s->refuse_seconds =

@@ -16,11 +16,10 @@ struct durable;
 struct loop;
 struct store;
 struct httpd;
+struct metrics;
 struct sched;
 
 /* One more gauge for /metrics: a name in Marathon's dotted style. */
-typedef void sched_gauge_put_fn(void *ctx, const char *name, double value);
-
 struct sched_conf {
 	const char *hostname; /* this master's hostname, for /v2/info */
 	const char
@@ -42,10 +41,11 @@ struct sched_conf {
 	int (*abdicate)(void *arg);
 	/* Events wait until the writes before them are durable. */
 	const struct durable *durable;
-	/* More gauges for /metrics and /metrics/prometheus: put(ctx, ...)
-	 * once for each. */
-	void (*gauges)(void *arg, sched_gauge_put_fn *put, void *ctx);
-	void *hook_arg; /* borrowed: for abdicate and gauges */
+	void *hook_arg; /* borrowed: for abdicate */
+	/* The process's metrics (borrowed: outlives the scheduler), which
+	 * /metrics and /metrics/prometheus show; NULL: the scheduler's
+	 * own gauges only. */
+	struct metrics *metrics;
 };
 
 /*

@@ -22,13 +22,17 @@ PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
 # chromium, chromium-driver and python3-selenium: the web UI's tests (t7) in a
 # real headless browser; the pkg packages: make deb and lintian in those tests;
 # dnsutils (dig) and python3-dnspython: the DNS server's tests (t2_dns);
-# docker-registry: a local registry for forcePullImage (t4_docker_options).
+# docker-registry: a local registry for forcePullImage (t4_docker_options);
+# prometheus: its promtool checks a live scrape of /metrics/prometheus
+# (t7_metrics). Debian has promtool in no smaller package; on a host run by
+# systemd the package also enables its server on port 9090 (the tests never
+# use it: `systemctl disable --now prometheus` if it is not wanted).
 # bench: dnsperf and dnsmasq-base (the binary without its service, which
 # would take port 53) for the DNS comparison.
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl openssl util-linux
 	chromium chromium-driver python3-selenium dpkg-dev lintian
-	dnsutils python3-dnspython docker-registry"
+	dnsutils python3-dnspython docker-registry prometheus"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 BENCH_PKGS="$TEST_PKGS wrk binutils dnsperf dnsmasq-base"
 DEV_PKGS="$FUZZ_PKGS clang-format"

@@ -6,10 +6,13 @@
  * a constructor and fails on unknown ones; "version" is a Marathon version
  * clients can compare, "name" says what really answers. Metrics are
  * computed when asked (a walk over apps and tasks, /proc/self/statm and
- * /proc/self/stat for the process), so nothing is kept between scrapes;
- * /metrics has Marathon 1.7's JSON shape (version, counters, gauges,
- * histograms, meters, timers) and /metrics/prometheus the same gauges in
- * the text exposition format 0.0.4.
+ * /proc/self/stat for the process) and rendered with the process's
+ * metrics (lib/metrics: request latency by route family, allocation
+ * runs, offers, store commits, agents and tasks by state, which the
+ * master and cmd/ record); /metrics has Marathon 1.7's JSON shape
+ * (version, counters, gauges, histograms, meters, timers) and
+ * /metrics/prometheus the text exposition format 0.0.4, with Marathon's
+ * names where Marathon had the metric (docs/METRICS.md).
  * Loop thread only.
  */
 #include "scheduler/api/sched_api_misc.h"
@@ -25,7 +28,11 @@
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/xalloc.h"
+#include "scheduler/app/sched_app.h"
+#include "scheduler/app/sched_group.h"
+#include "scheduler/core/sched_events.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_offer.h"
 #include "scheduler/core/sched_repo.h"
@@ -172,29 +179,42 @@ misc_abdicate(struct httpd_req *r, void *arg)
 
 enum misc_metric {
 	MM_APPS,
+	MM_GROUPS,
+	MM_DEPLOYMENTS,
 	MM_TASKS_RUNNING,
 	MM_TASKS_STAGED,
 	MM_TASKS_KILLING,
+	MM_INST_RUNNING,
+	MM_INST_STAGED,
 	MM_QUEUE,
+	MM_STREAMS,
 	MM_UPTIME,
 	MM_RSS,
 	MM_VSIZE,
 	MM_N
 };
 
-/* JSON name (Marathon 1.7+ style), Prometheus name, help. */
+/*
+ * Dropwizard name (Marathon 1.7+'s, whose Prometheus name is its
+ * rendering), Prometheus name where it differs, help. Marathon counts
+ * instances, each one task here: the instance and task gauges agree.
+ */
 static const char *const misc_metric_names[MM_N][3] = {
-    {"marathon.apps.active.gauge", "marathon_apps_active_gauge",
-     "Number of apps"},
-    {"marathon.tasks.running.gauge", "marathon_tasks_running_gauge",
-     "Tasks in TASK_RUNNING"},
-    {"marathon.tasks.staged.gauge", "marathon_tasks_staged_gauge",
-     "Tasks launched and not yet running"},
-    {"marathon.tasks.killing.gauge", "marathon_tasks_killing_gauge",
-     "Tasks being killed"},
-    {"marathon.instances.launch-queue.gauge",
-     "marathon_instances_launch_queue_gauge", "Instances waiting to launch"},
-    {"marathon.uptime.gauge.seconds", "marathon_uptime_gauge_seconds",
+    {"marathon.apps.active.gauge", NULL, "Number of apps"},
+    {"marathon.groups.active.gauge", NULL,
+     "Number of groups (the root not counted)"},
+    {"marathon.deployments.active.gauge", NULL, "Deployments in progress"},
+    {"marathon.tasks.running.gauge", NULL, "Tasks in TASK_RUNNING"},
+    {"marathon.tasks.staged.gauge", NULL, "Tasks launched and not yet running"},
+    {"marathon.tasks.killing.gauge", NULL, "Tasks being killed"},
+    {"marathon.instances.running.gauge", NULL, "Instances running"},
+    {"marathon.instances.staged.gauge", NULL,
+     "Instances launched and not yet running"},
+    {"marathon.instances.launch-queue.gauge", NULL,
+     "Instances waiting to launch"},
+    {"marathon.http.event-streams.active.gauge", NULL,
+     "Attached /v2/events streams"},
+    {"marathon.uptime.gauge.seconds", NULL,
      "Seconds since this process started"},
     {"process.memory.resident.gauge.bytes", "process_resident_memory_bytes",
      "Resident set size of this process"},
@@ -238,6 +258,37 @@ misc_uptime(void)
 	return up > start ? up - start : 0;
 }
 
+/* Groups: every ancestor of an app and every explicit group record. */
+static double
+misc_groups(const struct sched *s)
+{
+	json_t *set = json_object();
+	const char *k;
+	json_t *v;
+	size_t i;
+	double n;
+
+	for (i = 0; i < sched_repo_count(s->repo); i++) {
+		char *g = sched_group_parent(
+		    sched_app_id(sched_repo_at(s->repo, i)->app));
+
+		while (g != NULL && strcmp(g, "/") != 0) {
+			char *up = sched_group_parent(g);
+
+			json_object_set_new(set, g, json_true());
+			free(g);
+			g = up;
+		}
+		free(g);
+	}
+	json_object_foreach(s->groups, k, v)
+		if (strcmp(k, "/") != 0)
+			json_object_set_new(set, k, json_true());
+	n = (double)json_object_size(set);
+	json_decref(set);
+	return n;
+}
+
 static void
 misc_metrics_collect(const struct sched *s, double *v)
 {
@@ -248,6 +299,8 @@ misc_metrics_collect(const struct sched *s, double *v)
 
 	memset(v, 0, MM_N * sizeof *v);
 	v[MM_APPS] = (double)sched_repo_count(s->repo);
+	v[MM_GROUPS] = misc_groups(s);
+	v[MM_DEPLOYMENTS] = (double)s->ndeploys;
 	for (i = 0; i < sched_tracker_count(s->tr); i++) {
 		const struct sched_task *t = sched_tracker_at(s->tr, i);
 
@@ -258,8 +311,11 @@ misc_metrics_collect(const struct sched *s, double *v)
 		else if (t->state == TASK_KILLING)
 			v[MM_TASKS_KILLING]++;
 	}
+	v[MM_INST_RUNNING] = v[MM_TASKS_RUNNING];
+	v[MM_INST_STAGED] = v[MM_TASKS_STAGED];
 	for (i = 0; i < sched_repo_count(s->repo); i++)
 		v[MM_QUEUE] += sched_offer_count(s, sched_repo_at(s->repo, i));
+	v[MM_STREAMS] = (double)sched_events_nstreams(s->events);
 	v[MM_UPTIME] = misc_uptime();
 	f = fopen("/proc/self/statm", "r");
 	if (f != NULL) {
@@ -271,48 +327,28 @@ misc_metrics_collect(const struct sched *s, double *v)
 	v[MM_VSIZE] = (double)vsz * (double)(page > 0 ? page : 4096);
 }
 
+/* The scheduler's gauges, rendered with the process's metrics. */
 static void
-misc_put_json(void *ctx, const char *name, double value)
+misc_collect(void *arg, struct metrics_out *o)
 {
-	json_object_set_new(ctx, name, json_pack("{s:f}", "value", value));
-}
-
-/* Prometheus' name of a dotted gauge: every other character an '_'. */
-static void
-misc_put_prom(void *ctx, const char *name, double value)
-{
-	char pn[128];
+	const struct sched *s = arg;
+	double v[MM_N];
 	size_t i;
 
-	for (i = 0; name[i] != '\0' && i < sizeof pn - 1; i++)
-		pn[i] = (name[i] >= 'a' && name[i] <= 'z') ||
-				(name[i] >= 'A' && name[i] <= 'Z') ||
-				(name[i] >= '0' && name[i] <= '9')
-			    ? name[i]
-			    : '_';
-	pn[i] = '\0';
-	buf_printf(ctx, "# TYPE %s gauge\n%s %.17g\n", pn, pn, value);
+	misc_metrics_collect(s, v);
+	for (i = 0; i < MM_N; i++)
+		metrics_gauge(o, misc_metric_names[i][0],
+			      misc_metric_names[i][1], misc_metric_names[i][2],
+			      v[i]);
 }
 
 static void
 misc_metrics(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
-	double v[MM_N];
-	json_t *gauges = json_object();
-	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	misc_metrics_collect(s, v);
-	for (i = 0; i < MM_N; i++)
-		json_object_set_new(gauges, misc_metric_names[i][0],
-				    json_pack("{s:f}", "value", v[i]));
-	if (s->gauges != NULL)
-		s->gauges(s->hook_arg, misc_put_json, gauges);
-	httpd_reply_json(r, 200,
-			 json_pack("{s:s, s:{}, s:o, s:{}, s:{}, s:{}}",
-				   "version", "4.0.0", "counters", "gauges",
-				   gauges, "histograms", "meters", "timers"));
+	httpd_reply_json(r, 200, metrics_json(s->metrics, misc_collect, s));
 }
 
 static void
@@ -320,18 +356,9 @@ misc_prometheus(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
 	struct buf b = BUF_INIT;
-	double v[MM_N];
-	size_t i;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	misc_metrics_collect(s, v);
-	for (i = 0; i < MM_N; i++)
-		buf_printf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n",
-			   misc_metric_names[i][1], misc_metric_names[i][2],
-			   misc_metric_names[i][1], misc_metric_names[i][1],
-			   v[i]);
-	if (s->gauges != NULL)
-		s->gauges(s->hook_arg, misc_put_prom, &b);
+	metrics_prometheus(s->metrics, misc_collect, s, &b);
 	httpd_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data,
 		    b.len);
 	buf_release(&b);

@@ -336,13 +336,19 @@ sched_app_health_checks(const struct sched_app *a)
 const char *
 sched_app_cmd(const struct sched_app *a)
 {
-	return json_string_value(json_object_get(a->def, "cmd"));
+	const char *cmd = json_string_value(json_object_get(a->def, "cmd"));
+
+	/* 0.5's "cmd": "" (sched_app_check.c) is no command. */
+	return cmd != NULL && cmd[0] != '\0' ? cmd : NULL;
 }
 
 const json_t *
 sched_app_container(const struct sched_app *a)
 {
-	return json_object_get(a->def, "container");
+	const json_t *ct = json_object_get(a->def, "container");
+
+	/* 0.5's "container": null is no container. */
+	return json_is_object(ct) ? ct : NULL;
 }
 
 void

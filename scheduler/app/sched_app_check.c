@@ -12,6 +12,14 @@
  * and container.portMappings) the newer field wins and the older one is
  * ignored, so a body fetched with GET, edited and PUT back keeps working.
  *
+ * A body in Marathon 0.5's shape (numbers sent as strings, a 0.5
+ * container {"image": "docker:///..."}, or 0.5's "taskRateLimit") keeps
+ * the keys 0.5 listed for every app, which 0.5-era scripts read: "cmd"
+ * ("" when the app has none), "container" (null when none) and
+ * "taskRateLimit" (1.0 by default). taskRateLimit marks the stored form as
+ * 0.5's, so the fixed point holds and an update keeps them; 1.x bodies
+ * never get them (the 1.7 schema refuses all three as 0.5 shows them).
+ *
  * Errors name the first offending field as a JSON path with a Marathon
  * message ("error.expected.jsnumber", "must be greater than or equal to
  * 0"). Pure (STYLE B28): no I/O, no globals; any thread.
@@ -511,17 +519,38 @@ out:
 	return rc;
 }
 
+/* Marathon 0.5's shape: see the top of this file. */
+static bool
+chk_era05(const json_t *body)
+{
+	static const char *const nums[] = {"instances", "cpus", "mem", "disk"};
+	const json_t *ct = json_object_get(body, "container"),
+		     *trl = json_object_get(body, "taskRateLimit");
+	size_t i;
+
+	if (trl != NULL && !json_is_null(trl))
+		return true;
+	for (i = 0; i < CD_NELEM(nums); i++)
+		if (json_is_string(json_object_get(body, nums[i])))
+			return true;
+	return json_is_string(json_object_get(ct, "image")) &&
+	       json_object_get(ct, "docker") == NULL;
+}
+
 /* cmd xor args, and something to run. */
 static int
 chk_cmd(struct chk *c, const json_t *ct, json_t *dst)
 {
 	const char *cmd = NULL;
-	const json_t *args;
+	const json_t *args, *cj = json_object_get(c->in, "cmd");
 	int rc;
 
-	if ((rc = sched_app_field_put_str(dst, c->in, "cmd", "", true, &cmd,
-					  c->err)) != 0 ||
-	    (rc = sched_app_field_typed(c->in, "args", "", JSON_ARRAY, &args,
+	/* 0.5's "cmd": "" is no command. */
+	if (!(c->era05 && json_is_string(cj) && json_string_length(cj) == 0) &&
+	    (rc = sched_app_field_put_str(dst, c->in, "cmd", "", true, &cmd,
+					  c->err)) != 0)
+		return rc;
+	if ((rc = sched_app_field_typed(c->in, "args", "", JSON_ARRAY, &args,
 					c->err)) != 0)
 		return rc;
 	if (json_array_size(args) > 0) {
@@ -533,6 +562,8 @@ chk_cmd(struct chk *c, const json_t *ct, json_t *dst)
 		if ((rc = sched_app_field_put_strarr(
 			 dst, c->in, "args", "", false, false, c->err)) != 0)
 			return rc;
+	} else if (c->era05 && cmd == NULL) {
+		json_object_set_new(dst, "cmd", json_string(""));
 	}
 	if (cmd == NULL && json_array_size(args) == 0 &&
 	    json_object_get(json_object_get(ct, "docker"), "image") == NULL)
@@ -677,7 +708,7 @@ int
 sched_app_check(const json_t *body, const char *path_id, json_t **out,
 		struct cd_err *err)
 {
-	struct chk c = {body, err, SCHED_APP_NET_HOST, NULL, NULL};
+	struct chk c = {body, err, SCHED_APP_NET_HOST, NULL, NULL, false};
 	json_t *d = json_object(), *ct = NULL, *nets = NULL;
 	const char *exe = NULL;
 	int rc;
@@ -688,6 +719,7 @@ sched_app_check(const json_t *body, const char *path_id, json_t **out,
 				 "an app definition must be a JSON object");
 		goto out;
 	}
+	c.era05 = chk_era05(body);
 	if ((rc = chk_id(&c, path_id, d)) != 0 ||
 	    (rc = sched_app_net_net(&c, &nets)) != 0 ||
 	    (rc = sched_app_net_container(&c, &ct)) != 0 ||
@@ -697,6 +729,8 @@ sched_app_check(const json_t *body, const char *path_id, json_t **out,
 		goto out;
 	if (ct != NULL)
 		json_object_set_new(d, "container", json_incref(ct));
+	else if (c.era05)
+		json_object_set_new(d, "container", json_null());
 	if ((rc = chk_resources(&c, d)) != 0 ||
 	    (rc = json_opt_str(body, "executor", "", &exe, NULL, err)) != 0)
 		goto out;
@@ -720,7 +754,10 @@ sched_app_check(const json_t *body, const char *path_id, json_t **out,
 		0 ||
 	    (rc = chk_objs(&c, d, "readinessChecks",
 			   sched_app_health_readiness)) != 0 ||
-	    (rc = chk_tail(&c, d)) != 0)
+	    (rc = chk_tail(&c, d)) != 0 ||
+	    (c.era05 &&
+	     (rc = sched_app_field_put_num(d, body, "taskRateLimit", "", 0, 1e9,
+					   1.0, err)) != 0))
 		goto out;
 	*out = d;
 	d = NULL;

@@ -40,6 +40,8 @@ struct chk {
 	const json_t *ports; /* borrowed from the output: portDefinitions or
 				portMappings in effect */
 	char *parent;	     /* owned: the app id's parent path, "" at root */
+	bool
+	    era05; /* the body is in Marathon 0.5's shape (sched_app_check.c) */
 };
 
 int sched_app_field_bad(struct cd_err *err, const char *path, const char *fmt,

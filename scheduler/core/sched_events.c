@@ -607,6 +607,12 @@ sched_events_new(struct loop *l, struct httpc *hc, struct store *st,
 	return e;
 }
 
+size_t
+sched_events_nstreams(const struct sched_events *e)
+{
+	return e != NULL ? e->nstreams : 0;
+}
+
 void
 sched_events_free(struct sched_events *e)
 {

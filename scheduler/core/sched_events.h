@@ -60,6 +60,10 @@ void sched_events_emit(struct sched_events *e, json_t *ev);
 void sched_events_api_post(struct sched_events *e, struct httpd_req *r,
 			   json_t *app);
 
+/* How many /v2/events streams are attached (for the metrics); e may be
+ * NULL (0). */
+size_t sched_events_nstreams(const struct sched_events *e);
+
 /* Pure helpers (unit tested). */
 
 /* Append one SSE frame "event: <type>\ndata: <line>\n...\n" to out; each

@@ -28,6 +28,7 @@ struct httpd;
 struct sched_app;
 struct sched_repo;
 struct sched_tracker;
+struct metrics;
 struct sched_offer;
 struct httpc;
 struct sched_events;
@@ -121,9 +122,10 @@ struct sched {
 	char *docker_allowed_params; /* owned or NULL: the operator's list */
 	int http_port;
 	int master_port;
-	struct sched_offer *offer;   /* owned: offer matching (sched_offer.c) */
-	double refuse_seconds;	     /* decline filter while there is demand */
-	double idle_seconds;	     /* decline filter when nothing is wanted */
+	struct metrics *metrics;   /* borrowed or NULL: from cmd/ (/metrics) */
+	struct sched_offer *offer; /* owned: offer matching (sched_offer.c) */
+	double refuse_seconds;	   /* decline filter while there is demand */
+	double idle_seconds;	   /* decline filter when nothing is wanted */
 	long long launch_timeout_ms; /* TASK_STAGING this long: TASK_LOST */
 	bool idle_filtered; /* offers were declined for idle_seconds since
 			       the last revive: demand must revive */
@@ -152,10 +154,6 @@ struct sched {
 	char *zk_url;		 /* owned, or NULL without ZooKeeper */
 	long long zk_session_timeout_ms;
 	int (*abdicate)(void *arg);
-	/* cmd/'s extra gauges (sched.h's sched_conf.gauges) */
-	void (*gauges)(void *arg,
-		       void (*put)(void *ctx, const char *name, double value),
-		       void *ctx);
 	void *hook_arg; /* borrowed: cmd/'s */
 };
 

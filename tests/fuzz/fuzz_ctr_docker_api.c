@@ -1,10 +1,10 @@
 /*
  * fuzz_ctr_docker_api.c: fuzz the pure Docker Engine API layer and the
  * other pure parts of the containerizer. The first byte picks the target
- * (mod 9): inspect, list, wait, errmsg, the pull stream scanner, the log
- * demultiplexer (both fed in chunks whose sizes come from the input; the
- * demultiplexer with timestamps when the size is odd), the create-body
- * builder with the rest taken as a task's container JSON (under a
+ * (mod 9): inspect, list, wait (and stats, on the same bytes), errmsg, the pull
+ * stream scanner, the log demultiplexer (both fed in chunks whose sizes come
+ * from the input; the demultiplexer with timestamps when the size is odd), the
+ * create-body builder with the rest taken as a task's container JSON (under a
  * permissive policy when the size is odd, the strict default otherwise),
  * the log timestamps and the logpos record, or the fetcher's item list
  * with the rest taken as {"fetch": [...], "uris": [...]} and the
@@ -163,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctr_dk_listed *rows;
 	struct ctr_dk_pull pull;
 	struct ctr_dk_demux dm;
+	struct ctr_usage usage;
 	size_t nrows;
 	int st;
 	char *m;
@@ -181,6 +182,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		(void)ctr_docker_api_wait(p, n, &st, NULL);
+		ctr_usage_init(&usage);
+		(void)ctr_docker_api_stats(p, n, &usage, NULL);
 		break;
 	case 3:
 		m = ctr_docker_api_errmsg(p, n);

@@ -403,6 +403,29 @@ APP_INFO_EXTRAS = {
 }
 APP_INFO_EXTRAS_SCHEMA = {"type": "object", "properties": APP_INFO_EXTRAS}
 
+# An app posted in Marathon 0.5's shape keeps the keys 0.5 listed for every app
+# (example_v0.5_get_v2_apps_response.json; SPEC section 5, issue 13), which the 1.7
+# schema refuses as 0.5 shows them: "taskRateLimit" (which marks such an app), "cmd"
+# ("" without a command) and "container" (null without one). They are checked here and
+# the rest of the definition against the schema.
+_APP_05 = {"type": "object", "required": ["taskRateLimit", "cmd", "container"],
+           "properties": {"taskRateLimit": {"type": "number", "minimum": 0},
+                          "cmd": {"type": "string"},
+                          "container": {"type": ["object", "null"]}}}
+
+
+def _split_05(app, path=""):
+    """(the definition without 0.5's own values, errors in them)."""
+    if not isinstance(app, dict) or "taskRateLimit" not in app:
+        return app, []
+    errs = _errors(_APP_05, app, path)
+    rest = {k: v for k, v in app.items() if k != "taskRateLimit"}
+    if rest.get("cmd") == "":
+        del rest["cmd"]
+    if "container" in rest and rest["container"] is None:
+        del rest["container"]
+    return rest, errs
+
 # deploymentResult.raml
 DEPLOYMENT_RESULT = {"type": "object", "required": ["deploymentId", "version"],
                      "properties": {"deploymentId": {"type": "string", "minLength": 1},
@@ -640,9 +663,11 @@ def _errors(schema, body, prefix=""):
 # public API
 
 
-def app_definition_errors(app):
-    """An app definition (request body, POST answer, a version) against the 1.7 schema."""
-    return app_schema().errors(app)
+def app_definition_errors(app, path=""):
+    """An app definition (request body, POST answer, a version) against the 1.7 schema
+    (with 0.5's own keys for an app posted in 0.5's shape)."""
+    app, errs = _split_05(app, path)
+    return errs + app_schema().errors(app, path)
 
 
 def group_definition_errors(group):
@@ -657,7 +682,7 @@ def app_info_errors(app, path=""):
         return [f"{path or '/'}: expected object, got {_type_name(app)}"]
     definition = {k: v for k, v in app.items() if k not in APP_INFO_EXTRAS}
     extras = {k: v for k, v in app.items() if k in APP_INFO_EXTRAS}
-    out = app_schema().errors(definition, path)
+    out = app_definition_errors(definition, path)
     out += _errors(APP_INFO_EXTRAS_SCHEMA, extras, path)
     if isinstance(app.get("id"), str) and not app["id"].startswith("/"):
         out.append(f"{_ptr(path, 'id')}: answers carry absolute ids, got {_short(app['id'])}")
@@ -698,7 +723,7 @@ def event_errors(event):
         return [f"/eventType: unknown event type {_short(et)}"]
     out = _errors(_event_schema(et), event)
     if et == "api_post_event" and isinstance(event.get("appDefinition"), dict):
-        out += app_schema().errors(event["appDefinition"], "/appDefinition")
+        out += app_definition_errors(event["appDefinition"], "/appDefinition")
     return out
 
 
@@ -802,7 +827,7 @@ def check_queue(body, what="GET /v2/queue"):
                     "properties": {"queue": {"type": "array", "items": QUEUE_ITEM}}}, body)
     if not errs:
         for i, item in enumerate(body["queue"]):
-            errs += app_schema().errors(item["app"], f"/queue/{i}/app")
+            errs += app_definition_errors(item["app"], f"/queue/{i}/app")
     return _raise_if(what, errs, body)
 
 

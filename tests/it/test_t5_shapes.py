@@ -298,6 +298,26 @@ def test_app_info_bad(path, value, pointer):
     assert "/apps/1" + pointer in str(exc.value)
 
 
+def test_app_info_05_keys():
+    """An app posted in 0.5's shape lists 0.5's keys (issue 13): taskRateLimit marks it,
+    its cmd may be "" and its container null; without the mark those stay refused."""
+    app05 = dict(APP_INFO, taskRateLimit=1.0, cmd="", container=None)
+    app05.pop("args", None)
+    assert ms.app_info_errors(app05) == []
+    ms.check_app_list({"apps": [APP_INFO, app05]})
+    assert ms.app_definition_errors({k: v for k, v in app05.items()
+                                     if k not in ms.APP_INFO_EXTRAS}) == []
+    unmarked = {k: v for k, v in app05.items() if k != "taskRateLimit"}
+    found = ms.app_info_errors(unmarked)
+    assert any(e.startswith("/cmd:") for e in found), found
+    assert any(e.startswith("/container:") for e in found), found
+    for bad, pointer in ((dict(app05, taskRateLimit=-1), "/taskRateLimit"),
+                         (dict(app05, taskRateLimit="1"), "/taskRateLimit"),
+                         (dict(app05, cmd=None), "/cmd")):
+        found = ms.app_info_errors(bad)
+        assert any(e.startswith(pointer + ":") for e in found), (bad, found)
+
+
 def test_app_list_envelope():
     for bad in ({}, {"apps": {}}, [APP_INFO], {"app": APP_INFO}):
         with pytest.raises(ShapeError):

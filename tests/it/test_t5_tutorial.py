@@ -11,7 +11,10 @@ Every effect is checked in the real dockerd.
 
 import json
 
+from marathon import MarathonClient
+
 import clusterd_harness as harness
+import marathon_shapes as ms
 from clusterd_harness import wait_until
 
 UBUNTU_JSON = {
@@ -24,6 +27,8 @@ UBUNTU_JSON = {
     "cmd": "while sleep 10; do date -u +%T; done",
 }
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+# The keys of an app in Marathon 0.5's GET /v2/apps (its REST.md transcript).
+KEYS_05 = tuple(ms.load_example("example_v0.5_get_v2_apps_response.json")["apps"][0])
 MiB = 1024 * 1024
 
 
@@ -100,14 +105,16 @@ def test_tutorial(clusterd, dockerd):
         check_container(dockerd, t)
     assert curl(cd, "GET", "/v2/apps/ubuntu").json()["app"]["instances"] == 2
 
-    # GET /v2/apps keeps the 0.5 fields next to the 1.x shape
+    # GET /v2/apps keeps the 0.5 fields next to the 1.x shape: every key 0.5 listed
     r = curl(cd, "GET", "/v2/apps")
     assert r.status_code == 200, r.text
     apps = {a["id"]: a for a in r.json()["apps"]}
     assert set(apps) == {"/ubuntu"}
     listed = apps["/ubuntu"]
-    for field in ("ports", "uris", "executor", "tasksStaged", "tasksRunning"):
+    for field in KEYS_05:
         assert field in listed, f"GET /v2/apps lacks the 0.5 field {field}: {listed}"
+    assert listed["cmd"] == UBUNTU_JSON["cmd"]
+    assert listed["taskRateLimit"] == 1.0
     assert listed["uris"] == []
     assert listed["instances"] == 2
     assert listed["container"]["type"] == "DOCKER"
@@ -126,3 +133,52 @@ def test_tutorial(clusterd, dockerd):
     assert r.status_code == 404
     assert isinstance(r.json().get("message"), str), r.text
     assert curl(cd, "GET", "/v2/apps").json()["apps"] == []
+
+
+def test_05_apps_list_the_05_keys(clusterd):
+    """The tutorial's GET /v2/apps shows "cmd": "" for an app posted without one; 0.5-era
+    scripts read that key. An app posted in the 0.5 shape lists every key 0.5 listed
+    (cmd, container, executor, taskRateLimit, ...); one posted in the 1.x shape does not,
+    and the 1.x client reads both."""
+    cd = clusterd
+    no_cmd = {"container": {"image": "docker:///libmesos/ubuntu", "options": []},
+              "id": "nocmd", "instances": "0", "cpus": ".5", "mem": "512", "uris": []}
+    assert curl(cd, "POST", "/v2/apps", no_cmd).status_code == 201
+    example = ms.load_example("example_v0.5_post_v2_apps_request.json")
+    example["instances"] = "0"
+    assert curl(cd, "POST", "/v2/apps", example).status_code == 201
+    modern = {"id": "/modern", "cmd": "sleep 1", "cpus": 0.1, "mem": 16, "instances": 0}
+    assert cd.post("/v2/apps", json=modern).status_code == 201
+
+    body = curl(cd, "GET", "/v2/apps").json()
+    ms.check_app_list(body)
+    apps = {a["id"]: a for a in body["apps"]}
+    for app_id in ("/nocmd", "/myapp"):
+        missing = [k for k in KEYS_05 if k not in apps[app_id]]
+        assert not missing, (app_id, missing, apps[app_id])
+    assert apps["/nocmd"]["cmd"] == ""
+    assert apps["/nocmd"]["container"]["docker"]["image"] in ("libmesos/ubuntu",
+                                                              "docker:///libmesos/ubuntu")
+    assert apps["/myapp"]["cmd"] == "env && sleep 60"
+    assert apps["/myapp"]["container"] is None
+    assert apps["/myapp"]["executor"] == "" and apps["/myapp"]["taskRateLimit"] == 1.0
+    for key in ("taskRateLimit", "container"):
+        assert key not in apps["/modern"], apps["/modern"]
+    # the same in GET /v2/apps/{id} and in its version, as 0.5 showed them
+    single = curl(cd, "GET", "/v2/apps/nocmd").json()["app"]
+    assert single["cmd"] == "" and single["taskRateLimit"] == 1.0
+    version = single["version"]
+    r = curl(cd, "GET", f"/v2/apps/nocmd/versions/{version}")
+    assert r.json()["cmd"] == "" and r.json()["taskRateLimit"] == 1.0
+    # an update in either shape keeps them
+    assert curl(cd, "PUT", "/v2/apps/nocmd", {"mem": "256"}).status_code in (200, 201)
+    assert cd.put("/v2/apps/myapp", json={"mem": 64}).status_code in (200, 201)
+    apps = {a["id"]: a for a in curl(cd, "GET", "/v2/apps").json()["apps"]}
+    assert apps["/nocmd"]["cmd"] == "" and apps["/nocmd"]["mem"] == 256
+    assert apps["/myapp"]["container"] is None and apps["/myapp"]["mem"] == 64
+
+    # python3-marathon reads every app, the 0.5 ones too
+    listed = {a.id: a for a in MarathonClient(cd.url).list_apps()}
+    assert listed["/nocmd"].cmd == "" and listed["/nocmd"].task_rate_limit == 1.0
+    assert listed["/myapp"].container is None
+    assert listed["/modern"].cmd == "sleep 1"

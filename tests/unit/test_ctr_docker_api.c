@@ -617,6 +617,67 @@ test_demux(void **state)
 	assert_int_equal(k.out.len, 0);
 }
 
+/* Stats replies of Docker 20.10 on cgroup v1 and of a cgroup v2 host. */
+static void
+test_stats(void **state)
+{
+	static const char v1[] =
+	    "{\"read\":\"2026-12-07T14:56:34Z\",\"pids_stats\":{\"current\":3},"
+	    "\"cpu_stats\":{\"cpu_usage\":{\"total_usage\":658694714,"
+	    "\"usage_in_kernelmode\":30000000,\"usage_in_usermode\":610000000},"
+	    "\"throttling_data\":{\"periods\":7,\"throttled_periods\":2,"
+	    "\"throttled_time\":1500000000}},"
+	    "\"memory_stats\":{\"usage\":536576,\"limit\":67108864,\"stats\":{"
+	    "\"total_rss\":57344,\"rss\":1,\"total_cache\":4096,"
+	    "\"total_mapped_file\":0,\"total_active_anon\":4096,"
+	    "\"total_inactive_anon\":53248,\"total_active_file\":0,"
+	    "\"total_inactive_file\":4096}}}";
+	static const char v2[] =
+	    "{\"cpu_stats\":{\"cpu_usage\":{\"usage_in_usermode\":2000000000,"
+	    "\"usage_in_kernelmode\":0}},\"memory_stats\":{\"usage\":100,"
+	    "\"limit\":200,\"stats\":{\"anon\":60,\"file\":40,"
+	    "\"file_mapped\":8}}}";
+	struct ctr_usage u;
+	struct cd_err err;
+
+	(void)state;
+	ctr_usage_init(&u);
+	assert_int_equal(ctr_docker_api_stats(v1, strlen(v1), &u, &err), 0);
+	assert_true(u.cpus_user_time_secs == 0.61);
+	assert_true(u.cpus_system_time_secs == 0.03);
+	assert_int_equal(u.cpus_nr_periods, 7);
+	assert_int_equal(u.cpus_nr_throttled, 2);
+	assert_true(u.cpus_throttled_time_secs == 1.5);
+	assert_int_equal(u.mem_total_bytes, 536576);
+	assert_int_equal(u.mem_limit_bytes, 67108864);
+	assert_int_equal(u.mem_rss_bytes, 57344);
+	assert_int_equal(u.mem_cache_bytes, 4096);
+	assert_int_equal(u.mem_anon_bytes, 57344);
+	assert_int_equal(u.mem_file_bytes, 4096);
+	assert_int_equal(u.mem_mapped_file_bytes, 0);
+	assert_int_equal(u.mem_swap_bytes, -1); /* no swap accounting */
+	assert_int_equal(u.threads, 3);
+	assert_int_equal(u.processes, -1);
+
+	ctr_usage_init(&u);
+	assert_int_equal(ctr_docker_api_stats(v2, strlen(v2), &u, &err), 0);
+	assert_true(u.cpus_user_time_secs == 2.0);
+	assert_int_equal(u.mem_rss_bytes, 60);
+	assert_int_equal(u.mem_anon_bytes, 60);
+	assert_int_equal(u.mem_file_bytes, 40);
+	assert_int_equal(u.mem_cache_bytes, 40);
+	assert_int_equal(u.mem_mapped_file_bytes, 8);
+	assert_int_equal(u.cpus_nr_periods, -1);
+
+	/* A stopped container's stats: zeros and empty objects, no crash. */
+	ctr_usage_init(&u);
+	assert_int_equal(
+	    ctr_docker_api_stats("{\"memory_stats\":{}}", 19, &u, &err), 0);
+	assert_int_equal(u.mem_total_bytes, -1);
+	assert_int_equal(ctr_docker_api_stats("[1]", 3, &u, &err), -EBADMSG);
+	assert_int_equal(ctr_docker_api_stats("{", 1, &u, &err), -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -632,6 +693,7 @@ main(void)
 	    cmocka_unit_test(test_list_wait_errmsg),
 	    cmocka_unit_test(test_pull_stream),
 	    cmocka_unit_test(test_demux),
+	    cmocka_unit_test(test_stats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -728,6 +728,43 @@ test_rlimit_without_cgroups(void **state)
 	assert_string_equal(r->reason, "REASON_COMMAND_EXECUTOR_FAILED");
 }
 
+/*
+ * Usage without a cgroup: the leader's /proc figures, read at once.
+ * A busy shell loop's CPU time grows between two reads.
+ */
+static void
+test_usage_without_cgroups(void **state)
+{
+	struct ctr_usage_req *q = NULL;
+	struct ctr_usage u1, u2;
+
+	(void)state;
+	launch("busy", "while :; do :; done");
+	wait_running("busy");
+	run_until(NULL, 200);
+	ctr_usage_init(&u1);
+	assert_int_equal(g->ops->usage(g->impl, "busy", &u1, NULL, NULL, &q),
+			 0);
+	assert_null(q);
+	run_until(NULL, 500);
+	ctr_usage_init(&u2);
+	assert_int_equal(g->ops->usage(g->impl, "busy", &u2, NULL, NULL, &q),
+			 0);
+	assert_true(u1.cpus_user_time_secs >= 0);
+	assert_true(u2.cpus_user_time_secs + u2.cpus_system_time_secs >
+		    u1.cpus_user_time_secs + u1.cpus_system_time_secs);
+	assert_true(u2.mem_rss_bytes > 0);
+	assert_true(u2.threads >= 1);
+	assert_int_equal(u2.mem_limit_bytes, -1); /* no cgroup: not known */
+	assert_int_equal(
+	    g->ops->usage(g->impl, "no-such-task", &u2, NULL, NULL, &q),
+	    -ENOENT);
+	assert_int_equal(g->ops->kill(g->impl, "busy", 0), 0);
+	wait_end("busy");
+	assert_int_equal(g->ops->usage(g->impl, "busy", &u2, NULL, NULL, &q),
+			 -ENOENT);
+}
+
 /* cgroup v2's cpu.weight for cpus, as systemd maps shares onto it. */
 static void
 test_cgroup_weight(void **state)
@@ -744,6 +781,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cgroup_weight),
+	    cmocka_unit_test_setup_teardown(test_usage_without_cgroups, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_launch_and_exit, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_launch_cannot_exec, setup,

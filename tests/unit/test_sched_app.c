@@ -735,6 +735,81 @@ test_strings_05(void **state)
 	sched_app_free(a);
 }
 
+/*
+ * A 0.5 body keeps the keys 0.5's GET /v2/apps listed for every app
+ * (example_v0.5_get_v2_apps_response.json): cmd ("" without one),
+ * container (null without one) and taskRateLimit; a 1.x body gets none.
+ */
+#define NO_CMD_05                                                              \
+	"{\"container\": {\"image\": \"docker:///libmesos/ubuntu\", "          \
+	"\"options\": []}, \"id\": \"ubuntu\", \"instances\": \"1\", "         \
+	"\"cpus\": \".5\", \"mem\": \"512\", \"uris\": [], "                   \
+	"\"taskRateLimit\": \"2.5\"}"
+
+static void
+test_keys_05(void **state)
+{
+	json_t *body = load("example_v0.5_post_v2_apps_request.json"), *j, *p;
+	struct sched_app *a = parse_ok(body, NULL), *b = NULL;
+	struct cd_err err = {0};
+	struct wire_task t;
+	uint32_t hp[] = {31005};
+
+	(void)state;
+	j = sched_app_to_json(a);
+	assert_string_equal(sget(j, "cmd"), "env && sleep 60");
+	assert_true(json_is_null(json_object_get(j, "container")));
+	assert_true(json_real_value(json_object_get(j, "taskRateLimit")) ==
+		    1.0);
+	assert_null(sched_app_container(a));
+	assert_round_trip(a);
+	json_decref(j);
+	sched_app_free(a);
+	json_decref(body);
+
+	/* The tutorial's app without a cmd: "cmd": "", and no command runs. */
+	a = parse_str(NO_CMD_05);
+	j = sched_app_to_json(a);
+	assert_string_equal(sget(j, "cmd"), "");
+	assert_string_equal(sget(json_object_get(j, "container"), "type"),
+			    "DOCKER");
+	assert_true(json_real_value(json_object_get(j, "taskRateLimit")) ==
+		    2.5);
+	assert_null(sched_app_cmd(a));
+	assert_round_trip(a);
+	sched_app_build_task(a, "ubuntu.1", "fw", "ag", "node1", hp, 1, &t);
+	assert_null(t.cmd);
+	wire_task_release(&t);
+	json_decref(j);
+
+	/* An update keeps the era; args replace the empty cmd. */
+	p = js("{\"instances\": 2}");
+	assert_int_equal(sched_app_patch(a, p, &b, &err), 0);
+	j = sched_app_to_json(b);
+	assert_string_equal(sget(j, "cmd"), "");
+	assert_non_null(json_object_get(j, "taskRateLimit"));
+	json_decref(j);
+	sched_app_free(b);
+	json_decref(p);
+	p = js("{\"args\": [\"date\"]}");
+	assert_int_equal(sched_app_patch(a, p, &b, &err), 0);
+	j = sched_app_to_json(b);
+	assert_null(json_object_get(j, "cmd"));
+	json_decref(j);
+	sched_app_free(b);
+	json_decref(p);
+	sched_app_free(a);
+
+	/* 1.x bodies: none of them, and 1.x's cmd may not be empty. */
+	a = parse_str("{\"id\": \"/x\", \"cmd\": \"sleep 1\", \"cpus\": 0.1}");
+	j = sched_app_to_json(a);
+	assert_null(json_object_get(j, "taskRateLimit"));
+	assert_null(json_object_get(j, "container"));
+	json_decref(j);
+	sched_app_free(a);
+	parse_bad("{\"id\": \"/x\", \"cmd\": \"\"}", "/cmd", "empty");
+}
+
 static void
 test_build_task(void **state)
 {
@@ -1131,6 +1206,7 @@ main(void)
 	    cmocka_unit_test(test_path_id),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_strings_05),
+	    cmocka_unit_test(test_keys_05),
 	    cmocka_unit_test(test_build_task),
 	    cmocka_unit_test(test_service_ports),
 	    cmocka_unit_test(test_needs_restart),

@@ -396,6 +396,47 @@ test_in_memory(void **state)
 	buf_release(&v);
 }
 
+struct timing {
+	int calls;
+	double total;
+};
+
+static void
+on_commit(void *arg, double secs)
+{
+	struct timing *t = arg;
+
+	t->calls++;
+	t->total += secs;
+}
+
+/* The timing hook sees each commit, not an aborted or failed batch. */
+static void
+test_timing(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f->dir, 0);
+	struct timing t = {0, 0};
+	struct store_batch *b;
+
+	store_set_timing(s, on_commit, &t);
+	put_str(s, STORE_DB_META, "a", "1");
+	b = store_batch_begin(s);
+	store_batch_put(b, STORE_DB_META, "b", "2", 1);
+	store_batch_put(b, STORE_DB_META, "c", "3", 1);
+	assert_int_equal(store_batch_commit(b), 0);
+	assert_int_equal(t.calls, 2);
+	assert_true(t.total >= 0);
+	b = store_batch_begin(s);
+	store_batch_put(b, STORE_DB_META, "d", "4", 1);
+	store_batch_abort(b);
+	assert_int_equal(t.calls, 2);
+	store_set_timing(s, NULL, NULL);
+	put_str(s, STORE_DB_META, "e", "5");
+	assert_int_equal(t.calls, 2);
+	store_close(s);
+}
+
 static void
 test_two_processes(void **state)
 {
@@ -574,6 +615,7 @@ main(int argc, char **argv)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_in_memory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_processes, setup,
 					    teardown),
 	};
