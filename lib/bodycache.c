@@ -404,16 +404,6 @@ bodycache_build_cb(void *arg)
 }
 
 void
-bodycache_clear(struct bodycache *c)
-{
-	struct bc_entry *e;
-
-	CD_CHECK_OBJ(c, BODYCACHE_MAGIC);
-	TAILQ_FOREACH(e, &c->entries, lru)
-		bc_drop_bodies(e);
-}
-
-void
 bodycache_free(struct bodycache *c)
 {
 	struct bc_entry *e;

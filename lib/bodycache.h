@@ -77,9 +77,6 @@ void bodycache_serve(struct bodycache *c, struct httpd_req *r, const char *key,
 		     bodycache_build_fn *build, void *params,
 		     bodycache_params_free_fn *pfree);
 
-/* Drop every body (the next request of each key builds). */
-void bodycache_clear(struct bodycache *c);
-
 /* Counters, for tests and the log. */
 struct bodycache_stats {
 	unsigned long hits;	 /* answered from a body in the cache */

@@ -1316,11 +1316,12 @@ static void
 test_req_gone(void **state)
 {
 	struct fixture *f = *state;
+	const char *req = "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n";
 	char out[512];
 	bool eof;
 	int fd;
 
-	fd = raw_send(f, "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n", 33);
+	fd = raw_send(f, req, strlen(req));
 	close(fd);
 	spin(f, 100);
 	assert_int_equal(f->gone, 1);
@@ -1339,6 +1340,12 @@ test_reply_blob(void **state)
 {
 	struct fixture *f = *state;
 	static char out[3][300000];
+	static const char *const reqs[3] = {
+	    "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /shared HTTP/1.1\r\nHost: x\r\n"
+	    "Accept-Encoding: deflate, gzip\r\n\r\n",
+	    "HEAD /shared HTTP/1.1\r\nHost: x\r\n\r\n",
+	};
 	char big[200000];
 	const char *body;
 	bool eof;
@@ -1348,12 +1355,8 @@ test_reply_blob(void **state)
 	for (i = 0; i < sizeof big; i++)
 		big[i] = (char)('a' + i % 26);
 	f->shared = blob_new_copy(big, sizeof big);
-	fd[0] = raw_send(f, "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n", 35);
-	fd[1] = raw_send(f,
-			 "GET /shared HTTP/1.1\r\nHost: x\r\n"
-			 "Accept-Encoding: deflate, gzip\r\n\r\n",
-			 69);
-	fd[2] = raw_send(f, "HEAD /shared HTTP/1.1\r\nHost: x\r\n\r\n", 36);
+	for (i = 0; i < 3; i++)
+		fd[i] = raw_send(f, reqs[i], strlen(reqs[i]));
 	for (i = 0; i < 3; i++) {
 		size_t len = 0;
 		int tries;
