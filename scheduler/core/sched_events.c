@@ -60,7 +60,17 @@ struct sched_events {
 	size_t nstreams;
 	struct sched_events_subs *subs; /* owned: callback subscribers */
 	int walking;			/* > 0 while a walk over streams runs */
+	uint64_t nemitted;		/* sched_events_emit() calls */
 };
+
+uint64_t
+sched_events_count(const struct sched_events *e)
+{
+	if (e == NULL)
+		return 0;
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	return e->nemitted;
+}
 
 /* Pure helpers */
 
@@ -282,6 +292,7 @@ sched_events_emit(struct sched_events *e, json_t *ev)
 	if (e == NULL || ev == NULL)
 		goto out;
 	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	e->nemitted++;
 	type = json_string_value(json_object_get(ev, "eventType"));
 	if (type == NULL) {
 		log_warn("an event without eventType was not sent");

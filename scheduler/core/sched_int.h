@@ -33,6 +33,7 @@ struct httpc;
 struct sched_events;
 struct sched_probe;
 struct sched_deploy;
+struct bodycache;
 
 #define SCHED_MAGIC 0x5c4ed0a1u
 #define SCHED_ISO_LEN 32 /* json_time_iso's buffer */
@@ -46,7 +47,8 @@ struct sched_rapp {
 	int nfailures;		  /* consecutive failures, for backoff */
 	uint64_t launch_after_ms; /* loop_now_ms: no launch before */
 	bool backoff_pending;	  /* revive when launch_after_ms passes */
-	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON */
+	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON; set
+				     with a sched_gen_bump() */
 	bool held;	/* its deployment action is in a later step: no launch,
 			   no kill (sched_deploy_update_held) */
 	json_t *deps;	/* ref: "dependencies" of the definition (absolute) */
@@ -144,6 +146,9 @@ struct sched {
 					      ends (sched_converge.c) */
 	uint64_t backoff_due_ms; /* when backoff_timer fires, if pending */
 	json_t *groups;		 /* ref: explicit group records by id */
+	uint64_t gen;		 /* changes no part counts (sched_gen.h) */
+	struct bodycache *lists; /* owned: list reply bodies by state
+				    generation (sched_api_*.c use it) */
 };
 
 #endif
