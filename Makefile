@@ -15,7 +15,7 @@ SANITIZE ?=
 BUILD ?= build
 PYTHON ?= /usr/bin/python3
 
-PKGS := libevent libevent_openssl openssl jansson lmdb libcurl zlib
+PKGS := libevent libevent_openssl openssl jansson lmdb libcurl zlib ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -225,5 +225,6 @@ agent_free(struct agent *a)
 	free(a->master_url);
 	free(a->id);
 	free(a->master_id);
+	free(a->master_epoch);
 	free(a);
 }

@@ -53,7 +53,14 @@ agent_h_run(struct httpd_req *req, void *arg)
 	json_decref(j);
 	if (!agent_secret_ok(a, rt.secret, req))
 		goto out;
-	if (!a->registered || a->ctr == NULL) {
+	/*
+	 * While re-registering with the same master (its reply may come
+	 * after the first RunTask it sends), a launch is taken: its status
+	 * updates wait for the registration.
+	 */
+	if (a->ctr == NULL ||
+	    (!a->registered && (a->reg_req == NULL || a->master_id == NULL ||
+				strcmp(rt.master_id, a->master_id) != 0))) {
 		httpd_reply_error(req, 409, "agent is not registered", NULL);
 		goto out;
 	}
@@ -103,12 +110,17 @@ out:
 	wire_kill_task_release(&k);
 }
 
+/*
+ * A ping: 200 when we are registered with the run of the master that
+ * sends it; otherwise 409, and we register at once (see wire_ping).
+ */
 static void
 agent_h_ping(struct httpd_req *req, void *arg)
 {
 	struct agent *a = arg;
 	struct wire_ping p = {0};
 	struct cd_err err = {0};
+	const char *why = NULL;
 	json_t *j = agent_req_json(req, &err);
 
 	if (j == NULL || wire_ping_decode(j, &p, &err) != 0) {
@@ -119,10 +131,25 @@ agent_h_ping(struct httpd_req *req, void *arg)
 	json_decref(j);
 	if (!agent_secret_ok(a, p.secret, req))
 		goto out;
-	if (!a->registered || a->id == NULL || p.agent_id == NULL ||
-	    strcmp(p.agent_id, a->id) != 0) {
+	if (a->id == NULL || strcmp(p.agent_id, a->id) != 0) {
+		/* A record of an agent that was here before us. */
+		httpd_reply_error(req, 409, "not that agent", NULL);
+		goto out;
+	}
+	if (!a->registered)
+		why = "a ping while not registered";
+	else if (p.reregister)
+		why = "the master asks for it";
+	else if (a->master_id == NULL || strcmp(p.master_id, a->master_id) != 0)
+		why = "a ping from another master";
+	else if (p.epoch != NULL && (a->master_epoch == NULL ||
+				     strcmp(p.epoch, a->master_epoch) != 0))
+		why = "the master restarted";
+	if (why != NULL) {
+		a->registered = false;
 		httpd_reply_error(req, 409, "not registered with this master",
 				  NULL);
+		agent_master_register_now(a, why);
 		goto out;
 	}
 	a->last_ping_ms = loop_wall_ms();

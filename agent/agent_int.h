@@ -68,12 +68,17 @@ struct agent {
 	char *master_url;	/* owned: "http://host:port" */
 	char *id;		/* owned or NULL before registration */
 	char *master_id;	/* owned or NULL */
+	char *master_epoch; /* owned or NULL: the master run registered with */
+	/* From the registration reply: how long without a ping before the
+	 * master is taken for gone (0: from our own flags). */
+	long long master_total_ms;
 	struct resources total;
 	json_t *attributes;		    /* ref */
 	struct agent_task_list tasks;	    /* owned (agent_tasks.c) */
 	agent_registered_fn *on_registered; /* set by agent.c */
 	bool registered;
 	struct httpc_req *reg_req; /* borrowed: in-flight registration */
+	long long reg_sent_ms;	   /* when reg_req left */
 	int reg_attempts;
 	struct loop_timer *reg_timer;	/* owned */
 	struct loop_timer *watch_timer; /* owned: master liveness */
@@ -104,6 +109,15 @@ struct httpc_req *agent_master_post(struct agent *a, const char *path,
 				    json_t *body, httpc_done_fn *done,
 				    void *arg);
 void agent_master_register(struct agent *a, bool now);
+/*
+ * Register now, the master asks for it (a ping from a new run of the
+ * master, or one that does not know us): a pending retry is brought
+ * forward, and a registration in flight for a while is sent again.
+ */
+void agent_master_register_now(struct agent *a, const char *why);
+/* A request to the master found no master (it never left): register
+ * again, with the short backoff, rather than wait for the ping timeout. */
+void agent_master_gone(struct agent *a, const char *why);
 void agent_master_watch_start(struct agent *a);
 
 /* agent_api.c */

@@ -1,10 +1,19 @@
 /*
  * agent_master.c: finding and keeping the master, and every request to
  * it. Registers (or re-registers with the tasks it runs), retrying with a
- * random backoff in [0, 1s * 2^n] capped at one minute (SPEC section 3),
- * and registers again when the master's pings stop for ping_timeout *
- * max_ping_timeouts. Owns the registration request and timers. Calls
- * nothing else of the agent's: a registration is reported through
+ * random backoff in [0, 1s * 2^n] capped at one minute (SPEC section 3).
+ * Registers again:
+ *  - at once when the master asks (agent_master_register_now(): a ping
+ *    from another run of the master, see wire_ping), so that a restarted
+ *    master has its agents back within a round trip;
+ *  - with the backoff when a request finds no master at all (refused),
+ *    rather than only after the ping timeout;
+ *  - when no ping came for the master's total ping timeout (given in the
+ *    registration reply; the agent's own flags before that).
+ * A master that refuses our identity (409: the hostname, attributes or
+ * resources changed under our id) is logged as an error with the remedy,
+ * and retried with the backoff. Owns the registration request and timers.
+ * Calls nothing else of the agent's: a registration is reported through
  * a->on_registered (agent.c). Loop thread only.
  */
 #include <stdlib.h>
@@ -22,6 +31,10 @@
 #include "lib/log.h"
 
 #define AGENT_REG_MAX_MS 60000
+/* A registration in flight for longer is sent again when asked to. */
+#define AGENT_REG_FRESH_MS 2000
+/* How often the master's silence is checked. */
+#define AGENT_WATCH_MS 1000
 
 struct httpc_req *
 agent_master_post(struct agent *a, const char *path, json_t *body,
@@ -89,12 +102,29 @@ agent_registered(struct agent *a, const char *body, size_t len)
 	}
 	free(a->master_id);
 	a->master_id = xstrdup(ok.master_id);
+	free(a->master_epoch);
+	a->master_epoch = ok.epoch != NULL ? xstrdup(ok.epoch) : NULL;
+	a->master_total_ms = ok.ping_timeout_total_ms;
 	wire_registered_release(&ok);
 	a->registered = true;
 	a->reg_attempts = 0;
 	a->last_ping_ms = loop_wall_ms();
 	log_info("registered with master %s as agent %s", a->master_id, a->id);
 	a->on_registered(a, first);
+}
+
+/* The master's 409 to a registration: our identity changed. */
+static void
+agent_register_refused(struct agent *a, const struct httpc_resp *r)
+{
+	json_t *j = json_parse_bounded(r->body, r->len, NULL);
+	const char *msg = json_string_value(json_object_get(j, "message"));
+
+	if (a->reg_attempts == 0 || a->reg_attempts % 10 == 0)
+		log_error("the master refused this agent: %s (this agent's "
+			  "--work_dir is %s)",
+			  msg != NULL ? msg : "409", a->s_work_dir);
+	json_decref(j);
 }
 
 static void
@@ -109,6 +139,8 @@ agent_register_done(const struct httpc_resp *r, void *arg)
 	}
 	if (r->status == 401)
 		log_error("the master refused our agent secret");
+	else if (r->status == 409)
+		agent_register_refused(a, r);
 	else if (a->reg_attempts == 0 || a->reg_attempts % 10 == 0)
 		log_warn("registration with %s failed (%d%s%s); retrying",
 			 a->master_url, r->status, r->err ? ": " : "",
@@ -161,6 +193,7 @@ agent_register_send(struct agent *a)
 		json_decref(reg.tasks[i].task);
 	}
 	free(reg.tasks);
+	a->reg_sent_ms = loop_wall_ms();
 	a->reg_req = agent_master_post(a, "/internal/register", j,
 				       agent_register_done, a);
 }
@@ -178,25 +211,54 @@ agent_master_register(struct agent *a, bool now)
 		agent_register_retry(a);
 }
 
+void
+agent_master_register_now(struct agent *a, const char *why)
+{
+	if (a->reg_timer == NULL)
+		a->reg_timer = loop_timer_new(a->loop, agent_reg_timer_cb, a);
+	if (a->reg_req != NULL) {
+		if (loop_wall_ms() - a->reg_sent_ms < AGENT_REG_FRESH_MS)
+			return; /* its answer is due */
+		httpc_cancel(a->reg_req);
+		a->reg_req = NULL;
+	}
+	log_info("registering with the master at once: %s", why);
+	loop_timer_del(a->reg_timer);
+	agent_register_send(a);
+}
+
+void
+agent_master_gone(struct agent *a, const char *why)
+{
+	if (!a->registered)
+		return;
+	log_warn("no master at %s (%s): registering again", a->master_url, why);
+	a->registered = false;
+	agent_master_register(a, false);
+}
+
 static void
 agent_watch_cb(void *arg)
 {
 	struct agent *a = arg;
 	long long silent = loop_wall_ms() - a->last_ping_ms;
+	long long limit =
+	    a->master_total_ms > 0
+		? a->master_total_ms
+		: a->conf.ping_timeout_ms * a->conf.max_ping_timeouts;
 
-	if (a->registered &&
-	    silent > a->conf.ping_timeout_ms * a->conf.max_ping_timeouts) {
+	if (a->registered && silent > limit) {
 		log_warn("no ping from the master for %llds; registering again",
 			 silent / 1000);
 		a->registered = false;
 		agent_master_register(a, true);
 	}
-	loop_timer_add(a->watch_timer, (uint64_t)a->conf.ping_timeout_ms);
+	loop_timer_add(a->watch_timer, AGENT_WATCH_MS);
 }
 
 void
 agent_master_watch_start(struct agent *a)
 {
 	a->watch_timer = loop_timer_new(a->loop, agent_watch_cb, a);
-	loop_timer_add(a->watch_timer, (uint64_t)a->conf.ping_timeout_ms);
+	loop_timer_add(a->watch_timer, AGENT_WATCH_MS);
 }

@@ -153,9 +153,11 @@ agent_status_done(const struct httpc_resp *r, void *arg)
 	if (r->status == 409) {
 		/* The master does not know us: register, then resend. */
 		a->registered = false;
-		agent_master_register(a, true);
+		agent_master_register_now(a, "the master does not know us");
 		return;
 	}
+	if (r->status == 0 && !r->sent)
+		agent_master_gone(a, r->err != NULL ? r->err->msg : "refused");
 	t->retry_ms = t->retry_ms ? t->retry_ms * 2 : AGENT_RETRY_MIN_MS;
 	if (t->retry_ms > AGENT_RETRY_MAX_MS)
 		t->retry_ms = AGENT_RETRY_MAX_MS;

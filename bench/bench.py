@@ -22,6 +22,10 @@ Sections (each bounded in count and time, everything on loopback):
   recovery   a separate --master and --agent with 100 running containers:
              SIGKILL the agent and start it again; time until it is registered
              and reports all 100 running, and check none was restarted.
+  dns        dnsperf against clusterd's --dns_port and dnsmasq serving the
+             same records: an A record (UDP), an SRV with 100 answers (TCP,
+             and truncated over UDP); GET /v2/apps/{id} latency with and
+             without DNS load (bench/dnsbench.py has the method).
 
 Every figure is the median of --reps repetitions (default 5) with min and
 max; comparisons are ratios. Writes one JSON document (see --out).
@@ -56,6 +60,7 @@ sys.path.insert(0, HERE)
 import requests  # noqa: E402  pylint: disable=wrong-import-position
 
 import clusterd_harness as H  # noqa: E402  pylint: disable=wrong-import-position
+import dnsbench  # noqa: E402  pylint: disable=wrong-import-position
 import raw_docker  # noqa: E402  pylint: disable=wrong-import-position
 
 IMAGE = H.TEST_IMAGE
@@ -1282,7 +1287,7 @@ def machine():
     return m
 
 
-SECTIONS = ("alloc", "footprint", "launch", "recovery", "api", "swarm")
+SECTIONS = ("alloc", "footprint", "launch", "recovery", "api", "dns", "swarm")
 
 
 def main():
@@ -1335,6 +1340,10 @@ def main():
                 elif s == "recovery":
                     r = bench_recovery(ctx, reps, 60 if a.quick else 180,
                                        n=20 if a.quick else 100)
+                elif s == "dns":
+                    r = dnsbench.bench_dns(ctx, reps, 60 if a.quick else 240,
+                                           2 if a.quick else 5, summary, wrk,
+                                           single_requests, Budget, H, BenchClusterd)
                 elif s == "api":
                     k = 2 if a.baseline else 1
                     if a.quick:

@@ -255,6 +255,35 @@ def recovery(r):
     ]
 
 
+def dns(r):
+    t = []
+    names = {"a_udp": "A record over UDP", "srv100_tcp": "SRV with 100 answers over TCP",
+             "srv100_udp_truncated": "SRV with 100 answers over UDP (truncated: TC)"}
+    for key, what in names.items():
+        e = r.get(key, {})
+        c, m = e.get("clusterd", {}), e.get("dnsmasq", {})
+        ratio = e.get("ratio_vs_dnsmasq")
+        t.append((f"dnsperf {what}: clusterd q/s (dnsmasq {spread(m.get('qps'))}; "
+                  f"lost {c.get('lost')} / {m.get('lost')})",
+                  spread(c.get("qps")) + f", {fmt(ratio)}x dnsmasq", ">= 0.5x dnsmasq",
+                  verdict(ratio, 0.5, lower_is_better=False)))
+    api_r = r.get("api_get_app", {})
+    alone = api_r.get("alone", {})
+    for label, what in (("dns_10000qps", "10,000 DNS q/s"),
+                        ("dns_full_speed", "DNS at full speed")):
+        under = api_r.get(label, {})
+        t.append((f"GET /v2/apps/{{id}}, wrk 64 conns: p99 ms alone vs under {what} "
+                  f"({fmt(under.get('dns_qps_meanwhile'))} q/s); req/s "
+                  f"{fmt(alone.get('rps'))} vs {fmt(under.get('rps'))}",
+                  f"{fmt(alone.get('p99_ms'))} vs {fmt(under.get('p99_ms'))}",
+                  "no effect", "see figures"))
+        single = api_r.get(label + "_single", {}).get("ms")
+        t.append((f"GET /v2/apps/{{id}} one at a time, median ms: alone vs under {what}",
+                  f"{fmt(med(api_r.get('alone_single', {}).get('ms')))} vs {fmt(med(single))}",
+                  "no effect", "see figures"))
+    return t
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         d = json.load(f)
@@ -266,10 +295,11 @@ def main():
           f"{d.get('total_seconds', 0):.0f} s in all\n")
     for name, fn in (("Launch overhead", launch), ("Docker swarm mode", swarm),
                      ("API throughput", api), ("Allocator and placement", alloc),
-                     ("Footprint", footprint), ("Agent recovery", recovery)):
+                     ("Footprint", footprint), ("Agent recovery", recovery),
+                     ("DNS", dns)):
         key = {"Launch overhead": "launch", "Docker swarm mode": "swarm",
                "API throughput": "api", "Allocator and placement": "alloc",
-               "Footprint": "footprint", "Agent recovery": "recovery"}[name]
+               "Footprint": "footprint", "Agent recovery": "recovery", "DNS": "dns"}[name]
         r = d["results"].get(key)
         if r is None:
             continue

@@ -21,6 +21,7 @@
 #include "cmd/cmd_secure.h"
 #include "lib/buf.h"
 #include "lib/cfg.h"
+#include "lib/dnsname.h"
 #include "lib/log.h"
 #include "lib/resources.h"
 #include "lib/xalloc.h"
@@ -35,7 +36,8 @@ static const struct cfg_opt cmd_opts[] = {
      "run master, scheduler and agent in one process"},
     {"master", CFG_FLAG, OFF(master_role), NULL, NULL, 0,
      "run the master role: allocator, Marathon API and UI "
-     "(as a flag); for an agent, --master=HOST:PORT names the master"},
+     "(as a flag); for an agent, --master=HOST[:PORT] names the master "
+     "(port 5050 when omitted), or file:///path a file holding that"},
     {"agent", CFG_FLAG, OFF(agent_role), NULL, NULL, 0, "run the agent role"},
     {"help", CFG_FLAG, OFF(help), NULL, NULL, 0, "print this help"},
     {"version", CFG_FLAG, OFF(version), NULL, NULL, 0, "print the version"},
@@ -78,7 +80,15 @@ static const struct cfg_opt cmd_opts[] = {
     {"agent_ping_timeout", CFG_DURATION, OFF(agent_ping_timeout_ms), "15secs",
      NULL, 0, "interval of master-to-agent pings"},
     {"max_agent_ping_timeouts", CFG_INT, OFF(max_agent_ping_timeouts), "5",
-     NULL, AIO | MST, "missed pings before an agent is lost"},
+     NULL, AIO | MST, "missed pings before an agent is unreachable"},
+    {"agent_reregister_timeout", CFG_DURATION, OFF(agent_reregister_timeout_ms),
+     "10mins", NULL, AIO | MST,
+     "how long a restarted master waits for a known agent to re-register "
+     "before it is unreachable"},
+    {"orphan_task_grace", CFG_DURATION, OFF(orphan_task_grace_ms), "1mins",
+     NULL, AIO | MST,
+     "how long a task of a framework not attached to the master (an "
+     "orphan) runs before the master kills it"},
     {"http_credentials", CFG_STR, OFF(http_credentials), NULL, NULL, 0,
      "user:password for HTTP basic auth on all three ports (API and UI, "
      "master, agent), except /ping, /master/health, the agent's /health "
@@ -118,6 +128,16 @@ static const struct cfg_opt cmd_opts[] = {
      "directory of per-flag files"},
     {"refuse_seconds", CFG_DURATION, OFF(refuse_seconds_ms), "5secs", NULL,
      AIO | MST, "how long a declined offer's agent is filtered"},
+    {"dns_port", CFG_PORT, OFF(dns_port), "0", NULL, AIO | MST,
+     "serve Mesos-DNS names (UDP and TCP) on this port of --ip, e.g. 8053 "
+     "(53 needs root and is often taken); 0: no DNS server"},
+    {"dns_domain", CFG_STR, OFF(dns_domain), "mesos", NULL, AIO | MST,
+     "the domain the DNS server answers for, authoritatively"},
+    {"dns_ttl", CFG_DURATION, OFF(dns_ttl_ms), "5secs", NULL, AIO | MST,
+     "TTL of the DNS records (whole seconds)"},
+    {"dns_resolvers", CFG_STR, OFF(dns_resolvers), NULL, NULL, AIO | MST,
+     "ip[:port],... to forward A and AAAA questions outside --dns_domain "
+     "to; without it they are refused"},
 };
 
 const struct cfg_opt *
@@ -153,6 +173,90 @@ cmd_readfile(const char *path, struct buf *out)
 	fclose(f);
 	buf_append(out, tmp, n);
 	return 0;
+}
+
+/*
+ * The agent's --master: HOST:PORT; HOST alone means port 5050, as with
+ * Mesos; file:///path names a file holding either, read here once (a
+ * blocking read before the loop exists). zk:// waits for the agent's
+ * ZooKeeper leader detection. Rewrites *master as HOST:PORT, or appends
+ * one line to errors.
+ */
+static void
+cmd_master_addr(char **master, struct buf *errors)
+{
+	struct buf b = BUF_INIT;
+	const char *v = *master, *colon, *p;
+	char *end = NULL;
+	long port;
+
+	if (strncmp(v, "file://", 7) == 0) {
+		if (cmd_readfile(v + 7, &b) != 0) {
+			buf_printf(errors, "cannot read --master=%s: %s\n", v,
+				   strerror(errno));
+			goto out;
+		}
+		while (b.len > 0 && strchr(" \t\r\n", b.data[b.len - 1]))
+			b.data[--b.len] = '\0';
+		v = buf_str(&b);
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (strncmp(v, "file://", 7) == 0) {
+			buf_printf(errors,
+				   "--master=%s holds another file:// "
+				   "name\n",
+				   *master);
+			goto out;
+		}
+	}
+	if (strncmp(v, "zk://", 5) == 0) {
+		buf_printf(errors,
+			   "--master=%s: zk:// is not supported by this "
+			   "build yet; give HOST[:PORT]\n",
+			   v);
+		goto out;
+	}
+	for (p = v; *p != '\0'; p++)
+		if (*p == '/' || *p == ' ' || *p == '\t' || *p == '@')
+			break;
+	colon = v[0] == '[' ? strstr(v, "]:") : strchr(v, ':');
+	if (v[0] == '[' && colon != NULL)
+		colon++;
+	if (*v == '\0' || *p != '\0' ||
+	    (v[0] != '[' && colon != NULL && strchr(colon + 1, ':') != NULL) ||
+	    (v[0] == '[' && strchr(v, ']') == NULL)) {
+		buf_printf(errors,
+			   "invalid value '%s' for --master: expected "
+			   "HOST[:PORT] ([V6ADDR]:PORT for IPv6), or "
+			   "file:///path holding that\n",
+			   v);
+		goto out;
+	}
+	if (colon == NULL) {
+		char *full = xasprintf("%s:5050", v);
+
+		free(*master);
+		*master = full;
+		goto out;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
+	    port > 65535) {
+		buf_printf(errors,
+			   "invalid port in --master=%s: expected 1 to "
+			   "65535\n",
+			   v);
+		goto out;
+	}
+	if (v != *master) {
+		char *copy = xstrdup(v);
+
+		free(*master);
+		*master = copy;
+	}
+out:
+	buf_release(&b);
 }
 
 static char *
@@ -229,6 +333,40 @@ cmd_defaults(struct cd_config *c)
 	}
 }
 
+/*
+ * --dns_domain as the DNS server compares names: lowercase, without the
+ * final dot, each label 1 to 63 letters, digits, '-' or '_'. -EINVAL
+ * leaves *dom as given.
+ */
+static int
+cmd_dns_domain(char **dom)
+{
+	char d[DNSNAME_MAX + 2];
+	size_t i, lab = 0;
+
+	if (dnsname_normalize(*dom, d, sizeof d) <= 0)
+		return -EINVAL;
+	for (i = 0; d[i] != '\0'; i++) {
+		if (d[i] == '.') {
+			if (lab == 0)
+				return -EINVAL;
+			lab = 0;
+		} else if ((d[i] >= 'a' && d[i] <= 'z') ||
+			   (d[i] >= '0' && d[i] <= '9') || d[i] == '-' ||
+			   d[i] == '_') {
+			if (++lab > DNSNAME_LABEL_MAX)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (lab == 0)
+		return -EINVAL;
+	free(*dom);
+	*dom = xstrdup(d);
+	return 0;
+}
+
 static void
 cmd_usage(void)
 {
@@ -236,7 +374,7 @@ cmd_usage(void)
 
 	buf_puts(&b, "usage: clusterd --all-in-one [flags]\n"
 		     "       clusterd --master [flags]\n"
-		     "       clusterd --agent --master=HOST:PORT [flags]\n"
+		     "       clusterd --agent --master=HOST[:PORT] [flags]\n"
 		     "Each flag may also come from CLUSTERD_<FLAG> or "
 		     "/etc/clusterd/<flag>.\n\nflags:\n");
 	cfg_help(cmd_opts, CD_NELEM(cmd_opts), &b);
@@ -303,7 +441,9 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 		  : c->master_role ? CD_ROLE_MASTER
 				   : CD_ROLE_AGENT;
 	if (c->role == CD_ROLE_AGENT && c->master == NULL)
-		buf_puts(&errors, "--agent needs --master=HOST:PORT\n");
+		buf_puts(&errors, "--agent needs --master=HOST[:PORT]\n");
+	else if (c->role == CD_ROLE_AGENT && roles == 1)
+		cmd_master_addr(&c->master, &errors);
 	if (c->resources != NULL) {
 		struct resources r;
 		struct cd_err e;
@@ -322,6 +462,11 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 	if (c->zk != NULL)
 		buf_puts(&errors, "--zk is not supported by this build yet; "
 				  "run with the embedded LMDB registry\n");
+	if (c->dns_domain != NULL && cmd_dns_domain(&c->dns_domain) != 0)
+		buf_printf(&errors,
+			   "invalid value '%s' for --dns_domain: expected a "
+			   "domain name such as mesos\n",
+			   c->dns_domain);
 	(void)dummy;
 	if (errors.len > 0) {
 		/* One line per problem, as SPEC section 1 asks. */

@@ -37,6 +37,8 @@ struct cd_config {
 	long long allocation_interval_ms;
 	long long agent_ping_timeout_ms;
 	int max_agent_ping_timeouts;
+	long long agent_reregister_timeout_ms;
+	long long orphan_task_grace_ms;
 	char *http_credentials;
 	char *agent_secret; /* the secret itself once parsed, never a path */
 	bool insecure;
@@ -44,10 +46,14 @@ struct cd_config {
 	int max_connections, max_event_streams;
 	long long request_timeout_ms, idle_timeout_ms;
 	char *log_level;
-	char *master; /* agent: HOST:PORT or zk://... */
+	char *master; /* agent: HOST:PORT (normalised from HOST or file://) */
 	char *port_file;
 	char *config_dir;
 	long long refuse_seconds_ms;
+	int dns_port; /* 0: no DNS server */
+	char *dns_domain;
+	long long dns_ttl_ms;
+	char *dns_resolvers;
 };
 
 /*

@@ -34,6 +34,9 @@
 #include "lib/tls.h"
 #include "lib/xalloc.h"
 #include "master/master.h"
+#include "master/master_dns.h"
+#include "master/master_dns_api.h"
+#include "master/master_dns_feed.h"
 #include "master/master_files.h"
 #include "scheduler/sched.h"
 #include "ui/ui.h"
@@ -67,6 +70,7 @@ struct cd_main {
 	struct httpd *api_httpd;    /* owned */
 	struct httpd *agent_httpd;  /* owned */
 	struct master *master;	    /* owned */
+	struct master_dns *dns;	    /* owned: with --dns_port, or NULL */
 	struct sched *sched;	    /* owned */
 	struct agent *agent;	    /* owned */
 	struct ui *ui;		    /* owned */
@@ -195,6 +199,8 @@ cd_write_port_file(struct cd_main *c)
 		buf_printf(&b, "\"master\": %d, ", httpd_port(c->master_httpd));
 	if (c->agent_httpd != NULL)
 		buf_printf(&b, "\"agent\": %d, ", httpd_port(c->agent_httpd));
+	if (c->dns != NULL)
+		buf_printf(&b, "\"dns\": %d, ", master_dns_port(c->dns));
 	buf_printf(&b, "\"pid\": %d}\n", (int)getpid());
 	tmp = xasprintf("%s.tmp", c->cfg.port_file);
 	f = fopen(tmp, "w");
@@ -287,6 +293,37 @@ cd_start_ui(struct cd_main *c)
 	free(url);
 }
 
+/*
+ * --dns_port: the DNS server on --ip, fed by the master, with Mesos-DNS's
+ * HTTP API on the API port.
+ */
+static int
+cd_start_dns(struct cd_main *c)
+{
+	struct master_dns_conf dc = {0};
+	struct cd_err err = {0};
+
+	if (c->cfg.dns_port == 0)
+		return 0;
+	dc.ip = c->cfg.ip;
+	dc.port = c->cfg.dns_port;
+	dc.domain = c->cfg.dns_domain;
+	dc.ttl = (uint32_t)(c->cfg.dns_ttl_ms / 1000);
+	dc.resolvers = c->cfg.dns_resolvers;
+	dc.resolver_timeout_ms = 5000;
+	dc.advertise_ip = c->cfg.advertise_ip;
+	dc.master_port = httpd_port(c->master_httpd);
+	dc.http_port = httpd_port(c->api_httpd);
+	dc.version = CLUSTERD_VERSION;
+	if (master_dns_new(c->loop, &dc, &c->dns, &err) != 0) {
+		log_error("cannot start the DNS server: %s", err.msg);
+		return -1;
+	}
+	master_dns_attach(c->dns, c->master);
+	master_dns_api_routes(c->dns, c->api_httpd);
+	return 0;
+}
+
 static int
 cd_start_master(struct cd_main *c)
 {
@@ -306,6 +343,8 @@ cd_start_master(struct cd_main *c)
 	mc.allocation_interval_ms = c->cfg.allocation_interval_ms;
 	mc.ping_timeout_ms = c->cfg.agent_ping_timeout_ms;
 	mc.max_ping_timeouts = c->cfg.max_agent_ping_timeouts;
+	mc.reregister_timeout_ms = c->cfg.agent_reregister_timeout_ms;
+	mc.orphan_grace_ms = c->cfg.orphan_task_grace_ms;
 	mc.agent_secret = c->cfg.agent_secret;
 	mc.version = CLUSTERD_VERSION;
 	if (master_new(c->loop, c->store, c->hc, c->master_httpd, &mc,
@@ -328,9 +367,11 @@ cd_start_master(struct cd_main *c)
 		return -1;
 	}
 	cd_start_ui(c);
-	return master_framework_add(c->master, "marathon",
-				    sched_framework_id(c->sched),
-				    sched_framework_ops(), c->sched);
+	if (master_framework_add(c->master, "marathon",
+				 sched_framework_id(c->sched),
+				 sched_framework_ops(), c->sched) != 0)
+		return -1;
+	return cd_start_dns(c);
 }
 
 static int
@@ -380,6 +421,7 @@ cd_teardown(struct cd_main *c)
 	ui_free(c->ui);
 	master_files_free(c->files);
 	sched_free(c->sched);
+	master_dns_free(c->dns); /* before the master that feeds it */
 	master_free(c->master);
 	httpc_free(c->hc);
 	httpd_free(c->agent_httpd);

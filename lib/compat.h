@@ -13,6 +13,19 @@
 #define CD_UNUSED __attribute__((unused))
 #define CD_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The value of a hexadecimal digit, or -1 (the parsers' one copy). */
+static inline int
+cd_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #include "banned.h"
 
 #endif

@@ -43,7 +43,14 @@ struct framework_sched_ops {
 	 * unacknowledged, to be retried.
 	 */
 	int (*status)(void *sched, const struct wire_status *st);
-	/* An agent was declared lost or removed. */
+	/*
+	 * An agent became unreachable. Its tasks the master knows were
+	 * reported TASK_UNREACHABLE (REASON_SLAVE_REMOVED) one by one just
+	 * before, as Mesos sends slaveLost after those updates; the framework
+	 * may treat the tasks it knows there, and the master did not, the
+	 * same way. Its return is reported task by task too: the states its
+	 * tasks have when it re-registers.
+	 */
 	void (*agent_lost)(void *sched, const char *agent_id);
 };
 
@@ -63,11 +70,13 @@ struct framework_master_ops {
 			const char *offer_id, double refuse_seconds);
 	/*
 	 * Ask the agent running the task to kill it. agent_id (may be NULL)
-	 * is the agent the scheduler last knew the task on: when the master
-	 * does not know the task (it forgot it, or never heard of it), it
-	 * sends the kill to that agent, if registered and active, rather
-	 * than drop it. 0 (the kill is on its way), or -ENOENT (no agent to
-	 * send it to: nothing runs the task as far as the master knows).
+	 * is the agent the framework last knew the task on: a task the master
+	 * does not know (it forgot it, or never recorded it) is killed
+	 * through that agent. A kill goes out whatever the agent's state (an
+	 * unreachable one may be back). grace_ms 0: the task's or the agent's
+	 * default. 0 (a KillTask is on its way; the outcome comes as a status
+	 * update), or -ENOENT (neither the task's agent nor that one is
+	 * known: nothing runs the task as far as the master knows).
 	 */
 	int (*kill)(void *master, const char *framework_id, const char *task_id,
 		    const char *agent_id, int grace_ms);

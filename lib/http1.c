@@ -47,18 +47,6 @@ http1_vchar(unsigned char c)
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-static int
-http1_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 http1_head_scan(const char *p, size_t n, size_t *pos, size_t *len)
 {
@@ -372,7 +360,7 @@ http1_chunk_byte(struct http1_chunked *c, unsigned char b)
 
 	switch (c->state) {
 	case CH_SIZE:
-		if ((d = http1_hex(b)) >= 0) {
+		if ((d = cd_hexval(b)) >= 0) {
 			if (c->left > (ULLONG_MAX >> 4))
 				return -EFBIG;
 			c->left = c->left << 4 | (unsigned)d;

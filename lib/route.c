@@ -34,18 +34,6 @@ struct route_matcher {
 	size_t cap_count[ROUTE_MAX_SEGS];
 };
 
-static int
-route_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void
 route_encode(struct buf *out, const char *s)
 {
@@ -76,8 +64,8 @@ route_decode(const char *s, size_t n, bool plus_is_space, char **out)
 		if (s[i] == '%') {
 			if (n - i < 3)
 				goto bad;
-			hi = route_hexval(s[i + 1]);
-			lo = route_hexval(s[i + 2]);
+			hi = cd_hexval((unsigned char)s[i + 1]);
+			lo = cd_hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				goto bad;
 			d[j++] = (char)(hi << 4 | lo);
@@ -111,6 +99,26 @@ route_path_release(struct route_path *p)
 	p->n = 0;
 }
 
+/*
+ * The next segment of a path or pattern at or after *s: true with [*s, *e)
+ * set, skipping empty segments ("//"); false at the end.
+ */
+static bool
+route_next_seg(const char **s, const char **e)
+{
+	const char *p = *s;
+
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return false;
+	*s = p;
+	*e = strchr(p, '/');
+	if (*e == NULL)
+		*e = p + strlen(p);
+	return true;
+}
+
 int
 route_path_parse(const char *path, struct route_path *out)
 {
@@ -122,14 +130,7 @@ route_path_parse(const char *path, struct route_path *out)
 	if (path == NULL || path[0] != '/')
 		return -EINVAL;
 	out->seg = xcalloc(ROUTE_MAX_SEGS, sizeof *out->seg);
-	for (s = path; *s != '\0'; s = e) {
-		while (*s == '/')
-			s++;
-		if (*s == '\0')
-			break;
-		e = strchr(s, '/');
-		if (e == NULL)
-			e = s + strlen(s);
+	for (s = path; route_next_seg(&s, &e); s = e) {
 		if (out->n == ROUTE_MAX_SEGS) {
 			rc = -E2BIG;
 			goto out;
@@ -183,14 +184,7 @@ route_split_pattern(const char *pattern, struct route_pseg *segs, size_t *np)
 
 	if (pattern == NULL || pattern[0] != '/')
 		return -1;
-	for (s = pattern; *s != '\0'; s = e) {
-		while (*s == '/')
-			s++;
-		if (*s == '\0')
-			break;
-		e = strchr(s, '/');
-		if (e == NULL)
-			e = s + strlen(s);
+	for (s = pattern; route_next_seg(&s, &e); s = e) {
 		if (n == ROUTE_MAX_SEGS)
 			return -1;
 		if (*s == ':' || *s == '*') {

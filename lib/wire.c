@@ -302,6 +302,7 @@ enum w_type {
 	W_T_JSON, /* json_t *, checked against kind */
 	W_T_I32,  /* int in [min, max] */
 	W_T_I64,  /* long long in [min, max] */
+	W_T_BOOL, /* int 0/1 as a JSON boolean; absent is 0 */
 };
 
 struct w_field {
@@ -329,6 +330,10 @@ struct w_field {
 	{                                                                      \
 #f, offsetof(struct t, f), W_T_I64, (fl), 0, (lo), (hi)        \
 	}
+#define W_B(t, f)                                                              \
+	{                                                                      \
+#f, offsetof(struct t, f), W_T_BOOL, 0, 0, 0, 0                \
+	}
 #define W_NF(t) CD_NELEM(t)
 #define W_AT(m, f) ((void *)((char *)(m) + (f)->off))
 #define W_CAT(m, f) ((const void *)((const char *)(m) + (f)->off))
@@ -338,10 +343,17 @@ w_fields_dec(const json_t *j, const char *base, const struct w_field *f,
 	     size_t n, void *m, struct cd_err *err)
 {
 	long long v;
+	bool b;
 	size_t i;
 
 	for (i = 0; i < n; i++, f++) {
 		switch (f->type) {
+		case W_T_BOOL:
+			b = false;
+			if (json_opt_bool(j, f->key, base, &b, NULL, err) != 0)
+				return -EINVAL;
+			*(int *)W_AT(m, f) = b ? 1 : 0;
+			break;
 		case W_T_STR:
 			if (w_str(j, base, f->key, f->flags, W_AT(m, f), err))
 				return -EINVAL;
@@ -375,7 +387,10 @@ w_fields_enc(json_t *o, const struct w_field *f, size_t n, const void *m)
 
 	for (i = 0; i < n; i++, f++) {
 		p = W_CAT(m, f);
-		if (f->type == W_T_I32)
+		if (f->type == W_T_BOOL) {
+			if (*(const int *)p)
+				json_object_set_new(o, f->key, json_true());
+		} else if (f->type == W_T_I32)
 			json_object_set_new(o, f->key,
 					    json_integer(*(const int *)p));
 		else if (f->type == W_T_I64)
@@ -516,6 +531,7 @@ static const struct w_field task_fields[] = {
     W_J(wire_task, env, W_STRMAP, W_EMPTY),
     W_J(wire_task, container, W_OBJECT, 0),
     W_J(wire_task, labels, W_STRMAP, W_EMPTY),
+    W_J(wire_task, discovery, W_OBJECT, 0),
     W_J(wire_task, uris, W_STRARR, W_EMPTY),
     W_I(wire_task, kill_grace_ms, 0, 0, W_MAX_MS),
     W_J(wire_task, health_checks, W_ARRAY, 0),
@@ -861,6 +877,8 @@ static const struct w_field registered_fields[] = {
     W_S(wire_registered, agent_id, W_REQ | W_ID),
     W_S(wire_registered, master_id, W_REQ | W_ID),
     W_L(wire_registered, ping_interval_ms, W_REQ, 1, W_MAX_MS),
+    W_L(wire_registered, ping_timeout_total_ms, 0, 0, W_MAX_MS),
+    W_S(wire_registered, epoch, W_ID),
 };
 
 static const struct w_field kill_fields[] = {
@@ -874,6 +892,8 @@ static const struct w_field ping_fields[] = {
     W_S(wire_ping, master_id, W_REQ | W_ID),
     W_S(wire_ping, agent_id, W_REQ | W_ID),
     W_S(wire_ping, secret, 0),
+    W_S(wire_ping, epoch, W_ID),
+    W_B(wire_ping, reregister),
 };
 
 static const struct w_field reconcile_fields[] = {

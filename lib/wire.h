@@ -9,7 +9,8 @@
  *   master /internal/status      wire_status_msg    -> 200 {} = acknowledged
  *   agent  /internal/run_task    wire_run_task      -> 202 {}
  *   agent  /internal/kill_task   wire_kill_task     -> 202 {}
- *   agent  /internal/ping        wire_ping          -> 200 {}
+ *   agent  /internal/ping        wire_ping          -> 200 {}, or 409 when
+ *                                the agent registers again (see wire_ping)
  *   agent  /internal/reconcile   wire_reconcile     -> 200 {} (agent re-sends
  *                                latest status of the named tasks, or all)
  *
@@ -60,6 +61,10 @@ struct wire_task {
 	json_t *env;	   /* owned ref: object string -> string (always set) */
 	json_t *container; /* owned ref or NULL */
 	json_t *labels;	   /* owned ref: object string -> string (always set) */
+	json_t *discovery; /* owned ref or NULL: Mesos' DiscoveryInfo, as
+			      Marathon sets it: {"visibility", "name",
+			      "ports": {"ports": [{"number", "protocol",
+			      "name"}]}}; what DNS names the task by */
 	json_t *uris;	   /* owned ref: array of strings (always set) */
 	int kill_grace_ms; /* 0: the agent's default */
 	json_t
@@ -102,6 +107,15 @@ struct wire_registered {
 	char *agent_id;	 /* owned */
 	char *master_id; /* owned */
 	long long ping_interval_ms;
+	/*
+	 * How long the master waits for a ping's answer, all pings included,
+	 * before it calls the agent unreachable (agent_ping_timeout x
+	 * max_agent_ping_timeouts); the agent registers again after hearing
+	 * no ping for that long. 0 (absent, an older master): the agent's
+	 * own flags.
+	 */
+	long long ping_timeout_total_ms;
+	char *epoch; /* owned or NULL (older master): this run of the master */
 };
 
 struct wire_status_msg {
@@ -122,10 +136,20 @@ struct wire_kill_task {
 	int grace_ms;	 /* 0: task's or agent's default */
 };
 
+/*
+ * A ping. The agent answers 200 when it is registered with the run of
+ * the master that epoch names; otherwise (not registered, another epoch,
+ * another agent id, or reregister set) it answers 409 and registers again
+ * at once. epoch is NULL from an older master; reregister (JSON boolean,
+ * absent = false) is set by a master that restored the agent from its
+ * registry, or holds it unreachable, and wants it back.
+ */
 struct wire_ping {
 	char *master_id; /* owned */
 	char *agent_id;	 /* owned */
 	char *secret;	 /* owned or NULL */
+	char *epoch;	 /* owned or NULL: the master's run */
+	int reregister;	 /* 1: register again */
 };
 
 struct wire_reconcile {

@@ -1,13 +1,13 @@
 /*
  * master.c: the master role object: its lifecycle (the submodules set up
- * in order and torn down in reverse), the ping timer, and the in-process
- * framework interface (launch, decline, kill, reconcile, revive). The top
- * of the master's files (master_int.h has the map): registration, pings
- * and status updates from agents live in master_agents.c; the task
- * registry and status forwarding in master_tasks.c; allocation cycles and
- * offers in master_offers.c; the frameworks in master_frameworks.c;
- * messages to agents in master_outbox.c; the read-only endpoints in
- * master_api.c.
+ * in order and torn down in reverse) and the in-process framework
+ * interface (launch, decline, kill, reconcile, revive). The top of the
+ * master's files (master_int.h has the map): registration, status updates
+ * and pings live in master_link.c; the agent table and its states in
+ * master_agents.c; the task registry, status forwarding, kills and
+ * orphans in master_tasks.c; allocation cycles and offers in
+ * master_offers.c; the frameworks in master_frameworks.c; messages to
+ * agents in master_outbox.c; the read-only endpoints in master_api.c.
  *
  * Owns the ids of tasks taken back from the outbox by a kill until they
  * are reported killed (m->killed). Task records are persisted on launch
@@ -30,20 +30,12 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
 #define LOG_MOD "master"
 #include "lib/log.h"
-
-static void
-master_ping_tick(void *arg)
-{
-	struct master *m = arg;
-
-	master_agents_ping_all(m);
-	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
-}
 
 /* Framework interface, master side. */
 
@@ -55,17 +47,29 @@ master_ping_tick(void *arg)
  * a copy and kill the original when its status came ("unknown task"). The
  * task stays staging until the agent reports it, or until the scheduler's
  * launch timeout kills it (an agent without it answers 404 and the task
- * is reported lost).
+ * is reported lost). Either way the agent gets no more offers until it
+ * answers again (issue 11: a relaunch storm into an agent that drops
+ * every launch), and a ping asks it at once.
  */
 static void
 master_run_done(struct master *m, const char *agent_id,
 		const struct httpc_resp *r, void *arg)
 {
 	char *task_id = arg;
+	struct master_agent *a = master_agent_find(m, agent_id);
 	struct master_task *t;
 
-	if (r == NULL || (r->status >= 200 && r->status < 300))
+	if (r == NULL)
 		goto out;
+	if (r->status >= 200 && r->status < 300) {
+		if (a != NULL)
+			master_agents_answered(m, a);
+		goto out;
+	}
+	if (a != NULL && a->state == MASTER_AGENT_ACTIVE) {
+		master_agents_silence(m, a, "a launch did not reach it");
+		master_link_ping(m, a);
+	}
 	t = master_task_find(m, task_id);
 	if (t == NULL || t->status.state != TASK_STAGING)
 		goto out;
@@ -103,7 +107,7 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 	for (i = 0; i < n; i++)
 		res_add(&need, &tasks[i].res);
 	left = o->res;
-	if (a == NULL || !a->active) {
+	if (a == NULL || a->state != MASTER_AGENT_ACTIVE) {
 		rc = cd_err_set(err, -ENOENT, "agent %s is gone", o->agent_id);
 		goto release;
 	}
@@ -183,28 +187,6 @@ master_fw_decline(void *mp, const char *fw_id, const char *offer_id,
 	master_offers_decline(mp, fw_id, offer_id, refuse_seconds);
 }
 
-/* An agent that does not know a task cannot report its end: we do. */
-static void
-master_kill_done(struct master *m, const char *agent_id,
-		 const struct httpc_resp *r, void *arg)
-{
-	char *task_id = arg;
-	struct master_task *t;
-
-	if (r == NULL || r->status != 404)
-		goto out;
-	t = master_task_find(m, task_id);
-	if (t != NULL && strcmp(t->task.agent_id, agent_id) == 0) {
-		log_warn("kill of %s: agent %s does not know it; reporting it "
-			 "lost",
-			 task_id, agent_id);
-		master_task_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
-				   "the agent does not know this task");
-	}
-out:
-	free(task_id);
-}
-
 /* Report the tasks taken back from the outbox (loop timer, not nested
  * inside the scheduler's kill call). */
 static void
@@ -236,7 +218,10 @@ master_killed_tick(void *arg)
  * launches queued behind a burst: each of them used to cost the agent a
  * launch, a kill and four status updates. A kill already queued for a
  * task is not queued again (the scheduler repeats its kill with every
- * status of a task it no longer wants).
+ * status of a task it no longer wants). A task the master does not know
+ * (forgotten, or never recorded) is killed through the agent the
+ * framework names (issue 11: such kills used to reach no agent). A kill
+ * goes out whatever the agent's state: an unreachable one may be back.
  */
 static int
 master_fw_kill(void *mp, const char *fw_id, const char *task_id,
@@ -244,16 +229,20 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id,
 {
 	struct master *m = mp;
 	struct master_task *t = master_task_find(m, task_id);
-	struct master_agent *a;
-	struct wire_kill_task k = {0};
+	struct master_agent *a = NULL;
 
 	(void)fw_id;
-	(void)agent_id; /* TODO(issue 11 item 6): route forgotten tasks */
+	if (t != NULL)
+		a = master_agent_find(m, t->task.agent_id);
+	if (a == NULL && agent_id != NULL)
+		a = master_agent_find(m, agent_id);
+	if (a == NULL)
+		return -ENOENT;
 	if (t == NULL)
-		return -ENOENT;
-	a = master_agent_find(m, t->task.agent_id);
-	if (a == NULL || !a->active)
-		return -ENOENT;
+		log_info("kill of task %s, unknown to the master: through "
+			 "agent %s",
+			 task_id, a->info.id);
+	master_dns_task_killed(m, task_id);
 	if (master_outbox_cancel(m, a, "/internal/run_task", task_id) == 0) {
 		XGROW(m->killed, m->nkilled + 1, m->capkilled);
 		m->killed[m->nkilled++] = xstrdup(task_id);
@@ -263,13 +252,7 @@ master_fw_kill(void *mp, const char *fw_id, const char *task_id,
 	}
 	if (master_outbox_queued(a, "/internal/kill_task", task_id))
 		return 0;
-	k.master_id = m->id;
-	k.secret = m->secret;
-	k.task_id = xstrdup(task_id);
-	k.grace_ms = grace_ms;
-	master_outbox_post(m, a, "/internal/kill_task",
-			   wire_kill_task_encode(&k), task_id, 0,
-			   master_kill_done, k.task_id);
+	master_task_kill(m, a, task_id, grace_ms);
 	return 0;
 }
 
@@ -383,6 +366,7 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 	   struct master **out, struct cd_err *err)
 {
 	struct master *m = xcalloc(1, sizeof *m);
+	char epoch[ID_UUID_LEN];
 
 	m->loop = l;
 	m->store = st;
@@ -401,6 +385,12 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 		m->conf.ping_timeout_ms = 15000;
 	if (m->conf.max_ping_timeouts <= 0)
 		m->conf.max_ping_timeouts = 5;
+	if (m->conf.reregister_timeout_ms <= 0)
+		m->conf.reregister_timeout_ms = MASTER_REREGISTER_TIMEOUT_MS;
+	if (m->conf.orphan_grace_ms <= 0)
+		m->conf.orphan_grace_ms = MASTER_ORPHAN_GRACE_MS;
+	id_uuid(epoch);
+	m->epoch = xstrdup(epoch);
 	m->start_ms = loop_wall_ms();
 	TAILQ_INIT(&m->frameworks);
 	m->alloc = master_alloc_new();
@@ -415,13 +405,13 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 		master_free(m);
 		return cd_err_set(err, -EIO, "cannot load the registry");
 	}
-	master_agents_routes(m);
+	master_link_routes(m);
 	master_api_routes(m);
-	m->ping_timer = loop_timer_new(l, master_ping_tick, m);
 	m->kill_timer = loop_timer_new(l, master_killed_tick, m);
 	master_offers_start(m);
-	loop_timer_add(m->ping_timer, (uint64_t)m->conf.ping_timeout_ms);
-	log_info("master %s started", m->id);
+	master_tasks_orphans_start(m);
+	master_link_start(m);
+	log_info("master %s started (epoch %s)", m->id, m->epoch);
 	*out = m;
 	return 0;
 }
@@ -449,6 +439,7 @@ master_free(struct master *m)
 	free(m->secret);
 	free(m->s_version);
 	free(m->id);
+	free(m->epoch);
 	free(m);
 }
 

@@ -12,6 +12,9 @@
 #include "lib/err.h"
 #include "lib/framework.h"
 
+#define MASTER_REREGISTER_TIMEOUT_MS (10 * 60 * 1000LL)
+#define MASTER_ORPHAN_GRACE_MS (60 * 1000LL)
+
 struct loop;
 struct store;
 struct httpc;
@@ -26,14 +29,21 @@ struct master_conf {
 	long long allocation_interval_ms;
 	long long ping_timeout_ms;
 	int max_ping_timeouts;
+	/* How long a known agent restored from the registry has to
+	 * re-register before it is unreachable (0: 10 minutes, Mesos'). */
+	long long reregister_timeout_ms;
+	/* How long a task of a framework not attached (an orphan) runs
+	 * before the master kills it (0: MASTER_ORPHAN_GRACE_MS). */
+	long long orphan_grace_ms;
 	const char *agent_secret; /* or NULL */
 	const char *version;
 };
 
 /*
- * Create the master: load its registry from st (agents start inactive
- * until they re-register), register routes on httpd, start the allocation
- * and ping timers. conf strings are copied. Returns 0 and *out.
+ * Create the master: load its registry from st (agents start RECOVERED
+ * until they re-register, and are asked to at once), register routes on
+ * httpd, start the allocation, ping and orphan timers. conf strings are
+ * copied. Returns 0 and *out.
  */
 int master_new(struct loop *l, struct store *st, struct httpc *hc,
 	       struct httpd *httpd, const struct master_conf *conf,

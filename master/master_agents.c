@@ -1,22 +1,33 @@
 /*
- * master_agents.c: the agent side of the master. Owns the agents (list,
- * index and "agent/<id>" records): registration and re-registration
- * (recorded in the store before the reply), status updates (acknowledged
- * by the 200 reply once the framework has recorded them), pings and the
- * declaration of lost agents. Calls down into master_tasks.c,
- * master_offers.c and master_outbox.c. Loop thread only.
+ * master_agents.c: the master's agent table. Owns the agents (list, index
+ * and "agent/<id>" records in the master db), their registration and
+ * re-registration (recorded in the store before the reply), and their
+ * liveness states (enum master_agent_state in master_int.h): what each
+ * transition does to offers, the allocator and the agent's tasks. What
+ * drives the transitions (pings, registrations and status updates over
+ * HTTP) is master_link.c, above this file. Calls down into
+ * master_tasks.c, master_offers.c and master_outbox.c. Loop thread only.
  *
  * Agent ids are "<master-id>-S<n>"; an agent re-registering with an id the
  * master does not know (the master's registry was lost, or it is another
  * master after failover) is accepted with that id, as Mesos does.
+ *
+ * Identity: an agent's id stands for one hostname, a set of attributes and
+ * resources. As with Mesos' "additive" reconfiguration policy, a known
+ * agent may come back with more resources or new attributes, but not with
+ * another hostname, a changed or removed attribute, or fewer resources
+ * (disk excepted: it is detected from free space): tasks placed by
+ * constraints on the old identity would silently break them. Such a
+ * re-registration is refused; the agent must be started with a fresh --work_dir
+ * (a new id), or with its previous settings.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/httpc.h"
-#include "lib/httpd.h"
+#include "lib/buf.h"
 #include "lib/idmap.h"
 #include "lib/json.h"
 #include "lib/loop.h"
@@ -25,32 +36,12 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
 #include "master/master_outbox.h"
 
 #define LOG_MOD "master"
 #include "lib/log.h"
-
-static bool
-master_secret_ok(const struct master *m, const char *given)
-{
-	if (m->conf.agent_secret == NULL)
-		return true;
-	return given != NULL && strcmp(given, m->conf.agent_secret) == 0;
-}
-
-/* Check a message's secret; on failure log it and answer 401. */
-static bool
-master_secret_check(const struct master *m, struct httpd_req *req,
-		    const char *secret, const char *what)
-{
-	if (master_secret_ok(m, secret))
-		return true;
-	log_warn("refused %s from %s: bad agent secret", what,
-		 httpd_req_peer(req));
-	httpd_reply_error(req, 401, "invalid agent secret", NULL);
-	return false;
-}
 
 static int
 master_agent_persist(struct master *m, const struct master_agent *a)
@@ -86,6 +77,7 @@ master_agent_add(struct master *m, struct wire_agent_info *info_take)
 
 	CD_ALLOC_OBJ(a, MASTER_AGENT_MAGIC);
 	a->m = m;
+	a->state = MASTER_AGENT_RECOVERED;
 	a->info = *info_take;
 	memset(info_take, 0, sizeof *info_take);
 	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
@@ -112,13 +104,128 @@ master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
 	a->base_url = xasprintf("http://%s:%d", a->info.ip, a->info.port);
 }
 
+/* The value of attribute key in attrs (an object of strings), or NULL. */
+static const char *
+master_attr(const json_t *attrs, const char *key)
+{
+	return attrs != NULL ? json_string_value(json_object_get(attrs, key))
+			     : NULL;
+}
+
+/*
+ * Whether an agent known as was may re-register as now (see the top
+ * comment). 0, or -EPERM with err saying what changed.
+ */
+static int
+master_agent_compatible(const struct wire_agent_info *was,
+			const struct wire_agent_info *now, struct cd_err *err)
+{
+	struct buf b1 = BUF_INIT, b2 = BUF_INIT;
+	struct resources need;
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	if (strcmp(was->hostname, now->hostname) != 0)
+		return cd_err_set(err, -EPERM,
+				  "its hostname changed from '%s' to '%s'",
+				  was->hostname, now->hostname);
+	if (was->attributes != NULL) {
+		json_object_foreach((json_t *)(uintptr_t)was->attributes, key,
+				    v) {
+			const char *old = json_string_value(v);
+			const char *cur = master_attr(now->attributes, key);
+
+			if (cur == NULL)
+				return cd_err_set(
+				    err, -EPERM,
+				    "its attribute '%s' (was '%s') is gone",
+				    key, old ? old : "");
+			if (old != NULL && strcmp(old, cur) != 0)
+				return cd_err_set(err, -EPERM,
+						  "its attribute '%s' changed "
+						  "from '%s' to '%s'",
+						  key, old, cur);
+		}
+	}
+	/* Disk aside: detected from free space (SPEC section 1), it shrinks
+	 * as tasks write, also across an upgrade from an agent that did not
+	 * keep its first value (agent_probe.h). */
+	need = was->total;
+	need.disk = now->total.disk;
+	if (!res_contains(&now->total, &need)) {
+		res_format(&was->total, &b1);
+		res_format(&now->total, &b2);
+		rc = cd_err_set(err, -EPERM,
+				"its resources shrank from %s to %s",
+				buf_str(&b1), buf_str(&b2));
+	}
+	buf_release(&b1);
+	buf_release(&b2);
+	return rc;
+}
+
+/*
+ * Two live agents with one hostname: UNIQUE and hostname constraints
+ * would take them for one host. Allowed, but said (and listed in
+ * /master/state "duplicate_hostnames", master_api.c).
+ */
+static void
+master_agents_warn_duplicates(struct master *m, const struct master_agent *a)
+{
+	struct master_agent *o;
+
+	TAILQ_FOREACH(o, &m->agents, link) {
+		if (o == a || !master_agent_live(o) ||
+		    strcmp(o->info.hostname, a->info.hostname) != 0)
+			continue;
+		log_warn("agents %s (%s) and %s (%s) both have hostname '%s': "
+			 "constraints on hostname will take them for one "
+			 "host; give each agent its own --hostname",
+			 a->info.id, a->base_url, o->info.id, o->base_url,
+			 a->info.hostname);
+	}
+}
+
+/*
+ * Adopt a task the agent reports that the master does not know: its
+ * framework decides about it (Marathon kills what it does not know), or,
+ * when that framework is not attached, it is an orphan, killed after the
+ * grace period (master_tasks.c).
+ */
+static void
+master_agent_adopt_unknown(struct master *m, const struct wire_status *st)
+{
+	struct master_task *t = xcalloc(1, sizeof *t);
+
+	if (wire_task_decode(st->task, &t->task, NULL) != 0) {
+		free(t);
+		return;
+	}
+	t->framework_id = xstrdup(st->framework_id ? st->framework_id : "");
+	free(t->task.agent_id);
+	t->task.agent_id = xstrdup(st->agent_id);
+	wire_status_copy(&t->status, st);
+	AZ(master_task_add(m, t));
+	if (master_task_persist(m, t) != 0)
+		log_error("cannot persist task %s", st->task_id);
+	if (!master_task_attached(m, t))
+		log_warn("agent %s runs task %s of framework '%s', which is "
+			 "not attached to this master: an orphan",
+			 st->agent_id, st->task_id, t->framework_id);
+	else
+		log_info("agent %s runs task %s, unknown to the master: "
+			 "adopted for its framework %s to reconcile",
+			 st->agent_id, st->task_id, t->framework_id);
+}
+
 /*
  * The tasks an agent reports at re-registration become the truth: their
  * statuses are forwarded, the ones the master did not know are adopted,
  * and the ones the master placed there that the agent no longer has are
- * lost. Called while the agent is out of the allocator, so that what
- * ended releases nothing from the account master_agent_account_tasks()
- * then rebuilds.
+ * lost (unless their RunTask has not reached it yet). Called while the
+ * agent is out of the allocator, so that what ended releases nothing from
+ * the account master_agent_account_tasks() then rebuilds.
  */
 static void
 master_agent_adopt_tasks(struct master *m, struct master_agent *a,
@@ -132,28 +239,17 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 
 		t = master_task_find(m, st->task_id);
 		if (t == NULL && st->task != NULL &&
-		    !task_state_terminal(st->state)) {
-			t = xcalloc(1, sizeof *t);
-			if (wire_task_decode(st->task, &t->task, NULL) != 0) {
-				free(t);
-				continue;
-			}
-			t->framework_id =
-			    xstrdup(st->framework_id ? st->framework_id : "");
-			wire_status_copy(&t->status, st);
-			AZ(master_task_add(m, t));
-			if (master_task_persist(m, t) != 0)
-				log_error("cannot persist task %s",
-					  st->task_id);
-		}
+		    !task_state_terminal(st->state))
+			master_agent_adopt_unknown(m, st);
 		master_task_forward(m, st);
 	}
-	/* Tasks we placed there that the agent no longer knows are lost. */
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
 		bool known = false;
 
 		n = TAILQ_NEXT(t, link);
-		if (strcmp(t->task.agent_id, a->info.id) != 0)
+		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
+		    master_outbox_pending(a, "/internal/run_task",
+					  t->task.task_id))
 			continue;
 		for (i = 0; i < reg->ntasks && !known; i++)
 			known =
@@ -165,33 +261,60 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 	}
 }
 
-/* The agent's account in the allocator: what its running tasks hold. */
+/*
+ * The agent's account in the allocator: what its running tasks hold,
+ * including the ones whose RunTask is still on its way.
+ */
 static void
-master_agent_account_tasks(struct master *m, struct master_agent *a,
-			   const struct wire_register *reg)
+master_agent_account_tasks(struct master *m, struct master_agent *a)
 {
 	struct master_task *t;
-	size_t i;
 
-	for (i = 0; i < reg->ntasks; i++) {
-		const struct wire_status *st = &reg->tasks[i];
-
-		t = master_task_find(m, st->task_id);
-		if (t != NULL && !task_state_terminal(st->state))
+	TAILQ_FOREACH(t, &m->tasks, link)
+		if (strcmp(t->task.agent_id, a->info.id) == 0 &&
+		    !task_state_terminal(t->status.state))
 			master_alloc_allocate(m->alloc, a->info.id,
 					      t->framework_id, &t->task.res);
+}
+
+static const char *
+master_agent_state_name(enum master_agent_state s)
+{
+	switch (s) {
+	case MASTER_AGENT_RECOVERED:
+		return "recovered";
+	case MASTER_AGENT_ACTIVE:
+		return "active";
+	case MASTER_AGENT_SILENT:
+		return "silent";
+	case MASTER_AGENT_UNREACHABLE:
+		return "unreachable";
 	}
+	return "?";
 }
 
 int
 master_agents_register(struct master *m, struct wire_register *reg,
-		       struct master_agent **out)
+		       struct master_agent **out, struct cd_err *err)
 {
 	struct master_agent *a = NULL;
+	enum master_agent_state was = MASTER_AGENT_RECOVERED;
+	bool known = false;
+	int rc;
 
 	if (reg->agent.id != NULL && reg->agent.id[0] != '\0')
 		a = master_agent_find(m, reg->agent.id);
 	if (a != NULL) {
+		rc = master_agent_compatible(&a->info, &reg->agent, err);
+		if (rc != 0) {
+			log_warn("refused the re-registration of agent %s from "
+				 "%s:%d: %s",
+				 a->info.id, reg->agent.ip, reg->agent.port,
+				 err != NULL ? err->msg : "");
+			return rc;
+		}
+		known = true;
+		was = a->state;
 		master_alloc_agent_remove(m->alloc, a->info.id);
 		master_offers_rescind_agent(m, a->info.id);
 		master_agent_update(a, &reg->agent);
@@ -207,127 +330,72 @@ master_agents_register(struct master *m, struct wire_register *reg,
 		a = master_agent_add(m, &reg->agent);
 	}
 	if (master_agent_persist(m, a) != 0)
-		return -EIO;
-	a->active = true;
-	a->lost = false;
+		return cd_err_set(err, -EIO, "cannot record the agent");
+	a->state = MASTER_AGENT_ACTIVE;
 	a->missed_pings = 0;
+	a->legacy = false;
+	a->unreachable_ms = 0;
 	a->registered_ms = loop_wall_ms();
-	log_info("agent %s (%s at %s) %sregistered with %zu tasks", a->info.id,
-		 a->info.hostname, a->base_url, reg->reregister ? "re" : "",
-		 reg->ntasks);
+	log_info("agent %s (%s at %s) %sregistered with %zu tasks%s%s",
+		 a->info.id, a->info.hostname, a->base_url,
+		 reg->reregister ? "re" : "", reg->ntasks,
+		 known ? "; it was " : "",
+		 known ? master_agent_state_name(was) : "");
+	master_agents_warn_duplicates(m, a);
 	master_agent_adopt_tasks(m, a, reg);
 	master_alloc_agent_add(m->alloc, a->info.id, &a->info.total);
 	master_alloc_agent_set_active(m->alloc, a->info.id, true);
-	master_agent_account_tasks(m, a, reg);
+	master_agent_account_tasks(m, a);
+	master_dns_agent_changed(m, a);
 	master_offers_allocate_soon(m);
 	*out = a;
 	return 0;
 }
 
-static void
-master_h_register(struct httpd_req *req, void *arg)
-{
-	struct master *m = arg;
-	struct wire_register reg = {0};
-	struct wire_registered ok = {0};
-	struct master_agent *a = NULL;
-	struct cd_err err = {0};
-	const char *body;
-	size_t len = 0;
-	json_t *j;
-
-	body = httpd_req_body(req, &len);
-	j = json_parse_bounded(body, len, &err);
-	if (j == NULL || wire_register_decode(j, &reg, &err) != 0) {
-		json_decref(j);
-		httpd_reply_cd_err(req, 400, "invalid registration", &err);
-		return;
-	}
-	json_decref(j);
-	if (!master_secret_check(m, req, reg.secret, "a registration")) {
-		wire_register_release(&reg);
-		return;
-	}
-	if (master_agents_register(m, &reg, &a) != 0) {
-		wire_register_release(&reg);
-		httpd_reply_error(req, 503, "cannot record the agent", NULL);
-		return;
-	}
-	wire_register_release(&reg);
-	ok.agent_id = a->info.id;
-	ok.master_id = m->id;
-	ok.ping_interval_ms = m->conf.ping_timeout_ms;
-	httpd_reply_json(req, 200, wire_registered_encode(&ok));
-}
-
-static void
-master_h_status(struct httpd_req *req, void *arg)
-{
-	struct master *m = arg;
-	struct wire_status_msg msg = {0};
-	struct cd_err err = {0};
-	struct master_agent *a;
-	const char *body;
-	size_t len = 0;
-	json_t *j;
-
-	body = httpd_req_body(req, &len);
-	j = json_parse_bounded(body, len, &err);
-	if (j == NULL || wire_status_msg_decode(j, &msg, &err) != 0) {
-		json_decref(j);
-		httpd_reply_cd_err(req, 400, "invalid status update", &err);
-		return;
-	}
-	json_decref(j);
-	if (!master_secret_check(m, req, msg.secret, "a status update")) {
-		wire_status_msg_release(&msg);
-		return;
-	}
-	a = master_agent_find(m, msg.status.agent_id);
-	if (a == NULL || !a->active) {
-		/* Tell the agent to register first; it will retry. */
-		wire_status_msg_release(&msg);
-		httpd_reply_error(req, 409, "agent is not registered", NULL);
-		return;
-	}
-	log_debug("status %s of task %s from agent %s",
-		  task_state_name(msg.status.state), msg.status.task_id,
-		  a->info.id);
-	if (master_task_forward(m, &msg.status) != 0) {
-		wire_status_msg_release(&msg);
-		httpd_reply_error(req, 503, "status not recorded yet", NULL);
-		return;
-	}
-	wire_status_msg_release(&msg);
-	httpd_reply_json(req, 200, json_object());
-}
-
-static const struct httpd_route master_agent_routes[] = {
-    {HTTPD_POST, "/internal/register", master_h_register},
-    {HTTPD_POST, "/internal/status", master_h_status},
-};
-
 void
-master_agents_routes(struct master *m)
+master_agents_answered(struct master *m, struct master_agent *a)
 {
-	httpd_add_routes(m->httpd, master_agent_routes,
-			 CD_NELEM(master_agent_routes), m);
+	if (master_agent_live(a))
+		a->missed_pings = 0;
+	if (a->state != MASTER_AGENT_SILENT)
+		return;
+	log_info("agent %s (%s) answers again: offering it", a->info.id,
+		 a->info.hostname);
+	a->state = MASTER_AGENT_ACTIVE;
+	master_alloc_agent_set_active(m->alloc, a->info.id, true);
+	master_offers_allocate_soon(m);
 }
 
 void
-master_agents_mark_lost(struct master *m, struct master_agent *a,
-			const char *why)
+master_agents_silence(struct master *m, struct master_agent *a, const char *why)
 {
-	struct master_task *t, *n;
-
-	if (a->lost)
+	if (a->state != MASTER_AGENT_ACTIVE)
 		return;
-	log_warn("agent %s (%s) is lost: %s", a->info.id, a->info.hostname,
-		 why);
-	a->active = false;
-	a->lost = true;
+	log_warn("agent %s (%s) is silent: %s; no offers until it answers",
+		 a->info.id, a->info.hostname, why);
+	a->state = MASTER_AGENT_SILENT;
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
 	master_offers_rescind_agent(m, a->info.id);
+}
+
+void
+master_agents_mark_unreachable(struct master *m, struct master_agent *a,
+			       const char *why)
+{
+	struct master_framework *f;
+	struct master_task *t, *n;
+
+	if (a->state == MASTER_AGENT_UNREACHABLE)
+		return;
+	log_warn("agent %s (%s) is unreachable: %s", a->info.id,
+		 a->info.hostname, why);
+	a->state = MASTER_AGENT_UNREACHABLE;
+	master_dns_agent_changed(m, a);
+	a->unreachable_ms = loop_wall_ms();
+	a->missed_pings = 0;
+	master_alloc_agent_set_active(m->alloc, a->info.id, false);
+	master_offers_rescind_agent(m, a->info.id);
+	/* As Mesos 1.x: TASK_UNREACHABLE, REASON_SLAVE_REMOVED. */
 	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
 		n = TAILQ_NEXT(t, link);
 		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
@@ -338,66 +406,12 @@ master_agents_mark_lost(struct master *m, struct master_agent *a,
 				   "the agent is unreachable");
 	}
 	/* Its tasks are unreachable now: what is queued for it is moot. */
-	master_outbox_flush(m, a, "the agent is lost");
+	master_outbox_flush(m, a, "the agent is unreachable");
 	master_alloc_agent_remove(m->alloc, a->info.id);
-}
-
-static void
-master_ping_done(struct master *m, const char *agent_id,
-		 const struct httpc_resp *r, void *arg)
-{
-	struct master_agent *a = master_agent_find(m, agent_id);
-	int status;
-
-	(void)arg;
-	if (a == NULL || r == NULL)
-		return;
-	status = r->status;
-	a->ping_in_flight = false;
-	if (status == 200) {
-		a->missed_pings = 0;
-		return;
-	}
-	if (status == 409 || status == 404) {
-		/* The agent does not know us as its master: it re-registers. */
-		return;
-	}
-	if (++a->missed_pings >= m->conf.max_ping_timeouts)
-		master_agents_mark_lost(m, a, "missed pings");
-}
-
-void
-master_agents_ping_all(struct master *m)
-{
-	struct master_agent *a;
-	long long now = loop_wall_ms();
-
-	TAILQ_FOREACH(a, &m->agents, link) {
-		struct wire_ping p = {0};
-
-		if (a->lost)
-			continue;
-		if (!a->active) {
-			/* Known from the registry but not back yet. */
-			if (now - m->start_ms >
-			    m->conf.ping_timeout_ms * m->conf.max_ping_timeouts)
-				master_agents_mark_lost(
-				    m, a, "did not re-register after failover");
-			continue;
-		}
-		if (a->ping_in_flight) {
-			if (++a->missed_pings >= m->conf.max_ping_timeouts)
-				master_agents_mark_lost(m, a, "ping timeouts");
-			continue;
-		}
-		a->ping_in_flight = true;
-		p.master_id = m->id;
-		p.agent_id = a->info.id;
-		p.secret = m->secret;
-		master_outbox_post(m, a, "/internal/ping", wire_ping_encode(&p),
-				   NULL, MASTER_OUTBOX_URGENT, master_ping_done,
-				   NULL);
-	}
+	/* As Mesos' slaveLost, after the updates (lib/framework.h). */
+	TAILQ_FOREACH(f, &m->frameworks, link)
+		if (f->ops->agent_lost != NULL)
+			f->ops->agent_lost(f->sched, a->info.id);
 }
 
 static int

@@ -4,6 +4,17 @@
  * /state and /master/state.json), /master/slaves, /master/frameworks,
  * /master/tasks, /master/health, /master/redirect and /metrics/snapshot.
  *
+ * Beyond Mesos' fields, /master/state has "duplicate_hostnames": one
+ * {"hostname", "slave_ids"} per hostname that two or more live agents
+ * share (constraints on hostname take them for one host; each is also a
+ * warning in the log). Agents are listed as Mesos does: "slaves" are the
+ * agents registered with this run ("active" false while silent),
+ * "recovered_slaves" the ones restored from the registry that have not
+ * re-registered yet, and unreachable ones only count
+ * ("unreachable_slaves"). "orphan_tasks" are the tasks, on registered
+ * agents, of frameworks not attached to the master (killed after
+ * --orphan_task_grace), and "unregistered_frameworks" their framework ids.
+ *
  * Design: the large replies (state, slaves, frameworks, tasks: megabytes
  * at a thousand agents and ten thousand tasks) are streamed into one
  * buffer with lib/jw rather than built as a jansson tree and dumped, which
@@ -11,6 +22,7 @@
  * request. The bytes are the same as the tree's dump would be (keys in the
  * same order). Loop thread only.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +31,7 @@
 
 #include "lib/buf.h"
 #include "lib/httpd.h"
+#include "lib/idmap.h"
 #include "lib/jw.h"
 #include "lib/loop.h"
 #include "lib/resources.h"
@@ -86,7 +99,7 @@ master_w_agent(struct jw *w, struct master *m, struct master_agent *a)
 		jw_obj_open(w);
 		jw_obj_close(w);
 	}
-	jw_kbool(w, "active", a->active);
+	jw_kbool(w, "active", a->state == MASTER_AGENT_ACTIVE);
 	jw_kstr(w, "version", m->conf.version);
 	jw_obj_close(w);
 	free(pid);
@@ -180,15 +193,90 @@ master_w_frameworks(struct jw *w, struct master *m)
 	jw_arr_close(w);
 }
 
+/* The agents in state, or all live ones (ACTIVE or SILENT) for live. */
 static void
-master_w_slaves(struct jw *w, struct master *m)
+master_w_slaves(struct jw *w, struct master *m, bool live,
+		enum master_agent_state state)
 {
 	struct master_agent *a;
 
 	jw_arr_open(w);
 	TAILQ_FOREACH(a, &m->agents, link)
-		master_w_agent(w, m, a);
+		if (live ? master_agent_live(a) : a->state == state)
+			master_w_agent(w, m, a);
 	jw_arr_close(w);
+}
+
+/* Orphans: non-terminal tasks, on live agents, of unattached frameworks. */
+static bool
+master_orphan(struct master *m, const struct master_task *t)
+{
+	struct master_agent *a;
+
+	if (task_state_terminal(t->status.state) || master_task_attached(m, t))
+		return false;
+	a = master_agent_find(m, t->task.agent_id);
+	return a != NULL && master_agent_live(a);
+}
+
+static void
+master_w_orphans(struct jw *w, struct master *m)
+{
+	struct idmap *seen = idmap_new();
+	struct master_task *t;
+
+	jw_key(w, "orphan_tasks");
+	jw_arr_open(w);
+	TAILQ_FOREACH(t, &m->tasks, link)
+		if (master_orphan(m, t))
+			master_w_task(w, t);
+	jw_arr_close(w);
+	jw_key(w, "unregistered_frameworks");
+	jw_arr_open(w);
+	TAILQ_FOREACH(t, &m->tasks, link)
+		if (master_orphan(m, t) &&
+		    idmap_put(seen, t->framework_id, t) == 0)
+			jw_str(w, t->framework_id);
+	jw_arr_close(w);
+	idmap_free(seen);
+}
+
+/* "duplicate_hostnames": see the top comment. */
+static void
+master_w_duplicates(struct jw *w, struct master *m)
+{
+	struct idmap *count = idmap_new();
+	struct master_agent *a, *o;
+	uintptr_t n;
+
+	TAILQ_FOREACH(a, &m->agents, link) {
+		if (!master_agent_live(a))
+			continue;
+		n = (uintptr_t)idmap_del(count, a->info.hostname);
+		AZ(idmap_put(count, a->info.hostname, (void *)(n + 1)));
+	}
+	jw_key(w, "duplicate_hostnames");
+	jw_arr_open(w);
+	TAILQ_FOREACH(a, &m->agents, link) {
+		if (!master_agent_live(a) ||
+		    (uintptr_t)idmap_get(count, a->info.hostname) < 2)
+			continue;
+		/* Listed once, at its first agent. */
+		(void)idmap_del(count, a->info.hostname);
+		AZ(idmap_put(count, a->info.hostname, (void *)1));
+		jw_obj_open(w);
+		jw_kstr(w, "hostname", a->info.hostname);
+		jw_key(w, "slave_ids");
+		jw_arr_open(w);
+		TAILQ_FOREACH(o, &m->agents, link)
+			if (master_agent_live(o) &&
+			    strcmp(o->info.hostname, a->info.hostname) == 0)
+				jw_str(w, o->info.id);
+		jw_arr_close(w);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	idmap_free(count);
 }
 
 static void
@@ -204,15 +292,17 @@ master_h_state(struct httpd_req *req, void *arg)
 	struct master *m = arg;
 	struct master_agent *a;
 	char *pid = master_pid(m);
-	int active = 0, inactive = 0;
+	int active = 0, inactive = 0, unreachable = 0;
 	struct buf b = BUF_INIT;
 	struct jw w;
 
 	TAILQ_FOREACH(a, &m->agents, link) {
-		if (a->active)
+		if (a->state == MASTER_AGENT_ACTIVE)
 			active++;
-		else
+		else if (a->state == MASTER_AGENT_SILENT)
 			inactive++;
+		else if (a->state == MASTER_AGENT_UNREACHABLE)
+			unreachable++;
 	}
 	jw_init(&w, &b);
 	jw_obj_open(&w);
@@ -224,6 +314,7 @@ master_h_state(struct httpd_req *req, void *arg)
 	jw_kreal(&w, "elected_time", m->start_ms / 1000.0);
 	jw_kint(&w, "activated_slaves", active);
 	jw_kint(&w, "deactivated_slaves", inactive);
+	jw_kint(&w, "unreachable_slaves", unreachable);
 	jw_kstr(&w, "leader", pid);
 	jw_key(&w, "leader_info");
 	jw_obj_open(&w);
@@ -240,12 +331,14 @@ master_h_state(struct httpd_req *req, void *arg)
 	jw_obj_close(&w);
 	jw_obj_close(&w);
 	jw_key(&w, "slaves");
-	master_w_slaves(&w, m);
+	master_w_slaves(&w, m, true, MASTER_AGENT_ACTIVE);
+	jw_key(&w, "recovered_slaves");
+	master_w_slaves(&w, m, false, MASTER_AGENT_RECOVERED);
 	jw_key(&w, "frameworks");
 	master_w_frameworks(&w, m);
 	master_w_empty_arr(&w, "completed_frameworks");
-	master_w_empty_arr(&w, "orphan_tasks");
-	master_w_empty_arr(&w, "unregistered_frameworks");
+	master_w_orphans(&w, m);
+	master_w_duplicates(&w, m);
 	jw_key(&w, "flags");
 	jw_obj_open(&w);
 	jw_obj_close(&w);
@@ -263,8 +356,9 @@ master_h_slaves(struct httpd_req *req, void *arg)
 	jw_init(&w, &b);
 	jw_obj_open(&w);
 	jw_key(&w, "slaves");
-	master_w_slaves(&w, arg);
-	master_w_empty_arr(&w, "recovered_slaves");
+	master_w_slaves(&w, arg, true, MASTER_AGENT_ACTIVE);
+	jw_key(&w, "recovered_slaves");
+	master_w_slaves(&w, arg, false, MASTER_AGENT_RECOVERED);
 	jw_obj_close(&w);
 	master_reply(req, &b);
 }
@@ -330,7 +424,7 @@ master_h_metrics(struct httpd_req *req, void *arg)
 	struct master_agent *a;
 	struct master_task *t;
 	struct resources total, used;
-	int active = 0, inactive = 0, running = 0, staging = 0;
+	int active = 0, inactive = 0, unreachable = 0, running = 0, staging = 0;
 	json_t *j;
 
 	res_zero(&total);
@@ -340,10 +434,12 @@ master_h_metrics(struct httpd_req *req, void *arg)
 
 		res_zero(&at);
 		res_zero(&au);
-		if (a->active)
+		if (a->state == MASTER_AGENT_ACTIVE)
 			active++;
-		else
+		else if (a->state == MASTER_AGENT_SILENT)
 			inactive++;
+		else if (a->state == MASTER_AGENT_UNREACHABLE)
+			unreachable++;
 		master_alloc_agent_usage(m->alloc, a->info.id, &at, &au);
 		res_add(&total, &at);
 		res_add(&used, &au);
@@ -356,12 +452,13 @@ master_h_metrics(struct httpd_req *req, void *arg)
 			staging++;
 	}
 	j = json_pack(
-	    "{s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
+	    "{s:f, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, "
 	    "s:f, s:f, s:I, s:I, s:I, s:I}",
 	    "master/elected", 1.0, "master/uptime_secs",
 	    (loop_wall_ms() - m->start_ms) / 1000.0, "master/slaves_active",
 	    active, "master/slaves_inactive", inactive,
-	    "master/slaves_connected", active, "master/tasks_running", running,
+	    "master/slaves_unreachable", unreachable, "master/slaves_connected",
+	    active + inactive, "master/tasks_running", running,
 	    "master/tasks_staging", staging, "master/cpus_total", total.cpus,
 	    "master/cpus_used", used.cpus, "master/mem_total", total.mem,
 	    "master/mem_used", used.mem, "master/disk_total", total.disk,

@@ -9,11 +9,17 @@
  * The files call each other downwards only (make check-cycles):
  *   master.c            the role object and the framework interface
  *   master_api.c        the read-only endpoints (reads the tables)
- *   master_agents.c     registration, status updates in, pings, lost agents
- *   master_tasks.c      the task registry and status forwarding
+ *   master_link.c       the agent link: registration and status updates
+ *                       in, pings out, and what their answers mean
+ *   master_agents.c     the agent table: registration (identity, tasks
+ *                       adopted), liveness states, the registry records
+ *   master_tasks.c      the task registry, status forwarding, kills,
+ *                       orphans
  *   master_offers.c     allocation cycles and outstanding offers
  *   master_frameworks.c the attached frameworks
  *   master_outbox.c     messages to agents
+ *   master_dns_feed.c   hooks: tasks and agents into the DNS zone
+ *   master_dns*.c       the DNS server and its pure zone (no master calls)
  *   master_alloc.c      the pure allocator
  * Each table is changed only by the file that owns it; any file may read
  * it, and find an agent by id (master_agent_find() below, inline: reading
@@ -36,6 +42,7 @@
 
 struct loop_timer;
 struct master_alloc;
+struct master_dns;
 struct store_batch;
 struct master_msg;
 
@@ -43,16 +50,39 @@ TAILQ_HEAD(master_msg_list, master_msg);
 
 #define MASTER_AGENT_MAGIC 0x3a5e7a01u
 
+/*
+ * Where an agent stands with this run of the master (STYLE B12). The
+ * transitions, and what each does, are master_agents.c's:
+ *   RECOVERED   -> ACTIVE (re-registers), UNREACHABLE (not back within
+ *                  agent_reregister_timeout)
+ *   ACTIVE      -> SILENT (a ping or a launch unanswered), UNREACHABLE
+ *   SILENT      -> ACTIVE (answers), UNREACHABLE (max_agent_ping_timeouts
+ *                  pings missed in a row)
+ *   UNREACHABLE -> ACTIVE (re-registers: re-admitted with its tasks)
+ * and any state -> ACTIVE at a (compatible) registration.
+ */
+enum master_agent_state {
+	MASTER_AGENT_RECOVERED,	  /* from the registry, not re-registered yet */
+	MASTER_AGENT_ACTIVE,	  /* registered and answering: gets offers */
+	MASTER_AGENT_SILENT,	  /* registered, but the last ping or launch
+				     went unanswered: no offers until it answers */
+	MASTER_AGENT_UNREACHABLE, /* silent too long: its tasks are
+				     TASK_UNREACHABLE until it re-registers */
+};
+
 struct master_agent {
 	unsigned magic;
 	struct master *m;	     /* borrowed: owner */
 	struct wire_agent_info info; /* owned */
 	char *base_url;		     /* owned: "http://ip:port" */
-	bool active;		     /* registered and answering pings */
-	bool lost;		     /* missed too many pings */
-	int missed_pings;
+	enum master_agent_state state;
+	int missed_pings; /* in a row */
 	bool ping_in_flight;
+	/* It answered 200 to a ping that asked it to register again: an
+	 * older agent, which only re-registers once pings stop. */
+	bool legacy;
 	long long registered_ms;
+	long long unreachable_ms;      /* when it became unreachable, or 0 */
 	struct master_msg_list outq;   /* owned: messages waiting to be sent */
 	struct master_msg_list outfly; /* owned: messages in flight */
 	int out_busy; /* of outfly, those that came through outq */
@@ -64,6 +94,9 @@ struct master_task {
 	struct wire_task task;	   /* owned */
 	struct wire_status status; /* owned: the latest status */
 	char *framework_id;	   /* owned */
+	/* An orphan (its framework is not attached): since when, or 0; and
+	 * when it was last asked to be killed for that, or 0. */
+	long long orphan_ms, orphan_kill_ms;
 	TAILQ_ENTRY(master_task) link;
 };
 
@@ -90,13 +123,14 @@ TAILQ_HEAD(master_framework_list, master_framework);
 TAILQ_HEAD(master_offer_list, master_offer);
 
 struct master {
-	struct loop *loop;		     /* borrowed: from cmd */
-	struct store *store;		     /* borrowed: from cmd */
-	struct httpc *hc;		     /* borrowed: from cmd */
-	struct httpd *httpd;		     /* borrowed: from cmd */
-	struct master_conf conf;	     /* strings owned (copied) */
-	char *id;			     /* owned */
-	char *secret;			     /* owned: agent secret or NULL */
+	struct loop *loop;	 /* borrowed: from cmd */
+	struct store *store;	 /* borrowed: from cmd */
+	struct httpc *hc;	 /* borrowed: from cmd */
+	struct httpd *httpd;	 /* borrowed: from cmd */
+	struct master_conf conf; /* strings owned (copied) */
+	char *id;		 /* owned */
+	char *epoch;  /* owned: this run's id, in pings and registrations */
+	char *secret; /* owned: agent secret or NULL */
 	char *s_hostname, *s_ip, *s_version; /* owned: conf's strings */
 	unsigned next_agent_seq;
 	long long start_ms;
@@ -108,16 +142,18 @@ struct master {
 	struct idmap *agent_index;		 /* owned: info.id -> agent */
 	struct idmap *task_index;		 /* owned: task_id -> task */
 	struct idmap *offer_index;		 /* owned: id -> offer */
-	struct loop_timer *alloc_timer; /* owned: the allocation interval */
-	struct loop_timer *soon_timer;	/* owned: allocation after a change */
-	struct loop_timer *ping_timer;	/* owned */
-	struct loop_timer *kill_timer;	/* owned: reports of killed below */
+	struct loop_timer *alloc_timer;	 /* owned: the allocation interval */
+	struct loop_timer *soon_timer;	 /* owned: allocation after a change */
+	struct loop_timer *ping_timer;	 /* owned (master_link.c) */
+	struct loop_timer *orphan_timer; /* owned (master_tasks.c) */
+	struct loop_timer *kill_timer;	 /* owned: reports of killed below */
 	char **killed; /* owned: ids of tasks taken back unsent, to report */
 	size_t nkilled, capkilled;
 	struct loop_timer *forget_timer; /* owned: flushes forgotten below */
 	char **forgotten; /* owned: ids of tasks whose records go next */
 	size_t nforgotten, capforgotten;
 	unsigned offer_seq;
+	struct master_dns *dns; /* borrowed: from cmd (master_dns_feed.h) */
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
 };
 
@@ -126,6 +162,14 @@ static inline struct master_agent *
 master_agent_find(struct master *m, const char *id)
 {
 	return idmap_get(m->agent_index, id);
+}
+
+/* Registered with this run and not unreachable (ACTIVE or SILENT). */
+static inline bool
+master_agent_live(const struct master_agent *a)
+{
+	return a->state == MASTER_AGENT_ACTIVE ||
+	       a->state == MASTER_AGENT_SILENT;
 }
 
 /* master_frameworks.c */
@@ -190,26 +234,56 @@ int master_task_forward(struct master *m, const struct wire_status *st);
 int master_task_report(struct master *m, struct master_task *t,
 		       enum task_state state, const char *reason,
 		       const char *message);
+/*
+ * Send a KillTask for task_id to agent a (whether or not the master knows
+ * the task). An agent answering 404 for a task the master placed there
+ * gets it reported lost.
+ */
+void master_task_kill(struct master *m, struct master_agent *a,
+		      const char *task_id, int grace_ms);
+/* Start watching for orphans (tasks of frameworks not attached). */
+void master_tasks_orphans_start(struct master *m);
+/* Whether t's framework is attached to the master. */
+bool master_task_attached(struct master *m, const struct master_task *t);
 
 /* master_agents.c */
-void master_agents_routes(struct master *m);
-void master_agents_ping_all(struct master *m);
-/* Read the agent records of the store (inactive until they re-register). */
+/* Read the agent records of the store (RECOVERED until they re-register). */
 int master_agents_load(struct master *m);
 /*
  * Register the agent of reg, whose secret was checked (a known id
- * re-registers it): record it in the store, account its resources and
- * adopt the tasks it reports. reg->agent is taken. 0 with *out (borrowed),
- * or -EIO when the record could not be written.
+ * re-registers it): check that its identity did not change incompatibly,
+ * record it in the store, account its resources and adopt the tasks it
+ * reports. reg->agent is taken on success. 0 with *out (borrowed);
+ * -EPERM with err when a known agent came back as something else (a new
+ * hostname, attributes or resources it lost); -EIO when the record could
+ * not be written.
  */
 int master_agents_register(struct master *m, struct wire_register *reg,
-			   struct master_agent **out);
-/* Declare an agent lost: its tasks unreachable, its messages failed. */
-void master_agents_mark_lost(struct master *m, struct master_agent *a,
-			     const char *why);
+			   struct master_agent **out, struct cd_err *err);
+/* A live agent answered (its missed pings forgotten); a SILENT one is
+ * offered again. Other states: no-op. */
+void master_agents_answered(struct master *m, struct master_agent *a);
+/* An ACTIVE agent did not answer: no offers, its offers rescinded. */
+void master_agents_silence(struct master *m, struct master_agent *a,
+			   const char *why);
+/*
+ * Declare an agent unreachable: its tasks TASK_UNREACHABLE, its offers
+ * rescinded, its queued messages failed, out of the allocator until it
+ * re-registers.
+ */
+void master_agents_mark_unreachable(struct master *m, struct master_agent *a,
+				    const char *why);
 /* Set up the agent table; free every agent (teardown, after the outbox). */
 void master_agents_init(struct master *m);
 void master_agents_release(struct master *m);
+
+/* master_link.c */
+/* Register the /internal/ routes agents call. */
+void master_link_routes(struct master *m);
+/* Start pinging: the agents restored from the registry at once. */
+void master_link_start(struct master *m);
+/* Ping a live agent now, unless a ping is already on its way. */
+void master_link_ping(struct master *m, struct master_agent *a);
 
 /* master_api.c */
 void master_api_routes(struct master *m);

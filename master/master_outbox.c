@@ -108,6 +108,10 @@ master_msg_send(struct master *m, struct master_agent *a, struct master_msg *g)
 	o.body = g->body;
 	o.body_len = strlen(g->body);
 	o.timeout_ms = m->conf.ping_timeout_ms;
+	if (g->flags & MASTER_OUTBOX_URGENT)
+		o.timeout_ms = m->conf.ping_timeout_ms > 1
+				   ? m->conf.ping_timeout_ms * 3 / 4
+				   : 1;
 	TAILQ_INSERT_TAIL(&a->outfly, g, link);
 	if (!(g->flags & MASTER_OUTBOX_URGENT))
 		a->out_busy++;
@@ -185,6 +189,21 @@ master_outbox_queued(const struct master_agent *a, const char *path,
 		     const char *task_id)
 {
 	return master_outbox_find_queued(a, path, task_id) != NULL;
+}
+
+bool
+master_outbox_pending(const struct master_agent *a, const char *path,
+		      const char *task_id)
+{
+	const struct master_msg *g;
+
+	if (master_outbox_find_queued(a, path, task_id) != NULL)
+		return true;
+	TAILQ_FOREACH(g, &a->outfly, link)
+		if (g->task_id != NULL && strcmp(g->task_id, task_id) == 0 &&
+		    strcmp(g->path, path) == 0)
+			return true;
+	return false;
 }
 
 int

@@ -26,11 +26,13 @@ struct master_agent;
 typedef void master_outbox_done_fn(struct master *m, const char *agent_id,
 				   const struct httpc_resp *resp, void *arg);
 
-/* Queued messages in flight per agent (pings aside). */
+/* Queued messages in flight per agent (urgent ones aside). */
 #define MASTER_OUTBOX_IN_FLIGHT 4
 
 enum master_outbox_flags {
-	MASTER_OUTBOX_URGENT = 1 << 0, /* bypass the queue (pings) */
+	/* Bypass the queue (pings), and time out within a ping interval so
+	 * that each interval's ping has its own answer. */
+	MASTER_OUTBOX_URGENT = 1 << 0,
 };
 
 /*
@@ -50,6 +52,12 @@ void master_outbox_post(struct master *m, struct master_agent *a,
  */
 bool master_outbox_queued(const struct master_agent *a, const char *path,
 			  const char *task_id);
+/*
+ * Whether a message to path about task_id is queued for a or in flight to
+ * it (sent, not answered yet).
+ */
+bool master_outbox_pending(const struct master_agent *a, const char *path,
+			   const char *task_id);
 /*
  * Take back the message to path about task_id queued for a, before it is
  * sent: its done runs from inside this call with resp NULL. Returns 0, or

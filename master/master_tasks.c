@@ -4,9 +4,14 @@
  * restart the master knows which tasks an agent should report when it
  * re-registers) and their deletion once a task ended, and the status
  * updates recorded here and forwarded to the task's framework, whether an
- * agent sent them or the master decided them. Calls down into
- * master_offers.c (allocate again when a task ended) and
- * master_frameworks.c. Loop thread only.
+ * agent sent them or the master decided them; KillTasks to agents; and
+ * orphans, the tasks of frameworks not attached to the master (an agent
+ * that worked for another master, or a framework that is gone), which
+ * /master/state lists as "orphan_tasks" and the master kills once they
+ * have been orphans for orphan_grace_ms (--orphan_task_grace): a
+ * framework that attaches within the grace adopts them. Calls down into
+ * master_offers.c (allocate again when a task ended),
+ * master_frameworks.c and master_outbox.c. Loop thread only.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "lib/httpc.h"
 #include "lib/id.h"
 #include "lib/idmap.h"
 #include "lib/json.h"
@@ -23,7 +29,9 @@
 #include "lib/task_state.h"
 #include "lib/xalloc.h"
 #include "master/master_alloc.h"
+#include "master/master_dns_feed.h"
 #include "master/master_int.h"
+#include "master/master_outbox.h"
 
 #define LOG_MOD "master"
 #include "lib/log.h"
@@ -141,6 +149,7 @@ master_task_forget(struct master *m, struct master_task *t)
 		loop_timer_add(m->forget_timer, 0);
 	AN(idmap_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
+	master_dns_task_gone(m, t->task.task_id);
 	master_task_free(t);
 }
 
@@ -157,6 +166,8 @@ master_tasks_release(struct master *m)
 {
 	struct master_task *t;
 
+	loop_timer_free(m->orphan_timer);
+	m->orphan_timer = NULL;
 	master_tasks_flush(m);
 	free(m->forgotten);
 	m->forgotten = NULL;
@@ -233,6 +244,7 @@ master_task_forward(struct master *m, const struct wire_status *st)
 		}
 		wire_status_release(&t->status);
 		wire_status_copy(&t->status, st);
+		master_dns_task_changed(m, t);
 		fw = t->framework_id;
 		if (task_state_terminal(st->state)) {
 			switch (st->state) {
@@ -310,4 +322,106 @@ master_task_new(const struct wire_task *wt, const char *fw_id,
 	t->status.state = TASK_STAGING;
 	t->status.timestamp_ms = loop_wall_ms();
 	return t;
+}
+
+/* An agent that does not know a task cannot report its end: we do. */
+static void
+master_kill_done(struct master *m, const char *agent_id,
+		 const struct httpc_resp *r, void *arg)
+{
+	char *task_id = arg;
+	struct master_task *t;
+
+	if (r == NULL || r->status != 404)
+		goto out;
+	t = master_task_find(m, task_id);
+	if (t != NULL && strcmp(t->task.agent_id, agent_id) == 0) {
+		log_warn("kill of %s: agent %s does not know it; reporting it "
+			 "lost",
+			 task_id, agent_id);
+		master_task_report(m, t, TASK_LOST, "REASON_RECONCILIATION",
+				   "the agent does not know this task");
+	}
+out:
+	free(task_id);
+}
+
+void
+master_task_kill(struct master *m, struct master_agent *a, const char *task_id,
+		 int grace_ms)
+{
+	struct wire_kill_task k = {0};
+
+	k.master_id = m->id;
+	k.secret = m->secret;
+	k.task_id = xstrdup(task_id);
+	k.grace_ms = grace_ms;
+	master_outbox_post(m, a, "/internal/kill_task",
+			   wire_kill_task_encode(&k), task_id, 0,
+			   master_kill_done, k.task_id);
+}
+
+bool
+master_task_attached(struct master *m, const struct master_task *t)
+{
+	return master_framework_find(m, t->framework_id) != NULL;
+}
+
+/* How often orphans are looked for: a quarter of the grace, at most 1 s. */
+static uint64_t
+master_orphan_tick_ms(const struct master *m)
+{
+	long long ms = m->conf.orphan_grace_ms / 4;
+
+	if (ms > 1000)
+		ms = 1000;
+	return ms < 10 ? 10 : (uint64_t)ms;
+}
+
+/*
+ * One look at every task: a task whose framework is attached is not an
+ * orphan (any more); one whose framework is not becomes an orphan, and
+ * is killed once it has been one for the grace, if its agent is live (the
+ * kill is sent again after another grace, should it get lost).
+ */
+static void
+master_orphans_tick(void *arg)
+{
+	struct master *m = arg;
+	struct master_task *t;
+	long long now = loop_wall_ms();
+
+	TAILQ_FOREACH(t, &m->tasks, link) {
+		struct master_agent *a;
+
+		if (task_state_terminal(t->status.state))
+			continue;
+		if (master_task_attached(m, t)) {
+			t->orphan_ms = t->orphan_kill_ms = 0;
+			continue;
+		}
+		if (t->orphan_ms == 0) {
+			t->orphan_ms = now;
+			continue;
+		}
+		a = master_agent_find(m, t->task.agent_id);
+		if (now - t->orphan_ms < m->conf.orphan_grace_ms ||
+		    (t->orphan_kill_ms != 0 &&
+		     now - t->orphan_kill_ms < m->conf.orphan_grace_ms) ||
+		    a == NULL || !master_agent_live(a))
+			continue;
+		log_warn("killing orphan task %s on agent %s: its framework "
+			 "'%s' is not attached to this master",
+			 t->task.task_id, a->info.id, t->framework_id);
+		t->orphan_kill_ms = now;
+		master_task_kill(m, a, t->task.task_id, 0);
+	}
+	loop_timer_add(m->orphan_timer, master_orphan_tick_ms(m));
+}
+
+void
+master_tasks_orphans_start(struct master *m)
+{
+	m->orphan_timer = loop_timer_new(m->loop, master_orphans_tick, m);
+	loop_timer_add(m->orphan_timer, master_orphan_tick_ms(m));
 }

@@ -17,15 +17,20 @@ set -eu
 
 RUN_PKGS="build-essential gcc make pkg-config libevent-dev libssl-dev
 	libjansson-dev liblmdb-dev libcurl4-openssl-dev libzookeeper-mt-dev
-	zlib1g-dev docker.io"
+	zlib1g-dev libldns-dev docker.io"
 PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
 # chromium, chromium-driver and python3-selenium: the web UI's tests (t7) in a
-# real headless browser; the pkg packages: make deb and lintian in those tests.
+# real headless browser; the pkg packages: make deb and lintian in those tests;
+# dnsutils (dig) and python3-dnspython: the DNS server's tests (t2_dns).
+# bench: dnsperf and dnsmasq-base (the binary without its service, which
+# would take port 53) for the DNS comparison; nginx-light (started by the
+# bench with a private configuration) for the list endpoints' comparison.
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl openssl util-linux
-	chromium chromium-driver python3-selenium dpkg-dev lintian"
+	chromium chromium-driver python3-selenium dpkg-dev lintian
+	dnsutils python3-dnspython"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
-BENCH_PKGS="$TEST_PKGS wrk binutils nginx-light"
+BENCH_PKGS="$TEST_PKGS wrk binutils dnsperf dnsmasq-base nginx-light"
 DEV_PKGS="$FUZZ_PKGS clang-format"
 
 usage() {

@@ -25,9 +25,11 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/dnsname.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app_check.h"
 #include "scheduler/app/sched_app_net.h"
@@ -617,6 +619,49 @@ app_task_container(const struct sched_app *a, const uint32_t *host_ports,
 	return m;
 }
 
+/*
+ * Mesos' DiscoveryInfo, as Marathon's TaskBuilder.computeDiscoveryInfo
+ * makes it: the app id as a hostname ("/prod/web" is "web.prod"), and
+ * each port where the task is reached (its host port, else its container
+ * port), one per protocol of "udp,tcp", with its name. DNS reads it.
+ */
+static json_t *
+app_task_discovery(const struct sched_app *a, const uint32_t *host_ports,
+		   size_t nports)
+{
+	json_t *ports = json_array(), *port;
+	const json_t *p;
+	const char *proto, *name, *end;
+	char *host = dnsname_marathon(sched_app_id(a));
+	uint32_t num;
+	size_t i;
+
+	json_array_foreach(app_port_list(a), i, p) {
+		num = app_port_effective(a, i, host_ports, nports);
+		proto = json_string_value(json_object_get(p, "protocol"));
+		name = json_string_value(json_object_get(p, "name"));
+		if (num == 0)
+			continue;
+		for (proto = proto != NULL ? proto : "tcp"; *proto != '\0';
+		     proto = *end != '\0' ? end + 1 : end) {
+			end = strchr(proto, ',');
+			if (end == NULL)
+				end = proto + strlen(proto);
+			port =
+			    json_pack("{s:i, s:s%}", "number", (int)num,
+				      "protocol", proto, (size_t)(end - proto));
+			if (name != NULL)
+				json_object_set_new(port, "name",
+						    json_string(name));
+			json_array_append_new(ports, port);
+		}
+	}
+	port = json_pack("{s:s, s:s, s:{s:o}}", "visibility", "FRAMEWORK",
+			 "name", host, "ports", "ports", ports);
+	free(host);
+	return port;
+}
+
 /* "/prod/web" -> "prod.web" */
 static char *
 app_task_name(const char *id)
@@ -657,6 +702,8 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 	out->env = app_task_env(a, task_id, hostname, host_ports,
 				host_ports != NULL ? nports : 0);
 	out->labels = json_deep_copy(sched_app_labels(a));
+	out->discovery =
+	    app_task_discovery(a, host_ports, host_ports != NULL ? nports : 0);
 	out->uris = json_deep_copy(json_object_get(a->def, "uris"));
 	json_array_foreach(json_object_get(a->def, "fetch"), i, f)
 		json_array_append_new(

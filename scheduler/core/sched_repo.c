@@ -112,16 +112,45 @@ repo_ver_collect(const char *key, const void *val, size_t len, void *arg)
 }
 
 /* Version strings of id in key order (oldest first). */
+/* The versions stored under prefix ("appver/<id>/"), oldest first. */
 static int
-repo_ver_list(const struct sched_repo *r, const char *id, struct sched_ids *out)
+repo_ver_list_prefix(const struct sched_repo *r, const char *prefix,
+		     struct sched_ids *out)
 {
-	char *prefix = xasprintf("appver/%s/", id);
 	struct repo_ver_collect c = {strlen(prefix), out};
 	int rc;
 
 	rc = store_iter(r->st, STORE_DB_SCHED, prefix, repo_ver_collect, &c);
-	free(prefix);
 	return rc < 0 ? rc : 0;
+}
+
+static int
+repo_ver_list(const struct sched_repo *r, const char *id, struct sched_ids *out)
+{
+	char *prefix = xasprintf("appver/%s/", id);
+	int rc = repo_ver_list_prefix(r, prefix, out);
+
+	free(prefix);
+	return rc;
+}
+
+/* The versions under prefix as a JSON array, newest first (*out new). */
+static int
+repo_ver_json(const struct sched_repo *r, const char *prefix, json_t **out)
+{
+	struct sched_ids vl = {NULL, 0, 0};
+	size_t i;
+	int rc;
+
+	if ((rc = repo_ver_list_prefix(r, prefix, &vl)) != 0) {
+		sched_ids_release(&vl);
+		return rc;
+	}
+	*out = json_array();
+	for (i = vl.n; i-- > 0;)
+		json_array_append_new(*out, json_string(vl.v[i]));
+	sched_ids_release(&vl);
+	return 0;
 }
 
 static int
@@ -517,22 +546,11 @@ sched_repo_gen(const struct sched_repo *r)
 int
 sched_repo_versions(const struct sched_repo *r, const char *id, json_t **out)
 {
-	struct sched_ids vl = {NULL, 0, 0};
-	json_t *a;
-	size_t i;
-	int rc;
+	char *prefix = xasprintf("appver/%s/", id);
+	int rc = repo_ver_json(r, prefix, out);
 
-	rc = repo_ver_list(r, id, &vl);
-	if (rc != 0) {
-		sched_ids_release(&vl);
-		return rc;
-	}
-	a = json_array();
-	for (i = vl.n; i-- > 0;)
-		json_array_append_new(a, json_string(vl.v[i]));
-	sched_ids_release(&vl);
-	*out = a;
-	return 0;
+	free(prefix);
+	return rc;
 }
 
 int
@@ -661,26 +679,12 @@ int
 sched_repo_group_versions(const struct sched_repo *r, const char *id,
 			  json_t **out)
 {
-	struct sched_ids vl = {NULL, 0, 0};
 	char *prefix =
 	    xasprintf("groupver/%s/", strcmp(id, "/") == 0 ? "" : id);
-	struct repo_ver_collect c = {strlen(prefix), &vl};
-	json_t *a;
-	size_t i;
-	int rc;
+	int rc = repo_ver_json(r, prefix, out);
 
-	rc = store_iter(r->st, STORE_DB_SCHED, prefix, repo_ver_collect, &c);
 	free(prefix);
-	if (rc < 0) {
-		sched_ids_release(&vl);
-		return rc;
-	}
-	a = json_array();
-	for (i = vl.n; i-- > 0;)
-		json_array_append_new(a, json_string(vl.v[i]));
-	sched_ids_release(&vl);
-	*out = a;
-	return 0;
+	return rc;
 }
 
 int

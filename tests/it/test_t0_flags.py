@@ -101,3 +101,17 @@ def test_flags_from_environment(start_clusterd):
     cd = start_clusterd(env={"CLUSTERD_HOSTNAME": "cd-env-host"})
     state = cd.get("/state", base=cd.agent_url).json()
     assert state.get("hostname") == "cd-env-host", state
+
+
+def test_bad_master_address(clusterd_bin, tmp_path):
+    """An agent's --master: HOST[:PORT] or file:// holding that; anything else
+    (and zk:// until the agent detects leaders) is one line naming --master."""
+    for value in ("host:", "host:99999", "a:b:c", "http://host:5050", "zk://h:2181/mesos",
+                  f"file://{tmp_path / 'missing'}"):
+        rc, _, err = run(clusterd_bin, tmp_path, "--agent", f"--master={value}")
+        assert rc == 1, f"--master={value} was accepted"
+        assert len(lines(err)) == 1, f"expected one line on stderr, got:\n{err}"
+        assert "--master" in err, err
+    (tmp_path / "nested").write_text("file:///etc/hostname\n")
+    rc, _, err = run(clusterd_bin, tmp_path, "--agent", f"--master=file://{tmp_path / 'nested'}")
+    assert rc == 1 and "--master" in err, err

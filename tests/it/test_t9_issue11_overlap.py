@@ -12,7 +12,9 @@ which tasks have a live process (by MESOS_TASK_ID) at each moment.
   app's 2 instances alive, although each old task lingers after its kill.
 - Launches dropped by an agent that is gone (kill -9, not yet declared lost)
   count against the app's backoff: after a TASK_DROPPED the app waits in
-  /v2/queue with its delay, and no launch happens before the delay ends.
+  /v2/queue with its delay, and no launch happens before the delay ends;
+  and the agent gets no more offers until it answers again (item 3), so
+  the next launch goes out once it is back.
 """
 import json
 import os
@@ -199,9 +201,16 @@ def test_dropped_launches_back_off(start_clusterd):
     # Within its delay the app is not launched again.
     holds_for(lambda: [t for t, st in seen if st == "TASK_STAGING"] == [first], duration=5,
               what="no launch within the backoff")
-    # Reset the delay: the next launch goes out at once, and is dropped again.
+    # The agent that dropped it gets no offers until it answers again (item
+    # 3): even with the delay reset, nothing more is sent to it.
     assert master.delete("/v2/queue/storm/delay").status_code == 204
-    second = wait_until(lambda: [t for t, st in seen if st == "TASK_DROPPED" and t != first],
-                        timeout=30, what="a second TASK_DROPPED")[0]
+    slaves = master.get("/master/slaves", base=master.master_url).json()["slaves"]
+    assert [s["active"] for s in slaves] == [False], slaves
+    holds_for(lambda: [t for t, st in seen if st == "TASK_STAGING"] == [first], duration=3,
+              what="no launch to the silent agent")
+    # Back, it answers: the next launch goes out at once, and runs.
+    agent.start()
+    second = wait_until(lambda: [t for t, st in seen if st == "TASK_RUNNING"], timeout=30,
+                        what="a launch running once the agent is back")[0]
     assert second != first
     resp.close()

@@ -10,8 +10,20 @@
  *  - re-registration adopts the tasks the agent reports (recorded), and
  *    reports lost the tasks the master placed there that it no longer
  *    has;
- *  - an agent that misses max_ping_timeouts pings is lost: its tasks are
- *    unreachable; one that answers stays; a lost agent may come back.
+ *  - an agent that misses a ping, or drops a launch, gets no offers until
+ *    it answers again;
+ *    one that misses max_ping_timeouts pings is unreachable: its tasks
+ *    are TASK_UNREACHABLE, then the framework hears agent_lost; one that
+ *    answers stays; an unreachable agent
+ *    comes back with its tasks RUNNING again;
+ *  - a restarted master asks its restored agents to re-register at once
+ *    (a ping with a new epoch and reregister set), and declares one
+ *    unreachable only after agent_reregister_timeout;
+ *  - a re-registration that changes the agent's identity incompatibly
+ *    is refused; more resources or a new attribute are fine;
+ *  - tasks of a framework that is not attached are orphans, killed
+ *    through their agent after the grace; a kill of a task the master
+ *    does not know goes through the agent the framework names.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,6 +81,18 @@ struct fx {
 	int nstatus;
 	/* fake agent */
 	int pings;
+	int ping_status;     /* what it answers (200 when 0) */
+	int last_reregister; /* of the last ping */
+	char last_epoch[64]; /* of the last ping */
+	char kills[16][64];  /* task ids of the KillTasks it got */
+	int nkills;
+	char lost_agent[128]; /* the last agent_lost() */
+	int nlost;
+	int run_status; /* what it answers a RunTask (202 when 0) */
+	int runs;
+	/* fake framework: keep the next offer instead of declining it */
+	int keep_offer;
+	char kept_offer[128];
 };
 
 static struct fx *g;
@@ -111,6 +135,11 @@ fw_offers(void *sched, const struct fw_offer *o, size_t n)
 		if (g->noffers < (int)CD_NELEM(g->offered))
 			snprintf(g->offered[g->noffers++], sizeof g->offered[0],
 				 "%s", o[i].agent_id);
+		if (g->keep_offer && g->kept_offer[0] == '\0') {
+			snprintf(g->kept_offer, sizeof g->kept_offer, "%s",
+				 o[i].id);
+			continue;
+		}
 		master_framework_ops()->decline(g->m, g->fw_id, o[i].id, 0);
 	}
 }
@@ -137,11 +166,21 @@ fw_status(void *sched, const struct wire_status *st)
 	return 0;
 }
 
+/* The state of the last status the framework heard, or -1. */
+static int
+status_of_last(void)
+{
+	return g->nstatus > 0 ? (int)g->status_state[g->nstatus - 1] : -1;
+}
+
 static void
 fw_agent_lost(void *sched, const char *agent_id)
 {
 	(void)sched;
-	(void)agent_id;
+	/* After the tasks' own updates, as Mesos' slaveLost. */
+	assert_int_equal(status_of_last(), TASK_UNREACHABLE);
+	snprintf(g->lost_agent, sizeof g->lost_agent, "%s", agent_id);
+	g->nlost++;
 }
 
 static const struct framework_sched_ops fw_ops = {
@@ -179,19 +218,80 @@ offered(void)
 	return 0;
 }
 
-/* ---- fake agent: answers pings ---- */
+/* ---- fake agent: answers pings, records kills ---- */
+
+static json_t *
+req_json(struct httpd_req *r)
+{
+	size_t len = 0;
+	const char *body = httpd_req_body(r, &len);
+
+	return json_parse_bounded(body, len, NULL);
+}
 
 static void
 h_ping(struct httpd_req *r, void *arg)
 {
+	struct wire_ping p = {0};
+	json_t *j = req_json(r);
+
 	(void)arg;
+	assert_int_equal(wire_ping_decode(j, &p, NULL), 0);
+	json_decref(j);
 	g->pings++;
-	httpd_reply_json(r, 200, json_object());
+	g->last_reregister = p.reregister;
+	snprintf(g->last_epoch, sizeof g->last_epoch, "%s",
+		 p.epoch != NULL ? p.epoch : "");
+	wire_ping_release(&p);
+	if (g->ping_status != 0 && g->ping_status != 200)
+		httpd_reply_error(r, g->ping_status, "no", NULL);
+	else
+		httpd_reply_json(r, 200, json_object());
+}
+
+static void
+h_kill(struct httpd_req *r, void *arg)
+{
+	struct wire_kill_task k = {0};
+	json_t *j = req_json(r);
+
+	(void)arg;
+	assert_int_equal(wire_kill_task_decode(j, &k, NULL), 0);
+	json_decref(j);
+	if (g->nkills < (int)CD_NELEM(g->kills))
+		snprintf(g->kills[g->nkills++], sizeof g->kills[0], "%s",
+			 k.task_id);
+	wire_kill_task_release(&k);
+	httpd_reply_json(r, 202, json_object());
+}
+
+static void
+h_run(struct httpd_req *r, void *arg)
+{
+	(void)arg;
+	g->runs++;
+	if (g->run_status != 0 && g->run_status >= 300)
+		httpd_reply_error(r, g->run_status, "no", NULL);
+	else
+		httpd_reply_json(r, 202, json_object());
 }
 
 static const struct httpd_route agent_routes[] = {
+    {HTTPD_POST, "/internal/run_task", h_run},
     {HTTPD_POST, "/internal/ping", h_ping},
+    {HTTPD_POST, "/internal/kill_task", h_kill},
 };
+
+static int
+killed(const char *task_id)
+{
+	int i;
+
+	for (i = 0; i < g->nkills; i++)
+		if (strcmp(g->kills[i], task_id) == 0)
+			return 1;
+	return 0;
+}
 
 /* A loopback port nothing listens on. */
 static int
@@ -230,33 +330,52 @@ master_start(void)
 }
 
 /*
- * Register an agent named host at port: a new one (id NULL), or again
- * with its id and the tasks it runs.
+ * Register an agent named host at port with resources res and attributes
+ * attrs (a JSON text): a new one (id NULL), or again with its id and the
+ * tasks it runs. Returns master_agents_register()'s code, *out and err.
  */
-static struct master_agent *
-agent_register(const char *id, const char *host, int port,
-	       struct wire_status *tasks, size_t ntasks)
+static int
+agent_register_as(const char *id, const char *host, int port, const char *res,
+		  const char *attrs, struct wire_status *tasks, size_t ntasks,
+		  struct master_agent **out, struct cd_err *err)
 {
 	struct wire_register reg;
-	struct master_agent *a = NULL;
-	struct cd_err err = {0};
+	struct cd_err perr = {0};
+	int rc;
 
 	memset(&reg, 0, sizeof reg);
 	reg.agent.id = id ? strdup(id) : NULL;
 	reg.agent.hostname = strdup(host);
 	reg.agent.ip = strdup("127.0.0.1");
 	reg.agent.port = port;
-	assert_int_equal(res_parse("cpus:4;mem:2048;ports:[31000-31009]",
-				   &reg.agent.total, &err),
-			 0);
-	reg.agent.attributes = json_pack("{s:s}", "rack", "r1");
+	assert_int_equal(res_parse(res, &reg.agent.total, &perr), 0);
+	reg.agent.attributes = json_loads(attrs, 0, NULL);
+	assert_non_null(reg.agent.attributes);
 	reg.reregister = id != NULL;
 	reg.tasks = tasks;
 	reg.ntasks = ntasks;
-	assert_int_equal(master_agents_register(g->m, &reg, &a), 0);
+	*out = NULL;
+	rc = master_agents_register(g->m, &reg, out, err);
 	reg.tasks = NULL; /* the caller's */
 	reg.ntasks = 0;
 	wire_register_release(&reg);
+	return rc;
+}
+
+#define AGENT_RES "cpus:4;mem:2048;ports:[31000-31009]"
+#define AGENT_ATTRS "{\"rack\": \"r1\"}"
+
+static struct master_agent *
+agent_register(const char *id, const char *host, int port,
+	       struct wire_status *tasks, size_t ntasks)
+{
+	struct master_agent *a = NULL;
+	struct cd_err err = {0};
+
+	assert_int_equal(agent_register_as(id, host, port, AGENT_RES,
+					   AGENT_ATTRS, tasks, ntasks, &a,
+					   &err),
+			 0);
 	assert_non_null(a);
 	return a;
 }
@@ -425,8 +544,7 @@ test_register_and_restart(void **state)
 	snprintf(id_a, sizeof id_a, "%s", a->info.id);
 	snprintf(prefix, sizeof prefix, "%s-S", master_id(g->m));
 	assert_memory_equal(id_a, prefix, strlen(prefix));
-	assert_true(a->active);
-	assert_false(a->lost);
+	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
 	assert_ptr_equal(master_agent_find(g->m, id_a), a);
 	/* Recorded before the reply. */
 	snprintf(key, sizeof key, "agent/%s", id_a);
@@ -450,26 +568,112 @@ test_register_and_restart(void **state)
 	assert_string_equal(c->info.id, "elsewhere-S7");
 	assert_int_equal(agent_count(), 3);
 
-	/* The master restarts: the agents are known, inactive. */
+	/* The master restarts: the agents are known, not registered yet. */
 	master_free(g->m);
 	g->m = NULL;
 	master_start();
 	assert_int_equal(agent_count(), 3);
 	a = master_agent_find(g->m, id_a);
 	assert_non_null(a);
-	assert_false(a->active);
-	assert_false(a->lost);
+	assert_int_equal(a->state, MASTER_AGENT_RECOVERED);
 	assert_string_equal(a->info.hostname, "agent-a");
 	/* It re-registers with its id: the same agent, active again. */
-	b = agent_register(id_a, "agent-a2", closed_port(), NULL, 0);
+	b = agent_register(id_a, "agent-a", closed_port(), NULL, 0);
 	assert_ptr_equal(b, a);
-	assert_true(a->active);
-	assert_string_equal(a->info.hostname, "agent-a2");
+	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
 	assert_int_equal(agent_count(), 3);
 	/* A new agent does not reuse an id given before the restart. */
 	c = agent_register(NULL, "agent-d", closed_port(), NULL, 0);
 	assert_string_not_equal(c->info.id, id_a);
 	assert_string_not_equal(c->info.id, id_b);
+}
+
+/*
+ * An agent's id stands for its hostname, attributes and resources: they
+ * may grow (Mesos' additive policy), not change or shrink.
+ */
+static void
+test_identity(void **state)
+{
+	struct master_agent *a, *b;
+	struct cd_err err = {0};
+	struct buf v = BUF_INIT;
+	char id[128], key[256];
+
+	(void)state;
+	master_start();
+	a = agent_register(NULL, "agent-a", closed_port(), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+	snprintf(key, sizeof key, "agent/%s", id);
+
+	/* Another hostname: refused, saying so; the record is unchanged. */
+	assert_int_equal(agent_register_as(id, "agent-b", closed_port(),
+					   AGENT_RES, AGENT_ATTRS, NULL, 0, &b,
+					   &err),
+			 -EPERM);
+	assert_null(b);
+	assert_non_null(strstr(err.msg, "hostname changed from 'agent-a' to "
+					"'agent-b'"));
+	assert_string_equal(a->info.hostname, "agent-a");
+	assert_int_equal(store_get(g->st, STORE_DB_MASTER, key, &v), 0);
+	assert_non_null(strstr(buf_str(&v), "agent-a"));
+	buf_release(&v);
+	/* A changed attribute, a removed one, fewer cpus, fewer ports. */
+	assert_int_equal(agent_register_as(id, "agent-a", closed_port(),
+					   AGENT_RES, "{\"rack\": \"r2\"}",
+					   NULL, 0, &b, &err),
+			 -EPERM);
+	assert_non_null(strstr(err.msg, "'rack' changed from 'r1' to 'r2'"));
+	assert_int_equal(agent_register_as(id, "agent-a", closed_port(),
+					   AGENT_RES, "{}", NULL, 0, &b, &err),
+			 -EPERM);
+	assert_non_null(strstr(err.msg, "'rack'"));
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:2;mem:2048;ports:[31000-31009]",
+			      AGENT_ATTRS, NULL, 0, &b, &err),
+	    -EPERM);
+	assert_non_null(strstr(err.msg, "resources shrank"));
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:4;mem:2048;ports:[31000-31004]",
+			      AGENT_ATTRS, NULL, 0, &b, &err),
+	    -EPERM);
+	/* Less disk is no change of identity: it is detected free space. */
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:4;mem:2048;disk:100;ports:[31000-31009]",
+			      AGENT_ATTRS, NULL, 0, &b, &err),
+	    0);
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:4;mem:2048;disk:10;ports:[31000-31009]",
+			      AGENT_ATTRS, NULL, 0, &b, &err),
+	    0);
+	assert_ptr_equal(b, a);
+	assert_true(a->info.total.disk > 9.99 && a->info.total.disk < 10.01);
+	/* More resources and a new attribute: the same agent, updated. */
+	assert_int_equal(
+	    agent_register_as(id, "agent-a", closed_port(),
+			      "cpus:8;mem:4096;ports:[31000-31099]",
+			      "{\"rack\": \"r1\", \"zone\": \"z\"}", NULL, 0,
+			      &b, &err),
+	    0);
+	assert_ptr_equal(b, a);
+	assert_true(a->info.total.cpus > 7.99);
+	assert_string_equal(
+	    json_string_value(json_object_get(a->info.attributes, "zone")),
+	    "z");
+	/* Measured against the new identity now. */
+	assert_int_equal(agent_register_as(id, "agent-a", closed_port(),
+					   AGENT_RES, AGENT_ATTRS, NULL, 0, &b,
+					   &err),
+			 -EPERM);
+	/* An id the master does not know has nothing to be measured by. */
+	assert_int_equal(agent_register_as("elsewhere-S3", "agent-z",
+					   closed_port(), AGENT_RES, "{}", NULL,
+					   0, &b, &err),
+			 0);
 }
 
 static void
@@ -528,15 +732,16 @@ test_reregister_adopts_tasks(void **state)
 	assert_true(used.mem > 255.9 && used.mem < 256.1);
 }
 
-static const struct master_agent *want_lost;
+static const struct master_agent *want_agent;
+static enum master_agent_state want_state;
 static int
-agent_lost(void)
+agent_in_state(void)
 {
-	return want_lost->lost;
+	return want_agent->state == want_state;
 }
 
 static void
-test_ping_miss_lost(void **state)
+test_ping_miss_unreachable(void **state)
 {
 	struct master_agent *alive, *dead;
 	struct wire_status reported;
@@ -553,33 +758,260 @@ test_ping_miss_lost(void **state)
 	task_place(dead, "stranded");
 	task_place(alive, "safe");
 
-	want_lost = dead;
-	run_until(agent_lost, WAIT_MS);
-	assert_true(dead->lost);
-	assert_false(dead->active);
+	/* One ping missed: silent, no offers; its task as it was. */
+	want_agent = dead;
+	want_state = MASTER_AGENT_SILENT;
+	run_until(agent_in_state, WAIT_MS);
+	assert_int_equal(dead->state, MASTER_AGENT_SILENT);
+	assert_int_equal(status_of("stranded", NULL), -1);
+	want_state = MASTER_AGENT_UNREACHABLE;
+	run_until(agent_in_state, WAIT_MS);
+	assert_int_equal(dead->state, MASTER_AGENT_UNREACHABLE);
 	assert_int_equal(status_of("stranded", &reason), TASK_UNREACHABLE);
 	assert_string_equal(reason, "REASON_SLAVE_REMOVED");
+	assert_int_equal(g->nlost, 1);
+	assert_string_equal(g->lost_agent, dead_id);
+	/* Still known: an unreachable task is not forgotten. */
+	assert_non_null(master_task_find(g->m, "stranded"));
 	/* The one that answers its pings stays. */
 	assert_true(g->pings > 0);
-	assert_true(alive->active);
-	assert_false(alive->lost);
+	assert_int_equal(alive->state, MASTER_AGENT_ACTIVE);
 	assert_int_equal(status_of("safe", NULL), -1);
-	/* The lost agent is out of the allocator: nothing of it is offered. */
+	/* The unreachable agent is out of the allocator: not offered. */
 	g->noffers = 0;
 	want_offer_agent = alive->info.id;
 	run_until(offered, WAIT_MS);
 	want_offer_agent = dead_id;
 	assert_false(offered());
 
-	/* It comes back with its task. */
+	/* It comes back with its task: re-admitted, the task RUNNING. */
 	task_report(&reported, dead_id, "stranded", TASK_RUNNING);
 	assert_ptr_equal(
 	    agent_register(dead_id, "dead", httpd_port(g->ad), &reported, 1),
 	    dead);
 	wire_status_release(&reported);
-	assert_true(dead->active);
-	assert_false(dead->lost);
+	assert_int_equal(dead->state, MASTER_AGENT_ACTIVE);
 	assert_int_equal(status_of("stranded", NULL), TASK_RUNNING);
+	run_until(offered, WAIT_MS);
+	assert_true(offered());
+}
+
+/* An agent that stops answering its pings gets no offers until it does. */
+static void
+test_silent_agent_not_offered(void **state)
+{
+	struct master_agent *a;
+	char id[128];
+
+	(void)state;
+	g->conf.ping_timeout_ms = 200;
+	g->conf.max_ping_timeouts = 1000;
+	master_start();
+	a = agent_register(NULL, "flaky", httpd_port(g->ad), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+	want_offer_agent = id;
+	run_until(offered, WAIT_MS);
+	assert_true(offered());
+
+	g->ping_status = 503;
+	want_agent = a;
+	want_state = MASTER_AGENT_SILENT;
+	run_until(agent_in_state, WAIT_MS);
+	assert_int_equal(a->state, MASTER_AGENT_SILENT);
+	g->noffers = 0;
+	run_until(NULL, 600); /* several allocation cycles */
+	assert_false(offered());
+
+	g->ping_status = 200;
+	want_state = MASTER_AGENT_ACTIVE;
+	run_until(agent_in_state, WAIT_MS);
+	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
+	run_until(offered, WAIT_MS);
+	assert_true(offered());
+}
+
+static int
+have_kept_offer(void)
+{
+	return g->kept_offer[0] != '\0';
+}
+
+static int
+task_dropped(void)
+{
+	return status_of("dropped", NULL) == TASK_DROPPED;
+}
+
+/*
+ * An agent that drops a launch (issue 11: 70 launches in 58 s into an
+ * agent that dropped each) gets no offers until it answers again.
+ */
+static void
+test_dropped_launch_silences_agent(void **state)
+{
+	const struct framework_master_ops *ops = master_framework_ops();
+	struct master_agent *a;
+	struct wire_task wt;
+	struct cd_err err = {0};
+	char id[128];
+
+	(void)state;
+	g->conf.ping_timeout_ms = 200;
+	g->conf.max_ping_timeouts = 1000;
+	master_start();
+	g->keep_offer = 1;
+	a = agent_register(NULL, "dropper", httpd_port(g->ad), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+	run_until(have_kept_offer, WAIT_MS);
+	assert_true(have_kept_offer());
+
+	g->run_status = 409;
+	g->ping_status = 503;
+	wt = task_make("dropped", "cpus:1;mem:128");
+	assert_int_equal(
+	    ops->launch(g->m, g->fw_id, g->kept_offer, &wt, 1, &err), 0);
+	wire_task_release(&wt);
+	run_until(task_dropped, WAIT_MS);
+	assert_int_equal(status_of("dropped", NULL), TASK_DROPPED);
+	assert_int_equal(g->runs, 1);
+	assert_int_equal(a->state, MASTER_AGENT_SILENT);
+	g->noffers = 0;
+	want_offer_agent = id;
+	run_until(NULL, 600); /* several allocation cycles */
+	assert_false(offered());
+
+	g->ping_status = 200;
+	run_until(offered, WAIT_MS);
+	assert_true(offered());
+	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
+}
+
+static int want_pings;
+static int
+have_pings(void)
+{
+	return g->pings >= want_pings;
+}
+
+/*
+ * A restarted master asks the agents of its registry to re-register at
+ * once, with a new epoch, instead of waiting a ping interval; it declares
+ * one unreachable only after agent_reregister_timeout.
+ */
+static void
+test_restart_asks_agents_back(void **state)
+{
+	struct master_agent *a;
+	char id[128], epoch1[64];
+
+	(void)state;
+	g->conf.ping_timeout_ms = 100;
+	g->conf.reregister_timeout_ms = 60000;
+	master_start();
+	a = agent_register(NULL, "agent-a", httpd_port(g->ad), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+	task_place(a, "keeps");
+	want_pings = 1;
+	run_until(have_pings, WAIT_MS);
+	assert_int_equal(g->last_reregister, 0);
+	snprintf(epoch1, sizeof epoch1, "%s", g->last_epoch);
+	assert_true(epoch1[0] != '\0');
+
+	master_free(g->m);
+	g->m = NULL;
+	g->pings = 0;
+	g->conf.ping_timeout_ms = 60000; /* no interval passes in the test */
+	master_start();
+	want_pings = 1;
+	run_until(have_pings, WAIT_MS);
+	assert_int_equal(g->pings, 1);
+	assert_int_equal(g->last_reregister, 1);
+	assert_string_not_equal(g->last_epoch, epoch1);
+	a = master_agent_find(g->m, id);
+	assert_int_equal(a->state, MASTER_AGENT_RECOVERED);
+	assert_int_equal(status_of("keeps", NULL), -1);
+
+	/* With a short timeout, an agent that does not come back is
+	 * unreachable, its tasks with it. */
+	master_free(g->m);
+	g->m = NULL;
+	g->conf.ping_timeout_ms = 100;
+	g->conf.reregister_timeout_ms = 1500;
+	master_start();
+	a = master_agent_find(g->m, id);
+	assert_int_equal(a->state, MASTER_AGENT_RECOVERED);
+	want_agent = a;
+	want_state = MASTER_AGENT_UNREACHABLE;
+	run_until(agent_in_state, WAIT_MS);
+	assert_int_equal(a->state, MASTER_AGENT_UNREACHABLE);
+	assert_int_equal(status_of("keeps", NULL), TASK_UNREACHABLE);
+	/* The fake agent answered 200 to being asked to re-register: an
+	 * older agent; it is not pinged while it is not registered. */
+	assert_true(a->legacy);
+	g->pings = 0;
+	run_until(NULL, 400);
+	assert_int_equal(g->pings, 0);
+}
+
+static const char *want_kill;
+static int
+have_kill(void)
+{
+	return killed(want_kill);
+}
+
+/*
+ * Tasks of a framework that is not attached are orphans, killed through
+ * their agent after the grace; a task the master does not know is killed
+ * through the agent the framework names.
+ */
+static void
+test_orphans_and_unknown_kills(void **state)
+{
+	const struct framework_master_ops *ops = master_framework_ops();
+	struct master_agent *a;
+	struct wire_status reported[2];
+	char id[128];
+
+	(void)state;
+	g->conf.orphan_grace_ms = 1000;
+	master_start();
+	a = agent_register(NULL, "agent-a", httpd_port(g->ad), NULL, 0);
+	snprintf(id, sizeof id, "%s", a->info.id);
+
+	/* It comes back with a task of ours and one of another framework. */
+	task_report(&reported[0], id, "ours", TASK_RUNNING);
+	task_report(&reported[1], id, "foreign", TASK_RUNNING);
+	free(reported[1].framework_id);
+	reported[1].framework_id = strdup("other-framework");
+	assert_ptr_equal(
+	    agent_register(id, "agent-a", httpd_port(g->ad), reported, 2), a);
+	wire_status_release(&reported[0]);
+	wire_status_release(&reported[1]);
+	assert_non_null(master_task_find(g->m, "foreign"));
+	assert_false(
+	    master_task_attached(g->m, master_task_find(g->m, "foreign")));
+	assert_true(master_task_attached(g->m, master_task_find(g->m, "ours")));
+	/* Not at once: the grace first. */
+	run_until(NULL, 50);
+	assert_false(killed("foreign"));
+	want_kill = "foreign";
+	run_until(have_kill, WAIT_MS);
+	assert_true(killed("foreign"));
+	assert_false(killed("ours"));
+	/* Not sent again while the grace runs once more. */
+	run_until(NULL, 100);
+	assert_int_equal(g->nkills, 1);
+
+	/* A task nobody recorded: killed through the agent named. */
+	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", id, 0), 0);
+	want_kill = "ghost";
+	run_until(have_kill, WAIT_MS);
+	assert_true(killed("ghost"));
+	/* Without a known agent there is nothing to kill it on. */
+	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", "nowhere-S1", 0),
+			 -ENOENT);
+	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", NULL, 0), -ENOENT);
 }
 
 int
@@ -590,8 +1022,17 @@ main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_reregister_adopts_tasks, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(test_ping_miss_lost, setup,
+	    cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ping_miss_unreachable, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_silent_agent_not_offered,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropped_launch_silences_agent,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_asks_agents_back,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_orphans_and_unknown_kills,
+					    setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

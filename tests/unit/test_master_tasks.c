@@ -126,19 +126,11 @@ fw_status(void *sched, const struct wire_status *st)
 	return 0;
 }
 
-static void
-fw_agent_lost(void *sched, const char *agent_id)
-{
-	(void)sched;
-	(void)agent_id;
-}
-
 static const struct framework_sched_ops fw_ops = {
     .registered = fw_registered,
     .offers = fw_offers,
     .rescind = fw_rescind,
     .status = fw_status,
-    .agent_lost = fw_agent_lost,
 };
 
 /* ---- helpers ---- */
@@ -168,11 +160,11 @@ agent_start(void)
 	memset(&reg, 0, sizeof reg);
 	reg.agent.hostname = strdup("agent-a");
 	reg.agent.ip = strdup("127.0.0.1");
-	reg.agent.port = 9; /* never called: pings are an hour apart */
+	reg.agent.port = 9; /* pinged, answering nothing: it is only silent */
 	assert_int_equal(res_parse("cpus:4;mem:2048", &reg.agent.total, &err),
 			 0);
 	reg.agent.attributes = json_object();
-	assert_int_equal(master_agents_register(g->m, &reg, &g->a), 0);
+	assert_int_equal(master_agents_register(g->m, &reg, &g->a, NULL), 0);
 	wire_register_release(&reg);
 }
 

@@ -184,9 +184,9 @@ static void
 test_small_messages(void **state)
 {
 	struct cd_err err = {0};
-	struct wire_registered rd = {"m-S1", "m", 5000}, rd2;
+	struct wire_registered rd = {"m-S1", "m", 5000, 25000, "run-1"}, rd2;
 	struct wire_kill_task kt = {"m", NULL, "web.1", 3000}, kt2;
-	struct wire_ping pg = {"m", "m-S1", "sec"}, pg2;
+	struct wire_ping pg = {"m", "m-S1", "sec", "run-1", 1}, pg2;
 	struct wire_reconcile rc = {"m", NULL, NULL}, rc2;
 	struct wire_status_msg sm = {0}, sm2;
 	struct wire_run_task rt = {0}, rt2;
@@ -197,6 +197,16 @@ test_small_messages(void **state)
 	assert_int_equal(wire_registered_decode(j, &rd2, &err), 0);
 	assert_string_equal(rd2.agent_id, "m-S1");
 	assert_true(rd2.ping_interval_ms == 5000);
+	assert_true(rd2.ping_timeout_total_ms == 25000);
+	assert_string_equal(rd2.epoch, "run-1");
+	wire_registered_release(&rd2);
+	json_decref(j);
+	/* From an older master: no epoch, no total. */
+	j = jload("{\"protocol\":1,\"agent_id\":\"m-S1\",\"master_id\":\"m\","
+		  "\"ping_interval_ms\":5000}");
+	assert_int_equal(wire_registered_decode(j, &rd2, &err), 0);
+	assert_null(rd2.epoch);
+	assert_true(rd2.ping_timeout_total_ms == 0);
 	wire_registered_release(&rd2);
 	json_decref(j);
 
@@ -209,9 +219,24 @@ test_small_messages(void **state)
 	json_decref(j);
 
 	j = wire_ping_encode(&pg);
+	assert_true(json_is_true(json_object_get(j, "reregister")));
 	assert_int_equal(wire_ping_decode(j, &pg2, &err), 0);
 	assert_string_equal(pg2.secret, "sec");
+	assert_string_equal(pg2.epoch, "run-1");
+	assert_int_equal(pg2.reregister, 1);
 	wire_ping_release(&pg2);
+	json_decref(j);
+	/* From an older master: no epoch, not asked to re-register; a bad
+	 * flag is refused. */
+	j = jload("{\"protocol\":1,\"master_id\":\"m\",\"agent_id\":\"a\"}");
+	assert_int_equal(wire_ping_decode(j, &pg2, &err), 0);
+	assert_null(pg2.epoch);
+	assert_int_equal(pg2.reregister, 0);
+	wire_ping_release(&pg2);
+	json_decref(j);
+	j = jload("{\"protocol\":1,\"master_id\":\"m\",\"agent_id\":\"a\","
+		  "\"reregister\":\"yes\"}");
+	assert_int_equal(wire_ping_decode(j, &pg2, &err), -EINVAL);
 	json_decref(j);
 
 	j = wire_reconcile_encode(&rc);
