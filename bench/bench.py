@@ -55,6 +55,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -750,10 +751,13 @@ WRK_LAT = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$")
 UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(url, conns, seconds, threads=2):
-    """One wrk run: req/s and latencies in ms."""
+def wrk(url, conns, seconds, threads=2, headers=None):
+    """One wrk run: req/s and latencies in ms (headers: one "Name: value")."""
     cmd = ["wrk", f"-t{min(threads, conns)}", f"-c{conns}", f"-d{seconds}s", "--latency",
-           "--timeout", "30s", url]
+           "--timeout", "30s"]
+    if headers:
+        cmd += ["-H", headers]
+    cmd.append(url)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
     out = {"rps": None, "p50_ms": None, "p99_ms": None, "max_ms": None, "errors": 0}
     for line in r.stdout.splitlines():
@@ -871,112 +875,304 @@ def load_apps(cd, apps):
     return ok, refused
 
 
+class Nginx:
+    """nginx (Debian's nginx-light) serving files from a directory on
+    127.0.0.1 with a private configuration, as fast as it goes: sendfile,
+    no access log, keep-alive without a request limit. Started by the bench,
+    stopped by pid."""
+
+    def __init__(self, work_dir, workers):
+        self.dir = work_dir
+        self.root = os.path.join(work_dir, "www")
+        os.makedirs(self.root, exist_ok=True)
+        self.workers = workers
+        self.port = free_port()
+        self.proc = None
+        self.conf = os.path.join(work_dir, "nginx.conf")
+        with open(self.conf, "w", encoding="utf-8") as f:
+            # The bench runs as root, its directories are 0700: workers
+            # as root, or they could not read the file (403 to every request).
+            user = "user root root;\n" if os.geteuid() == 0 else ""
+            f.write(f"""{user}worker_processes {workers};
+daemon off;
+pid {work_dir}/nginx.pid;
+error_log {work_dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    default_type application/json;
+    client_body_temp_path {work_dir}/tmp;
+    proxy_temp_path {work_dir}/tmp;
+    fastcgi_temp_path {work_dir}/tmp;
+    uwsgi_temp_path {work_dir}/tmp;
+    scgi_temp_path {work_dir}/tmp;
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {self.root};
+    }}
+}}
+""")
+        os.makedirs(os.path.join(work_dir, "tmp"), exist_ok=True)
+
+    def put(self, name, data):
+        with open(os.path.join(self.root, name), "wb") as f:
+            f.write(data)
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def start(self):
+        with open(os.path.join(self.dir, "stdout.log"), "ab") as logf:
+            self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", self.conf],
+                                         stdin=subprocess.DEVNULL, stdout=logf,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        def up():
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited: " + H.tail(os.path.join(self.dir, "error.log"), 20))
+            with socket.socket() as so:
+                return so.connect_ex(("127.0.0.1", self.port)) == 0
+        H.wait_until(up, timeout=30, what="nginx listening")
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful: workers too
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def interleaved(jobs, reps, budget):
+    """jobs: {key: (url, conns, seconds, headers)}. wrk on each in turn, reps
+    rounds (each key once per round, so that the machine's noise falls on
+    all alike); {key: summaries}."""
+    runs = {k: [] for k in jobs}
+    for i in range(reps):
+        if budget.spent() and i > 0:
+            break
+        for k, (url, conns, secs, headers) in jobs.items():
+            runs[k].append(wrk(url, conns, secs, headers=headers))
+    out = {}
+    for k, rs in runs.items():
+        res = {m: summary([r[m] for r in rs]) for m in ("rps", "p50_ms", "p99_ms", "max_ms")}
+        res["errors"] = sum(r["errors"] for r in rs)
+        bad = [r["wrk_output"] for r in rs if "wrk_output" in r]
+        if bad:
+            res["wrk_output"] = bad[0]
+        res["connections"] = jobs[k][1]
+        res["seconds_each"] = jobs[k][2]
+        out[k] = res
+    return out
+
+
+def med(x):
+    return x.get("median") if isinstance(x, dict) else None
+
+
+def rps_ratio(a, b):
+    """a's req/s over b's, per round and of the medians."""
+    return ratio(a["rps"], b["rps"]) if a and b else None
+
+
+def side_results(res, name):
+    """The dict a side's figures go to: the top level for clusterd (the keys
+    summary.py has always read), res[name] for the others."""
+    return res if name == "clusterd" else res.setdefault(name, {})
+
+
+def launch_tasks(cd, n_task_apps, per_app, deadline):
+    """Post the task apps 10 at a time, each batch waited for; (running,
+    seconds, samples)."""
+    samples = []
+    t0 = time.monotonic()
+
+    def running_tasks():
+        n = sum(a["tasksRunning"] for a in cd.get("/v2/apps", timeout=120).json()["apps"])
+        samples.append((round(time.monotonic() - t0, 1), n))
+        return n
+    batch = 10
+    for b in range(0, n_task_apps, batch):
+        for i in range(b, min(b + batch, n_task_apps)):
+            r = cd.post("/v2/apps", json={
+                "id": f"/bench/tasks/a{i:03d}", "cmd": "sleep 1000000", "cpus": 0.01,
+                "mem": 1, "instances": per_app, "portDefinitions": []})
+            r.raise_for_status()
+        goal = min(b + batch, n_task_apps) * per_app
+        if wait_count(lambda g=goal: min(running_tasks(), g), goal,
+                      max(1, deadline - time.monotonic()), 1.0) is None:
+            break
+    return running_tasks(), time.monotonic() - t0, samples
+
+
 def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_apps=100,
               per_app=100):
-    binary = ctx["binary"]
+    """The API section. With ctx["baseline"] (--baseline), a second master
+    runs the baseline binary (say main's) with the same apps and tasks, and
+    every wrk measurement alternates between the two (and nginx), round by
+    round, so both see the same machine."""
     budget = Budget(budget_s)
-    res = {"method": f"wrk -c64 for {seconds}s per run (one 30 s run for the state "
-                     f"endpoints, which are also timed one request at a time); clusterd "
-                     f"--master with bench/sim_agents (agents with --containerizers=sim)"}
-    cd = BenchClusterd(binary, os.path.join(ctx["tmp"], "api"), role="--master")
-    fleet = None
+    sides = [("clusterd", ctx["binary"])]
+    if ctx.get("baseline"):
+        sides.append(("baseline", ctx["baseline"]))
+    res = {"method": f"wrk -c64 for {seconds}s per run, the sides ({', '.join(n for n, _ in sides)},"
+                     f" nginx) in turn each round; one 30 s run per side for the state "
+                     f"endpoints, which are also timed one request at a time; clusterd "
+                     f"--master with bench/sim_agents (agents with --containerizers=sim)",
+           "sides": [n for n, _ in sides]}
+    cds, fleets, nginxes = {}, {}, {}
     try:
-        cd.start()
-        pid = cd.pid()
-        mem = {"master_idle_kib": proc_status(pid)["VmRSS"]}
-        t0 = time.monotonic()
-        ok, refused = load_apps(cd, fixture_apps(n_apps))
-        res["apps_loaded"] = len(ok)
-        res["apps_refused"] = refused
-        res["load_apps_s"] = time.monotonic() - t0
-        mem["master_1000_apps_kib"] = proc_status(pid)["VmRSS"]
-        log(f"api: {len(ok)} apps loaded in {res['load_apps_s']:.1f}s, refused {refused}")
-        one = ok[len(ok) // 2]
-        res["app_id_used"] = one
-        u = cd.url
-        res["get_app"] = wrk_reps(f"{u}/v2/apps{one}", 64, seconds, reps, budget)
-        log(f"api GET /v2/apps/id: {res['get_app']['rps']['median']} req/s")
-        res["get_apps_single"] = single_requests(f"{u}/v2/apps", 4 * reps, budget, base=u)
-        res["get_apps"] = wrk_reps(f"{u}/v2/apps", 64, seconds, reps, budget)
-        log(f"api GET /v2/apps: {res['get_apps']['rps']['median']} req/s")
+        for name, binary in sides:
+            cd = BenchClusterd(binary, os.path.join(ctx["tmp"], f"api-{name}"), role="--master")
+            cds[name] = cd
+            cd.start()
+            out = side_results(res, name)
+            out["memory"] = {"master_idle_kib": proc_status(cd.pid())["VmRSS"]}
+            t0 = time.monotonic()
+            ok, refused = load_apps(cd, fixture_apps(n_apps))
+            out["apps_loaded"] = len(ok)
+            out["apps_refused"] = refused
+            out["load_apps_s"] = time.monotonic() - t0
+            out["memory"]["master_1000_apps_kib"] = proc_status(cd.pid())["VmRSS"]
+            log(f"api {name}: {len(ok)} apps loaded in {out['load_apps_s']:.1f}s, "
+                f"refused {refused}")
+            out["app_id_used"] = ok[len(ok) // 2]
+        # nginx serves clusterd's very bytes of GET /v2/apps from a file,
+        # with one worker (one loop, as clusterd) and with one per core.
+        body = cds["clusterd"].get("/v2/apps").content
+        res["get_apps_bytes"] = len(body)
+        res["get_apps_gzip_bytes"] = len(cds["clusterd"].get(
+            "/v2/apps", headers={"Accept-Encoding": "gzip"}, stream=True).raw.read())
+        for workers in ("1", "auto"):
+            ng = Nginx(os.path.join(ctx["tmp"], f"nginx-{workers}"), workers)
+            url = ng.put("apps.json", body)
+            nginxes[workers] = ng
+            ng.start()
+            r = requests.get(url, timeout=30)
+            if r.status_code != 200 or r.content != body:
+                raise RuntimeError(f"nginx answers {r.status_code}, {len(r.content)} bytes")
+        jobs = {}
+        for name, cd in cds.items():
+            jobs[(name, "get_app")] = (f"{cd.url}/v2/apps{side_results(res, name)['app_id_used']}",
+                                       64, seconds, None)
+            jobs[(name, "get_apps")] = (f"{cd.url}/v2/apps", 64, seconds, None)
+            jobs[(name, "get_apps_gzip")] = (f"{cd.url}/v2/apps", 64, seconds,
+                                             "Accept-Encoding: gzip")
+        for workers, ng in nginxes.items():
+            jobs[("nginx", f"workers_{workers}")] = (
+                f"http://127.0.0.1:{ng.port}/apps.json", 64, seconds, None)
+        for name, cd in cds.items():
+            side_results(res, name)["get_apps_single"] = single_requests(
+                f"{cd.url}/v2/apps", 4 * reps, budget, base=cd.url)
+        for (name, key), r in interleaved(jobs, reps, budget).items():
+            if name == "nginx":
+                res.setdefault("nginx", {})[key] = r
+            else:
+                side_results(res, name)[key] = r
+        ng = res.get("nginx", {})
+        res["get_apps_vs_nginx_1"] = rps_ratio(res.get("get_apps"), ng.get("workers_1"))
+        res["get_apps_vs_nginx_auto"] = rps_ratio(res.get("get_apps"), ng.get("workers_auto"))
+        if "baseline" in res:
+            b = res["baseline"]
+            res["get_apps_vs_baseline"] = rps_ratio(res.get("get_apps"), b.get("get_apps"))
+            res["get_app_vs_baseline"] = rps_ratio(res.get("get_app"), b.get("get_app"))
+            b["get_apps_vs_nginx_1"] = rps_ratio(b.get("get_apps"), ng.get("workers_1"))
+            b["get_apps_vs_nginx_auto"] = rps_ratio(b.get("get_apps"), ng.get("workers_auto"))
+        log("api GET /v2/apps: " + ", ".join(
+            f"{n} {med(side_results(res, n).get('get_apps', {}).get('rps'))} req/s"
+            for n in cds) + ", nginx " + ", ".join(
+            f"{w} workers {med(ng.get(f'workers_{w}', {}).get('rps'))} req/s" for w in nginxes))
+        for ngx in nginxes.values():
+            ngx.close()
+        nginxes = {}
 
-        # 1,000 simulated agents, then 10,000 tasks on them.
-        fleet = SimAgents(ctx["sim_agents"], os.path.join(ctx["tmp"], "fleet"),
-                          f"127.0.0.1:{cd.ports['master']}", n_agents)
-        t0 = time.monotonic()
-        fleet.start()
-        reg = wait_count(lambda: len(cd.get("/master/slaves", base=cd.master_url)
-                                     .json()["slaves"]), n_agents, 120, 0.2)
-        res["agents_registered_s"] = None if reg is None else time.monotonic() - t0
-        mem["master_1000_agents_kib"] = proc_status(pid)["VmRSS"]
-        mem["fleet_1000_agents_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
-        # The task apps go in batches of 10 apps (1,000 tasks), each waited
-        # for: posting all 10,000 at once overloads the master (see
-        # BENCHMARKS.md), and this measures the launch rate at scale.
+        # 1,000 simulated agents per master, then 10,000 tasks on them,
+        # one side after the other; then the state endpoints in turn.
         want = n_task_apps * per_app
-        samples = []
-        t0 = time.monotonic()
-
-        def running_tasks():
-            n = sum(a["tasksRunning"] for a in cd.get("/v2/apps", timeout=120).json()["apps"])
-            samples.append((round(time.monotonic() - t0, 1), n))
-            return n
-        deadline = time.monotonic() + min(400, max(60, budget.left() - 150))
-        batch = 10
-        for b in range(0, n_task_apps, batch):
-            for i in range(b, min(b + batch, n_task_apps)):
-                r = cd.post("/v2/apps", json={
-                    "id": f"/bench/tasks/a{i:03d}", "cmd": "sleep 1000000", "cpus": 0.01,
-                    "mem": 1, "instances": per_app, "portDefinitions": []})
-                r.raise_for_status()
-            goal = min(b + batch, n_task_apps) * per_app
-            if wait_count(lambda g=goal: min(running_tasks(), g), goal,
-                          max(1, deadline - time.monotonic()), 1.0) is None:
-                break
-        res["agents"] = n_agents
-        res["tasks_wanted"] = want
-        res["tasks_running"] = running_tasks()
-        res["tasks_running_s"] = time.monotonic() - t0
-        res["tasks_per_s"] = res["tasks_running"] / res["tasks_running_s"]
-        res["tasks_running_progress"] = samples[-10:]
-        log(f"api: {res['tasks_running']} of {want} tasks running after "
-            f"{time.monotonic() - t0:.0f}s")
-        hz = os.sysconf("SC_CLK_TCK")
-        c0, t_0 = proc_cpu_ticks(pid), time.monotonic()
-        time.sleep(10)
-        res["master_idle_cpu_percent_at_scale"] = (100.0 * (proc_cpu_ticks(pid) - c0) / hz
-                                                   / (time.monotonic() - t_0))
-        mem["master_10000_tasks_kib"] = proc_status(pid)["VmRSS"]
-        mem["fleet_10000_tasks_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
-        res["memory"] = mem
-        n_tasks = res["tasks_running"] or 0
-        if n_tasks:
-            res["master_kib_per_agent"] = (mem["master_1000_agents_kib"]
-                                           - mem["master_1000_apps_kib"]) / n_agents
-            res["master_kib_per_task"] = (mem["master_10000_tasks_kib"]
-                                          - mem["master_1000_agents_kib"]) / n_tasks
-        sz = {}
-        for path, base in (("/v2/apps?embed=apps.tasks", u), ("/master/state", cd.master_url),
-                           ("/v2/apps", u)):
-            r = cd.get(path, base=base, timeout=120)
-            sz[path] = len(r.content)
-        res["body_bytes"] = sz
+        for name, cd in cds.items():
+            out = side_results(res, name)
+            fleet = SimAgents(ctx["sim_agents"], os.path.join(ctx["tmp"], f"fleet-{name}"),
+                              f"127.0.0.1:{cd.ports['master']}", n_agents)
+            fleets[name] = fleet
+            t0 = time.monotonic()
+            fleet.start()
+            reg = wait_count(lambda c=cd: len(c.get("/master/slaves", base=c.master_url)
+                                              .json()["slaves"]), n_agents, 120, 0.2)
+            out["agents_registered_s"] = None if reg is None else time.monotonic() - t0
+            out["memory"]["master_1000_agents_kib"] = proc_status(cd.pid())["VmRSS"]
+            out["memory"]["fleet_1000_agents_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
+            # The task apps go in batches of 10 apps (1,000 tasks), each
+            # waited for: posting all 10,000 at once overloads the master
+            # (see BENCHMARKS.md), and this measures the launch rate at scale.
+            deadline = time.monotonic() + min(400, max(60, budget.left() - 150 * len(cds)))
+            n, secs, samples = launch_tasks(cd, n_task_apps, per_app, deadline)
+            out["agents"] = n_agents
+            out["tasks_wanted"] = want
+            out["tasks_running"] = n
+            out["tasks_running_s"] = secs
+            out["tasks_per_s"] = n / secs
+            out["tasks_running_progress"] = samples[-10:]
+            log(f"api {name}: {n} of {want} tasks running after {secs:.0f}s")
+            hz = os.sysconf("SC_CLK_TCK")
+            c0, t_0 = proc_cpu_ticks(cd.pid()), time.monotonic()
+            time.sleep(10)
+            out["master_idle_cpu_percent_at_scale"] = (
+                100.0 * (proc_cpu_ticks(cd.pid()) - c0) / hz / (time.monotonic() - t_0))
+            mem = out["memory"]
+            mem["master_10000_tasks_kib"] = proc_status(cd.pid())["VmRSS"]
+            mem["fleet_10000_tasks_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
+            if n:
+                out["master_kib_per_agent"] = (mem["master_1000_agents_kib"]
+                                               - mem["master_1000_apps_kib"]) / n_agents
+                out["master_kib_per_task"] = (mem["master_10000_tasks_kib"]
+                                              - mem["master_1000_agents_kib"]) / n
+            sz = {}
+            for path, base in (("/v2/apps?embed=apps.tasks", cd.url),
+                               ("/master/state", cd.master_url), ("/v2/apps", cd.url),
+                               ("/v2/tasks", cd.url)):
+                r = cd.get(path, base=base, timeout=120)
+                sz[path] = len(r.content)
+            out["body_bytes"] = sz
         # The state endpoints: one request at a time (the SPEC's "answers in
-        # < 50 ms"), timed by the client over a new connection each, then wrk
-        # at 64 connections for throughput.
-        for key, url in (("get_apps_embed_tasks", f"{u}/v2/apps?embed=apps.tasks"),
-                         ("get_master_state", f"{cd.master_url}/master/state")):
-            res[key + "_single"] = single_requests(url, 4 * reps, budget, base=u)
-            # A reply takes ~0.15 s of the one loop, so 64 in flight need ~10 s
-            # a round: one longer wrk run says more than several short ones.
-            res[key] = wrk_reps(url, 64, 30, 1, budget)
-            log(f"api: {url}: single p50 {res[key + '_single']['ms']['median']} ms, "
-                f"c64 {res[key]['rps']['median']} req/s")
+        # < 50 ms"), timed by the client over a new connection each, then
+        # wrk at 64 connections for throughput, the sides in turn.
+        state_urls = {}
+        for name, cd in cds.items():
+            state_urls[(name, "get_apps_embed_tasks")] = f"{cd.url}/v2/apps?embed=apps.tasks"
+            state_urls[(name, "get_tasks")] = f"{cd.url}/v2/tasks"
+            state_urls[(name, "get_master_state")] = f"{cd.master_url}/master/state"
+        for (name, key), url in state_urls.items():
+            side_results(res, name)[key + "_single"] = single_requests(
+                url, 4 * reps, budget, base=cds[name].url)
+        # A reply of the old build takes ~0.15 s of the one loop, so 64 in
+        # flight need ~10 s a round: one longer run says more than several
+        # short ones.
+        jobs = {k: (url, 64, 30, None) for k, url in state_urls.items()}
+        for (name, key), r in interleaved(jobs, 1, budget).items():
+            side_results(res, name)[key] = r
+            log(f"api {name}: {key}: single p50 "
+                f"{side_results(res, name)[key + '_single']['ms']['median']} ms, "
+                f"c64 {r['rps']['median']} req/s")
+        if "baseline" in res:
+            for key in ("get_apps_embed_tasks", "get_tasks", "get_master_state"):
+                res[key + "_vs_baseline"] = rps_ratio(res.get(key), res["baseline"].get(key))
     finally:
-        if fleet is not None:
+        for ngx in nginxes.values():
+            ngx.close()
+        for fleet in fleets.values():
             fleet.close()
-        cd.close()
-        res["master_log_warnings"] = log_warnings(cd.log_text())
+        for name, cd in cds.items():
+            cd.close()
+            side_results(res, name)["master_log_warnings"] = log_warnings(cd.log_text())
     return res
 
 
@@ -1185,6 +1381,9 @@ SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "
 def main():
     ap = argparse.ArgumentParser(description="clusterd benchmarks (SPEC section 9)")
     ap.add_argument("--binary", default=os.path.join(ROOT, "clusterd"))
+    ap.add_argument("--baseline", default=None,
+                    help="another clusterd binary (say main's) the api section runs beside "
+                         "--binary, its measurements interleaved with --binary's")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--sections", default=",".join(SECTIONS))
     ap.add_argument("--reps", type=int, default=5)
@@ -1203,6 +1402,8 @@ def main():
     ctx = {"tmp": tmp, "binary": shutil.copy(a.binary, os.path.join(tmp, "clusterd")),
            "sim_alloc": shutil.copy(os.path.join(a.build, "bench", "sim_alloc"), tmp),
            "sim_agents": shutil.copy(os.path.join(a.build, "bench", "sim_agents"), tmp)}
+    if a.baseline:
+        ctx["baseline"] = shutil.copy(a.baseline, os.path.join(tmp, "clusterd-baseline"))
     out = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "machine": machine(), "reps": reps, "quick": a.quick, "results": {}}
     t_start = time.monotonic()
@@ -1238,11 +1439,12 @@ def main():
                                                  120 if a.quick else 300, a.quick, summary,
                                                  log, H, BenchClusterd, SimAgents, Budget)
                 elif s == "api":
+                    k = 2 if a.baseline else 1
                     if a.quick:
-                        r = bench_api(ctx, reps, 60, 2, n_apps=100, n_agents=50,
+                        r = bench_api(ctx, reps, 60 * k, 2, n_apps=100, n_agents=50,
                                       n_task_apps=10, per_app=10)
                     else:
-                        r = bench_api(ctx, reps, 480, 4)
+                        r = bench_api(ctx, reps, 600 * k, 4)
                 else:
                     r = bench_swarm(ctx, reps, 200 if a.quick else 720)
             except Exception as e:  # pylint: disable=broad-except

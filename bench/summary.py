@@ -110,34 +110,93 @@ def swarm(r):
     return t
 
 
+def ratio_cell(x):
+    """median (min-max, n) of a ratio dict from bench.ratio()."""
+    if not isinstance(x, dict) or x.get("median_of_medians") is None:
+        return "n/a"
+    if x.get("median") is None:
+        return fmt(x["median_of_medians"], "x")
+    return f"{fmt(x['median_of_medians'], 'x')} (rounds {spread(x)})"
+
+
 def api(r):
     t = []
-    g = r.get("get_app", {})
-    t.append(("GET /v2/apps/{id}, 1,000 apps, 64 conns: req/s", spread(g.get("rps")),
-              "≥ 20,000", verdict(med(g.get("rps")), 20000, lower_is_better=False)))
-    t.append(("GET /v2/apps/{id}: p50 / p99 / max ms",
-              f"{spread(g.get('p50_ms'))} / {spread(g.get('p99_ms'))} / "
-              f"{spread(g.get('max_ms'))}", "p99 < 10 ms", verdict(med(g.get("p99_ms")), 10)))
-    g = r.get("get_apps", {})
+    base = r.get("baseline") or {}
+    ng = r.get("nginx") or {}
+
+    def both(key, label, target="—", check=None):
+        g, b = r.get(key, {}), base.get(key, {})
+        cell = spread(g.get("rps"))
+        if b:
+            cell += f"; baseline {spread(b.get('rps'))}"
+        t.append((label, cell, target, check(g) if check else ""))
+        t.append((label.replace(": req/s", "") + ": p50 / p99 / max ms",
+                  f"{spread(g.get('p50_ms'))} / {spread(g.get('p99_ms'))} / "
+                  f"{spread(g.get('max_ms'))}" + (
+                      f"; baseline {spread(b.get('p50_ms'))} / {spread(b.get('p99_ms'))} / "
+                      f"{spread(b.get('max_ms'))}" if b else ""),
+                  "p99 < 10 ms" if key == "get_app" else "—",
+                  verdict(med(g.get("p99_ms")), 10) if key == "get_app" else ""))
+
+    both("get_app", "GET /v2/apps/{id}, 1,000 apps, 64 conns: req/s", "≥ 20,000",
+         lambda g: verdict(med(g.get("rps")), 20000, lower_is_better=False))
     t.append(("GET /v2/apps, 1,000 apps, one request at a time: ms",
-              spread((r.get("get_apps_single") or {}).get("ms")), "—", ""))
-    t.append(("GET /v2/apps, 1,000 apps, 64 conns: req/s", spread(g.get("rps")), "—", ""))
-    t.append(("GET /v2/apps: p50 / p99 / max ms",
-              f"{spread(g.get('p50_ms'))} / {spread(g.get('p99_ms'))} / "
-              f"{spread(g.get('max_ms'))}", "—", ""))
+              spread((r.get("get_apps_single") or {}).get("ms")) + (
+                  f"; baseline {spread((base.get('get_apps_single') or {}).get('ms'))}"
+                  if base else ""), "—", ""))
+    both("get_apps", f"GET /v2/apps, 1,000 apps ({fmt(r.get('get_apps_bytes'), ' B')}), "
+         "64 conns: req/s")
+    if "get_apps_gzip" in r:
+        g = r["get_apps_gzip"]
+        t.append((f"GET /v2/apps with Accept-Encoding: gzip "
+                  f"({fmt(r.get('get_apps_gzip_bytes'), ' B')}), 64 conns: req/s; p99 ms",
+                  f"{spread(g.get('rps'))}; {spread(g.get('p99_ms'))}", "—", ""))
+    for w in ("1", "auto"):
+        g = ng.get(f"workers_{w}")
+        if g:
+            t.append((f"nginx, the same bytes from a file, worker_processes {w}: req/s",
+                      spread(g.get("rps")), "—", ""))
+    for w in ("1", "auto"):
+        x = r.get(f"get_apps_vs_nginx_{w}")
+        if x:
+            v = x.get("median_of_medians")
+            t.append((f"GET /v2/apps / nginx (worker_processes {w}), req/s", ratio_cell(x),
+                      "≥ 0.5", verdict(v, 0.5, lower_is_better=False)))
+            bx = base.get(f"get_apps_vs_nginx_{w}")
+            if bx:
+                t.append((f"baseline GET /v2/apps / nginx (worker_processes {w}), req/s",
+                          ratio_cell(bx), "—", ""))
+    for key in ("get_apps", "get_app"):
+        if r.get(f"{key}_vs_baseline"):
+            t.append((f"{'GET /v2/apps' if key == 'get_apps' else 'GET /v2/apps/{id}'}: "
+                      "clusterd / baseline, req/s", ratio_cell(r[f"{key}_vs_baseline"]),
+                      "—", ""))
     n = r.get("tasks_running")
     t.append(("tasks running for the state endpoints (wanted 10,000)",
               f"{fmt(n)} on {fmt(r.get('agents', 1000))} simulated agents, "
-              f"{fmt(r.get('tasks_per_s'), ' tasks/s')}", "10,000", ""))
+              f"{fmt(r.get('tasks_per_s'), ' tasks/s')}" + (
+                  f"; baseline {fmt(base.get('tasks_running'))}, "
+                  f"{fmt(base.get('tasks_per_s'), ' tasks/s')}" if base else ""),
+              "10,000", ""))
     for key, label in (("get_apps_embed_tasks", "GET /v2/apps?embed=apps.tasks"),
+                       ("get_tasks", "GET /v2/tasks"),
                        ("get_master_state", "GET /master/state")):
         g = r.get(key, {})
+        if not g and not r.get(key + "_single"):
+            continue
         g1 = (r.get(key + "_single") or {}).get("ms", {})
-        t.append((f"{label}, one request at a time: ms", spread(g1), "< 50 ms",
+        b, b1 = base.get(key, {}), (base.get(key + "_single") or {}).get("ms", {})
+        t.append((f"{label}, one request at a time: ms",
+                  spread(g1) + (f"; baseline {spread(b1)}" if b else ""), "< 50 ms",
                   verdict(med(g1), 50)))
+        target = "≥ 500" if key == "get_master_state" else "—"
         t.append((f"{label}, 64 conns: req/s; p50 / p99 ms",
                   f"{spread(g.get('rps'))}; {spread(g.get('p50_ms'))} / "
-                  f"{spread(g.get('p99_ms'))}", "—", ""))
+                  f"{spread(g.get('p99_ms'))}" + (
+                      f"; baseline {spread(b.get('rps'))}; {spread(b.get('p50_ms'))} / "
+                      f"{spread(b.get('p99_ms'))}" if b else ""), target,
+                  verdict(med(g.get("rps")), 500, lower_is_better=False)
+                  if key == "get_master_state" else ""))
     if "master_kib_per_task" in r:
         t.append(("master memory per agent / per task",
                   f"{fmt(r.get('master_kib_per_agent'), ' KiB')} / "

@@ -3,7 +3,8 @@
  * head is copied once into http1_req.raw and cut into NUL-terminated
  * pieces in place, so a request costs two allocations whatever its number
  * of headers. The chunked decoder is a byte-at-a-time state machine that
- * keeps no input, so a body may arrive in pieces of any size.
+ * keeps no input, so a body may arrive in pieces of any size. An
+ * Accept-Encoding list is read in place, without a copy.
  */
 #include "http1.h"
 
@@ -489,4 +490,107 @@ out:
 	if (rc != 0)
 		return rc;
 	return c->state == CH_DONE ? 1 : 0;
+}
+
+static const struct {
+	int code;
+	const char *text;
+} http1_reasons[] = {
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {304, "Not Modified"},
+    {307, "Temporary Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {413, "Payload Too Large"},
+    {415, "Unsupported Media Type"},
+    {422, "Unprocessable Entity"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
+};
+
+const char *
+http1_reason(int code)
+{
+	size_t i;
+
+	for (i = 0; i < CD_NELEM(http1_reasons); i++)
+		if (http1_reasons[i].code == code)
+			return http1_reasons[i].text;
+	return code < 300 ? "OK" : code < 400 ? "Redirect" : "Error";
+}
+
+/* Codings are tokens separated by commas, each with parameters after ';'
+ * of which only q (a weight, "0" to "1" with up to three decimals)
+ * matters here. */
+bool
+http1_coding_accepted(const char *v, const char *coding, const char *alias)
+{
+	int named = -1, star = -1; /* -1 absent, 0 refused, 1 taken */
+	const char *p = v;
+
+	while (*p != '\0') {
+		const char *tok, *end;
+		size_t n;
+		int ok = 1;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		tok = p;
+		while (*p != '\0' && *p != ',' && *p != ';' && *p != ' ' &&
+		       *p != '\t')
+			p++;
+		n = (size_t)(p - tok);
+		end = p;
+		while (*end != '\0' && *end != ',')
+			end++;
+		/* Parameters: only q matters; "q=0", "q=0.0", "q=0.000"
+		 * refuse. */
+		for (; p < end; p++) {
+			const char *q;
+
+			if (*p != ';')
+				continue;
+			q = p + 1;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if ((*q == 'q' || *q == 'Q') && q[1] == '=') {
+				q += 2;
+				if (*q == '0') {
+					q++;
+					if (*q == '.')
+						q++;
+					while (*q == '0')
+						q++;
+					ok = !(q >= end || *q == ' ' ||
+					       *q == '\t' || *q == ';');
+				}
+			}
+		}
+		if ((n == strlen(coding) && strncasecmp(tok, coding, n) == 0) ||
+		    (alias != NULL && n == strlen(alias) &&
+		     strncasecmp(tok, alias, n) == 0))
+			named = named == 1 ? 1 : ok;
+		else if (n == 1 && tok[0] == '*')
+			star = ok;
+		p = end;
+	}
+	return named >= 0 ? named == 1 : star == 1;
 }

@@ -1,9 +1,10 @@
 /*
  * http1.h: pure parsing of HTTP/1.0 and HTTP/1.1 requests (RFC 9112) for
  * lib/httpd: finding the end of a request head, parsing it into method,
- * target, version and headers with the framing they imply, and decoding
- * chunked bodies incrementally. No I/O, no loop, no globals (STYLE B28);
- * fuzzed by tests/fuzz/fuzz_http1.c.
+ * target, version and headers with the framing they imply, decoding
+ * chunked bodies incrementally, reading an Accept-Encoding list, and the
+ * reason phrases of the status line. No I/O, no loop, no globals (STYLE
+ * B28); fuzzed by tests/fuzz/fuzz_http1.c.
  *
  * Strict where leniency lets two parsers disagree about where a request
  * ends (request smuggling): lines end in CRLF only, no whitespace before a
@@ -77,6 +78,18 @@ void http1_req_release(struct http1_req *r);
 const char *http1_req_header(const struct http1_req *r, const char *name);
 /* The HTTP status for an error code of http1_parse() (400 by default). */
 int http1_status(int rc);
+
+/* The reason phrase of status code ("Not Found"); a generic one for codes
+ * without their own. Static storage. */
+const char *http1_reason(int code);
+
+/*
+ * Whether the coding list v, an Accept-Encoding value (RFC 9110 section
+ * 12.5.3: "gzip;q=0.5, br"), gives coding, or its alias (may be NULL), a
+ * weight above 0; "*" stands for every coding not named.
+ */
+bool http1_coding_accepted(const char *v, const char *coding,
+			   const char *alias);
 
 /* State of a chunked body being decoded; zero it to start. */
 struct http1_chunked {

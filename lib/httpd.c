@@ -40,7 +40,9 @@
 #include <jansson.h>
 
 #define LOG_MOD "httpd"
+#include "blob.h"
 #include "buf.h"
+#include "http1.h"
 #include "httpd_int.h"
 #include "id.h"
 #include "json.h"
@@ -87,49 +89,6 @@ httpd_method_parse(const char *m)
 		if (strcmp(m, httpd_method_name(all[i])) == 0)
 			return all[i];
 	return 0;
-}
-
-static const struct {
-	int code;
-	const char *text;
-} httpd_reasons[] = {
-    {100, "Continue"},
-    {200, "OK"},
-    {201, "Created"},
-    {202, "Accepted"},
-    {204, "No Content"},
-    {301, "Moved Permanently"},
-    {302, "Found"},
-    {304, "Not Modified"},
-    {307, "Temporary Redirect"},
-    {400, "Bad Request"},
-    {401, "Unauthorized"},
-    {403, "Forbidden"},
-    {404, "Not Found"},
-    {405, "Method Not Allowed"},
-    {406, "Not Acceptable"},
-    {408, "Request Timeout"},
-    {409, "Conflict"},
-    {413, "Payload Too Large"},
-    {415, "Unsupported Media Type"},
-    {422, "Unprocessable Entity"},
-    {431, "Request Header Fields Too Large"},
-    {500, "Internal Server Error"},
-    {501, "Not Implemented"},
-    {502, "Bad Gateway"},
-    {503, "Service Unavailable"},
-    {505, "HTTP Version Not Supported"},
-};
-
-const char *
-httpd_reason(int code)
-{
-	size_t i;
-
-	for (i = 0; i < CD_NELEM(httpd_reasons); i++)
-		if (httpd_reasons[i].code == code)
-			return httpd_reasons[i].text;
-	return code < 300 ? "OK" : code < 400 ? "Redirect" : "Error";
 }
 
 const char *
@@ -562,6 +521,27 @@ httpd_req_on_close(struct httpd_req *r, httpd_close_fn *fn, void *arg)
 	r->close_arg = arg;
 }
 
+bool
+httpd_req_gone(struct httpd_req *r)
+{
+	CD_CHECK_OBJ(r, HTTPD_REQ_MAGIC);
+	if (r->state == HTTPD_REQ_CLOSED)
+		return true;
+	if (r->state != HTTPD_REQ_PENDING || r->conn == NULL ||
+	    !httpd_conn_peer_gone(r->conn))
+		return false;
+	httpd_conn_drop(r->conn); /* r is CLOSED now, its callback ran */
+	return true;
+}
+
+bool
+httpd_req_accepts_gzip(const struct httpd_req *r)
+{
+	const char *v = httpd_req_header(r, "Accept-Encoding");
+
+	return v != NULL && http1_coding_accepted(v, "gzip", "x-gzip");
+}
+
 void
 httpd_reply_header(struct httpd_req *r, const char *name, const char *value)
 {
@@ -594,7 +574,8 @@ void
 httpd_req_send(struct httpd_req *r, int code, const char *content_type,
 	       const void *body, size_t len)
 {
-	httpd_conn_answer(r->conn, r, code, content_type, body, len, false);
+	httpd_conn_answer(r->conn, r, code, content_type, body, len, NULL,
+			  false);
 	httpd_req_done(r, code, len);
 }
 
@@ -607,6 +588,22 @@ httpd_reply(struct httpd_req *r, int code, const char *content_type,
 	if (httpd_gate_hold(r, code, content_type, body, len))
 		return;
 	httpd_req_send(r, code, content_type, body, len);
+}
+
+void
+httpd_reply_blob(struct httpd_req *r, int code, const char *content_type,
+		 struct blob *body)
+{
+	size_t len = blob_len(body);
+
+	if (!httpd_req_live(r))
+		return;
+	/* Held until durable: a copy of the bytes, not a reference. */
+	if (httpd_gate_hold(r, code, content_type, blob_data(body), len))
+		return;
+	httpd_conn_answer(r->conn, r, code, content_type, NULL, len, body,
+			  false);
+	httpd_req_done(r, code, len);
 }
 
 void
@@ -688,7 +685,7 @@ httpd_stream_start(struct httpd_req *r, const char *content_type)
 		httpd_error_body(&b, "Too many event streams: the server's "
 				     "cap is reached");
 		httpd_conn_answer(r->conn, r, 503, "application/json", b.data,
-				  b.len, false);
+				  b.len, NULL, false);
 		buf_release(&b);
 		r->conn = NULL;
 		r->h = NULL;
@@ -705,7 +702,7 @@ httpd_stream_start(struct httpd_req *r, const char *content_type)
 		return -EBUSY;
 	}
 	httpd_reply_header(r, "Cache-Control", "no-cache");
-	httpd_conn_answer(r->conn, r, 200, content_type, NULL, 0, true);
+	httpd_conn_answer(r->conn, r, 200, content_type, NULL, 0, NULL, true);
 	r->state = HTTPD_REQ_STREAMING;
 	h->nstreams++;
 	log_debug("%s %s 200 stream started peer=%s",

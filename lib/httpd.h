@@ -35,6 +35,7 @@
 
 #include "err.h"
 
+struct blob;
 struct durable;
 struct loop;
 struct httpd;
@@ -191,8 +192,23 @@ const char *httpd_req_scheme(const struct httpd_req *r);
 /* The Host header, or the bound address when absent. */
 const char *httpd_req_host(const struct httpd_req *r);
 
-/* Called once if the connection closes before the reply. */
+/* Called once if the connection closes before the reply (fn NULL: no
+ * callback any more). */
 void httpd_req_on_close(struct httpd_req *r, httpd_close_fn *fn, void *arg);
+/*
+ * Whether r's client has gone: r was closed, or its socket has reached
+ * end of file or an error (looked at without reading, so a peer that hung
+ * up after sending is seen before its EOF event). A client found gone
+ * this way has its connection closed at once, as the EOF event would:
+ * r's close callback runs before this returns. For the owner of a request
+ * that is expensive to answer, before it builds the answer.
+ */
+bool httpd_req_gone(struct httpd_req *r);
+/*
+ * Whether the request's Accept-Encoding takes gzip ("gzip" or "x-gzip"
+ * with a q above 0, or "*" when gzip is not named).
+ */
+bool httpd_req_accepts_gzip(const struct httpd_req *r);
 
 /* Add a response header before replying. */
 void httpd_reply_header(struct httpd_req *r, const char *name,
@@ -200,6 +216,13 @@ void httpd_reply_header(struct httpd_req *r, const char *name,
 /* Reply with raw bytes. */
 void httpd_reply(struct httpd_req *r, int code, const char *content_type,
 		 const void *body, size_t len);
+/*
+ * Reply with the bytes of body (borrowed): the connection queues them by
+ * reference, without a copy, and holds a reference of its own until the
+ * socket has taken them, so one body can answer many requests at once.
+ */
+void httpd_reply_blob(struct httpd_req *r, int code, const char *content_type,
+		      struct blob *body);
 /* Reply with JSON; takes (steals) the reference to body; NULL sends no body. */
 void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
 /*

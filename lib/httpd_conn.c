@@ -68,6 +68,7 @@
 #include <event2/listener.h>
 
 #define LOG_MOD "httpd"
+#include "blob.h"
 #include "fault.h"
 #include "log.h"
 #include "loop.h"
@@ -102,6 +103,13 @@ httpd_set_observer(struct httpd *h, httpd_observe_fn *fn, void *arg)
 #define HTTPD_OUT_HIGH ((size_t)256 * 1024)
 /* Input kept beyond a maximal head (pipelined bytes, body pieces). */
 #define HTTPD_READ_SLACK ((size_t)64 * 1024)
+/*
+ * Most bytes one write may take from an answer. libevent's default, 16
+ * KiB, costs a write and a trip through the loop per 16 KiB: a reply of a
+ * megabyte (GET /v2/apps at a thousand apps) took 64 of each. The kernel's
+ * send buffer bounds a write anyway.
+ */
+#define HTTPD_MAX_WRITE ((ev_ssize_t)4 * 1024 * 1024)
 
 enum httpd_conn_state {
 	CONN_HEAD,
@@ -216,7 +224,7 @@ httpd_conn_fail(struct httpd_conn *c, int code, const char *msg)
 			    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
 			    "Content-Type: application/json\r\n"
 			    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-			    code, httpd_reason(code), httpd_date(c->h), b.len);
+			    code, http1_reason(code), httpd_date(c->h), b.len);
 	evbuffer_add(out, b.data, b.len);
 	buf_release(&b);
 	http1_req_release(&c->hr);
@@ -557,6 +565,7 @@ httpd_conn_new(struct httpd *h, evutil_socket_t fd, const struct sockaddr *sa,
 			  httpd_conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 				 h->max_headers + HTTPD_READ_SLACK);
+	(void)bufferevent_set_max_single_write(c->bev, HTTPD_MAX_WRITE);
 	/* No progress writing an answer for idle_ms: the peer is gone. */
 	bufferevent_set_timeouts(c->bev, NULL, &wt);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -695,10 +704,19 @@ httpd_conn_shutdown(struct httpd *h)
 	h->resume = NULL;
 }
 
+/* evbuffer_add_reference()'s cleanup: the socket took a shared body. */
+static void
+httpd_conn_blob_done(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	blob_unref(arg);
+}
+
 void
 httpd_conn_answer(struct httpd_conn *c, struct httpd_req *r, int code,
 		  const char *content_type, const void *body, size_t len,
-		  bool stream)
+		  struct blob *shared, bool stream)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	bool bodyless =
@@ -715,7 +733,7 @@ httpd_conn_answer(struct httpd_conn *c, struct httpd_req *r, int code,
 	if (stream && r->hr.minor == 0)
 		close = true;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", code,
-			    httpd_reason(code), httpd_date(c->h));
+			    http1_reason(code), httpd_date(c->h));
 	if (r->out.len > 0)
 		evbuffer_add(out, r->out.data, r->out.len);
 	if (content_type != NULL && !r->has_ctype)
@@ -732,8 +750,15 @@ httpd_conn_answer(struct httpd_conn *c, struct httpd_req *r, int code,
 	c->keep_alive = !close;
 	if (stream)
 		return;
-	if (!c->head_only && len > 0)
+	if (!c->head_only && len > 0 && shared != NULL) {
+		blob_ref(shared);
+		if (evbuffer_add_reference(out, blob_data(shared), len,
+					   httpd_conn_blob_done, shared) != 0)
+			cd_assert_fail("evbuffer_add_reference", __FILE__,
+				       __LINE__);
+	} else if (!c->head_only && len > 0) {
 		evbuffer_add(out, body, len);
+	}
 	httpd_conn_next(c, close);
 }
 
@@ -763,4 +788,31 @@ size_t
 httpd_conn_pending(const struct httpd_conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+bool
+httpd_conn_peer_gone(struct httpd_conn *c)
+{
+	evutil_socket_t fd;
+	char b;
+	ssize_t n;
+
+	CD_CHECK_OBJ(c, HTTPD_CONN_MAGIC);
+	if (c->closed || c->eof)
+		return true;
+	if (c->tls || (fd = bufferevent_getfd(c->bev)) < 0)
+		return false;
+	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		return true;
+	return n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	       errno != EINTR;
+}
+
+void
+httpd_conn_drop(struct httpd_conn *c)
+{
+	CD_CHECK_OBJ(c, HTTPD_CONN_MAGIC);
+	log_debug("peer=%s has gone: closing", c->peer);
+	httpd_conn_close(c);
 }

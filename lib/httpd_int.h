@@ -23,6 +23,7 @@
 
 #define HTTPD_MAGIC 0x48747064u
 
+struct blob;
 struct evconnlistener;
 struct httpd_conn;
 struct loop_timer;
@@ -126,8 +127,6 @@ void httpd_serve(struct httpd *h, struct httpd_req *r);
 void httpd_req_closed(struct httpd_req *r);
 /* "Tue, 15 Nov 1994 08:12:31 GMT", refreshed once a second. */
 const char *httpd_date(struct httpd *h);
-/* Reason phrase of a status code. */
-const char *httpd_reason(int code);
 /* Marathon's error body {"message": msg, "details": []} into b. */
 void httpd_error_body(struct buf *b, const char *msg);
 /* "GET", "POST", ...; "?" for 0. */
@@ -166,17 +165,28 @@ void httpd_conn_shutdown(struct httpd *h);
 /*
  * Write the answer to r, the request conn is serving: status line, the
  * headers r->out holds, Content-Type, Content-Length (or chunked framing
- * when stream is set) and, unless the request was HEAD, the body. A
- * complete answer (not a stream) hands the connection to its next request.
+ * when stream is set) and, unless the request was HEAD, the body: the len
+ * bytes at body, copied, or when shared is not NULL its bytes, queued by
+ * reference (the connection holds a reference of its own until they are
+ * written). A complete answer (not a stream) hands the connection to its
+ * next request.
  */
 void httpd_conn_answer(struct httpd_conn *conn, struct httpd_req *r, int code,
 		       const char *content_type, const void *body, size_t len,
-		       bool stream);
+		       struct blob *shared, bool stream);
 /* One chunk of a stream (n > 0). */
 void httpd_conn_chunk(struct httpd_conn *conn, const void *p, size_t n);
 /* The last chunk; hands the connection to its next request. */
 void httpd_conn_stream_end(struct httpd_conn *conn);
 /* Bytes queued on the connection but not yet written. */
 size_t httpd_conn_pending(const struct httpd_conn *conn);
+/*
+ * Whether the peer has gone: EOF seen, or the socket says end of file or
+ * an error when peeked at (plain TCP only: under TLS the bytes on the
+ * socket are records, and only the EOF event tells).
+ */
+bool httpd_conn_peer_gone(struct httpd_conn *conn);
+/* Close now, as on the peer's EOF: the request being served sees it. */
+void httpd_conn_drop(struct httpd_conn *conn);
 
 #endif

@@ -20,11 +20,13 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <jansson.h>
 
 #define LOG_MOD "sched"
+#include "lib/bodycache.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/log.h"
@@ -40,6 +42,7 @@
 #include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_driver.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_gen.h"
 #include "scheduler/core/sched_health.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_offer.h"
@@ -52,6 +55,13 @@
 #define SCHED_IDLE_DECLINE_S 120.0
 /* Marathon's task_launch_timeout default. */
 #define SCHED_LAUNCH_TIMEOUT_MS 300000LL
+
+/* lib/bodycache's view of the state generation. */
+static uint64_t
+sched_lists_gen(void *arg)
+{
+	return sched_gen(arg);
+}
 
 const struct framework_sched_ops *
 sched_framework_ops(void)
@@ -144,6 +154,7 @@ sched_new(struct loop *l, struct store *st, struct httpd *api,
 	if (conf->durable != NULL)
 		sched_events_set_durable(s->events, conf->durable);
 	sched_health_start(s);
+	s->lists = bodycache_new(l, "application/json", sched_lists_gen, s);
 	sched_converge_start(s);
 	sched_tick_start(s);
 	*out = s;
@@ -161,6 +172,8 @@ sched_free(struct sched *s)
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	if (s->api != NULL)
 		httpd_remove_routes(s->api, s);
+	bodycache_free(s->lists); /* requests still waiting get 503 */
+	s->lists = NULL;
 	sched_tick_stop(s);
 	sched_converge_stop(s);
 	sched_deploy_exec_stop(s);

@@ -4,7 +4,7 @@
 #   sh tools/install-deps.sh run    build and run: compiler, libraries, a Docker engine
 #   sh tools/install-deps.sh test   the above plus unit/integration test tools
 #   sh tools/install-deps.sh fuzz   the run packages plus clang and libFuzzer (make fuzz)
-#   sh tools/install-deps.sh bench  the test packages plus wrk (make bench; swarm mode is
+#   sh tools/install-deps.sh bench  the test packages plus wrk and nginx-light (make bench; swarm mode is
 #                                   part of docker.io's dockerd, nothing more to install)
 #   sh tools/install-deps.sh dev    the fuzz packages plus clang-format (.ci/run's clang,
 #                                   fuzz-build and format-check step)
@@ -28,13 +28,14 @@ PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
 # systemd the package also enables its server on port 9090 (the tests never
 # use it: `systemctl disable --now prometheus` if it is not wanted).
 # bench: dnsperf and dnsmasq-base (the binary without its service, which
-# would take port 53) for the DNS comparison.
+# would take port 53) for the DNS comparison; nginx-light (started by the
+# bench with a private configuration) for the list endpoints' comparison.
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl openssl util-linux
 	chromium chromium-driver python3-selenium dpkg-dev lintian
 	dnsutils python3-dnspython docker-registry prometheus"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
-BENCH_PKGS="$TEST_PKGS wrk binutils dnsperf dnsmasq-base"
+BENCH_PKGS="$TEST_PKGS wrk binutils dnsperf dnsmasq-base nginx-light"
 DEV_PKGS="$FUZZ_PKGS clang-format"
 
 usage() {

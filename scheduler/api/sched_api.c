@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
 
@@ -146,4 +147,27 @@ sched_api_err_prefix(struct cd_err *err, const char *prefix)
 	memmove(err->path + pl, err->path, el);
 	memcpy(err->path, prefix, pl);
 	err->path[pl + el] = '\0';
+}
+
+void
+sched_api_key_add(struct buf *key, const char *name, const char *value)
+{
+	if (value == NULL)
+		buf_printf(key, " %s=-", name);
+	else
+		buf_printf(key, " %s=%zu:%s", name, strlen(value), value);
+}
+
+void
+sched_api_error_body(struct buf *out, const char *message)
+{
+	json_t *o = json_pack("{s:s, s:[]}", "message", message, "details");
+
+	/* A message that is not UTF-8 cannot be packed: say less. */
+	if (o == NULL)
+		o = json_pack("{s:s, s:[]}", "message", "Error", "details");
+	AN(o);
+	if (json_dump_buf(o, out) != 0)
+		cd_assert_fail("json_dump_buf", __FILE__, __LINE__);
+	json_decref(o);
 }

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/httpd.h"
 
@@ -52,5 +53,16 @@ void sched_api_reply_no_app(struct httpd_req *r, const char *id);
 /* Put prefix ("/apps(0)") before err's path ("/" counts as empty),
  * truncating at the path's size. */
 void sched_api_err_prefix(struct cd_err *err, const char *prefix);
+/*
+ * Append " name=<length>:<value>" to the cache key being built in key, or
+ * " name=-" when value is NULL: a key that two different queries cannot
+ * share (lib/bodycache).
+ */
+void sched_api_key_add(struct buf *key, const char *name, const char *value);
+/*
+ * The Marathon error body {"message": message, "details": []} into out,
+ * for a reply a cache builder writes (lib/bodycache).
+ */
+void sched_api_error_body(struct buf *out, const char *message);
 
 #endif

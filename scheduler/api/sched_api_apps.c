@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bodycache.h"
 #include "lib/buf.h"
 #include "lib/jw.h"
 #include "lib/xalloc.h"
@@ -94,18 +95,45 @@ apps_embed(const struct httpd_req *r, int dflt)
 	return any ? f : dflt;
 }
 
+/* What GET /v2/apps asks for: the cache's params (lib/bodycache). */
+struct apps_query {
+	int embed;
+	char *cmd;   /* owned or NULL: cmd= */
+	char *id;    /* owned or NULL: id= */
+	char *label; /* owned or NULL: label= */
+};
+
 static void
-apps_list(struct httpd_req *r, struct sched *s)
+apps_query_free(void *p)
 {
-	const char *cmd = httpd_req_query(r, "cmd");
-	const char *idf = httpd_req_query(r, "id");
-	const char *label = httpd_req_query(r, "label");
-	int embed = apps_embed(r, 0);
-	struct buf b = BUF_INIT;
+	struct apps_query *q = p;
+
+	free(q->cmd);
+	free(q->id);
+	free(q->label);
+	free(q);
+}
+
+static char *
+apps_query_dup(const struct httpd_req *r, const char *key)
+{
+	const char *v = httpd_req_query(r, key);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+/* The listing of q into b (a bodycache_build_fn). */
+static int
+apps_list_build(void *arg, void *params, struct buf *b)
+{
+	struct sched *s = arg;
+	const struct apps_query *q = params;
+	const char *cmd = q->cmd, *idf = q->id, *label = q->label;
+	int embed = q->embed;
 	struct jw w;
 	size_t i;
 
-	jw_init(&w, &b);
+	jw_init(&w, b);
 	jw_obj_open(&w);
 	jw_key(&w, "apps");
 	jw_arr_open(&w);
@@ -124,7 +152,41 @@ apps_list(struct httpd_req *r, struct sched *s)
 	}
 	jw_arr_close(&w);
 	jw_obj_close(&w);
-	apps_reply_buf(r, 200, &b);
+	return 200;
+}
+
+/*
+ * GET /v2/apps: from the list cache, keyed by the normalised query (the
+ * embed flags, not their spelling). taskStats holds lifetimes that grow
+ * with the clock, not with the state: those listings are built each time.
+ */
+static void
+apps_list(struct httpd_req *r, struct sched *s)
+{
+	struct apps_query *q = xcalloc(1, sizeof *q);
+	struct buf key = BUF_INIT;
+
+	/* counts and deployments are always there: not part of the key. */
+	q->embed =
+	    apps_embed(r, 0) & ~(SCHED_EMBED_COUNTS | SCHED_EMBED_DEPLOYMENTS);
+	q->cmd = apps_query_dup(r, "cmd");
+	q->id = apps_query_dup(r, "id");
+	q->label = apps_query_dup(r, "label");
+	if (q->embed & SCHED_EMBED_TASK_STATS) {
+		struct buf b = BUF_INIT;
+
+		(void)apps_list_build(s, q, &b);
+		apps_query_free(q);
+		apps_reply_buf(r, 200, &b);
+		return;
+	}
+	buf_printf(&key, "GET /v2/apps embed=%d", q->embed);
+	sched_api_key_add(&key, "cmd", q->cmd);
+	sched_api_key_add(&key, "id", q->id);
+	sched_api_key_add(&key, "label", q->label);
+	bodycache_serve(s->lists, r, buf_str(&key), apps_list_build, q,
+			apps_query_free);
+	buf_release(&key);
 }
 
 static void

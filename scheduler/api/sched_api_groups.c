@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/bodycache.h"
+#include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/xalloc.h"
 #include "scheduler/api/sched_api.h"
 #include "scheduler/api/sched_api_info.h"
@@ -124,22 +127,81 @@ groups_embed(const struct httpd_req *r, bool *apps, bool *groups, int *flags)
 		*apps = *groups = true;
 }
 
+/* What GET /v2/groups[/{id}] asks for: the cache's params. */
+struct groups_query {
+	char *id; /* owned: the group */
+	bool apps, groups;
+	int embed; /* app embed flags */
+};
+
+static void
+groups_query_free(void *p)
+{
+	struct groups_query *q = p;
+
+	free(q->id);
+	free(q);
+}
+
+/* The tree q asks for, or the 404, into b (a bodycache_build_fn). */
+static int
+groups_tree_build(void *arg, void *params, struct buf *b)
+{
+	struct sched *s = arg;
+	const struct groups_query *q = params;
+	struct sched_group_src src;
+	struct groups_ctx c;
+	json_t *tree;
+	int code = 200;
+
+	memset(&c, 0, sizeof c);
+	c.embed = q->embed;
+	groups_src(s, &c, &src);
+	if (sched_group_tree(&src, q->id, q->apps, q->groups, &tree) != 0) {
+		char *msg = xasprintf("Group '%s' does not exist", q->id);
+
+		sched_api_error_body(b, msg);
+		free(msg);
+		code = 404;
+	} else {
+		if (json_dump_buf(tree, b) != 0)
+			cd_assert_fail("json_dump_buf", __FILE__, __LINE__);
+		json_decref(tree);
+	}
+	groups_ctx_release(&c);
+	return code;
+}
+
+/*
+ * GET: from the list cache, keyed by the group and the normalised embed
+ * flags; with taskStats (lifetimes that grow with the clock) built each
+ * time.
+ */
 static void
 groups_get_tree(struct httpd_req *r, struct sched *s, const char *id)
 {
-	struct sched_group_src src;
-	struct groups_ctx c;
-	bool apps, groups;
-	json_t *tree;
+	struct groups_query *q = xcalloc(1, sizeof *q);
+	struct buf key = BUF_INIT;
+	int code;
 
-	memset(&c, 0, sizeof c);
-	groups_embed(r, &apps, &groups, &c.embed);
-	groups_src(s, &c, &src);
-	if (sched_group_tree(&src, id, apps, groups, &tree) != 0)
-		groups_reply_missing(r, id);
-	else
-		httpd_reply_json(r, 200, tree);
-	groups_ctx_release(&c);
+	q->id = xstrdup(id);
+	groups_embed(r, &q->apps, &q->groups, &q->embed);
+	q->embed &= ~(SCHED_EMBED_COUNTS | SCHED_EMBED_DEPLOYMENTS);
+	if (q->embed & SCHED_EMBED_TASK_STATS) {
+		struct buf b = BUF_INIT;
+
+		code = groups_tree_build(s, q, &b);
+		groups_query_free(q);
+		httpd_reply(r, code, "application/json", b.data, b.len);
+		buf_release(&b);
+		return;
+	}
+	buf_printf(&key, "GET /v2/groups apps=%d groups=%d embed=%d",
+		   (int)q->apps, (int)q->groups, q->embed);
+	sched_api_key_add(&key, "id", q->id);
+	bodycache_serve(s->lists, r, buf_str(&key), groups_tree_build, q,
+			groups_query_free);
+	buf_release(&key);
 }
 
 static bool

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/bodycache.h"
 #include "lib/buf.h"
 #include "lib/jw.h"
 #include "lib/xalloc.h"
@@ -39,13 +40,24 @@ tasks_status_match(const struct sched_task *t, const char *want)
 	return strcasecmp(want, name) == 0;
 }
 
-/* Whether t passes the status= / status[]= filters (none: all pass). */
-static bool
-tasks_wanted(const struct httpd_req *r, const struct sched_task *t)
+static int
+tasks_word_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The status= / status[]= filters (repeated or comma-separated) as one
+ * string: the words lowercased, sorted, once each, joined by commas; ""
+ * when there is none (every task passes). Owned by the caller.
+ */
+static char *
+tasks_filter(const struct httpd_req *r)
 {
 	static const char *const keys[] = {"status", "status[]"};
-	bool any = false;
-	size_t k;
+	struct buf out = BUF_INIT;
+	char **words = NULL;
+	size_t k, i, n = 0, cap = 0;
 
 	for (k = 0; k < 2; k++) {
 		const char *v;
@@ -53,47 +65,102 @@ tasks_wanted(const struct httpd_req *r, const struct sched_task *t)
 
 		while ((v = httpd_req_query_next(r, keys[k], &pos)) != NULL) {
 			char *copy = xstrdup(v), *w = copy, *next;
-			bool hit = false;
 
-			for (; w != NULL && !hit; w = next) {
+			for (; w != NULL; w = next) {
+				char *p;
+
 				if ((next = strchr(w, ',')) != NULL)
 					*next++ = '\0';
 				if (*w == '\0')
 					continue;
-				any = true;
-				hit = tasks_status_match(t, w);
+				for (p = w; *p != '\0'; p++)
+					if (*p >= 'A' && *p <= 'Z')
+						*p = (char)(*p - 'A' + 'a');
+				XGROW(words, n + 1, cap);
+				words[n++] = xstrdup(w);
 			}
 			free(copy);
-			if (hit)
-				return true;
 		}
 	}
-	return !any;
+	if (n > 1)
+		qsort(words, n, sizeof *words, tasks_word_cmp);
+	buf_puts(&out, "");
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(words[i], words[i - 1]) == 0)
+			continue;
+		if (out.len > 0)
+			buf_puts(&out, ",");
+		buf_puts(&out, words[i]);
+	}
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+	return buf_detach(&out, NULL);
 }
 
-static void
-tasks_list(struct httpd_req *r, void *arg)
+/* Whether t passes filter (tasks_filter(); "" lets every task pass). */
+static bool
+tasks_wanted(const char *filter, const struct sched_task *t)
+{
+	const char *w = filter, *end;
+	char word[64];
+
+	if (*w == '\0')
+		return true;
+	for (; *w != '\0'; w = *end == ',' ? end + 1 : end) {
+		size_t n;
+
+		end = strchr(w, ',');
+		if (end == NULL)
+			end = w + strlen(w);
+		n = (size_t)(end - w);
+		if (n >= sizeof word)
+			continue; /* no state is named that long */
+		memcpy(word, w, n);
+		word[n] = '\0';
+		if (tasks_status_match(t, word))
+			return true;
+	}
+	return false;
+}
+
+/* The listing of the tasks filter lets through into b (a
+ * bodycache_build_fn). */
+static int
+tasks_list_build(void *arg, void *params, struct buf *b)
 {
 	struct sched *s = arg;
-	struct buf b = BUF_INIT;
+	const char *filter = params;
 	struct jw w;
 	size_t i;
 
-	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	jw_init(&w, &b);
+	jw_init(&w, b);
 	jw_obj_open(&w);
 	jw_key(&w, "tasks");
 	jw_arr_open(&w);
 	for (i = 0; i < sched_tracker_count(s->tr); i++) {
 		const struct sched_task *t = sched_tracker_at(s->tr, i);
 
-		if (tasks_wanted(r, t))
+		if (tasks_wanted(filter, t))
 			sched_api_info_task(&w, s, t);
 	}
 	jw_arr_close(&w);
 	jw_obj_close(&w);
-	httpd_reply(r, 200, "application/json", b.data, b.len);
-	buf_release(&b);
+	return 200;
+}
+
+/* GET /v2/tasks: from the list cache, keyed by the normalised filter. */
+static void
+tasks_list(struct httpd_req *r, void *arg)
+{
+	struct sched *s = arg;
+	char *filter, *key;
+
+	CD_CHECK_OBJ(s, SCHED_MAGIC);
+	filter = tasks_filter(r);
+	key = xasprintf("GET /v2/tasks status=%s", filter);
+	bodycache_serve(s->lists, r, key, tasks_list_build, filter, free);
+	free(key);
 }
 
 /*

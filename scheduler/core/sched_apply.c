@@ -42,6 +42,7 @@
 #include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_deploy_exec.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_gen.h"
 #include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_tracker.h"
@@ -582,6 +583,7 @@ apply_install(struct apply_ctx *x)
 	json_decref(s->groups);
 	s->groups = x->groups;
 	x->groups = NULL;
+	sched_gen_bump(s); /* the group records */
 }
 
 /* The killed tasks are TASK_KILLING in memory too. */

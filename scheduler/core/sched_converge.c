@@ -50,6 +50,7 @@
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_gen.h"
 #include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_probe.h"
@@ -392,6 +393,7 @@ sched_converge_backoff(struct sched *s, struct sched_rapp *ra,
 
 	json_decref(ra->last_failure);
 	ra->last_failure = sched_task_failure_json(t, state, why);
+	sched_gen_bump(s); /* lastTaskFailure */
 	sched_app_backoff(ra->app, &sec, &fac, &max);
 	ra->nfailures++;
 	ra->launch_after_ms =

@@ -35,6 +35,7 @@
 #include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_deploy.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_gen.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_repo.h"
 #include "scheduler/core/sched_task.h"
@@ -53,6 +54,7 @@ deploy_push(struct sched *s, struct sched_deploy *d)
 {
 	XGROW(s->deploys, s->ndeploys + 1, s->capdeploys);
 	s->deploys[s->ndeploys++] = d;
+	sched_gen_bump(s); /* AppInfo's "deployments" */
 }
 
 static int
@@ -248,6 +250,7 @@ deploy_take(struct sched *s, size_t i)
 	memmove(&s->deploys[i], &s->deploys[i + 1],
 		(s->ndeploys - i - 1) * sizeof *s->deploys);
 	s->ndeploys--;
+	sched_gen_bump(s);
 	return d;
 }
 
@@ -339,6 +342,7 @@ sched_deploy_exec_poll(struct sched *s)
 		while (d->cur < d->nsteps &&
 		       deploy_step_done(s, &d->steps[d->cur])) {
 			d->cur++; /* visible first, then announced */
+			sched_gen_bump(s);
 			advanced = true;
 			deploy_emit(s, "deployment_step_success", d, false,
 				    &d->steps[d->cur - 1]);

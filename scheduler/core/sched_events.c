@@ -80,8 +80,18 @@ struct sched_events {
 	int walking;			/* > 0 while a walk over streams runs */
 	struct durable dur;		/* pending NULL: events go at once */
 	TAILQ_HEAD(ev_held_list, ev_held) held; /* owned: in emission order */
-	bool waiting; /* a wait for the first is out */
+	bool waiting;	   /* a wait for the first is out */
+	uint64_t nemitted; /* sched_events_emit() calls */
 };
+
+uint64_t
+sched_events_count(const struct sched_events *e)
+{
+	if (e == NULL)
+		return 0;
+	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	return e->nemitted;
+}
 
 /* Pure helpers */
 
@@ -402,6 +412,7 @@ sched_events_emit(struct sched_events *e, json_t *ev)
 	if (e == NULL || ev == NULL)
 		goto out;
 	CD_CHECK_OBJ(e, EVENTS_MAGIC);
+	e->nemitted++;
 	type = json_string_value(json_object_get(ev, "eventType"));
 	if (type == NULL) {
 		log_warn("an event without eventType was not sent");

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -52,6 +53,12 @@ void sched_events_set_durable(struct sched_events *e, const struct durable *d);
  * e may be NULL (no-op), so callers need not test.
  */
 void sched_events_emit(struct sched_events *e, json_t *ev);
+/*
+ * The number of events emitted: part of the scheduler's state generation
+ * (sched_gen.h), so that whatever an event reports, a list reply cached
+ * before it is never served after it. 0 when e is NULL.
+ */
+uint64_t sched_events_count(const struct sched_events *e);
 
 /*
  * Emit api_post_event for an app the API created or changed: clientIp and

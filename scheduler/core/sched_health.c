@@ -30,6 +30,7 @@
 #include "scheduler/app/sched_app.h"
 #include "scheduler/core/sched_converge.h"
 #include "scheduler/core/sched_events.h"
+#include "scheduler/core/sched_gen.h"
 #include "scheduler/core/sched_ids.h"
 #include "scheduler/core/sched_int.h"
 #include "scheduler/core/sched_probe.h"
@@ -205,6 +206,7 @@ sched_health_start(struct sched *s)
 	if (s->health != NULL || s->hc == NULL)
 		return;
 	s->health = sched_probe_new(s->loop, s->hc, hc_on_change, s);
+	sched_gen_bump(s); /* healthCheckResults appear */
 	sched_probe_on_failure(s->health, hc_on_fail);
 	for (i = 0; i < sched_tracker_count(s->tr); i++)
 		sched_health_track(s, sched_tracker_at(s->tr, i));
@@ -213,6 +215,9 @@ sched_health_start(struct sched *s)
 void
 sched_health_stop(struct sched *s)
 {
+	/* Its count goes, its changes stay counted (sched_gen.h). */
+	if (s->health != NULL)
+		s->gen += sched_probe_gen(s->health) + 1;
 	sched_probe_free(s->health);
 	s->health = NULL;
 }

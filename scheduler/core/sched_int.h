@@ -34,6 +34,7 @@ struct httpc;
 struct sched_events;
 struct sched_probe;
 struct sched_deploy;
+struct bodycache;
 
 #define SCHED_MAGIC 0x5c4ed0a1u
 #define SCHED_ISO_LEN 32 /* json_time_iso's buffer */
@@ -47,7 +48,8 @@ struct sched_rapp {
 	int nfailures;		  /* consecutive failures, for backoff */
 	uint64_t launch_after_ms; /* loop_now_ms: no launch before */
 	bool backoff_pending;	  /* revive when launch_after_ms passes */
-	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON */
+	json_t *last_failure;	  /* ref or NULL: TaskFailure JSON; set
+				     with a sched_gen_bump() */
 	bool held;	/* its deployment action is in a later step: no launch,
 			   no kill (sched_deploy_update_held) */
 	json_t *deps;	/* ref: "dependencies" of the definition (absolute) */
@@ -154,7 +156,10 @@ struct sched {
 	char *zk_url;		 /* owned, or NULL without ZooKeeper */
 	long long zk_session_timeout_ms;
 	int (*abdicate)(void *arg);
-	void *hook_arg; /* borrowed: cmd/'s */
+	void *hook_arg;		 /* borrowed: cmd/'s */
+	uint64_t gen;		 /* changes no part counts (sched_gen.h) */
+	struct bodycache *lists; /* owned: list reply bodies by state
+				    generation (sched_api_*.c use it) */
 };
 
 #endif

@@ -97,6 +97,7 @@ struct sched_probe {
 	sched_probe_fn *on_change; /* the scheduler's callback */
 	sched_probe_fail_fn *on_fail; /* the same, or NULL */
 	void *arg;		      /* borrowed: for both callbacks */
+	uint64_t gen; /* changes of what the API shows (sched_probe_gen) */
 };
 
 static void sh_start(struct sh_check *k);
@@ -180,6 +181,7 @@ sh_result(struct sh_check *k, bool ok, const char *cause, bool may_kill)
 			  t->task_id, cause);
 		return;
 	}
+	h->gen++; /* the result shows: before the callbacks tell of it */
 	if (v != SCHED_PROBE_PASSED) {
 		log_info("task=%s %s health check failed (%d in a row): %s",
 			 t->task_id,
@@ -507,6 +509,7 @@ sched_probe_track(struct sched_probe *h, const char *task_id,
 	if (t->n == 0)
 		t->state = 1;
 	AZ(idmap_put(h->tasks, t->task_id, t));
+	h->gen++;
 }
 
 void
@@ -518,6 +521,7 @@ sched_probe_untrack(struct sched_probe *h, const char *task_id)
 	CD_CHECK_OBJ(h, SH_MAGIC);
 	if ((t = idmap_del(h->tasks, task_id)) == NULL)
 		return;
+	h->gen++;
 	t->dead = true;
 	for (i = 0; i < t->n; i++)
 		sh_check_halt(&t->checks[i]);
@@ -549,6 +553,13 @@ sched_probe_from_status(struct sched_probe *h, const char *task_id,
 			bool healthy)
 {
 	sched_probe_from_agent(h, task_id, healthy, NULL);
+}
+
+uint64_t
+sched_probe_gen(const struct sched_probe *h)
+{
+	CD_CHECK_OBJ(h, SH_MAGIC);
+	return h->gen;
 }
 
 int

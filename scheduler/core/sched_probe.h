@@ -67,6 +67,12 @@ void sched_probe_from_status(struct sched_probe *h, const char *task_id,
 void sched_probe_from_agent(struct sched_probe *h, const char *task_id,
 			    bool healthy, const char *why);
 
+/*
+ * A count of the changes of what the results show (a task tracked or
+ * untracked, a result counted), made before the callbacks run: part of
+ * the scheduler's state generation (sched_gen.h).
+ */
+uint64_t sched_probe_gen(const struct sched_probe *h);
 /* 1 healthy, 0 unhealthy, -1 unknown yet (in grace, or no result). */
 int sched_probe_state(const struct sched_probe *h, const char *task_id);
 /* Whether the task has health checks at all. */

@@ -30,6 +30,7 @@ struct sched_repo {
 	struct sched_rapp **apps; /* owned array of owned entries, by id */
 	size_t n;
 	size_t cap;
+	uint64_t gen; /* installs and removals (sched_repo_gen) */
 };
 
 static void
@@ -501,6 +502,7 @@ sched_repo_install(struct sched_repo *r, struct sched_app *app,
 	size_t i = repo_search(r, sched_app_id(app), &found);
 	struct sched_rapp *ra;
 
+	r->gen++;
 	if (found) {
 		ra = r->apps[i];
 		sched_app_free(ra->app);
@@ -529,9 +531,16 @@ sched_repo_remove(struct sched_repo *r, const char *id)
 
 	if (!found)
 		return;
+	r->gen++;
 	repo_rapp_free(r->apps[i]);
 	memmove(&r->apps[i], &r->apps[i + 1], (r->n - i - 1) * sizeof *r->apps);
 	r->n--;
+}
+
+uint64_t
+sched_repo_gen(const struct sched_repo *r)
+{
+	return r->gen;
 }
 
 int

@@ -25,6 +25,7 @@
 #define CLUSTERD_SCHEDULER_CORE_SCHED_REPO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -88,6 +89,13 @@ struct sched_rapp *sched_repo_install(struct sched_repo *r,
 				      const char *config_version);
 /* After a commit: forget the app (no-op when unknown). */
 void sched_repo_remove(struct sched_repo *r, const char *id);
+/*
+ * A count of installs and removals: part of the scheduler's state
+ * generation (sched_gen.h). The runtime fields of an entry the API shows
+ * beside the definition (lastTaskFailure) are counted by whoever sets
+ * them (sched_gen_bump()).
+ */
+uint64_t sched_repo_gen(const struct sched_repo *r);
 
 /* The stored versions of id, newest first: 0 and a new JSON array, or a
  * negative code. */

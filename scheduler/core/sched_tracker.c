@@ -48,6 +48,7 @@ struct sched_tracker {
 	size_t cap;
 	struct idmap *by_id;  /* owned: task id -> struct sched_task */
 	struct idmap *by_app; /* owned: app id -> struct tr_group (owned) */
+	uint64_t gen;	      /* changes of the tasks (sched_tracker_gen) */
 };
 
 static void
@@ -132,6 +133,7 @@ sched_tracker_add(struct sched_tracker *tr, struct sched_task *t)
 	g->tasks[g->n++] = t;
 	t->cur = tr_cur(t->version, g->cfg);
 	tr_count(g, t, 1);
+	tr->gen++;
 }
 
 struct sched_task *
@@ -146,6 +148,7 @@ sched_tracker_remove(struct sched_tracker *tr, struct sched_task *t)
 	struct tr_group *g = idmap_get(tr->by_app, t->app_id);
 
 	CD_ASSERT(t->idx < tr->n && tr->all[t->idx] == t);
+	tr->gen++;
 	tr->all[t->idx] = tr->all[--tr->n];
 	tr->all[t->idx]->idx = t->idx;
 	(void)idmap_del(tr->by_id, t->id);
@@ -173,6 +176,7 @@ sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
 	tr_count(g, t, -1);
 	t->state = state;
 	tr_count(g, t, 1);
+	tr->gen++;
 }
 
 void
@@ -186,6 +190,13 @@ sched_tracker_set_flags(struct sched_tracker *tr, struct sched_task *t,
 	tr_count(g, t, -1);
 	t->flags = flags;
 	tr_count(g, t, 1);
+	tr->gen++;
+}
+
+uint64_t
+sched_tracker_gen(const struct sched_tracker *tr)
+{
+	return tr->gen;
 }
 
 void

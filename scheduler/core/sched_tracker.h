@@ -61,6 +61,13 @@ void sched_tracker_set_state(struct sched_tracker *tr, struct sched_task *t,
  */
 void sched_tracker_set_flags(struct sched_tracker *tr, struct sched_task *t,
 			     unsigned flags);
+/*
+ * A count of the changes above (add, remove, state, flags): part of the
+ * scheduler's state generation (sched_gen.h). The other fields of a task
+ * the API shows are set before it is added, or together with a change of
+ * its state, never alone.
+ */
+uint64_t sched_tracker_gen(const struct sched_tracker *tr);
 
 /* One app's tasks by state: n[1][s] those in state s whose version is at
  * least the app's config version ("current"), n[0][s] the older ones;

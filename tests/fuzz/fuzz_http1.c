@@ -8,9 +8,10 @@
  * is split, parsed strings hold no CR, LF or NUL and header values no
  * surrounding whitespace, framing is never both chunked and sized, the
  * decoder consumes what it reports, keeps and discards alike, and never
- * passes its limit. Built with -fsanitize=fuzzer by `make fuzz`, or with
- * -DTEST_DRIVER as a replay tool over tests/fuzz/corpus/http1/ by
- * `make replay`.
+ * passes its limit; every header value is also read as an Accept-Encoding
+ * list (http1_coding_accepted()). Built with -fsanitize=fuzzer by `make fuzz`,
+ * or with -DTEST_DRIVER as a replay tool over tests/fuzz/corpus/http1/ by `make
+ * replay`.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -56,6 +57,11 @@ fuzz_check_req(const struct http1_req *r)
 				  r->h[i].value[n - 1] != ' ' &&
 				  r->h[i].value[n - 1] != '\t');
 		CD_ASSERT(http1_req_header(r, r->h[i].name) != NULL);
+		/* Every value read as an Accept-Encoding: a coding is
+		 * taken only when named, or under "*". */
+		if (http1_coding_accepted(r->h[i].value, "gzip", NULL))
+			CD_ASSERT(strcasestr(r->h[i].value, "gzip") != NULL ||
+				  strchr(r->h[i].value, '*') != NULL);
 	}
 }
 

@@ -34,6 +34,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "lib/blob.h"
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
@@ -76,6 +77,10 @@ struct fixture {
 	int held_closed;
 	int hold_rc[4];
 	int nhold;
+	/* client gone, shared bodies */
+	int gone;
+	int gone_closed;
+	struct blob *shared;
 };
 
 static struct fixture *g_fx;
@@ -331,7 +336,44 @@ h_hold(struct httpd_req *r, void *arg)
 	httpd_stream_send(r, "held\n", 5); /* a no-op when refused */
 }
 
+static void
+gone_closed_cb(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)r;
+	f->gone_closed++;
+}
+
+/* Answers unless its client has gone; counts what it saw. */
+static void
+h_gone(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	httpd_req_on_close(r, gone_closed_cb, f);
+	if (httpd_req_gone(r)) {
+		f->gone++;
+		return;
+	}
+	httpd_req_on_close(r, NULL, NULL);
+	httpd_reply(r, 200, "text/plain", "here", 4);
+}
+
+/* The same blob for every request. */
+static void
+h_shared(struct httpd_req *r, void *arg)
+{
+	struct fixture *f = arg;
+
+	httpd_reply_header(r, "X-Gzip",
+			   httpd_req_accepts_gzip(r) ? "yes" : "no");
+	httpd_reply_blob(r, 200, "text/plain", f->shared);
+}
+
 static const struct httpd_route routes[] = {
+    {HTTPD_GET, "/gone", h_gone},
+    {HTTPD_GET, "/shared", h_shared},
     {HTTPD_GET, "/hold", h_hold},
     {HTTPD_GET, "/echo/*rest", h_echo},
     {HTTPD_POST, "/v2/apps", h_apps_post},
@@ -1268,6 +1310,83 @@ test_unix_socket(void **state)
 	rmdir(dir);
 }
 
+/* A client that sent its request and hung up is seen gone before its EOF
+ * event, by peeking at the socket; one still there is not. */
+static void
+test_req_gone(void **state)
+{
+	struct fixture *f = *state;
+	const char *req = "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n";
+	char out[512];
+	bool eof;
+	int fd;
+
+	fd = raw_send(f, req, strlen(req));
+	close(fd);
+	spin(f, 100);
+	assert_int_equal(f->gone, 1);
+	assert_int_equal(f->gone_closed, 1);
+	raw(f, "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out, &eof);
+	assert_int_equal(f->gone, 1);
+	assert_int_equal(f->gone_closed, 1);
+	assert_non_null(strstr(out, "\r\n\r\nhere"));
+}
+
+/* One blob answers many requests, queued by reference: the bytes arrive
+ * whole, HEAD gets the length alone, and the references are given back
+ * once the sockets took the bytes. */
+static void
+test_reply_blob(void **state)
+{
+	struct fixture *f = *state;
+	static char out[3][300000];
+	static const char *const reqs[3] = {
+	    "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n",
+	    "GET /shared HTTP/1.1\r\nHost: x\r\n"
+	    "Accept-Encoding: deflate, gzip\r\n\r\n",
+	    "HEAD /shared HTTP/1.1\r\nHost: x\r\n\r\n",
+	};
+	char big[200000];
+	const char *body;
+	bool eof;
+	int fd[3];
+	size_t i, n;
+
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (char)('a' + i % 26);
+	f->shared = blob_new_copy(big, sizeof big);
+	for (i = 0; i < 3; i++)
+		fd[i] = raw_send(f, reqs[i], strlen(reqs[i]));
+	for (i = 0; i < 3; i++) {
+		size_t len = 0;
+		int tries;
+
+		/* Read while the loop writes: more than a socket buffer. */
+		for (tries = 0; tries < 50; tries++) {
+			spin(f, 10);
+			len += raw_read(fd[i], out[i] + len,
+					sizeof out[i] - len, &eof);
+		}
+		close(fd[i]);
+		body = strstr(out[i], "\r\n\r\n");
+		assert_non_null(body);
+		body += 4;
+		n = len - (size_t)(body - out[i]);
+		assert_non_null(strstr(out[i], "Content-Length: 200000\r\n"));
+		if (i == 2) {
+			assert_int_equal(n, 0);
+			continue;
+		}
+		assert_int_equal(n, sizeof big);
+		assert_memory_equal(body, big, sizeof big);
+	}
+	assert_non_null(strstr(out[0], "X-Gzip: no"));
+	assert_non_null(strstr(out[1], "X-Gzip: yes"));
+	assert_int_equal(blob_refs(f->shared), 1);
+	blob_unref(f->shared);
+	f->shared = NULL;
+}
+
 int
 main(void)
 {
@@ -1298,6 +1417,8 @@ main(void)
 	    T(test_server_free_with_pending),
 	    T(test_client_free_with_pending),
 	    T(test_unix_socket),
+	    T(test_req_gone),
+	    T(test_reply_blob),
 	};
 #undef T
 

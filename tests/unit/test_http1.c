@@ -315,10 +315,57 @@ test_chunked_refused(void **state)
 	}
 }
 
+static void
+test_coding_accepted(void **state)
+{
+	static const struct {
+		const char *v;
+		bool ok;
+	} cases[] = {
+	    {"gzip", true},
+	    {"GZIP", true},
+	    {"x-gzip", true},
+	    {"gzip, deflate, br", true},
+	    {"br;q=1.0, gzip;q=0.8, *;q=0.1", true},
+	    {"deflate, br", false},
+	    {"", false},
+	    {"*", true},
+	    {"*;q=0", false},
+	    {"gzip;q=0", false},
+	    {"gzip;q=0.0", false},
+	    {"gzip;q=0.000", false},
+	    {"gzip; q=0.001", true},
+	    {"gzip;q=0, *", false}, /* named wins over "*" */
+	    {"identity, *;q=0.5", true},
+	    {"gzipped", false},
+	    {" , ,gzip ,", true},
+	    {"gzip;level=1", true},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (http1_coding_accepted(cases[i].v, "gzip", "x-gzip") !=
+		    cases[i].ok)
+			fail_msg("\"%s\": expected %d", cases[i].v,
+				 cases[i].ok);
+}
+
+static void
+test_reason(void **state)
+{
+	(void)state;
+	assert_string_equal(http1_reason(404), "Not Found");
+	assert_string_equal(http1_reason(299), "OK");
+	assert_string_equal(http1_reason(599), "Error");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_coding_accepted),
+	    cmocka_unit_test(test_reason),
 	    cmocka_unit_test(test_simple),
 	    cmocka_unit_test(test_keep_alive),
 	    cmocka_unit_test(test_framing),
