@@ -295,6 +295,34 @@ def dns(r):
     return t
 
 
+def failover(r):
+    st = r.get("session_timeout_s", 10.0)
+    n_ag, n_t = r.get("agents"), r.get("tasks")
+    t = [(f"kill -9 of the leader (of 3 masters) until another answers a write 2xx "
+          f"(session timeout {fmt(st)} s)", spread(r.get("kill9_to_write"), " s"),
+          f"< {fmt(st + 2)} s", verdict(med(r.get("kill9_to_write")), st + 2)),
+         ("kill -9 of the leader until another is elected", spread(r.get("kill9_to_elected"), " s"),
+          "—", ""),
+         ("SIGTERM of the leader (it withdraws) until another answers a write 2xx",
+          spread(r.get("sigterm_to_write"), " s"), "—", "")]
+    for f in r.get("fleet_failovers", []):
+        t.append((f"failover ({f.get('how')}) with {fmt(n_ag)} simulated agents and "
+                  f"{fmt(f.get('tasks'))} tasks: from the election until every agent is "
+                  f"active and every task reconciled (task ids unchanged: "
+                  f"{f.get('task_ids_unchanged')})",
+                  f"{fmt(f.get('agents_active_after_election_s'))} s / "
+                  f"{fmt(f.get('reconciled_after_election_s'))} s", "< 5 s",
+                  verdict(f.get("reconciled_after_election_s"), 5)))
+    t.append((f"launch of {fmt(n_t)} tasks on {fmt(n_ag)} simulated agents: state in "
+              f"ZooKeeper vs LMDB", f"{fmt(r.get('zk_launch_s'))} s vs "
+              f"{fmt(r.get('lmdb_launch_s'))} s", "—", ""))
+    zk, lm = r.get("zk_write_latency", {}), r.get("lmdb_write_latency", {})
+    t.append(("API write (PUT of an app, sequential): p50 / p99 ms, ZooKeeper vs LMDB",
+              f"{fmt(zk.get('p50_ms'))} / {fmt(zk.get('p99_ms'))} vs "
+              f"{fmt(lm.get('p50_ms'))} / {fmt(lm.get('p99_ms'))}", "—", ""))
+    return t
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         d = json.load(f)
@@ -307,10 +335,11 @@ def main():
     for name, fn in (("Launch overhead", launch), ("Fetcher", fetch), ("Docker swarm mode", swarm),
                      ("API throughput", api), ("Allocator and placement", alloc),
                      ("Footprint", footprint), ("Agent recovery", recovery),
-                     ("DNS", dns)):
+                     ("DNS", dns), ("Failover", failover)):
         key = {"Launch overhead": "launch", "Fetcher": "fetch", "Docker swarm mode": "swarm",
                "API throughput": "api", "Allocator and placement": "alloc",
-               "Footprint": "footprint", "Agent recovery": "recovery", "DNS": "dns"}[name]
+               "Footprint": "footprint", "Agent recovery": "recovery", "DNS": "dns",
+               "Failover": "failover"}[name]
         r = d["results"].get(key)
         if r is None:
             continue
