@@ -164,6 +164,9 @@ size_t httpd_held(const struct httpd *h);
 
 /* Request accessors: returned strings are borrowed, valid until reply. */
 enum httpd_method httpd_req_method(const struct httpd_req *r);
+/* The method's name: "GET", "POST", ...; "?" for 0 (a method httpd does
+ * not serve, answered 405 before any filter or handler sees it). */
+const char *httpd_method_name(enum httpd_method m);
 /* Decoded path without the query ("/v2/apps/foo"). */
 const char *httpd_req_path(const struct httpd_req *r);
 /* The request target as received, query included ("/v2/apps?embed=x"). */

@@ -132,8 +132,6 @@ void httpd_req_closed(struct httpd_req *r);
 const char *httpd_date(struct httpd *h);
 /* Marathon's error body {"message": msg, "details": []} into b. */
 void httpd_error_body(struct buf *b, const char *msg);
-/* "GET", "POST", ...; "?" for 0. */
-const char *httpd_method_name(enum httpd_method m);
 /* Write r's final answer (r is PENDING or HELD) and release r. */
 void httpd_req_send(struct httpd_req *r, int code, const char *content_type,
 		    const void *body, size_t len);

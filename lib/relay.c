@@ -59,28 +59,6 @@ struct relay {
 	size_t n;
 };
 
-static const char *
-relay_method(enum httpd_method m)
-{
-	switch (m) {
-	case HTTPD_GET:
-		return "GET";
-	case HTTPD_POST:
-		return "POST";
-	case HTTPD_PUT:
-		return "PUT";
-	case HTTPD_DELETE:
-		return "DELETE";
-	case HTTPD_PATCH:
-		return "PATCH";
-	case HTTPD_HEAD:
-		return "HEAD";
-	case HTTPD_OPTIONS:
-		return "OPTIONS";
-	}
-	return "GET";
-}
-
 static void
 relay_call_free(struct relay_call *c)
 {
@@ -341,7 +319,7 @@ relay_forward(struct relay *rl, struct httpd_req *r, const char *base,
 		hdr[i] = owned[i];
 	hdr[n] = NULL;
 	url = xasprintf("%s%s", base, httpd_req_target(r));
-	o.method = relay_method(httpd_req_method(r));
+	o.method = httpd_method_name(httpd_req_method(r));
 	o.url = url;
 	o.body = httpd_req_body(r, &blen);
 	o.body_len = blen;
