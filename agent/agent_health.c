@@ -24,6 +24,7 @@
 
 #define LOG_MOD "agent_health"
 #include "containerizer/ctr.h"
+#include "lib/health_timing.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -35,8 +36,7 @@ struct ah_check {
 	unsigned magic;
 	struct agent_health *h; /* borrowed: owner */
 	char *cmd;		/* owned */
-	long interval_ms, timeout_ms, grace_ms;
-	int max_failures;
+	struct health_timing tm;
 	int failures; /* consecutive, counted ones */
 	bool ever_ok;
 	int result;		  /* -1 none yet, 0 failing, 1 passing */
@@ -116,7 +116,7 @@ ah_record(struct ah_check *k, bool ok, const char *why)
 	long long now = loop_wall_ms();
 	int agg;
 
-	if (!ok && !k->ever_ok && now - h->started_ms < k->grace_ms) {
+	if (!ok && !k->ever_ok && now - h->started_ms < k->tm.grace_ms) {
 		log_debug("task %s: health check '%s' failed within the grace "
 			  "period: %s",
 			  h->task_id, k->cmd, why);
@@ -137,7 +137,8 @@ ah_record(struct ah_check *k, bool ok, const char *why)
 		h->reported = agg;
 		h->report(h->arg, agg == 1, agg == 1 ? NULL : why);
 	}
-	if (!ok && k->max_failures > 0 && k->failures >= k->max_failures) {
+	if (!ok && k->tm.max_failures > 0 &&
+	    k->failures >= k->tm.max_failures) {
 		char *msg = xasprintf("health check '%s' failed %d times in a "
 				      "row: %s",
 				      k->cmd, k->failures, why);
@@ -156,9 +157,7 @@ ah_schedule(struct ah_check *k)
 
 	if (k->h->killed)
 		return;
-	loop_timer_add(k->timer, took >= (uint64_t)k->interval_ms
-				     ? 0
-				     : (uint64_t)k->interval_ms - took);
+	loop_timer_add(k->timer, health_timing_next_ms(&k->tm, took));
 }
 
 static void
@@ -186,8 +185,8 @@ ah_timer_cb(void *arg)
 		return;
 	cd_err_clear(&err);
 	k->begun_ms = loop_now_ms(h->l);
-	k->x = ctr_exec(h->c, h->task_id, k->cmd, k->timeout_ms, ah_exec_done,
-			k, &err);
+	k->x = ctr_exec(h->c, h->task_id, k->cmd, k->tm.timeout_ms,
+			ah_exec_done, k, &err);
 	if (k->x == NULL) {
 		if (err.code != -ENOENT)
 			ah_record(k, false, err.msg);
@@ -219,24 +218,13 @@ agent_health_start(struct loop *l, struct ctr *c, const char *task_id,
 	h->checks = xcalloc(json_array_size(health_checks), sizeof *h->checks);
 	json_array_foreach(health_checks, i, hc) {
 		struct ah_check *k = &h->checks[n];
-		const json_t *mf =
-		    json_object_get(hc, "maxConsecutiveFailures");
-
 		if (!ah_is_agent_check(hc))
 			continue;
 		k->magic = AH_CHECK_MAGIC;
 		k->h = h;
 		k->cmd = xstrdup(json_string_value(
 		    json_object_get(json_object_get(hc, "command"), "value")));
-		k->interval_ms = json_secs_ms(hc, "intervalSeconds", 60);
-		k->timeout_ms = json_secs_ms(hc, "timeoutSeconds", 20);
-		k->grace_ms = json_secs_ms(hc, "gracePeriodSeconds", 300);
-		if (k->interval_ms < 1000)
-			k->interval_ms = 1000;
-		if (k->timeout_ms < 1000)
-			k->timeout_ms = 1000;
-		k->max_failures =
-		    json_is_integer(mf) ? (int)json_integer_value(mf) : 3;
+		health_timing_parse(hc, &k->tm);
 		k->result = -1;
 		k->timer = loop_timer_new(l, ah_timer_cb, k);
 		loop_timer_add(k->timer, 0);

@@ -10,10 +10,10 @@
  *    HTTP header.
  *  - Bound to an address that is not loopback, every role needs the
  *    secret, since the agent protocol runs commands as root; --insecure
- *    is the explicit opt-out (cmd/main.c then warns at every start).
+ *    is the explicit opt-out (cmd/cmd_listen.c then warns at every start).
  *  - --ssl_cert and --ssl_key go together; --ssl_ca needs them, since
  *    TLS is on for a node's ports and its peer traffic together or not at
- *    all. The files themselves are loaded by cmd/main.c (lib/tls).
+ *    all. The files themselves are loaded by cmd/cmd_listen.c (lib/tls).
  * Blocking file reads: before the loop exists.
  */
 #include "cmd_secure.h"

@@ -18,13 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
 #include "cmd/cmd_flags.h"
 #include "cmd/cmd_ha.h"
+#include "cmd/cmd_listen.h"
 #include "lib/buf.h"
 #include "lib/fault.h"
 #include "lib/httpc.h"
@@ -49,23 +49,6 @@
 
 #define LOG_MOD "main"
 #include "lib/log.h"
-
-/*
- * The agent protocol: every path under /internal/ on the master and agent
- * ports carries the agent secret in this header (added by httpc, checked
- * by httpd before anything else) and is exempt from --http_credentials.
- */
-#define CD_INTERNAL_PATTERN "/internal/*rest"
-#define CD_INTERNAL_PREFIX "/internal/"
-#define CD_SECRET_HEADER "Clusterd-Agent-Secret"
-
-/* Paths load balancers poll, per port: exempt from --http_credentials. */
-static const char *const cd_exempt_api[] = {"/ping", NULL};
-static const char *const cd_exempt_master[] = {"/master/health", "/health",
-					       CD_INTERNAL_PATTERN, NULL};
-static const char *const cd_exempt_agent[] = {"/health", CD_INTERNAL_PATTERN,
-					      NULL};
-
 struct cd_main {
 	struct cd_config cfg;
 	struct loop *loop;	    /* owned */
@@ -112,91 +95,6 @@ cd_on_hup(void *arg)
 {
 	(void)arg;
 	log_info("SIGHUP ignored: the configuration is read once at start");
-}
-
-/*
- * --max_connections=0: a third of the descriptor limit for each port, less
- * a reserve for the store, Docker, peers and tasks' pipes, so that the cap
- * answers 503 before accept() meets EMFILE.
- */
-static size_t
-cd_max_connections(const struct cd_config *cfg)
-{
-	struct rlimit rl;
-	rlim_t n;
-
-	if (cfg->max_connections > 0)
-		return (size_t)cfg->max_connections;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
-		return HTTPD_DEFAULT_MAX_CONNS;
-	n = rl.rlim_cur > 128 + 3 * 16 ? (rl.rlim_cur - 128) / 3 : 16;
-	return (size_t)n;
-}
-
-/* Listen on one of the three ports with the node's security settings. */
-static int
-cd_listen(struct cd_main *c, int port, const char *what,
-	  const char *const *exempt, struct httpd **out)
-{
-	const struct cd_config *cfg = &c->cfg;
-	struct cd_err err = {0};
-
-	if (httpd_new(c->loop, cfg->ip, port, out, &err) != 0) {
-		log_error("cannot listen for the %s on %s:%d: %s", what,
-			  cfg->ip, port, err.msg);
-		return -1;
-	}
-	if (c->tls != NULL)
-		httpd_set_tls(*out, c->tls);
-	httpd_set_timeouts(*out, (uint64_t)cfg->request_timeout_ms,
-			   (uint64_t)cfg->idle_timeout_ms);
-	httpd_set_caps(*out, cd_max_connections(cfg),
-		       (size_t)cfg->max_event_streams);
-	httpd_set_credentials(*out, cfg->http_credentials, exempt);
-	httpd_set_observer(*out, metrics_http, c->metrics);
-	if (exempt != cd_exempt_api)
-		httpd_set_guard(*out, CD_INTERNAL_PATTERN, CD_SECRET_HEADER,
-				cfg->agent_secret);
-	return 0;
-}
-
-/*
- * TLS and the agent secret, before anything listens: the server context
- * from --ssl_cert/--ssl_key, --ssl_ca checked, and the client that carries
- * the agent<->master traffic told to use https://, verify against the CA
- * and send the secret on /internal/ paths.
- */
-static int
-cd_security(struct cd_main *c)
-{
-	const struct cd_config *cfg = &c->cfg;
-	struct httpc_peer peer = {0};
-	struct cd_err err = {0};
-
-	log_debug("at most %zu connections per port", cd_max_connections(cfg));
-	if (cfg->insecure)
-		log_warn("--insecure: the agent protocol on --ip=%s is not "
-			 "authenticated; anyone who reaches the agent port "
-			 "can run commands on this node. Set --agent_secret",
-			 cfg->ip);
-	if (cfg->ssl_cert != NULL) {
-		if (tls_server_new(cfg->ssl_cert, cfg->ssl_key, &c->tls,
-				   &err) != 0) {
-			log_error("%s", err.msg);
-			return -1;
-		}
-		if (cfg->ssl_ca != NULL && tls_ca_check(cfg->ssl_ca, &err)) {
-			log_error("%s", err.msg);
-			return -1;
-		}
-	}
-	peer.https = c->tls != NULL;
-	peer.ca_file = cfg->ssl_ca;
-	peer.secret_prefix = CD_INTERNAL_PREFIX;
-	peer.secret_header = CD_SECRET_HEADER;
-	peer.secret = cfg->agent_secret;
-	httpc_set_peer(c->hc, &peer);
-	return 0;
 }
 
 /* Written with rename(2) so a reader never sees half a file. */
@@ -582,10 +480,10 @@ cd_start_ha(struct cd_main *c, bool master)
 static int
 cd_start_master(struct cd_main *c)
 {
-	if (cd_listen(c, c->cfg.master_port, "master", cd_exempt_master,
-		      &c->master_httpd) != 0 ||
-	    cd_listen(c, c->cfg.http_port, "API", cd_exempt_api,
-		      &c->api_httpd) != 0)
+	if (cmd_listen_open(c->loop, &c->cfg, c->tls, c->metrics,
+			    CMD_LISTEN_MASTER, &c->master_httpd) != 0 ||
+	    cmd_listen_open(c->loop, &c->cfg, c->tls, c->metrics,
+			    CMD_LISTEN_API, &c->api_httpd) != 0)
 		return -1;
 	cd_start_ui(c);
 	if (cd_start_dns(c) != 0)
@@ -603,8 +501,8 @@ cd_start_agent(struct cd_main *c)
 	char *master_addr;
 	int rc;
 
-	if (cd_listen(c, c->cfg.agent_port, "agent", cd_exempt_agent,
-		      &c->agent_httpd) != 0)
+	if (cmd_listen_open(c->loop, &c->cfg, c->tls, c->metrics,
+			    CMD_LISTEN_AGENT, &c->agent_httpd) != 0)
 		return -1;
 	/* With ZooKeeper the agent follows the leader, wherever it runs. */
 	c->follow = c->cfg.role == CD_ROLE_AIO
@@ -792,7 +690,7 @@ main(int argc, char **argv)
 	if (c.mstore != NULL && c.mstore != c.store)
 		store_set_timing(c.mstore, metrics_store_commit, c.metrics);
 	c.hc = httpc_new(c.loop);
-	if (cd_security(&c) != 0) {
+	if (cmd_listen_security(&c.cfg, c.hc, &c.tls) != 0) {
 		rc = 1;
 		goto out;
 	}

@@ -23,8 +23,11 @@
  *    from inside httpc_request().
  *  - httpc_free() while any of this is on the stack only marks the client
  *    dead; the outermost frame frees it.
+ *
+ * httpc_easy.c (sharing httpc_int.h) sets up each request's easy handle
+ * from its options and holds the callbacks that collect the response.
  */
-#include "httpc.h"
+#include "httpc_int.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -40,19 +43,7 @@
 #include "loop.h"
 #include "xalloc.h"
 
-#define HTTPC_MAGIC 0x48747043u
-#define HTTPC_REQ_MAGIC 0x48745143u
 #define HTTPC_SOCK_MAGIC 0x48745343u
-#define HTTPC_DEFAULT_TIMEOUT_MS 30000L
-#define HTTPC_DEFAULT_CONNECT_MS 5000L
-#define HTTPC_MAX_BODY ((size_t)64 * 1024 * 1024)
-
-enum httpc_req_state {
-	HTTPC_REQ_WAIT_ADD, /* started from inside curl; added on the sweep */
-	HTTPC_REQ_ACTIVE,   /* in the multi handle */
-	HTTPC_REQ_FAILED,   /* could not start; answered by loop_defer */
-	HTTPC_REQ_DONE,	    /* finished, in a batch awaiting its callback */
-};
 
 struct httpc_sock {
 	unsigned magic;
@@ -60,52 +51,6 @@ struct httpc_sock {
 	curl_socket_t fd;
 	struct event *ev;		/* owned */
 	struct httpc_sock *prev, *next; /* borrowed: c->socks linkage */
-};
-
-struct httpc_req {
-	unsigned magic;
-	enum httpc_req_state state;
-	struct httpc *c;	    /* borrowed: NULL once c is freed */
-	struct loop *l;		    /* borrowed: c's loop */
-	CURL *easy;		    /* owned, or NULL */
-	struct curl_slist *headers; /* owned */
-	char *body;		    /* owned: copy of the request body */
-	struct buf resp;	    /* owned: response body */
-	httpc_done_fn *done;
-	httpc_data_fn *on_data;
-	httpc_head_fn *on_head;
-	struct buf hdrs; /* owned: the response's header lines */
-	bool keep_hdrs;	 /* collect them (on_head or keep_headers) */
-	bool head_done;	 /* on_head was called */
-	void *arg;	 /* borrowed: the caller's */
-	CURLcode result;
-	int fake_status; /* FAILED: a reply made up by httpc_fake_reply() */
-	bool too_big;
-	bool cancelled;
-	struct cd_err err;
-	char errbuf[CURL_ERROR_SIZE];
-	struct httpc_req *prev, *next;	 /* borrowed: c->reqs linkage */
-	struct httpc_req *batch_next;	 /* borrowed: a done batch */
-	bool on_sweep;			 /* on c->sweep */
-	struct httpc_req *sprev, *snext; /* borrowed: c->sweep linkage */
-};
-
-struct httpc {
-	unsigned magic;
-	struct loop *l;		  /* borrowed: outlives the client */
-	CURLM *multi;		  /* owned */
-	struct event *timer;	  /* owned */
-	struct httpc_req *reqs;	  /* owned: every request not yet freed */
-	struct httpc_req *sweep;  /* borrowed: marked inside curl (a subset
-				     of reqs) */
-	struct httpc_sock *socks; /* owned */
-	bool https;		  /* http:// TCP URLs go out as https:// */
-	char *ca_file;		  /* owned: CA for TCP requests, or NULL */
-	char *secret_prefix;	  /* owned: paths that carry the secret */
-	char *secret_line;	  /* owned: "Header: secret", or NULL */
-	int busy;		  /* frames of ours on the stack */
-	bool in_curl;		  /* inside curl_multi_socket_action() */
-	bool dead;		  /* httpc_free() called while busy */
 };
 
 static void httpc_check_done(struct httpc *c);
@@ -384,60 +329,6 @@ httpc_curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 	return 0;
 }
 
-static size_t
-httpc_write_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct httpc_req *r = arg;
-	size_t n = size * nmemb;
-
-	CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
-	if (r->cancelled || (r->c != NULL && r->c->dead))
-		return 0; /* abort the transfer */
-	if (r->on_data != NULL) {
-		r->on_data(p, n, r->arg);
-		return r->cancelled ? 0 : n;
-	}
-	if (r->resp.len + n > HTTPC_MAX_BODY) {
-		r->too_big = true;
-		return 0;
-	}
-	buf_append(&r->resp, p, n);
-	return n;
-}
-
-/* Largest header block kept; the rest of the lines are dropped. */
-#define HTTPC_MAX_HEADERS (64 * 1024)
-
-static size_t
-httpc_header_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct httpc_req *r = arg;
-	size_t n = size * nmemb;
-	long code = 0;
-
-	CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
-	if (r->cancelled || (r->c != NULL && r->c->dead))
-		return 0;
-	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		/* A new head: an interim 1xx answer came before. */
-		buf_reset(&r->hdrs);
-		return n;
-	}
-	if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-		if (code >= 200 && r->on_head != NULL && !r->head_done) {
-			r->head_done = true;
-			r->on_head((int)code, r->hdrs.data, r->hdrs.len,
-				   r->arg);
-			return r->cancelled ? 0 : n;
-		}
-		return n;
-	}
-	if (r->hdrs.len + n <= HTTPC_MAX_HEADERS)
-		buf_append(&r->hdrs, p, n);
-	return n;
-}
-
 static int
 httpc_result_code(CURLcode rc)
 {
@@ -601,137 +492,6 @@ httpc_set_peer(struct httpc *c, const struct httpc_peer *p)
 	}
 }
 
-/* The path of an absolute URL ("http://h:p/x?y" -> "/x?y"), or "". */
-static const char *
-httpc_url_path(const char *url)
-{
-	const char *p = strstr(url, "://");
-
-	if (p == NULL)
-		return "";
-	p = strchr(p + 3, '/');
-	return p != NULL ? p : "";
-}
-
-/* The client's peer settings on a TCP request (see httpc_set_peer()). */
-static CURLcode
-httpc_setup_peer(struct httpc_req *r, const struct httpc_opts *o)
-{
-	struct httpc *c = r->c;
-	CURLcode rc = CURLE_OK;
-	char *url;
-
-	if (o->unix_socket != NULL)
-		return CURLE_OK;
-	if (c->https && strncasecmp(o->url, "http://", 7) == 0) {
-		url = xasprintf("https://%s", o->url + 7);
-		rc = curl_easy_setopt(r->easy, CURLOPT_URL, url); /* copied */
-		free(url);
-		if (rc != CURLE_OK)
-			return rc;
-	}
-	if (c->https || c->ca_file != NULL) {
-		if ((rc = curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER,
-					   1L)) != CURLE_OK ||
-		    (rc = curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST,
-					   2L)) != CURLE_OK)
-			return rc;
-	}
-	if (c->ca_file != NULL &&
-	    (rc = curl_easy_setopt(r->easy, CURLOPT_CAINFO, c->ca_file)) !=
-		CURLE_OK)
-		return rc;
-	if (c->secret_line != NULL &&
-	    strncmp(httpc_url_path(o->url), c->secret_prefix,
-		    strlen(c->secret_prefix)) == 0)
-		r->headers = curl_slist_append(r->headers, c->secret_line);
-	return CURLE_OK;
-}
-
-static int
-httpc_setup(struct httpc_req *r, const struct httpc_opts *o)
-{
-	const char *m = o->method != NULL ? o->method : "GET";
-	bool has_body = o->body != NULL || strcmp(m, "POST") == 0 ||
-			strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
-	long timeout = o->timeout_ms == 0  ? HTTPC_DEFAULT_TIMEOUT_MS
-		       : o->timeout_ms < 0 ? 0
-					   : o->timeout_ms;
-	long ctimeout = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
-						  : HTTPC_DEFAULT_CONNECT_MS;
-	CURL *e = r->easy;
-	char *h;
-	size_t i;
-	CURLcode rc = CURLE_OK;
-
-#define HTTPC_SET(opt, val)                                                    \
-	do {                                                                   \
-		if ((rc = curl_easy_setopt(e, opt, val)) != CURLE_OK)          \
-			return rc;                                             \
-	} while (0)
-
-	HTTPC_SET(CURLOPT_URL, o->url);
-	HTTPC_SET(CURLOPT_PRIVATE, (char *)(void *)r);
-	HTTPC_SET(CURLOPT_WRITEFUNCTION, httpc_write_cb);
-	HTTPC_SET(CURLOPT_WRITEDATA, r);
-	HTTPC_SET(CURLOPT_ERRORBUFFER, r->errbuf);
-	HTTPC_SET(CURLOPT_NOSIGNAL, 1L);
-	HTTPC_SET(CURLOPT_TIMEOUT_MS, timeout);
-	HTTPC_SET(CURLOPT_CONNECTTIMEOUT_MS, ctimeout);
-	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	if (o->unix_socket != NULL)
-		HTTPC_SET(CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
-	if (o->follow_redirects) {
-		HTTPC_SET(CURLOPT_FOLLOWLOCATION, 1L);
-		HTTPC_SET(CURLOPT_MAXREDIRS, 10L);
-		HTTPC_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	}
-	if (o->insecure) {
-		HTTPC_SET(CURLOPT_SSL_VERIFYPEER, 0L);
-		HTTPC_SET(CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-
-	if (strcmp(m, "GET") == 0) {
-		HTTPC_SET(CURLOPT_HTTPGET, 1L);
-		has_body = false;
-	} else if (strcmp(m, "HEAD") == 0) {
-		HTTPC_SET(CURLOPT_NOBODY, 1L);
-		has_body = false;
-	} else if (strcmp(m, "POST") != 0) {
-		HTTPC_SET(CURLOPT_CUSTOMREQUEST, m);
-	}
-	if (has_body) {
-		/* Our own copy: the caller's buffer is only borrowed. */
-		r->body = xmalloc(o->body_len + 1);
-		if (o->body_len > 0)
-			memcpy(r->body, o->body, o->body_len);
-		r->body[o->body_len] = '\0';
-		HTTPC_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
-		HTTPC_SET(CURLOPT_POSTFIELDS, r->body);
-		h = xasprintf("Content-Type: %s", o->content_type != NULL
-						      ? o->content_type
-						      : "application/json");
-		r->headers = curl_slist_append(r->headers, h);
-		free(h);
-		/* No "Expect: 100-continue" round trip. */
-		r->headers = curl_slist_append(r->headers, "Expect:");
-	}
-	if (o->extra_header != NULL)
-		r->headers = curl_slist_append(r->headers, o->extra_header);
-	for (i = 0; o->headers != NULL && o->headers[i] != NULL; i++)
-		r->headers = curl_slist_append(r->headers, o->headers[i]);
-	if (o->on_head != NULL || o->keep_headers) {
-		HTTPC_SET(CURLOPT_HEADERFUNCTION, httpc_header_cb);
-		HTTPC_SET(CURLOPT_HEADERDATA, r);
-	}
-	if ((rc = httpc_setup_peer(r, o)) != CURLE_OK)
-		return rc;
-	if (r->headers != NULL)
-		HTTPC_SET(CURLOPT_HTTPHEADER, r->headers);
-#undef HTTPC_SET
-	return CURLE_OK;
-}
-
 static struct httpc_req *
 httpc_req_new(struct httpc *c, httpc_done_fn *done, void *arg)
 {
@@ -787,7 +547,7 @@ httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 		httpc_req_fail(r, -ENOMEM, "curl_easy_init failed");
 		return r;
 	}
-	if ((rc = httpc_setup(r, o)) != CURLE_OK) {
+	if ((rc = httpc_easy_setup(r, o)) != CURLE_OK) {
 		httpc_req_fail(r, -EINVAL, curl_easy_strerror(rc));
 		return r;
 	}

@@ -1,6 +1,7 @@
 /*
  * httpd.c: the HTTP server's configuration, route tables, requests and
- * replies. httpd_conn.c owns the sockets and turns bytes into requests;
+ * replies. httpd_conn.c owns the connections and turns bytes into requests
+ * (httpd_listen.c the listening socket);
  * this file owns one struct httpd_req per request from then on. Loop
  * thread only.
  *

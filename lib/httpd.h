@@ -164,7 +164,8 @@ size_t httpd_held(const struct httpd *h);
 
 /* Request accessors: returned strings are borrowed, valid until reply. */
 enum httpd_method httpd_req_method(const struct httpd_req *r);
-/* "GET", "POST", ...: the method's name on the wire; "?" for 0. */
+/* The method's name: "GET", "POST", ...; "?" for 0 (a method httpd does
+ * not serve, answered 405 before any filter or handler sees it). */
 const char *httpd_method_name(enum httpd_method m);
 /* Decoded path without the query ("/v2/apps/foo"). */
 const char *httpd_req_path(const struct httpd_req *r);

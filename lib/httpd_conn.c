@@ -1,6 +1,6 @@
 /*
- * httpd_conn.c: the listening socket and the connections of an httpd.
- * Owns the evconnlistener, one struct httpd_conn per accepted socket with
+ * httpd_conn.c: the connections of an httpd, accepted on the listener
+ * httpd_listen.c binds. Owns one struct httpd_conn per accepted socket with
  * its bufferevent (plain or OpenSSL) and timers, and the bytes of requests
  * being read. Turns bytes into complete requests (lib/http1) for httpd.c,
  * and writes the answers httpd.c hands back. Loop thread only.
@@ -30,10 +30,8 @@
  *
  * Accepting: over max_conns, a connection gets a 503 and is closed;
  * HTTPD_REJECT_SLACK more are accepted only for that, beyond which they
- * are closed at once. When accept() fails (EMFILE, ENFILE, ENOBUFS), the
- * listener is disabled and re-enabled by a timer whose delay doubles up
- * to HTTPD_BACKOFF_MAX_MS, and the failure is logged at most once per
- * HTTPD_LOG_INTERVAL_MS (lib/ratelog).
+ * are closed at once. When accept() fails, httpd_listen.c pauses the
+ * listener (its backoff).
  *
  * Call cycle: httpd.c, httpd_gate.c. One module in three files
  * (httpd_int.h): this file hands complete requests to httpd_serve(),
@@ -95,10 +93,6 @@ httpd_set_observer(struct httpd *h, httpd_observe_fn *fn, void *arg)
 }
 #define HTTPD_LINGER_MS 2000
 #define HTTPD_REJECT_SLACK 32
-#define HTTPD_BACKOFF_MIN_MS 50
-#define HTTPD_BACKOFF_MAX_MS 2000
-#define HTTPD_LOG_INTERVAL_MS 10000
-#define HTTPD_BACKLOG 1024
 /* Pipelined requests wait while this much of earlier answers is unsent. */
 #define HTTPD_OUT_HIGH ((size_t)256 * 1024)
 /* Input kept beyond a maximal head (pipelined bytes, body pieces). */
@@ -580,8 +574,6 @@ httpd_conn_new(struct httpd *h, evutil_socket_t fd, const struct sockaddr *sa,
 	loop_timer_add(c->timer, h->idle_ms);
 }
 
-static void httpd_conn_accept_error_cb(struct evconnlistener *lev, void *arg);
-
 static void
 httpd_conn_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		     struct sockaddr *sa, int salen, void *arg)
@@ -590,6 +582,7 @@ httpd_conn_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	unsigned long n = 0;
 	int frc;
 
+	(void)lev; /* h->lev */
 	(void)salen;
 	CD_CHECK_OBJ(h, HTTPD_MAGIC);
 	if ((frc = CD_FAULT("httpd.accept")) != 0) {
@@ -597,7 +590,7 @@ httpd_conn_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		 * the cap's slack, and the listener pauses. */
 		evutil_closesocket(fd);
 		errno = -frc;
-		httpd_conn_accept_error_cb(lev, h);
+		httpd_listen_pause(h);
 		return;
 	}
 	h->backoff_ms = 0;
@@ -613,83 +606,10 @@ httpd_conn_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	httpd_conn_new(h, fd, sa, h->nconns >= h->max_conns);
 }
 
-static void
-httpd_conn_resume_cb(void *arg)
-{
-	struct httpd *h = arg;
-
-	CD_CHECK_OBJ(h, HTTPD_MAGIC);
-	evconnlistener_enable(h->lev);
-}
-
-static void
-httpd_conn_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct httpd *h = arg;
-	int e = EVUTIL_SOCKET_ERROR();
-	unsigned long n = 0;
-
-	CD_CHECK_OBJ(h, HTTPD_MAGIC);
-	/* Retrying at once would spin on the same error: pause. */
-	evconnlistener_disable(lev);
-	h->backoff_ms = h->backoff_ms == 0 ? HTTPD_BACKOFF_MIN_MS
-			: h->backoff_ms * 2 > HTTPD_BACKOFF_MAX_MS
-			    ? HTTPD_BACKOFF_MAX_MS
-			    : h->backoff_ms * 2;
-	loop_timer_add(h->resume, h->backoff_ms);
-	if (ratelog_allow(&h->accept_log, loop_now_ms(h->l), &n))
-		log_warn("accept() on %s failed: %s; pausing new connections "
-			 "for %llu ms (%lu similar messages suppressed)",
-			 h->addr != NULL ? h->addr : "?", strerror(e),
-			 (unsigned long long)h->backoff_ms, n);
-}
-
 int
 httpd_conn_listen(struct httpd *h, const char *ip, int port, struct cd_err *err)
 {
-	struct addrinfo hints, *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	char ps[16];
-	int rc = 0, g;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	(void)snprintf(ps, sizeof ps, "%d", port);
-	/* Start-up only, before the loop runs: a numeric --ip resolves
-	 * without I/O. */
-	if ((g = getaddrinfo(ip, ps, &hints, &ai)) != 0)
-		return cd_err_set(err, -EADDRNOTAVAIL,
-				  "httpd: cannot resolve %s: %s", ip,
-				  gai_strerror(g));
-	errno = 0;
-	h->lev = evconnlistener_new_bind(
-	    loop_base(h->l), httpd_conn_accept_cb, h,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    HTTPD_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
-	if (h->lev == NULL) {
-		rc = errno != 0 ? -errno : -EADDRNOTAVAIL;
-		cd_err_set(err, rc, "httpd: cannot listen on %s:%d: %s", ip,
-			   port, strerror(-rc));
-		goto out;
-	}
-	evconnlistener_set_error_cb(h->lev, httpd_conn_accept_error_cb);
-	h->resume = loop_timer_new(h->l, httpd_conn_resume_cb, h);
-	if (getsockname(evconnlistener_get_fd(h->lev), (struct sockaddr *)&ss,
-			&sl) == -1) {
-		rc = cd_err_set(err, -errno, "httpd: getsockname: %s",
-				strerror(errno));
-		goto out;
-	}
-	if (ss.ss_family == AF_INET6)
-		h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-out:
-	freeaddrinfo(ai);
-	return rc;
+	return httpd_listen_open(h, ip, port, httpd_conn_accept_cb, err);
 }
 
 void
@@ -697,11 +617,7 @@ httpd_conn_shutdown(struct httpd *h)
 {
 	while (!LIST_EMPTY(&h->conns))
 		httpd_conn_close(LIST_FIRST(&h->conns));
-	if (h->lev != NULL)
-		evconnlistener_free(h->lev);
-	h->lev = NULL;
-	loop_timer_free(h->resume);
-	h->resume = NULL;
+	httpd_listen_close(h);
 }
 
 /* evbuffer_add_reference()'s cleanup: the socket took a shared body. */

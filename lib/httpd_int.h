@@ -1,8 +1,9 @@
 /*
- * httpd_int.h: what httpd.c (configuration, routing, requests and
- * replies) and httpd_conn.c (listening socket, connections, reading and
- * writing HTTP/1.x) share. Only those two files include it (STYLE B3).
- * Loop thread only.
+ * httpd_int.h: what the files of lib/httpd share: httpd.c (configuration,
+ * routing, requests and replies), httpd_conn.c (connections, reading and
+ * writing HTTP/1.x), httpd_gate.c (credentials, the durability barrier)
+ * and httpd_listen.c (the listening socket, the accept() backoff). Only
+ * those files include it (STYLE B3). Loop thread only.
  */
 #ifndef CLUSTERD_LIB_HTTPD_INT_H
 #define CLUSTERD_LIB_HTTPD_INT_H
@@ -12,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <event2/listener.h>
 
 #include "buf.h"
 #include "durable.h"
@@ -186,5 +189,20 @@ size_t httpd_conn_pending(const struct httpd_conn *conn);
 bool httpd_conn_peer_gone(struct httpd_conn *conn);
 /* Close now, as on the peer's EOF: the request being served sees it. */
 void httpd_conn_drop(struct httpd_conn *conn);
+
+/* httpd_listen.c, for httpd_conn.c */
+
+/*
+ * Bind ip:port (port 0: any), accepted sockets going to accept with h as
+ * its argument; fills h->lev, h->resume and h->port. Returns 0, or
+ * -EADDRNOTAVAIL or -errno with err set.
+ */
+int httpd_listen_open(struct httpd *h, const char *ip, int port,
+		      evconnlistener_cb accept, struct cd_err *err);
+/* accept() failed (errno, or the socket error): pause the listener, for
+ * twice as long as last time, and log it (rate-limited). */
+void httpd_listen_pause(struct httpd *h);
+/* Free the listener and its resume timer (no-op when not listening). */
+void httpd_listen_close(struct httpd *h);
 
 #endif

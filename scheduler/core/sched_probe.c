@@ -35,6 +35,7 @@
 #include <event2/util.h>
 
 #define LOG_MOD "sched_probe"
+#include "lib/health_timing.h"
 #include "lib/httpc.h"
 #include "lib/idmap.h"
 #include "lib/json.h"
@@ -62,8 +63,7 @@ struct sh_check {
 	char *path; /* owned: HTTP path */
 	uint32_t port;
 	bool ignore1xx;
-	long interval_ms, timeout_ms, grace_ms;
-	int max_failures;
+	struct health_timing tm;
 	struct sched_probe_result res;
 	struct loop_timer *timer; /* owned: the next check */
 	struct loop_timer *tmo;	  /* owned: a TCP check's timeout */
@@ -174,8 +174,8 @@ sh_result(struct sh_check *k, bool ok, const char *cause, bool may_kill)
 	if (t->killed)
 		return;
 	v = sched_probe_record(&k->res, ok, cause, loop_wall_ms(),
-			       t->started_ms, k->grace_ms,
-			       may_kill ? k->max_failures : 0);
+			       t->started_ms, k->tm.grace_ms,
+			       may_kill ? k->tm.max_failures : 0);
 	if (v == SCHED_PROBE_IGNORED) {
 		log_debug("task=%s check failed in its grace period: %s",
 			  t->task_id, cause);
@@ -214,9 +214,7 @@ sh_next(struct sh_check *k)
 	uint64_t took = loop_now_ms(k->t->h->l) - k->begun_ms;
 
 	loop_timer_del(k->tmo);
-	loop_timer_add(k->timer, took >= (uint64_t)k->interval_ms
-				     ? 0
-				     : (uint64_t)k->interval_ms - took);
+	loop_timer_add(k->timer, health_timing_next_ms(&k->tm, took));
 }
 
 /* The check ended: plan the next one, then count this one. */
@@ -290,7 +288,8 @@ sh_tmo_cb(void *arg)
 		return;
 	bufferevent_free(k->bev);
 	k->bev = NULL;
-	snprintf(cause, sizeof cause, "timed out after %ld ms", k->timeout_ms);
+	snprintf(cause, sizeof cause, "timed out after %ld ms",
+		 k->tm.timeout_ms);
 	sh_done(k, false, cause);
 }
 
@@ -326,7 +325,7 @@ sh_start_tcp(struct sh_check *k)
 		return;
 	}
 	bufferevent_setcb(k->bev, NULL, NULL, sh_tcp_event, k);
-	loop_timer_add(k->tmo, (uint64_t)k->timeout_ms);
+	loop_timer_add(k->tmo, (uint64_t)k->tm.timeout_ms);
 	if (bufferevent_socket_connect_hostname(
 		k->bev, sh_dns(h), AF_UNSPEC, k->t->host, (int)k->port) != 0) {
 		bufferevent_free(k->bev);
@@ -346,8 +345,8 @@ sh_start_http(struct sh_check *k)
 			k->port, k->path[0] == '/' ? "" : "/", k->path);
 	memset(&o, 0, sizeof o);
 	o.url = url;
-	o.timeout_ms = k->timeout_ms;
-	o.connect_timeout_ms = k->timeout_ms;
+	o.timeout_ms = k->tm.timeout_ms;
+	o.connect_timeout_ms = k->tm.timeout_ms;
 	/* Marathon does not verify the certificates of the tasks it checks. */
 	o.insecure = k->proto == SH_HTTPS;
 	k->req = httpc_request(k->t->h->hc, &o, sh_http_done, k);
@@ -385,7 +384,6 @@ sh_check_init(struct sh_check *k, struct sh_task *t, const json_t *hc,
 {
 	const char *proto = json_string_value(json_object_get(hc, "protocol"));
 	const char *path = json_string_value(json_object_get(hc, "path"));
-	const json_t *mf = json_object_get(hc, "maxConsecutiveFailures");
 	const json_t *port = json_object_get(hc, "port");
 	const json_t *idx = json_object_get(hc, "portIndex");
 
@@ -411,14 +409,7 @@ sh_check_init(struct sh_check *k, struct sh_task *t, const json_t *hc,
 		k->port = ports[json_integer_value(idx)];
 	else if (!json_is_integer(idx) && nports > 0)
 		k->port = ports[0];
-	k->interval_ms = json_secs_ms(hc, "intervalSeconds", 60);
-	k->timeout_ms = json_secs_ms(hc, "timeoutSeconds", 20);
-	k->grace_ms = json_secs_ms(hc, "gracePeriodSeconds", 300);
-	if (k->interval_ms < 1000)
-		k->interval_ms = 1000;
-	if (k->timeout_ms < 1000)
-		k->timeout_ms = 1000;
-	k->max_failures = json_is_integer(mf) ? (int)json_integer_value(mf) : 3;
+	health_timing_parse(hc, &k->tm);
 	k->timer = loop_timer_new(t->h->l, sh_timer_cb, k);
 	k->tmo = loop_timer_new(t->h->l, sh_tmo_cb, k);
 	if (k->proto != SH_AGENT)
