@@ -23,6 +23,7 @@
 
 struct durable;
 struct loop;
+struct metrics_out;
 struct store;
 struct store_batch;
 
@@ -148,5 +149,7 @@ struct store_sync_stats {
 	uint64_t pending; /* commits not synced yet */
 };
 void store_sync_stats(const struct store *s, struct store_sync_stats *out);
+/* A metrics collector (lib/metrics) of those counters; arg: the store. */
+void store_metrics(void *arg, struct metrics_out *o);
 
 #endif

@@ -38,11 +38,11 @@ struct store_env {
 	bool in_batch;		/* a write transaction is open */
 	struct store_env *next; /* borrowed: store_envs list linkage */
 	/* Group commit (store_sync.c); flush NULL: every commit syncs. */
-	struct loop_timer *flush;      /* owned: the sync of this pass */
-	uint64_t committed;	       /* commits that wrote something */
-	uint64_t synced;	       /* of those, on disk */
-	uint64_t nsyncs;	       /* syncs done by store_sync.c */
-	struct store_waiters waiters;  /* owned: in seq order */
+	struct loop_timer *flush;     /* owned: the sync of this pass */
+	uint64_t committed;	      /* commits that wrote something */
+	uint64_t synced;	      /* of those, on disk */
+	uint64_t nsyncs;	      /* syncs done by store_sync.c */
+	struct store_waiters waiters; /* owned: in seq order */
 };
 
 struct store {

@@ -30,6 +30,7 @@
 #include "durable.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_int.h"
 #include "xalloc.h"
@@ -195,4 +196,21 @@ store_sync_stats(const struct store *s, struct store_sync_stats *out)
 	out->commits = s->e->committed;
 	out->syncs = s->e->nsyncs;
 	out->pending = s->e->committed - s->e->synced;
+}
+
+void
+store_metrics(void *arg, struct metrics_out *o)
+{
+	struct store_sync_stats st;
+
+	store_sync_stats(arg, &st);
+	metrics_gauge(o, "clusterd.store.commits.counter", NULL,
+		      "LMDB commits that wrote something", (double)st.commits);
+	metrics_gauge(o, "clusterd.store.syncs.counter", NULL,
+		      "fdatasyncs of the LMDB file (one per commit without "
+		      "group commit)",
+		      (double)st.syncs);
+	metrics_gauge(o, "clusterd.store.unsynced.gauge", NULL,
+		      "LMDB commits not yet synced (group commit)",
+		      (double)st.pending);
 }
