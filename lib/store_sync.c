@@ -204,13 +204,14 @@ store_metrics(void *arg, struct metrics_out *o)
 	struct store_sync_stats st;
 
 	store_sync_stats(arg, &st);
-	metrics_gauge(o, "clusterd.store.commits.counter", NULL,
+	metrics_gauge(o, "clusterd.store.commits.gauge",
+		      "clusterd_store_commits",
 		      "LMDB commits that wrote something", (double)st.commits);
-	metrics_gauge(o, "clusterd.store.syncs.counter", NULL,
+	metrics_gauge(o, "clusterd.store.syncs.gauge", "clusterd_store_syncs",
 		      "fdatasyncs of the LMDB file (one per commit without "
 		      "group commit)",
 		      (double)st.syncs);
-	metrics_gauge(o, "clusterd.store.unsynced.gauge", NULL,
-		      "LMDB commits not yet synced (group commit)",
-		      (double)st.pending);
+	metrics_gauge(
+	    o, "clusterd.store.unsynced.gauge", "clusterd_store_unsynced",
+	    "LMDB commits not yet synced (group commit)", (double)st.pending);
 }
