@@ -9,7 +9,8 @@
  * that tells another process about a write (an httpd answer through
  * httpd_set_durable, an event, an agent's status update) first asks
  * store_durable()'s pending() and, when it is not 0, waits for that
- * sequence number; a kill -9 loses nothing either way (page cache).
+ * sequence number; a kill -9 loses nothing either way (page cache). An
+ * OS crash between commit and sync: see store_sync.c (MDB_NOSYNC's risk).
  *
  * On disk: one environment in "<dir>/clusterd.lmdb" opened with
  * MDB_NOSUBDIR, so the directory holds exactly clusterd.lmdb and

@@ -14,8 +14,14 @@
  * tells another process about a write (an httpd answer, an event, an
  * agent's status update) asks pending() first and waits when it is not 0.
  * A process killed between the commit and the sync loses nothing (the
- * pages are in the page cache); an operating system crash can lose what
- * was not synced, and nothing of it was acknowledged.
+ * pages are in the page cache); an operating system crash loses what was
+ * not synced, and nothing of it was acknowledged. The price (lmdb.h on
+ * MDB_NOSYNC): LMDB's order "data pages, then the meta page" is not
+ * enforced between syncs, so on a filesystem that reorders writes an OS
+ * crash inside that window (one loop pass) can leave a meta page naming
+ * pages that never reached the disk. Keeping the order would take one
+ * LMDB transaction per pass (batches as nested transactions), which moves
+ * write errors from the commit to the end of the pass: not done yet.
  */
 #include <sys/queue.h>
 
