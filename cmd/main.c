@@ -437,8 +437,9 @@ cd_roles_start(struct cd_main *c)
 		sc.abdicate = cd_abdicate;
 		sc.durable = cmd_ha_durable(c->ha);
 		sc.hook_arg = c;
-	} else
+	} else {
 		sc.durable = store_durable(c->mstore);
+	}
 	sc.metrics = c->metrics;
 	link.ops = master_framework_ops();
 	link.master = c->master;
