@@ -51,6 +51,7 @@ struct agent_task {
 	struct wire_status *pending; /* owned array */
 	size_t npending, cpending;
 	struct httpc_req *in_flight; /* borrowed: valid until its callback */
+	bool syncing; /* waiting for its checkpoint to be durable */
 	long long retry_ms;
 	struct loop_timer *retry;    /* owned */
 	struct agent_health *health; /* owned or NULL: COMMAND checks */

@@ -13,6 +13,7 @@
  * agent_api.c call it. Loop thread only.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "agent/agent_health.h"
 #include "agent/agent_int.h"
 #include "containerizer/ctr.h"
+#include "lib/durable.h"
 #include "lib/fault.h"
 #include "lib/httpc.h"
 #include "lib/id.h"
@@ -97,6 +99,11 @@ agent_task_free(struct agent_task *t)
 	agent_health_stop(t->health);
 	if (t->in_flight != NULL)
 		httpc_cancel(t->in_flight);
+	if (t->syncing) {
+		const struct durable *d = store_durable(t->a->store);
+
+		d->forget(d->ctx, t);
+	}
 	loop_timer_free(t->retry);
 	wire_task_release(&t->task);
 	free(t->sandbox);
@@ -202,15 +209,46 @@ agent_status_done(const struct httpc_resp *r, void *arg)
 	loop_timer_add(t->retry, (uint64_t)t->retry_ms);
 }
 
+/* The checkpoint of the update to send is on disk (or cannot be). */
+static void
+agent_task_synced(uint64_t seq, int rc, void *arg)
+{
+	struct agent_task *t = arg;
+
+	(void)seq;
+	CD_CHECK_OBJ(t, AGENT_TASK_MAGIC);
+	t->syncing = false;
+	if (rc == 0) {
+		agent_task_send(t);
+		return;
+	}
+	t->retry_ms = AGENT_RETRY_MIN_MS;
+	log_warn("status update for %s not sent: its checkpoint is not on "
+		 "disk; retry in %llds",
+		 t->task.task_id, t->retry_ms / 1000);
+	loop_timer_add(t->retry, (uint64_t)t->retry_ms);
+}
+
 static void
 agent_task_send(struct agent_task *t)
 {
 	struct agent *a = t->a;
 	struct wire_status_msg msg = {0};
+	const struct durable *d = store_durable(a->store);
+	uint64_t seq;
 
-	if (t->npending == 0 || t->in_flight != NULL || !a->registered ||
-	    loop_timer_pending(t->retry))
+	if (t->npending == 0 || t->in_flight != NULL || t->syncing ||
+	    !a->registered || loop_timer_pending(t->retry))
 		return;
+	/*
+	 * Once the master has it, the master acknowledges it and we forget
+	 * it: the checkpoint that says we sent it must be on disk first.
+	 */
+	if ((seq = d->pending(d->ctx)) != 0) {
+		t->syncing = d->wait(d->ctx, seq, agent_task_synced, t) == 0;
+		if (t->syncing)
+			return;
+	}
 	msg.token = a->status_token;
 	msg.status = t->pending[0];
 	/* The status carries the task, so a master that lost it can rebuild. */

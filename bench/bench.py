@@ -32,6 +32,10 @@ Sections (each bounded in count and time, everything on loopback):
              agent re-registered and every task reconciled; 10,000 tasks
              launched and API write latency with the state in ZooKeeper
              against LMDB.
+  syncs      the store's fdatasyncs (strace -c -f, attached by pid) and commits
+             (/metrics) of a launch and kill: N=50 Docker containers and
+             N=500 --containerizers=sim tasks on one --all-in-one each, with
+             --binary and (given) --baseline, runs interleaved.
   dns        dnsperf against clusterd's --dns_port and dnsmasq serving the
              same records: an A record (UDP), an SRV with 100 answers (TCP,
              and truncated over UDP); GET /v2/apps/{id} latency with and
@@ -1180,6 +1184,114 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
 # 4. allocator and placement simulation
 
 
+def strace_attach(pid, path):
+    """strace -c -f on pid's fdatasync/fsync/msync, once every thread is traced."""
+    p = subprocess.Popen(["strace", "-f", "-qq", "-c", "-o", path, "-e",
+                          "trace=fdatasync,fsync,msync", "-p", str(pid)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+
+    def traced():
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status", encoding="utf-8") as f:
+                if "\nTracerPid:\t0\n" in f.read():
+                    return False
+        return True
+    H.wait_until(traced, timeout=10, what="strace attached")
+    return p
+
+
+def strace_detach(p, path):
+    """Stop strace (SIGINT: detach, write the summary); {syscall: calls}."""
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    calls = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            cols = line.split()
+            if len(cols) >= 5 and cols[-1] in ("fdatasync", "fsync", "msync"):
+                calls[cols[-1]] = int(cols[3])
+    return calls
+
+
+def store_commits(cd):
+    """The store's commit counter, or None (a build before group commit)."""
+    g = cd.get("/metrics").json().get("gauges", {})
+    v = g.get("clusterd.store.commits.gauge")
+    return int(v["value"]) if v else None
+
+
+def bench_syncs(ctx, reps, budget_s, n_docker=50, n_sim=500):
+    budget = Budget(budget_s)
+    # The same binary with each --store_sync, and a baseline build (main's,
+    # say) as it syncs by default.
+    bins = {"clusterd": (ctx["binary"], ["--store_sync=group"]),
+            "commit": (ctx["binary"], ["--store_sync=commit"])}
+    if ctx.get("baseline"):
+        bins["baseline"] = (ctx["baseline"], [])
+    kinds = {"docker": (n_docker, []), "sim": (n_sim, ["--containerizers=sim"])}
+    res = {"method": "one --all-in-one per run on a fresh work_dir: an app of 0 instances is "
+                     "created, then strace -c -f is attached by pid and PUT instances=N waits "
+                     "until the API says N run, PUT instances=0 until none is left; "
+                     "fdatasync calls from strace's summary, commits from /metrics "
+                     "(clusterd.store.commits.gauge; a build without it: null); runs "
+                     "interleaved across binaries", "by_kind": {}}
+    for kind, (n, args) in kinds.items():
+        rows = {b: {"fdatasync": [], "commits": [], "seconds": []} for b in bins}
+        for rep in range(reps):
+            for b, (binary, bargs) in bins.items():
+                if budget.spent():
+                    break
+                work = os.path.join(ctx["tmp"], f"syncs-{kind}-{b}-{rep}")
+                cd = BenchClusterd(binary, work, docker_sock=ctx["docker"].sock,
+                                   args=args + bargs,
+                                   resources="cpus:64;mem:65536;disk:100000;"
+                                             "ports:[31000-31099]")
+                try:
+                    cd.start()
+                    app = app_docker("/bench-syncs") if kind == "docker" else {
+                        "id": "/bench-syncs", "cmd": "sleep 1000000", "cpus": 0.01,
+                        "mem": 1, "instances": 0, "portDefinitions": []}
+                    cd.post("/v2/apps", json=app).raise_for_status()
+                    c0 = store_commits(cd)
+                    path = os.path.join(work, "strace.txt")
+                    st = strace_attach(cd.pid(), path)
+                    t0 = time.monotonic()
+                    try:
+                        up = cd_scale_api(cd, "/bench-syncs", n, timeout=300)
+                        cd_drain_api(cd, "/bench-syncs", timeout=300)
+                    finally:
+                        calls = strace_detach(st, path)
+                    secs = time.monotonic() - t0
+                    c1 = store_commits(cd)
+                finally:
+                    cd.close()
+                    if kind == "docker":
+                        ctx["docker"].remove_labelled("clusterd.task_id")
+                if up is None:
+                    log(f"syncs {kind} {b} rep {rep}: N={n} never ran, dropped")
+                    continue
+                rows[b]["fdatasync"].append(calls.get("fdatasync", 0))
+                rows[b]["commits"].append(None if c0 is None else c1 - c0)
+                rows[b]["seconds"].append(secs)
+                log(f"syncs {kind} N={n} {b} rep {rep}: {calls} commits "
+                    f"{rows[b]['commits'][-1]} in {secs:.1f}s")
+        entry = {"n": n}
+        for b, r in rows.items():
+            commits = [c for c in r["commits"] if c is not None]
+            entry[b] = {"fdatasync": summary(r["fdatasync"]),
+                        "commits": summary(commits) if commits else None,
+                        "seconds": summary(r["seconds"])}
+        # group against commit: the same binary, the flag alone
+        entry["fewer_syncs"] = ratio(entry["commit"]["fdatasync"],
+                                     entry["clusterd"]["fdatasync"])
+        if "baseline" in rows:
+            entry["fewer_syncs_than_baseline"] = ratio(entry["baseline"]["fdatasync"],
+                                                       entry["clusterd"]["fdatasync"])
+        res["by_kind"][kind] = entry
+    return res
+
+
 def bench_alloc(ctx, reps):
     r = subprocess.run([ctx["sim_alloc"], f"--reps={reps}"], capture_output=True, text=True,
                        timeout=600, check=True)
@@ -1375,7 +1487,7 @@ def machine():
 
 
 SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "failover",
-            "swarm")
+            "swarm", "syncs")
 
 
 def main():
@@ -1409,7 +1521,7 @@ def main():
     t_start = time.monotonic()
     docker = None
     try:
-        if {"launch", "swarm", "footprint", "recovery"} & set(sections):
+        if {"launch", "swarm", "footprint", "recovery", "syncs"} & set(sections):
             docker = H.DockerDaemon()
             docker.start()
             docker.load_test_images()
@@ -1438,6 +1550,10 @@ def main():
                     r = failbench.bench_failover(ctx, 1 if a.quick else 3,
                                                  120 if a.quick else 300, a.quick, summary,
                                                  log, H, BenchClusterd, SimAgents, Budget)
+                elif s == "syncs":
+                    r = bench_syncs(ctx, reps, 120 if a.quick else 600,
+                                    n_docker=10 if a.quick else 50,
+                                    n_sim=100 if a.quick else 500)
                 elif s == "api":
                     k = 2 if a.baseline else 1
                     if a.quick:

@@ -31,6 +31,7 @@ struct cd_config {
 	char *zk;
 	long long zk_session_timeout_ms;
 	char *registry;
+	char *store_sync; /* "commit" or "group" (lib/store_sync.c) */
 	char *resources;
 	char *attributes;
 	char *containerizers;

@@ -335,6 +335,8 @@ cd_roles_start(struct cd_main *c)
 		sc.abdicate = cd_abdicate;
 		sc.durable = cmd_ha_durable(c->ha);
 		sc.hook_arg = c;
+	} else {
+		sc.durable = store_durable(c->mstore);
 	}
 	sc.metrics = c->metrics;
 	link.ops = master_framework_ops();
@@ -490,6 +492,8 @@ cd_start_master(struct cd_main *c)
 		return -1;
 	if (c->cfg.zk != NULL)
 		return cd_start_ha(c, true);
+	httpd_set_durable(c->master_httpd, store_durable(c->store));
+	httpd_set_durable(c->api_httpd, store_durable(c->store));
 	return cd_roles_start(c) == 0 ? 0 : -1;
 }
 
@@ -504,6 +508,7 @@ cd_start_agent(struct cd_main *c)
 	if (cmd_listen_open(c->loop, &c->cfg, c->tls, c->metrics,
 			    CMD_LISTEN_AGENT, &c->agent_httpd) != 0)
 		return -1;
+	httpd_set_durable(c->agent_httpd, store_durable(c->store));
 	/* With ZooKeeper the agent follows the leader, wherever it runs. */
 	c->follow = c->cfg.role == CD_ROLE_AIO
 			? c->cfg.zk != NULL
@@ -570,6 +575,8 @@ cd_teardown(struct cd_main *c)
 		httpd_set_durable(c->api_httpd, NULL);
 	cmd_ha_free(c->ha);
 	httpc_free(c->hc);
+	if (c->agent_httpd != NULL)
+		httpd_set_durable(c->agent_httpd, NULL);
 	httpd_free(c->agent_httpd);
 	httpd_free(c->api_httpd);
 	httpd_free(c->master_httpd);
@@ -636,6 +643,13 @@ cd_open_stores(struct cd_main *c)
 			  err.msg);
 		return -1;
 	}
+	/* --store_sync=group: one sync per loop pass; answers wait for it
+	 * (store_durable). Without it, each commit is synced by LMDB. */
+	if (c->store != NULL && strcmp(c->cfg.store_sync, "group") == 0 &&
+	    store_group_commit(c->store, c->loop, &err) != 0) {
+		log_error("%s", err.msg);
+		return -1;
+	}
 	c->mstore = c->store;
 	if (zk && store_open(NULL, STORE_IN_MEMORY, &c->mstore, &err) != 0) {
 		log_error("cannot open the cache of the state in ZooKeeper: "
@@ -685,8 +699,10 @@ main(int argc, char **argv)
 	c.metrics = metrics_new();
 	metrics_add_collector(c.metrics, cd_ha_metrics, &c);
 	/* A master alone with --registry=zk has no LMDB of its own. */
-	if (c.store != NULL)
+	if (c.store != NULL) {
 		store_set_timing(c.store, metrics_store_commit, c.metrics);
+		metrics_add_collector(c.metrics, store_metrics, c.store);
+	}
 	if (c.mstore != NULL && c.mstore != c.store)
 		store_set_timing(c.mstore, metrics_store_commit, c.metrics);
 	c.hc = httpc_new(c.loop);

@@ -6,8 +6,9 @@
  * and "a 2xx means committed" (SPEC 7) then means "committed in
  * ZooKeeper": an answer given after a write waits until the store's
  * sequence number at that moment is durable. cmd/ implements it on
- * lib/zkstore; without one (LMDB, where a commit is durable when it
- * returns) nothing waits. A struct of function pointers and no code, as
+ * lib/zkstore; lib/store implements it for LMDB's group commit, where a
+ * commit is durable after the loop pass's sync. A struct of function
+ * pointers and no code, as
  * lib/framework.h, so that lib/httpd (L4) need not know lib/zkstore (L6).
  * Loop thread only.
  */

@@ -1,7 +1,16 @@
 /*
  * store.c: the LMDB store. Owns the LMDB environment of a work_dir and its
  * named databases. Loop thread only (STYLE B8/B11: short synchronous write
- * transactions, one fsync per commit, are the one accepted blocking call).
+ * transactions and their fsync are the one accepted blocking call).
+ *
+ * Ordering (nothing acknowledged is lost): a commit is visible to reads
+ * at once, but with group commit (store_sync.c, what cmd/ turns on for a
+ * work_dir) it is on disk only after the pass's mdb_env_sync(). Anything
+ * that tells another process about a write (an httpd answer through
+ * httpd_set_durable, an event, an agent's status update) first asks
+ * store_durable()'s pending() and, when it is not 0, waits for that
+ * sequence number; a kill -9 loses nothing either way (page cache). An
+ * OS crash between commit and sync: see store_sync.c (MDB_NOSYNC's risk).
  *
  * On disk: one environment in "<dir>/clusterd.lmdb" opened with
  * MDB_NOSUBDIR, so the directory holds exactly clusterd.lmdb and
@@ -98,6 +107,7 @@
 #include <lmdb.h>
 
 #include "fault.h"
+#include "store_int.h"
 #include "xalloc.h"
 
 #define STORE_SCHEMA_VERSION 2
@@ -111,26 +121,6 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
     "master",
     "sched",
     "agent",
-};
-
-/* One open LMDB environment, shared by every store_open() of its file. */
-struct store_env {
-	char *file;   /* owned: "<dir>/clusterd.lmdb" (real path) */
-	char *tmpdir; /* owned: STORE_IN_MEMORY directory, or NULL */
-	MDB_env *env; /* owned */
-	MDB_dbi dbi[STORE_DB_COUNT];
-	int refs;
-	bool in_batch;		/* a write transaction is open */
-	struct store_env *next; /* borrowed: store_envs list linkage */
-};
-
-struct store {
-	struct store_env *e; /* ref: one of e->refs */
-	struct store_sink sink;
-	bool has_sink;
-	uint64_t seq; /* of the last batch handed to the sink */
-	store_timing_fn *timing;
-	void *timing_arg; /* borrowed: store_set_timing()'s */
 };
 
 /* A change recorded for the sink while the batch is open. */
@@ -147,6 +137,7 @@ struct store_batch {
 	struct store *s;     /* borrowed: the handle it was begun on */
 	MDB_txn *txn;	     /* owned; NULL when begin failed */
 	int rc;		     /* first error; commit then aborts */
+	bool dirty;	     /* a put, delete or clear succeeded */
 	struct store_rec *recs; /* owned: for the sink, in order */
 	size_t nrecs, recs_cap;
 };
@@ -203,6 +194,7 @@ store_env_free(struct store_env *e)
 {
 	char *lock;
 
+	store_sync_close(e);
 	if (e->env != NULL)
 		mdb_env_close(e->env);
 	if (e->tmpdir != NULL) {
@@ -636,6 +628,7 @@ store_batch_put(struct store_batch *b, enum store_db db, const char *key,
 		return b->rc;
 	if ((rc = store_key(b->e, key, &k)) != 0)
 		return b->rc = rc;
+	b->dirty = true;
 	if (store_sees(b, db))
 		return b->rc = store_sink_put(b, db, key, &k, val, len);
 	v.mv_data = (void *)(uintptr_t)val;
@@ -655,6 +648,7 @@ store_batch_del(struct store_batch *b, enum store_db db, const char *key)
 	if ((rc = store_key(b->e, key, &k)) != 0)
 		return b->rc = rc;
 	mrc = mdb_del(b->txn, b->e->dbi[db], &k, NULL);
+	b->dirty |= mrc == 0;
 	if (mrc == 0 && store_sees(b, db))
 		store_record(b, db, key, NULL, 0, true);
 	if (mrc == MDB_NOTFOUND)
@@ -668,6 +662,7 @@ store_batch_clear(struct store_batch *b, enum store_db db)
 	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
 	if (b->rc != 0)
 		return b->rc;
+	b->dirty = true;
 	return b->rc = store_rc(mdb_drop(b->txn, b->e->dbi[db], 0));
 }
 
@@ -690,6 +685,8 @@ store_batch_commit(struct store_batch *b)
 					     (double)(t1.tv_sec - t0.tv_sec) +
 						 (t1.tv_nsec - t0.tv_nsec) /
 						     1e9);
+			if (rc == 0 && b->dirty)
+				store_sync_committed(b->e);
 		} else
 			mdb_txn_abort(b->txn);
 		b->e->in_batch = false;

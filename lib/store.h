@@ -2,11 +2,14 @@
  * store.h: the LMDB store (STYLE B11). One environment per work_dir, with a
  * named database per owner so that master, scheduler and agent, whether in
  * one process or several, never collide. Values are opaque bytes (JSON by
- * convention). Every put/del commits (one fsync) before it returns, so a
- * caller that answers 2xx after store_put() has made the write durable.
- * store_batch_* groups several writes into one commit. A sink (below) may
- * replicate committed batches elsewhere; durability then also means the
- * sink's (lib/zkstore: committed in ZooKeeper). Loop thread only.
+ * convention). Every put/del commits before it returns; store_batch_*
+ * groups several writes into one commit. By default a commit is also
+ * synced (one fdatasync) before it returns. With group commit
+ * (store_group_commit) commits return at once and one sync per loop pass
+ * covers them all: then "durable" is what store_durable() says, and
+ * whoever tells another process about a write waits on it first. A sink
+ * (below) may replicate committed batches elsewhere; durability then also
+ * means the sink's (lib/zkstore: committed in ZooKeeper). Loop thread only.
  */
 #ifndef CLUSTERD_LIB_STORE_H
 #define CLUSTERD_LIB_STORE_H
@@ -18,6 +21,9 @@
 #include "buf.h"
 #include "err.h"
 
+struct durable;
+struct loop;
+struct metrics_out;
 struct store;
 struct store_batch;
 
@@ -121,5 +127,29 @@ typedef void store_timing_fn(void *arg, double secs);
 void store_set_timing(struct store *s, store_timing_fn *fn, void *arg);
 /* The sequence number of the last batch handed to the sink; 0 before. */
 uint64_t store_seq(const struct store *s);
+
+/*
+ * Group commit (store_sync.c): from now on the environment of s (every
+ * handle on it) commits without syncing, and syncs once per pass of l
+ * when something was committed. Until a write is synced, store_durable()'s
+ * pending() names it, and answers about it must wait (lib/durable.h). A
+ * no-op for STORE_IN_MEMORY (nothing is ever synced there: pending() is
+ * always 0) and when already on. 0 or a negative code with err set.
+ */
+int store_group_commit(struct store *s, struct loop *l, struct cd_err *err);
+/*
+ * The durable interface of the environment (valid while s is open):
+ * pending() is the last commit when it is not synced yet, else 0.
+ */
+const struct durable *store_durable(struct store *s);
+/* Counters of the environment, for metrics and tests. */
+struct store_sync_stats {
+	uint64_t commits; /* commits that wrote something */
+	uint64_t syncs;	  /* fdatasyncs of the data file (LMDB's or ours) */
+	uint64_t pending; /* commits not synced yet */
+};
+void store_sync_stats(const struct store *s, struct store_sync_stats *out);
+/* A metrics collector (lib/metrics) of those counters; arg: the store. */
+void store_metrics(void *arg, struct metrics_out *o);
 
 #endif

@@ -27,13 +27,14 @@ PKG_PKGS="$RUN_PKGS dpkg-dev lintian"
 # (t7_metrics). Debian has promtool in no smaller package; on a host run by
 # systemd the package also enables its server on port 9090 (the tests never
 # use it: `systemctl disable --now prometheus` if it is not wanted).
+# strace: counts the store's fdatasyncs of a launch (t8_store_sync, bench).
 # bench: dnsperf and dnsmasq-base (the binary without its service, which
 # would take port 53) for the DNS comparison; nginx-light (started by the
 # bench with a private configuration) for the list endpoints' comparison.
 TEST_PKGS="$RUN_PKGS libcmocka-dev busybox-static zookeeperd python3-pytest
 	python3-requests python3-marathon procps iproute2 curl openssl util-linux
 	chromium chromium-driver python3-selenium dpkg-dev lintian
-	dnsutils python3-dnspython docker-registry prometheus"
+	dnsutils python3-dnspython docker-registry prometheus strace"
 FUZZ_PKGS="$RUN_PKGS clang libclang-rt-14-dev"
 BENCH_PKGS="$TEST_PKGS wrk binutils dnsperf dnsmasq-base nginx-light"
 DEV_PKGS="$FUZZ_PKGS clang-format"

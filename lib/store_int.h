@@ -1,0 +1,63 @@
+/*
+ * store_int.h: what store.c (the LMDB environment, batches, reads) and
+ * store_sync.c (group commit: the syncs and the durable interface) share.
+ * Only those two files include it (STYLE B3). Loop thread only.
+ */
+#ifndef CLUSTERD_LIB_STORE_INT_H
+#define CLUSTERD_LIB_STORE_INT_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "durable.h"
+#include "store.h"
+
+struct loop;
+struct loop_timer;
+
+/* A caller of the durable interface waiting until seq is on disk. */
+struct store_waiter {
+	uint64_t seq;
+	durable_done_fn *fn;
+	void *arg; /* borrowed: the waiter's */
+	TAILQ_ENTRY(store_waiter) link;
+};
+TAILQ_HEAD(store_waiters, store_waiter);
+
+/* One open LMDB environment, shared by every store_open() of its file. */
+struct store_env {
+	char *file;   /* owned: "<dir>/clusterd.lmdb" (real path) */
+	char *tmpdir; /* owned: STORE_IN_MEMORY directory, or NULL */
+	MDB_env *env; /* owned */
+	MDB_dbi dbi[STORE_DB_COUNT];
+	int refs;
+	bool in_batch;		/* a write transaction is open */
+	struct store_env *next; /* borrowed: store_envs list linkage */
+	/* Group commit (store_sync.c); flush NULL: every commit syncs. */
+	struct loop_timer *flush;     /* owned: the sync of this pass */
+	uint64_t committed;	      /* commits that wrote something */
+	uint64_t synced;	      /* of those, on disk */
+	uint64_t nsyncs;	      /* syncs done by store_sync.c */
+	struct store_waiters waiters; /* owned: in seq order */
+};
+
+struct store {
+	struct store_env *e; /* ref: one of e->refs */
+	struct store_sink sink;
+	bool has_sink;
+	uint64_t seq; /* of the last batch handed to the sink */
+	store_timing_fn *timing;
+	void *timing_arg;   /* borrowed: store_set_timing()'s */
+	struct durable dur; /* ctx: e */
+};
+
+/* A batch that wrote something was committed (LMDB said yes). */
+void store_sync_committed(struct store_env *e);
+/* The environment closes: sync what is pending, drop the waiters. */
+void store_sync_close(struct store_env *e);
+
+#endif
