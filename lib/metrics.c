@@ -96,7 +96,8 @@ static const char *const metrics_timer_names[METRICS_NTIMERS][3] = {
      "Time of one run of the master's allocator"},
     {"clusterd_store_commit_duration_seconds",
      "clusterd.store.commit.duration.timer.seconds",
-     "Time of one store commit (an LMDB write transaction, with its fsync unless --store_sync=group)"},
+     "Time of one store commit (an LMDB write transaction, with its fsync "
+     "unless --store_sync=group)"},
 };
 
 static const char *const metrics_methods[METRICS_NMETHODS] = {"get", "post",
