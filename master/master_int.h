@@ -104,6 +104,9 @@ struct master_task {
 	struct wire_task task;	   /* owned */
 	struct wire_status status; /* owned: the latest status */
 	char *framework_id;	   /* owned */
+	/* owned or NULL: status.container_status as JSON text, made once per
+	 * status update for the replies (master_api.c) */
+	char *cstatus_json;
 	/* An orphan (its framework is not attached): since when, or 0; and
 	 * when it was last asked to be killed for that, or 0. */
 	long long orphan_ms, orphan_kill_ms;

@@ -60,6 +60,7 @@ master_task_free(struct master_task *t)
 	wire_task_release(&t->task);
 	wire_status_release(&t->status);
 	free(t->framework_id);
+	free(t->cstatus_json);
 	free(t);
 }
 
@@ -248,6 +249,10 @@ master_task_forward(struct master *m, const struct wire_status *st)
 		}
 		wire_status_release(&t->status);
 		wire_status_copy(&t->status, st);
+		free(t->cstatus_json);
+		t->cstatus_json = st->container_status != NULL
+				      ? json_dump_str(st->container_status)
+				      : NULL;
 		master_changed(m);
 		master_dns_task_changed(m, t);
 		fw = t->framework_id;
