@@ -1019,11 +1019,12 @@ def launch_tasks(cd, n_task_apps, per_app, deadline):
 
 
 def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_apps=100,
-              per_app=100):
+              per_app=100, state_only=False):
     """The API section. With ctx["baseline"] (--baseline), a second master
     runs the baseline binary (say main's) with the same apps and tasks, and
     every wrk measurement alternates between the two (and nginx), round by
-    round, so both see the same machine."""
+    round, so both see the same machine. With state_only (--api-state-only),
+    only the agents, tasks and state endpoints: no 1,000 apps, no nginx."""
     budget = Budget(budget_s)
     sides = [("clusterd", ctx["binary"])]
     if ctx.get("baseline"):
@@ -1032,7 +1033,7 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
                      f" nginx) in turn each round; one 30 s run per side for the state "
                      f"endpoints, which are also timed one request at a time; clusterd "
                      f"--master with bench/sim_agents (agents with --containerizers=sim)",
-           "sides": [n for n, _ in sides]}
+           "sides": [n for n, _ in sides], "state_only": state_only}
     cds, fleets, nginxes = {}, {}, {}
     try:
         for name, binary in sides:
@@ -1041,6 +1042,9 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
             cd.start()
             out = side_results(res, name)
             out["memory"] = {"master_idle_kib": proc_status(cd.pid())["VmRSS"]}
+            if state_only:
+                out["memory"]["master_1000_apps_kib"] = out["memory"]["master_idle_kib"]
+                continue
             t0 = time.monotonic()
             ok, refused = load_apps(cd, fixture_apps(n_apps))
             out["apps_loaded"] = len(ok)
@@ -1050,54 +1054,8 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
             log(f"api {name}: {len(ok)} apps loaded in {out['load_apps_s']:.1f}s, "
                 f"refused {refused}")
             out["app_id_used"] = ok[len(ok) // 2]
-        # nginx serves clusterd's very bytes of GET /v2/apps from a file,
-        # with one worker (one loop, as clusterd) and with one per core.
-        body = cds["clusterd"].get("/v2/apps").content
-        res["get_apps_bytes"] = len(body)
-        res["get_apps_gzip_bytes"] = len(cds["clusterd"].get(
-            "/v2/apps", headers={"Accept-Encoding": "gzip"}, stream=True).raw.read())
-        for workers in ("1", "auto"):
-            ng = Nginx(os.path.join(ctx["tmp"], f"nginx-{workers}"), workers)
-            url = ng.put("apps.json", body)
-            nginxes[workers] = ng
-            ng.start()
-            r = requests.get(url, timeout=30)
-            if r.status_code != 200 or r.content != body:
-                raise RuntimeError(f"nginx answers {r.status_code}, {len(r.content)} bytes")
-        jobs = {}
-        for name, cd in cds.items():
-            jobs[(name, "get_app")] = (f"{cd.url}/v2/apps{side_results(res, name)['app_id_used']}",
-                                       64, seconds, None)
-            jobs[(name, "get_apps")] = (f"{cd.url}/v2/apps", 64, seconds, None)
-            jobs[(name, "get_apps_gzip")] = (f"{cd.url}/v2/apps", 64, seconds,
-                                             "Accept-Encoding: gzip")
-        for workers, ng in nginxes.items():
-            jobs[("nginx", f"workers_{workers}")] = (
-                f"http://127.0.0.1:{ng.port}/apps.json", 64, seconds, None)
-        for name, cd in cds.items():
-            side_results(res, name)["get_apps_single"] = single_requests(
-                f"{cd.url}/v2/apps", 4 * reps, budget, base=cd.url)
-        for (name, key), r in interleaved(jobs, reps, budget).items():
-            if name == "nginx":
-                res.setdefault("nginx", {})[key] = r
-            else:
-                side_results(res, name)[key] = r
-        ng = res.get("nginx", {})
-        res["get_apps_vs_nginx_1"] = rps_ratio(res.get("get_apps"), ng.get("workers_1"))
-        res["get_apps_vs_nginx_auto"] = rps_ratio(res.get("get_apps"), ng.get("workers_auto"))
-        if "baseline" in res:
-            b = res["baseline"]
-            res["get_apps_vs_baseline"] = rps_ratio(res.get("get_apps"), b.get("get_apps"))
-            res["get_app_vs_baseline"] = rps_ratio(res.get("get_app"), b.get("get_app"))
-            b["get_apps_vs_nginx_1"] = rps_ratio(b.get("get_apps"), ng.get("workers_1"))
-            b["get_apps_vs_nginx_auto"] = rps_ratio(b.get("get_apps"), ng.get("workers_auto"))
-        log("api GET /v2/apps: " + ", ".join(
-            f"{n} {med(side_results(res, n).get('get_apps', {}).get('rps'))} req/s"
-            for n in cds) + ", nginx " + ", ".join(
-            f"{w} workers {med(ng.get(f'workers_{w}', {}).get('rps'))} req/s" for w in nginxes))
-        for ngx in nginxes.values():
-            ngx.close()
-        nginxes = {}
+        if not state_only:
+            bench_api_lists(ctx, res, cds, nginxes, reps, budget, seconds)
 
         # 1,000 simulated agents per master, then 10,000 tasks on them,
         # one side after the other; then the state endpoints in turn.
@@ -1145,6 +1103,9 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
                                ("/v2/tasks", cd.url)):
                 r = cd.get(path, base=base, timeout=120)
                 sz[path] = len(r.content)
+            sz["/master/state gzip"] = len(cd.get(
+                "/master/state", base=cd.master_url, headers={"Accept-Encoding": "gzip"},
+                stream=True, timeout=120).raw.read())
             out["body_bytes"] = sz
         # The state endpoints: one request at a time (the SPEC's "answers in
         # < 50 ms"), timed by the client over a new connection each, then
@@ -1161,13 +1122,18 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
         # flight need ~10 s a round: one longer run says more than several
         # short ones.
         jobs = {k: (url, 64, 30, None) for k, url in state_urls.items()}
+        for name, cd in cds.items():
+            jobs[(name, "get_master_state_gzip")] = (f"{cd.master_url}/master/state", 64, 30,
+                                                     "Accept-Encoding: gzip")
         for (name, key), r in interleaved(jobs, 1, budget).items():
             side_results(res, name)[key] = r
+            single = side_results(res, name).get(key + "_single")
             log(f"api {name}: {key}: single p50 "
-                f"{side_results(res, name)[key + '_single']['ms']['median']} ms, "
+                f"{single['ms']['median'] if single else '-'} ms, "
                 f"c64 {r['rps']['median']} req/s")
         if "baseline" in res:
-            for key in ("get_apps_embed_tasks", "get_tasks", "get_master_state"):
+            for key in ("get_apps_embed_tasks", "get_tasks", "get_master_state",
+                        "get_master_state_gzip"):
                 res[key + "_vs_baseline"] = rps_ratio(res.get(key), res["baseline"].get(key))
     finally:
         for ngx in nginxes.values():
@@ -1178,6 +1144,59 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
             cd.close()
             side_results(res, name)["master_log_warnings"] = log_warnings(cd.log_text())
     return res
+
+
+def bench_api_lists(ctx, res, cds, nginxes, reps, budget, seconds):
+    """GET /v2/apps/{id} and GET /v2/apps (plain and gzip) at 64 connections,
+    beside nginx serving the very bytes from a file, the sides in turn."""
+    # nginx serves clusterd's very bytes of GET /v2/apps from a file,
+    # with one worker (one loop, as clusterd) and with one per core.
+    body = cds["clusterd"].get("/v2/apps").content
+    res["get_apps_bytes"] = len(body)
+    res["get_apps_gzip_bytes"] = len(cds["clusterd"].get(
+        "/v2/apps", headers={"Accept-Encoding": "gzip"}, stream=True).raw.read())
+    for workers in ("1", "auto"):
+        ng = Nginx(os.path.join(ctx["tmp"], f"nginx-{workers}"), workers)
+        url = ng.put("apps.json", body)
+        nginxes[workers] = ng
+        ng.start()
+        r = requests.get(url, timeout=30)
+        if r.status_code != 200 or r.content != body:
+            raise RuntimeError(f"nginx answers {r.status_code}, {len(r.content)} bytes")
+    jobs = {}
+    for name, cd in cds.items():
+        jobs[(name, "get_app")] = (f"{cd.url}/v2/apps{side_results(res, name)['app_id_used']}",
+                                   64, seconds, None)
+        jobs[(name, "get_apps")] = (f"{cd.url}/v2/apps", 64, seconds, None)
+        jobs[(name, "get_apps_gzip")] = (f"{cd.url}/v2/apps", 64, seconds,
+                                         "Accept-Encoding: gzip")
+    for workers, ng in nginxes.items():
+        jobs[("nginx", f"workers_{workers}")] = (
+            f"http://127.0.0.1:{ng.port}/apps.json", 64, seconds, None)
+    for name, cd in cds.items():
+        side_results(res, name)["get_apps_single"] = single_requests(
+            f"{cd.url}/v2/apps", 4 * reps, budget, base=cd.url)
+    for (name, key), r in interleaved(jobs, reps, budget).items():
+        if name == "nginx":
+            res.setdefault("nginx", {})[key] = r
+        else:
+            side_results(res, name)[key] = r
+    ng = res.get("nginx", {})
+    res["get_apps_vs_nginx_1"] = rps_ratio(res.get("get_apps"), ng.get("workers_1"))
+    res["get_apps_vs_nginx_auto"] = rps_ratio(res.get("get_apps"), ng.get("workers_auto"))
+    if "baseline" in res:
+        b = res["baseline"]
+        res["get_apps_vs_baseline"] = rps_ratio(res.get("get_apps"), b.get("get_apps"))
+        res["get_app_vs_baseline"] = rps_ratio(res.get("get_app"), b.get("get_app"))
+        b["get_apps_vs_nginx_1"] = rps_ratio(b.get("get_apps"), ng.get("workers_1"))
+        b["get_apps_vs_nginx_auto"] = rps_ratio(b.get("get_apps"), ng.get("workers_auto"))
+    log("api GET /v2/apps: " + ", ".join(
+        f"{n} {med(side_results(res, n).get('get_apps', {}).get('rps'))} req/s"
+        for n in cds) + ", nginx " + ", ".join(
+        f"{w} workers {med(ng.get(f'workers_{w}', {}).get('rps'))} req/s" for w in nginxes))
+    for ngx in nginxes.values():
+        ngx.close()
+    nginxes.clear()
 
 
 # ---------------------------------------------------------------------------
@@ -1501,6 +1520,9 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run: 1 repetition, small sizes, short wrk runs")
+    ap.add_argument("--api-state-only", action="store_true",
+                    help="the api section without its 1,000 apps and nginx: only the agents, "
+                         "tasks and state endpoints (at full size even with --quick)")
     ap.add_argument("--out", required=True, help="the JSON results file to write")
     a = ap.parse_args()
     sections = [s for s in a.sections.split(",") if s]
@@ -1556,7 +1578,9 @@ def main():
                                     n_sim=100 if a.quick else 500)
                 elif s == "api":
                     k = 2 if a.baseline else 1
-                    if a.quick:
+                    if a.api_state_only:
+                        r = bench_api(ctx, reps, 600 * k, 4, state_only=True)
+                    elif a.quick:
                         r = bench_api(ctx, reps, 60 * k, 2, n_apps=100, n_agents=50,
                                       n_task_apps=10, per_app=10)
                     else:

@@ -138,39 +138,40 @@ def api(r):
                   "p99 < 10 ms" if key == "get_app" else "—",
                   verdict(med(g.get("p99_ms")), 10) if key == "get_app" else ""))
 
-    both("get_app", "GET /v2/apps/{id}, 1,000 apps, 64 conns: req/s", "≥ 20,000",
-         lambda g: verdict(med(g.get("rps")), 20000, lower_is_better=False))
-    t.append(("GET /v2/apps, 1,000 apps, one request at a time: ms",
-              spread((r.get("get_apps_single") or {}).get("ms")) + (
-                  f"; baseline {spread((base.get('get_apps_single') or {}).get('ms'))}"
-                  if base else ""), "—", ""))
-    both("get_apps", f"GET /v2/apps, 1,000 apps ({fmt(r.get('get_apps_bytes'), ' B')}), "
-         "64 conns: req/s")
-    if "get_apps_gzip" in r:
-        g = r["get_apps_gzip"]
-        t.append((f"GET /v2/apps with Accept-Encoding: gzip "
-                  f"({fmt(r.get('get_apps_gzip_bytes'), ' B')}), 64 conns: req/s; p99 ms",
-                  f"{spread(g.get('rps'))}; {spread(g.get('p99_ms'))}", "—", ""))
-    for w in ("1", "auto"):
-        g = ng.get(f"workers_{w}")
-        if g:
-            t.append((f"nginx, the same bytes from a file, worker_processes {w}: req/s",
-                      spread(g.get("rps")), "—", ""))
-    for w in ("1", "auto"):
-        x = r.get(f"get_apps_vs_nginx_{w}")
-        if x:
-            v = x.get("median_of_medians")
-            t.append((f"GET /v2/apps / nginx (worker_processes {w}), req/s", ratio_cell(x),
-                      "≥ 0.5", verdict(v, 0.5, lower_is_better=False)))
-            bx = base.get(f"get_apps_vs_nginx_{w}")
-            if bx:
-                t.append((f"baseline GET /v2/apps / nginx (worker_processes {w}), req/s",
-                          ratio_cell(bx), "—", ""))
-    for key in ("get_apps", "get_app"):
-        if r.get(f"{key}_vs_baseline"):
-            t.append((f"{'GET /v2/apps' if key == 'get_apps' else 'GET /v2/apps/{id}'}: "
-                      "clusterd / baseline, req/s", ratio_cell(r[f"{key}_vs_baseline"]),
-                      "—", ""))
+    if not r.get("state_only"):
+        both("get_app", "GET /v2/apps/{id}, 1,000 apps, 64 conns: req/s", "≥ 20,000",
+             lambda g: verdict(med(g.get("rps")), 20000, lower_is_better=False))
+        t.append(("GET /v2/apps, 1,000 apps, one request at a time: ms",
+                  spread((r.get("get_apps_single") or {}).get("ms")) + (
+                      f"; baseline {spread((base.get('get_apps_single') or {}).get('ms'))}"
+                      if base else ""), "—", ""))
+        both("get_apps", f"GET /v2/apps, 1,000 apps ({fmt(r.get('get_apps_bytes'), ' B')}), "
+             "64 conns: req/s")
+        if "get_apps_gzip" in r:
+            g = r["get_apps_gzip"]
+            t.append((f"GET /v2/apps with Accept-Encoding: gzip "
+                      f"({fmt(r.get('get_apps_gzip_bytes'), ' B')}), 64 conns: req/s; p99 ms",
+                      f"{spread(g.get('rps'))}; {spread(g.get('p99_ms'))}", "—", ""))
+        for w in ("1", "auto"):
+            g = ng.get(f"workers_{w}")
+            if g:
+                t.append((f"nginx, the same bytes from a file, worker_processes {w}: req/s",
+                          spread(g.get("rps")), "—", ""))
+        for w in ("1", "auto"):
+            x = r.get(f"get_apps_vs_nginx_{w}")
+            if x:
+                v = x.get("median_of_medians")
+                t.append((f"GET /v2/apps / nginx (worker_processes {w}), req/s", ratio_cell(x),
+                          "≥ 0.5", verdict(v, 0.5, lower_is_better=False)))
+                bx = base.get(f"get_apps_vs_nginx_{w}")
+                if bx:
+                    t.append((f"baseline GET /v2/apps / nginx (worker_processes {w}), req/s",
+                              ratio_cell(bx), "—", ""))
+        for key in ("get_apps", "get_app"):
+            if r.get(f"{key}_vs_baseline"):
+                t.append((f"{'GET /v2/apps' if key == 'get_apps' else 'GET /v2/apps/{id}'}: "
+                          "clusterd / baseline, req/s", ratio_cell(r[f"{key}_vs_baseline"]),
+                          "—", ""))
     n = r.get("tasks_running")
     t.append(("tasks running for the state endpoints (wanted 10,000)",
               f"{fmt(n)} on {fmt(r.get('agents', 1000))} simulated agents, "
@@ -197,6 +198,16 @@ def api(r):
                       f"{spread(b.get('p99_ms'))}" if b else ""), target,
                   verdict(med(g.get("rps")), 500, lower_is_better=False)
                   if key == "get_master_state" else ""))
+    g, b = r.get("get_master_state_gzip"), base.get("get_master_state_gzip")
+    if g:
+        gz = (r.get("body_bytes") or {}).get("/master/state gzip")
+        t.append((f"GET /master/state with Accept-Encoding: gzip ({fmt(gz, ' B')}), "
+                  "64 conns: req/s; p50 / p99 ms",
+                  f"{spread(g.get('rps'))}; {spread(g.get('p50_ms'))} / "
+                  f"{spread(g.get('p99_ms'))}" + (
+                      f"; baseline {spread(b.get('rps'))}; {spread(b.get('p50_ms'))} / "
+                      f"{spread(b.get('p99_ms'))}" if b else ""), "≥ 500",
+                  verdict(med(g.get("rps")), 500, lower_is_better=False)))
     if "master_kib_per_task" in r:
         t.append(("master memory per agent / per task",
                   f"{fmt(r.get('master_kib_per_agent'), ' KiB')} / "

@@ -413,7 +413,7 @@ master_new(struct loop *l, struct store *st, struct httpc *hc,
 		return cd_err_set(err, -EIO, "cannot load the registry");
 	}
 	master_link_routes(m);
-	master_api_routes(m);
+	master_api_init(m);
 	m->kill_timer = loop_timer_new(l, master_killed_tick, m);
 	master_offers_start(m);
 	master_tasks_orphans_start(m);
@@ -434,6 +434,7 @@ master_free(struct master *m)
 	metrics_remove_collector(m->conf.metrics, master_api_metrics, m);
 	/* A master freed while the process goes on (it lost leadership). */
 	httpd_remove_routes(m->httpd, m);
+	master_api_release(m);
 	loop_timer_free(m->ping_timer);
 	loop_timer_free(m->kill_timer);
 	loop_timer_free(m->announce_timer);

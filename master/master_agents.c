@@ -100,6 +100,7 @@ master_agent_add(struct master *m, struct wire_agent_info *info_take)
 	/* Callers looked the id up first: it is not there. */
 	AZ(idmap_put(m->agent_index, a->info.id, a));
 	TAILQ_INSERT_TAIL(&m->agents, a, link);
+	master_changed(m);
 	return a;
 }
 
@@ -116,6 +117,7 @@ master_agent_update(struct master_agent *a, struct wire_agent_info *info_take)
 	a->info.id = id;
 	free(a->base_url);
 	a->base_url = master_agent_url(a->m, &a->info);
+	master_changed(a->m);
 }
 
 /* The value of attribute key in attrs (an object of strings), or NULL. */
@@ -381,6 +383,7 @@ master_agents_register(struct master *m, struct wire_register *reg,
 	a->legacy = false;
 	a->unreachable_ms = 0;
 	a->registered_ms = loop_wall_ms();
+	master_changed(m);
 	log_info("agent %s (%s at %s) %sregistered with %zu tasks%s%s",
 		 a->info.id, a->info.hostname, a->base_url,
 		 reg->reregister ? "re" : "", reg->ntasks,
@@ -407,6 +410,7 @@ master_agents_answered(struct master *m, struct master_agent *a)
 	log_info("agent %s (%s) answers again: offering it", a->info.id,
 		 a->info.hostname);
 	a->state = MASTER_AGENT_ACTIVE;
+	master_changed(m);
 	master_alloc_agent_set_active(m->alloc, a->info.id, true);
 	master_offers_allocate_soon(m);
 }
@@ -419,6 +423,7 @@ master_agents_silence(struct master *m, struct master_agent *a, const char *why)
 	log_warn("agent %s (%s) is silent: %s; no offers until it answers",
 		 a->info.id, a->info.hostname, why);
 	a->state = MASTER_AGENT_SILENT;
+	master_changed(m);
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
 	master_offers_rescind_agent(m, a->info.id);
 }
@@ -435,6 +440,7 @@ master_agents_mark_unreachable(struct master *m, struct master_agent *a,
 	log_warn("agent %s (%s) is unreachable: %s", a->info.id,
 		 a->info.hostname, why);
 	a->state = MASTER_AGENT_UNREACHABLE;
+	master_changed(m);
 	master_dns_agent_changed(m, a);
 	a->unreachable_ms = loop_wall_ms();
 	a->missed_pings = 0;
@@ -504,6 +510,7 @@ master_agents_release(struct master *m)
 		free(a->token);
 		CD_FREE_OBJ(a);
 	}
+	master_changed(m);
 	idmap_free(m->agent_index);
 	m->agent_index = NULL;
 }

@@ -46,6 +46,7 @@ master_frameworks_add(struct master *m, const char *name, const char *fw_id,
 	f->sched = sched;
 	f->registered_ms = loop_wall_ms();
 	TAILQ_INSERT_TAIL(&m->frameworks, f, link);
+	master_changed(m);
 	master_alloc_framework_add(m->alloc, f->id, "*", 1.0);
 	j = json_pack("{s:s, s:s}", "id", f->id, "name", f->name);
 	key = xasprintf("framework/%s", f->id);
@@ -65,6 +66,7 @@ master_frameworks_release(struct master *m)
 
 	while ((f = TAILQ_FIRST(&m->frameworks)) != NULL) {
 		TAILQ_REMOVE(&m->frameworks, f, link);
+		master_changed(m);
 		free(f->id);
 		free(f->name);
 		free(f);

@@ -42,6 +42,7 @@
 #include "master/master.h"
 
 struct loop_timer;
+struct bodycache;
 struct master_alloc;
 struct metrics_out;
 struct master_dns;
@@ -103,6 +104,9 @@ struct master_task {
 	struct wire_task task;	   /* owned */
 	struct wire_status status; /* owned: the latest status */
 	char *framework_id;	   /* owned */
+	/* owned or NULL: status.container_status as JSON text, made once per
+	 * status update for the replies (master_api.c) */
+	char *cstatus_json;
 	/* An orphan (its framework is not attached): since when, or 0; and
 	 * when it was last asked to be killed for that, or 0. */
 	long long orphan_ms, orphan_kill_ms;
@@ -169,7 +173,17 @@ struct master {
 	struct master_dns *dns;	   /* borrowed: from cmd (master_dns_feed.h) */
 	struct ratelog refuse_log; /* agent messages refused (master_link.c) */
 	uint64_t tasks_finished, tasks_failed, tasks_killed, tasks_lost;
+	uint64_t gen;		  /* the state generation: master_changed() */
+	struct bodycache *bodies; /* owned: the master/ bodies, by gen */
 };
+
+/* Something the cached master/ bodies show changed, in this very call
+ * (the list of callers and what they change: master_api.c). */
+static inline void
+master_changed(struct master *m)
+{
+	m->gen++;
+}
 
 /* The agent of that id, or NULL; borrowed (agents live as long as m). */
 static inline struct master_agent *
@@ -301,7 +315,10 @@ void master_link_start(struct master *m);
 void master_link_ping(struct master *m, struct master_agent *a);
 
 /* master_api.c */
-void master_api_routes(struct master *m);
+/* The read-only endpoints and their body cache; release answers requests
+ * still waiting for a body with 503. */
+void master_api_init(struct master *m);
+void master_api_release(struct master *m);
 /* The agents and tasks by state, for the metrics (metrics_collect_fn). */
 void master_api_metrics(void *m, struct metrics_out *o);
 

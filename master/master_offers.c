@@ -40,6 +40,7 @@ master_offers_drop(struct master *m, struct master_offer *o)
 {
 	AN(idmap_del(m->offer_index, o->id));
 	TAILQ_REMOVE(&m->offers, o, link);
+	master_changed(m);
 	free(o->id);
 	free(o->framework_id);
 	free(o->agent_id);
@@ -104,6 +105,7 @@ master_offers_made(const char *fw_id, const char *agent_id,
 	o->res = *r;
 	AZ(idmap_put(m->offer_index, o->id, o));
 	TAILQ_INSERT_TAIL(&m->offers, o, link);
+	master_changed(m);
 	XGROW(b->new_offers, b->n + 1, b->cap);
 	b->new_offers[b->n++] = o;
 }

@@ -47,8 +47,10 @@ master_task_add(struct master *m, struct master_task *t)
 {
 	int rc = idmap_put(m->task_index, t->task.task_id, t);
 
-	if (rc == 0)
+	if (rc == 0) {
 		TAILQ_INSERT_TAIL(&m->tasks, t, link);
+		master_changed(m);
+	}
 	return rc;
 }
 
@@ -58,6 +60,7 @@ master_task_free(struct master_task *t)
 	wire_task_release(&t->task);
 	wire_status_release(&t->status);
 	free(t->framework_id);
+	free(t->cstatus_json);
 	free(t);
 }
 
@@ -149,6 +152,7 @@ master_task_forget(struct master *m, struct master_task *t)
 		loop_timer_add(m->forget_timer, 0);
 	AN(idmap_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
+	master_changed(m);
 	master_dns_task_gone(m, t->task.task_id);
 	master_task_free(t);
 }
@@ -177,6 +181,7 @@ master_tasks_release(struct master *m)
 		TAILQ_REMOVE(&m->tasks, t, link);
 		master_task_free(t);
 	}
+	master_changed(m);
 	idmap_free(m->task_index);
 	m->task_index = NULL;
 }
@@ -244,6 +249,11 @@ master_task_forward(struct master *m, const struct wire_status *st)
 		}
 		wire_status_release(&t->status);
 		wire_status_copy(&t->status, st);
+		free(t->cstatus_json);
+		t->cstatus_json = st->container_status != NULL
+				      ? json_dump_str(st->container_status)
+				      : NULL;
+		master_changed(m);
 		master_dns_task_changed(m, t);
 		fw = t->framework_id;
 		if (task_state_terminal(st->state)) {
