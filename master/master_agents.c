@@ -40,6 +40,7 @@
 #include "master/master_alloc.h"
 #include "master/master_dns_feed.h"
 #include "master/master_int.h"
+#include "master/master_tasks.h"
 #include "master/master_outbox.h"
 
 #define LOG_MOD "master"

@@ -72,6 +72,7 @@
 #include "master/master_alloc.h"
 #include "master/master_dns_feed.h"
 #include "master/master_int.h"
+#include "master/master_tasks.h"
 
 static char *
 master_pid(const struct master *m)

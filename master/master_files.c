@@ -24,6 +24,7 @@
 #include "lib/route.h"
 #include "lib/xalloc.h"
 #include "master/master_int.h"
+#include "master/master_tasks.h"
 
 #define FILES_MAGIC 0xf11e5e1au
 #define FILES_RELAY_MAGIC 0xf11e5e1bu

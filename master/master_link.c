@@ -49,6 +49,7 @@
 #include "lib/wire.h"
 #include "lib/xalloc.h"
 #include "master/master_int.h"
+#include "master/master_tasks.h"
 #include "master/master_outbox.h"
 
 #define LOG_MOD "master"

@@ -58,6 +58,7 @@
 #include "master/master.h"
 #include "master/master_alloc.h"
 #include "master/master_int.h"
+#include "master/master_tasks.h"
 
 #define WAIT_MS 10000 /* a bound for the test, not an expectation */
 

@@ -41,6 +41,7 @@
 #include "master/master.h"
 #include "master/master_alloc.h"
 #include "master/master_int.h"
+#include "master/master_tasks.h"
 
 struct fx {
 	struct loop *l;
