@@ -78,8 +78,14 @@ def test_statistics_of_a_process_and_a_container(busy):
     fw_id = cd.get("/v2/info").json()["frameworkId"]
     ids = {t["id"] for t in tasks.values()}
 
-    first = wait_until(lambda: (lambda s: s if ids <= set(s) else None)(statistics(cd)),
-                       timeout=30, what="both tasks in /monitor/statistics")
+    # Both tasks listed, each with memory charged to it: a sample taken in the first
+    # moments of a process (or the first of Docker's stats) may not have any yet.
+    def listed():
+        s = statistics(cd)
+        return s if ids <= set(s) and all(
+            s[i]["statistics"].get("mem_rss_bytes", 0) > 0 for i in ids) else None
+
+    first = wait_until(listed, timeout=30, what="both tasks in /monitor/statistics")
     assert set(first) == ids
     for app in (PLAIN, BOXED):
         e = first[tasks[app["id"]]["id"]]
