@@ -172,8 +172,14 @@ def test_user_network_task_at_its_container_address(start_clusterd, bridged):
         assert task["ipAddresses"] == [{"ipAddress": ip, "protocol": "IPv4"}], task
         assert task["ports"] == [], "a mapping without hostPort takes no host port"
 
-        # The task answers at its container address, on its container port.
-        assert http_get(ip, 8080).strip() == task["id"]
+        # The task answers at its container address, on its container port (once its
+        # server listens: TASK_RUNNING comes with the container's start).
+        def answer():
+            try:
+                return http_get(ip, 8080).strip()
+            except OSError:
+                return None
+        assert wait_until(answer, timeout=30, what="the task's server at " + ip) == task["id"]
 
         # The MESOS_HTTP and MESOS_TCP checks reach it there.
         wait_until(lambda: healthy(cd.running_tasks("/inside")[0], checks=2), timeout=60,
