@@ -1342,8 +1342,8 @@ test_reply_blob(void **state)
 	static char out[3][300000];
 	static const char *const reqs[3] = {
 	    "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n",
-	    "GET /shared HTTP/1.1\r\nHost: x\r\n"
-	    "Accept-Encoding: deflate, gzip\r\n\r\n",
+	    ("GET /shared HTTP/1.1\r\nHost: x\r\n"
+	     "Accept-Encoding: deflate, gzip\r\n\r\n"),
 	    "HEAD /shared HTTP/1.1\r\nHost: x\r\n\r\n",
 	};
 	char big[200000];
