@@ -49,29 +49,46 @@ policy_docker_param_name(const char *key, char *out)
 	return out;
 }
 
+/*
+ * The next item of a comma-separated list at *pos, spaces around it
+ * trimmed, into item (size bytes); *pos moves past it. False at the end of
+ * the list. An empty item, or one too long for item, comes back as "".
+ */
+static bool
+policy_list_next(const char **pos, char *item, size_t size)
+{
+	const char *p = *pos, *end;
+	size_t n;
+
+	if (p == NULL || *p == '\0')
+		return false;
+	end = strchr(p, ',');
+	if (end == NULL)
+		end = p + strlen(p);
+	*pos = *end != '\0' ? end + 1 : end;
+	while (p < end && *p == ' ')
+		p++;
+	n = (size_t)(end - p);
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n >= size)
+		n = 0;
+	memcpy(item, p, n);
+	item[n] = '\0';
+	return true;
+}
+
 /* Whether list (comma-separated, spaces around items ignored) holds name,
  * each item taken in its long form. */
 static bool
 policy_list_has(const char *list, const char *name)
 {
 	char item[POLICY_KEY_MAX], canon[POLICY_KEY_MAX];
-	const char *p, *end;
-	size_t n;
+	const char *p = list;
 
-	for (p = list; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		while (p < end && *p == ' ')
-			p++;
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == 0 || n >= sizeof item)
-			continue;
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if (policy_docker_param_name(item, canon) != NULL &&
+	while (policy_list_next(&p, item, sizeof item)) {
+		if (item[0] != '\0' &&
+		    policy_docker_param_name(item, canon) != NULL &&
 		    strcmp(canon, name) == 0)
 			return true;
 	}
@@ -128,26 +145,15 @@ bool
 policy_host_path_allowed(const char *path, const char *prefixes)
 {
 	char clean[4096], pre[4096], item[4096];
-	const char *p, *end;
-	size_t n, plen;
+	const char *p = prefixes;
+	size_t plen;
 
 	if (prefixes == NULL ||
 	    policy_path_clean(path, clean, sizeof clean) != 0)
 		return false;
-	for (p = prefixes; *p != '\0'; p = *end ? end + 1 : end) {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		while (p < end && *p == ' ')
-			p++;
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == 0 || n >= sizeof item)
-			continue;
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if (policy_path_clean(item, pre, sizeof pre) != 0)
+	while (policy_list_next(&p, item, sizeof item)) {
+		if (item[0] == '\0' ||
+		    policy_path_clean(item, pre, sizeof pre) != 0)
 			continue;
 		plen = strlen(pre);
 		if (strcmp(pre, "/") == 0)
