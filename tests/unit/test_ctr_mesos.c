@@ -47,6 +47,7 @@
 #include "lib/loop.h"
 #include "lib/task_state.h"
 #include "lib/wire.h"
+#include "tests/unit/unit_util.h"
 
 #define WAIT_MS 10000 /* a bound for the test, not an expectation */
 
@@ -61,7 +62,6 @@ struct ev_rec {
 
 struct fx {
 	struct loop *l;
-	struct loop_timer *stop;
 	char dir[256];
 	const struct ctr_ops *ops; /* borrowed: static table */
 	void *impl;		   /* owned: freed with ops->free */
@@ -74,25 +74,6 @@ struct fx {
 };
 
 static struct fx *g;
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-/* Run the loop until cond() holds or ms have passed (10 ms steps). */
-static void
-run_until(int (*cond)(void), uint64_t ms)
-{
-	uint64_t waited = 0;
-
-	while ((cond == NULL || !cond()) && waited < ms) {
-		loop_timer_add(g->stop, 10);
-		loop_run(g->l);
-		waited += 10;
-	}
-}
 
 static void
 on_event(const struct ctr_event *ev, void *arg)
@@ -155,7 +136,7 @@ static void
 wait_end(const char *task)
 {
 	want_task = task;
-	run_until(task_ended, WAIT_MS);
+	ut_run_until(g->l, task_ended, WAIT_MS);
 	assert_true(task_ended());
 }
 
@@ -163,7 +144,7 @@ static void
 wait_running(const char *task)
 {
 	want_task = task;
-	run_until(task_running, WAIT_MS);
+	ut_run_until(g->l, task_running, WAIT_MS);
 	assert_true(task_running());
 }
 
@@ -211,7 +192,7 @@ wait_stdout(const char *task, const char *text)
 {
 	want_file_task = task;
 	want_file_text = text;
-	run_until(file_has_text, WAIT_MS);
+	ut_run_until(g->l, file_has_text, WAIT_MS);
 	assert_true(file_has_text());
 }
 
@@ -263,43 +244,16 @@ new_mesos(void)
 	assert_non_null(g->impl);
 }
 
-static void
-rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[1024];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (de->d_type == DT_DIR)
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_ctr_mesos-XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (ut_tmpdir(f->dir, sizeof f->dir, "test_ctr_mesos") != 0)
 		return -1;
 	f->l = loop_new();
-	f->stop = loop_timer_new(f->l, stop_cb, f->l);
 	g = f;
 	new_mesos();
 	*state = f;
@@ -314,7 +268,7 @@ teardown(void **state)
 
 	if (f->impl != NULL)
 		f->ops->free(f->impl);
-	run_until(NULL, 20);
+	ut_run_until(g->l, NULL, 20);
 	/* Stop what a failed test left running (only our own children). */
 	for (i = 0; i < f->nev; i++) {
 		pid_t pid;
@@ -329,9 +283,8 @@ teardown(void **state)
 		}
 		json_decref(f->ev[i].checkpoint);
 	}
-	loop_timer_free(f->stop);
 	loop_free(f->l);
-	rm_rf(f->dir);
+	ut_rm_rf(f->dir);
 	free(f);
 	g = NULL;
 	return 0;
@@ -465,7 +418,7 @@ test_recover_checkpoint(void **state)
 	assert_int_equal(
 	    g->ops->recover(g->impl, &t, sandbox_of("survivor"), cp), 0);
 	/* Re-adopted as it is: no event until it changes. */
-	run_until(NULL, 100);
+	ut_run_until(g->l, NULL, 100);
 	assert_int_equal(g->nev, before);
 	assert_int_equal(g->ops->kill(g->impl, "survivor", 60000), 0);
 	wait_end("survivor");
@@ -552,7 +505,7 @@ test_exec(void **state)
 			 "touch exec-ran && exit 7",
 			 WAIT_MS, exec_done, NULL, &err);
 	assert_non_null(x);
-	run_until(exec_finished, WAIT_MS);
+	ut_run_until(g->l, exec_finished, WAIT_MS);
 	assert_int_equal(g->exec_done, 1);
 	assert_int_equal(g->exec_status, 7);
 	assert_string_equal(g->exec_why, "exited with status 7");
@@ -569,7 +522,7 @@ test_exec(void **state)
 	x = g->ops->exec(g->impl, "checked", "sleep 300", 100, exec_done, NULL,
 			 &err);
 	assert_non_null(x);
-	run_until(exec_finished, WAIT_MS);
+	ut_run_until(g->l, exec_finished, WAIT_MS);
 	assert_int_equal(g->exec_status, -ETIMEDOUT);
 
 	/* Not for a task that does not run. */
@@ -664,13 +617,13 @@ test_user_and_descriptors(void **state)
 	pid = checkpoint_pid(last_event("nobody"));
 	/* The shell's own descriptors go with it: look once sleep runs. */
 	want_pid = pid;
-	run_until(is_sleep, WAIT_MS);
+	ut_run_until(g->l, is_sleep, WAIT_MS);
 	assert_true(is_sleep());
 	/* Its groups are the user's (initgroups), not root's. */
 	assert_true(getgrouplist("nobody", pw->pw_gid, groups, &ngroups) != -1);
 	/* An inherited descriptor stays; the loader's (sleep mapping libc)
 	 * goes: wait for stdio alone, a bound, not an expectation. */
-	run_until(only_stdio, WAIT_MS);
+	ut_run_until(g->l, only_stdio, WAIT_MS);
 	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
 	d = opendir(path);
 	assert_non_null(d);
@@ -741,12 +694,12 @@ test_usage_without_cgroups(void **state)
 	(void)state;
 	launch("busy", "while :; do :; done");
 	wait_running("busy");
-	run_until(NULL, 200);
+	ut_run_until(g->l, NULL, 200);
 	ctr_usage_init(&u1);
 	assert_int_equal(g->ops->usage(g->impl, "busy", &u1, NULL, NULL, &q),
 			 0);
 	assert_null(q);
-	run_until(NULL, 500);
+	ut_run_until(g->l, NULL, 500);
 	ctr_usage_init(&u2);
 	assert_int_equal(g->ops->usage(g->impl, "busy", &u2, NULL, NULL, &q),
 			 0);

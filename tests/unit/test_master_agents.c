@@ -59,12 +59,12 @@
 #include "master/master_alloc.h"
 #include "master/master_int.h"
 #include "master/master_tasks.h"
+#include "tests/unit/unit_util.h"
 
 #define WAIT_MS 10000 /* a bound for the test, not an expectation */
 
 struct fx {
 	struct loop *l;
-	struct loop_timer *stop;
 	char dir[256];
 	struct store *st;
 	struct httpc *hc;
@@ -98,24 +98,6 @@ struct fx {
 };
 
 static struct fx *g;
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-static void
-run_until(int (*cond)(void), uint64_t ms)
-{
-	uint64_t waited = 0;
-
-	while ((cond == NULL || !cond()) && waited < ms) {
-		loop_timer_add(g->stop, 10);
-		loop_run(g->l);
-		waited += 10;
-	}
-}
 
 /* ---- fake framework ---- */
 
@@ -327,7 +309,7 @@ master_start(void)
 					      g->fw_id[0] ? g->fw_id : NULL,
 					      &fw_ops, g),
 			 0);
-	run_until(NULL, 20); /* registered */
+	ut_run_until(g->l, NULL, 20); /* registered */
 	assert_true(g->fw_id[0] != '\0');
 }
 
@@ -456,45 +438,18 @@ stored(const char *key)
 	return rc == 0;
 }
 
-static void
-rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[1024];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (de->d_type == DT_DIR)
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	struct cd_err err = {0};
 
 	if (f == NULL)
 		return -1;
 	g = f;
-	snprintf(f->dir, sizeof f->dir, "%s/test_master_agents-XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (ut_tmpdir(f->dir, sizeof f->dir, "test_master_agents") != 0)
 		return -1;
 	f->l = loop_new();
-	f->stop = loop_timer_new(f->l, stop_cb, f->l);
 	if (store_open(f->dir, 0, &f->st, &err) != 0)
 		return -1;
 	f->hc = httpc_new(f->l);
@@ -522,11 +477,10 @@ teardown(void **state)
 	httpd_free(f->ad);
 	httpd_free(f->md);
 	httpc_free(f->hc);
-	run_until(NULL, 20); /* deferred frees */
-	loop_timer_free(f->stop);
+	ut_run_until(g->l, NULL, 20); /* deferred frees */
 	store_close(f->st);
 	loop_free(f->l);
-	rm_rf(f->dir);
+	ut_rm_rf(f->dir);
 	free(f);
 	g = NULL;
 	return 0;
@@ -560,7 +514,7 @@ test_register_and_restart(void **state)
 	buf_release(&v);
 	/* Its resources are offered. */
 	want_offer_agent = id_a;
-	run_until(offered, WAIT_MS);
+	ut_run_until(g->l, offered, WAIT_MS);
 	assert_true(offered());
 
 	b = agent_register(NULL, "agent-b", closed_port(), NULL, 0);
@@ -721,7 +675,7 @@ test_reregister_adopts_tasks(void **state)
 	assert_int_equal(status_of("vanished", &reason), TASK_LOST);
 	assert_string_equal(reason, "REASON_RECONCILIATION");
 	assert_null(master_task_find(g->m, "vanished"));
-	run_until(NULL, 20);
+	ut_run_until(g->l, NULL, 20);
 	assert_false(stored("task/vanished"));
 	assert_int_equal(status_of("done", NULL), TASK_FINISHED);
 	assert_null(master_task_find(g->m, "done"));
@@ -809,11 +763,11 @@ test_ping_miss_unreachable(void **state)
 	/* One ping missed: silent, no offers; its task as it was. */
 	want_agent = dead;
 	want_state = MASTER_AGENT_SILENT;
-	run_until(agent_in_state, WAIT_MS);
+	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(dead->state, MASTER_AGENT_SILENT);
 	assert_int_equal(status_of("stranded", NULL), -1);
 	want_state = MASTER_AGENT_UNREACHABLE;
-	run_until(agent_in_state, WAIT_MS);
+	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(dead->state, MASTER_AGENT_UNREACHABLE);
 	assert_int_equal(status_of("stranded", &reason), TASK_UNREACHABLE);
 	assert_string_equal(reason, "REASON_SLAVE_REMOVED");
@@ -828,7 +782,7 @@ test_ping_miss_unreachable(void **state)
 	/* The unreachable agent is out of the allocator: not offered. */
 	g->noffers = 0;
 	want_offer_agent = alive->info.id;
-	run_until(offered, WAIT_MS);
+	ut_run_until(g->l, offered, WAIT_MS);
 	want_offer_agent = dead_id;
 	assert_false(offered());
 
@@ -840,7 +794,7 @@ test_ping_miss_unreachable(void **state)
 	wire_status_release(&reported);
 	assert_int_equal(dead->state, MASTER_AGENT_ACTIVE);
 	assert_int_equal(status_of("stranded", NULL), TASK_RUNNING);
-	run_until(offered, WAIT_MS);
+	ut_run_until(g->l, offered, WAIT_MS);
 	assert_true(offered());
 }
 
@@ -858,23 +812,23 @@ test_silent_agent_not_offered(void **state)
 	a = agent_register(NULL, "flaky", httpd_port(g->ad), NULL, 0);
 	snprintf(id, sizeof id, "%s", a->info.id);
 	want_offer_agent = id;
-	run_until(offered, WAIT_MS);
+	ut_run_until(g->l, offered, WAIT_MS);
 	assert_true(offered());
 
 	g->ping_status = 503;
 	want_agent = a;
 	want_state = MASTER_AGENT_SILENT;
-	run_until(agent_in_state, WAIT_MS);
+	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(a->state, MASTER_AGENT_SILENT);
 	g->noffers = 0;
-	run_until(NULL, 600); /* several allocation cycles */
+	ut_run_until(g->l, NULL, 600); /* several allocation cycles */
 	assert_false(offered());
 
 	g->ping_status = 200;
 	want_state = MASTER_AGENT_ACTIVE;
-	run_until(agent_in_state, WAIT_MS);
+	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
-	run_until(offered, WAIT_MS);
+	ut_run_until(g->l, offered, WAIT_MS);
 	assert_true(offered());
 }
 
@@ -910,7 +864,7 @@ test_dropped_launch_silences_agent(void **state)
 	g->keep_offer = 1;
 	a = agent_register(NULL, "dropper", httpd_port(g->ad), NULL, 0);
 	snprintf(id, sizeof id, "%s", a->info.id);
-	run_until(have_kept_offer, WAIT_MS);
+	ut_run_until(g->l, have_kept_offer, WAIT_MS);
 	assert_true(have_kept_offer());
 
 	g->run_status = 409;
@@ -919,17 +873,17 @@ test_dropped_launch_silences_agent(void **state)
 	assert_int_equal(
 	    ops->launch(g->m, g->fw_id, g->kept_offer, &wt, 1, &err), 0);
 	wire_task_release(&wt);
-	run_until(task_dropped, WAIT_MS);
+	ut_run_until(g->l, task_dropped, WAIT_MS);
 	assert_int_equal(status_of("dropped", NULL), TASK_DROPPED);
 	assert_int_equal(g->runs, 1);
 	assert_int_equal(a->state, MASTER_AGENT_SILENT);
 	g->noffers = 0;
 	want_offer_agent = id;
-	run_until(NULL, 600); /* several allocation cycles */
+	ut_run_until(g->l, NULL, 600); /* several allocation cycles */
 	assert_false(offered());
 
 	g->ping_status = 200;
-	run_until(offered, WAIT_MS);
+	ut_run_until(g->l, offered, WAIT_MS);
 	assert_true(offered());
 	assert_int_equal(a->state, MASTER_AGENT_ACTIVE);
 }
@@ -960,7 +914,7 @@ test_restart_asks_agents_back(void **state)
 	snprintf(id, sizeof id, "%s", a->info.id);
 	task_place(a, "keeps");
 	want_pings = 1;
-	run_until(have_pings, WAIT_MS);
+	ut_run_until(g->l, have_pings, WAIT_MS);
 	assert_int_equal(g->last_reregister, 0);
 	snprintf(epoch1, sizeof epoch1, "%s", g->last_epoch);
 	assert_true(epoch1[0] != '\0');
@@ -971,7 +925,7 @@ test_restart_asks_agents_back(void **state)
 	g->conf.ping_timeout_ms = 60000; /* no interval passes in the test */
 	master_start();
 	want_pings = 1;
-	run_until(have_pings, WAIT_MS);
+	ut_run_until(g->l, have_pings, WAIT_MS);
 	assert_int_equal(g->pings, 1);
 	assert_int_equal(g->last_reregister, 1);
 	assert_string_not_equal(g->last_epoch, epoch1);
@@ -990,14 +944,14 @@ test_restart_asks_agents_back(void **state)
 	assert_int_equal(a->state, MASTER_AGENT_RECOVERED);
 	want_agent = a;
 	want_state = MASTER_AGENT_UNREACHABLE;
-	run_until(agent_in_state, WAIT_MS);
+	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(a->state, MASTER_AGENT_UNREACHABLE);
 	assert_int_equal(status_of("keeps", NULL), TASK_UNREACHABLE);
 	/* The fake agent answered 200 to being asked to re-register: an
 	 * older agent; it is not pinged while it is not registered. */
 	assert_true(a->legacy);
 	g->pings = 0;
-	run_until(NULL, 400);
+	ut_run_until(g->l, NULL, 400);
 	assert_int_equal(g->pings, 0);
 }
 
@@ -1041,20 +995,20 @@ test_orphans_and_unknown_kills(void **state)
 	    master_task_attached(g->m, master_task_find(g->m, "foreign")));
 	assert_true(master_task_attached(g->m, master_task_find(g->m, "ours")));
 	/* Not at once: the grace first. */
-	run_until(NULL, 50);
+	ut_run_until(g->l, NULL, 50);
 	assert_false(killed("foreign"));
 	want_kill = "foreign";
-	run_until(have_kill, WAIT_MS);
+	ut_run_until(g->l, have_kill, WAIT_MS);
 	assert_true(killed("foreign"));
 	assert_false(killed("ours"));
 	/* Not sent again while the grace runs once more. */
-	run_until(NULL, 100);
+	ut_run_until(g->l, NULL, 100);
 	assert_int_equal(g->nkills, 1);
 
 	/* A task nobody recorded: killed through the agent named. */
 	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", id, 0), 0);
 	want_kill = "ghost";
-	run_until(have_kill, WAIT_MS);
+	ut_run_until(g->l, have_kill, WAIT_MS);
 	assert_true(killed("ghost"));
 	/* Without a known agent there is nothing to kill it on. */
 	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", "nowhere-S1", 0),

@@ -37,6 +37,7 @@
 #include "lib/wire.h"
 #include "master/master.h"
 #include "master/master_outbox.h"
+#include "tests/unit/unit_util.h"
 
 #define NTASKS 6
 #define PING_TIMEOUT_MS                                                        \
@@ -53,7 +54,6 @@ struct fx {
 	struct httpc *hc;
 	struct httpd *md, *ad; /* the master's and the fake agent's */
 	struct master *m;
-	struct loop_timer *stop;
 	/* fake agent */
 	char agent_id[128];
 	struct held runs[16];
@@ -73,26 +73,6 @@ struct fx {
 };
 
 static struct fx *g;
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-/* Run the loop for at most ms, or until cond() holds (checked every
- * 10 ms). */
-static void
-run_until(int (*cond)(void), uint64_t ms)
-{
-	uint64_t waited = 0;
-
-	while ((cond == NULL || !cond()) && waited < ms) {
-		loop_timer_add(g->stop, 10);
-		loop_run(g->l);
-		waited += 10;
-	}
-}
 
 /* ---- fake agent ---- */
 
@@ -326,7 +306,6 @@ test_outbox(void **state)
 	g = &f;
 	signal(SIGPIPE, SIG_IGN);
 	f.l = loop_new();
-	f.stop = loop_timer_new(f.l, stop_cb, f.l);
 	assert_int_equal(store_open(NULL, STORE_IN_MEMORY, &f.st, &err), 0);
 	f.hc = httpc_new(f.l);
 	assert_int_equal(httpd_new(f.l, "127.0.0.1", 0, &f.md, &err), 0);
@@ -363,9 +342,9 @@ test_outbox(void **state)
 	o.body_len = strlen(body);
 	httpc_request(f.hc, &o, register_done, NULL);
 	free(body);
-	run_until(have_agent, 3000);
+	ut_run_until(g->l, have_agent, 3000);
 	assert_true(have_agent());
-	run_until(have_offer, 3000);
+	ut_run_until(g->l, have_offer, 3000);
 	assert_true(have_offer());
 
 	/* Six tasks on one offer: four go, two wait in the master. */
@@ -389,15 +368,15 @@ test_outbox(void **state)
 	for (i = 0; i < NTASKS; i++)
 		wire_task_release(&tasks[i]);
 	want_runs = MASTER_OUTBOX_IN_FLIGHT;
-	run_until(have_runs, 3000);
-	run_until(NULL, 100);
+	ut_run_until(g->l, have_runs, 3000);
+	ut_run_until(g->l, NULL, 100);
 	assert_int_equal(f.nruns, MASTER_OUTBOX_IN_FLIGHT);
 	assert_int_equal(NTASKS, MASTER_OUTBOX_IN_FLIGHT + 2);
 
 	/* Killed while queued: taken back, reported killed, never sent. */
 	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-5", NULL, 0), 0);
 	want_statuses = 1;
-	run_until(have_statuses, 2000);
+	ut_run_until(g->l, have_statuses, 2000);
 	assert_int_equal(status_of("app.task-5"), TASK_KILLED);
 	assert_string_equal(f.status_reason[0],
 			    "REASON_TASK_KILLED_DURING_LAUNCH");
@@ -407,17 +386,17 @@ test_outbox(void **state)
 	 * and a second kill is not queued again. */
 	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
 	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
-	run_until(NULL, 100);
+	ut_run_until(g->l, NULL, 100);
 	assert_int_equal(f.nkills, 0);
 	answer_run("app.task-0", 202); /* task-4 takes the slot */
 	want_runs = MASTER_OUTBOX_IN_FLIGHT + 1;
-	run_until(have_runs, 2000);
+	ut_run_until(g->l, have_runs, 2000);
 	assert_true(agent_got_run("app.task-4"));
 	assert_int_equal(f.nkills, 0); /* all slots are busy again */
 	answer_run("app.task-1", 202);
 	want_kills = 1;
-	run_until(have_kills, 2000);
-	run_until(NULL, 100);
+	ut_run_until(g->l, have_kills, 2000);
+	ut_run_until(g->l, NULL, 100);
 	assert_int_equal(f.nkills, 1);
 	assert_string_equal(f.kills[0], "app.task-0");
 	assert_true(f.run_answered[0]);
@@ -426,9 +405,10 @@ test_outbox(void **state)
 	/* An error answer drops the task; a timeout after sending does not. */
 	answer_run("app.task-2", 409);
 	want_statuses = 2;
-	run_until(have_statuses, 2000);
+	ut_run_until(g->l, have_statuses, 2000);
 	assert_int_equal(status_of("app.task-2"), TASK_DROPPED);
-	run_until(NULL, PING_TIMEOUT_MS + 400); /* task-3 and -4 time out */
+	ut_run_until(g->l, NULL,
+		     PING_TIMEOUT_MS + 400); /* task-3 and -4 time out */
 	assert_int_equal(status_of("app.task-3"), -1);
 	assert_int_equal(status_of("app.task-4"), -1);
 	assert_int_equal(f.nstatus, 2);
@@ -450,8 +430,7 @@ test_outbox(void **state)
 	httpd_free(f.ad);
 	httpd_free(f.md);
 	httpc_free(f.hc);
-	run_until(NULL, 20); /* deferred frees */
-	loop_timer_free(f.stop);
+	ut_run_until(g->l, NULL, 20); /* deferred frees */
 	store_close(f.st);
 	loop_free(f.l);
 	g = NULL;

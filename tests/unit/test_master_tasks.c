@@ -42,10 +42,10 @@
 #include "master/master_alloc.h"
 #include "master/master_int.h"
 #include "master/master_tasks.h"
+#include "tests/unit/unit_util.h"
 
 struct fx {
 	struct loop *l;
-	struct loop_timer *stop;
 	char dir[256];
 	struct store *st;
 	struct httpc *hc;
@@ -63,24 +63,6 @@ struct fx {
 };
 
 static struct fx *g;
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-static void
-run_until(int (*cond)(void), uint64_t ms)
-{
-	uint64_t waited = 0;
-
-	while ((cond == NULL || !cond()) && waited < ms) {
-		loop_timer_add(g->stop, 10);
-		loop_run(g->l);
-		waited += 10;
-	}
-}
 
 /* ---- fake framework ---- */
 
@@ -147,7 +129,7 @@ master_start(void)
 					      g->fw_id[0] ? g->fw_id : NULL,
 					      &fw_ops, g),
 			 0);
-	run_until(NULL, 20); /* registered */
+	ut_run_until(g->l, NULL, 20); /* registered */
 	assert_true(g->fw_id[0] != '\0');
 }
 
@@ -258,45 +240,18 @@ agent_cpus_used(void)
 	return used.cpus;
 }
 
-static void
-rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[1024];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (de->d_type == DT_DIR)
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	struct cd_err err = {0};
 
 	if (f == NULL)
 		return -1;
 	g = f;
-	snprintf(f->dir, sizeof f->dir, "%s/test_master_tasks-XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (ut_tmpdir(f->dir, sizeof f->dir, "test_master_tasks") != 0)
 		return -1;
 	f->l = loop_new();
-	f->stop = loop_timer_new(f->l, stop_cb, f->l);
 	if (store_open(f->dir, 0, &f->st, &err) != 0)
 		return -1;
 	f->hc = httpc_new(f->l);
@@ -323,11 +278,10 @@ teardown(void **state)
 	master_free(f->m);
 	httpd_free(f->md);
 	httpc_free(f->hc);
-	run_until(NULL, 20); /* deferred frees */
-	loop_timer_free(f->stop);
+	ut_run_until(g->l, NULL, 20); /* deferred frees */
 	store_close(f->st);
 	loop_free(f->l);
-	rm_rf(f->dir);
+	ut_rm_rf(f->dir);
 	free(f);
 	g = NULL;
 	return 0;
@@ -467,7 +421,7 @@ test_ended_records_deleted(void **state)
 	t = task_new("job.3", g->fw_id);
 	assert_int_equal(master_task_add(g->m, t), 0);
 	assert_int_equal(master_task_persist(g->m, t), 0);
-	run_until(NULL, 20);
+	ut_run_until(g->l, NULL, 20);
 	assert_false(recorded("job.1"));
 	assert_false(recorded("job.2"));
 	assert_true(recorded("job.3"));
@@ -491,7 +445,7 @@ test_framework_gone(void **state)
 	assert_int_equal(task_status("orphan.1", TASK_FINISHED), 0);
 	assert_null(master_task_find(g->m, "orphan.1"));
 	assert_int_equal(g->nstatus, n); /* nobody to tell */
-	run_until(NULL, 20);
+	ut_run_until(g->l, NULL, 20);
 	assert_false(recorded("orphan.1"));
 }
 

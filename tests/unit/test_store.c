@@ -23,43 +23,18 @@
 
 #include "lib/buf.h"
 #include "lib/store.h"
+#include "tests/unit/unit_util.h"
 
 struct fixture {
 	char dir[256];
 };
 
-static void
-rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (de->d_type == DT_DIR)
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(f->dir, sizeof f->dir, "%s/test_store-XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (ut_tmpdir(f->dir, sizeof f->dir, "test_store") != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -70,7 +45,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rm_rf(f->dir);
+	ut_rm_rf(f->dir);
 	free(f);
 	return 0;
 }

@@ -1,0 +1,27 @@
+/*
+ * unit_util: what the unit tests share and no test is about: a private
+ * directory under $TMPDIR (removed with everything in it), and running a
+ * loop until a condition holds. Linked into every tests/unit binary.
+ */
+#ifndef UNIT_UTIL_H
+#define UNIT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+
+/*
+ * Make a fresh directory "$TMPDIR/<name>-XXXXXX" (/tmp without TMPDIR)
+ * into dir (size bytes). Returns 0, or -1 when it cannot be made.
+ */
+int ut_tmpdir(char *dir, size_t size, const char *name);
+/* Remove dir and everything below it; a missing dir is fine. */
+void ut_rm_rf(const char *dir);
+/*
+ * Run l for at most ms, or until cond() holds (checked every 10 ms; a
+ * NULL cond runs the whole ms).
+ */
+void ut_run_until(struct loop *l, int (*cond)(void), uint64_t ms);
+
+#endif
