@@ -107,12 +107,13 @@ $(UI_ASSETS_C): tools/embed.sh $(UI_FILES)
 $(BUILD)/ui/ui_assets.o: $(UI_ASSETS_C) ui/ui_assets.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# What the unit tests share (a private directory, a loop runner).
-UNIT_UTIL_OBJ := $(BUILD)/tests/unit/unit_util.o
+# What the unit tests share (a private directory, a loop runner, the
+# master tests' fake framework).
+UNIT_SHARED_OBJS := $(BUILD)/tests/unit/unit_util.o $(BUILD)/tests/unit/unit_fw.o
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_UTIL_OBJ) $(LIB_OBJS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_SHARED_OBJS) $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_UTIL_OBJ) $(LIB_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_SHARED_OBJS) $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/fuzz/%-replay: tests/fuzz/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -59,6 +59,7 @@
 #include "master/master_alloc.h"
 #include "master/master_int.h"
 #include "master/master_tasks.h"
+#include "tests/unit/unit_fw.h"
 #include "tests/unit/unit_util.h"
 
 #define WAIT_MS 10000 /* a bound for the test, not an expectation */
@@ -73,13 +74,9 @@ struct fx {
 	struct master *m;
 	struct master_conf conf;
 	/* fake framework */
-	char fw_id[128];
+	struct ut_fw fw;
 	char offered[32][128]; /* agent ids of the offers, in order */
 	int noffers;
-	char status_task[64][64];
-	enum task_state status_state[64];
-	char status_reason[64][64];
-	int nstatus;
 	/* fake agent */
 	int pings;
 	int ping_status;     /* what it answers (200 when 0) */
@@ -99,95 +96,31 @@ struct fx {
 
 static struct fx *g;
 
-/* ---- fake framework ---- */
+/* ---- fake framework hooks (tests/unit/unit_fw.c) ---- */
 
-static void
-fw_registered(void *sched, const char *fw_id, const char *master_id)
-{
-	(void)sched;
-	(void)master_id;
-	snprintf(g->fw_id, sizeof g->fw_id, "%s", fw_id);
-}
-
-static void
-fw_offers(void *sched, const struct fw_offer *o, size_t n)
-{
-	size_t i;
-
-	(void)sched;
-	for (i = 0; i < n; i++) {
-		if (g->noffers < (int)CD_NELEM(g->offered))
-			snprintf(g->offered[g->noffers++], sizeof g->offered[0],
-				 "%s", o[i].agent_id);
-		if (g->keep_offer && g->kept_offer[0] == '\0') {
-			snprintf(g->kept_offer, sizeof g->kept_offer, "%s",
-				 o[i].id);
-			continue;
-		}
-		master_framework_ops()->decline(g->m, g->fw_id, o[i].id, 0);
-	}
-}
-
-static void
-fw_rescind(void *sched, const char *offer_id)
-{
-	(void)sched;
-	(void)offer_id;
-}
-
+/* Note each offer's agent; keep the first one when asked to. */
 static int
-fw_status(void *sched, const struct wire_status *st)
+fw_offer(void *arg, const struct fw_offer *o)
 {
-	int i = g->nstatus++;
-
-	(void)sched;
-	assert_true(i < (int)CD_NELEM(g->status_task));
-	snprintf(g->status_task[i], sizeof g->status_task[0], "%s",
-		 st->task_id);
-	g->status_state[i] = st->state;
-	snprintf(g->status_reason[i], sizeof g->status_reason[0], "%s",
-		 st->reason ? st->reason : "");
+	(void)arg;
+	if (g->noffers < (int)CD_NELEM(g->offered))
+		snprintf(g->offered[g->noffers++], sizeof g->offered[0], "%s",
+			 o->agent_id);
+	if (g->keep_offer && g->kept_offer[0] == '\0') {
+		snprintf(g->kept_offer, sizeof g->kept_offer, "%s", o->id);
+		return 1;
+	}
 	return 0;
 }
 
-/* The state of the last status the framework heard, or -1. */
-static int
-status_of_last(void)
-{
-	return g->nstatus > 0 ? (int)g->status_state[g->nstatus - 1] : -1;
-}
-
 static void
-fw_agent_lost(void *sched, const char *agent_id)
+fw_agent_lost(void *arg, const char *agent_id)
 {
-	(void)sched;
+	(void)arg;
 	/* After the tasks' own updates, as Mesos' slaveLost. */
-	assert_int_equal(status_of_last(), TASK_UNREACHABLE);
+	assert_int_equal(ut_fw_last(&g->fw), TASK_UNREACHABLE);
 	snprintf(g->lost_agent, sizeof g->lost_agent, "%s", agent_id);
 	g->nlost++;
-}
-
-static const struct framework_sched_ops fw_ops = {
-    .registered = fw_registered,
-    .offers = fw_offers,
-    .rescind = fw_rescind,
-    .status = fw_status,
-    .agent_lost = fw_agent_lost,
-};
-
-/* The latest state the framework heard for task_id, or -1; its reason. */
-static int
-status_of(const char *task_id, const char **reason)
-{
-	int i, s = -1;
-
-	for (i = 0; i < g->nstatus; i++)
-		if (strcmp(g->status_task[i], task_id) == 0) {
-			s = (int)g->status_state[i];
-			if (reason != NULL)
-				*reason = g->status_reason[i];
-		}
-	return s;
 }
 
 static const char *want_offer_agent;
@@ -305,12 +238,15 @@ master_start(void)
 
 	assert_int_equal(
 	    master_new(g->l, g->st, g->hc, g->md, &g->conf, &g->m, &err), 0);
+	g->fw.m = g->m;
+	g->fw.offer = fw_offer;
+	g->fw.agent_lost = fw_agent_lost;
 	assert_int_equal(master_framework_add(g->m, "test",
-					      g->fw_id[0] ? g->fw_id : NULL,
-					      &fw_ops, g),
+					      g->fw.id[0] ? g->fw.id : NULL,
+					      &ut_fw_ops, &g->fw),
 			 0);
 	ut_run_until(g->l, NULL, 20); /* registered */
-	assert_true(g->fw_id[0] != '\0');
+	assert_true(g->fw.id[0] != '\0');
 }
 
 /*
@@ -384,7 +320,7 @@ task_make(const char *id, const char *res)
 
 	memset(&t, 0, sizeof t);
 	t.task_id = strdup(id);
-	t.framework_id = strdup(g->fw_id);
+	t.framework_id = strdup(g->fw.id);
 	t.name = strdup("app");
 	t.cmd = strdup("sleep 1000");
 	t.env = json_object();
@@ -397,12 +333,12 @@ static void
 task_place(struct master_agent *a, const char *id)
 {
 	struct wire_task wt = task_make(id, "cpus:1;mem:128");
-	struct master_task *t = master_task_new(&wt, g->fw_id, a);
+	struct master_task *t = master_task_new(&wt, g->fw.id, a);
 
 	assert_int_equal(master_task_add(g->m, t), 0);
 	assert_int_equal(master_task_persist(g->m, t), 0);
 	assert_int_equal(master_alloc_allocate(g->m->alloc, a->info.id,
-					       g->fw_id, &t->task.res),
+					       g->fw.id, &t->task.res),
 			 0);
 	wire_task_release(&wt);
 }
@@ -417,7 +353,7 @@ task_report(struct wire_status *st, const char *agent_id, const char *id,
 	memset(st, 0, sizeof *st);
 	st->uuid = strdup("00000000-0000-0000-0000-000000000000");
 	st->task_id = strdup(id);
-	st->framework_id = strdup(g->fw_id);
+	st->framework_id = strdup(g->fw.id);
 	st->agent_id = strdup(agent_id);
 	st->state = state;
 	st->source = strdup("SOURCE_AGENT");
@@ -664,20 +600,22 @@ test_reregister_adopts_tasks(void **state)
 	wire_status_release(&reported[1]);
 	wire_status_release(&reported[2]);
 
-	assert_int_equal(status_of("kept", NULL), TASK_RUNNING);
+	assert_int_equal(ut_fw_status_of(&g->fw, "kept", NULL), TASK_RUNNING);
 	assert_int_equal(master_task_find(g->m, "kept")->status.state,
 			 TASK_RUNNING);
 	/* The one it did not know is adopted, and recorded. */
 	assert_non_null(master_task_find(g->m, "adopted"));
 	assert_true(stored("task/adopted"));
-	assert_int_equal(status_of("adopted", NULL), TASK_RUNNING);
+	assert_int_equal(ut_fw_status_of(&g->fw, "adopted", NULL),
+			 TASK_RUNNING);
 	/* The one it no longer has is lost, and its record goes. */
-	assert_int_equal(status_of("vanished", &reason), TASK_LOST);
+	assert_int_equal(ut_fw_status_of(&g->fw, "vanished", &reason),
+			 TASK_LOST);
 	assert_string_equal(reason, "REASON_RECONCILIATION");
 	assert_null(master_task_find(g->m, "vanished"));
 	ut_run_until(g->l, NULL, 20);
 	assert_false(stored("task/vanished"));
-	assert_int_equal(status_of("done", NULL), TASK_FINISHED);
+	assert_int_equal(ut_fw_status_of(&g->fw, "done", NULL), TASK_FINISHED);
 	assert_null(master_task_find(g->m, "done"));
 	/*
 	 * The allocator holds what the two running tasks use: what ended
@@ -723,7 +661,7 @@ test_reregister_reports_only_own_tasks(void **state)
 	assert_ptr_equal(
 	    agent_register(b_id, "agent-b", closed_port(), &reported, 1), b);
 	wire_status_release(&reported);
-	assert_int_equal(status_of("on-a", NULL), -1);
+	assert_int_equal(ut_fw_status_of(&g->fw, "on-a", NULL), -1);
 	assert_int_equal(master_task_find(g->m, "on-a")->status.state,
 			 TASK_STAGING);
 	assert_string_equal(master_task_find(g->m, "on-a")->task.agent_id,
@@ -739,7 +677,7 @@ test_reregister_reports_only_own_tasks(void **state)
 	assert_non_null(a->token);
 	assert_string_not_equal(a->token, tok);
 	/* "on-a" was not in either report: lost, as before. */
-	assert_int_equal(status_of("on-a", NULL), TASK_LOST);
+	assert_int_equal(ut_fw_status_of(&g->fw, "on-a", NULL), TASK_LOST);
 }
 
 static void
@@ -765,11 +703,12 @@ test_ping_miss_unreachable(void **state)
 	want_state = MASTER_AGENT_SILENT;
 	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(dead->state, MASTER_AGENT_SILENT);
-	assert_int_equal(status_of("stranded", NULL), -1);
+	assert_int_equal(ut_fw_status_of(&g->fw, "stranded", NULL), -1);
 	want_state = MASTER_AGENT_UNREACHABLE;
 	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(dead->state, MASTER_AGENT_UNREACHABLE);
-	assert_int_equal(status_of("stranded", &reason), TASK_UNREACHABLE);
+	assert_int_equal(ut_fw_status_of(&g->fw, "stranded", &reason),
+			 TASK_UNREACHABLE);
 	assert_string_equal(reason, "REASON_SLAVE_REMOVED");
 	assert_int_equal(g->nlost, 1);
 	assert_string_equal(g->lost_agent, dead_id);
@@ -778,7 +717,7 @@ test_ping_miss_unreachable(void **state)
 	/* The one that answers its pings stays. */
 	assert_true(g->pings > 0);
 	assert_int_equal(alive->state, MASTER_AGENT_ACTIVE);
-	assert_int_equal(status_of("safe", NULL), -1);
+	assert_int_equal(ut_fw_status_of(&g->fw, "safe", NULL), -1);
 	/* The unreachable agent is out of the allocator: not offered. */
 	g->noffers = 0;
 	want_offer_agent = alive->info.id;
@@ -793,7 +732,8 @@ test_ping_miss_unreachable(void **state)
 	    dead);
 	wire_status_release(&reported);
 	assert_int_equal(dead->state, MASTER_AGENT_ACTIVE);
-	assert_int_equal(status_of("stranded", NULL), TASK_RUNNING);
+	assert_int_equal(ut_fw_status_of(&g->fw, "stranded", NULL),
+			 TASK_RUNNING);
 	ut_run_until(g->l, offered, WAIT_MS);
 	assert_true(offered());
 }
@@ -841,7 +781,7 @@ have_kept_offer(void)
 static int
 task_dropped(void)
 {
-	return status_of("dropped", NULL) == TASK_DROPPED;
+	return ut_fw_status_of(&g->fw, "dropped", NULL) == TASK_DROPPED;
 }
 
 /*
@@ -871,10 +811,11 @@ test_dropped_launch_silences_agent(void **state)
 	g->ping_status = 503;
 	wt = task_make("dropped", "cpus:1;mem:128");
 	assert_int_equal(
-	    ops->launch(g->m, g->fw_id, g->kept_offer, &wt, 1, &err), 0);
+	    ops->launch(g->m, g->fw.id, g->kept_offer, &wt, 1, &err), 0);
 	wire_task_release(&wt);
 	ut_run_until(g->l, task_dropped, WAIT_MS);
-	assert_int_equal(status_of("dropped", NULL), TASK_DROPPED);
+	assert_int_equal(ut_fw_status_of(&g->fw, "dropped", NULL),
+			 TASK_DROPPED);
 	assert_int_equal(g->runs, 1);
 	assert_int_equal(a->state, MASTER_AGENT_SILENT);
 	g->noffers = 0;
@@ -931,7 +872,7 @@ test_restart_asks_agents_back(void **state)
 	assert_string_not_equal(g->last_epoch, epoch1);
 	a = master_agent_find(g->m, id);
 	assert_int_equal(a->state, MASTER_AGENT_RECOVERED);
-	assert_int_equal(status_of("keeps", NULL), -1);
+	assert_int_equal(ut_fw_status_of(&g->fw, "keeps", NULL), -1);
 
 	/* With a short timeout, an agent that does not come back is
 	 * unreachable, its tasks with it. */
@@ -946,7 +887,8 @@ test_restart_asks_agents_back(void **state)
 	want_state = MASTER_AGENT_UNREACHABLE;
 	ut_run_until(g->l, agent_in_state, WAIT_MS);
 	assert_int_equal(a->state, MASTER_AGENT_UNREACHABLE);
-	assert_int_equal(status_of("keeps", NULL), TASK_UNREACHABLE);
+	assert_int_equal(ut_fw_status_of(&g->fw, "keeps", NULL),
+			 TASK_UNREACHABLE);
 	/* The fake agent answered 200 to being asked to re-register: an
 	 * older agent; it is not pinged while it is not registered. */
 	assert_true(a->legacy);
@@ -1006,14 +948,14 @@ test_orphans_and_unknown_kills(void **state)
 	assert_int_equal(g->nkills, 1);
 
 	/* A task nobody recorded: killed through the agent named. */
-	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", id, 0), 0);
+	assert_int_equal(ops->kill(g->m, g->fw.id, "ghost", id, 0), 0);
 	want_kill = "ghost";
 	ut_run_until(g->l, have_kill, WAIT_MS);
 	assert_true(killed("ghost"));
 	/* Without a known agent there is nothing to kill it on. */
-	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", "nowhere-S1", 0),
+	assert_int_equal(ops->kill(g->m, g->fw.id, "ghost", "nowhere-S1", 0),
 			 -ENOENT);
-	assert_int_equal(ops->kill(g->m, g->fw_id, "ghost", NULL, 0), -ENOENT);
+	assert_int_equal(ops->kill(g->m, g->fw.id, "ghost", NULL, 0), -ENOENT);
 }
 
 int

@@ -37,6 +37,7 @@
 #include "lib/wire.h"
 #include "master/master.h"
 #include "master/master_outbox.h"
+#include "tests/unit/unit_fw.h"
 #include "tests/unit/unit_util.h"
 
 #define NTASKS 6
@@ -62,14 +63,9 @@ struct fx {
 	int nkills;
 	int run_answered[NTASKS]; /* RunTasks answered when a kill came */
 	/* fake framework */
-	char fw_id[128];
+	struct ut_fw fw;
 	char offer_id[128];
 	int offers;
-	char status_task[32][64];
-	enum task_state status_state[32];
-	char status_reason[32][64];
-	int nstatus;
-	int registered;
 };
 
 static struct fx *g;
@@ -179,72 +175,18 @@ register_done(const struct httpc_resp *r, void *arg)
 	json_decref(j);
 }
 
-/* ---- fake framework ---- */
+/* ---- fake framework hook (tests/unit/unit_fw.c) ---- */
 
-static void
-fw_registered(void *sched, const char *fw_id, const char *master_id)
+/* Keep the first offer for the launch; the others are declined. */
+static int
+fw_offer(void *arg, const struct fw_offer *o)
 {
-	(void)sched;
-	(void)master_id;
-	snprintf(g->fw_id, sizeof g->fw_id, "%s", fw_id);
-	g->registered = 1;
-}
-
-static void
-fw_offers(void *sched, const struct fw_offer *o, size_t n)
-{
-	size_t i;
-
-	(void)sched;
-	for (i = 0; i < n; i++) {
-		if (g->offers++ == 0) {
-			snprintf(g->offer_id, sizeof g->offer_id, "%s",
-				 o[i].id);
-			continue;
-		}
-		master_framework_ops()->decline(g->m, g->fw_id, o[i].id, 60);
+	(void)arg;
+	if (g->offers++ == 0) {
+		snprintf(g->offer_id, sizeof g->offer_id, "%s", o->id);
+		return 1;
 	}
-}
-
-static void
-fw_rescind(void *sched, const char *offer_id)
-{
-	(void)sched;
-	(void)offer_id;
-}
-
-static int
-fw_status(void *sched, const struct wire_status *st)
-{
-	int i = g->nstatus++;
-
-	(void)sched;
-	assert_true(i < (int)CD_NELEM(g->status_task));
-	snprintf(g->status_task[i], sizeof g->status_task[0], "%s",
-		 st->task_id);
-	g->status_state[i] = st->state;
-	snprintf(g->status_reason[i], sizeof g->status_reason[0], "%s",
-		 st->reason ? st->reason : "");
 	return 0;
-}
-
-static const struct framework_sched_ops fw_ops = {
-    .registered = fw_registered,
-    .offers = fw_offers,
-    .rescind = fw_rescind,
-    .status = fw_status,
-};
-
-/* The latest state the framework heard for task_id, or -1. */
-static int
-status_of(const char *task_id)
-{
-	int i, s = -1;
-
-	for (i = 0; i < g->nstatus; i++)
-		if (strcmp(g->status_task[i], task_id) == 0)
-			s = (int)g->status_state[i];
-	return s;
 }
 
 static int
@@ -277,7 +219,7 @@ static int want_statuses;
 static int
 have_statuses(void)
 {
-	return g->nstatus >= want_statuses;
+	return g->fw.n >= want_statuses;
 }
 
 static void
@@ -320,8 +262,11 @@ test_outbox(void **state)
 	conf.version = "test";
 	assert_int_equal(master_new(f.l, f.st, f.hc, f.md, &conf, &f.m, &err),
 			 0);
-	assert_int_equal(master_framework_add(f.m, "test", NULL, &fw_ops, &f),
-			 0);
+	f.fw.m = f.m;
+	f.fw.offer = fw_offer;
+	f.fw.decline_s = 60;
+	assert_int_equal(
+	    master_framework_add(f.m, "test", NULL, &ut_fw_ops, &f.fw), 0);
 
 	/* The fake agent registers. */
 	reg.agent.hostname = (char *)"agent.test";
@@ -352,7 +297,7 @@ test_outbox(void **state)
 	for (i = 0; i < NTASKS; i++) {
 		task_id_of(i, id, sizeof id);
 		tasks[i].task_id = strdup(id);
-		tasks[i].framework_id = strdup(f.fw_id);
+		tasks[i].framework_id = strdup(f.fw.id);
 		tasks[i].app_id = strdup("/app");
 		tasks[i].version = strdup("2026-01-01T00:00:00.000Z");
 		tasks[i].name = strdup("app");
@@ -364,7 +309,7 @@ test_outbox(void **state)
 		    res_parse("cpus:0.1;mem:16", &tasks[i].res, &err), 0);
 	}
 	assert_int_equal(
-	    ops->launch(f.m, f.fw_id, f.offer_id, tasks, NTASKS, &err), 0);
+	    ops->launch(f.m, f.fw.id, f.offer_id, tasks, NTASKS, &err), 0);
 	for (i = 0; i < NTASKS; i++)
 		wire_task_release(&tasks[i]);
 	want_runs = MASTER_OUTBOX_IN_FLIGHT;
@@ -374,18 +319,18 @@ test_outbox(void **state)
 	assert_int_equal(NTASKS, MASTER_OUTBOX_IN_FLIGHT + 2);
 
 	/* Killed while queued: taken back, reported killed, never sent. */
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-5", NULL, 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw.id, "app.task-5", NULL, 0), 0);
 	want_statuses = 1;
 	ut_run_until(g->l, have_statuses, 2000);
-	assert_int_equal(status_of("app.task-5"), TASK_KILLED);
-	assert_string_equal(f.status_reason[0],
-			    "REASON_TASK_KILLED_DURING_LAUNCH");
+	assert_int_equal(ut_fw_status_of(&g->fw, "app.task-5", NULL),
+			 TASK_KILLED);
+	assert_string_equal(f.fw.reason[0], "REASON_TASK_KILLED_DURING_LAUNCH");
 	assert_int_equal(f.nkills, 0);
 
 	/* Killed while its RunTask is in flight: the kill waits for it,
 	 * and a second kill is not queued again. */
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
-	assert_int_equal(ops->kill(f.m, f.fw_id, "app.task-0", NULL, 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw.id, "app.task-0", NULL, 0), 0);
+	assert_int_equal(ops->kill(f.m, f.fw.id, "app.task-0", NULL, 0), 0);
 	ut_run_until(g->l, NULL, 100);
 	assert_int_equal(f.nkills, 0);
 	answer_run("app.task-0", 202); /* task-4 takes the slot */
@@ -406,12 +351,13 @@ test_outbox(void **state)
 	answer_run("app.task-2", 409);
 	want_statuses = 2;
 	ut_run_until(g->l, have_statuses, 2000);
-	assert_int_equal(status_of("app.task-2"), TASK_DROPPED);
+	assert_int_equal(ut_fw_status_of(&g->fw, "app.task-2", NULL),
+			 TASK_DROPPED);
 	ut_run_until(g->l, NULL,
 		     PING_TIMEOUT_MS + 400); /* task-3 and -4 time out */
-	assert_int_equal(status_of("app.task-3"), -1);
-	assert_int_equal(status_of("app.task-4"), -1);
-	assert_int_equal(f.nstatus, 2);
+	assert_int_equal(ut_fw_status_of(&g->fw, "app.task-3", NULL), -1);
+	assert_int_equal(ut_fw_status_of(&g->fw, "app.task-4", NULL), -1);
+	assert_int_equal(f.fw.n, 2);
 	/* The records of ended tasks are gone (one commit per pass), the
 	 * others stay. */
 	assert_int_equal(

@@ -42,6 +42,7 @@
 #include "master/master_alloc.h"
 #include "master/master_int.h"
 #include "master/master_tasks.h"
+#include "tests/unit/unit_fw.h"
 #include "tests/unit/unit_util.h"
 
 struct fx {
@@ -53,68 +54,10 @@ struct fx {
 	struct master *m;
 	struct master_conf conf;
 	struct master_agent *a; /* borrowed: the master's */
-	/* fake framework */
-	char fw_id[128];
-	char status_task[64][64];
-	enum task_state status_state[64];
-	char status_source[64][32];
-	int nstatus;
-	int refuse; /* the framework cannot record statuses */
+	struct ut_fw fw; /* the fake framework, declining every offer */
 };
 
 static struct fx *g;
-
-/* ---- fake framework ---- */
-
-static void
-fw_registered(void *sched, const char *fw_id, const char *master_id)
-{
-	(void)sched;
-	(void)master_id;
-	snprintf(g->fw_id, sizeof g->fw_id, "%s", fw_id);
-}
-
-static void
-fw_offers(void *sched, const struct fw_offer *o, size_t n)
-{
-	size_t i;
-
-	(void)sched;
-	for (i = 0; i < n; i++)
-		master_framework_ops()->decline(g->m, g->fw_id, o[i].id, 0);
-}
-
-static void
-fw_rescind(void *sched, const char *offer_id)
-{
-	(void)sched;
-	(void)offer_id;
-}
-
-static int
-fw_status(void *sched, const struct wire_status *st)
-{
-	int i;
-
-	(void)sched;
-	if (g->refuse)
-		return -1;
-	i = g->nstatus++;
-	assert_true(i < (int)CD_NELEM(g->status_task));
-	snprintf(g->status_task[i], sizeof g->status_task[0], "%s",
-		 st->task_id);
-	g->status_state[i] = st->state;
-	snprintf(g->status_source[i], sizeof g->status_source[0], "%s",
-		 st->source ? st->source : "");
-	return 0;
-}
-
-static const struct framework_sched_ops fw_ops = {
-    .registered = fw_registered,
-    .offers = fw_offers,
-    .rescind = fw_rescind,
-    .status = fw_status,
-};
 
 /* ---- helpers ---- */
 
@@ -125,12 +68,13 @@ master_start(void)
 
 	assert_int_equal(
 	    master_new(g->l, g->st, g->hc, g->md, &g->conf, &g->m, &err), 0);
+	g->fw.m = g->m;
 	assert_int_equal(master_framework_add(g->m, "test",
-					      g->fw_id[0] ? g->fw_id : NULL,
-					      &fw_ops, g),
+					      g->fw.id[0] ? g->fw.id : NULL,
+					      &ut_fw_ops, &g->fw),
 			 0);
 	ut_run_until(g->l, NULL, 20); /* registered */
-	assert_true(g->fw_id[0] != '\0');
+	assert_true(g->fw.id[0] != '\0');
 }
 
 /* One agent for the tasks, registered through master_agents.c. */
@@ -175,12 +119,12 @@ task_new(const char *id, const char *fw_id)
 static struct master_task *
 task_launch(const char *id)
 {
-	struct master_task *t = task_new(id, g->fw_id);
+	struct master_task *t = task_new(id, g->fw.id);
 
 	assert_int_equal(master_task_add(g->m, t), 0);
 	assert_int_equal(master_task_persist(g->m, t), 0);
 	assert_int_equal(master_alloc_allocate(g->m->alloc, g->a->info.id,
-					       g->fw_id, &t->task.res),
+					       g->fw.id, &t->task.res),
 			 0);
 	return t;
 }
@@ -197,7 +141,7 @@ task_status(const char *id, enum task_state state)
 	memset(&st, 0, sizeof st);
 	st.uuid = (char *)"11111111-1111-1111-1111-111111111111";
 	st.task_id = task_id;
-	st.framework_id = g->fw_id;
+	st.framework_id = g->fw.id;
 	st.agent_id = g->a->info.id;
 	st.state = state;
 	st.source = (char *)"SOURCE_EXECUTOR";
@@ -297,14 +241,14 @@ test_add_and_records(void **state)
 	json_t *j;
 
 	(void)state;
-	t = task_new("web.1", g->fw_id);
+	t = task_new("web.1", g->fw.id);
 	assert_int_equal(t->status.state, TASK_STAGING);
 	assert_string_equal(t->task.agent_id, g->a->info.id);
 	assert_null(master_task_find(g->m, "web.1"));
 	assert_int_equal(master_task_add(g->m, t), 0);
 	assert_ptr_equal(master_task_find(g->m, "web.1"), t);
 	/* Once only. */
-	dup = task_new("web.1", g->fw_id);
+	dup = task_new("web.1", g->fw.id);
 	assert_int_equal(master_task_add(g->m, dup), -EEXIST);
 	master_task_free(dup);
 	assert_ptr_equal(master_task_find(g->m, "web.1"), t);
@@ -315,7 +259,7 @@ test_add_and_records(void **state)
 	j = record_of("web.1");
 	assert_non_null(j);
 	assert_string_equal(
-	    json_string_value(json_object_get(j, "framework_id")), g->fw_id);
+	    json_string_value(json_object_get(j, "framework_id")), g->fw.id);
 	assert_string_equal(json_string_value(json_object_get(j, "state")),
 			    "TASK_STAGING");
 	assert_string_equal(json_string_value(json_object_get(
@@ -324,8 +268,8 @@ test_add_and_records(void **state)
 	json_decref(j);
 
 	/* Several records in one commit, as a launch writes them. */
-	u = task_new("web.2", g->fw_id);
-	v = task_new("web.3", g->fw_id);
+	u = task_new("web.2", g->fw.id);
+	v = task_new("web.3", g->fw.id);
 	b = store_batch_begin(g->st);
 	assert_int_equal(master_task_record(b, u), 0);
 	assert_int_equal(master_task_record(b, v), 0);
@@ -342,7 +286,7 @@ test_add_and_records(void **state)
 	master_start();
 	t = master_task_find(g->m, "web.1");
 	assert_non_null(t);
-	assert_string_equal(t->framework_id, g->fw_id);
+	assert_string_equal(t->framework_id, g->fw.id);
 	assert_int_equal(t->status.state, TASK_STAGING);
 	assert_non_null(master_task_find(g->m, "web.2"));
 	assert_non_null(master_task_find(g->m, "web.3"));
@@ -362,39 +306,39 @@ test_status_transitions(void **state)
 	assert_int_equal(t->status.state, TASK_STARTING);
 	assert_int_equal(task_status("api.1", TASK_RUNNING), 0);
 	assert_int_equal(t->status.state, TASK_RUNNING);
-	assert_int_equal(g->nstatus, 2);
-	assert_int_equal(g->status_state[0], TASK_STARTING);
-	assert_int_equal(g->status_state[1], TASK_RUNNING);
+	assert_int_equal(g->fw.n, 2);
+	assert_int_equal(g->fw.state[0], TASK_STARTING);
+	assert_int_equal(g->fw.state[1], TASK_RUNNING);
 
 	/* Older news (a STARTING resent after RUNNING): acknowledged, no
 	 * change, not passed on. */
 	assert_int_equal(task_status("api.1", TASK_STARTING), 0);
 	assert_int_equal(t->status.state, TASK_RUNNING);
-	assert_int_equal(g->nstatus, 2);
+	assert_int_equal(g->fw.n, 2);
 
 	/* The framework cannot record it yet: not acknowledged. */
-	g->refuse = 1;
+	g->fw.refuse = 1;
 	assert_int_equal(task_status("api.1", TASK_KILLING), -EAGAIN);
 	assert_ptr_equal(master_task_find(g->m, "api.1"), t);
-	g->refuse = 0;
+	g->fw.refuse = 0;
 	assert_int_equal(task_status("api.1", TASK_KILLING), 0);
-	assert_int_equal(g->status_state[g->nstatus - 1], TASK_KILLING);
+	assert_int_equal(g->fw.state[g->fw.n - 1], TASK_KILLING);
 
 	/* The master's own verdict ends it: forgotten, resources back. */
-	n = g->nstatus;
+	n = g->fw.n;
 	assert_int_equal(master_task_report(g->m, t, TASK_KILLED,
 					    "REASON_TASK_KILLED_DURING_LAUNCH",
 					    "killed"),
 			 0);
-	assert_int_equal(g->nstatus, n + 1);
-	assert_int_equal(g->status_state[n], TASK_KILLED);
-	assert_string_equal(g->status_source[n], "SOURCE_MASTER");
+	assert_int_equal(g->fw.n, n + 1);
+	assert_int_equal(g->fw.state[n], TASK_KILLED);
+	assert_string_equal(g->fw.source[n], "SOURCE_MASTER");
 	assert_null(master_task_find(g->m, "api.1"));
 	assert_true(agent_cpus_used() < 0.01);
 	assert_int_equal(g->m->tasks_killed, 1);
 	/* News of a forgotten task still reaches its framework. */
 	assert_int_equal(task_status("api.1", TASK_KILLED), 0);
-	assert_int_equal(g->nstatus, n + 2);
+	assert_int_equal(g->fw.n, n + 2);
 }
 
 static void
@@ -418,7 +362,7 @@ test_ended_records_deleted(void **state)
 	assert_true(recorded("job.2"));
 	/* job.3 is known again before then (an agent re-registered with
 	 * it): its new record stays. */
-	t = task_new("job.3", g->fw_id);
+	t = task_new("job.3", g->fw.id);
 	assert_int_equal(master_task_add(g->m, t), 0);
 	assert_int_equal(master_task_persist(g->m, t), 0);
 	ut_run_until(g->l, NULL, 20);
@@ -433,7 +377,7 @@ static void
 test_framework_gone(void **state)
 {
 	struct master_task *t;
-	int n = g->nstatus;
+	int n = g->fw.n;
 
 	(void)state;
 	/* A task of a framework the master no longer has. */
@@ -444,7 +388,7 @@ test_framework_gone(void **state)
 	assert_non_null(master_task_find(g->m, "orphan.1"));
 	assert_int_equal(task_status("orphan.1", TASK_FINISHED), 0);
 	assert_null(master_task_find(g->m, "orphan.1"));
-	assert_int_equal(g->nstatus, n); /* nobody to tell */
+	assert_int_equal(g->fw.n, n); /* nobody to tell */
 	ut_run_until(g->l, NULL, 20);
 	assert_false(recorded("orphan.1"));
 }
