@@ -35,6 +35,7 @@
 #include "lib/buf.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
+#include "tests/unit/unit_util.h"
 
 #define BIG 20000 /* bytes of a body: several segments, worth gzipping */
 
@@ -48,23 +49,6 @@ struct fixture {
 	char state[32]; /* what the bodies show */
 	bool free_in_handler;
 };
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-/* Let the loop spin for ms milliseconds. */
-static void
-spin(struct fixture *f, uint64_t ms)
-{
-	struct loop_timer *t = loop_timer_new(f->l, stop_cb, f->l);
-
-	loop_timer_add(t, ms);
-	loop_run(f->l);
-	loop_timer_free(t);
-}
 
 static uint64_t
 gen_cb(void *arg)
@@ -209,7 +193,7 @@ get(struct fixture *f, const char *path, const char *extra, struct answer *a)
 	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path,
 		 extra != NULL ? extra : "");
 	fd = raw_send(f, req);
-	spin(f, 150);
+	ut_spin(f->l, 150);
 	raw_answer(fd, a);
 	close(fd);
 }
@@ -282,7 +266,7 @@ test_coalesced(void **state)
 	for (i = 0; i < 10; i++)
 		fd[i] =
 		    raw_send(f, "GET /list?k=c HTTP/1.1\r\nHost: x\r\n\r\n");
-	spin(f, 200);
+	ut_spin(f->l, 200);
 	for (i = 0; i < 10; i++) {
 		raw_answer(fd[i], &a);
 		close(fd[i]);
@@ -313,7 +297,7 @@ test_gone_client_not_built(void **state)
 
 	fd = raw_send(f, "GET /list?k=gone HTTP/1.1\r\nHost: x\r\n\r\n");
 	close(fd); /* before the server even read it */
-	spin(f, 150);
+	ut_spin(f->l, 150);
 	bodycache_stats(f->c, &st);
 	assert_int_equal(f->builds, 0);
 	assert_int_equal(st.skipped, 1);
@@ -396,7 +380,7 @@ test_head_and_status(void **state)
 	get(f, "/list?k=h", NULL, &a);
 	assert_int_equal(a.status, 404);
 	fd = raw_send(f, req);
-	spin(f, 150);
+	ut_spin(f->l, 150);
 	raw_answer(fd, &b);
 	close(fd);
 	assert_int_equal(b.status, 404);

@@ -38,6 +38,7 @@
 #include "lib/httpc.h"
 #include "lib/httpd.h"
 #include "lib/loop.h"
+#include "tests/unit/unit_util.h"
 
 struct result {
 	int done;
@@ -53,9 +54,7 @@ struct fixture {
 	struct loop *l;
 	struct httpd *d;
 	struct httpc *c;
-	struct loop_timer *watchdog;
 	struct loop_timer *later_timer;
-	bool timed_out;
 	int waiting;   /* results still expected before the loop stops */
 	char base[64]; /* "http://127.0.0.1:port" */
 	struct httpd_req *later; /* a request the server answers later */
@@ -85,42 +84,11 @@ struct fixture {
 
 static struct fixture *g_fx;
 
-static void
-watchdog_cb(void *arg)
-{
-	struct fixture *f = arg;
-
-	f->timed_out = true;
-	loop_stop(f->l);
-}
-
 /* Run the loop until f->waiting drops to 0, at most 5 s. */
 static void
 run(struct fixture *f)
 {
-	f->timed_out = false;
-	loop_timer_add(f->watchdog, 5000);
-	if (f->waiting > 0)
-		loop_run(f->l);
-	loop_timer_del(f->watchdog);
-	assert_false(f->timed_out);
-}
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-/* Let the loop spin for ms milliseconds. */
-static void
-spin(struct fixture *f, uint64_t ms)
-{
-	struct loop_timer *t = loop_timer_new(f->l, stop_cb, f->l);
-
-	loop_timer_add(t, ms);
-	loop_run(f->l);
-	loop_timer_free(t);
+	assert_int_equal(ut_run_waiting(f->l, &f->waiting, 5000), 0);
 }
 
 static void
@@ -399,7 +367,6 @@ setup(void **state)
 	}
 	httpd_add_routes(f->d, routes, CD_NELEM(routes), f);
 	f->c = httpc_new(f->l);
-	f->watchdog = loop_timer_new(f->l, watchdog_cb, f);
 	f->later_timer = loop_timer_new(f->l, later_cb, f);
 	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d",
 		 httpd_port(f->d));
@@ -415,10 +382,9 @@ teardown(void **state)
 
 	httpc_free(f->c);
 	httpd_free(f->d);
-	loop_timer_free(f->watchdog);
 	loop_timer_free(f->later_timer);
 	/* Let deferred frees run. */
-	spin(f, 1);
+	ut_spin(f->l, 1);
 	loop_free(f->l);
 	free(f);
 	g_fx = NULL;
@@ -619,7 +585,7 @@ test_client_timeout(void **state)
 	assert_true(res.sent); /* the server got it and may act on it */
 	/* The server notices the client hung up. */
 	if (f->never_closed == 0)
-		spin(f, 500);
+		ut_spin(f->l, 500);
 	assert_int_equal(f->never_closed, 1);
 	assert_null(f->never);
 }
@@ -645,7 +611,7 @@ test_cancel(void **state)
 	r = request(f, NULL, "/echo/a", NULL, &res);
 	httpc_cancel(r);
 	f->waiting = 0;
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(res.done, 0);
 
 	/* Cancelled while the server holds it. */
@@ -657,7 +623,7 @@ test_cancel(void **state)
 	loop_timer_free(t);
 	assert_non_null(f->never);
 	if (f->never_closed == 0)
-		spin(f, 500);
+		ut_spin(f->l, 500);
 	assert_int_equal(res.done, 0);
 	assert_int_equal(f->never_closed, 1);
 }
@@ -814,7 +780,7 @@ test_stream_client_gone(void **state)
 	o.timeout_ms = -1;
 	f->stream_req = httpc_request(f->c, &o, never_done_cb, f);
 	f->waiting = 0;
-	spin(f, 300);
+	ut_spin(f->l, 300);
 	assert_true(f->chunks_seen >= 2);
 	assert_int_equal(f->stream_closed, 1);
 	assert_null(f->later);
@@ -867,7 +833,7 @@ test_start_from_on_data(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "path")),
 			    "/echo/from-data");
 	json_decref(j);
-	spin(f, 50); /* the cancelled one never answers */
+	ut_spin(f->l, 50); /* the cancelled one never answers */
 }
 
 /* Many requests in flight at once, each answered exactly once. */
@@ -971,7 +937,7 @@ raw(struct fixture *f, const char *data, char *out, size_t cap, bool *eof)
 	int fd = raw_send(f, data, strlen(data));
 	size_t n;
 
-	spin(f, 200);
+	ut_spin(f->l, 200);
 	n = raw_read(fd, out, cap, eof);
 	close(fd);
 	return n;
@@ -1049,7 +1015,7 @@ test_stream_cap(void **state)
 	memset(&first, 0, sizeof first);
 	f->waiting = 0;
 	held = httpc_request(f->c, &o, done_cb, &first);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(f->nhold, 1);
 	assert_int_equal(f->hold_rc[0], 0);
 	/* Over the cap: 503 with Marathon's body; the owner hears of it
@@ -1059,15 +1025,15 @@ test_stream_cap(void **state)
 	assert_int_equal(second.status, 503);
 	assert_non_null(strstr(second.body, "\"message\""));
 	assert_int_equal(f->hold_rc[1], -EBUSY);
-	spin(f, 20);
+	ut_spin(f->l, 20);
 	assert_int_equal(f->held_closed, 1);
 	/* The first stream goes: its slot is free again. */
 	httpc_cancel(held);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(f->held_closed, 2);
 	request(f, NULL, "/hold", NULL, &third);
 	f->waiting = 0;
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(f->hold_rc[2], 0);
 	httpd_set_caps(f->d, 0, HTTPD_DEFAULT_MAX_STREAMS);
 }
@@ -1082,13 +1048,13 @@ test_conn_cap(void **state)
 
 	httpd_set_caps(f->d, 1, 0);
 	idle = raw_send(f, NULL, 0);
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	raw(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out,
 	    &eof);
 	assert_marathon_error(out, "HTTP/1.1 503 ");
 	assert_true(eof);
 	close(idle);
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	raw(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out,
 	    &eof);
 	assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
@@ -1171,19 +1137,19 @@ test_request_deadline(void **state)
 	httpd_set_timeouts(f->d, 300, 800);
 	/* Part of a head, then nothing: 408 once the deadline passes. */
 	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHo", 24);
-	spin(f, 150);
+	ut_spin(f->l, 150);
 	assert_int_equal(send(fd, "s", 1, 0), 1); /* bytes do not extend it */
-	spin(f, 500);
+	ut_spin(f->l, 500);
 	raw_read(fd, out, sizeof out, &eof);
 	assert_marathon_error(out, "HTTP/1.1 408 ");
 	close(fd);
 	/* An idle keep-alive connection is closed after the idle timeout. */
 	fd = raw_send(f, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", 33);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	raw_read(fd, out, sizeof out, &eof);
 	assert_true(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
 	assert_false(eof);
-	spin(f, 1500);
+	ut_spin(f->l, 1500);
 	raw_read(fd, out, sizeof out, &eof);
 	assert_true(eof);
 	close(fd);
@@ -1227,7 +1193,7 @@ test_server_free_with_pending(void **state)
 
 	request(f, NULL, "/never", NULL, &res);
 	f->waiting = 0;
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_non_null(f->never);
 	httpd_free(f->d);
 	f->d = NULL;
@@ -1247,10 +1213,10 @@ test_client_free_with_pending(void **state)
 	request(f, NULL, "/never", NULL, &res1);
 	request(f, NULL, "/later", NULL, &res2);
 	f->waiting = 0;
-	spin(f, 20);
+	ut_spin(f->l, 20);
 	httpc_free(f->c);
 	f->c = httpc_new(f->l);
-	spin(f, 200);
+	ut_spin(f->l, 200);
 	assert_int_equal(res1.done, 0);
 	assert_int_equal(res2.done, 0);
 	assert_int_equal(f->never_closed, 1);
@@ -1323,7 +1289,7 @@ test_req_gone(void **state)
 
 	fd = raw_send(f, req, strlen(req));
 	close(fd);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(f->gone, 1);
 	assert_int_equal(f->gone_closed, 1);
 	raw(f, "GET /gone HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out, &eof);
@@ -1363,7 +1329,7 @@ test_reply_blob(void **state)
 
 		/* Read while the loop writes: more than a socket buffer. */
 		for (tries = 0; tries < 50; tries++) {
-			spin(f, 10);
+			ut_spin(f->l, 10);
 			len += raw_read(fd[i], out[i] + len,
 					sizeof out[i] - len, &eof);
 		}

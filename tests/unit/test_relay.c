@@ -23,6 +23,7 @@
 #include "lib/httpd.h"
 #include "lib/loop.h"
 #include "lib/relay.h"
+#include "tests/unit/unit_util.h"
 
 struct result {
 	int done;
@@ -39,8 +40,7 @@ struct fx {
 	struct httpd *up, *front;
 	struct httpc *c;
 	struct relay *rl;
-	struct loop_timer *watchdog, *tick;
-	bool timed_out;
+	struct loop_timer *tick;
 	int waiting;
 	char up_base[64], front_base[64];
 	struct httpd_req *stream; /* upstream's event stream */
@@ -57,40 +57,11 @@ struct fx {
 
 static struct fx *g;
 
-static void
-watchdog_cb(void *arg)
-{
-	struct fx *f = arg;
-
-	f->timed_out = true;
-	loop_stop(f->l);
-}
-
+/* Run the loop until f->waiting drops to 0, at most 5 s. */
 static void
 run(struct fx *f)
 {
-	f->timed_out = false;
-	loop_timer_add(f->watchdog, 5000);
-	if (f->waiting > 0)
-		loop_run(f->l);
-	loop_timer_del(f->watchdog);
-	assert_false(f->timed_out);
-}
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-static void
-spin(struct fx *f, uint64_t ms)
-{
-	struct loop_timer *t = loop_timer_new(f->l, stop_cb, f->l);
-
-	loop_timer_add(t, ms);
-	loop_run(f->l);
-	loop_timer_free(t);
+	assert_int_equal(ut_run_waiting(f->l, &f->waiting, 5000), 0);
 }
 
 static void
@@ -288,7 +259,6 @@ setup(void **state)
 	httpd_set_filter(f->front, front_filter, f);
 	f->c = httpc_new(f->l);
 	f->rl = relay_new(f->c);
-	f->watchdog = loop_timer_new(f->l, watchdog_cb, f);
 	f->tick = loop_timer_new(f->l, up_tick_cb, f);
 	snprintf(f->up_base, sizeof f->up_base, "http://127.0.0.1:%d",
 		 httpd_port(f->up));
@@ -308,7 +278,6 @@ teardown(void **state)
 	httpc_free(f->c);
 	httpd_free(f->front);
 	httpd_free(f->up);
-	loop_timer_free(f->watchdog);
 	loop_timer_free(f->tick);
 	loop_free(f->l);
 	free(f);
@@ -381,7 +350,7 @@ test_relay_cut_and_unreachable(void **state)
 	/* A stream the relay gives up (the leader changed) ends. */
 	request(f, f->front_base, "GET", "/v2/events", NULL,
 		"text/event-stream", &res);
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	assert_int_equal(relay_count(f->rl), 1);
 	loop_timer_del(f->tick);
 	relay_cut(f->rl);
@@ -446,7 +415,7 @@ test_barrier(void **state)
 	/* Pending: held until durable. */
 	f->pending = 7;
 	request(f, f->front_base, "POST", "/local", "{}", NULL, &res);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(res.done, 0);
 	assert_int_equal(httpd_held(f->front), 1);
 	assert_int_equal(f->wait_seq, 7);
@@ -457,14 +426,14 @@ test_barrier(void **state)
 	assert_int_equal(httpd_held(f->front), 0);
 	/* Never durable: a 503 with Marathon's body instead. */
 	request(f, f->front_base, "POST", "/local", "{}", NULL, &res);
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	f->wait_fn(7, -EIO, f->wait_arg);
 	run(f);
 	assert_int_equal(res.status, 503);
 	assert_non_null(strstr(res.body, "\"details\""));
 	/* The barrier removed: what it held is answered 503. */
 	request(f, f->front_base, "POST", "/local", "{}", NULL, &res);
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	assert_int_equal(httpd_held(f->front), 1);
 	httpd_set_durable(f->front, NULL);
 	run(f);
@@ -485,11 +454,11 @@ test_barrier_peer_gone(void **state)
 	httpd_set_durable(f->front, &d);
 	f->pending = 3;
 	r = request(f, f->front_base, "POST", "/local", "{}", NULL, &res);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	assert_int_equal(httpd_held(f->front), 1);
 	httpc_cancel(r);
 	f->waiting--;
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	/* The wait was forgotten with the connection. */
 	assert_int_equal(httpd_held(f->front), 0);
 	assert_int_equal(f->forgot, 1);

@@ -25,6 +25,7 @@
 #include "lib/loop.h"
 #include "lib/store.h"
 #include "scheduler/core/sched_events.h"
+#include "tests/unit/unit_util.h"
 
 struct fx {
 	struct loop *l;
@@ -39,22 +40,6 @@ struct fx {
 	void *warg;
 	uint64_t wseq;
 };
-
-static void
-stop_cb(void *arg)
-{
-	loop_stop(arg);
-}
-
-static void
-spin(struct fx *f, uint64_t ms)
-{
-	struct loop_timer *t = loop_timer_new(f->l, stop_cb, f->l);
-
-	loop_timer_add(t, ms);
-	loop_run(f->l);
-	loop_timer_free(t);
-}
 
 static void
 data_cb(const char *p, size_t n, void *arg)
@@ -148,7 +133,7 @@ setup(void **state)
 	o.on_data = data_cb;
 	o.timeout_ms = -1;
 	httpc_request(f->c, &o, done_cb, f);
-	spin(f, 100);
+	ut_spin(f->l, 100);
 	*state = f;
 	return 0;
 }
@@ -175,28 +160,28 @@ test_events_wait_for_durability(void **state)
 
 	/* Nothing pending: out at once. */
 	emit(f, "a");
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	assert_string_equal(order(f, got, sizeof got), "a");
 	/* Pending: held, and the next one waits behind it. */
 	f->pending = 5;
 	emit(f, "b");
 	f->pending = 0;
 	emit(f, "c");
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	assert_string_equal(order(f, got, sizeof got), "a");
 	assert_non_null(f->fn);
 	assert_int_equal(f->wseq, 5);
 	f->fn(5, 0, f->warg);
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	assert_string_equal(order(f, got, sizeof got), "abc");
 	/* Never durable: never sent; later ones go again. */
 	f->pending = 9;
 	emit(f, "d");
-	spin(f, 20);
+	ut_spin(f->l, 20);
 	f->fn(9, -EIO, f->warg);
 	f->pending = 0;
 	emit(f, "e");
-	spin(f, 50);
+	ut_spin(f->l, 50);
 	assert_string_equal(order(f, got, sizeof got), "abce");
 }
 

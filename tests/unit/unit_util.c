@@ -67,3 +67,40 @@ ut_run_until(struct loop *l, int (*cond)(void), uint64_t ms)
 	}
 	loop_timer_free(stop);
 }
+
+struct watch {
+	struct loop *l; /* borrowed */
+	int fired;
+};
+
+static void
+watch_cb(void *arg)
+{
+	struct watch *w = arg;
+
+	w->fired = 1;
+	loop_stop(w->l);
+}
+
+int
+ut_run_waiting(struct loop *l, const int *waiting, uint64_t ms)
+{
+	struct watch w = {l, 0};
+	struct loop_timer *t = loop_timer_new(l, watch_cb, &w);
+
+	loop_timer_add(t, ms);
+	if (*waiting > 0)
+		loop_run(l);
+	loop_timer_free(t);
+	return w.fired ? -1 : 0;
+}
+
+void
+ut_spin(struct loop *l, uint64_t ms)
+{
+	struct loop_timer *t = loop_timer_new(l, stop_cb, l);
+
+	loop_timer_add(t, ms);
+	loop_run(l);
+	loop_timer_free(t);
+}
