@@ -17,7 +17,12 @@ Faults on the links:
   node is cut off, silently (packets are dropped, no error comes back);
 - Node.netem(...): `tc qdisc ... netem` on the node's interface (loss, delay,
   reordering); raises NetemUnavailable where the kernel lacks sch_netem, and
-  tests using it skip then.
+  tests using it skip then;
+- Node.impair(loss, delay, jitter, reorder): a lossy link, both ways, with or
+  without sch_netem: netem on both ends of the veth where the kernel has it,
+  else from netfilter in the node's namespace: loss with iptables' statistic
+  match, delay, jitter and reordering by holding packets in an NFQUEUE and
+  giving each its verdict late (nfq_delay.NfqDelay).
 
 Everything is torn down by the test that made it: clusterd processes by pid
 (SIGTERM, then SIGKILL), their plain-process tasks by pid, the namespaces
@@ -32,6 +37,7 @@ import os
 import subprocess
 
 import clusterd_harness as harness
+from nfq_delay import NfqDelay
 
 CLONE_NEWNET = 0x40000000
 PREFIX = "cdt"
@@ -86,8 +92,8 @@ def remove_stale():
             _run(["ip", "netns", "del", name], check=False)
 
 
-def _enter(ns):
-    """Thread initializer: move the calling thread into namespace ns."""
+def enter(ns):
+    """Move the calling thread into namespace ns."""
     fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
     try:
         if _libc.setns(fd, CLONE_NEWNET) != 0:
@@ -107,6 +113,8 @@ class Node:
         self.addr = f"{SUBNET}.{index + 1}"
         self.port = f"p{index}"  # its bridge port, in the bridge namespace
         self._pool = None
+        self.impaired = None  # "netem" or "nfqueue" while impair() holds
+        self._nfq = None
 
     def create(self):
         _run(["ip", "netns", "add", self.ns])
@@ -118,7 +126,7 @@ class Node:
         _run(ns_cmd(self.ns, "ip", "link", "set", "eth0", "up"))
         _run(ns_cmd(self.ns, "ip", "link", "set", "lo", "up"))
         self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, initializer=_enter, initargs=(self.ns,))
+            max_workers=1, initializer=enter, initargs=(self.ns,))
 
     def run(self, fn, *args, **kw):
         """Call fn in a thread inside this node's namespace; return its value."""
@@ -141,7 +149,52 @@ class Node:
     def netem_clear(self):
         _run(ns_cmd(self.ns, "tc", "qdisc", "del", "dev", "eth0", "root"), check=False)
 
+    def impair(self, loss=0.2, delay_ms=200, jitter_ms=50, reorder=0.25, seed=None):
+        """Loss, delay with jitter and reordering on this node's link, both
+        ways (see the module's comment for how)."""
+        self.clear()
+        args = ["delay", f"{delay_ms}ms", f"{jitter_ms}ms", "distribution", "normal",
+                "loss", f"{loss * 100:g}%", "reorder", f"{reorder * 100:g}%", "50%"]
+        try:
+            self.netem(*args)
+            _run(ns_cmd(self.net.bridge_ns, "tc", "qdisc", "replace", "dev", self.port, "root",
+                        "netem", *args))
+            self.impaired = "netem"
+            return
+        except NetemUnavailable:
+            pass
+        # Each direction loses `loss` and waits once: the same as netem on
+        # both ends of the veth.
+        for chain, opt in (("OUTPUT", "-o"), ("INPUT", "-i")):
+            _run(ns_cmd(self.ns, "iptables", "-w", "-A", chain, opt, "eth0", "-m", "statistic",
+                        "--mode", "random", "--probability", f"{loss}", "-j", "DROP"))
+            _run(ns_cmd(self.ns, "iptables", "-w", "-A", chain, opt, "eth0", "-j", "NFQUEUE",
+                        "--queue-num", "0", "--queue-bypass"))
+        self._nfq = NfqDelay(self.ns, enter, 0, delay_ms, jitter_ms, reorder, seed=seed).start()
+        self.impaired = "nfqueue"
+
+    def held(self):
+        """Packets the NFQUEUE delay has held so far (None with netem)."""
+        return self._nfq.packets if self._nfq is not None else None
+
+    def clear(self):
+        """Undo impair()."""
+        if self.impaired == "netem":
+            self.netem_clear()
+            _run(ns_cmd(self.net.bridge_ns, "tc", "qdisc", "del", "dev", self.port, "root"),
+                 check=False)
+        elif self.impaired == "nfqueue":
+            _run(ns_cmd(self.ns, "iptables", "-w", "-F", "OUTPUT"), check=False)
+            _run(ns_cmd(self.ns, "iptables", "-w", "-F", "INPUT"), check=False)
+            self._nfq.stop()
+            self._nfq = None
+        self.impaired = None
+
     def destroy(self):
+        try:
+            self.clear()
+        except NetnsError:
+            pass
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

@@ -1,7 +1,7 @@
 """t8 (issue 11, item 2): lossy links.
 
 A master and two agents, each in a network namespace of its own
-(tests/it/netns.py), the agents' links losing 20% of the packets each way,
+(tests/it/netns_harness.py), the agents' links losing 20% of the packets each way,
 delaying them 200 ms +- 50 ms and reordering a quarter of them, so that
 every master<->agent message crosses one bad link (netem where the kernel
 has it, the netfilter equivalent where it does not). Over those links:
@@ -20,51 +20,33 @@ Then the links are made clean, and the cluster must settle exactly:
 - each running task is one process session (pids found by MESOS_TASK_ID
   on the agents), and no process runs for a task that is not running.
 """
-import os
-
 import pytest
 
 import clusterd_harness as harness
 import faultsim
-import netns
+import netns_harness
 from clusterd_harness import wait_until
 
 SECRET = "lossy-links-test-secret"
+RESOURCES = "cpus:4;mem:2048;disk:1000;ports:[31000-31099]"
 TERMINAL = {"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR",
             "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR", "TASK_UNREACHABLE_GONE"}
 
 
 @pytest.fixture
 def net():
-    if not netns.available():
+    if not netns_harness.available():
         pytest.skip("cannot create network namespaces here (needs root and iproute2)")
-    n = netns.Net(["master", "a1", "a2"]).create()
+    n = netns_harness.Network(["master", "a1", "a2"]).create()
     yield n
     n.destroy()
 
 
 @pytest.fixture
 def cluster(clusterd_bin, net, tmp_path):
-    procs = []
-
-    def start(node, role, *args):
-        inst = netns.NsClusterd(clusterd_bin, os.path.join(tmp_path, node), net[node], role,
-                                args=[f"--agent_secret={SECRET}", *args],
-                                resources="cpus:4;mem:2048;disk:1000;ports:[31000-31099]")
-        procs.append(inst)
-        inst.start(timeout=60)
-        return inst
-    yield start
-    errors = []
-    for inst in procs:
-        if inst.running:
-            rc = inst._terminate()  # pylint: disable=protected-access
-            if rc != 0:
-                errors.append(f"{inst.work_dir}: exit {rc} on SIGTERM:\n{inst.log_tail(40)}")
-        harness.kill_task_processes(inst.work_dir)
-        report = harness.sanitizer_report(inst.log_text())
-        if report:
-            errors.append(f"{inst.work_dir}: sanitizer report:\n{report}")
+    c = netns_harness.Cluster(net, clusterd_bin, tmp_path, secret=SECRET)
+    yield c
+    errors = c.close()
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)
 
@@ -82,16 +64,12 @@ def test_lossy_links_exactly_once(cluster, net):
     # A RunTask whose connection breaks after it was sent leaves its task
     # staging until the launch timeout (Marathon's 5 minutes by default):
     # 20 s here, so that such a task is declared lost and replaced in time.
-    master = cluster("master", "--master", "--task_launch_timeout=20secs")
-    agents = [cluster(n, "--agent", f"--master={net['master'].addr}:5050",
-                      "--containerizers=mesos") for n in ("a1", "a2")]
-
-    def active():
-        slaves = master.get("/master/slaves", base=master.master_url, timeout=10).json()["slaves"]
-        return sorted(s["hostname"] for s in slaves if s["active"])
-    wait_until(lambda: active() == ["a1", "a2"], timeout=60, what="both agents registered")
+    master = cluster.start_master("--task_launch_timeout=20secs")
+    agents = [cluster.start_agent(n, resources=RESOURCES) for n in ("a1", "a2")]
+    wait_until(lambda: cluster.active_agents() == ["a1", "a2"], timeout=60,
+               what="both agents registered")
     events = faultsim.EventRecorder(lambda: master.url,
-                                    enter=lambda: netns.enter(net["master"].ns)).start()
+                                    enter=lambda: netns_harness.enter(net["master"].ns)).start()
     try:
         for i, n in enumerate(("a1", "a2")):
             net[n].impair(loss=0.2, delay_ms=200, jitter_ms=50, reorder=0.25, seed=i)
