@@ -23,6 +23,7 @@ import http.server
 import io
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -76,6 +77,45 @@ def wait_until(fn, timeout=30.0, interval=0.2, what=None):
                 msg += f"; last error: {last_exc!r}"
             raise AssertionError(msg)
         time.sleep(interval)
+
+
+class EventQueue:
+    """/v2/events of a clusterd, read by a thread into a queue. wait() takes
+    events off it until one matches; check(event), when given, is applied
+    to that one (a shape check, say)."""
+
+    def __init__(self, cd, check=None):
+        self.resp = requests.get(cd.url + "/v2/events", headers={"Accept": "text/event-stream"},
+                                 stream=True, timeout=(5, 300 * TIMEOUT_SCALE))
+        assert self.resp.status_code == 200, self.resp.text
+        self.check = check
+        self.q = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            for line in self.resp.iter_lines(decode_unicode=True):
+                if line and line.startswith("data:"):
+                    self.q.put(json.loads(line[5:].strip()))
+        except (requests.RequestException, ValueError, AttributeError):
+            pass
+
+    def wait(self, pred, timeout=60, what="event"):
+        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {what} within {timeout}s"
+            try:
+                ev = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if pred(ev):
+                if self.check is not None:
+                    self.check(ev)
+                return ev
+
+    def close(self):
+        self.resp.close()
 
 
 def holds_for(fn, duration=3.0, interval=0.2, what=None):

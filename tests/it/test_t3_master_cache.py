@@ -21,7 +21,6 @@ Accept-Encoding.
 import gzip
 import http.client
 import json
-import queue
 import socket
 import threading
 import time
@@ -29,7 +28,7 @@ import urllib.parse
 
 import requests
 
-from clusterd_harness import TIMEOUT_SCALE, wait_until
+from clusterd_harness import EventQueue, wait_until
 
 PING = ["--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=3"]
 SSE = {"Accept": "text/event-stream"}
@@ -41,40 +40,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Events:
-    """/v2/events read by a thread into a queue."""
-
-    def __init__(self, cd):
-        self.resp = requests.get(cd.url + "/v2/events", headers=SSE, stream=True,
-                                 timeout=(5, 300 * TIMEOUT_SCALE))
-        assert self.resp.status_code == 200, self.resp.text
-        self.q = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        try:
-            for line in self.resp.iter_lines(decode_unicode=True):
-                if line and line.startswith("data:"):
-                    self.q.put(json.loads(line[5:].strip()))
-        except (requests.RequestException, ValueError, AttributeError):
-            pass
-
-    def wait(self, pred, timeout=60, what="event"):
-        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no {what} within {timeout}s"
-            try:
-                ev = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if pred(ev):
-                return ev
-
-    def close(self):
-        self.resp.close()
 
 
 class Hammer:
@@ -164,7 +129,7 @@ def test_master_state_never_stale(start_clusterd):
     port = free_port()
     master = start_clusterd(f"--master_port={port}", *PING, role="--master")
     hammer = Hammer(master.master_url)
-    ev = Events(master)
+    ev = EventQueue(master)
     try:
         # A new agent: listed the moment it knows it is registered.
         agent = start_agent(start_clusterd, port, "node-a")

@@ -24,14 +24,13 @@ import gzip
 import http.client
 import json
 import os
-import queue
 import threading
 import time
 import urllib.parse
 
 import requests
 
-from clusterd_harness import TIMEOUT_SCALE, wait_until
+from clusterd_harness import EventQueue, wait_until
 import marathon_shapes as shapes
 
 SSE = {"Accept": "text/event-stream"}
@@ -56,41 +55,6 @@ def cmd_app(app_id, instances=1, **extra):
            "instances": instances, "backoffSeconds": 1, "backoffFactor": 1.0}
     app.update(extra)
     return app
-
-
-class Events:
-    """/v2/events read by a thread into a queue."""
-
-    def __init__(self, cd):
-        self.resp = requests.get(cd.url + "/v2/events", headers=SSE, stream=True,
-                                 timeout=(5, 300 * TIMEOUT_SCALE))
-        assert self.resp.status_code == 200, self.resp.text
-        self.q = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        try:
-            for line in self.resp.iter_lines(decode_unicode=True):
-                if line and line.startswith("data:"):
-                    self.q.put(json.loads(line[5:].strip()))
-        except (requests.RequestException, ValueError, AttributeError):
-            pass
-
-    def wait(self, pred, timeout=60, what="event"):
-        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no {what} within {timeout}s"
-            try:
-                ev = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if pred(ev):
-                shapes.check_event(ev)
-                return ev
-
-    def close(self):
-        self.resp.close()
 
 
 class Hammer:
@@ -181,7 +145,7 @@ def assert_list_equals_single(cd, app_id, tries=20):
 
 def test_task_state_visible_when_its_event_arrives(module_clusterd):
     cd = module_clusterd
-    ev = Events(cd)
+    ev = EventQueue(cd, check=shapes.check_event)
     hammer = Hammer(cd)
     try:
         r = cd.post("/v2/apps", json=cmd_app("/lc/run", 3))
@@ -214,7 +178,7 @@ def test_task_state_visible_when_its_event_arrives(module_clusterd):
 
 def test_scale_and_deployment_start_and_end(module_clusterd):
     cd = module_clusterd
-    ev = Events(cd)
+    ev = EventQueue(cd, check=shapes.check_event)
     r = cd.post("/v2/apps", json=cmd_app("/lc/dep", 1))
     assert r.status_code == 201, r.text
     cd.wait_running("/lc/dep", 1)
@@ -258,7 +222,7 @@ def test_scale_and_deployment_start_and_end(module_clusterd):
 
 def test_health_visible_when_its_event_arrives(module_clusterd):
     cd = module_clusterd
-    ev = Events(cd)
+    ev = EventQueue(cd, check=shapes.check_event)
     check = {"protocol": "COMMAND", "command": {"value": "test -f ok"},
              "gracePeriodSeconds": 2, "intervalSeconds": 1, "timeoutSeconds": 1,
              "maxConsecutiveFailures": 0}
