@@ -31,7 +31,6 @@ import requests
 from clusterd_harness import EventQueue, wait_until
 
 PING = ["--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=3"]
-SSE = {"Accept": "text/event-stream"}
 STATE_ALIASES = ["/master/state", "/state", "/master/state.json", "/state.json"]
 CACHED = STATE_ALIASES + ["/master/slaves", "/master/tasks", "/master/frameworks"]
 

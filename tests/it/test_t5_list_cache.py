@@ -33,7 +33,6 @@ import requests
 from clusterd_harness import EventQueue, wait_until
 import marathon_shapes as shapes
 
-SSE = {"Accept": "text/event-stream"}
 
 # What the hammer keeps in the cache, and what the checks read.
 APPS_TASKS = "/v2/apps?embed=apps.tasks"
