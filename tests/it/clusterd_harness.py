@@ -79,6 +79,25 @@ def wait_until(fn, timeout=30.0, interval=0.2, what=None):
         time.sleep(interval)
 
 
+def stop_all(instances):
+    """Stop Clusterd instances by pid (SIGTERM, then SIGKILL), kill their
+    plain-process tasks and close their sessions; return the problems seen
+    (an exit code other than 0 on SIGTERM, a sanitizer report) as text."""
+    errors = []
+    for inst in instances:
+        if inst.running:
+            rc = inst._terminate()  # pylint: disable=protected-access
+            if rc != 0:
+                errors.append(f"{inst.work_dir}: exit code {rc} on SIGTERM at teardown "
+                              f"(None = had to SIGKILL):\n{inst.log_tail(40)}")
+        kill_task_processes(inst.work_dir)
+        report = sanitizer_report(inst.log_text())
+        if report:
+            errors.append(f"{inst.work_dir}: sanitizer report:\n{report}")
+        inst.session.close()
+    return errors
+
+
 class EventQueue:
     """/v2/events of a clusterd, read by a thread into a queue. wait() takes
     events off it until one matches; check(event), when given, is applied

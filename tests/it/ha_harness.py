@@ -142,19 +142,7 @@ class HaCluster:
         return sorted(out)
 
     def close(self):
-        errors = []
-        for inst in self.instances:
-            if inst.running:
-                rc = inst._terminate()  # pylint: disable=protected-access
-                if rc != 0:
-                    errors.append(f"{inst.work_dir}: exit code {rc} on SIGTERM at teardown "
-                                  f"(None = had to SIGKILL):\n{inst.log_tail(40)}")
-            harness.kill_task_processes(inst.work_dir)
-            report = harness.sanitizer_report(inst.log_text())
-            if report:
-                errors.append(f"{inst.work_dir}: sanitizer report:\n{report}")
-            inst.session.close()
-        return errors
+        return harness.stop_all(self.instances)
 
 
 def post_app(m, app_id, n, **extra):

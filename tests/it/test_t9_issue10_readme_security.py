@@ -145,17 +145,7 @@ def recipe(request, clusterd_bin, tmp_path):
     try:
         yield net, nodes, tmp_path, clusterd_bin
     finally:
-        errors = []
-        for n in nodes:
-            if n.running:
-                rc = n._terminate()  # pylint: disable=protected-access
-                if rc != 0:
-                    errors.append(f"{n.work_dir}: exit {rc} at teardown:\n{n.log_tail(40)}")
-            harness.kill_task_processes(n.work_dir)
-            report = harness.sanitizer_report(n.log_text())
-            if report:
-                errors.append(f"{n.work_dir}: sanitizer report:\n{report}")
-            n.session.close()
+        errors = harness.stop_all(nodes)
         net.destroy()
     if errors:
         pytest.fail("\n\n".join(errors), pytrace=False)
