@@ -24,6 +24,7 @@ import io
 import json
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -77,6 +78,23 @@ def wait_until(fn, timeout=30.0, interval=0.2, what=None):
                 msg += f"; last error: {last_exc!r}"
             raise AssertionError(msg)
         time.sleep(interval)
+
+
+def free_port_range(n=100):
+    """A host port range below the ephemeral ports whose first ports are free,
+    for tests that bind real host ports: the default (31000-31099) is shared
+    with every other clusterd on this host, so a concurrent run could hold
+    the port an offer hands out."""
+    for _ in range(50):
+        lo = random.randrange(21000, 30000 - n, n)
+        try:
+            for port in range(lo, lo + 10):
+                with socket.socket() as s:
+                    s.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        return f"[{lo}-{lo + n - 1}]"
+    return "[31000-31099]"
 
 
 def stop_all(instances):

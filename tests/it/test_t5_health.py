@@ -17,35 +17,15 @@ Every app and task body is checked against marathon_shapes.
 
 import json
 import os
-import random
-import socket
 import threading
 
 import pytest
 import requests
 
-from clusterd_harness import TEST_IMAGE, TIMEOUT_SCALE, task_pids, wait_until
+from clusterd_harness import TEST_IMAGE, TIMEOUT_SCALE, free_port_range, task_pids, wait_until
 import marathon_shapes as shapes
 
 HTTPD = 'echo ok > index.html; exec busybox httpd -f -p "$PORT0" -h .'
-
-
-def free_port_range(n=100):
-    """A host port range below the ephemeral ports whose first ports are free.
-
-    These tests bind real host ports; the harness default (31000-31099) is
-    shared with every other clusterd on this host, so a concurrent run could
-    hold the port the offer hands out."""
-    for _ in range(50):
-        lo = random.randrange(21000, 30000 - n, n)
-        try:
-            for port in range(lo, lo + 10):
-                with socket.socket() as s:
-                    s.bind(("0.0.0.0", port))
-        except OSError:
-            continue
-        return f"[{lo}-{lo + n - 1}]"
-    return "[31000-31099]"
 
 
 @pytest.fixture

@@ -13,29 +13,13 @@ it lists the same deployment id for as long as the app has not converged,
 and once it is empty the app runs exactly its instances, all of the new
 version and healthy, and the old tasks' processes are gone.
 """
-import random
-import socket
 
 import pytest
 
-from clusterd_harness import TEST_IMAGE, task_pids, wait_until
+from clusterd_harness import TEST_IMAGE, free_port_range, task_pids, wait_until
 
 SLOW = '(sleep 10; echo ok > index.html) & exec busybox httpd -f -p "$PORT0" -h .'
 FAST = 'echo ok > index.html; exec busybox httpd -f -p "$PORT0" -h .'
-
-
-def free_port_range(n=100):
-    """A host port range whose first ports are free (see test_t5_health)."""
-    for _ in range(50):
-        lo = random.randrange(21000, 30000 - n, n)
-        try:
-            for port in range(lo, lo + 10):
-                with socket.socket() as s:
-                    s.bind(("0.0.0.0", port))
-        except OSError:
-            continue
-        return f"[{lo}-{lo + n - 1}]"
-    return "[31000-31099]"
 
 
 def app_def(cmd, version_env, docker):

@@ -18,34 +18,17 @@ which tasks have a live process (by MESOS_TASK_ID) at each moment.
 """
 import json
 import os
-import random
-import signal
 import socket
 import threading
 import time
 
 import requests
 
-from clusterd_harness import TIMEOUT_SCALE, holds_for, task_pids, wait_until
+from clusterd_harness import TIMEOUT_SCALE, free_port_range, holds_for, task_pids, wait_until
 
 LINGER = "trap 'sleep 3; exit 0' TERM; "
 HTTPD = LINGER + 'echo ok > index.html; busybox httpd -f -p "$PORT0" -h . & wait'
 SLEEPER = LINGER + "sleep 100000 & wait"
-
-
-def free_port_range(n=100):
-    """A host port range below the ephemeral ports whose first ports are free
-    (as test_t5_health does: other clusterds on this host use 31000-31099)."""
-    for _ in range(50):
-        lo = random.randrange(21000, 30000 - n, n)
-        try:
-            for port in range(lo, lo + 10):
-                with socket.socket() as s:
-                    s.bind(("0.0.0.0", port))
-        except OSError:
-            continue
-        return f"[{lo}-{lo + n - 1}]"
-    return "[31000-31099]"
 
 
 class Sampler(threading.Thread):
