@@ -1018,3 +1018,14 @@ def check_response(method, url, status, headers, text):
             raise ShapeError(what, [f"Marathon-Deployment-Id header is {header!r}, the body says "
                                     f"{body['deploymentId']!r}"], body)
     return body
+
+
+def checked(cd):
+    """Validate every answer of the Marathon API that cd's session gets
+    against the shape of its route (the harness also uses the session for
+    the agent's /state, which is left alone); returns cd."""
+    def hook(r, *args, **kwargs):  # pylint: disable=unused-argument
+        if r.url.startswith(cd.url + "/"):
+            check_response(r.request.method, r.url, r.status_code, r.headers, r.text)
+    cd.session.hooks["response"].append(hook)
+    return cd

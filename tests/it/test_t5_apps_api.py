@@ -17,18 +17,9 @@ from clusterd_harness import wait_until
 APPS_CREATE = os.path.join(ms.DATA_DIR, "example_v2api_apps_create.json")
 
 
-def checked(cd):
-    """Validate every answer of the Marathon API against the shape of its route."""
-    def hook(r, *args, **kwargs):  # pylint: disable=unused-argument
-        if r.url.startswith(cd.url + "/"):
-            ms.check_response(r.request.method, r.url, r.status_code, r.headers, r.text)
-    cd.session.hooks["response"].append(hook)
-    return cd
-
-
 @pytest.fixture(scope="module")
 def cd(module_clusterd):
-    return checked(module_clusterd)
+    return ms.checked(module_clusterd)
 
 
 def sleeper(app_id, **kw):

@@ -15,16 +15,6 @@ LOCK_MESSAGE = ("App is locked by one or more deployments. Override with the opt
                 "'?force=true'. View details at '/v2/deployments/{}'.")
 
 
-def checked(cd):
-    """Validate every answer of the Marathon API cd's session gets against the shape of
-    its route (the harness also uses the session for the agent's /state)."""
-    def hook(r, *args, **kwargs):  # pylint: disable=unused-argument
-        if r.url.startswith(cd.url + "/"):
-            ms.check_response(r.request.method, r.url, r.status_code, r.headers, r.text)
-    cd.session.hooks["response"].append(hook)
-    return cd
-
-
 def sleeper(app_id, instances=1, cpus=0.1, **kw):
     app = {"id": app_id, "cmd": "sleep 100000", "cpus": cpus, "mem": 16,
            "instances": instances}
@@ -56,7 +46,7 @@ def stuck_deployment(cd, app_id, instances):
 
 
 def test_every_change_answers_a_deployment(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/apps", json=sleeper("/every"))
     assert r.status_code == 201, r.text
     header = r.headers.get("Marathon-Deployment-Id")
@@ -81,7 +71,7 @@ def test_every_change_answers_a_deployment(clusterd):
 
 
 def test_locked_app_answers_409_until_forced(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/apps", json=sleeper("/locked", cpus=1))
     assert r.status_code == 201, r.text
     cd.wait_running("/locked", 1)
@@ -130,7 +120,7 @@ def test_locked_app_answers_409_until_forced(clusterd):
 
 
 def test_delete_deployment_rolls_back(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/apps", json=sleeper("/back", instances=2, cpus=1))
     assert r.status_code == 201, r.text
     cd.wait_running("/back", 2)
@@ -161,7 +151,7 @@ def test_delete_deployment_rolls_back(clusterd):
 
 
 def test_delete_deployment_with_force_only_stops(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/apps", json=sleeper("/stop", cpus=1))
     assert r.status_code == 201, r.text
     cd.wait_running("/stop", 1)
@@ -182,7 +172,7 @@ def test_delete_deployment_with_force_only_stops(clusterd):
 
 
 def test_new_app_plan_and_restart_survival(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/apps", json=sleeper("/big", instances=6, cpus=1))
     assert r.status_code == 201, r.text
     dep = r.headers["Marathon-Deployment-Id"]

@@ -17,15 +17,6 @@ from clusterd_harness import holds_for, wait_until
 SLEEP_GROUP = os.path.join(ms.DATA_DIR, "systemtest_groups_sleep-group.json")
 
 
-def checked(cd):
-    """Validate every answer of the Marathon API against the shape of its route."""
-    def hook(r, *args, **kwargs):  # pylint: disable=unused-argument
-        if r.url.startswith(cd.url + "/"):
-            ms.check_response(r.request.method, r.url, r.status_code, r.headers, r.text)
-    cd.session.hooks["response"].append(hook)
-    return cd
-
-
 def sleeper(app_id, **kw):
     app = {"id": app_id, "cmd": "sleep 100000", "cpus": 0.05, "mem": 16}
     app.update(kw)
@@ -56,7 +47,7 @@ def sleep_group_body():
 
 
 def test_group_tree_lifecycle(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     body = sleep_group_body()
     r = cd.post("/v2/groups", json=body)
     assert r.status_code == 201, r.text
@@ -127,7 +118,7 @@ def test_group_tree_lifecycle(clusterd):
 
 
 def test_dependencies_order_the_start(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     # /dep/a cannot reach its 3 instances (3 x 1.5 cpus on 4): its step never ends, so
     # /dep/b, which depends on it, must not start.
     r = cd.post("/v2/groups", json={"id": "/dep", "apps": [
@@ -167,7 +158,7 @@ def test_dependencies_order_the_start(clusterd):
 
 
 def test_invalid_groups_are_refused(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/groups", json={"id": "/cyc", "apps": [
         sleeper("x", dependencies=["/cyc/y"]), sleeper("y", dependencies=["/cyc/x"])]})
     assert r.status_code == 422, r.text
@@ -189,7 +180,7 @@ def test_invalid_groups_are_refused(clusterd):
 
 
 def test_empty_group_persists(clusterd):
-    cd = checked(clusterd)
+    cd = ms.checked(clusterd)
     r = cd.post("/v2/groups", json={"id": "/empty/inner", "dependencies": ["/other"]})
     assert r.status_code == 201, r.text
     cd.restart()
