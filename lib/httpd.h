@@ -36,6 +36,7 @@
 #include "err.h"
 
 struct blob;
+struct buf;
 struct durable;
 struct loop;
 struct httpd;
@@ -234,6 +235,11 @@ void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
  */
 void httpd_reply_error(struct httpd_req *r, int code, const char *message,
 		       json_t *details);
+/*
+ * Marathon's error body {"message": msg, "details": []} into b, for a
+ * reply written elsewhere (a lib/bodycache builder).
+ */
+void httpd_error_body(struct buf *b, const char *msg);
 /*
  * Reply from a struct cd_err: message from err->msg, and when err->path is
  * set, details [{"path": path, "errors": [msg]}].
