@@ -220,6 +220,8 @@ void httpd_reply_header(struct httpd_req *r, const char *name,
 /* Reply with raw bytes. */
 void httpd_reply(struct httpd_req *r, int code, const char *content_type,
 		 const void *body, size_t len);
+/* Redirect (code 3xx) to location, with an empty text/plain body. */
+void httpd_reply_redirect(struct httpd_req *r, int code, const char *location);
 /*
  * Reply with the bytes of body (borrowed): the connection queues them by
  * reference, without a copy, and holds a reference of its own until the
