@@ -649,9 +649,7 @@ ctr_docker_new(struct loop *l, struct httpc *hc,
 {
 	struct ctr_docker *d = xcalloc(1, sizeof *d);
 
-	d->base.magic = DK_MAGIC;
-	d->base.ev = ev;
-	d->base.ev_arg = arg;
+	ctr_base_init(&d->base, DK_MAGIC, ev, arg);
 	d->l = l;
 	d->hc = hc;
 	LIST_INIT(&d->tasks);
