@@ -108,8 +108,7 @@ ha_redirect(struct cmd_ha *h, struct httpd_req *r, bool same_path)
 		loc = xasprintf("%s%s", h->leader_master, httpd_req_target(r));
 	else
 		loc = xasprintf("//%s", ha_hostport(h->leader_master));
-	httpd_reply_header(r, "Location", loc);
-	httpd_reply(r, 307, "text/plain", "", 0);
+	httpd_reply_redirect(r, 307, loc);
 	free(loc);
 }
 

@@ -118,7 +118,7 @@ out:
 static int
 cmd_secure_secret(struct cd_config *c, struct buf *errors)
 {
-	const char *what = "--agent_secret";
+	const char *problem = NULL;
 	char *file = NULL, *v;
 	bool blank = true;
 	size_t i;
@@ -130,43 +130,26 @@ cmd_secure_secret(struct cd_config *c, struct buf *errors)
 		c->agent_secret = v;
 	}
 	v = c->agent_secret;
-	for (i = 0; v[i] != '\0'; i++) {
+	for (i = 0; v[i] != '\0' && problem == NULL; i++) {
 		unsigned char ch = (unsigned char)v[i];
 
-		if (ch < 0x20 || ch == 0x7f) {
-			if (ch != ' ' && ch != '\t') {
-				buf_printf(errors,
-					   "%s%s%s holds a control character; "
-					   "use printable characters\n",
-					   what, file ? " file " : "",
-					   file ? file : "");
-				free(file);
-				return -EINVAL;
-			}
-		}
-		if (ch != ' ' && ch != '\t')
+		if ((ch < 0x20 || ch == 0x7f) && ch != ' ' && ch != '\t')
+			problem = "holds a control character; use printable "
+				  "characters";
+		else if (ch != ' ' && ch != '\t')
 			blank = false;
 	}
-	if (!blank && (v[0] == ' ' || v[0] == '\t' || v[i - 1] == ' ' ||
-		       v[i - 1] == '\t')) {
+	if (problem == NULL && blank)
+		problem = "is empty: an empty secret guards nothing";
+	else if (problem == NULL && (v[0] == ' ' || v[0] == '\t' ||
+				     v[i - 1] == ' ' || v[i - 1] == '\t'))
 		/* Header values lose surrounding whitespace on the way. */
-		buf_printf(errors,
-			   "%s%s%s starts or ends with whitespace; remove "
-			   "it\n",
-			   what, file ? " file " : "", file ? file : "");
-		free(file);
-		return -EINVAL;
-	}
-	if (blank) {
-		buf_printf(errors,
-			   "%s%s%s is empty: an empty secret guards "
-			   "nothing\n",
-			   what, file ? " file " : "", file ? file : "");
-		free(file);
-		return -EINVAL;
-	}
+		problem = "starts or ends with whitespace; remove it";
+	if (problem != NULL)
+		buf_printf(errors, "--agent_secret%s%s %s\n",
+			   file ? " file " : "", file ? file : "", problem);
 	free(file);
-	return 0;
+	return problem != NULL ? -EINVAL : 0;
 }
 
 int

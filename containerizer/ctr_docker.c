@@ -103,8 +103,7 @@ dk_address_done(const struct httpc_resp *r, void *arg)
 
 	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
 	t->req = NULL;
-	if (r->status != 200 ||
-	    ctr_docker_api_inspect(r->body, r->len, &in, NULL) != 0) {
+	if (!ctr_docker_task_inspected(r, &in)) {
 		log_warn("task %s: cannot read its address (status %d)",
 			 t->task_id, r->status);
 		dk_running(t, NULL);
@@ -118,7 +117,6 @@ static void
 dk_start_done(const struct httpc_resp *r, void *arg)
 {
 	struct ctr_docker_task *t = arg;
-	char *path;
 
 	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
 	t->req = NULL;
@@ -142,10 +140,7 @@ dk_start_done(const struct httpc_resp *r, void *arg)
 		return;
 	}
 	t->phase = DK_ADDRESS;
-	path = xasprintf("/containers/%s/json", t->cid);
-	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
-				 dk_address_done, t);
-	free(path);
+	ctr_docker_task_inspect(t, t->cid, dk_address_done);
 }
 
 static void
@@ -171,8 +166,7 @@ dk_adopt_done(const struct httpc_resp *r, void *arg)
 
 	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
 	t->req = NULL;
-	if (r->status != 200 ||
-	    ctr_docker_api_inspect(r->body, r->len, &in, NULL) != 0) {
+	if (!ctr_docker_task_inspected(r, &in)) {
 		ctr_docker_task_fail(t, "inspecting the existing container", r);
 		return;
 	}
@@ -196,16 +190,12 @@ static void
 dk_create_done(const struct httpc_resp *r, void *arg)
 {
 	struct ctr_docker_task *t = arg;
-	char *path;
 
 	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
 	t->req = NULL;
 	if (r->status == 409) {
 		t->phase = DK_ADOPT;
-		path = xasprintf("/containers/%s/json", t->name);
-		t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
-					 dk_adopt_done, t);
-		free(path);
+		ctr_docker_task_inspect(t, t->name, dk_adopt_done);
 		return;
 	}
 	/*
@@ -374,8 +364,7 @@ dk_recover_done(const struct httpc_resp *r, void *arg)
 		    "container lost while the agent was down");
 		return;
 	}
-	if (r->status != 200 ||
-	    ctr_docker_api_inspect(r->body, r->len, &in, NULL) != 0) {
+	if (!ctr_docker_task_inspected(r, &in)) {
 		t->wait_backoff_ms =
 		    t->wait_backoff_ms == 0 ? 1000
 		    : t->wait_backoff_ms * 2 > CTR_DOCKER_BACKOFF_MAX_MS
@@ -411,13 +400,9 @@ dk_recover_done(const struct httpc_resp *r, void *arg)
 static void
 dk_step_recover(struct ctr_docker_task *t)
 {
-	char *path =
-	    xasprintf("/containers/%s/json", t->cid != NULL ? t->cid : t->name);
-
 	t->phase = DK_RECOVER;
-	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
-				 dk_recover_done, t);
-	free(path);
+	ctr_docker_task_inspect(t, t->cid != NULL ? t->cid : t->name,
+				dk_recover_done);
 }
 
 static void
@@ -664,9 +649,7 @@ ctr_docker_new(struct loop *l, struct httpc *hc,
 {
 	struct ctr_docker *d = xcalloc(1, sizeof *d);
 
-	d->base.magic = DK_MAGIC;
-	d->base.ev = ev;
-	d->base.ev_arg = arg;
+	ctr_base_init(&d->base, DK_MAGIC, ev, arg);
 	d->l = l;
 	d->hc = hc;
 	LIST_INIT(&d->tasks);

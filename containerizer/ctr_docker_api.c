@@ -140,20 +140,6 @@ dk_cmd(const struct wire_task *t, json_t *cfg, struct cd_err *err)
 	return 0;
 }
 
-static bool
-dk_netname_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 128 || !isalnum((unsigned char)s[0]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
-			return false;
-	return true;
-}
-
 /*
  * The network: HOST (the default), BRIDGE, NONE, or USER, a Docker
  * network named by the task's networks [{"mode": "container", "name"}].
@@ -176,7 +162,7 @@ dk_network(const struct wire_task *t, const char *net, const char **mode,
 		    json_array_get(json_object_get(t->container, "networks"),
 				   0),
 		    "name"));
-		if (name == NULL || !dk_netname_ok(name))
+		if (name == NULL || !ctr_docker_opts_name_ok(name, 128))
 			return cd_err_setp(err, -EINVAL, "/networks",
 					   "a container network needs a name "
 					   "([A-Za-z0-9][A-Za-z0-9_.-]*)");

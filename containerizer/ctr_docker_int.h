@@ -148,6 +148,18 @@ void ctr_docker_task_fail(struct ctr_docker_task *t, const char *what,
  * (oom 1; -1: not known yet, an inspect tells).
  */
 void ctr_docker_task_exited(struct ctr_docker_task *t, int code, int oom);
+/*
+ * Inspect the container id (its id or name) as t's request (t->req);
+ * done reads the answer with ctr_docker_task_inspected().
+ */
+void ctr_docker_task_inspect(struct ctr_docker_task *t, const char *id,
+			     httpc_done_fn *done);
+/*
+ * Whether r is an inspect's 200 and reads into in (released by the
+ * caller then; nothing to release otherwise).
+ */
+bool ctr_docker_task_inspected(const struct httpc_resp *r,
+			       struct ctr_dk_inspect *in);
 /* Watch t's running container: its wait, and its logs (resume: from where
  * the sandbox files end, after an agent restart). */
 void ctr_docker_task_watch(struct ctr_docker_task *t, bool resume);

@@ -215,12 +215,12 @@ ctr_docker_opts_parameters(const json_t *params, const char *allowed,
 	return 0;
 }
 
-static bool
-dk_volname_ok(const char *s)
+bool
+ctr_docker_opts_name_ok(const char *s, size_t max)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > 255 || !isalnum((unsigned char)s[0]))
+	if (n == 0 || n > max || !isalnum((unsigned char)s[0]))
 		return false;
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
@@ -241,13 +241,13 @@ dk_named_volume(const json_t *ext, const char *cp, bool ro, const char *path,
 	    json_object_get(json_object_get(ext, "options"), "dvdi/driver"));
 	json_t *mounts = json_object_get(hc, "Mounts"), *m;
 
-	if (name == NULL || !dk_volname_ok(name))
+	if (name == NULL || !ctr_docker_opts_name_ok(name, 255))
 		return cd_err_setp(err, -EINVAL, path,
 				   "external.name must name a Docker volume");
 	if (prov != NULL && strcmp(prov, "dvdi") != 0)
 		return cd_err_setp(err, -EINVAL, path,
 				   "external.provider must be dvdi");
-	if (drv != NULL && !dk_volname_ok(drv))
+	if (drv != NULL && !ctr_docker_opts_name_ok(drv, 255))
 		return cd_err_setp(err, -EINVAL, path,
 				   "bad dvdi/driver '%.64s'", drv);
 	if (!json_is_array(mounts)) {

@@ -9,11 +9,19 @@
 #ifndef CLUSTERD_CONTAINERIZER_CTR_DOCKER_OPTS_H
 #define CLUSTERD_CONTAINERIZER_CTR_DOCKER_OPTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "lib/err.h"
 #include "lib/resources.h"
 
+/*
+ * Whether s is a name Docker takes for a network or a volume: 1 to max
+ * characters of [A-Za-z0-9_.-], the first alphanumeric.
+ */
+bool ctr_docker_opts_name_ok(const char *s, size_t max);
 /* Append fmt (one %s, a) to warnings. */
 void ctr_docker_opts_warn(json_t *warnings, const char *fmt, const char *a);
 

@@ -177,6 +177,23 @@ ctr_docker_task_fail(struct ctr_docker_task *t, const char *what,
 }
 
 /* The inspect of a container that exited with a non-zero code. */
+void
+ctr_docker_task_inspect(struct ctr_docker_task *t, const char *id,
+			httpc_done_fn *done)
+{
+	char *path = xasprintf("/containers/%s/json", id);
+
+	t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL, done, t);
+	free(path);
+}
+
+bool
+ctr_docker_task_inspected(const struct httpc_resp *r, struct ctr_dk_inspect *in)
+{
+	return r->status == 200 &&
+	       ctr_docker_api_inspect(r->body, r->len, in, NULL) == 0;
+}
+
 static void
 dk_exit_inspect_done(const struct httpc_resp *r, void *arg)
 {
@@ -186,8 +203,7 @@ dk_exit_inspect_done(const struct httpc_resp *r, void *arg)
 
 	CD_CHECK_OBJ(t, CTR_DOCKER_TASK_MAGIC);
 	t->req = NULL;
-	if (r->status == 200 &&
-	    ctr_docker_api_inspect(r->body, r->len, &in, NULL) == 0) {
+	if (ctr_docker_task_inspected(r, &in)) {
 		oom = in.oom_killed;
 		ctr_dk_inspect_release(&in);
 	}
@@ -197,8 +213,6 @@ dk_exit_inspect_done(const struct httpc_resp *r, void *arg)
 void
 ctr_docker_task_exited(struct ctr_docker_task *t, int code, int oom)
 {
-	char *path;
-
 	if (t->kill_req) {
 		ctr_docker_task_finish(t, TASK_KILLED, NULL,
 				       "killed on request (status %d)", code);
@@ -208,11 +222,8 @@ ctr_docker_task_exited(struct ctr_docker_task *t, int code, int oom)
 	} else if (oom < 0 && t->cid != NULL) {
 		/* Was it its memory limit? Only the inspect says. */
 		t->exit_code = code;
-		path = xasprintf("/containers/%s/json", t->cid);
 		ctr_docker_http_cancel(&t->req);
-		t->req = ctr_docker_http(t->d, "GET", path, NULL, 0, NULL,
-					 dk_exit_inspect_done, t);
-		free(path);
+		ctr_docker_task_inspect(t, t->cid, dk_exit_inspect_done);
 	} else if (oom > 0) {
 		/* As Mesos reports it. */
 		ctr_docker_task_finish(

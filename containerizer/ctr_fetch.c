@@ -200,6 +200,15 @@ fx_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The item is fetched (and extracted): on to the next one. */
+static void
+fx_item_next(struct ctr_fetch *f)
+{
+	fx_item_reset(f);
+	f->i++;
+	fx_next_step(f, FX_NEXT);
+}
+
 /* The item is in the sandbox: its owner, its mode, then extraction. */
 static void
 fx_item_done(struct ctr_fetch *f)
@@ -226,9 +235,7 @@ fx_item_done(struct ctr_fetch *f)
 		fx_next_step(f, FX_EXTRACT);
 		return;
 	}
-	fx_item_reset(f);
-	f->i++;
-	fx_next_step(f, FX_NEXT);
+	fx_item_next(f);
 }
 
 static void
@@ -278,9 +285,7 @@ fx_extract_step(struct ctr_fetch *f)
 		fx_next_step(f, FX_EXTRACT);
 		return;
 	}
-	fx_item_reset(f);
-	f->i++;
-	fx_next_step(f, FX_NEXT);
+	fx_item_next(f);
 }
 
 /* Copy from path (a host file or the cache) into the item's file. */

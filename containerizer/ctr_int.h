@@ -36,6 +36,15 @@ struct ctr_usage_req {
 	void (*cancel)(struct ctr_usage_req *q);
 };
 
+/* Set up an impl's header: its magic and its event sink. */
+static inline void
+ctr_base_init(struct ctr_base *b, unsigned magic, ctr_event_fn *ev, void *arg)
+{
+	b->magic = magic;
+	b->ev = ev;
+	b->ev_arg = arg;
+}
+
 static inline void
 ctr_base_emit(const struct ctr_base *b, const struct ctr_event *e)
 {

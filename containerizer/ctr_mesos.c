@@ -772,9 +772,7 @@ ctr_mesos_new(struct loop *l, const struct ctr_mesos_conf *conf,
 {
 	struct mz *m = xcalloc(1, sizeof *m);
 
-	m->base.magic = MZ_MAGIC;
-	m->base.ev = ev;
-	m->base.ev_arg = arg;
+	ctr_base_init(&m->base, MZ_MAGIC, ev, arg);
 	m->l = l;
 	LIST_INIT(&m->tasks);
 	LIST_INIT(&m->execs);

@@ -246,9 +246,7 @@ ctr_sim_new(struct loop *l, ctr_event_fn *ev, void *arg,
 {
 	struct sim *s = xcalloc(1, sizeof *s);
 
-	s->base.magic = SIM_MAGIC;
-	s->base.ev = ev;
-	s->base.ev_arg = arg;
+	ctr_base_init(&s->base, SIM_MAGIC, ev, arg);
 	s->l = l;
 	LIST_INIT(&s->tasks);
 	log_warn("the simulation containerizer is enabled: tasks run nowhere "

@@ -592,6 +592,13 @@ httpd_reply(struct httpd_req *r, int code, const char *content_type,
 }
 
 void
+httpd_reply_redirect(struct httpd_req *r, int code, const char *location)
+{
+	httpd_reply_header(r, "Location", location);
+	httpd_reply(r, code, "text/plain", "", 0);
+}
+
+void
 httpd_reply_blob(struct httpd_req *r, int code, const char *content_type,
 		 struct blob *body)
 {

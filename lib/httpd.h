@@ -36,6 +36,7 @@
 #include "err.h"
 
 struct blob;
+struct buf;
 struct durable;
 struct loop;
 struct httpd;
@@ -219,6 +220,8 @@ void httpd_reply_header(struct httpd_req *r, const char *name,
 /* Reply with raw bytes. */
 void httpd_reply(struct httpd_req *r, int code, const char *content_type,
 		 const void *body, size_t len);
+/* Redirect (code 3xx) to location, with an empty text/plain body. */
+void httpd_reply_redirect(struct httpd_req *r, int code, const char *location);
 /*
  * Reply with the bytes of body (borrowed): the connection queues them by
  * reference, without a copy, and holds a reference of its own until the
@@ -234,6 +237,11 @@ void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
  */
 void httpd_reply_error(struct httpd_req *r, int code, const char *message,
 		       json_t *details);
+/*
+ * Marathon's error body {"message": msg, "details": []} into b, for a
+ * reply written elsewhere (a lib/bodycache builder).
+ */
+void httpd_error_body(struct buf *b, const char *msg);
 /*
  * Reply from a struct cd_err: message from err->msg, and when err->path is
  * set, details [{"path": path, "errors": [msg]}].

@@ -130,8 +130,6 @@ void httpd_serve(struct httpd *h, struct httpd_req *r);
 void httpd_req_closed(struct httpd_req *r);
 /* "Tue, 15 Nov 1994 08:12:31 GMT", refreshed once a second. */
 const char *httpd_date(struct httpd *h);
-/* Marathon's error body {"message": msg, "details": []} into b. */
-void httpd_error_body(struct buf *b, const char *msg);
 /* Write r's final answer (r is PENDING or HELD) and release r. */
 void httpd_req_send(struct httpd_req *r, int code, const char *content_type,
 		    const void *body, size_t len);

@@ -1,5 +1,6 @@
 /*
- * path.c: mkdir -p. Any thread; touches only the file system.
+ * path.c: path segments and mkdir -p. Any thread; touches only the file
+ * system.
  */
 #include "path.h"
 
@@ -8,6 +9,24 @@
 #include <sys/stat.h>
 
 #include "xalloc.h"
+
+bool
+path_next_seg(const char **p, const char **seg, size_t *len)
+{
+	const char *q = *p;
+
+	while (*q == '/')
+		q++;
+	if (*q == '\0') {
+		*p = q;
+		return false;
+	}
+	for (*seg = q; *q != '\0' && *q != '/'; q++)
+		;
+	*len = (size_t)(q - *seg);
+	*p = q;
+	return true;
+}
 
 int
 path_mkdirs(const char *path, mode_t mode)

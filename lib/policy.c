@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "path.h"
 
 /*
  * The keys allowed without asking: none grants a capability, a device, a
@@ -117,14 +118,7 @@ policy_path_clean(const char *path, char *out, size_t outlen)
 
 	if (path == NULL || path[0] != '/' || outlen < 2)
 		return -EINVAL;
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		for (seg = p; *p != '\0' && *p != '/'; p++)
-			;
-		len = (size_t)(p - seg);
+	while (path_next_seg(&p, &seg, &len)) {
 		if (len == 1 && seg[0] == '.')
 			continue;
 		if (len == 2 && seg[0] == '.' && seg[1] == '.')
@@ -174,14 +168,7 @@ policy_relpath_inside(const char *rel)
 
 	if (rel == NULL || rel[0] == '\0' || rel[0] == '/')
 		return false;
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		for (seg = p; *p != '\0' && *p != '/'; p++)
-			;
-		len = (size_t)(p - seg);
+	while (path_next_seg(&p, &seg, &len)) {
 		if (len == 1 && seg[0] == '.')
 			continue;
 		if (len == 2 && seg[0] == '.' && seg[1] == '.') {

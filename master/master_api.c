@@ -185,11 +185,13 @@ master_w_empty_arr(struct jw *w, const char *key)
 	jw_arr_close(w);
 }
 
+/* "frameworks" and "completed_frameworks" (none are kept). */
 static void
 master_w_frameworks(struct jw *w, struct master *m)
 {
 	struct master_framework *f;
 
+	jw_key(w, "frameworks");
 	jw_arr_open(w);
 	TAILQ_FOREACH(f, &m->frameworks, link) {
 		struct master_task *t;
@@ -238,6 +240,7 @@ master_w_frameworks(struct jw *w, struct master *m)
 		jw_obj_close(w);
 	}
 	jw_arr_close(w);
+	master_w_empty_arr(w, "completed_frameworks");
 }
 
 /* The agents in state, or all live ones (ACTIVE or SILENT) for live. */
@@ -252,6 +255,16 @@ master_w_slaves(struct jw *w, struct master *m, bool live,
 		if (live ? master_agent_live(a) : a->state == state)
 			master_w_agent(w, m, a);
 	jw_arr_close(w);
+}
+
+/* "slaves" (the live agents) and "recovered_slaves". */
+static void
+master_w_slave_lists(struct jw *w, struct master *m)
+{
+	jw_key(w, "slaves");
+	master_w_slaves(w, m, true, MASTER_AGENT_ACTIVE);
+	jw_key(w, "recovered_slaves");
+	master_w_slaves(w, m, false, MASTER_AGENT_RECOVERED);
 }
 
 /* Orphans: non-terminal tasks, on live agents, of unattached frameworks. */
@@ -326,16 +339,14 @@ master_w_duplicates(struct jw *w, struct master *m)
 	idmap_free(count);
 }
 
-static int
-master_build_state(void *arg, void *params, struct buf *b)
+/* /master/state's members. */
+static void
+master_w_state(struct jw *w, struct master *m)
 {
-	struct master *m = arg;
 	struct master_agent *a;
 	char *pid = master_pid(m);
 	int active = 0, inactive = 0, unreachable = 0;
-	struct jw w;
 
-	(void)params;
 	TAILQ_FOREACH(a, &m->agents, link) {
 		if (a->state == MASTER_AGENT_ACTIVE)
 			active++;
@@ -344,134 +355,119 @@ master_build_state(void *arg, void *params, struct buf *b)
 		else if (a->state == MASTER_AGENT_UNREACHABLE)
 			unreachable++;
 	}
-	jw_init(&w, b);
-	jw_obj_open(&w);
-	jw_kstr(&w, "version", m->conf.version);
-	jw_kstr(&w, "id", m->id);
-	jw_kstr(&w, "pid", pid);
-	jw_kstr(&w, "hostname", m->conf.hostname);
-	jw_kreal(&w, "start_time", m->start_ms / 1000.0);
-	jw_kreal(&w, "elected_time", m->start_ms / 1000.0);
-	jw_kint(&w, "activated_slaves", active);
-	jw_kint(&w, "deactivated_slaves", inactive);
-	jw_kint(&w, "unreachable_slaves", unreachable);
-	jw_kstr(&w, "leader", pid);
-	jw_key(&w, "leader_info");
-	jw_obj_open(&w);
-	jw_kstr(&w, "id", m->id);
-	jw_kstr(&w, "ip", m->conf.advertise_ip);
-	jw_kint(&w, "port", m->conf.port);
-	jw_kstr(&w, "pid", pid);
-	jw_kstr(&w, "hostname", m->conf.hostname);
-	jw_key(&w, "address");
-	jw_obj_open(&w);
-	jw_kstr(&w, "hostname", m->conf.hostname);
-	jw_kstr(&w, "ip", m->conf.advertise_ip);
-	jw_kint(&w, "port", m->conf.port);
-	jw_obj_close(&w);
-	jw_obj_close(&w);
-	jw_key(&w, "slaves");
-	master_w_slaves(&w, m, true, MASTER_AGENT_ACTIVE);
-	jw_key(&w, "recovered_slaves");
-	master_w_slaves(&w, m, false, MASTER_AGENT_RECOVERED);
-	jw_key(&w, "frameworks");
-	master_w_frameworks(&w, m);
-	master_w_empty_arr(&w, "completed_frameworks");
-	master_w_orphans(&w, m);
-	master_w_duplicates(&w, m);
-	jw_key(&w, "flags");
-	jw_json(&w, m->flags);
-	jw_obj_close(&w);
+	jw_kstr(w, "version", m->conf.version);
+	jw_kstr(w, "id", m->id);
+	jw_kstr(w, "pid", pid);
+	jw_kstr(w, "hostname", m->conf.hostname);
+	jw_kreal(w, "start_time", m->start_ms / 1000.0);
+	jw_kreal(w, "elected_time", m->start_ms / 1000.0);
+	jw_kint(w, "activated_slaves", active);
+	jw_kint(w, "deactivated_slaves", inactive);
+	jw_kint(w, "unreachable_slaves", unreachable);
+	jw_kstr(w, "leader", pid);
+	jw_key(w, "leader_info");
+	jw_obj_open(w);
+	jw_kstr(w, "id", m->id);
+	jw_kstr(w, "ip", m->conf.advertise_ip);
+	jw_kint(w, "port", m->conf.port);
+	jw_kstr(w, "pid", pid);
+	jw_kstr(w, "hostname", m->conf.hostname);
+	jw_key(w, "address");
+	jw_obj_open(w);
+	jw_kstr(w, "hostname", m->conf.hostname);
+	jw_kstr(w, "ip", m->conf.advertise_ip);
+	jw_kint(w, "port", m->conf.port);
+	jw_obj_close(w);
+	jw_obj_close(w);
+	master_w_slave_lists(w, m);
+	master_w_frameworks(w, m);
+	master_w_orphans(w, m);
+	master_w_duplicates(w, m);
+	jw_key(w, "flags");
+	jw_json(w, m->flags);
 	free(pid);
-	return 200;
 }
 
-static int
-master_build_slaves(void *arg, void *params, struct buf *b)
+/* /master/frameworks' members. */
+static void
+master_w_framework_list(struct jw *w, struct master *m)
 {
-	struct jw w;
-
-	(void)params;
-	jw_init(&w, b);
-	jw_obj_open(&w);
-	jw_key(&w, "slaves");
-	master_w_slaves(&w, arg, true, MASTER_AGENT_ACTIVE);
-	jw_key(&w, "recovered_slaves");
-	master_w_slaves(&w, arg, false, MASTER_AGENT_RECOVERED);
-	jw_obj_close(&w);
-	return 200;
+	master_w_frameworks(w, m);
+	master_w_empty_arr(w, "unregistered_frameworks");
 }
 
-static int
-master_build_frameworks(void *arg, void *params, struct buf *b)
+/* /master/tasks' members. */
+static void
+master_w_tasks(struct jw *w, struct master *m)
 {
-	struct jw w;
-
-	(void)params;
-	jw_init(&w, b);
-	jw_obj_open(&w);
-	jw_key(&w, "frameworks");
-	master_w_frameworks(&w, arg);
-	master_w_empty_arr(&w, "completed_frameworks");
-	master_w_empty_arr(&w, "unregistered_frameworks");
-	jw_obj_close(&w);
-	return 200;
-}
-
-static int
-master_build_tasks(void *arg, void *params, struct buf *b)
-{
-	struct master *m = arg;
 	struct master_task *t;
+
+	jw_key(w, "tasks");
+	jw_arr_open(w);
+	TAILQ_FOREACH(t, &m->tasks, link)
+		master_w_task(w, t);
+	jw_arr_close(w);
+}
+
+/* A cached body: its key (see the top comment) and what writes the
+ * members of its one object. */
+struct master_body {
+	const char *key;
+	void (*write)(struct jw *w, struct master *m);
+};
+
+static const struct master_body master_body_state = {"state", master_w_state};
+static const struct master_body master_body_slaves = {"slaves",
+						      master_w_slave_lists};
+static const struct master_body master_body_frameworks = {
+    "frameworks", master_w_framework_list};
+static const struct master_body master_body_tasks = {"tasks", master_w_tasks};
+
+/* The object of params (a struct master_body) into b: a bodycache_build_fn. */
+static int
+master_build(void *arg, void *params, struct buf *b)
+{
+	const struct master_body *body = params;
 	struct jw w;
 
-	(void)params;
 	jw_init(&w, b);
 	jw_obj_open(&w);
-	jw_key(&w, "tasks");
-	jw_arr_open(&w);
-	TAILQ_FOREACH(t, &m->tasks, link)
-		master_w_task(&w, t);
-	jw_arr_close(&w);
+	body->write(&w, arg);
 	jw_obj_close(&w);
 	return 200;
 }
 
-/* The cached bodies: see the top comment. */
+static void
+master_serve(struct httpd_req *req, struct master *m,
+	     const struct master_body *body)
+{
+	/* params is only read: the cast drops const for bodycache's void *. */
+	bodycache_serve(m->bodies, req, body->key, master_build,
+			(void *)(uintptr_t)body, NULL);
+}
+
 static void
 master_h_state(struct httpd_req *req, void *arg)
 {
-	struct master *m = arg;
-
-	bodycache_serve(m->bodies, req, "state", master_build_state, NULL,
-			NULL);
+	master_serve(req, arg, &master_body_state);
 }
 
 static void
 master_h_slaves(struct httpd_req *req, void *arg)
 {
-	struct master *m = arg;
-
-	bodycache_serve(m->bodies, req, "slaves", master_build_slaves, NULL,
-			NULL);
+	master_serve(req, arg, &master_body_slaves);
 }
 
 static void
 master_h_frameworks(struct httpd_req *req, void *arg)
 {
-	struct master *m = arg;
-
-	bodycache_serve(m->bodies, req, "frameworks", master_build_frameworks,
-			NULL, NULL);
+	master_serve(req, arg, &master_body_frameworks);
 }
 
 static void
 master_h_tasks(struct httpd_req *req, void *arg)
 {
-	struct master *m = arg;
-
-	bodycache_serve(m->bodies, req, "tasks", master_build_tasks, NULL,
-			NULL);
+	master_serve(req, arg, &master_body_tasks);
 }
 
 static void
@@ -488,8 +484,7 @@ master_h_redirect(struct httpd_req *req, void *arg)
 	char *loc = xasprintf("//%s:%d", m->conf.advertise_ip, m->conf.port);
 
 	/* This master always leads: there is no election without --zk. */
-	httpd_reply_header(req, "Location", loc);
-	httpd_reply(req, 307, "text/plain", "", 0);
+	httpd_reply_redirect(req, 307, loc);
 	free(loc);
 }
 

@@ -157,17 +157,3 @@ sched_api_key_add(struct buf *key, const char *name, const char *value)
 	else
 		buf_printf(key, " %s=%zu:%s", name, strlen(value), value);
 }
-
-void
-sched_api_error_body(struct buf *out, const char *message)
-{
-	json_t *o = json_pack("{s:s, s:[]}", "message", message, "details");
-
-	/* A message that is not UTF-8 cannot be packed: say less. */
-	if (o == NULL)
-		o = json_pack("{s:s, s:[]}", "message", "Error", "details");
-	AN(o);
-	if (json_dump_buf(o, out) != 0)
-		cd_assert_fail("json_dump_buf", __FILE__, __LINE__);
-	json_decref(o);
-}

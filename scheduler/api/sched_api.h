@@ -59,10 +59,5 @@ void sched_api_err_prefix(struct cd_err *err, const char *prefix);
  * share (lib/bodycache).
  */
 void sched_api_key_add(struct buf *key, const char *name, const char *value);
-/*
- * The Marathon error body {"message": message, "details": []} into out,
- * for a reply a cache builder writes (lib/bodycache).
- */
-void sched_api_error_body(struct buf *out, const char *message);
 
 #endif

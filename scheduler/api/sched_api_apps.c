@@ -401,30 +401,41 @@ apps_free_ids(char **ids, size_t n)
 	free(ids);
 }
 
+/* Apply c (force= from the query) and answer: the error, or 200 with the
+ * deployment. */
+static void
+apps_apply(struct httpd_req *r, struct sched *s, struct sched_change *c)
+{
+	struct cd_err err;
+	int rc;
+
+	cd_err_clear(&err);
+	c->force = sched_api_flag(r, "force", false);
+	rc = sched_apply(s, c, &err);
+	if (rc != 0)
+		sched_api_reply_error(r, rc, &err, c->locked);
+	else
+		sched_api_reply_deployment(r, 200, c->deployment_id,
+					   c->version);
+}
+
 static void
 apps_delete(struct httpd_req *r, struct sched *s)
 {
 	struct sched_change c;
 	struct sched_rapp *ra;
-	struct cd_err err;
 	char *id, **ids = NULL;
 	size_t n = 0;
-	int active, rc;
+	int active;
 
 	memset(&c, 0, sizeof c);
-	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) == NULL)
 		goto out;
 	ids = apps_task_ids(s, ra, NULL, &n, &active);
 	c.delete_id = id;
 	c.kill_ids = ids;
 	c.nkill = n;
-	c.force = sched_api_flag(r, "force", false);
-	rc = sched_apply(s, &c, &err);
-	if (rc != 0)
-		sched_api_reply_error(r, rc, &err, c.locked);
-	else
-		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
+	apps_apply(r, s, &c);
 out:
 	apps_free_ids(ids, n);
 	free(id);
@@ -436,23 +447,14 @@ apps_restart(struct httpd_req *r, void *arg)
 	struct sched *s = arg;
 	struct sched_change c;
 	struct sched_rapp *ra;
-	struct cd_err err;
 	char *id;
-	int rc;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	memset(&c, 0, sizeof c);
-	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) != NULL) {
 		c.app = sched_app_dup(ra->app);
 		c.restart = true;
-		c.force = sched_api_flag(r, "force", false);
-		rc = sched_apply(s, &c, &err);
-		if (rc != 0)
-			sched_api_reply_error(r, rc, &err, c.locked);
-		else
-			sched_api_reply_deployment(r, 200, c.deployment_id,
-						   c.version);
+		apps_apply(r, s, &c);
 	}
 	free(id);
 }
@@ -600,42 +602,53 @@ apps_scale_and_wipe(struct httpd_req *r)
 	return true;
 }
 
-/* Kill ids of ra, scaling down by the active ones when scale. wipe=true
- * (no persistent volumes here) kills the same way. */
-static int
-apps_kill(struct sched *s, const struct sched_rapp *ra, char **ids, size_t n,
-	  int nactive, bool scale, bool force, struct sched_change *c,
-	  struct cd_err *err)
+/*
+ * Kill ids of ra, scaling down by the active ones when scale= (wipe=true,
+ * no persistent volumes here, kills the same way), and answer: the
+ * deployment when scaling, else the tasks b holds (written before the
+ * kill changed their states; released).
+ */
+static void
+apps_kill(struct httpd_req *r, struct sched *s, const struct sched_rapp *ra,
+	  char **ids, size_t n, int nactive, struct buf *b)
 {
-	memset(c, 0, sizeof *c);
-	c->kill_ids = ids;
-	c->nkill = n;
-	c->force = force;
+	struct sched_change c;
+	struct cd_err err;
+	bool scale = sched_api_flag(r, "scale", false);
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	cd_err_clear(&err);
+	c.kill_ids = ids;
+	c.nkill = n;
+	c.force = sched_api_flag(r, "force", false);
 	if (scale && nactive > 0) {
 		int inst = sched_app_instances(ra->app) - nactive;
 
-		c->app = sched_app_dup(ra->app);
-		sched_app_set_instances(c->app, inst < 0 ? 0 : inst);
+		c.app = sched_app_dup(ra->app);
+		sched_app_set_instances(c.app, inst < 0 ? 0 : inst);
 	}
-	return sched_apply(s, c, err);
+	rc = sched_apply(s, &c, &err);
+	if (rc != 0)
+		sched_api_reply_error(r, rc, &err, c.locked);
+	else if (scale)
+		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
+	else
+		apps_reply_buf(r, 200, b);
 }
 
 static void
 apps_tasks(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
-	struct sched_change c;
 	struct sched_rapp *ra;
-	struct cd_err err;
-	bool scale = sched_api_flag(r, "scale", false);
 	char *id, **ids = NULL;
 	struct buf b = BUF_INIT;
 	struct jw w;
 	size_t i, n = 0;
-	int active, rc;
+	int active;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) == NULL)
 		goto out;
 	if (httpd_req_method(r) == HTTPD_DELETE && apps_scale_and_wipe(r))
@@ -658,14 +671,7 @@ apps_tasks(struct httpd_req *r, void *arg)
 		apps_reply_buf(r, 200, &b);
 		goto out;
 	}
-	rc = apps_kill(s, ra, ids, n, active, scale,
-		       sched_api_flag(r, "force", false), &c, &err);
-	if (rc != 0)
-		sched_api_reply_error(r, rc, &err, c.locked);
-	else if (scale)
-		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
-	else
-		apps_reply_buf(r, 200, &b);
+	apps_kill(r, s, ra, ids, n, active, &b);
 out:
 	buf_release(&b);
 	apps_free_ids(ids, n);
@@ -676,19 +682,14 @@ static void
 apps_task_kill(struct httpd_req *r, void *arg)
 {
 	struct sched *s = arg;
-	struct sched_change c;
 	struct sched_rapp *ra;
 	struct sched_task *t;
-	struct cd_err err;
 	const char *tid = httpd_req_param(r, "taskId");
-	bool scale = sched_api_flag(r, "scale", false);
 	char *id, *one[1];
 	struct buf b = BUF_INIT;
 	struct jw w;
-	int rc;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
-	cd_err_clear(&err);
 	if ((ra = apps_find(s, r, &id)) == NULL)
 		goto out;
 	if (apps_scale_and_wipe(r))
@@ -708,15 +709,8 @@ apps_task_kill(struct httpd_req *r, void *arg)
 	sched_api_info_task(&w, s, t);
 	jw_obj_close(&w);
 	one[0] = xstrdup(t->id);
-	rc = apps_kill(s, ra, one, 1, t->state != TASK_KILLING, scale,
-		       sched_api_flag(r, "force", false), &c, &err);
+	apps_kill(r, s, ra, one, 1, t->state != TASK_KILLING, &b);
 	free(one[0]);
-	if (rc != 0)
-		sched_api_reply_error(r, rc, &err, c.locked);
-	else if (scale)
-		sched_api_reply_deployment(r, 200, c.deployment_id, c.version);
-	else
-		apps_reply_buf(r, 200, &b);
 out:
 	buf_release(&b);
 	free(id);

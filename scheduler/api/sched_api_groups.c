@@ -160,7 +160,7 @@ groups_tree_build(void *arg, void *params, struct buf *b)
 	if (sched_group_tree(&src, q->id, q->apps, q->groups, &tree) != 0) {
 		char *msg = xasprintf("Group '%s' does not exist", q->id);
 
-		sched_api_error_body(b, msg);
+		httpd_error_body(b, msg);
 		free(msg);
 		code = 404;
 	} else {

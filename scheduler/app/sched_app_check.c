@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/path.h"
 #include "lib/xalloc.h"
 #include "scheduler/app/sched_app_field.h"
 #include "scheduler/app/sched_app_health.h"
@@ -82,14 +83,8 @@ sched_app_check_path(const char *raw, const char *base, bool allow_rel,
 		if (*p >= 'A' && *p <= 'Z')
 			full[p - full] = (char)(*p - 'A' + 'a');
 	res = xmalloc(strlen(full) + 2);
-	for (p = full; *p != '\0';) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		for (seg = p; *p != '\0' && *p != '/'; p++)
-			;
-		len = (size_t)(p - seg);
+	p = full;
+	while (path_next_seg(&p, &seg, &len)) {
 		if (allow_rel && len == 1 && seg[0] == '.')
 			continue;
 		if (allow_rel && len == 2 && seg[0] == '.' && seg[1] == '.') {

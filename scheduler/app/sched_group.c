@@ -150,6 +150,49 @@ grp_deps(const json_t *g, const char *id, const char *path, json_t *rec,
 	return rc;
 }
 
+/*
+ * g's key ("apps" or "groups") into *out: NULL when absent or null, else
+ * it must be an array (-EINVAL at path/key otherwise).
+ */
+static int
+grp_list(const json_t *g, const char *key, const char *path, const json_t **out,
+	 struct cd_err *err)
+{
+	const json_t *v = json_object_get(g, key);
+	char p[GRP_PATH_MAX];
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v)) {
+		(void)snprintf(p, sizeof p, "%s/%s", path, key);
+		return cd_err_setp(err, -EINVAL, p, "error.expected.jsarray");
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Item i of the array key: an object with a string "id", which it
+ * returns; p gets the item's path and ip its id's. NULL after -EINVAL.
+ */
+static const char *
+grp_item_id(const json_t *item, const char *path, const char *key, size_t i,
+	    char p[GRP_PATH_MAX], char ip[GRP_PATH_MAX], struct cd_err *err)
+{
+	grp_idx(p, path, key, i);
+	if (!json_is_object(item)) {
+		cd_err_setp(err, -EINVAL, p, "error.expected.jsobject");
+		return NULL;
+	}
+	grp_cat(ip, p, "/id");
+	if (!json_is_string(json_object_get(item, "id"))) {
+		cd_err_setp(err, -EINVAL, ip, "error.path.missing");
+		return NULL;
+	}
+	return json_string_value(json_object_get(item, "id"));
+}
+
 static int grp_parse(const json_t *g, const char *id, const char *path,
 		     struct sched_group_update *u, struct cd_err *err);
 
@@ -157,31 +200,21 @@ static int
 grp_apps(const json_t *g, const char *id, const char *path,
 	 struct sched_group_update *u, struct cd_err *err)
 {
-	const json_t *apps = json_object_get(g, "apps"), *a;
+	const json_t *apps, *a;
 	char p[GRP_PATH_MAX], ip[GRP_PATH_MAX], *abs, *parent;
+	const char *aid;
 	size_t i;
 	int rc;
 
-	if (apps == NULL || json_is_null(apps))
-		return 0;
-	grp_cat(p, path, "/apps");
-	if (!json_is_array(apps))
-		return cd_err_setp(err, -EINVAL, p, "error.expected.jsarray");
+	if ((rc = grp_list(g, "apps", path, &apps, err)) != 0 || apps == NULL)
+		return rc;
 	json_array_append_new(u->app_scopes, json_string(id));
 	json_array_foreach(apps, i, a) {
 		json_t *copy;
 
-		grp_idx(p, path, "apps", i);
-		if (!json_is_object(a))
-			return cd_err_setp(err, -EINVAL, p,
-					   "error.expected.jsobject");
-		grp_cat(ip, p, "/id");
-		if (!json_is_string(json_object_get(a, "id")))
-			return cd_err_setp(err, -EINVAL, ip,
-					   "error.path.missing");
-		rc = sched_app_check_path(
-		    json_string_value(json_object_get(a, "id")), id, false, ip,
-		    &abs, err);
+		if ((aid = grp_item_id(a, path, "apps", i, p, ip, err)) == NULL)
+			return -EINVAL;
+		rc = sched_app_check_path(aid, id, false, ip, &abs, err);
 		if (rc != 0)
 			return rc;
 		parent = sched_group_parent(abs);
@@ -205,29 +238,21 @@ static int
 grp_groups(const json_t *g, const char *id, const char *path,
 	   struct sched_group_update *u, struct cd_err *err)
 {
-	const json_t *groups = json_object_get(g, "groups"), *sub;
+	const json_t *groups, *sub;
 	char p[GRP_PATH_MAX], ip[GRP_PATH_MAX], *abs, *parent;
+	const char *gid;
 	size_t i;
 	int rc;
 
-	if (groups == NULL || json_is_null(groups))
-		return 0;
-	grp_cat(p, path, "/groups");
-	if (!json_is_array(groups))
-		return cd_err_setp(err, -EINVAL, p, "error.expected.jsarray");
+	if ((rc = grp_list(g, "groups", path, &groups, err)) != 0 ||
+	    groups == NULL)
+		return rc;
 	json_array_append_new(u->group_scopes, json_string(id));
 	json_array_foreach(groups, i, sub) {
-		grp_idx(p, path, "groups", i);
-		if (!json_is_object(sub))
-			return cd_err_setp(err, -EINVAL, p,
-					   "error.expected.jsobject");
-		grp_cat(ip, p, "/id");
-		if (!json_is_string(json_object_get(sub, "id")))
-			return cd_err_setp(err, -EINVAL, ip,
-					   "error.path.missing");
-		rc = sched_group_resolve(
-		    json_string_value(json_object_get(sub, "id")), id, ip, &abs,
-		    err);
+		if ((gid = grp_item_id(sub, path, "groups", i, p, ip, err)) ==
+		    NULL)
+			return -EINVAL;
+		rc = sched_group_resolve(gid, id, ip, &abs, err);
 		if (rc != 0)
 			return rc;
 		parent = sched_group_parent(abs);
