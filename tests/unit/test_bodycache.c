@@ -183,17 +183,37 @@ raw_answer(int fd, struct answer *a)
 	a->body[a->len] = '\0';
 }
 
+/* Whether a whole answer (head, and a body of its Content-Length) waits. */
+static bool
+answer_in(int fd)
+{
+	static char in[4 * BIG];
+	ssize_t n = recv(fd, in, sizeof in - 1, MSG_PEEK | MSG_DONTWAIT);
+	const char *end, *cl;
+
+	if (n <= 0)
+		return false;
+	in[n] = '\0';
+	if ((end = strstr(in, "\r\n\r\n")) == NULL)
+		return false;
+	cl = strstr(in, "Content-Length: ");
+	return cl == NULL || cl > end ||
+	       (size_t)n >= (size_t)(end + 4 - in) + strtoul(cl + 16, NULL, 10);
+}
+
 /* GET path on a new connection, with extra head lines; the answer. */
 static void
 get(struct fixture *f, const char *path, const char *extra, struct answer *a)
 {
 	char req[512];
-	int fd;
+	int fd, waited;
 
 	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path,
 		 extra != NULL ? extra : "");
 	fd = raw_send(f, req);
-	ut_spin(f->l, 150);
+	/* The loop serves it: until the whole answer is there (5 s at most). */
+	for (waited = 0; waited < 5000 && !answer_in(fd); waited += 10)
+		ut_spin(f->l, 10);
 	raw_answer(fd, a);
 	close(fd);
 }
