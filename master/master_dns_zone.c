@@ -515,19 +515,28 @@ mdz_container_ip(const json_t *container, const json_t *container_status)
 	return NULL;
 }
 
+/*
+ * The source of key (emptied) holds target's address ip and, under
+ * srv_name, the SRV to target:port. Takes the three strings.
+ */
+static void
+mdz_put_host(struct mdz *z, char *key_take, char *target_take, const char *ip,
+	     char *srv_name_take, int port)
+{
+	struct mdz_src *s = mdz_src_reset(z, key_take);
+
+	mdz_hold_addr(z, s, target_take, ip);
+	mdz_hold_srv(z, s, srv_name_take, target_take, (uint32_t)port);
+	free(srv_name_take);
+	free(target_take);
+	free(key_take);
+}
+
 void
 mdz_agent_put(struct mdz *z, const char *id, const char *ip, int port)
 {
-	char *key = xasprintf("a:%s", id), *name, *target;
-	struct mdz_src *s = mdz_src_reset(z, key);
-
-	target = xasprintf("slave.%s", z->domain);
-	mdz_hold_addr(z, s, target, ip);
-	name = xasprintf("_slave._tcp.%s", z->domain);
-	mdz_hold_srv(z, s, name, target, (uint32_t)port);
-	free(name);
-	free(target);
-	free(key);
+	mdz_put_host(z, xasprintf("a:%s", id), xasprintf("slave.%s", z->domain),
+		     ip, xasprintf("_slave._tcp.%s", z->domain), port);
 }
 
 void
@@ -570,20 +579,13 @@ mdz_leader_put(struct mdz *z, const char *ip, int port)
 void
 mdz_framework_put(struct mdz *z, const char *fname, const char *ip, int port)
 {
-	char fw[DNSNAME_MAX + 1], *key, *name, *target;
-	struct mdz_src *s;
+	char fw[DNSNAME_MAX + 1];
 
 	if (dnsname_frag(fname, fw, sizeof fw) <= 0)
 		return;
-	key = xasprintf("f:%s", fw);
-	s = mdz_src_reset(z, key);
-	target = xasprintf("%s.%s", fw, z->domain);
-	mdz_hold_addr(z, s, target, ip);
-	name = xasprintf("_framework._tcp.%s", target);
-	mdz_hold_srv(z, s, name, target, (uint32_t)port);
-	free(name);
-	free(target);
-	free(key);
+	mdz_put_host(z, xasprintf("f:%s", fw),
+		     xasprintf("%s.%s", fw, z->domain), ip,
+		     xasprintf("_framework._tcp.%s.%s", fw, z->domain), port);
 }
 
 void
