@@ -28,32 +28,18 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import time
 
-import requests
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "it"))
+
+from dnsutil import answers, free_dns_port, query  # noqa: E402  pylint: disable=wrong-import-position
 
 DNSPERF_QPS = re.compile(r"Queries per second:\s+([\d.]+)")
 DNSPERF_LOST = re.compile(r"Queries lost:\s+(\d+)")
 DNSPERF_DONE = re.compile(r"Queries completed:\s+(\d+)")
-
-
-def free_port():
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free port")
 
 
 def dnsperf(port, qfile, seconds, tcp=False, outstanding=100, clients=4, rate=None):
@@ -84,17 +70,15 @@ def start_dnsperf(port, qfile, seconds, rate=None):
 
 
 def srv_answer(port, name):
-    import dns.message  # pylint: disable=import-outside-toplevel
-    import dns.query  # pylint: disable=import-outside-toplevel
-    msg = dns.query.tcp(dns.message.make_query(name, "SRV"), "127.0.0.1", port=port, timeout=10)
-    return [(rd.target.to_text().rstrip("."), rd.port) for rrset in msg.answer for rd in rrset]
+    msg = query(port, name, "SRV", tcp=True, timeout=10)
+    return [(rd.target.to_text().rstrip("."), rd.port) for rd in answers(msg, "SRV")]
 
 
 def bench_dns(ctx, reps, budget_s, seconds, summary, wrk, single_requests, budget_cls, H,
               clusterd_cls):
     tmp = os.path.join(ctx["tmp"], "dns")
     os.makedirs(tmp, exist_ok=True)
-    port, mport = free_port(), free_port()
+    port, mport = free_dns_port(), free_dns_port()
     res = {"method": __doc__.split("Method, ", 1)[1].split("Every process")[0].strip()}
     cd = clusterd_cls(ctx["binary"], os.path.join(tmp, "cd"), role="--all-in-one",
                       args=["--containerizers=sim", "--registry=in_memory",

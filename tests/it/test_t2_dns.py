@@ -18,10 +18,12 @@ import random
 import socket
 import subprocess
 import sys
+import threading
+import time
 
+import dns.exception
 import dns.flags
 import dns.message
-import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -29,27 +31,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 from clusterd_harness import wait_until  # noqa: E402  pylint: disable=wrong-import-position
+from dnsutil import answers, free_dns_port, query  # noqa: E402  pylint: disable=wrong-import-position
 
 SIM_RESOURCES = "cpus:64;mem:65536;disk:10000;ports:[31000-31299]"
-
-
-def free_dns_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (clusterd's --dns_port
-    has no "any port": 0 turns it off)."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise AssertionError("no free port for UDP and TCP")
 
 
 def task_hash(task_id):
@@ -62,18 +46,6 @@ def task_hash(task_id):
 def test_task_hash_is_mesos_dns():
     # The example of mesos-dns's docs/http.md: nginx-jhy6r-s1.marathon.mesos.
     assert task_hash("nginx.48dccce7-90bc-11e6-ae70-70b3d5800001") == "jhy6r"
-
-
-def query(port, name, rdtype="A", tcp=False):
-    q = dns.message.make_query(name, rdtype)
-    if tcp:
-        return dns.query.tcp(q, "127.0.0.1", port=port, timeout=5)
-    return dns.query.udp(q, "127.0.0.1", port=port, timeout=5)
-
-
-def answers(msg, rdtype):
-    t = dns.rdatatype.from_text(rdtype)
-    return [rd for rrset in msg.answer if rrset.rdtype == t for rd in rrset]
 
 
 def a_records(port, name):
@@ -400,6 +372,80 @@ def test_garbage_is_not_answered(start_clusterd):
         finally:
             t.close()
     # Still up and answering.
+    assert c.running
+    assert a_records(port, "leader.mesos") == ["127.0.0.1"]
+    assert c.get("/ping").text.strip() == "pong"
+
+
+def test_records_follow_a_scale_under_a_query_flood(start_clusterd):
+    """Queries are answered on a thread of their own, from snapshots of the
+    records that the master publishes as tasks change: under a flood of
+    queries and garbage (UDP) and of 100-answer SRV queries (TCP), the API
+    still serves, the records follow a scale at once, a killed task is gone
+    the moment its kill is accepted, and the process stays up."""
+    c, port = start_dns(start_clusterd, "--dns_ttl=2secs", "--containerizers=sim",
+                        resources=SIM_RESOURCES)
+    create(c, {"id": "/flood", "cmd": "sleep 600", "cpus": 0.01, "mem": 4, "instances": 2,
+               "portDefinitions": [{"port": 0}]})
+    c.wait_running("/flood", 2)
+    stop = threading.Event()
+    got = {"udp": 0, "tcp": 0}
+
+    def flood_udp():
+        wire = [dns.message.make_query(n, t).to_wire() for n, t in (
+            ("flood.marathon.mesos", "A"), ("_flood._tcp.marathon.mesos", "SRV"),
+            ("nowhere.marathon.mesos", "A"), ("leader.mesos", "A"))] + GARBAGE
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setblocking(False)
+        try:
+            i = 0
+            while not stop.is_set():
+                for _ in range(64):
+                    i += 1
+                    try:
+                        s.sendto(wire[i % len(wire)], ("127.0.0.1", port))
+                    except BlockingIOError:
+                        pass
+                while True:
+                    try:
+                        s.recvfrom(4096)
+                        got["udp"] += 1
+                    except BlockingIOError:
+                        break
+                time.sleep(0.001)
+        finally:
+            s.close()
+
+    def flood_tcp():
+        while not stop.is_set():
+            try:
+                query(port, "_flood._tcp.marathon.mesos", "SRV", tcp=True)
+                got["tcp"] += 1
+            except (OSError, dns.exception.DNSException):
+                pass
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (flood_udp, flood_tcp)]
+    for t in threads:
+        t.start()
+    try:
+        wait_until(lambda: got["udp"] > 100 and got["tcp"] > 10, what="the flood answered")
+        for n in (20, 3):
+            scale(c, "/flood", n)
+            tasks = c.wait_running("/flood", n, timeout=60)
+            assert srv_records(port, "_flood._tcp.marathon.mesos", tcp=True) == sorted(
+                (canonical(t, "flood") + ".mesos.", t["ports"][0]) for t in tasks)
+        victim = tasks[0]
+        r = c.delete(f"/v2/apps/flood/tasks/{victim['id']}")
+        assert r.status_code == 200, r.text
+        names = [t for t, _ in srv_records(port, "_flood._tcp.marathon.mesos", tcp=True)]
+        assert canonical(victim, "flood") + ".mesos." not in names
+        before = dict(got)
+        wait_until(lambda: got["udp"] > before["udp"] and got["tcp"] > before["tcp"],
+                   what="the flood still answered")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
     assert c.running
     assert a_records(port, "leader.mesos") == ["127.0.0.1"]
     assert c.get("/ping").text.strip() == "pong"
