@@ -20,6 +20,10 @@ Method, all on 127.0.0.1, in one run on the same machine:
      clusterd at full speed, and at a fixed 10,000 queries/s; plus 200
      sequential single GETs each way. Everything shares the machine's 2 cores,
      so the full-speed run measures CPU contention as much as the loop.
+  5. Where the DNS work runs: the CPU time of clusterd's threads (per
+     /proc/<pid>/task) while dnsperf sends 10,000 A queries/s and nothing
+     else runs: the loop thread ("clusterd") and the DNS thread
+     ("clusterd-dns"), in % of one core.
 Every process it starts is stopped by pid.
 """
 
@@ -67,6 +71,36 @@ def start_dnsperf(port, qfile, seconds, rate=None):
     if rate:
         cmd += ["-Q", str(rate)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def thread_ticks(pid):
+    """CPU ticks (user + system) of each thread of pid, summed by name."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="utf-8") as f:
+                st = f.read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def thread_cpu(pid, port, qfile, seconds):
+    """% of one core per thread name of pid under 10,000 DNS q/s alone."""
+    hz = os.sysconf("SC_CLK_TCK")
+    load = start_dnsperf(port, qfile, seconds + 3, rate=10000)
+    try:
+        time.sleep(1.5)
+        a, t0 = thread_ticks(pid), time.monotonic()
+        time.sleep(seconds)
+        b, t1 = thread_ticks(pid), time.monotonic()
+    finally:
+        load.communicate(timeout=seconds + 60)
+    return {name: round(100.0 * (b[name] - a.get(name, 0)) / hz / (t1 - t0), 1)
+            for name in b}
 
 
 def srv_answer(port, name):
@@ -147,6 +181,7 @@ def bench_dns(ctx, reps, budget_s, seconds, summary, wrk, single_requests, budge
             m = DNSPERF_QPS.search(out or "")
             api[label]["dns_qps_meanwhile"] = float(m.group(1)) if m else None
         res["api_get_app"] = api
+        res["thread_cpu_pct_10000qps"] = thread_cpu(cd.pid(), port, qa, seconds)
     finally:
         if dnsmasq is not None:
             dnsmasq.send_signal(signal.SIGTERM)

@@ -303,6 +303,11 @@ def dns(r):
         t.append((f"GET /v2/apps/{{id}} one at a time, median ms: alone vs under {what}",
                   f"{fmt(med(api_r.get('alone_single', {}).get('ms')))} vs {fmt(med(single))}",
                   "no effect", "see figures"))
+    cpu = r.get("thread_cpu_pct_10000qps")
+    if cpu:
+        t.append(("CPU under 10,000 DNS q/s alone, % of a core: loop thread / DNS thread",
+                  f"{fmt(cpu.get('clusterd'))} / {fmt(cpu.get('clusterd-dns'))}",
+                  "DNS off the loop", "see figures"))
     return t
 
 
