@@ -22,8 +22,10 @@ Method, all on 127.0.0.1, in one run on the same machine:
      so the full-speed run measures CPU contention as much as the loop.
   5. Where the DNS work runs: the CPU time of clusterd's threads (per
      /proc/<pid>/task) while dnsperf sends 10,000 A queries/s and nothing
-     else runs: the loop thread ("clusterd") and the DNS thread
-     ("clusterd-dns"), in % of one core.
+     else runs, by thread name, in % of one core: the loop thread
+     ("clusterd"; DNS is answered on it), and any other (libzookeeper's,
+     none without --zk; a DNS thread, "clusterd-dns", in the prototype of
+     branch wt/dnsthr).
 Every process it starts is stopped by pid.
 """
 

@@ -378,11 +378,11 @@ def test_garbage_is_not_answered(start_clusterd):
 
 
 def test_records_follow_a_scale_under_a_query_flood(start_clusterd):
-    """Queries are answered on a thread of their own, from snapshots of the
-    records that the master publishes as tasks change: under a flood of
-    queries and garbage (UDP) and of 100-answer SRV queries (TCP), the API
-    still serves, the records follow a scale at once, a killed task is gone
-    the moment its kill is accepted, and the process stays up."""
+    """Under a flood of queries and garbage (UDP) and of 100-answer SRV
+    queries (TCP), answered on the loop that also serves the API and
+    changes the records, the API still serves, the records follow a scale
+    at once, a killed task is gone the moment its kill is accepted, and the
+    process stays up."""
     c, port = start_dns(start_clusterd, "--dns_ttl=2secs", "--containerizers=sim",
                         resources=SIM_RESOURCES)
     create(c, {"id": "/flood", "cmd": "sleep 600", "cpus": 0.01, "mem": 4, "instances": 2,
