@@ -1,27 +1,30 @@
 /*
  * store_sync.c: group commit for the LMDB store. Owns an environment's
- * sync timer, its commit and sync counters, and the waiters of its durable
- * interface (lib/durable.h). Part of lib/store (store_int.h); loop thread
- * only.
+ * pass transaction and the timer that commits it, its commit and sync
+ * counters, and the waiters of its durable interface (lib/durable.h). Part
+ * of lib/store (store_int.h); loop thread only.
  *
- * Without group commit (the default) every LMDB commit makes its own
- * fdatasync before it returns, and nothing here waits. With it
- * (store_group_commit), the environment runs with MDB_NOSYNC: a commit
- * writes its pages and returns, and counts as committed; the first commit
- * of a loop pass arms a zero timer, which fires after the callbacks of the
- * next pass, and then one mdb_env_sync() puts every commit made so far on
- * disk and releases each waiter whose sequence number it covers. Whoever
- * tells another process about a write (an httpd answer, an event, an
- * agent's status update) asks pending() first and waits when it is not 0.
- * A process killed between the commit and the sync loses nothing (the
- * pages are in the page cache); an operating system crash loses what was
- * not synced, and nothing of it was acknowledged. The price (lmdb.h on
- * MDB_NOSYNC): LMDB's order "data pages, then the meta page" is not
- * enforced between syncs, so on a filesystem that reorders writes an OS
- * crash inside that window (one loop pass) can leave a meta page naming
- * pages that never reached the disk. Keeping the order would take one
- * LMDB transaction per pass (batches as nested transactions), which moves
- * write errors from the commit to the end of the pass: not done yet.
+ * Without group commit (the default) every batch is an LMDB write
+ * transaction of its own whose commit syncs before it returns, and
+ * nothing here waits. With it (store_group_commit), the first batch of a
+ * loop pass begins one write transaction, the pass's, and every batch of
+ * the pass is a transaction nested in it: its commit merges into the
+ * pass's and counts as committed, and reads go through the pass's, so the
+ * loop sees its own writes at once. The first commit of a pass arms a zero
+ * timer, which fires after the callbacks of the next pass, and commits the
+ * pass's transaction: one LMDB commit (its data pages synced, then its meta
+ * page) puts every batch of the pass on disk, in LMDB's own order, and
+ * releases each waiter whose sequence number it covers. Whoever tells
+ * another process about a write (an httpd answer, an event, an agent's
+ * status update) asks pending() first and waits when it is not 0. A
+ * process killed, or an OS crash, before that commit loses the pass's
+ * writes, none of which was acknowledged; the file stays consistent.
+ *
+ * A pass commit that fails (the disk full, an I/O error) leaves the
+ * process's memory ahead of its disk, with no way to tell which of its
+ * objects the lost writes were: its waiters hear the error (their answers
+ * are 503s), and the process exits, to be restarted from what is on disk,
+ * as a database does when its log write fails.
  */
 #include <sys/queue.h>
 
@@ -99,9 +102,8 @@ store_sync_forget(void *ctx, void *arg)
 }
 
 /*
- * The timer: sync what was committed, then call the waiters it covers
- * (with the error when the sync failed: nothing says those pages are on
- * disk; a later sync covers them again, and later waiters wait for it).
+ * The timer: commit the pass's transaction, then call the waiters it
+ * covers (with the error when it failed, before exiting: see the top).
  */
 static void
 store_sync_flush_cb(void *arg)
@@ -111,15 +113,19 @@ store_sync_flush_cb(void *arg)
 	uint64_t upto = e->committed;
 	int mrc, rc = 0;
 
-	if (upto > e->synced) {
-		mrc = mdb_env_sync(e->env, 1);
+	if (e->pass != NULL) {
+		/* A batch open across callbacks: its commit re-arms. */
+		if (e->in_batch)
+			return;
+		mrc = mdb_txn_commit(e->pass);
+		e->pass = NULL;
 		e->nsyncs++;
 		if (mrc == 0) {
 			e->synced = upto;
 		} else {
 			rc = mrc > 0 ? -mrc : -EIO;
-			log_error("store: %s: sync failed: %s", e->file,
-				  mdb_strerror(mrc));
+			log_error("store: %s: commit of the pass failed: %s",
+				  e->file, mdb_strerror(mrc));
 		}
 	}
 	/* A callback may wait or forget again: take the head each time. */
@@ -128,6 +134,50 @@ store_sync_flush_cb(void *arg)
 		w->fn(w->seq, rc, w->arg);
 		free(w);
 	}
+	if (rc != 0)
+		fatalx("store: %s: writes of this pass are lost; exiting, to "
+		       "start again from what is on disk",
+		       e->file);
+}
+
+int
+store_sync_parent(struct store_env *e, MDB_txn **parent)
+{
+	int mrc;
+
+	*parent = NULL;
+	if (e->flush == NULL)
+		return 0;
+	if (e->pass == NULL) {
+		if ((mrc = mdb_txn_begin(e->env, NULL, 0, &e->pass)) != 0) {
+			e->pass = NULL;
+			return mrc > 0 ? -mrc : -EIO;
+		}
+		store_sync_arm(e);
+	}
+	*parent = e->pass;
+	return 0;
+}
+
+int
+store_sync_read_txn(struct store_env *e, MDB_txn **txn, bool *own)
+{
+	int mrc;
+
+	*own = false;
+	/* Not without group commit: a batch is seen once committed. */
+	if (e->pass != NULL && e->in_batch && e->batch != NULL) {
+		*txn = e->batch;
+		return 0;
+	}
+	if (e->pass != NULL) {
+		*txn = e->pass;
+		return 0;
+	}
+	if ((mrc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn)) != 0)
+		return mrc > 0 ? -mrc : -EIO;
+	*own = true;
+	return 0;
 }
 
 void
@@ -152,10 +202,11 @@ store_sync_close(struct store_env *e)
 
 	if (e->flush == NULL)
 		return;
-	if (e->committed > e->synced) {
-		if ((mrc = mdb_env_sync(e->env, 1)) != 0)
-			log_error("store: %s: sync on close failed: %s",
+	if (e->pass != NULL) {
+		if ((mrc = mdb_txn_commit(e->pass)) != 0)
+			log_error("store: %s: commit on close failed: %s",
 				  e->file, mdb_strerror(mrc));
+		e->pass = NULL;
 		e->nsyncs++;
 	}
 	/* Their owners are gone or going: nobody to tell. */
@@ -171,16 +222,12 @@ int
 store_group_commit(struct store *s, struct loop *l, struct cd_err *err)
 {
 	struct store_env *e = s->e;
-	int mrc;
 
+	(void)err;
 	/* In memory: nothing is synced, nothing waits. */
 	if (e->tmpdir != NULL || e->flush != NULL)
 		return 0;
 	CD_ASSERT(!e->in_batch);
-	if ((mrc = mdb_env_set_flags(e->env, MDB_NOSYNC, 1)) != 0)
-		return cd_err_set(err, mrc > 0 ? -mrc : -EIO,
-				  "store: %s: group commit: %s", e->file,
-				  mdb_strerror(mrc));
 	TAILQ_INIT(&e->waiters);
 	e->flush = loop_timer_new(l, store_sync_flush_cb, e);
 	return 0;
