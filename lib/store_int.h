@@ -45,6 +45,7 @@ struct store_env {
 	 */
 	struct loop_timer *flush;     /* owned: the commit of this pass */
 	MDB_txn *pass;		      /* owned: this pass's, or NULL */
+	unsigned pass_batches;	      /* batches begun in it */
 	uint64_t committed;	      /* commits that wrote something */
 	uint64_t synced;	      /* of those, on disk */
 	uint64_t nsyncs;	      /* syncs done by store_sync.c */

@@ -44,6 +44,9 @@
 #include "store_int.h"
 #include "xalloc.h"
 
+/* Batches in one pass's transaction before it is committed early. */
+#define STORE_PASS_MAX_BATCHES 1024
+
 static uint64_t
 store_sync_pending(void *ctx)
 {
@@ -101,32 +104,40 @@ store_sync_forget(void *ctx, void *arg)
 	}
 }
 
-/*
- * The timer: commit the pass's transaction, then call the waiters it
- * covers (with the error when it failed, before exiting: see the top).
- */
+/* Commit the pass's transaction: 0 or a negative errno (logged). */
+static int
+store_sync_commit_pass(struct store_env *e)
+{
+	int mrc;
+
+	mrc = mdb_txn_commit(e->pass);
+	e->pass = NULL;
+	e->pass_batches = 0;
+	e->nsyncs++;
+	if (mrc == 0) {
+		e->synced = e->committed;
+		return 0;
+	}
+	log_error("store: %s: commit of the pass failed: %s", e->file,
+		  mdb_strerror(mrc));
+	return mrc > 0 ? -mrc : -EIO;
+}
+
 static void
 store_sync_flush_cb(void *arg)
 {
 	struct store_env *e = arg;
 	struct store_waiter *w;
 	uint64_t upto = e->committed;
-	int mrc, rc = 0;
+	int rc = 0;
 
 	if (e->pass != NULL) {
-		/* A batch open across callbacks: its commit re-arms. */
-		if (e->in_batch)
+		/* A batch held open across callbacks: not yet. */
+		if (e->in_batch) {
+			loop_timer_add(e->flush, 1);
 			return;
-		mrc = mdb_txn_commit(e->pass);
-		e->pass = NULL;
-		e->nsyncs++;
-		if (mrc == 0) {
-			e->synced = upto;
-		} else {
-			rc = mrc > 0 ? -mrc : -EIO;
-			log_error("store: %s: commit of the pass failed: %s",
-				  e->file, mdb_strerror(mrc));
 		}
+		rc = store_sync_commit_pass(e);
 	}
 	/* A callback may wait or forget again: take the head each time. */
 	while ((w = TAILQ_FIRST(&e->waiters)) != NULL && w->seq <= upto) {
@@ -148,6 +159,16 @@ store_sync_parent(struct store_env *e, MDB_txn **parent)
 	*parent = NULL;
 	if (e->flush == NULL)
 		return 0;
+	/*
+	 * A burst: commit what the pass has so far, so that its dirty pages
+	 * stay far below LMDB's limit for one transaction (MDB_TXN_FULL);
+	 * its waiters are called when the timer fires.
+	 */
+	if (e->pass != NULL && e->pass_batches >= STORE_PASS_MAX_BATCHES &&
+	    store_sync_commit_pass(e) != 0)
+		fatalx("store: %s: writes of this pass are lost; exiting, to "
+		       "start again from what is on disk",
+		       e->file);
 	if (e->pass == NULL) {
 		if ((mrc = mdb_txn_begin(e->env, NULL, 0, &e->pass)) != 0) {
 			e->pass = NULL;
@@ -155,6 +176,7 @@ store_sync_parent(struct store_env *e, MDB_txn **parent)
 		}
 		store_sync_arm(e);
 	}
+	e->pass_batches++;
 	*parent = e->pass;
 	return 0;
 }
@@ -198,17 +220,11 @@ void
 store_sync_close(struct store_env *e)
 {
 	struct store_waiter *w;
-	int mrc;
 
 	if (e->flush == NULL)
 		return;
-	if (e->pass != NULL) {
-		if ((mrc = mdb_txn_commit(e->pass)) != 0)
-			log_error("store: %s: commit on close failed: %s",
-				  e->file, mdb_strerror(mrc));
-		e->pass = NULL;
-		e->nsyncs++;
-	}
+	if (e->pass != NULL)
+		(void)store_sync_commit_pass(e); /* logged */
 	/* Their owners are gone or going: nobody to tell. */
 	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
 		TAILQ_REMOVE(&e->waiters, w, link);

@@ -264,6 +264,42 @@ test_group_reads(void **state)
 	ut_rm_rf(dir);
 }
 
+/* A burst of batches in one pass: committed early, nothing lost. */
+static void
+test_group_burst(void **state)
+{
+	char dir[256], key[32];
+	struct loop *l = loop_new();
+	struct store *s;
+	struct store_sync_stats st;
+	struct cd_err err = {0};
+	struct buf v = BUF_INIT;
+	int i;
+
+	(void)state;
+	assert_int_equal(ut_tmpdir(dir, sizeof dir, "test_store_sync"), 0);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_group_commit(s, l, &err), 0);
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof key, "app/%d", i);
+		put_str(s, key, "x");
+	}
+	store_sync_stats(s, &st);
+	assert_int_equal(st.commits, 3000);
+	assert_int_equal(st.syncs, 2); /* at 1024 and 2048 batches */
+	ut_spin(l, 20);
+	store_sync_stats(s, &st);
+	assert_int_equal(st.syncs, 3);
+	assert_int_equal(st.pending, 0);
+	store_close(s);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "app/2999", &v), 0);
+	store_close(s);
+	buf_release(&v);
+	loop_free(l);
+	ut_rm_rf(dir);
+}
+
 /* A child that dies (as kill -9 would) before its pass commits. */
 static void
 test_group_crash(void **state)
@@ -310,6 +346,7 @@ main(void)
 	    cmocka_unit_test(test_group),
 	    cmocka_unit_test(test_in_memory),
 	    cmocka_unit_test(test_group_reads),
+	    cmocka_unit_test(test_group_burst),
 	    cmocka_unit_test(test_group_crash),
 	};
 
