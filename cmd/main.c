@@ -643,9 +643,8 @@ cd_open_stores(struct cd_main *c)
 			  err.msg);
 		return -1;
 	}
-	/* --store_sync=group (the default): one LMDB transaction per loop
-	 * pass, its commit the one sync; answers wait for it (store_durable).
-	 * With commit, each write is a transaction synced by LMDB. */
+	/* --store_sync=group: one sync per loop pass; answers wait for it
+	 * (store_durable). Without it, each commit is synced by LMDB. */
 	if (c->store != NULL && strcmp(c->cfg.store_sync, "group") == 0 &&
 	    store_group_commit(c->store, c->loop, &err) != 0) {
 		log_error("%s", err.msg);
