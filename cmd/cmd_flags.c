@@ -68,11 +68,12 @@ static const struct cfg_opt cmd_opts[] = {
     {"registry", CFG_ENUM, OFF(registry), NULL, "lmdb|zk|in_memory", AIO | MST,
      "where master and scheduler state lives (lmdb, or zk with --zk)"},
     {"store_sync", CFG_ENUM, OFF(store_sync), "commit", "commit|group", 0,
-     "when the LMDB store in --work_dir reaches the disk: commit (an fsync "
-     "per commit, LMDB's own guarantees) or group (one fsync per loop pass "
-     "covering every commit of the pass; answers, events and status "
-     "updates wait for it, far fewer fsyncs, but an operating-system crash "
-     "inside the pass can corrupt the store, as with LMDB's MDB_NOSYNC)"},
+     "when the LMDB store in --work_dir reaches the disk: commit (a "
+     "transaction and its fsync per write) or group (one LMDB transaction "
+     "per loop pass, every write of the pass nested in it and synced by its "
+     "one commit; answers, events and status updates wait for it; far "
+     "fewer fsyncs, but a full disk ends the process instead of answering "
+     "507)"},
     {"resources", CFG_STR, OFF(resources), NULL, NULL, AIO | AGT,
      "agent resources, e.g. cpus:4;mem:8192;disk:10000;"
      "ports:[31000-32000] (detected)"},

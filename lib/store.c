@@ -4,13 +4,15 @@
  * transactions and their fsync are the one accepted blocking call).
  *
  * Ordering (nothing acknowledged is lost): a commit is visible to reads
- * at once, but with group commit (store_sync.c, what cmd/ turns on for a
- * work_dir) it is on disk only after the pass's mdb_env_sync(). Anything
- * that tells another process about a write (an httpd answer through
+ * at once, but with group commit (store_sync.c, --store_sync=group) a
+ * batch is a transaction nested in the pass's, on disk only when the
+ * pass's transaction commits at the end of the loop pass. Anything that
+ * tells another process about a write (an httpd answer through
  * httpd_set_durable, an event, an agent's status update) first asks
  * store_durable()'s pending() and, when it is not 0, waits for that
- * sequence number; a kill -9 loses nothing either way (page cache). An
- * OS crash between commit and sync: see store_sync.c (MDB_NOSYNC's risk).
+ * sequence number. Reads then go through the pass's transaction (or the
+ * open batch's), to see what the loop wrote; otherwise a read-only
+ * transaction of their own (MDB_NOTLS lets one coexist with a batch).
  *
  * On disk: one environment in "<dir>/clusterd.lmdb" opened with
  * MDB_NOSUBDIR, so the directory holds exactly clusterd.lmdb and
@@ -501,18 +503,20 @@ store_get(struct store *s, enum store_db db, const char *key, struct buf *out)
 {
 	MDB_txn *txn = NULL;
 	MDB_val k, v;
+	bool own;
 	int mrc, rc;
 
 	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
 	buf_reset(out);
 	if ((rc = store_key(s->e, key, &k)) != 0)
 		return rc;
-	if ((mrc = mdb_txn_begin(s->e->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return store_rc(mrc);
+	if ((rc = store_sync_read_txn(s->e, &txn, &own)) != 0)
+		return rc;
 	mrc = mdb_get(txn, s->e->dbi[db], &k, &v);
 	if (mrc == 0)
 		buf_append(out, v.mv_data, v.mv_size);
-	mdb_txn_abort(txn);
+	if (own)
+		mdb_txn_abort(txn);
 	return store_rc(mrc);
 }
 
@@ -598,6 +602,7 @@ struct store_batch *
 store_batch_begin(struct store *s)
 {
 	struct store_batch *b = xcalloc(1, sizeof *b);
+	MDB_txn *parent;
 	int mrc;
 
 	b->e = s->e;
@@ -607,12 +612,15 @@ store_batch_begin(struct store *s)
 		b->rc = -EBUSY;
 		return b;
 	}
-	if ((mrc = mdb_txn_begin(s->e->env, NULL, 0, &b->txn)) != 0) {
+	if ((b->rc = store_sync_parent(s->e, &parent)) != 0)
+		return b;
+	if ((mrc = mdb_txn_begin(s->e->env, parent, 0, &b->txn)) != 0) {
 		b->txn = NULL;
 		b->rc = store_rc(mrc);
 		return b;
 	}
 	s->e->in_batch = true;
+	s->e->batch = b->txn;
 	return b;
 }
 
@@ -690,6 +698,7 @@ store_batch_commit(struct store_batch *b)
 		} else
 			mdb_txn_abort(b->txn);
 		b->e->in_batch = false;
+		b->e->batch = NULL;
 	}
 	if (rc == 0 && b->nrecs > 0 && b->s->has_sink)
 		store_sink_commit(b);
@@ -705,6 +714,7 @@ store_batch_abort(struct store_batch *b)
 	if (b->txn != NULL) {
 		mdb_txn_abort(b->txn);
 		b->e->in_batch = false;
+		b->e->batch = NULL;
 	}
 	store_batch_free(b);
 }
@@ -760,11 +770,12 @@ store_iter(struct store *s, enum store_db db, const char *prefix,
 	MDB_val k, v;
 	struct buf key = BUF_INIT;
 	size_t plen = prefix != NULL ? strlen(prefix) : 0;
+	bool own;
 	int mrc, rc = 0;
 
 	CD_ASSERT(db >= 0 && db < STORE_DB_COUNT);
-	if ((mrc = mdb_txn_begin(s->e->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return store_rc(mrc);
+	if ((rc = store_sync_read_txn(s->e, &txn, &own)) != 0)
+		return rc;
 	if ((mrc = mdb_cursor_open(txn, s->e->dbi[db], &cur)) != 0) {
 		rc = store_rc(mrc);
 		goto out;
@@ -790,7 +801,8 @@ store_iter(struct store *s, enum store_db db, const char *prefix,
 out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	if (own)
+		mdb_txn_abort(txn);
 	buf_release(&key);
 	return rc;
 }

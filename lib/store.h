@@ -129,12 +129,14 @@ void store_set_timing(struct store *s, store_timing_fn *fn, void *arg);
 uint64_t store_seq(const struct store *s);
 
 /*
- * Group commit (store_sync.c): from now on the environment of s (every
- * handle on it) commits without syncing, and syncs once per pass of l
- * when something was committed. Until a write is synced, store_durable()'s
- * pending() names it, and answers about it must wait (lib/durable.h). A
- * no-op for STORE_IN_MEMORY (nothing is ever synced there: pending() is
- * always 0) and when already on. 0 or a negative code with err set.
+ * Group commit (store_sync.c): from now on the batches on the environment
+ * of s (every handle on it) are nested in one write transaction per pass
+ * of l, committed (and synced) at the end of the pass when something was
+ * written; a failed pass commit ends the process (store_sync.c). Until a write
+ * is synced, store_durable()'s pending() names it, and answers about it must
+ * wait (lib/durable.h). A no-op for STORE_IN_MEMORY (nothing is ever synced
+ * there: pending() is always 0) and when already on. 0 or a negative code with
+ * err set.
  */
 int store_group_commit(struct store *s, struct loop *l, struct cd_err *err);
 /*

@@ -36,9 +36,16 @@ struct store_env {
 	MDB_dbi dbi[STORE_DB_COUNT];
 	int refs;
 	bool in_batch;		/* a write transaction is open */
+	MDB_txn *batch;		/* borrowed: the open batch's, when in_batch */
 	struct store_env *next; /* borrowed: store_envs list linkage */
-	/* Group commit (store_sync.c); flush NULL: every commit syncs. */
-	struct loop_timer *flush;     /* owned: the sync of this pass */
+	/*
+	 * Group commit (store_sync.c); flush NULL: every commit syncs. With
+	 * it, batches are nested transactions of pass, the one write
+	 * transaction of the loop pass, which the flush timer commits.
+	 */
+	struct loop_timer *flush;     /* owned: the commit of this pass */
+	MDB_txn *pass;		      /* owned: this pass's, or NULL */
+	unsigned pass_batches;	      /* batches begun in it */
 	uint64_t committed;	      /* commits that wrote something */
 	uint64_t synced;	      /* of those, on disk */
 	uint64_t nsyncs;	      /* syncs done by store_sync.c */
@@ -55,6 +62,18 @@ struct store {
 	struct durable dur; /* ctx: e */
 };
 
+/*
+ * The parent of a new batch's transaction: with group commit the pass's
+ * (begun when there is none), else NULL. 0 or a negative errno.
+ */
+int store_sync_parent(struct store_env *e, MDB_txn **parent);
+/*
+ * The transaction a read uses: with group commit, the open batch's or the
+ * pass's, whose writes are not on disk yet (*own false: the read sees the
+ * loop's own writes, a batch's before it commits); else a new read-only
+ * one (*own true: the caller aborts it). 0 or a negative errno.
+ */
+int store_sync_read_txn(struct store_env *e, MDB_txn **txn, bool *own);
 /* A batch that wrote something was committed (LMDB said yes). */
 void store_sync_committed(struct store_env *e);
 /* The environment closes: sync what is pending, drop the waiters. */

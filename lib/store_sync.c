@@ -1,27 +1,32 @@
 /*
  * store_sync.c: group commit for the LMDB store. Owns an environment's
- * sync timer, its commit and sync counters, and the waiters of its durable
- * interface (lib/durable.h). Part of lib/store (store_int.h); loop thread
- * only.
+ * pass transaction and the timer that commits it, its commit and sync
+ * counters, and the waiters of its durable interface (lib/durable.h). Part
+ * of lib/store (store_int.h); loop thread only.
  *
- * Without group commit (the default) every LMDB commit makes its own
- * fdatasync before it returns, and nothing here waits. With it
- * (store_group_commit), the environment runs with MDB_NOSYNC: a commit
- * writes its pages and returns, and counts as committed; the first commit
- * of a loop pass arms a zero timer, which fires after the callbacks of the
- * next pass, and then one mdb_env_sync() puts every commit made so far on
- * disk and releases each waiter whose sequence number it covers. Whoever
- * tells another process about a write (an httpd answer, an event, an
- * agent's status update) asks pending() first and waits when it is not 0.
- * A process killed between the commit and the sync loses nothing (the
- * pages are in the page cache); an operating system crash loses what was
- * not synced, and nothing of it was acknowledged. The price (lmdb.h on
- * MDB_NOSYNC): LMDB's order "data pages, then the meta page" is not
- * enforced between syncs, so on a filesystem that reorders writes an OS
- * crash inside that window (one loop pass) can leave a meta page naming
- * pages that never reached the disk. Keeping the order would take one
- * LMDB transaction per pass (batches as nested transactions), which moves
- * write errors from the commit to the end of the pass: not done yet.
+ * Without group commit (the default) every batch is an LMDB write
+ * transaction of its own whose commit syncs before it returns, and
+ * nothing here waits. With it (store_group_commit), the first batch of a
+ * loop pass begins one write transaction, the pass's, and every batch of
+ * the pass is a transaction nested in it: its commit merges into the
+ * pass's and counts as committed, and reads go through the pass's, so the
+ * loop sees its own writes at once. The first commit of a pass arms a zero
+ * timer, which fires after the callbacks of the next pass, and commits the
+ * pass's transaction: one LMDB commit (its data pages synced, then its meta
+ * page) puts every batch of the pass on disk, in LMDB's own order, and
+ * releases each waiter whose sequence number it covers. Whoever tells
+ * another process about a write (an httpd answer, an event, an agent's
+ * status update) asks pending() first and waits when it is not 0. A
+ * process killed, or an OS crash, before that commit loses the pass's
+ * writes, none of which was acknowledged; the file stays consistent.
+ *
+ * A pass commit that fails (the disk full, an I/O error) leaves the
+ * process's memory ahead of its disk, with no way to tell which of its
+ * objects the lost writes were: its waiters hear the error, and the
+ * process exits at once, to be restarted from what is on disk, as a
+ * database does when its log write fails. That is why group commit is not
+ * the default: without it a full disk fails one batch, which its caller
+ * answers with a 507 (test_t8_store_full.py).
  */
 #include <sys/queue.h>
 
@@ -29,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -40,6 +46,9 @@
 #include "store.h"
 #include "store_int.h"
 #include "xalloc.h"
+
+/* Batches in one pass's transaction before it is committed early. */
+#define STORE_PASS_MAX_BATCHES 1024
 
 static uint64_t
 store_sync_pending(void *ctx)
@@ -99,28 +108,53 @@ store_sync_forget(void *ctx, void *arg)
 }
 
 /*
- * The timer: sync what was committed, then call the waiters it covers
- * (with the error when the sync failed: nothing says those pages are on
- * disk; a later sync covers them again, and later waiters wait for it).
+ * A pass's commit failed: memory is ahead of the disk. End at once, as a
+ * crash would (_exit: no exit handlers, nothing flushed from a state that
+ * is not to be trusted), to start again from what is on disk.
  */
+static CD_NORETURN void
+store_sync_die(struct store_env *e)
+{
+	log_error("store: %s: the writes of this loop pass are lost; exiting, "
+		  "to start again from what is on disk",
+		  e->file);
+	_exit(EXIT_FAILURE);
+}
+
+/* Commit the pass's transaction: 0 or a negative errno (logged). */
+static int
+store_sync_commit_pass(struct store_env *e)
+{
+	int mrc;
+
+	mrc = mdb_txn_commit(e->pass);
+	e->pass = NULL;
+	e->pass_batches = 0;
+	e->nsyncs++;
+	if (mrc == 0) {
+		e->synced = e->committed;
+		return 0;
+	}
+	log_error("store: %s: commit of the pass failed: %s", e->file,
+		  mdb_strerror(mrc));
+	return mrc > 0 ? -mrc : -EIO;
+}
+
 static void
 store_sync_flush_cb(void *arg)
 {
 	struct store_env *e = arg;
 	struct store_waiter *w;
 	uint64_t upto = e->committed;
-	int mrc, rc = 0;
+	int rc = 0;
 
-	if (upto > e->synced) {
-		mrc = mdb_env_sync(e->env, 1);
-		e->nsyncs++;
-		if (mrc == 0) {
-			e->synced = upto;
-		} else {
-			rc = mrc > 0 ? -mrc : -EIO;
-			log_error("store: %s: sync failed: %s", e->file,
-				  mdb_strerror(mrc));
+	if (e->pass != NULL) {
+		/* A batch held open across callbacks: not yet. */
+		if (e->in_batch) {
+			loop_timer_add(e->flush, 1);
+			return;
 		}
+		rc = store_sync_commit_pass(e);
 	}
 	/* A callback may wait or forget again: take the head each time. */
 	while ((w = TAILQ_FIRST(&e->waiters)) != NULL && w->seq <= upto) {
@@ -128,6 +162,57 @@ store_sync_flush_cb(void *arg)
 		w->fn(w->seq, rc, w->arg);
 		free(w);
 	}
+	if (rc != 0)
+		store_sync_die(e);
+}
+
+int
+store_sync_parent(struct store_env *e, MDB_txn **parent)
+{
+	int mrc;
+
+	*parent = NULL;
+	if (e->flush == NULL)
+		return 0;
+	/*
+	 * A burst: commit what the pass has so far, so that its dirty pages
+	 * stay far below LMDB's limit for one transaction (MDB_TXN_FULL);
+	 * its waiters are called when the timer fires.
+	 */
+	if (e->pass != NULL && e->pass_batches >= STORE_PASS_MAX_BATCHES &&
+	    store_sync_commit_pass(e) != 0)
+		store_sync_die(e);
+	if (e->pass == NULL) {
+		if ((mrc = mdb_txn_begin(e->env, NULL, 0, &e->pass)) != 0) {
+			e->pass = NULL;
+			return mrc > 0 ? -mrc : -EIO;
+		}
+		store_sync_arm(e);
+	}
+	e->pass_batches++;
+	*parent = e->pass;
+	return 0;
+}
+
+int
+store_sync_read_txn(struct store_env *e, MDB_txn **txn, bool *own)
+{
+	int mrc;
+
+	*own = false;
+	/* Not without group commit: a batch is seen once committed. */
+	if (e->pass != NULL && e->in_batch && e->batch != NULL) {
+		*txn = e->batch;
+		return 0;
+	}
+	if (e->pass != NULL) {
+		*txn = e->pass;
+		return 0;
+	}
+	if ((mrc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn)) != 0)
+		return mrc > 0 ? -mrc : -EIO;
+	*own = true;
+	return 0;
 }
 
 void
@@ -148,16 +233,11 @@ void
 store_sync_close(struct store_env *e)
 {
 	struct store_waiter *w;
-	int mrc;
 
 	if (e->flush == NULL)
 		return;
-	if (e->committed > e->synced) {
-		if ((mrc = mdb_env_sync(e->env, 1)) != 0)
-			log_error("store: %s: sync on close failed: %s",
-				  e->file, mdb_strerror(mrc));
-		e->nsyncs++;
-	}
+	if (e->pass != NULL)
+		(void)store_sync_commit_pass(e); /* logged */
 	/* Their owners are gone or going: nobody to tell. */
 	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
 		TAILQ_REMOVE(&e->waiters, w, link);
@@ -171,16 +251,12 @@ int
 store_group_commit(struct store *s, struct loop *l, struct cd_err *err)
 {
 	struct store_env *e = s->e;
-	int mrc;
 
+	(void)err;
 	/* In memory: nothing is synced, nothing waits. */
 	if (e->tmpdir != NULL || e->flush != NULL)
 		return 0;
 	CD_ASSERT(!e->in_batch);
-	if ((mrc = mdb_env_set_flags(e->env, MDB_NOSYNC, 1)) != 0)
-		return cd_err_set(err, mrc > 0 ? -mrc : -EIO,
-				  "store: %s: group commit: %s", e->file,
-				  mdb_strerror(mrc));
 	TAILQ_INIT(&e->waiters);
 	e->flush = loop_timer_new(l, store_sync_flush_cb, e);
 	return 0;

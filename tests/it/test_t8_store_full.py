@@ -6,12 +6,19 @@ Marathon's error body and a message that says what happened ("no space left
 on device in <work_dir>"), nothing of them is stored (not after a restart
 either), and once there is room again the same writes succeed. A group
 change and its group version are one commit: both or neither.
+
+With --store_sync=group a write reaches the disk only when its loop pass
+commits, after the process has changed its memory: a full disk then fails
+the whole pass, and the process ends (exit 1, saying why) rather than serve
+a state its disk does not have; restarted with room again, it has exactly
+what it acknowledged.
 """
 import errno
 import os
 import subprocess
 
 import pytest
+import requests
 
 from clusterd_harness import wait_until
 
@@ -144,3 +151,25 @@ def test_group_change_and_version_both_or_neither(start_clusterd, small_fs):
     cd.restart()
     assert cd.get("/v2/groups/many/versions").json() == versions
     assert cd.get("/v2/apps/many/a01").json()["app"]["cmd"] == cmd
+
+
+def test_group_commit_full_disk_ends_the_process(start_clusterd, small_fs):
+    cd = start_clusterd(f"--work_dir={small_fs}", "--store_sync=group", role="--master")
+    r = cd.post("/v2/apps", json=app_of("/kept"))
+    assert r.status_code == 201, r.text
+    filler = fill(small_fs)
+    try:
+        status = cd.post("/v2/apps", json=big_app("/big")).status_code
+    except requests.RequestException:
+        status = None  # the process ended before its answer left
+    assert status is None or status >= 500, status
+    wait_until(lambda: not cd.running, timeout=30, what="the process to end")
+    assert cd.proc.returncode == 1, cd.proc.returncode
+    assert "the writes of this loop pass are lost" in cd.log_text(), cd.log_tail(20)
+
+    os.unlink(filler)
+    cd.start()
+    assert cd.get("/v2/apps/kept").status_code == 200
+    assert cd.get("/v2/apps/big").status_code == 404
+    r = cd.post("/v2/apps", json=big_app("/big"))
+    assert r.status_code == 201, r.text

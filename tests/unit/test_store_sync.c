@@ -4,13 +4,19 @@
  * pending, one sync on the next loop pass covers all of them and calls
  * every waiter it covers (and none it was told to forget), a commit that
  * wrote nothing is not pending, the data is there after a reopen, and an
- * in-memory store never makes anyone wait.
+ * in-memory store never makes anyone wait. Batches are nested in the
+ * pass's transaction: reads and iterations see the pass's writes, a
+ * callback of an iteration may write, and a process that dies before the
+ * pass commits (a kill -9) leaves a file that opens with every earlier
+ * pass and nothing of its last one, whose writer lock the next writer gets.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include "lib/durable.h"
 #include "lib/loop.h"
 #include "lib/store.h"
+#include "tests/unit/unit_util.h"
 
 struct calls {
 	int n;
@@ -210,6 +217,127 @@ test_in_memory(void **state)
 	loop_free(l);
 }
 
+static int
+copy_key(const char *key, const void *val, size_t len, void *arg)
+{
+	struct store *s = arg;
+	char k[64];
+
+	snprintf(k, sizeof k, "seen/%s", key);
+	return store_put(s, STORE_DB_SCHED, k, val, len);
+}
+
+/* Reads, iterations and writes from an iteration's callback, in a pass. */
+static void
+test_group_reads(void **state)
+{
+	char dir[256];
+	struct loop *l = loop_new();
+	struct store *s;
+	struct store_sync_stats st;
+	struct cd_err err = {0};
+	struct buf v = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(ut_tmpdir(dir, sizeof dir, "test_store_sync"), 0);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_group_commit(s, l, &err), 0);
+	put_str(s, "app/a", "1");
+	put_str(s, "app/b", "2");
+	assert_int_equal(store_iter(s, STORE_DB_SCHED, "app/", copy_key, s), 0);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "seen/app/b", &v), 0);
+	assert_string_equal(buf_str(&v), "2");
+	store_sync_stats(s, &st);
+	assert_int_equal(st.commits, 4);
+	assert_int_equal(st.syncs, 0);
+	ut_spin(l, 20);
+	store_sync_stats(s, &st);
+	assert_int_equal(st.syncs, 1);
+	assert_int_equal(st.pending, 0);
+	store_close(s);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "seen/app/a", &v), 0);
+	assert_string_equal(buf_str(&v), "1");
+	store_close(s);
+	buf_release(&v);
+	loop_free(l);
+	ut_rm_rf(dir);
+}
+
+/* A burst of batches in one pass: committed early, nothing lost. */
+static void
+test_group_burst(void **state)
+{
+	char dir[256], key[32];
+	struct loop *l = loop_new();
+	struct store *s;
+	struct store_sync_stats st;
+	struct cd_err err = {0};
+	struct buf v = BUF_INIT;
+	int i;
+
+	(void)state;
+	assert_int_equal(ut_tmpdir(dir, sizeof dir, "test_store_sync"), 0);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_group_commit(s, l, &err), 0);
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof key, "app/%d", i);
+		put_str(s, key, "x");
+	}
+	store_sync_stats(s, &st);
+	assert_int_equal(st.commits, 3000);
+	assert_int_equal(st.syncs, 2); /* at 1024 and 2048 batches */
+	ut_spin(l, 20);
+	store_sync_stats(s, &st);
+	assert_int_equal(st.syncs, 3);
+	assert_int_equal(st.pending, 0);
+	store_close(s);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "app/2999", &v), 0);
+	store_close(s);
+	buf_release(&v);
+	loop_free(l);
+	ut_rm_rf(dir);
+}
+
+/* A child that dies (as kill -9 would) before its pass commits. */
+static void
+test_group_crash(void **state)
+{
+	char dir[256];
+	struct store *s;
+	struct buf v = BUF_INIT;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(ut_tmpdir(dir, sizeof dir, "test_store_sync"), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct loop *l = loop_new();
+		struct cd_err err = {0};
+
+		s = open_ok(dir, 0);
+		if (store_group_commit(s, l, &err) != 0)
+			_exit(2);
+		put_str(s, "app/kept", "1");
+		ut_spin(l, 20); /* the pass commits */
+		put_str(s, "app/lost", "2");
+		_exit(0); /* its pass never commits */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	s = open_ok(dir, 0);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "app/kept", &v), 0);
+	assert_int_equal(store_get(s, STORE_DB_SCHED, "app/lost", &v), -ENOENT);
+	/* The dead writer's lock is free again. */
+	put_str(s, "app/after", "3");
+	store_close(s);
+	buf_release(&v);
+	ut_rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -217,6 +345,9 @@ main(void)
 	    cmocka_unit_test(test_synchronous),
 	    cmocka_unit_test(test_group),
 	    cmocka_unit_test(test_in_memory),
+	    cmocka_unit_test(test_group_reads),
+	    cmocka_unit_test(test_group_burst),
+	    cmocka_unit_test(test_group_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
