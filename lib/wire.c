@@ -188,6 +188,14 @@ wire_task_copy(struct wire_task *dst, const struct wire_task *src)
 	res_copy(&dst->res, &src->res);
 }
 
+void
+wire_task_share(struct wire_task *dst, const struct wire_task *src)
+{
+	*dst = *src;
+	wire_field_share(task_fields, W_NF(task_fields), dst);
+	res_copy(&dst->res, &src->res);
+}
+
 /* ---- wire_status ---- */
 
 static const struct wire_field status_fields[] = {

@@ -191,6 +191,12 @@ int wire_task_decode(const json_t *j, struct wire_task *out,
 void wire_task_release(struct wire_task *m);
 /* Deep copy: dst is overwritten and owns its copy. */
 void wire_task_copy(struct wire_task *dst, const struct wire_task *src);
+/*
+ * The same, but dst takes a reference to src's JSON members instead of
+ * copies: for two holders in one process (master and scheduler) that never
+ * change those members in place.
+ */
+void wire_task_share(struct wire_task *dst, const struct wire_task *src);
 
 json_t *wire_status_encode(const struct wire_status *m);
 int wire_status_decode(const json_t *j, struct wire_status *out,

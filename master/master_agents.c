@@ -223,7 +223,7 @@ master_agent_adopt_unknown(struct master *m, const struct wire_status *st)
 	t->framework_id = xstrdup(st->framework_id ? st->framework_id : "");
 	free(t->task.agent_id);
 	t->task.agent_id = xstrdup(st->agent_id);
-	wire_status_copy(&t->status, st);
+	master_task_set_status(t, st);
 	AZ(master_task_add(m, t));
 	if (master_task_persist(m, t) != 0)
 		log_error("cannot persist task %s", st->task_id);
