@@ -243,6 +243,7 @@ agent_free(struct agent *a)
 	if (a->ctr != NULL)
 		ctr_free(a->ctr);
 	json_decref(a->attributes);
+	res_free(&a->total);
 	free(a->s_hostname);
 	free(a->s_ip);
 	free(a->s_master);

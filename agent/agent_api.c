@@ -331,6 +331,7 @@ agent_h_state(struct httpd_req *req, void *arg)
 		      "registered", a->registered, "frameworks", fws,
 		      "completed_frameworks");
 	free(pid);
+	res_free(&used);
 	httpd_reply_json(req, 200, j);
 }
 

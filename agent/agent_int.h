@@ -90,7 +90,7 @@ struct agent {
 	/* From the registration reply: how long without a ping before the
 	 * master is taken for gone (0: from our own flags). */
 	long long master_total_ms;
-	struct resources total;
+	struct resources total;		    /* owned (res_free) */
 	json_t *attributes;		    /* ref */
 	struct agent_task_list tasks;	    /* owned (agent_tasks.c) */
 	agent_registered_fn *on_registered; /* set by agent.c */

@@ -17,6 +17,7 @@ int
 agent_probe_resources(const char *text, const char *work_dir,
 		      struct resources *out, struct cd_err *err)
 {
+	static const struct res_range dflt = {31000, 32000};
 	struct resources given;
 	struct statvfs vfs;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -30,9 +31,7 @@ agent_probe_resources(const char *text, const char *work_dir,
 	if (statvfs(work_dir, &vfs) == 0)
 		disk = (double)vfs.f_bavail * (double)vfs.f_frsize / MiB;
 	out->disk = disk >= 10240 ? disk - 5120 : disk / 2;
-	out->nranges = 1;
-	out->ports[0].begin = 31000;
-	out->ports[0].end = 32000;
+	res_set_ranges(out, &dflt, 1);
 	if (text == NULL || *text == '\0')
 		return 0;
 	if (res_parse(text, &given, err) != 0)
@@ -44,13 +43,9 @@ agent_probe_resources(const char *text, const char *work_dir,
 		out->mem = given.mem;
 	if (strstr(text, "disk") != NULL)
 		out->disk = given.disk;
-	if (strstr(text, "ports") != NULL) {
-		int i;
-
-		out->nranges = given.nranges;
-		for (i = 0; i < given.nranges; i++)
-			out->ports[i] = given.ports[i];
-	}
+	if (strstr(text, "ports") != NULL)
+		res_set_ranges(out, given.ports, given.nranges);
+	res_free(&given);
 	return 0;
 }
 

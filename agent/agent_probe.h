@@ -14,6 +14,7 @@
 /*
  * Fill out with detected resources, overridden by the names present in
  * text (may be NULL). work_dir is where disk is measured. 0 or -EINVAL.
+ * out is taken as uninitialised; the caller res_free()s it.
  */
 int agent_probe_resources(const char *text, const char *work_dir,
 			  struct resources *out, struct cd_err *err);

@@ -40,6 +40,9 @@ Sections (each bounded in count and time, everything on loopback):
              same records: an A record (UDP), an SRV with 100 answers (TCP,
              and truncated over UDP); GET /v2/apps/{id} latency with and
              without DNS load (bench/dnsbench.py has the method).
+  memory     clusterd --master's RSS (and RssAnon, its heap) per agent and
+             per task: --mem-agents simulated agents (default 1,000) and 10
+             tasks per agent (--containerizers=sim).
 
 Every figure is the median of --reps repetitions (default 5) with min and
 max; comparisons are ratios. Writes one JSON document (see --out).
@@ -186,12 +189,12 @@ class SimAgents:
 
 
 def proc_status(pid):
-    """VmRSS and VmHWM in KiB from /proc/<pid>/status."""
+    """VmRSS, VmHWM, RssAnon and RssFile in KiB from /proc/<pid>/status."""
     out = {}
     with open(f"/proc/{pid}/status", encoding="utf-8") as f:
         for line in f:
             k, _, v = line.partition(":")
-            if k in ("VmRSS", "VmHWM"):
+            if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[k] = int(v.split()[0])
     return out
 
@@ -1146,6 +1149,52 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
     return res
 
 
+def bench_memory(ctx, n_agents, n_task_apps, per_app, budget_s):
+    """The master's memory per agent and per task: clusterd --master (master,
+    scheduler, tracker and store in one process), RSS before the agents, after
+    they registered and after every task runs. RssAnon (the heap) apart from
+    RssFile (mostly LMDB's map, which is page cache)."""
+    budget = Budget(budget_s)
+    res = {"method": f"clusterd --master; bench/sim_agents with {n_agents} agents; "
+                     f"{n_task_apps} apps x {per_app} instances (--containerizers=sim); "
+                     "/proc/<pid>/status deltas",
+           "agents": n_agents, "tasks_wanted": n_task_apps * per_app}
+    cd = BenchClusterd(ctx["binary"], os.path.join(ctx["tmp"], "mem"), role="--master")
+    fleet = None
+    try:
+        cd.start()
+        time.sleep(2)
+        m0 = proc_status(cd.pid())
+        fleet = SimAgents(ctx["sim_agents"], os.path.join(ctx["tmp"], "mem-fleet"),
+                          f"127.0.0.1:{cd.ports['master']}", n_agents)
+        fleet.start(timeout=300)
+        wait_count(lambda: len(cd.get("/master/slaves", base=cd.master_url)
+                               .json()["slaves"]), n_agents, 300, 0.5)
+        time.sleep(5)
+        m1 = proc_status(cd.pid())
+        n, secs, _ = launch_tasks(cd, n_task_apps, per_app,
+                                  time.monotonic() + max(60, budget.left() - 30))
+        time.sleep(10)
+        m2 = proc_status(cd.pid())
+        res.update({"tasks_running": n, "tasks_running_s": secs,
+                    "master_before_agents": m0, "master_after_agents": m1,
+                    "master_after_tasks": m2})
+        for k in ("VmRSS", "RssAnon"):
+            res[f"{k}_bytes_per_agent"] = (m1[k] - m0[k]) * 1024 / n_agents
+            if n:
+                res[f"{k}_bytes_per_task"] = (m2[k] - m1[k]) * 1024 / n
+        log(f"memory: {n_agents} agents, {n} tasks in {secs:.0f}s: "
+            f"RssAnon {res['RssAnon_bytes_per_agent']:.0f} B/agent, "
+            f"{res.get('RssAnon_bytes_per_task', 0):.0f} B/task; VmRSS "
+            f"{res['VmRSS_bytes_per_agent']:.0f} B/agent, "
+            f"{res.get('VmRSS_bytes_per_task', 0):.0f} B/task")
+    finally:
+        if fleet is not None:
+            fleet.close()
+        cd.close()
+    return res
+
+
 def bench_api_lists(ctx, res, cds, nginxes, reps, budget, seconds):
     """GET /v2/apps/{id} and GET /v2/apps (plain and gzip) at 64 connections,
     beside nginx serving the very bytes from a file, the sides in turn."""
@@ -1506,7 +1555,7 @@ def machine():
 
 
 SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "failover",
-            "swarm", "syncs")
+            "swarm", "syncs", "memory")
 
 
 def main():
@@ -1523,6 +1572,8 @@ def main():
     ap.add_argument("--api-state-only", action="store_true",
                     help="the api section without its 1,000 apps and nginx: only the agents, "
                          "tasks and state endpoints (at full size even with --quick)")
+    ap.add_argument("--mem-agents", type=int, default=1000,
+                    help="simulated agents of the memory section (10 tasks each)")
     ap.add_argument("--out", required=True, help="the JSON results file to write")
     a = ap.parse_args()
     sections = [s for s in a.sections.split(",") if s]
@@ -1576,6 +1627,9 @@ def main():
                     r = bench_syncs(ctx, reps, 120 if a.quick else 600,
                                     n_docker=10 if a.quick else 50,
                                     n_sim=100 if a.quick else 500)
+                elif s == "memory":
+                    n = 100 if a.quick else a.mem_agents
+                    r = bench_memory(ctx, n, n // 10, 100, 300 if a.quick else 900)
                 elif s == "api":
                     k = 2 if a.baseline else 1
                     if a.api_state_only:

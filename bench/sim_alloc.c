@@ -91,9 +91,7 @@ agent_res(struct resources *r)
 	r->cpus = 16;
 	r->mem = 65536;
 	r->disk = 500000;
-	r->nranges = 1;
-	r->ports[0].begin = 31000;
-	r->ports[0].end = 32000;
+	res_set_ranges(r, &(struct res_range){31000, 32000}, 1);
 }
 
 static char *
@@ -136,6 +134,7 @@ alloc_build(const struct opts *o, char **agents, char **fws)
 		AZ(master_alloc_agent_add(a, agents[i], &r));
 	for (i = 0; i < o->frameworks; i++)
 		AZ(master_alloc_framework_add(a, fws[i], "*", 1.0));
+	res_free(&r);
 	return a;
 }
 
@@ -174,6 +173,7 @@ bench_cycle(const struct opts *o)
 				AZ(master_alloc_framework_add(c.a, fws[i], "*",
 							      1.0));
 			m2 = heap_used();
+			res_free(&r);
 		}
 		setup[k] = now_ms() - t;
 		per_agent = (double)(m1 - m0) / o->agents;
@@ -263,10 +263,11 @@ place_offer(const char *fw_id, const char *agent_id, const struct resources *r,
 	    void *arg)
 {
 	struct place *p = arg;
-	struct resources avail = *r, used;
+	struct resources avail, used;
 	uint32_t port;
 	int ai = p->agent_of(agent_id), k, j;
 
+	res_copy(&avail, r);
 	for (k = 0; k < p->npending; k++) {
 		struct papp *ap = &p->apps[p->pending[k]];
 
@@ -294,9 +295,11 @@ place_offer(const char *fw_id, const char *agent_id, const struct resources *r,
 			p->pending[j++] = p->pending[k];
 	p->npending = j;
 	/* Give back what is left; the rest stays allocated (the tasks). */
-	used = *r;
+	res_copy(&used, r);
 	AZ(res_sub(&used, &avail));
 	master_alloc_release(p->a, agent_id, fw_id, &avail);
+	res_free(&used);
+	res_free(&avail);
 }
 
 static json_t *
@@ -355,6 +358,7 @@ bench_place(const struct opts *o)
 		p.a = master_alloc_new();
 		for (i = 0; i < o->agents; i++)
 			AZ(master_alloc_agent_add(p.a, names[i], &r));
+		res_free(&r);
 		AZ(master_alloc_framework_add(p.a, "marathon", "*", 1.0));
 		p.napps = o->apps;
 		p.apps = xcalloc((size_t)o->apps, sizeof *p.apps);

@@ -525,6 +525,8 @@ cmd_flags_parse(int argc, char **argv, struct cd_config *c)
 				   "invalid value for --resources: "
 				   "%s\n",
 				   e.msg);
+		else
+			res_free(&r);
 	}
 	cmd_zk_check(c, &errors);
 	if (c->dns_domain != NULL && cmd_dns_domain(&c->dns_domain) != 0)

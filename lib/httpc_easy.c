@@ -152,6 +152,13 @@ httpc_easy_setup(struct httpc_req *r, const struct httpc_opts *o)
 	HTTPC_SET(CURLOPT_TIMEOUT_MS, timeout);
 	HTTPC_SET(CURLOPT_CONNECTTIMEOUT_MS, ctimeout);
 	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	/*
+	 * curl's receive buffer is per request and 16 KiB by default: the
+	 * master has a request or two in flight per agent, and its heap
+	 * profile at 200 agents showed 22 KiB of curl per agent, 10 KiB
+	 * with 4 KiB here. Bigger bodies only take more reads.
+	 */
+	HTTPC_SET(CURLOPT_BUFFERSIZE, 4096L);
 	if (o->unix_socket != NULL)
 		HTTPC_SET(CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
 	if (o->follow_redirects) {

@@ -13,6 +13,9 @@
  *   - The text form accepts Mesos' "name(*):value" role suffix for the
  *     default role only, whitespace around items, names and values, and a
  *     single port "[80]" as "[80-80]"; a name given twice is refused.
+ *   - Ranges live in an exact-size heap array replaced whole on every
+ *     change (res_set_ranges): a task, offer or status costs 40 bytes
+ *     here, not 1 KiB, and one without ports no allocation at all.
  *   - res_sub may split ranges; when the result would exceed RES_MAX_RANGES
  *     it returns -ENOSPC and leaves a unchanged. res_add cannot report
  *     failure: on overflow it drops the highest ranges (ports are lost from
@@ -50,6 +53,42 @@ void
 res_zero(struct resources *r)
 {
 	memset(r, 0, sizeof *r);
+}
+
+void
+res_free(struct resources *r)
+{
+	free(r->ports);
+	r->ports = NULL;
+	r->nranges = 0;
+}
+
+void
+res_set_ranges(struct resources *r, const struct res_range *v, int n)
+{
+	struct res_range *p = NULL;
+
+	if (n > RES_MAX_RANGES)
+		n = RES_MAX_RANGES;
+	if (n > 0) { /* copied before the free: v may be r's own ranges */
+		p = xmalloc((size_t)n * sizeof *p);
+		memcpy(p, v, (size_t)n * sizeof *p);
+	}
+	res_free(r);
+	r->ports = p;
+	r->nranges = n > 0 ? n : 0;
+}
+
+void
+res_copy(struct resources *dst, const struct resources *src)
+{
+	*dst = *src;
+	dst->ports = NULL;
+	if (src->nranges > 0) {
+		dst->ports = xmalloc((size_t)src->nranges * sizeof *dst->ports);
+		memcpy(dst->ports, src->ports,
+		       (size_t)src->nranges * sizeof *dst->ports);
+	}
 }
 
 static int
@@ -166,13 +205,11 @@ res_parse_ranges(const char *s, struct res_rangebuf *rb, struct cd_err *err)
 	return 0;
 }
 
+/* Drops the highest ranges beyond RES_MAX_RANGES. */
 static void
-res_set_ranges(struct resources *r, const struct res_rangebuf *rb)
+res_set_buf(struct resources *r, const struct res_rangebuf *rb)
 {
-	int n = rb->n < RES_MAX_RANGES ? rb->n : RES_MAX_RANGES;
-
-	memcpy(r->ports, rb->r, (size_t)n * sizeof rb->r[0]);
-	r->nranges = n;
+	res_set_ranges(r, rb->r, rb->n);
 }
 
 static int
@@ -262,7 +299,7 @@ res_parse_item(char *item, struct resources *out, unsigned *seen,
 	default:
 		if (res_parse_ranges(value, &rb, err) != 0)
 			return -EINVAL;
-		res_set_ranges(out, &rb);
+		res_set_buf(out, &rb);
 		return 0;
 	}
 }
@@ -284,8 +321,10 @@ res_parse(const char *s, struct resources *out, struct cd_err *err)
 		if (*res_trim(item) == '\0')
 			continue;
 		rc = res_parse_item(item, &r, &seen, err);
-		if (rc != 0)
+		if (rc != 0) {
+			res_free(&r);
 			goto out;
+		}
 	}
 	*out = r;
 out:
@@ -341,12 +380,13 @@ res_add(struct resources *a, const struct resources *b)
 	a->disk = res_round(a->disk + b->disk);
 	if (b->nranges == 0)
 		return;
-	memcpy(rb.r, a->ports, (size_t)a->nranges * sizeof rb.r[0]);
+	if (a->nranges > 0)
+		memcpy(rb.r, a->ports, (size_t)a->nranges * sizeof rb.r[0]);
 	memcpy(rb.r + a->nranges, b->ports,
 	       (size_t)b->nranges * sizeof rb.r[0]);
 	rb.n = a->nranges + b->nranges;
 	res_normalise(&rb);
-	res_set_ranges(a, &rb); /* drops the highest ranges on overflow */
+	res_set_buf(a, &rb); /* drops the highest ranges on overflow */
 }
 
 /* Whether [b, e] lies inside one range of r (ranges are merged). */
@@ -417,7 +457,7 @@ res_sub(struct resources *a, const struct resources *b)
 	a->cpus = res_round(a->cpus - b->cpus);
 	a->mem = res_round(a->mem - b->mem);
 	a->disk = res_round(a->disk - b->disk);
-	res_set_ranges(a, &rb);
+	res_set_buf(a, &rb);
 	return 0;
 }
 
@@ -447,14 +487,15 @@ res_add_port(struct resources *r, uint32_t port)
 		return -EINVAL;
 	if (res_ranges_cover(r, port, port))
 		return 0;
-	memcpy(rb.r, r->ports, (size_t)r->nranges * sizeof rb.r[0]);
+	if (r->nranges > 0)
+		memcpy(rb.r, r->ports, (size_t)r->nranges * sizeof rb.r[0]);
 	rb.r[r->nranges].begin = port;
 	rb.r[r->nranges].end = port;
 	rb.n = r->nranges + 1;
 	res_normalise(&rb);
 	if (rb.n > RES_MAX_RANGES)
 		return -ENOSPC;
-	res_set_ranges(r, &rb);
+	res_set_buf(r, &rb);
 	return 0;
 }
 
@@ -538,7 +579,7 @@ res_from_json(const json_t *j, struct resources *out, struct cd_err *err)
 	const char *key;
 	json_t *v;
 	double *dst;
-	int k;
+	int k, rc = -EINVAL;
 
 	if (!json_is_object(j))
 		return cd_err_setp(err, -EINVAL, "",
@@ -549,26 +590,33 @@ res_from_json(const json_t *j, struct resources *out, struct cd_err *err)
 			if (json_is_null(v))
 				continue;
 			if (res_from_json_ports(v, &rb, err) != 0)
-				return -EINVAL;
-			res_set_ranges(&r, &rb);
+				goto out;
+			res_set_buf(&r, &rb);
 			continue;
 		}
 		for (k = 0; k < (int)CD_NELEM(scalars); k++)
 			if (strcmp(key, scalars[k]) == 0)
 				break;
-		if (k == (int)CD_NELEM(scalars))
-			return cd_err_setp(
+		if (k == (int)CD_NELEM(scalars)) {
+			cd_err_setp(
 			    err, -EINVAL, "",
-			    "unknown resource '%.40s' (known: cpus, mem, disk, "
-			    "ports)",
+			    "unknown resource '%.40s' (known: cpus, mem, "
+			    "disk, ports)",
 			    key);
+			goto out;
+		}
 		dst = k == 0 ? &r.cpus : k == 1 ? &r.mem : &r.disk;
 		if (json_opt_num(j, key, "", dst, NULL, err) != 0)
-			return -EINVAL;
-		if (res_check_scalar(key, *dst, err) != 0)
-			return res_err_path(err, key);
+			goto out;
+		if (res_check_scalar(key, *dst, err) != 0) {
+			res_err_path(err, key);
+			goto out;
+		}
 		*dst = res_round(*dst);
 	}
 	*out = r;
 	return 0;
+out:
+	res_free(&r);
+	return rc;
 }

@@ -93,6 +93,7 @@ void
 wire_agent_info_release(struct wire_agent_info *m)
 {
 	wire_field_free(agent_fields, W_NF(agent_fields), m);
+	res_free(&m->total);
 	memset(m, 0, sizeof *m);
 }
 
@@ -175,6 +176,7 @@ void
 wire_task_release(struct wire_task *m)
 {
 	wire_field_free(task_fields, W_NF(task_fields), m);
+	res_free(&m->res);
 	memset(m, 0, sizeof *m);
 }
 
@@ -183,6 +185,15 @@ wire_task_copy(struct wire_task *dst, const struct wire_task *src)
 {
 	*dst = *src;
 	wire_field_copy(task_fields, W_NF(task_fields), dst);
+	res_copy(&dst->res, &src->res);
+}
+
+void
+wire_task_share(struct wire_task *dst, const struct wire_task *src)
+{
+	*dst = *src;
+	wire_field_share(task_fields, W_NF(task_fields), dst);
+	res_copy(&dst->res, &src->res);
 }
 
 /* ---- wire_status ---- */

@@ -37,8 +37,8 @@ struct wire_agent_info {
 	char *hostname; /* owned */
 	char *ip;	/* owned: advertised address */
 	int port;	/* agent_port */
-	struct resources total;
-	json_t *attributes; /* owned ref: object of string -> string */
+	struct resources total; /* owned (res_free) */
+	json_t *attributes;	/* owned ref: object of string -> string */
 };
 
 /*
@@ -55,7 +55,7 @@ struct wire_task {
 	char *app_id;	      /* owned: "/ubuntu" */
 	char *version;	      /* owned: app version, ISO-8601 */
 	char *name;	      /* owned */
-	struct resources res; /* cpus, mem, disk and the host ports it holds */
+	struct resources res; /* owned: cpus, mem, disk and its host ports */
 	char *cmd;	      /* owned or NULL: run with /bin/sh -c */
 	json_t *args;	      /* owned ref or NULL: array of strings */
 	json_t *env;	   /* owned ref: object string -> string (always set) */
@@ -191,6 +191,12 @@ int wire_task_decode(const json_t *j, struct wire_task *out,
 void wire_task_release(struct wire_task *m);
 /* Deep copy: dst is overwritten and owns its copy. */
 void wire_task_copy(struct wire_task *dst, const struct wire_task *src);
+/*
+ * The same, but dst takes a reference to src's JSON members instead of
+ * copies: for two holders in one process (master and scheduler) that never
+ * change those members in place.
+ */
+void wire_task_share(struct wire_task *dst, const struct wire_task *src);
 
 json_t *wire_status_encode(const struct wire_status *m);
 int wire_status_decode(const json_t *j, struct wire_status *out,

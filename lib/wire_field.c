@@ -386,6 +386,23 @@ wire_field_copy(const struct wire_field *f, size_t n, void *dst)
 	}
 }
 
+void
+wire_field_share(const struct wire_field *f, size_t n, void *dst)
+{
+	char **sp;
+	size_t i;
+
+	for (i = 0; i < n; i++, f++) {
+		if (f->type == W_T_JSON) {
+			json_incref(*(json_t **)W_AT(dst, f));
+		} else if (f->type == W_T_STR) {
+			sp = W_AT(dst, f);
+			if (*sp != NULL)
+				*sp = xstrdup(*sp);
+		}
+	}
+}
+
 /* The common shape of top-level messages made only of table fields. */
 json_t *
 wire_field_msg_enc(const struct wire_field *f, size_t n, const void *m)

@@ -113,6 +113,8 @@ void wire_field_enc(json_t *o, const struct wire_field *f, size_t n,
 		    const void *m);
 void wire_field_free(const struct wire_field *f, size_t n, void *m);
 void wire_field_copy(const struct wire_field *f, size_t n, void *dst);
+/* As wire_field_copy, but JSON members take a reference, not a copy. */
+void wire_field_share(const struct wire_field *f, size_t n, void *dst);
 /* A top-level message made only of table fields: encode (new reference),
  * or decode into m (size bytes, zeroed first; released on failure). */
 json_t *wire_field_msg_enc(const struct wire_field *f, size_t n, const void *m);

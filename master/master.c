@@ -109,15 +109,14 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 	res_zero(&need);
 	for (i = 0; i < n; i++)
 		res_add(&need, &tasks[i].res);
-	left = o->res;
+	res_copy(&left, &o->res);
 	if (a == NULL || a->state != MASTER_AGENT_ACTIVE) {
 		rc = cd_err_set(err, -ENOENT, "agent %s is gone", o->agent_id);
 		goto release;
 	}
 	if (res_sub(&left, &need) != 0) {
 		rc = cd_err_set(err, -ERANGE, "tasks do not fit offer %s",
-				offer_id);
-		left = o->res;
+				offer_id); /* left unchanged */
 		goto release;
 	}
 	/*
@@ -149,7 +148,8 @@ master_fw_launch(void *mp, const char *fw_id, const char *offer_id,
 		for (i = 0; i < n; i++)
 			if (tv[i] != NULL)
 				master_task_free(tv[i]);
-		left = o->res;
+		res_free(&left);
+		res_copy(&left, &o->res);
 		goto release;
 	}
 	for (i = 0; i < n; i++) {
@@ -180,6 +180,8 @@ release:
 	free(tv);
 	if (!res_is_empty(&left))
 		master_alloc_release(m->alloc, o->agent_id, fw_id, &left);
+	res_free(&left);
+	res_free(&need);
 	master_offers_drop(m, o);
 	return rc;
 }

@@ -168,7 +168,7 @@ master_agent_compatible(const struct wire_agent_info *was,
 	/* Disk aside: detected from free space (SPEC section 1), it shrinks
 	 * as tasks write, also across an upgrade from an agent that did not
 	 * keep its first value (agent_probe.h). */
-	need = was->total;
+	res_copy(&need, &was->total);
 	need.disk = now->total.disk;
 	if (!res_contains(&now->total, &need)) {
 		res_format(&was->total, &b1);
@@ -179,6 +179,7 @@ master_agent_compatible(const struct wire_agent_info *was,
 	}
 	buf_release(&b1);
 	buf_release(&b2);
+	res_free(&need);
 	return rc;
 }
 
@@ -222,7 +223,7 @@ master_agent_adopt_unknown(struct master *m, const struct wire_status *st)
 	t->framework_id = xstrdup(st->framework_id ? st->framework_id : "");
 	free(t->task.agent_id);
 	t->task.agent_id = xstrdup(st->agent_id);
-	wire_status_copy(&t->status, st);
+	master_task_set_status(t, st);
 	AZ(master_task_add(m, t));
 	if (master_task_persist(m, t) != 0)
 		log_error("cannot persist task %s", st->task_id);

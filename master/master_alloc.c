@@ -136,31 +136,28 @@ alloc_share(const struct master_alloc *a, const struct alloc_fw *fw)
 static void
 alloc_intersect(struct resources *r, const struct resources *h)
 {
-	struct resources out;
-	int i = 0, j = 0;
+	const struct res_range *rp = r->ports, *hp = h->ports;
+	struct res_range out[RES_MAX_RANGES];
+	int i = 0, j = 0, n = 0;
 	uint32_t b, e;
 
-	res_zero(&out);
-	out.cpus = fmin(r->cpus, h->cpus);
-	out.mem = fmin(r->mem, h->mem);
-	out.disk = fmin(r->disk, h->disk);
+	r->cpus = fmin(r->cpus, h->cpus);
+	r->mem = fmin(r->mem, h->mem);
+	r->disk = fmin(r->disk, h->disk);
 	/* Up to nr + nh - 1 pieces: keep the first RES_MAX_RANGES. */
-	while (i < r->nranges && j < h->nranges &&
-	       out.nranges < RES_MAX_RANGES) {
-		b = r->ports[i].begin > h->ports[j].begin ? r->ports[i].begin
-							  : h->ports[j].begin;
-		e = r->ports[i].end < h->ports[j].end ? r->ports[i].end
-						      : h->ports[j].end;
+	while (i < r->nranges && j < h->nranges && n < RES_MAX_RANGES) {
+		b = rp[i].begin > hp[j].begin ? rp[i].begin : hp[j].begin;
+		e = rp[i].end < hp[j].end ? rp[i].end : hp[j].end;
 		if (b <= e) {
-			out.ports[out.nranges].begin = b;
-			out.ports[out.nranges++].end = e;
+			out[n].begin = b;
+			out[n++].end = e;
 		}
-		if (r->ports[i].end < h->ports[j].end)
+		if (rp[i].end < hp[j].end)
 			i++;
 		else
 			j++;
 	}
-	*r = out;
+	res_set_ranges(r, out, n);
 }
 
 static bool
@@ -283,7 +280,8 @@ alloc_use_add(struct alloc_agent *ag, struct alloc_fw *fw,
 static void
 alloc_use_drop(struct alloc_agent *ag, struct alloc_use *u)
 {
-	*u = ag->uses[--ag->nuses];
+	res_free(&u->res);
+	*u = ag->uses[--ag->nuses]; /* a move */
 }
 
 /* ---- lifecycle ---- */
@@ -302,8 +300,14 @@ master_alloc_new(void)
 static void
 alloc_agent_free(struct alloc_agent *ag)
 {
+	size_t i;
+
 	free(ag->id);
+	for (i = 0; i < ag->nuses; i++)
+		res_free(&ag->uses[i].res);
 	free(ag->uses);
+	res_free(&ag->total);
+	res_free(&ag->avail);
 	free(ag);
 }
 
@@ -352,8 +356,8 @@ master_alloc_agent_add(struct master_alloc *a, const char *agent_id,
 	ag->id = xstrdup(agent_id);
 	ag->serial = a->next_serial++;
 	ag->active = true;
-	ag->total = *total;
-	ag->avail = *total;
+	res_copy(&ag->total, total);
+	res_copy(&ag->avail, total);
 	XGROW(a->agents, a->nagents + 1, a->cagents);
 	ag->idx = a->nagents;
 	a->agents[a->nagents++] = ag;
@@ -484,15 +488,12 @@ master_alloc_allocate(struct master_alloc *a, const char *agent_id,
 {
 	struct alloc_agent *ag = alloc_agent_get(a, agent_id);
 	struct alloc_fw *fw;
-	struct resources avail;
 	int rc;
 
 	if (ag == NULL)
 		return -ENOENT;
-	avail = ag->avail;
-	if ((rc = res_sub(&avail, r)) != 0)
-		return rc;
-	ag->avail = avail;
+	if ((rc = res_sub(&ag->avail, r)) != 0)
+		return rc; /* avail unchanged */
 	if ((fw = alloc_fw_get(a, fw_id)) == NULL) {
 		/* After a master failover agents re-register before their
 		 * frameworks: hold the resources for a placeholder. */
@@ -510,21 +511,24 @@ master_alloc_release(struct master_alloc *a, const char *agent_id,
 	struct alloc_agent *ag = alloc_agent_get(a, agent_id);
 	struct alloc_fw *fw = alloc_fw_get(a, fw_id);
 	struct alloc_use *u;
-	struct resources rel = *r;
+	struct resources rel;
 
 	if (ag == NULL || fw == NULL || (u = alloc_use_get(ag, fw)) == NULL)
 		return;
+	res_copy(&rel, r);
 	alloc_intersect(&rel, &u->res);
 	if (res_sub(&u->res, &rel) != 0) {
 		/* The held ranges would split too far: keep the ports held. */
-		rel.nranges = 0;
+		res_free(&rel);
 		if (res_sub(&u->res, &rel) != 0)
-			return;
+			goto out;
 	}
 	res_add(&ag->avail, &rel);
 	alloc_fw_add(fw, &rel, -1);
 	if (res_is_empty(&u->res))
 		alloc_use_drop(ag, u);
+out:
+	res_free(&rel);
 }
 
 void
@@ -642,7 +646,7 @@ master_alloc_run(struct master_alloc *a, uint64_t now_ms,
 			fw = NULL;
 		}
 		if (fw != NULL) {
-			r = ag->avail;
+			r = ag->avail; /* a move */
 			res_zero(&ag->avail);
 			alloc_use_add(ag, fw, &r);
 			fw->share = alloc_share(a, fw);
@@ -653,6 +657,7 @@ master_alloc_run(struct master_alloc *a, uint64_t now_ms,
 		if (fw != NULL) {
 			offers++;
 			fn(fw->id, ag->id, &r, arg);
+			res_free(&r);
 		}
 	}
 	a->cursor++;
@@ -670,7 +675,7 @@ master_alloc_agent_usage(const struct master_alloc *a, const char *agent_id,
 
 	if (ag == NULL)
 		return -ENOENT;
-	*total = ag->total;
+	res_copy(total, &ag->total);
 	res_zero(used);
 	for (i = 0; i < ag->nuses; i++)
 		res_add(used, &ag->uses[i].res);

@@ -100,7 +100,8 @@ typedef void master_alloc_offer_fn(const char *fw_id, const char *agent_id,
 size_t master_alloc_run(struct master_alloc *a, uint64_t now_ms,
 			master_alloc_offer_fn *fn, void *arg);
 
-/* An agent's total and allocated resources. 0 or -ENOENT. */
+/* An agent's total and allocated resources (the caller res_free()s both
+ * after 0). 0 or -ENOENT. */
 int master_alloc_agent_usage(const struct master_alloc *a, const char *agent_id,
 			     struct resources *total, struct resources *used);
 /* Cluster-wide scalar totals and allocations (no port ranges). */

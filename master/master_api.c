@@ -137,6 +137,8 @@ master_w_agent(struct jw *w, struct master *m, struct master_agent *a)
 	jw_kstr(w, "version", m->conf.version);
 	jw_obj_close(w);
 	free(pid);
+	res_free(&total);
+	res_free(&used);
 }
 
 /*
@@ -238,6 +240,8 @@ master_w_frameworks(struct jw *w, struct master *m)
 		master_w_res(w, &offered);
 		master_w_empty_arr(w, "completed_tasks");
 		jw_obj_close(w);
+		res_free(&used);
+		res_free(&offered);
 	}
 	jw_arr_close(w);
 	master_w_empty_arr(w, "completed_frameworks");
@@ -514,6 +518,8 @@ master_h_metrics(struct httpd_req *req, void *arg)
 		master_alloc_agent_usage(m->alloc, a->info.id, &at, &au);
 		res_add(&total, &at);
 		res_add(&used, &au);
+		res_free(&at);
+		res_free(&au);
 	}
 	TAILQ_FOREACH(t, &m->tasks, link) {
 		if (t->status.state == TASK_RUNNING)
@@ -538,6 +544,8 @@ master_h_metrics(struct httpd_req *req, void *arg)
 	    (json_int_t)m->tasks_failed, "master/tasks_killed",
 	    (json_int_t)m->tasks_killed, "master/tasks_lost",
 	    (json_int_t)m->tasks_lost);
+	res_free(&total);
+	res_free(&used);
 	httpd_reply_json(req, 200, j);
 }
 

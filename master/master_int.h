@@ -124,10 +124,10 @@ struct master_framework {
 };
 
 struct master_offer {
-	char *id;	    /* owned */
-	char *framework_id; /* owned */
-	char *agent_id;	    /* owned */
-	struct resources res;
+	char *id;	      /* owned */
+	char *framework_id;   /* owned */
+	char *agent_id;	      /* owned */
+	struct resources res; /* owned (res_free) */
 	TAILQ_ENTRY(master_offer) link;
 };
 

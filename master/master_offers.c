@@ -44,6 +44,7 @@ master_offers_drop(struct master *m, struct master_offer *o)
 	free(o->id);
 	free(o->framework_id);
 	free(o->agent_id);
+	res_free(&o->res);
 	free(o);
 }
 
@@ -102,7 +103,7 @@ master_offers_made(const char *fw_id, const char *agent_id,
 	o->id = xasprintf("%s-O%u", m->id, ++m->offer_seq);
 	o->framework_id = xstrdup(fw_id);
 	o->agent_id = xstrdup(agent_id);
-	o->res = *r;
+	res_copy(&o->res, r);
 	AZ(idmap_put(m->offer_index, o->id, o));
 	TAILQ_INSERT_TAIL(&m->offers, o, link);
 	master_changed(m);
@@ -147,14 +148,16 @@ master_offers_cycle(struct master *m)
 			fo[k].agent_id = a->info.id;
 			fo[k].hostname = a->info.hostname;
 			fo[k].attributes = a->info.attributes;
-			fo[k].res = o->res;
+			res_copy(&fo[k].res, &o->res);
 			k++;
 		}
 		metrics_count(m->conf.metrics, METRICS_OFFERS_INCOMING, k);
 		if (k > 0)
 			f->ops->offers(f->sched, fo, k);
-		for (i = 0; i < k; i++)
+		for (i = 0; i < k; i++) {
 			free(ids[i]);
+			res_free(&fo[i].res);
+		}
 		free(ids);
 		free(fo);
 	}

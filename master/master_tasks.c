@@ -228,6 +228,17 @@ master_tasks_load(struct master *m)
 			  m);
 }
 
+void
+master_task_set_status(struct master_task *t, const struct wire_status *st)
+{
+	struct wire_status s = *st;
+
+	/* Without its copy of the task: t->task has it already. */
+	s.task = NULL;
+	wire_status_release(&t->status);
+	wire_status_copy(&t->status, &s);
+}
+
 int
 master_task_forward(struct master *m, const struct wire_status *st)
 {
@@ -248,8 +259,7 @@ master_task_forward(struct master *m, const struct wire_status *st)
 				 task_state_name(t->status.state));
 			return 0;
 		}
-		wire_status_release(&t->status);
-		wire_status_copy(&t->status, st);
+		master_task_set_status(t, st);
 		free(t->cstatus_json);
 		t->cstatus_json = st->container_status != NULL
 				      ? json_dump_str(st->container_status)
@@ -321,7 +331,8 @@ master_task_new(const struct wire_task *wt, const char *fw_id,
 	struct master_task *t = xcalloc(1, sizeof *t);
 	char uuid[ID_UUID_LEN];
 
-	wire_task_copy(&t->task, wt);
+	/* The scheduler keeps wt's JSON too (its tracker): share it. */
+	wire_task_share(&t->task, wt);
 	free(t->task.agent_id);
 	t->task.agent_id = xstrdup(a->info.id);
 	t->framework_id = xstrdup(fw_id);

@@ -22,10 +22,14 @@ struct wire_task;
 struct master_task *master_task_find(struct master *m, const char *task_id);
 /* Put t (task.task_id set) on the task list and index; -EEXIST if known. */
 int master_task_add(struct master *m, struct master_task *t);
-/* A new record of wt (copied), staging on agent a; not on the list yet. */
+/* A new record of wt (strings copied, its JSON shared: the caller must
+ * not change it in place), staging on agent a; not on the list yet. */
 struct master_task *master_task_new(const struct wire_task *wt,
 				    const char *fw_id,
 				    const struct master_agent *a);
+/* t's latest status := a copy of st without st->task (t->task has it). */
+void master_task_set_status(struct master_task *t,
+			    const struct wire_status *st);
 /* Free a record that is on no list. */
 void master_task_free(struct master_task *t);
 /* Add t's record ("task/<id>" in the master db) to b. */

@@ -708,7 +708,7 @@ sched_app_build_task(const struct sched_app *a, const char *task_id,
 	out->app_id = xstrdup(sched_app_id(a));
 	out->version = xstrdup(version != NULL ? version : "");
 	out->name = app_task_name(sched_app_id(a));
-	out->res = a->res;
+	res_copy(&out->res, &a->res);
 	for (i = 0; i < nports && host_ports != NULL; i++)
 		/* ENOSPC needs 128 scattered ports in one task: not a case. */
 		(void)res_add_port(&out->res, host_ports[i]);

@@ -143,13 +143,14 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o,
 	struct sched_driver_pending *pv = NULL;
 	struct wire_task *wts = NULL;
 	struct sched_ids ids = {NULL, 0, 0};
-	struct resources avail = o->res;
+	struct resources avail;
 	struct store_batch *b = NULL;
 	uint64_t now = loop_now_ms(s->loop);
 	struct cd_err err;
 	size_t i, n = 0, cap = 0;
 	int rc = 0;
 
+	res_copy(&avail, &o->res);
 	for (i = 0; i < sched_repo_count(s->repo); i++) {
 		struct sched_rapp *ra = sched_repo_at(s->repo, i);
 
@@ -215,6 +216,7 @@ out:
 	free(pv);
 	free(wts);
 	sched_ids_release(&ids);
+	res_free(&avail);
 }
 
 static void

@@ -15,37 +15,35 @@
 
 #define SCHED_LAUNCH_EPS 1e-9
 
-/* Take port p out of r's ranges; -ENOENT when it is not there. */
+/* Take port p out of the ranges v[0..*n-1]; -ENOENT when not there. */
 static int
-launch_take_port(struct resources *r, uint32_t p)
+launch_take_port(struct res_range *v, int *n, uint32_t p)
 {
 	int i;
 
-	for (i = 0; i < r->nranges; i++) {
-		struct res_range *g = &r->ports[i];
+	for (i = 0; i < *n; i++) {
+		struct res_range *g = &v[i];
 
 		if (p < g->begin || p > g->end)
 			continue;
 		if (g->begin == g->end) {
-			memmove(&r->ports[i], &r->ports[i + 1],
-				(size_t)(r->nranges - i - 1) *
-				    sizeof r->ports[0]);
-			r->nranges--;
+			memmove(&v[i], &v[i + 1],
+				(size_t)(*n - i - 1) * sizeof v[0]);
+			(*n)--;
 		} else if (p == g->begin) {
 			g->begin++;
 		} else if (p == g->end) {
 			g->end--;
 		} else {
 			/* Split in two: needs one more slot. */
-			if (r->nranges >= RES_MAX_RANGES)
+			if (*n >= RES_MAX_RANGES)
 				return -ENOSPC;
-			memmove(&r->ports[i + 2], &r->ports[i + 1],
-				(size_t)(r->nranges - i - 1) *
-				    sizeof r->ports[0]);
-			r->ports[i + 1].begin = p + 1;
-			r->ports[i + 1].end = g->end;
+			memmove(&v[i + 2], &v[i + 1],
+				(size_t)(*n - i - 1) * sizeof v[0]);
+			v[i + 1].begin = p + 1;
+			v[i + 1].end = g->end;
 			g->end = p - 1;
-			r->nranges++;
+			(*n)++;
 		}
 		return 0;
 	}
@@ -56,20 +54,22 @@ int
 sched_launch_fit(struct resources *avail, const struct resources *per,
 		 const uint32_t *req_ports, size_t nports, uint32_t *out_ports)
 {
-	struct resources tmp;
+	struct res_range v[RES_MAX_RANGES];
+	int nv = avail->nranges;
 	size_t i;
 
 	if (avail->cpus + SCHED_LAUNCH_EPS < per->cpus ||
 	    avail->mem + SCHED_LAUNCH_EPS < per->mem ||
 	    avail->disk + SCHED_LAUNCH_EPS < per->disk)
 		return -ENOSPC;
-	tmp = *avail;
+	if (nports > 0 && nv > 0)
+		memcpy(v, avail->ports, (size_t)nv * sizeof v[0]);
 	/* Exact ports first, so "any" never steals one that was asked for. */
 	for (i = 0; i < nports; i++) {
 		uint32_t p = req_ports != NULL ? req_ports[i] : 0;
 
 		out_ports[i] = p;
-		if (p != 0 && launch_take_port(&tmp, p) != 0)
+		if (p != 0 && launch_take_port(v, &nv, p) != 0)
 			return -ENOSPC;
 	}
 	for (i = 0; i < nports; i++) {
@@ -77,17 +77,18 @@ sched_launch_fit(struct resources *avail, const struct resources *per,
 
 		if (out_ports[i] != 0)
 			continue;
-		if (tmp.nranges == 0)
+		if (nv == 0)
 			return -ENOSPC;
-		p = tmp.ports[0].begin;
-		if (launch_take_port(&tmp, p) != 0)
+		p = v[0].begin;
+		if (launch_take_port(v, &nv, p) != 0)
 			return -ENOSPC;
 		out_ports[i] = p;
 	}
-	tmp.cpus = fmax(0.0, tmp.cpus - per->cpus);
-	tmp.mem = fmax(0.0, tmp.mem - per->mem);
-	tmp.disk = fmax(0.0, tmp.disk - per->disk);
-	*avail = tmp;
+	avail->cpus = fmax(0.0, avail->cpus - per->cpus);
+	avail->mem = fmax(0.0, avail->mem - per->mem);
+	avail->disk = fmax(0.0, avail->disk - per->disk);
+	if (nports > 0)
+		res_set_ranges(avail, v, nv);
 	return 0;
 }
 

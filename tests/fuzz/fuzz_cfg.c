@@ -214,6 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (res_parse(conf.resources, &r, &e) != 0)
 			CD_ASSERT(e.msg[0] != '\0');
+		else
+			res_free(&r);
 	}
 	cfg_release(opts, nopts, &conf);
 	fuzz_cur = NULL;

@@ -133,9 +133,7 @@ fz_create(const char *p, size_t n)
 	t.args = json_object_get(t.container, "args");
 	t.res.cpus = 0.1;
 	t.res.mem = 16;
-	t.res.nranges = 1;
-	t.res.ports[0].begin = 31000;
-	t.res.ports[0].end = 31003;
+	res_set_ranges(&t.res, &(struct res_range){31000, 31003}, 1);
 	if (!json_is_object(t.env))
 		t.env = NULL;
 	if (!json_is_object(t.labels))
@@ -152,6 +150,7 @@ fz_create(const char *p, size_t n)
 	json_decref(t.container);
 	free(t.task_id);
 	free(t.app_id);
+	res_free(&t.res);
 }
 
 int

@@ -43,7 +43,9 @@ check_equal(const struct resources *a, const struct resources *b)
 {
 	if (a->cpus != b->cpus || a->mem != b->mem || a->disk != b->disk ||
 	    a->nranges != b->nranges ||
-	    memcmp(a->ports, b->ports, (size_t)a->nranges * sizeof a->ports[0]))
+	    (a->ports == NULL) != (a->nranges == 0) ||
+	    (a->nranges > 0 && memcmp(a->ports, b->ports,
+				      (size_t)a->nranges * sizeof a->ports[0])))
 		abort();
 }
 
@@ -59,22 +61,26 @@ round_trips(const struct resources *r)
 	if (res_parse(buf_str(&b), &back, NULL) != 0)
 		abort();
 	check_equal(r, &back);
+	res_free(&back);
 	buf_release(&b);
 	j = res_to_json(r);
 	if (j == NULL || res_from_json(j, &back, NULL) != 0)
 		abort();
 	check_equal(r, &back);
+	res_free(&back);
 	json_decref(j);
 }
 
 static void
 combine(const struct resources *a, const struct resources *b)
 {
-	struct resources c = *a;
+	struct resources c;
 
+	res_copy(&c, a);
 	res_add(&c, b);
 	check_invariants(&c);
-	c = *a;
+	res_free(&c);
+	res_copy(&c, a);
 	if (res_contains(a, b)) {
 		if (res_sub(&c, b) == 0) {
 			check_invariants(&c);
@@ -83,6 +89,7 @@ combine(const struct resources *a, const struct resources *b)
 		}
 	} else if (res_sub(&c, b) != -ERANGE)
 		abort();
+	res_free(&c);
 }
 
 int
@@ -96,20 +103,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	if (res_parse(s, &r, NULL) == 0)
+	if (res_parse(s, &r, NULL) == 0) {
 		round_trips(&r);
+		res_free(&r);
+	}
 	j = json_parse_bounded((const char *)data, size, NULL);
 	if (j != NULL) {
-		if (res_from_json(j, &r, NULL) == 0)
+		if (res_from_json(j, &r, NULL) == 0) {
 			round_trips(&r);
+			res_free(&r);
+		}
 		json_decref(j);
 	}
 	if ((bar = strchr(s, '|')) != NULL) {
 		*bar = '\0';
-		if (res_parse(s, &r, NULL) == 0 &&
-		    res_parse(bar + 1, &r2, NULL) == 0) {
-			combine(&r, &r2);
-			combine(&r2, &r);
+		if (res_parse(s, &r, NULL) == 0) {
+			if (res_parse(bar + 1, &r2, NULL) == 0) {
+				combine(&r, &r2);
+				combine(&r2, &r);
+				res_free(&r2);
+			}
+			res_free(&r);
 		}
 	}
 	free(s);

@@ -43,6 +43,7 @@ task_release(struct wire_task *t)
 	json_decref(t->labels);
 	json_decref(t->uris);
 	json_decref(t->container);
+	res_free(&t->res);
 }
 
 static json_t *
@@ -376,11 +377,9 @@ test_create_bridge_volumes_params(void **state)
 		      "\"hostPath\":\"/srv\",\"mode\":\"RO\"},"
 		      "{\"containerPath\":\"/rel\",\"hostPath\":\"rel\"}]}");
 	/* ports 31000 and 31005 are free for the task; 31005 is taken */
-	t.res.nranges = 2;
-	t.res.ports[0].begin = 31000;
-	t.res.ports[0].end = 31000;
-	t.res.ports[1].begin = 31005;
-	t.res.ports[1].end = 31006;
+	res_set_ranges(
+	    &t.res, (const struct res_range[]){{31000, 31000}, {31005, 31006}},
+	    2);
 	assert_int_equal(ctr_docker_api_create(&t, "/sb", "k", &pol, &c, NULL),
 			 0);
 	assert_true(c.own_ip);

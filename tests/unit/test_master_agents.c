@@ -625,6 +625,8 @@ test_reregister_adopts_tasks(void **state)
 	    master_alloc_agent_usage(g->m->alloc, id, &total, &used), 0);
 	assert_true(used.cpus > 1.99 && used.cpus < 2.01);
 	assert_true(used.mem > 255.9 && used.mem < 256.1);
+	res_free(&total);
+	res_free(&used);
 }
 
 static const struct master_agent *want_agent;

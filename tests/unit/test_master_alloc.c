@@ -41,8 +41,25 @@ collect(const char *fw_id, const char *agent_id, const struct resources *r,
 	}
 	snprintf(o->v[o->n].fw, sizeof o->v[o->n].fw, "%s", fw_id);
 	snprintf(o->v[o->n].agent, sizeof o->v[o->n].agent, "%s", agent_id);
-	o->v[o->n].r = *r;
+	res_copy(&o->v[o->n].r, r);
 	o->n++;
+}
+
+static void
+offers_clear(struct offers *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		res_free(&o->v[i].r);
+	o->n = 0;
+}
+
+static void
+offers_free(struct offers *o)
+{
+	offers_clear(o);
+	free(o->v);
 }
 
 static struct resources
@@ -54,9 +71,7 @@ res(double cpus, double mem, uint32_t pb, uint32_t pe)
 	r.cpus = cpus;
 	r.mem = mem;
 	if (pe != 0) {
-		r.nranges = 1;
-		r.ports[0].begin = pb;
-		r.ports[0].end = pe;
+		res_set_ranges(&r, &(struct res_range){pb, pe}, 1);
 	}
 	return r;
 }
@@ -64,7 +79,7 @@ res(double cpus, double mem, uint32_t pb, uint32_t pe)
 static size_t
 run(struct master_alloc *a, uint64_t now, struct offers *o)
 {
-	o->n = 0;
+	offers_clear(o);
 	return master_alloc_run(a, now, collect, o);
 }
 
@@ -93,6 +108,7 @@ test_basic_offer_and_release(void **state)
 	/* Give back part: below the minimum is not offered. */
 	part = res(0.005, 16, 31005, 31005);
 	master_alloc_release(a, "s1", "f1", &part);
+	res_free(&part);
 	assert_int_equal(run(a, 2, &o), 0);
 	part = res(1, 100, 0, 0);
 	master_alloc_release(a, "s1", "f1", &part);
@@ -102,17 +118,23 @@ test_basic_offer_and_release(void **state)
 
 	assert_int_equal(master_alloc_agent_usage(a, "s1", &total, &used), 0);
 	assert_true(total.cpus == 4 && used.cpus == 4);
+	res_free(&total);
+	res_free(&used);
 	/* Releasing more than held releases only what is held. */
 	part = res(100, 100000, 1, 65535);
 	master_alloc_release(a, "s1", "f1", &part);
+	res_free(&part);
 	assert_int_equal(master_alloc_agent_usage(a, "s1", &total, &used), 0);
 	assert_true(res_is_empty(&used));
+	res_free(&total);
+	res_free(&used);
 	assert_int_equal(run(a, 4, &o), 1);
 	assert_true(o.v[0].r.cpus == 4);
 	assert_int_equal(o.v[0].r.nranges, 1);
 	assert_int_equal(master_alloc_agent_usage(a, "nope", &total, &used),
 			 -ENOENT);
-	free(o.v);
+	offers_free(&o);
+	res_free(&t);
 	master_alloc_free(a);
 	master_alloc_free(NULL);
 }
@@ -142,7 +164,7 @@ test_eligibility(void **state)
 	master_alloc_framework_suppress(a, "x", true);
 	master_alloc_release(a, "x", "f1", &t);
 	master_alloc_filter(a, "x", "s1", 10);
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -175,7 +197,7 @@ test_filters(void **state)
 	master_alloc_clear_filters(a, "f2"); /* revive */
 	assert_int_equal(run(a, 6000, &o), 1);
 	assert_string_equal(o.v[0].fw, "f2");
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -204,7 +226,7 @@ test_many_filters(void **state)
 		if (sn >= 250)
 			assert_string_equal(o.v[i].fw, "f2");
 	}
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -234,7 +256,7 @@ test_weights(void **state)
 	assert_true(u.cpus == 2);
 	assert_int_equal(master_alloc_framework_usage(a, "b", &u, &sb), 0);
 	assert_true(sa == 0.25 && sb == 0.25);
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -261,7 +283,7 @@ test_drf_dominant_share(void **state)
 	assert_int_equal(run(a, 0, &o), 2);
 	/* The lower dominant share (cpu, 0.3 < 0.4) is served first. */
 	assert_string_equal(o.v[0].fw, "cpu");
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -290,7 +312,7 @@ test_recovered_framework(void **state)
 	assert_int_equal(master_alloc_framework_usage(a, "late", &u, &share),
 			 0);
 	assert_true(u.cpus == 3 && share == 3.0 / 8);
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -327,7 +349,7 @@ test_removal_accounting(void **state)
 	assert_int_equal(run(a, 0, &o), 1);
 	master_alloc_agent_remove(a, "nope");
 	master_alloc_framework_remove(a, "nope");
-	free(o.v);
+	offers_free(&o);
 	master_alloc_free(a);
 }
 
@@ -385,6 +407,10 @@ test_scale(void **state)
 		snprintf(id, sizeof id, "agent-%zu", i);
 		assert_int_equal(master_alloc_agent_usage(a, id, &total, &used),
 				 i % 2 ? 0 : -ENOENT);
+		if (i % 2) {
+			res_free(&total);
+			res_free(&used);
+		}
 	}
 	master_alloc_cluster_usage(a, &total, &used);
 	assert_true(total.cpus == 8.0 * NA / 2);
@@ -392,7 +418,8 @@ test_scale(void **state)
 	assert_true(run(a, 2, &o) > 0);
 	master_alloc_cluster_usage(a, &total, &used);
 	assert_true(used.cpus == total.cpus);
-	free(o.v);
+	offers_free(&o);
+	res_free(&t);
 	master_alloc_free(a);
 }
 

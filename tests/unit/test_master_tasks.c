@@ -177,11 +177,15 @@ static double
 agent_cpus_used(void)
 {
 	struct resources total, used;
+	double cpus;
 
 	assert_int_equal(
 	    master_alloc_agent_usage(g->m->alloc, g->a->info.id, &total, &used),
 	    0);
-	return used.cpus;
+	cpus = used.cpus;
+	res_free(&total);
+	res_free(&used);
+	return cpus;
 }
 
 static int

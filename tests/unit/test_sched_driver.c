@@ -273,6 +273,9 @@ static void
 offer_of(struct fw_offer *o, const char *id, const char *agent, double cpus,
 	 double mem)
 {
+	/* The scheduler only borrows an offer: static ranges do. */
+	static struct res_range ports = {31000, 31099};
+
 	memset(o, 0, sizeof *o);
 	o->id = id;
 	o->agent_id = agent;
@@ -281,8 +284,7 @@ offer_of(struct fw_offer *o, const char *id, const char *agent, double cpus,
 	o->res.mem = mem;
 	o->res.disk = 1000;
 	o->res.nranges = 1;
-	o->res.ports[0].begin = 31000;
-	o->res.ports[0].end = 31099;
+	o->res.ports = &ports;
 }
 
 static void

@@ -27,9 +27,7 @@ offer(double cpus, double mem, double disk, uint32_t pb, uint32_t pe)
 	r.mem = mem;
 	r.disk = disk;
 	if (pb != 0) {
-		r.nranges = 1;
-		r.ports[0].begin = pb;
-		r.ports[0].end = pe;
+		res_set_ranges(&r, &(struct res_range){pb, pe}, 1);
 	}
 	return r;
 }
@@ -90,6 +88,7 @@ test_fit_ports_lowest(void **state)
 	assert_int_equal(sched_launch_fit(&av, &per, NULL, 1, p), 0);
 	assert_int_equal(p[0], 31004);
 	assert_int_equal(av.nranges, 0);
+	res_free(&av);
 }
 
 static void
@@ -125,6 +124,7 @@ test_fit_ports_exact(void **state)
 	assert_int_equal(av.ports[0].begin, 31003);
 	assert_int_equal(av.ports[0].end, 31003);
 	assert_int_equal(av.ports[1].end, 31009);
+	res_free(&av);
 }
 
 static void

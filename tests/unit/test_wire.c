@@ -84,6 +84,18 @@ test_task_round_trip(void **state)
 	json_object_set_new(c.env, "NEW", json_string("1"));
 	assert_null(json_object_get(t.env, "NEW"));
 	wire_task_release(&c);
+
+	/* Shared: own strings and ranges, the same JSON, released apart. */
+	wire_task_share(&c, &t);
+	assert_ptr_not_equal(c.task_id, t.task_id);
+	assert_string_equal(c.task_id, t.task_id);
+	assert_ptr_equal(c.env, t.env);
+	assert_ptr_equal(c.container, t.container);
+	assert_ptr_not_equal(c.res.ports, t.res.ports);
+	assert_int_equal(c.res.nranges, 1);
+	wire_task_release(&c);
+	assert_string_equal(json_string_value(json_object_get(t.env, "A")),
+			    "b");
 	wire_task_release(&u);
 	wire_task_release(&t);
 	json_decref(k);
