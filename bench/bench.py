@@ -43,6 +43,11 @@ Sections (each bounded in count and time, everything on loopback):
   memory     clusterd --master's RSS (and RssAnon, its heap) per agent and
              per task: --mem-agents simulated agents (default 1,000) and 10
              tasks per agent (--containerizers=sim).
+  scale      100,000 tasks end to end (issue 15): clusterd --master with
+             --scale-agents simulated agents (default 10,000, in fleets of
+             1,000 per process) and 1,000 apps x 100 instances with
+             constraints: seconds until all run, the master's RSS, GET
+             /v2/apps and /v2/apps/{id} latency during the launch, idle CPU.
 
 Every figure is the median of --reps repetitions (default 5) with min and
 max; comparisons are ratios. Writes one JSON document (see --out).
@@ -68,6 +73,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -157,14 +163,16 @@ class BenchClusterd(H.Clusterd):
 class SimAgents:
     """bench/sim_agents: N real agents with the sim containerizer, in one process."""
 
-    def __init__(self, binary, work_dir, master, n):
+    def __init__(self, binary, work_dir, master, n, first=0, resources=None):
         self.work_dir = work_dir
         self.port_file = os.path.join(work_dir, "fleet.json")
         self.log_path = os.path.join(work_dir, "fleet.log")
         os.makedirs(work_dir, exist_ok=True)
-        self.cmd = [binary, f"--master={master}", f"--agents={n}",
+        self.cmd = [binary, f"--master={master}", f"--agents={n}", f"--first={first}",
                     f"--work_dir={os.path.join(work_dir, 'agents')}",
                     f"--port_file={self.port_file}"]
+        if resources:
+            self.cmd.append(f"--resources={resources}")
         self.proc = None
 
     def start(self, timeout=60):
@@ -1195,6 +1203,133 @@ def bench_memory(ctx, n_agents, n_task_apps, per_app, budget_s):
     return res
 
 
+SCALE_CONSTRAINTS = ([], [["rack", "GROUP_BY", "10"]], [["zone", "LIKE", "zone-[0-3]"]],
+                     [["rack", "MAX_PER", "2"]])
+
+
+class LatencySampler:
+    """GET /v2/apps and GET /v2/apps/{id} in turn, one at a time on a
+    connection of its own, until stopped: (seconds since start, path, ms)."""
+
+    def __init__(self, cd, app_id):
+        self.cd = cd
+        self.paths = ("/v2/apps", f"/v2/apps{app_id}")
+        self.samples = []
+        self.errors = 0
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.t0 = time.monotonic()
+
+    def _run(self):
+        sess = requests.Session()
+        i = 0
+        while not self.stop_flag.is_set():
+            path = self.paths[i % 2]
+            i += 1
+            t = time.monotonic()
+            try:
+                sess.get(self.cd.url + path, timeout=60).raise_for_status()
+                self.samples.append((round(t - self.t0, 2), path,
+                                     (time.monotonic() - t) * 1000))
+            except requests.RequestException:
+                self.errors += 1
+            self.stop_flag.wait(0.05)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stop_flag.set()
+        self.thread.join(timeout=120)
+
+    def summary(self, path):
+        xs = sorted(ms for _, p, ms in self.samples if p == path)
+        if not xs:
+            return {"n": 0}
+        return {"n": len(xs), "p50": round(xs[len(xs) // 2], 2),
+                "p99": round(xs[min(len(xs) - 1, int(len(xs) * 0.99))], 2),
+                "max": round(xs[-1], 2)}
+
+
+def bench_scale(ctx, n_agents, per_fleet, n_apps, per_app, budget_s):
+    """Issue 15 item 4: clusterd --master with n_agents simulated agents
+    (fleets of per_fleet in processes of their own) and n_apps apps of
+    per_app instances, every app with ["hostname","UNIQUE"] and three in four
+    also GROUP_BY, LIKE or MAX_PER, all posted at once. Measured: the seconds
+    from the first POST until the API says every task runs, the master's RSS,
+    GET /v2/apps and /v2/apps/{id} latency during the launch, and the
+    master's CPU while idle afterwards."""
+    budget = Budget(budget_s)
+    want = n_apps * per_app
+    res = {"method": f"clusterd --master; {n_agents} agents of bench/sim_agents in fleets of "
+                     f"{per_fleet} (one process each, --containerizers=sim); {n_apps} apps x "
+                     f"{per_app} instances with constraints, posted one after the other; "
+                     "latency sampled one request at a time during the launch",
+           "agents": n_agents, "tasks_wanted": want}
+    cd = BenchClusterd(ctx["binary"], os.path.join(ctx["tmp"], "scale"), role="--master")
+    fleets, sampler = [], None
+    try:
+        cd.start()
+        m0 = proc_status(cd.pid())
+        master = f"127.0.0.1:{cd.ports['master']}"
+        for k in range(0, n_agents, per_fleet):
+            f = SimAgents(ctx["sim_agents"], os.path.join(ctx["tmp"], f"scale-fleet-{k}"),
+                          master, min(per_fleet, n_agents - k), first=k,
+                          resources="cpus:16;mem:65536;disk:100000;ports:[31000-32000]")
+            fleets.append(f)
+            f.start(timeout=600)
+        res["agents_registered_s"] = wait_count(
+            lambda: len(cd.get("/master/slaves", base=cd.master_url, timeout=120)
+                        .json()["slaves"]), n_agents, min(900, budget.left()), 1.0)
+        m1 = proc_status(cd.pid())
+        sampler = LatencySampler(cd, "/bench/scale/a0000").start()
+        t0 = time.monotonic()
+        for i in range(n_apps):
+            app = {"id": f"/bench/scale/a{i:04d}", "cmd": "sleep 1000000", "cpus": 0.01,
+                   "mem": 1, "instances": per_app, "portDefinitions": [],
+                   "constraints": [["hostname", "UNIQUE"], *SCALE_CONSTRAINTS[i % 4]]}
+            cd.post("/v2/apps", json=app, timeout=120).raise_for_status()
+        res["posted_s"] = time.monotonic() - t0
+        progress = []
+
+        def running_tasks():
+            n = sum(a["tasksRunning"] for a in cd.get("/v2/apps", timeout=120).json()["apps"])
+            progress.append((round(time.monotonic() - t0, 1), n))
+            return n
+        done = wait_count(lambda: min(running_tasks(), want), want,
+                          max(60, budget.left() - 60), 2.0)
+        res["all_running_s"] = None if done is None else time.monotonic() - t0
+        res["tasks_running"] = progress[-1][1] if progress else 0
+        res["progress"] = progress
+        sampler.stop()
+        res["get_apps_ms"] = sampler.summary("/v2/apps")
+        res["get_app_ms"] = sampler.summary("/v2/apps/bench/scale/a0000")
+        res["sample_errors"] = sampler.errors
+        sampler = None
+        m2 = proc_status(cd.pid())
+        time.sleep(10)
+        c0, w0 = proc_cpu_ticks(cd.pid()), time.monotonic()
+        time.sleep(30)
+        c1, w1 = proc_cpu_ticks(cd.pid()), time.monotonic()
+        res["idle_cpu_pct"] = 100.0 * (c1 - c0) / os.sysconf("SC_CLK_TCK") / (w1 - w0)
+        res.update({"master_before_agents": m0, "master_after_agents": m1,
+                    "master_after_tasks": m2, "master_rss_mib": m2["VmRSS"] / 1024,
+                    "master_hwm_mib": m2["VmHWM"] / 1024})
+        log(f"scale: {res['tasks_running']}/{want} tasks running after "
+            f"{res['all_running_s'] or time.monotonic() - t0:.0f}s; master RSS "
+            f"{res['master_rss_mib']:.0f} MiB (peak {res['master_hwm_mib']:.0f}); "
+            f"GET /v2/apps p99 {res['get_apps_ms'].get('p99')} ms, /v2/apps/{{id}} p99 "
+            f"{res['get_app_ms'].get('p99')} ms; idle CPU {res['idle_cpu_pct']:.1f} %")
+    finally:
+        if sampler is not None:
+            sampler.stop()
+        for f in fleets:
+            f.close()
+        cd.close()
+    return res
+
+
 def bench_api_lists(ctx, res, cds, nginxes, reps, budget, seconds):
     """GET /v2/apps/{id} and GET /v2/apps (plain and gzip) at 64 connections,
     beside nginx serving the very bytes from a file, the sides in turn."""
@@ -1555,7 +1690,7 @@ def machine():
 
 
 SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "failover",
-            "swarm", "syncs", "memory")
+            "swarm", "syncs", "memory", "scale")
 
 
 def main():
@@ -1574,6 +1709,9 @@ def main():
                          "tasks and state endpoints (at full size even with --quick)")
     ap.add_argument("--mem-agents", type=int, default=1000,
                     help="simulated agents of the memory section (10 tasks each)")
+    ap.add_argument("--scale-agents", type=int, default=10000,
+                    help="simulated agents of the scale section (10 tasks each: 10,000 "
+                         "agents, 1,000 apps x 100 instances)")
     ap.add_argument("--out", required=True, help="the JSON results file to write")
     a = ap.parse_args()
     sections = [s for s in a.sections.split(",") if s]
@@ -1630,6 +1768,12 @@ def main():
                 elif s == "memory":
                     n = 100 if a.quick else a.mem_agents
                     r = bench_memory(ctx, n, n // 10, 100, 300 if a.quick else 900)
+                elif s == "scale":
+                    if a.quick:
+                        r = bench_scale(ctx, 100, 100, 10, 10, 300)
+                    else:
+                        r = bench_scale(ctx, a.scale_agents, 1000, a.scale_agents // 10, 100,
+                                        1800)
                 elif s == "api":
                     k = 2 if a.baseline else 1
                     if a.api_state_only:

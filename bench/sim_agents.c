@@ -6,13 +6,14 @@
  * then sees N agents and can be measured at scale without N machines.
  *
  *   sim_agents --master=127.0.0.1:5050 --agents=1000 --work_dir=DIR
- *              [--resources=...] [--port_file=FILE]
+ *              [--first=0] [--resources=...] [--port_file=FILE]
  *
  * --master=zk://h:p/path: the agents follow the leader elected in
  * ZooKeeper (one session and one leader detector for the whole fleet, as
  * cmd/ does for one agent), for the failover benchmark.
  *
- * Agent i is "sim-agent-%05d" with attributes rack:r<i%100>,
+ * Agent i (counted from --first, so that several fleets of one master
+ * have distinct names) is "sim-agent-%05d" with attributes rack:r<i%100>,
  * zone:zone-<i/100%8>. The port file is written once every agent's
  * listener is bound ({"pid": N, "agents": N}). SIGTERM or SIGINT stops
  * the loop and frees everything. Single-threaded, on one loop.
@@ -133,13 +134,15 @@ main(int argc, char **argv)
 	struct cd_err err = {0};
 	struct zk_url zu = {0};
 	bool zk;
-	int i, rc = 1;
+	int i, first, rc = 1;
 
 	f.n = atoi(opt(argc, argv, "--agents", "1000"));
-	if (master == NULL || work == NULL || f.n < 1 || f.n > 99999) {
+	first = atoi(opt(argc, argv, "--first", "0"));
+	if (master == NULL || work == NULL || f.n < 1 || f.n > 99999 ||
+	    first < 0 || first > 99999 - f.n) {
 		fprintf(stderr, "usage: sim_agents --master=HOST:PORT "
-				"--work_dir=DIR [--agents=N] [--resources=R] "
-				"[--port_file=F]\n");
+				"--work_dir=DIR [--agents=N] [--first=I] "
+				"[--resources=R] [--port_file=F]\n");
 		return 2;
 	}
 	zk = strncmp(master, "zk://", 5) == 0;
@@ -168,9 +171,9 @@ main(int argc, char **argv)
 		char host[32], attrs[64];
 		char *dir = xasprintf("%s/a%05d", work, i);
 
-		snprintf(host, sizeof host, "sim-agent-%05d", i);
+		snprintf(host, sizeof host, "sim-agent-%05d", first + i);
 		snprintf(attrs, sizeof attrs, "rack:r%03d;zone:zone-%d",
-			 i % 100, (i / 100) % 8);
+			 (first + i) % 100, ((first + i) / 100) % 8);
 		if (httpd_new(f.l, "127.0.0.1", 0, &f.httpd[i], &err) != 0 ||
 		    store_open(dir, 0, &f.st[i], &err) != 0) {
 			fprintf(stderr, "sim_agents: agent %d: %s\n", i,

@@ -338,6 +338,28 @@ def failover(r):
     return t
 
 
+def scale(r):
+    want = r.get("tasks_wanted")
+    done = r.get("all_running_s")
+    apps, app = r.get("get_apps_ms", {}), r.get("get_app_ms", {})
+    p99 = max([x for x in (apps.get("p99"), app.get("p99")) if x is not None], default=None)
+    return [(f"{fmt(want)} tasks on {fmt(r.get('agents'))} simulated agents: seconds from the "
+             f"first POST until all run", fmt(done, " s") if done is not None else
+             f"not all: {fmt(r.get('tasks_running'))} running", "< 60 s",
+             verdict(done, 60) if done is not None else "MISSED"),
+            ("master RSS after the launch (peak)",
+             f"{fmt(r.get('master_rss_mib'))} MiB ({fmt(r.get('master_hwm_mib'))})",
+             "< 1 GB", verdict(r.get("master_hwm_mib"), 1024)),
+            ("GET /v2/apps during the launch, p50 / p99 / max ms (n)",
+             f"{fmt(apps.get('p50'))} / {fmt(apps.get('p99'))} / {fmt(apps.get('max'))} "
+             f"({fmt(apps.get('n'))})", "p99 < 50 ms", ""),
+            ("GET /v2/apps/{id} during the launch, p50 / p99 / max ms (n)",
+             f"{fmt(app.get('p50'))} / {fmt(app.get('p99'))} / {fmt(app.get('max'))} "
+             f"({fmt(app.get('n'))})", "p99 < 50 ms", verdict(p99, 50)),
+            ("the master's CPU while idle afterwards, % of a core",
+             fmt(r.get("idle_cpu_pct")), "—", "")]
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         d = json.load(f)
@@ -350,11 +372,11 @@ def main():
     for name, fn in (("Launch overhead", launch), ("Fetcher", fetch), ("Docker swarm mode", swarm),
                      ("API throughput", api), ("Allocator and placement", alloc),
                      ("Footprint", footprint), ("Agent recovery", recovery),
-                     ("DNS", dns), ("Failover", failover)):
+                     ("DNS", dns), ("Failover", failover), ("100,000 tasks", scale)):
         key = {"Launch overhead": "launch", "Fetcher": "fetch", "Docker swarm mode": "swarm",
                "API throughput": "api", "Allocator and placement": "alloc",
                "Footprint": "footprint", "Agent recovery": "recovery", "DNS": "dns",
-               "Failover": "failover"}[name]
+               "Failover": "failover", "100,000 tasks": "scale"}[name]
         r = d["results"].get(key)
         if r is None:
             continue
