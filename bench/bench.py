@@ -1285,12 +1285,17 @@ def bench_scale(ctx, n_agents, per_fleet, n_apps, per_app, budget_s):
         m1 = proc_status(cd.pid())
         sampler = LatencySampler(cd, "/bench/scale/a0000").start()
         t0 = time.monotonic()
+        res["apps_posted"] = 0
         for i in range(n_apps):
+            if budget.left() < 120:
+                break  # measure what there is
             app = {"id": f"/bench/scale/a{i:04d}", "cmd": "sleep 1000000", "cpus": 0.01,
                    "mem": 1, "instances": per_app, "portDefinitions": [],
                    "constraints": [["hostname", "UNIQUE"], *SCALE_CONSTRAINTS[i % 4]]}
             cd.post("/v2/apps", json=app, timeout=120).raise_for_status()
+            res["apps_posted"] = i + 1
         res["posted_s"] = time.monotonic() - t0
+        want = res["apps_posted"] * per_app
         progress = []
 
         def running_tasks():
