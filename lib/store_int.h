@@ -1,13 +1,15 @@
 /*
- * store_int.h: what store.c (the LMDB environment, batches, reads) and
- * store_sync.c (group commit: the syncs and the durable interface) share.
- * Only those two files include it (STYLE B3). Loop thread only.
+ * store_int.h: what store.c (the LMDB environment, batches, reads),
+ * store_schema.c (the schema version and migrations) and store_sync.c
+ * (group commit: the pass's transaction and the durable interface) share.
+ * Only those files include it (STYLE B3). Loop thread only.
  */
 #ifndef CLUSTERD_LIB_STORE_INT_H
 #define CLUSTERD_LIB_STORE_INT_H
 
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,6 +76,31 @@ int store_sync_parent(struct store_env *e, MDB_txn **parent);
  * one (*own true: the caller aborts it). 0 or a negative errno.
  */
 int store_sync_read_txn(struct store_env *e, MDB_txn **txn, bool *own);
+/* LMDB's code as a negative errno (MDB_NOTFOUND is -ENOENT, ...). */
+static inline int
+store_rc(int mrc)
+{
+	switch (mrc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		return -ENOSPC;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_BAD_VALSIZE:
+		return -EINVAL;
+	default:
+		return mrc > 0 ? -mrc : -EIO;
+	}
+}
+/*
+ * store_schema.c: check schema_version in txn: write it when absent,
+ * migrate an older store one step at a time, refuse a newer or unreadable
+ * one. 0 or a negative code with err set.
+ */
+int store_schema(struct store_env *e, MDB_txn *txn, struct cd_err *err);
 /* A batch that wrote something was committed (LMDB said yes). */
 void store_sync_committed(struct store_env *e);
 /* The environment closes: sync what is pending, drop the waiters. */

@@ -137,7 +137,7 @@ store_sync_commit_pass(struct store_env *e)
 	}
 	log_error("store: %s: commit of the pass failed: %s", e->file,
 		  mdb_strerror(mrc));
-	return mrc > 0 ? -mrc : -EIO;
+	return store_rc(mrc);
 }
 
 static void
@@ -185,7 +185,7 @@ store_sync_parent(struct store_env *e, MDB_txn **parent)
 	if (e->pass == NULL) {
 		if ((mrc = mdb_txn_begin(e->env, NULL, 0, &e->pass)) != 0) {
 			e->pass = NULL;
-			return mrc > 0 ? -mrc : -EIO;
+			return store_rc(mrc);
 		}
 		store_sync_arm(e);
 	}
@@ -210,7 +210,7 @@ store_sync_read_txn(struct store_env *e, MDB_txn **txn, bool *own)
 		return 0;
 	}
 	if ((mrc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, txn)) != 0)
-		return mrc > 0 ? -mrc : -EIO;
+		return store_rc(mrc);
 	*own = true;
 	return 0;
 }
