@@ -36,7 +36,7 @@
 #include "scheduler/core/sched_tracker.h"
 
 #define SCHED_TICK_MS 1000
-#define SCHED_KILL_RETRY_MS 30000
+#define SCHED_KILL_RETRY_MS 10000 /* Marathon's kill_retry_timeout */
 #define SCHED_KILL_TIMEOUT_MS 30000
 #define SCHED_BACKOFF_RESET_MS 10000
 

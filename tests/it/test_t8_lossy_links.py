@@ -91,6 +91,12 @@ def test_lossy_links_exactly_once(cluster, net):
         # holds without force, as an operator would send it.
         r = master.delete("/v2/apps/churn?force=true")
         assert r.status_code == 200, r.text
+        # The scale to 2 holds the app until its four kills are confirmed over the
+        # links (a lost kill is sent again after 10 s); before that a scale answers
+        # 409, as Marathon's does, so an operator waits for the deployment first.
+        wait_until(lambda: not [d for d in master.get("/v2/deployments").json()
+                                if "/steady" in d.get("affectedApps", [])],
+                   timeout=180, interval=1, what="the scale of steady to 2 to finish")
         r = master.put("/v2/apps/steady", json={"instances": 3})
         assert r.status_code == 200, r.text
         wait_until(lambda: len(running(master, "steady")) == 3, timeout=180, interval=1,
