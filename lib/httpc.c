@@ -1,12 +1,14 @@
 /*
- * httpc.c: asynchronous HTTP client. Owns one curl multi handle per
- * struct httpc, the libevent events for curl's sockets and timer, and the
- * requests in flight. Loop thread only.
+ * httpc.c: asynchronous HTTP client. Owns HTTPC_SHARDS curl multi
+ * handles per struct httpc (a peer always uses the same one; see
+ * httpc_int.h for why there are several), the libevent events for curl's
+ * sockets and timers, and the requests in flight. Loop thread only.
  *
  * Design: curl's multi_socket API driven by the loop (the hiperfifo
  * pattern): CURLMOPT_SOCKETFUNCTION keeps one persistent event per socket
- * curl cares about, CURLMOPT_TIMERFUNCTION one timer; both call
- * curl_multi_socket_action() and then collect finished transfers.
+ * curl cares about, CURLMOPT_TIMERFUNCTION one timer per multi; both call
+ * curl_multi_socket_action() and then collect that multi's finished
+ * transfers.
  *
  * Re-entrancy rules, because user callbacks may start, cancel or free:
  *  - done callbacks never run inside curl: finished transfers are first
@@ -30,10 +32,13 @@
 #include "httpc_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -44,16 +49,44 @@
 #include "xalloc.h"
 
 #define HTTPC_SOCK_MAGIC 0x48745343u
+#define HTTPC_SHARD_MAGIC 0x48745348u
+#define HTTPC_MAX_IDLE_DEFAULT 32768L
 
 struct httpc_sock {
 	unsigned magic;
-	struct httpc *c; /* borrowed: the owner */
+	struct httpc_shard *sh; /* borrowed: the multi it belongs to */
 	curl_socket_t fd;
 	struct event *ev;		/* owned */
 	struct httpc_sock *prev, *next; /* borrowed: c->socks linkage */
 };
 
-static void httpc_check_done(struct httpc *c);
+static void httpc_check_done(struct httpc_shard *sh);
+
+/*
+ * The size of curl's connection caches, all shards together: half the
+ * descriptor limit, at least 64. Left at curl's default (four times the
+ * transfers in flight), a master whose ping round has just ended keeps
+ * one idle connection per agent in a cache sized for the few transfers
+ * still running, and curl evicts by scanning every cached connection for
+ * the oldest on each transfer that ends: at 10,000 agents that scan cost
+ * an idle master a fifth of a core (61 % -> 41 %; the shards took the
+ * rest down to 5 %). A cache that fits one connection per peer never
+ * scans; a smaller one (fewer descriptors than agents) scans only when a
+ * new connection joins a full cache. The other half of the descriptors
+ * is the servers' (cmd_listen_max_conns takes a third per port, so the
+ * two can meet only near both limits).
+ */
+static long
+httpc_max_idle(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return HTTPC_MAX_IDLE_DEFAULT;
+	if (rl.rlim_cur / 2 < 64)
+		return 64;
+	return rl.rlim_cur / 2 > LONG_MAX ? LONG_MAX : (long)(rl.rlim_cur / 2);
+}
 
 /* Mark r for the sweep after curl returns (r->c is set). */
 static void
@@ -111,7 +144,7 @@ httpc_req_destroy(struct httpc_req *r)
 {
 	if (r->easy != NULL) {
 		if (r->state == HTTPC_REQ_ACTIVE && r->c != NULL)
-			curl_multi_remove_handle(r->c->multi, r->easy);
+			curl_multi_remove_handle(r->shard->multi, r->easy);
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 	}
@@ -127,16 +160,19 @@ static void
 httpc_destroy(struct httpc *c)
 {
 	struct httpc_sock *s, *sn;
+	size_t i;
 
 	while (c->reqs != NULL)
 		httpc_req_destroy(c->reqs);
-	curl_multi_cleanup(c->multi);
+	for (i = 0; i < HTTPC_SHARDS; i++)
+		curl_multi_cleanup(c->shards[i].multi);
 	for (s = c->socks; s != NULL; s = sn) {
 		sn = s->next;
 		event_free(s->ev);
 		CD_FREE_OBJ(s);
 	}
-	event_free(c->timer);
+	for (i = 0; i < HTTPC_SHARDS; i++)
+		event_free(c->shards[i].timer);
 	free(c->ca_file);
 	free(c->secret_prefix);
 	free(c->secret_line);
@@ -194,7 +230,7 @@ httpc_req_fail(struct httpc_req *r, int code, const char *msg)
 static void
 httpc_req_add(struct httpc_req *r)
 {
-	CURLMcode mc = curl_multi_add_handle(r->c->multi, r->easy);
+	CURLMcode mc = curl_multi_add_handle(r->shard->multi, r->easy);
 
 	if (mc != CURLM_OK) {
 		httpc_req_fail(r, -EIO, curl_multi_strerror(mc));
@@ -220,17 +256,18 @@ httpc_sweep(struct httpc *c)
 }
 
 static void
-httpc_action(struct httpc *c, curl_socket_t fd, int action)
+httpc_action(struct httpc_shard *sh, curl_socket_t fd, int action)
 {
+	struct httpc *c = sh->c;
 	int running = 0;
 
 	c->busy++;
 	c->in_curl = true;
-	curl_multi_socket_action(c->multi, fd, action, &running);
+	curl_multi_socket_action(sh->multi, fd, action, &running);
 	c->in_curl = false;
 	if (!c->dead) {
 		httpc_sweep(c);
-		httpc_check_done(c);
+		httpc_check_done(sh);
 	}
 	httpc_unbusy(c);
 }
@@ -247,36 +284,36 @@ httpc_event_cb(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_WRITE)
 		action |= CURL_CSELECT_OUT;
 	/* s may be freed by curl's socket callback: use only copies now. */
-	httpc_action(s->c, fd, action);
+	httpc_action(s->sh, fd, action);
 }
 
 static void
 httpc_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct httpc *c = arg;
+	struct httpc_shard *sh = arg;
 
 	(void)fd;
 	(void)what;
-	CD_CHECK_OBJ(c, HTTPC_MAGIC);
-	httpc_action(c, CURL_SOCKET_TIMEOUT, 0);
+	CD_CHECK_OBJ(sh, HTTPC_SHARD_MAGIC);
+	httpc_action(sh, CURL_SOCKET_TIMEOUT, 0);
 }
 
 static int
 httpc_curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct httpc *c = userp;
+	struct httpc_shard *sh = userp;
 	struct timeval tv;
 
 	(void)multi;
-	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	CD_CHECK_OBJ(sh, HTTPC_SHARD_MAGIC);
 	if (timeout_ms < 0) {
-		evtimer_del(c->timer);
+		evtimer_del(sh->timer);
 		return 0;
 	}
 	/* Even 0 goes through the loop: curl must not be re-entered here. */
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(c->timer, &tv);
+	evtimer_add(sh->timer, &tv);
 	return 0;
 }
 
@@ -284,12 +321,13 @@ static int
 httpc_curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		     void *socketp)
 {
-	struct httpc *c = userp;
+	struct httpc_shard *sh = userp;
+	struct httpc *c = sh->c;
 	struct httpc_sock *s = socketp;
 	short flags = EV_PERSIST;
 
 	(void)easy;
-	CD_CHECK_OBJ(c, HTTPC_MAGIC);
+	CD_CHECK_OBJ(sh, HTTPC_SHARD_MAGIC);
 	if (what == CURL_POLL_REMOVE) {
 		if (s != NULL) {
 			CD_CHECK_OBJ(s, HTTPC_SOCK_MAGIC);
@@ -301,19 +339,19 @@ httpc_curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 				s->next->prev = s->prev;
 			event_free(s->ev);
 			CD_FREE_OBJ(s);
-			curl_multi_assign(c->multi, fd, NULL);
+			curl_multi_assign(sh->multi, fd, NULL);
 		}
 		return 0;
 	}
 	if (s == NULL) {
 		CD_ALLOC_OBJ(s, HTTPC_SOCK_MAGIC);
-		s->c = c;
+		s->sh = sh;
 		s->fd = fd;
 		s->next = c->socks;
 		if (c->socks != NULL)
 			c->socks->prev = s;
 		c->socks = s;
-		curl_multi_assign(c->multi, fd, s);
+		curl_multi_assign(sh->multi, fd, s);
 	} else {
 		CD_CHECK_OBJ(s, HTTPC_SOCK_MAGIC);
 		event_free(s->ev);
@@ -394,14 +432,15 @@ httpc_call_done(struct httpc_req *r)
 }
 
 static void
-httpc_check_done(struct httpc *c)
+httpc_check_done(struct httpc_shard *sh)
 {
+	struct httpc *c = sh->c;
 	struct httpc_req *batch = NULL, **tail = &batch, *r;
 	CURLMsg *msg;
 	char *priv;
 	int left;
 
-	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(sh->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		priv = NULL;
@@ -409,7 +448,7 @@ httpc_check_done(struct httpc *c)
 		r = (struct httpc_req *)(void *)priv;
 		CD_CHECK_OBJ(r, HTTPC_REQ_MAGIC);
 		r->result = msg->data.result;
-		curl_multi_remove_handle(c->multi, r->easy);
+		curl_multi_remove_handle(sh->multi, r->easy);
 		r->state = HTTPC_REQ_DONE;
 		*tail = r;
 		tail = &r->batch_next;
@@ -429,7 +468,9 @@ struct httpc *
 httpc_new(struct loop *l)
 {
 	static bool global_done;
+	long idle = httpc_max_idle() / HTTPC_SHARDS;
 	struct httpc *c;
+	size_t i;
 
 	if (!global_done) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -438,16 +479,24 @@ httpc_new(struct loop *l)
 	}
 	CD_ALLOC_OBJ(c, HTTPC_MAGIC);
 	c->l = l;
-	c->multi = curl_multi_init();
-	AN(c->multi);
-	c->timer = evtimer_new(loop_base(l), httpc_timer_cb, c);
-	AN(c->timer);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
-			  httpc_curl_socket_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
-			  httpc_curl_timer_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	for (i = 0; i < HTTPC_SHARDS; i++) {
+		struct httpc_shard *sh = &c->shards[i];
+
+		sh->magic = HTTPC_SHARD_MAGIC;
+		sh->c = c;
+		sh->multi = curl_multi_init();
+		AN(sh->multi);
+		sh->timer = evtimer_new(loop_base(l), httpc_timer_cb, sh);
+		AN(sh->timer);
+		curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION,
+				  httpc_curl_socket_cb);
+		curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
+		curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION,
+				  httpc_curl_timer_cb);
+		curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
+		curl_multi_setopt(sh->multi, CURLMOPT_MAXCONNECTS,
+				  idle > 4 ? idle : 4);
+	}
 	return c;
 }
 
@@ -528,6 +577,22 @@ httpc_fake_reply(struct httpc *c, int status, const char *body,
 }
 #endif
 
+/* FNV-1a of the peer: the unix socket, or the URL up to its path. */
+static uint32_t
+httpc_peer_hash(const struct httpc_opts *o)
+{
+	const char *p = o->unix_socket != NULL ? o->unix_socket : o->url;
+	const char *auth = o->unix_socket != NULL ? NULL : strstr(p, "://");
+	uint32_t h = 2166136261u;
+
+	for (; *p != '\0'; p++) {
+		if (auth != NULL && p > auth + 2 && *p == '/')
+			break;
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	}
+	return h;
+}
+
 struct httpc_req *
 httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 	      void *arg)
@@ -543,6 +608,7 @@ httpc_request(struct httpc *c, const struct httpc_opts *o, httpc_done_fn *done,
 		httpc_req_fail(r, -EINVAL, "no URL");
 		return r;
 	}
+	r->shard = &c->shards[httpc_peer_hash(o) % HTTPC_SHARDS];
 	if ((r->easy = curl_easy_init()) == NULL) {
 		httpc_req_fail(r, -ENOMEM, "curl_easy_init failed");
 		return r;

@@ -20,6 +20,27 @@
 #define HTTPC_MAX_BODY ((size_t)64 * 1024 * 1024)
 
 struct httpc_sock;
+struct httpc;
+
+/*
+ * The number of curl multi handles per client. Each has its own
+ * connection cache, and a peer (scheme, host and port, or unix socket)
+ * always uses the same one, so reuse is unchanged. Why several: libcurl
+ * 7.88's curl_multi_remove_handle() walks its multi's whole connection
+ * cache to find the connection the finished transfer used, so with one
+ * multi and a kept-alive connection per agent every finished request
+ * cost a walk over 10,000 connections (most of an idle master's loop at
+ * 10,000 agents). Split 32 ways the walk is over a few hundred.
+ */
+#define HTTPC_SHARDS 32
+
+/* One curl multi handle, its timer and its connection cache. */
+struct httpc_shard {
+	unsigned magic;
+	struct httpc *c;     /* borrowed: the owner */
+	CURLM *multi;	     /* owned */
+	struct event *timer; /* owned */
+};
 
 enum httpc_req_state {
 	HTTPC_REQ_WAIT_ADD, /* started from inside curl; added on the sweep */
@@ -31,6 +52,7 @@ struct httpc_req {
 	unsigned magic;
 	enum httpc_req_state state;
 	struct httpc *c;	    /* borrowed: NULL once c is freed */
+	struct httpc_shard *shard;  /* borrowed: c's, for this peer */
 	struct loop *l;		    /* borrowed: c's loop */
 	CURL *easy;		    /* owned, or NULL */
 	struct curl_slist *headers; /* owned */
@@ -57,9 +79,8 @@ struct httpc_req {
 
 struct httpc {
 	unsigned magic;
-	struct loop *l;		  /* borrowed: outlives the client */
-	CURLM *multi;		  /* owned */
-	struct event *timer;	  /* owned */
+	struct loop *l; /* borrowed: outlives the client */
+	struct httpc_shard shards[HTTPC_SHARDS]; /* owned */
 	struct httpc_req *reqs;	  /* owned: every request not yet freed */
 	struct httpc_req *sweep;  /* borrowed: marked inside curl (a subset
 				     of reqs) */

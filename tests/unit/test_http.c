@@ -859,6 +859,67 @@ test_many_in_flight(void **state)
 	free(res);
 }
 
+/* A peer of test_many_peers: replies with the client's address. */
+static void
+h_peer(struct httpd_req *req, void *arg)
+{
+	(void)arg;
+	httpd_reply(req, 200, "text/plain", httpd_req_peer(req),
+		    strlen(httpd_req_peer(req)));
+}
+
+/*
+ * Requests to more peers than httpc has curl multi handles all complete,
+ * and each peer's requests, one after the other, share one kept-alive
+ * connection: the server sees the same client address every time.
+ */
+static void
+test_many_peers(void **state)
+{
+	static const struct httpd_route peer_routes[] = {
+	    {HTTPD_GET, "/peer", h_peer},
+	};
+	enum { NPEERS = 80, ROUNDS = 3 };
+	struct fixture *f = *state;
+	struct httpd *peers[NPEERS];
+	struct result *res = calloc(NPEERS * ROUNDS, sizeof *res);
+	struct cd_err err = {0};
+	struct httpc_opts o = {0};
+	char url[64];
+	int i, k;
+
+	assert_non_null(res);
+	for (i = 0; i < NPEERS; i++) {
+		assert_int_equal(
+		    httpd_new(f->l, "127.0.0.1", 0, &peers[i], &err), 0);
+		httpd_add_routes(peers[i], peer_routes, CD_NELEM(peer_routes),
+				 f);
+	}
+	for (k = 0; k < ROUNDS; k++) {
+		for (i = 0; i < NPEERS; i++) {
+			snprintf(url, sizeof url, "http://127.0.0.1:%d/peer",
+				 httpd_port(peers[i]));
+			o.url = url;
+			f->waiting++;
+			httpc_request(f->c, &o, done_cb, &res[k * NPEERS + i]);
+		}
+		run(f);
+	}
+	for (i = 0; i < NPEERS; i++) {
+		for (k = 0; k < ROUNDS; k++) {
+			assert_int_equal(res[k * NPEERS + i].done, 1);
+			assert_int_equal(res[k * NPEERS + i].status, 200);
+			assert_string_equal(res[k * NPEERS + i].body,
+					    res[i].body);
+		}
+		if (i > 0) /* different peers, different connections */
+			assert_string_not_equal(res[i].body, res[i - 1].body);
+	}
+	for (i = 0; i < NPEERS; i++)
+		httpd_free(peers[i]);
+	free(res);
+}
+
 static void
 test_basic_auth(void **state)
 {
@@ -1372,6 +1433,7 @@ main(void)
 	    T(test_stream_client_gone),
 	    T(test_start_from_on_data),
 	    T(test_many_in_flight),
+	    T(test_many_peers),
 	    T(test_basic_auth),
 	    T(test_guard_and_peer_secret),
 	    T(test_stream_cap),
