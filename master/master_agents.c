@@ -269,12 +269,11 @@ master_agent_adopt_tasks(struct master *m, struct master_agent *a,
 			master_agent_adopt_unknown(m, st);
 		master_task_forward(m, st);
 	}
-	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
+	for (t = master_tasks_on_agent(m, a->info.id); t != NULL; t = n) {
 		bool known = false;
 
-		n = TAILQ_NEXT(t, link);
-		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
-		    master_outbox_pending(a, "/internal/run_task",
+		n = TAILQ_NEXT(t, agent_link);
+		if (master_outbox_pending(a, "/internal/run_task",
 					  t->task.task_id))
 			continue;
 		for (i = 0; i < reg->ntasks && !known; i++)
@@ -296,9 +295,9 @@ master_agent_account_tasks(struct master *m, struct master_agent *a)
 {
 	struct master_task *t;
 
-	TAILQ_FOREACH(t, &m->tasks, link)
-		if (strcmp(t->task.agent_id, a->info.id) == 0 &&
-		    !task_state_terminal(t->status.state))
+	for (t = master_tasks_on_agent(m, a->info.id); t != NULL;
+	     t = TAILQ_NEXT(t, agent_link))
+		if (!task_state_terminal(t->status.state))
 			master_alloc_allocate(m->alloc, a->info.id,
 					      t->framework_id, &t->task.res);
 }
@@ -449,10 +448,9 @@ master_agents_mark_unreachable(struct master *m, struct master_agent *a,
 	master_alloc_agent_set_active(m->alloc, a->info.id, false);
 	master_offers_rescind_agent(m, a->info.id);
 	/* As Mesos 1.x: TASK_UNREACHABLE, REASON_SLAVE_REMOVED. */
-	for (t = TAILQ_FIRST(&m->tasks); t != NULL; t = n) {
-		n = TAILQ_NEXT(t, link);
-		if (strcmp(t->task.agent_id, a->info.id) != 0 ||
-		    t->status.state == TASK_UNREACHABLE)
+	for (t = master_tasks_on_agent(m, a->info.id); t != NULL; t = n) {
+		n = TAILQ_NEXT(t, agent_link);
+		if (t->status.state == TASK_UNREACHABLE)
 			continue;
 		master_task_report(m, t, TASK_UNREACHABLE,
 				   "REASON_SLAVE_REMOVED",

@@ -219,10 +219,9 @@ master_dns_agent_changed(struct master *m, const struct master_agent *a)
 	else
 		mdz_agent_del(master_dns_zone(m->dns), a->info.id);
 	/* Its tasks' records carry its address, and need it active. */
-	TAILQ_FOREACH(t, &m->tasks, link) {
-		if (strcmp(t->task.agent_id, a->info.id) == 0)
-			master_dns_task_changed(m, t);
-	}
+	for (t = master_tasks_on_agent(m, a->info.id); t != NULL;
+	     t = TAILQ_NEXT(t, agent_link))
+		master_dns_task_changed(m, t);
 }
 
 void

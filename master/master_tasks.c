@@ -43,6 +43,37 @@ master_task_find(struct master *m, const char *task_id)
 	return idmap_get(m->task_index, task_id);
 }
 
+static void
+master_task_link_agent(struct master *m, struct master_task *t)
+{
+	const char *id = t->task.agent_id != NULL ? t->task.agent_id : "";
+	struct master_agent_tasks *b = idmap_get(m->tasks_by_agent, id);
+
+	if (b == NULL) {
+		b = xcalloc(1, sizeof *b);
+		b->agent_id = xstrdup(id);
+		TAILQ_INIT(&b->tasks);
+		AZ(idmap_put(m->tasks_by_agent, b->agent_id, b));
+	}
+	TAILQ_INSERT_TAIL(&b->tasks, t, agent_link);
+	b->n++;
+	t->on = b;
+}
+
+static void
+master_task_unlink_agent(struct master *m, struct master_task *t)
+{
+	struct master_agent_tasks *b = t->on;
+
+	TAILQ_REMOVE(&b->tasks, t, agent_link);
+	t->on = NULL;
+	if (--b->n > 0)
+		return;
+	AN(idmap_del(m->tasks_by_agent, b->agent_id));
+	free(b->agent_id);
+	free(b);
+}
+
 int
 master_task_add(struct master *m, struct master_task *t)
 {
@@ -50,6 +81,7 @@ master_task_add(struct master *m, struct master_task *t)
 
 	if (rc == 0) {
 		TAILQ_INSERT_TAIL(&m->tasks, t, link);
+		master_task_link_agent(m, t);
 		master_changed(m);
 	}
 	return rc;
@@ -153,6 +185,7 @@ master_task_forget(struct master *m, struct master_task *t)
 		loop_timer_add(m->forget_timer, 0);
 	AN(idmap_del(m->task_index, t->task.task_id));
 	TAILQ_REMOVE(&m->tasks, t, link);
+	master_task_unlink_agent(m, t);
 	master_changed(m);
 	master_dns_task_gone(m, t->task.task_id);
 	master_task_free(t);
@@ -163,6 +196,7 @@ master_tasks_init(struct master *m)
 {
 	TAILQ_INIT(&m->tasks);
 	m->task_index = idmap_new();
+	m->tasks_by_agent = idmap_new();
 	m->forget_timer = loop_timer_new(m->loop, master_tasks_flush_tick, m);
 }
 
@@ -180,11 +214,14 @@ master_tasks_release(struct master *m)
 	m->forget_timer = NULL;
 	while ((t = TAILQ_FIRST(&m->tasks)) != NULL) {
 		TAILQ_REMOVE(&m->tasks, t, link);
+		master_task_unlink_agent(m, t);
 		master_task_free(t);
 	}
 	master_changed(m);
 	idmap_free(m->task_index);
 	m->task_index = NULL;
+	idmap_free(m->tasks_by_agent);
+	m->tasks_by_agent = NULL;
 }
 
 static int
