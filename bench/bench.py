@@ -65,6 +65,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -1698,6 +1699,27 @@ SECTIONS = ("alloc", "footprint", "launch", "fetch", "recovery", "api", "dns", "
             "swarm", "syncs", "memory", "scale")
 
 
+# systemd/clusterd*.service: LimitNOFILE=65536. Every process the benchmark
+# starts inherits this limit, so that a master with 10,000 agents has the
+# descriptors an installed one has (its caches and connection caps follow
+# the limit: a third of it per port, half of it for idle client connections).
+SYSTEMD_NOFILE = 65536
+
+
+def raise_nofile(want):
+    """Raise RLIMIT_NOFILE to want (root may raise the hard limit too); the
+    limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(want, hard)))
+    except (ValueError, OSError):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+        except (ValueError, OSError):
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def main():
     ap = argparse.ArgumentParser(description="clusterd benchmarks (SPEC section 9)")
     ap.add_argument("--binary", default=os.path.join(ROOT, "clusterd"))
@@ -1724,6 +1746,7 @@ def main():
         if s not in SECTIONS:
             ap.error(f"unknown section {s} ({', '.join(SECTIONS)})")
     reps = 1 if a.quick else a.reps
+    nofile = raise_nofile(SYSTEMD_NOFILE)
     tmp = tempfile.mkdtemp(prefix="cdb-", dir="/tmp")
     # Copy the binaries: a rebuild during the run must not change them, and
     # perf can still resolve symbols afterwards.
@@ -1733,7 +1756,7 @@ def main():
     if a.baseline:
         ctx["baseline"] = shutil.copy(a.baseline, os.path.join(tmp, "clusterd-baseline"))
     out = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-           "machine": machine(), "reps": reps, "quick": a.quick, "results": {}}
+           "machine": machine(), "nofile": nofile, "reps": reps, "quick": a.quick, "results": {}}
     t_start = time.monotonic()
     docker = None
     try:
