@@ -91,7 +91,8 @@ struct sched_driver_pending {
 static void
 sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 		  const struct fw_offer *o, struct resources *avail,
-		  struct sched_driver_pending **pv, size_t *n, size_t *cap)
+		  size_t limit, struct sched_driver_pending **pv, size_t *n,
+		  size_t *cap)
 {
 	struct sched_launch_counts c;
 	struct sched_launch_plan p;
@@ -107,6 +108,8 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 	if (p.launch_now < p.launch)
 		sched_converge_soon(s);
 	p.launch = p.launch_now;
+	if ((size_t)p.launch > limit)
+		p.launch = (int)limit;
 	for (k = 0; k < p.launch; k++) {
 		struct sched_driver_pending *e;
 		char *tid;
@@ -134,11 +137,12 @@ sched_driver_fill(struct sched *s, struct sched_rapp *ra,
 	free(ports);
 }
 
-/* Launch what fits into one offer, or decline it. want[i] says whether
- * app i had anything to launch when this round of offers began. */
+/* Launch what fits into one offer, at most per_offer instances, or
+ * decline it. want[i] says whether app i had anything to launch when this
+ * round of offers began. */
 static void
 sched_driver_use_offer(struct sched *s, const struct fw_offer *o,
-		       const unsigned char *want)
+		       const unsigned char *want, size_t per_offer)
 {
 	struct sched_driver_pending *pv = NULL;
 	struct wire_task *wts = NULL;
@@ -156,7 +160,10 @@ sched_driver_use_offer(struct sched *s, const struct fw_offer *o,
 
 		if (!want[i] || ra->launch_after_ms > now || ra->held)
 			continue;
-		sched_driver_fill(s, ra, o, &avail, &pv, &n, &cap);
+		if (n >= per_offer)
+			break;
+		sched_driver_fill(s, ra, o, &avail, per_offer - n, &pv, &n,
+				  &cap);
 	}
 	if (n == 0) {
 		s->link.ops->decline(s->link.master, s->fw_id, o->id,
@@ -225,7 +232,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 	struct sched *s = arg;
 	uint64_t now = loop_now_ms(s->loop);
 	unsigned char *want;
-	size_t i, k, napps, nwant = 0;
+	size_t i, k, napps, nwant = 0, ninst = 0, per_offer;
 
 	CD_CHECK_OBJ(s, SCHED_MAGIC);
 	sched_offer_round(s, offers, n);
@@ -248,7 +255,23 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 		sched_launch_plan(&c, &p);
 		want[k] = p.launch > 0;
 		nwant += want[k];
+		if (p.launch > 0)
+			ninst += (size_t)p.launch;
 	}
+	/*
+	 * Spread the round's instances over its offers: each offer takes at
+	 * most its share, rounded up. Filling offer after offer instead put
+	 * one instance of every waiting app on the first agents of the round
+	 * (1,000 apps with UNIQUE hostname: a thousand tasks on each of the
+	 * first hundred agents, none on the other 9,900), where Mesos' random
+	 * offer order and Marathon's max_instances_per_offer spread them. One
+	 * agent still takes everything in one round; what an offer could not
+	 * take (constraints, resources) goes to the next round, which the
+	 * launches themselves bring on (SPEC: offers follow every change).
+	 */
+	per_offer = n > 0 ? (ninst + n - 1) / n : 0;
+	if (per_offer == 0)
+		per_offer = 1;
 	/*
 	 * Nothing wanted: decline for the long idle filter, so that a quiet
 	 * cluster does not get every agent offered every refuse_seconds;
@@ -275,7 +298,7 @@ sched_driver_offers(void *arg, const struct fw_offer *offers, size_t n)
 					     offers[i].id, s->refuse_seconds);
 			continue;
 		}
-		sched_driver_use_offer(s, &offers[i], want);
+		sched_driver_use_offer(s, &offers[i], want, per_offer);
 	}
 	free(want);
 }

@@ -185,3 +185,13 @@ def test_unfulfillable_waits_and_says_why(cluster):
     assert "lastUsedOfferAt" not in entry["processedOffersSummary"]
     assert cd.running_tasks("/nowhere") == []
     destroy(cd, "/nowhere")
+
+
+def test_instances_spread_over_the_round_without_constraints(cluster):
+    # Without constraints, the instances of a round share its offers instead
+    # of filling the first agent offered (where Mesos' random offer order and
+    # Marathon's max_instances_per_offer would spread them too).
+    cd = cluster
+    create(cd, "/spread", 6, [])
+    assert wait_hosts(cd, "/spread", 6) == {"h1": 2, "h2": 2, "h3": 2}
+    destroy(cd, "/spread")
