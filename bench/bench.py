@@ -1739,6 +1739,9 @@ def main():
     ap.add_argument("--scale-agents", type=int, default=10000,
                     help="simulated agents of the scale section (10 tasks each: 10,000 "
                          "agents, 1,000 apps x 100 instances)")
+    ap.add_argument("--scale-budget", type=int, default=1800,
+                    help="seconds the scale section may take; it stops posting apps 120 s "
+                         "before the end and measures what there is")
     ap.add_argument("--out", required=True, help="the JSON results file to write")
     a = ap.parse_args()
     sections = [s for s in a.sections.split(",") if s]
@@ -1801,7 +1804,7 @@ def main():
                         r = bench_scale(ctx, 100, 100, 10, 10, 300)
                     else:
                         r = bench_scale(ctx, a.scale_agents, 1000, a.scale_agents // 10, 100,
-                                        1800)
+                                        a.scale_budget)
                 elif s == "api":
                     k = 2 if a.baseline else 1
                     if a.api_state_only:
