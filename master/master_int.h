@@ -147,7 +147,6 @@ TAILQ_HEAD(master_task_list, master_task);
 struct master_agent_tasks {
 	char *agent_id;		       /* owned; the key of m->tasks_by_agent */
 	struct master_task_list tasks; /* borrowed: via agent_link */
-	size_t n;
 };
 TAILQ_HEAD(master_framework_list, master_framework);
 TAILQ_HEAD(master_offer_list, master_offer);

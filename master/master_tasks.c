@@ -56,7 +56,6 @@ master_task_link_agent(struct master *m, struct master_task *t)
 		AZ(idmap_put(m->tasks_by_agent, b->agent_id, b));
 	}
 	TAILQ_INSERT_TAIL(&b->tasks, t, agent_link);
-	b->n++;
 	t->on = b;
 }
 
@@ -67,7 +66,7 @@ master_task_unlink_agent(struct master *m, struct master_task *t)
 
 	TAILQ_REMOVE(&b->tasks, t, agent_link);
 	t->on = NULL;
-	if (--b->n > 0)
+	if (!TAILQ_EMPTY(&b->tasks))
 		return;
 	AN(idmap_del(m->tasks_by_agent, b->agent_id));
 	free(b->agent_id);
