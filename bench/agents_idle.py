@@ -28,13 +28,6 @@ import bench as B  # noqa: E402  pylint: disable=wrong-import-position
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def cpu_pct(pid, seconds):
-    c0, t0 = B.proc_cpu_ticks(pid), time.monotonic()
-    time.sleep(seconds)
-    c1, t1 = B.proc_cpu_ticks(pid), time.monotonic()
-    return 100.0 * (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0)
-
-
 def one(name, binary, sim, n, per_fleet, out_dir):
     tmp = tempfile.mkdtemp(prefix=f"idle-{name}-", dir="/tmp")
     res = {"binary": binary}
@@ -62,9 +55,11 @@ def one(name, binary, sim, n, per_fleet, out_dir):
                             os.path.join(out_dir, f"agents-idle-{name}.perf"),
                             "-p", str(cd.pid()), "--", "sleep", "10"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        res["idle_cpu_pct"] = cpu_pct(cd.pid(), 60)
+        mark = B.cpu_mark(cd.pid())
+        time.sleep(60)
+        res["idle_cpu_pct"] = B.cpu_pct_since(cd.pid(), mark)
         res["master_fds"] = len(os.listdir(f"/proc/{cd.pid()}/fd"))
-        c0, t0 = B.proc_cpu_ticks(cd.pid()), time.monotonic()
+        mark, t0 = B.cpu_mark(cd.pid()), time.monotonic()
         for i in range(20):
             cd.post("/v2/apps", json={"id": f"/idle/a{i}", "cmd": "sleep 100000", "cpus": 0.01,
                                       "mem": 1, "instances": 100, "portDefinitions": [],
@@ -76,8 +71,7 @@ def one(name, binary, sim, n, per_fleet, out_dir):
         done = B.wait_count(running, 2000, 600, 1.0)
         dt = time.monotonic() - t0
         res["launch_2000_s"] = dt if done is not None else None
-        res["launch_cpu_pct"] = 100.0 * (B.proc_cpu_ticks(cd.pid()) - c0) / \
-            os.sysconf("SC_CLK_TCK") / dt
+        res["launch_cpu_pct"] = B.cpu_pct_since(cd.pid(), mark)
         res["master_rss_mib"] = B.proc_status(cd.pid())["VmRSS"] / 1024
     finally:
         for f in fleets:

@@ -215,6 +215,18 @@ def proc_cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # fields 14 and 15
 
 
+def cpu_mark(pid):
+    """A starting point for cpu_pct_since()."""
+    return proc_cpu_ticks(pid), time.monotonic()
+
+
+def cpu_pct_since(pid, mark):
+    """The process's CPU since mark, in % of one core."""
+    c0, t0 = mark
+    return 100.0 * (proc_cpu_ticks(pid) - c0) / os.sysconf("SC_CLK_TCK") / \
+        (time.monotonic() - t0)
+
+
 def proc_write_bytes(pid):
     with open(f"/proc/{pid}/io", encoding="utf-8") as f:
         for line in f:
@@ -1096,11 +1108,9 @@ def bench_api(ctx, reps, budget_s, seconds, n_apps=1000, n_agents=1000, n_task_a
             out["tasks_per_s"] = n / secs
             out["tasks_running_progress"] = samples[-10:]
             log(f"api {name}: {n} of {want} tasks running after {secs:.0f}s")
-            hz = os.sysconf("SC_CLK_TCK")
-            c0, t_0 = proc_cpu_ticks(cd.pid()), time.monotonic()
+            mark = cpu_mark(cd.pid())
             time.sleep(10)
-            out["master_idle_cpu_percent_at_scale"] = (
-                100.0 * (proc_cpu_ticks(cd.pid()) - c0) / hz / (time.monotonic() - t_0))
+            out["master_idle_cpu_percent_at_scale"] = cpu_pct_since(cd.pid(), mark)
             mem = out["memory"]
             mem["master_10000_tasks_kib"] = proc_status(cd.pid())["VmRSS"]
             mem["fleet_10000_tasks_kib"] = proc_status(fleet.proc.pid)["VmRSS"]
@@ -1315,10 +1325,9 @@ def bench_scale(ctx, n_agents, per_fleet, n_apps, per_app, budget_s):
         sampler = None
         m2 = proc_status(cd.pid())
         time.sleep(10)
-        c0, w0 = proc_cpu_ticks(cd.pid()), time.monotonic()
+        mark = cpu_mark(cd.pid())
         time.sleep(30)
-        c1, w1 = proc_cpu_ticks(cd.pid()), time.monotonic()
-        res["idle_cpu_pct"] = 100.0 * (c1 - c0) / os.sysconf("SC_CLK_TCK") / (w1 - w0)
+        res["idle_cpu_pct"] = cpu_pct_since(cd.pid(), mark)
         res.update({"master_before_agents": m0, "master_after_agents": m1,
                     "master_after_tasks": m2, "master_rss_mib": m2["VmRSS"] / 1024,
                     "master_hwm_mib": m2["VmHWM"] / 1024})
