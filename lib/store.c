@@ -140,6 +140,7 @@ struct store_batch {
 	MDB_txn *txn;	     /* owned; NULL when begin failed */
 	int rc;		     /* first error; commit then aborts */
 	bool dirty;	     /* a put, delete or clear succeeded */
+	uint64_t pages;	     /* group commit: bound on the new pages */
 	struct store_rec *recs; /* owned: for the sink, in order */
 	size_t nrecs, recs_cap;
 };
@@ -443,8 +444,11 @@ store_sink_put(struct store_batch *b, enum store_db db, const char *key,
 	existed = mdb_get(b->txn, b->e->dbi[db], k, &old) == 0;
 	v.mv_data = (void *)(uintptr_t)val;
 	v.mv_size = len;
-	if ((rc = store_rc(mdb_put(b->txn, b->e->dbi[db], k, &v, 0))) == 0)
+	if ((rc = store_rc(mdb_put(b->txn, b->e->dbi[db], k, &v, 0))) == 0) {
 		store_record(b, db, key, val != NULL ? val : "", len, existed);
+		b->pages += store_sync_put_pages(b->e, b->txn, b->e->dbi[db],
+						 k->mv_size + len);
+	}
 	return rc;
 }
 
@@ -523,7 +527,10 @@ store_batch_put(struct store_batch *b, enum store_db db, const char *key,
 		return b->rc = store_sink_put(b, db, key, &k, val, len);
 	v.mv_data = (void *)(uintptr_t)val;
 	v.mv_size = len;
-	return b->rc = store_rc(mdb_put(b->txn, b->e->dbi[db], &k, &v, 0));
+	if ((rc = store_rc(mdb_put(b->txn, b->e->dbi[db], &k, &v, 0))) == 0)
+		b->pages += store_sync_put_pages(b->e, b->txn, b->e->dbi[db],
+						 k.mv_size + len);
+	return b->rc = rc;
 }
 
 int
@@ -539,6 +546,9 @@ store_batch_del(struct store_batch *b, enum store_db db, const char *key)
 		return b->rc = rc;
 	mrc = mdb_del(b->txn, b->e->dbi[db], &k, NULL);
 	b->dirty |= mrc == 0;
+	if (mrc == 0)
+		b->pages +=
+		    store_sync_put_pages(b->e, b->txn, b->e->dbi[db], 0);
 	if (mrc == 0 && store_sees(b, db))
 		store_record(b, db, key, NULL, 0, true);
 	if (mrc == MDB_NOTFOUND)
@@ -553,6 +563,7 @@ store_batch_clear(struct store_batch *b, enum store_db db)
 	if (b->rc != 0)
 		return b->rc;
 	b->dirty = true;
+	b->pages += store_sync_clear_pages(b->e, b->txn, b->e->dbi[db]);
 	return b->rc = store_rc(mdb_drop(b->txn, b->e->dbi[db], 0));
 }
 
@@ -564,6 +575,9 @@ store_batch_commit(struct store_batch *b)
 	if (b->txn != NULL) {
 		if (rc == 0)
 			rc = CD_FAULT("store.commit");
+		/* With group commit: room on disk for the pass with it. */
+		if (rc == 0 && b->dirty)
+			rc = store_sync_reserve(b->e, b->pages);
 		if (rc == 0) {
 			struct timespec t0, t1;
 

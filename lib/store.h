@@ -3,11 +3,13 @@
  * named database per owner so that master, scheduler and agent, whether in
  * one process or several, never collide. Values are opaque bytes (JSON by
  * convention). Every put/del commits before it returns; store_batch_*
- * groups several writes into one commit. By default a commit is also
- * synced (one fdatasync) before it returns. With group commit
- * (store_group_commit) commits return at once and one sync per loop pass
- * covers them all: then "durable" is what store_durable() says, and
- * whoever tells another process about a write waits on it first. A sink
+ * groups several writes into one commit. Without group commit a commit
+ * is also synced (one fdatasync) before it returns. With it
+ * (store_group_commit, which clusterd turns on by default) commits return
+ * at once and one sync per loop pass covers them all: then "durable" is
+ * what store_durable() says, and whoever tells another process about a
+ * write waits on it first. A full disk fails a commit (-ENOSPC) either
+ * way, the pass's file space being allocated ahead. A sink
  * (below) may replicate committed batches elsewhere; durability then also
  * means the sink's (lib/zkstore: committed in ZooKeeper). Loop thread only.
  */

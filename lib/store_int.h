@@ -48,6 +48,10 @@ struct store_env {
 	struct loop_timer *flush;     /* owned: the commit of this pass */
 	MDB_txn *pass;		      /* owned: this pass's, or NULL */
 	unsigned pass_batches;	      /* batches begun in it */
+	uint64_t pass_pages;	      /* bound on the new pages it adds */
+	uint64_t reserved;	      /* bytes of the file allocated ahead */
+	size_t psize;		      /* LMDB's page size */
+	bool no_reserve;	      /* the filesystem cannot allocate ahead */
 	uint64_t committed;	      /* commits that wrote something */
 	uint64_t synced;	      /* of those, on disk */
 	uint64_t nsyncs;	      /* syncs done by store_sync.c */
@@ -101,6 +105,21 @@ store_rc(int mrc)
  * one. 0 or a negative code with err set.
  */
 int store_schema(struct store_env *e, MDB_txn *txn, struct cd_err *err);
+/*
+ * With group commit, a bound on the new pages a write adds to the pass:
+ * a put of klen + vlen bytes, or a delete (vlen 0), in db; and a clear of
+ * db (before it runs). 0 without group commit.
+ */
+uint64_t store_sync_put_pages(struct store_env *e, MDB_txn *txn, MDB_dbi dbi,
+			      size_t len);
+uint64_t store_sync_clear_pages(struct store_env *e, MDB_txn *txn, MDB_dbi dbi);
+/*
+ * With group commit, before a batch that adds up to pages new pages
+ * commits into the pass: allocate the file ahead far enough for the
+ * pass's commit to write them all, so that a full disk fails this batch
+ * (-ENOSPC), not the pass. 0, or a negative errno and nothing changed.
+ */
+int store_sync_reserve(struct store_env *e, uint64_t pages);
 /* A batch that wrote something was committed (LMDB said yes). */
 void store_sync_committed(struct store_env *e);
 /* The environment closes: sync what is pending, drop the waiters. */

@@ -4,9 +4,10 @@
  * counters, and the waiters of its durable interface (lib/durable.h). Part
  * of lib/store (store_int.h); loop thread only.
  *
- * Without group commit (the default) every batch is an LMDB write
+ * Without group commit (--store_sync=commit) every batch is an LMDB write
  * transaction of its own whose commit syncs before it returns, and
- * nothing here waits. With it (store_group_commit), the first batch of a
+ * nothing here waits. With it (store_group_commit; --store_sync=group, the
+ * default), the first batch of a
  * loop pass begins one write transaction, the pass's, and every batch of
  * the pass is a transaction nested in it: its commit merges into the
  * pass's and counts as committed, and reads go through the pass's, so the
@@ -20,17 +21,28 @@
  * process killed, or an OS crash, before that commit loses the pass's
  * writes, none of which was acknowledged; the file stays consistent.
  *
- * A pass commit that fails (the disk full, an I/O error) leaves the
- * process's memory ahead of its disk, with no way to tell which of its
- * objects the lost writes were: its waiters hear the error, and the
- * process exits at once, to be restarted from what is on disk, as a
- * database does when its log write fails. That is why group commit is not
- * the default: without it a full disk fails one batch, which its caller
- * answers with a 507 (test_t8_store_full.py).
+ * A full disk must fail a batch, which its caller answers with a 507
+ * (test_t8_store_full.py), not the pass's commit, after the process has
+ * changed its memory. So before a batch commits into the pass, the file is
+ * allocated ahead (fallocate, FALLOC_FL_KEEP_SIZE: blocks past its end,
+ * its size unchanged) far enough for everything the pass may add: a bound
+ * counted per write from the tree's depth and the value's overflow pages,
+ * plus the list of freed pages the commit writes. When that allocation
+ * fails the batch fails with it, and the pass is untouched. The bound is
+ * loose (pages a pass dirties twice are counted twice), so a pass is also
+ * committed early once it reaches STORE_PASS_MAX_PAGES, and the file never
+ * holds more than that allocated past its end.
+ *
+ * A pass commit that fails all the same (an I/O error, a filesystem that
+ * cannot allocate ahead) leaves the process's memory ahead of its disk,
+ * with no way to tell which of its objects the lost writes were: its
+ * waiters hear the error, and the process exits at once, to be restarted
+ * from what is on disk, as a database does when its log write fails.
  */
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +61,12 @@
 
 /* Batches in one pass's transaction before it is committed early. */
 #define STORE_PASS_MAX_BATCHES 1024
+/* Bound on a pass's new pages before it is committed early (16 MiB). */
+#define STORE_PASS_MAX_PAGES 4096
+/* The file is allocated ahead in steps of this many pages (256 KiB). */
+#define STORE_RESERVE_STEP 64
+/* What a commit may add besides the pages written: the free DB's path. */
+#define STORE_COMMIT_PAGES 16
 
 static uint64_t
 store_sync_pending(void *ctx)
@@ -130,6 +148,7 @@ store_sync_commit_pass(struct store_env *e)
 	mrc = mdb_txn_commit(e->pass);
 	e->pass = NULL;
 	e->pass_batches = 0;
+	e->pass_pages = 0;
 	e->nsyncs++;
 	if (mrc == 0) {
 		e->synced = e->committed;
@@ -179,7 +198,9 @@ store_sync_parent(struct store_env *e, MDB_txn **parent)
 	 * stay far below LMDB's limit for one transaction (MDB_TXN_FULL);
 	 * its waiters are called when the timer fires.
 	 */
-	if (e->pass != NULL && e->pass_batches >= STORE_PASS_MAX_BATCHES &&
+	if (e->pass != NULL &&
+	    (e->pass_batches >= STORE_PASS_MAX_BATCHES ||
+	     e->pass_pages >= STORE_PASS_MAX_PAGES) &&
 	    store_sync_commit_pass(e) != 0)
 		store_sync_die(e);
 	if (e->pass == NULL) {
@@ -191,6 +212,102 @@ store_sync_parent(struct store_env *e, MDB_txn **parent)
 	}
 	e->pass_batches++;
 	*parent = e->pass;
+	return 0;
+}
+
+/* The depth of db's tree in txn, and of the main tree that names it. */
+static uint64_t
+store_sync_depth(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat st;
+	uint64_t d = 0;
+
+	if (mdb_stat(txn, dbi, &st) == 0)
+		d += st.ms_depth;
+	if (mdb_stat(txn, 0 /* the main tree */, &st) == 0)
+		d += st.ms_depth;
+	return d + 1; /* a new root */
+}
+
+uint64_t
+store_sync_put_pages(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, size_t len)
+{
+	uint64_t pages;
+
+	if (e->flush == NULL)
+		return 0;
+	/* Each page of the path copied, and split in two at worst. */
+	pages = 2 * store_sync_depth(txn, dbi);
+	/* A big value lives in overflow pages of its own. */
+	if (len > e->psize / 4)
+		pages += (len + 2 * sizeof(uint64_t) + e->psize - 1) / e->psize;
+	return pages;
+}
+
+uint64_t
+store_sync_clear_pages(struct store_env *e, MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat st;
+	uint64_t freed = 0;
+
+	if (e->flush == NULL)
+		return 0;
+	if (mdb_stat(txn, dbi, &st) == 0)
+		freed = st.ms_branch_pages + st.ms_leaf_pages +
+			st.ms_overflow_pages;
+	/* The freed pages' numbers go to the free DB at commit. */
+	return 2 * store_sync_depth(txn, dbi) +
+	       (freed * sizeof(uint64_t) + e->psize - 1) / e->psize;
+}
+
+int
+store_sync_reserve(struct store_env *e, uint64_t pages)
+{
+	MDB_envinfo info;
+	uint64_t total, end, need, want, from;
+	int fd, mrc;
+
+	if (e->flush == NULL || pages == 0)
+		return 0;
+	if (e->no_reserve) {
+		e->pass_pages += pages;
+		return 0;
+	}
+	if ((mrc = mdb_env_info(e->env, &info)) != 0 ||
+	    (mrc = mdb_env_get_fd(e->env, &fd)) != 0)
+		return store_rc(mrc);
+	total = e->pass_pages + pages;
+	/* Every page written frees one, whose number the commit records. */
+	total += STORE_COMMIT_PAGES +
+		 (total * sizeof(uint64_t) + e->psize - 1) / e->psize;
+	end = ((uint64_t)info.me_last_pgno + 1) * e->psize;
+	need = end + total * e->psize;
+	/* LMDB's map is full first: its commit could not save the list. */
+	if (need > info.me_mapsize)
+		return -ENOSPC;
+	if (need > e->reserved) {
+		from = e->reserved > end ? e->reserved : end;
+		want = need + (uint64_t)STORE_RESERVE_STEP * e->psize;
+		/* Short of the step, exactly what is needed. */
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
+			      (off_t)(want - from)) != 0) {
+			want = need;
+			if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
+				      (off_t)(want - from)) != 0)
+				goto fail;
+		}
+		e->reserved = want;
+	}
+	e->pass_pages += pages;
+	return 0;
+fail:
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return -errno;
+	log_warn("store: %s: this filesystem cannot allocate ahead; a full "
+		 "disk will end the process instead of failing a write",
+		 e->file);
+	e->no_reserve = true;
+	e->pass_pages += pages;
 	return 0;
 }
 
@@ -251,12 +368,17 @@ int
 store_group_commit(struct store *s, struct loop *l, struct cd_err *err)
 {
 	struct store_env *e = s->e;
+	MDB_stat st;
+	int mrc;
 
-	(void)err;
 	/* In memory: nothing is synced, nothing waits. */
 	if (e->tmpdir != NULL || e->flush != NULL)
 		return 0;
 	CD_ASSERT(!e->in_batch);
+	if ((mrc = mdb_env_stat(e->env, &st)) != 0)
+		return cd_err_set(err, store_rc(mrc), "store: %s: %s", e->file,
+				  mdb_strerror(mrc));
+	e->psize = st.ms_psize;
 	TAILQ_INIT(&e->waiters);
 	e->flush = loop_timer_new(l, store_sync_flush_cb, e);
 	return 0;

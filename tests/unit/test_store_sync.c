@@ -274,6 +274,7 @@ test_group_burst(void **state)
 	struct store_sync_stats st;
 	struct cd_err err = {0};
 	struct buf v = BUF_INIT;
+	uint64_t syncs;
 	int i;
 
 	(void)state;
@@ -286,10 +287,17 @@ test_group_burst(void **state)
 	}
 	store_sync_stats(s, &st);
 	assert_int_equal(st.commits, 3000);
-	assert_int_equal(st.syncs, 2); /* at 1024 and 2048 batches */
+	/*
+	 * Early, at 1,024 batches or once the pass's bound on new pages
+	 * reaches 16 MiB, whichever comes first: still hundreds of batches
+	 * a sync.
+	 */
+	assert_true(st.syncs >= 2);
+	assert_true(st.syncs <= 3000 / 256);
+	syncs = st.syncs;
 	ut_spin(l, 20);
 	store_sync_stats(s, &st);
-	assert_int_equal(st.syncs, 3);
+	assert_int_equal(st.syncs, syncs + 1);
 	assert_int_equal(st.pending, 0);
 	store_close(s);
 	s = open_ok(dir, 0);
