@@ -67,13 +67,13 @@ static const struct cfg_opt cmd_opts[] = {
      NULL, AIO | MST | AGT, "ZooKeeper session timeout"},
     {"registry", CFG_ENUM, OFF(registry), NULL, "lmdb|zk|in_memory", AIO | MST,
      "where master and scheduler state lives (lmdb, or zk with --zk)"},
-    {"store_sync", CFG_ENUM, OFF(store_sync), "commit", "commit|group", 0,
+    {"store_sync", CFG_ENUM, OFF(store_sync), "group", "commit|group", 0,
      "when the LMDB store in --work_dir reaches the disk: commit (a "
      "transaction and its fsync per write) or group (one LMDB transaction "
      "per loop pass, every write of the pass nested in it and synced by its "
      "one commit; answers, events and status updates wait for it; far "
-     "fewer fsyncs, but a full disk ends the process instead of answering "
-     "507)"},
+     "fewer fsyncs; the file is allocated ahead, so a full disk still "
+     "fails one write with a 507)"},
     {"resources", CFG_STR, OFF(resources), NULL, NULL, AIO | AGT,
      "agent resources, e.g. cpus:4;mem:8192;disk:10000;"
      "ports:[31000-32000] (detected)"},
