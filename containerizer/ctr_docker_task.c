@@ -76,16 +76,8 @@ ctr_docker_task_emit(struct ctr_docker_task *t, enum task_state st,
 		     const char *msg, const char *reason,
 		     const json_t *checkpoint)
 {
-	struct ctr_event ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.task_id = t->task_id;
-	ev.state = st;
-	ev.message = msg;
-	ev.reason = reason;
-	ev.container_id = t->cid;
-	ev.checkpoint = checkpoint;
-	ctr_base_emit(&t->d->base, &ev);
+	ctr_base_emit_state(&t->d->base, t->task_id, st, msg, reason, t->cid,
+			    checkpoint);
 }
 
 /* Send the terminal state, forget the task, remove its container. */

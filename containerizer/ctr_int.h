@@ -8,6 +8,8 @@
 #ifndef CLUSTERD_CONTAINERIZER_CTR_INT_H
 #define CLUSTERD_CONTAINERIZER_CTR_INT_H
 
+#include <string.h>
+
 #include "containerizer/ctr.h"
 
 /*
@@ -49,6 +51,28 @@ static inline void
 ctr_base_emit(const struct ctr_base *b, const struct ctr_event *e)
 {
 	b->ev(e, b->ev_arg);
+}
+
+/*
+ * Send a task's state through b: an event with no container addresses
+ * (container_id, msg, reason and checkpoint may be NULL; all borrowed for
+ * the call).
+ */
+static inline void
+ctr_base_emit_state(const struct ctr_base *b, const char *task_id,
+		    enum task_state st, const char *msg, const char *reason,
+		    const char *container_id, const json_t *checkpoint)
+{
+	struct ctr_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.task_id = task_id;
+	ev.state = st;
+	ev.message = msg;
+	ev.reason = reason;
+	ev.container_id = container_id;
+	ev.checkpoint = checkpoint;
+	ctr_base_emit(b, &ev);
 }
 
 #endif

@@ -199,18 +199,11 @@ static void
 mz_emit(struct mz_task *t, enum task_state st, const char *msg,
 	const char *reason, const json_t *checkpoint)
 {
-	struct ctr_event ev;
 	char cid[32];
 
 	snprintf(cid, sizeof cid, "pid:%d", (int)t->pid);
-	memset(&ev, 0, sizeof ev);
-	ev.task_id = t->task_id;
-	ev.state = st;
-	ev.message = msg;
-	ev.reason = reason;
-	ev.container_id = t->pid > 0 ? cid : NULL;
-	ev.checkpoint = checkpoint;
-	ctr_base_emit(&t->m->base, &ev);
+	ctr_base_emit_state(&t->m->base, t->task_id, st, msg, reason,
+			    t->pid > 0 ? cid : NULL, checkpoint);
 }
 
 static void

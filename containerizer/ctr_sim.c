@@ -91,15 +91,8 @@ static void
 sim_emit(struct sim_task *t, enum task_state st, const char *msg,
 	 const json_t *checkpoint)
 {
-	struct ctr_event ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.task_id = t->task_id;
-	ev.state = st;
-	ev.message = msg;
-	ev.container_id = t->cid;
-	ev.checkpoint = checkpoint;
-	ctr_base_emit(&t->s->base, &ev);
+	ctr_base_emit_state(&t->s->base, t->task_id, st, msg, NULL, t->cid,
+			    checkpoint);
 }
 
 static void

@@ -343,31 +343,46 @@ master_w_duplicates(struct jw *w, struct master *m)
 	idmap_free(count);
 }
 
+/*
+ * The agents by the states that /master/state and /metrics/snapshot both
+ * report (an agent restored but not re-registered counts in none).
+ */
+struct master_agent_tally {
+	int active;	 /* MASTER_AGENT_ACTIVE */
+	int inactive;	 /* MASTER_AGENT_SILENT */
+	int unreachable; /* MASTER_AGENT_UNREACHABLE */
+};
+
+static void
+master_tally_agent(struct master_agent_tally *n, const struct master_agent *a)
+{
+	if (a->state == MASTER_AGENT_ACTIVE)
+		n->active++;
+	else if (a->state == MASTER_AGENT_SILENT)
+		n->inactive++;
+	else if (a->state == MASTER_AGENT_UNREACHABLE)
+		n->unreachable++;
+}
+
 /* /master/state's members. */
 static void
 master_w_state(struct jw *w, struct master *m)
 {
 	struct master_agent *a;
 	char *pid = master_pid(m);
-	int active = 0, inactive = 0, unreachable = 0;
+	struct master_agent_tally n = {0};
 
-	TAILQ_FOREACH(a, &m->agents, link) {
-		if (a->state == MASTER_AGENT_ACTIVE)
-			active++;
-		else if (a->state == MASTER_AGENT_SILENT)
-			inactive++;
-		else if (a->state == MASTER_AGENT_UNREACHABLE)
-			unreachable++;
-	}
+	TAILQ_FOREACH(a, &m->agents, link)
+		master_tally_agent(&n, a);
 	jw_kstr(w, "version", m->conf.version);
 	jw_kstr(w, "id", m->id);
 	jw_kstr(w, "pid", pid);
 	jw_kstr(w, "hostname", m->conf.hostname);
 	jw_kreal(w, "start_time", m->start_ms / 1000.0);
 	jw_kreal(w, "elected_time", m->start_ms / 1000.0);
-	jw_kint(w, "activated_slaves", active);
-	jw_kint(w, "deactivated_slaves", inactive);
-	jw_kint(w, "unreachable_slaves", unreachable);
+	jw_kint(w, "activated_slaves", n.active);
+	jw_kint(w, "deactivated_slaves", n.inactive);
+	jw_kint(w, "unreachable_slaves", n.unreachable);
 	jw_kstr(w, "leader", pid);
 	jw_key(w, "leader_info");
 	jw_obj_open(w);
@@ -499,7 +514,8 @@ master_h_metrics(struct httpd_req *req, void *arg)
 	struct master_agent *a;
 	struct master_task *t;
 	struct resources total, used;
-	int active = 0, inactive = 0, unreachable = 0, running = 0, staging = 0;
+	struct master_agent_tally n = {0};
+	int running = 0, staging = 0;
 	json_t *j;
 
 	res_zero(&total);
@@ -509,12 +525,7 @@ master_h_metrics(struct httpd_req *req, void *arg)
 
 		res_zero(&at);
 		res_zero(&au);
-		if (a->state == MASTER_AGENT_ACTIVE)
-			active++;
-		else if (a->state == MASTER_AGENT_SILENT)
-			inactive++;
-		else if (a->state == MASTER_AGENT_UNREACHABLE)
-			unreachable++;
+		master_tally_agent(&n, a);
 		master_alloc_agent_usage(m->alloc, a->info.id, &at, &au);
 		res_add(&total, &at);
 		res_add(&used, &au);
@@ -533,17 +544,17 @@ master_h_metrics(struct httpd_req *req, void *arg)
 	    "s:f, s:f, s:I, s:I, s:I, s:I}",
 	    "master/elected", 1.0, "master/uptime_secs",
 	    (loop_wall_ms() - m->start_ms) / 1000.0, "master/slaves_active",
-	    active, "master/slaves_inactive", inactive,
-	    "master/slaves_unreachable", unreachable, "master/slaves_connected",
-	    active + inactive, "master/tasks_running", running,
-	    "master/tasks_staging", staging, "master/cpus_total", total.cpus,
-	    "master/cpus_used", used.cpus, "master/mem_total", total.mem,
-	    "master/mem_used", used.mem, "master/disk_total", total.disk,
-	    "master/disk_used", used.disk, "master/tasks_finished",
-	    (json_int_t)m->tasks_finished, "master/tasks_failed",
-	    (json_int_t)m->tasks_failed, "master/tasks_killed",
-	    (json_int_t)m->tasks_killed, "master/tasks_lost",
-	    (json_int_t)m->tasks_lost);
+	    n.active, "master/slaves_inactive", n.inactive,
+	    "master/slaves_unreachable", n.unreachable,
+	    "master/slaves_connected", n.active + n.inactive,
+	    "master/tasks_running", running, "master/tasks_staging", staging,
+	    "master/cpus_total", total.cpus, "master/cpus_used", used.cpus,
+	    "master/mem_total", total.mem, "master/mem_used", used.mem,
+	    "master/disk_total", total.disk, "master/disk_used", used.disk,
+	    "master/tasks_finished", (json_int_t)m->tasks_finished,
+	    "master/tasks_failed", (json_int_t)m->tasks_failed,
+	    "master/tasks_killed", (json_int_t)m->tasks_killed,
+	    "master/tasks_lost", (json_int_t)m->tasks_lost);
 	res_free(&total);
 	res_free(&used);
 	httpd_reply_json(req, 200, j);
