@@ -338,6 +338,28 @@ def failover(r):
     return t
 
 
+def syncs(r):
+    t = []
+    for kind, e in r.get("by_kind", {}).items():
+        n = e.get("n")
+        g, c = e.get("clusterd", {}), e.get("commit", {})
+        what = (f"{fmt(n)} Docker containers" if kind == "docker"
+                else f"{fmt(n)} tasks, --containerizers=sim")
+        fewer = e.get("fewer_syncs") or {}
+        big = kind == "sim" and (n or 0) >= 10000
+        t.append((f"launch and kill of {what}: fdatasyncs, --store_sync=group (the default) "
+                  f"vs commit; commits", f"{spread(g.get('fdatasync'))} vs "
+                  f"{spread(c.get('fdatasync'))}; {spread(g.get('commits'))}", "—", ""))
+        t.append((f"launch and kill of {what}: times fewer fdatasyncs with group commit",
+                  ratio_cell(fewer), "≥ 5x at 10,000 tasks" if big else "—",
+                  verdict(fewer.get("median_of_medians"), 5, lower_is_better=False)
+                  if big else ""))
+        t.append((f"launch and kill of {what}: seconds, group vs commit",
+                  f"{spread(g.get('seconds'), ' s')} vs {spread(c.get('seconds'), ' s')}",
+                  "—", ""))
+    return t
+
+
 def scale(r):
     want = r.get("tasks_wanted")
     done = r.get("all_running_s")
@@ -371,11 +393,13 @@ def main():
     for name, fn in (("Launch overhead", launch), ("Fetcher", fetch), ("Docker swarm mode", swarm),
                      ("API throughput", api), ("Allocator and placement", alloc),
                      ("Footprint", footprint), ("Agent recovery", recovery),
-                     ("DNS", dns), ("Failover", failover), ("100,000 tasks", scale)):
+                     ("DNS", dns), ("Failover", failover), ("Group commit", syncs),
+                     ("100,000 tasks", scale)):
         key = {"Launch overhead": "launch", "Fetcher": "fetch", "Docker swarm mode": "swarm",
                "API throughput": "api", "Allocator and placement": "alloc",
                "Footprint": "footprint", "Agent recovery": "recovery", "DNS": "dns",
-               "Failover": "failover", "100,000 tasks": "scale"}[name]
+               "Failover": "failover", "Group commit": "syncs",
+               "100,000 tasks": "scale"}[name]
         r = d["results"].get(key)
         if r is None:
             continue
