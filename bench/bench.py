@@ -1277,8 +1277,10 @@ def bench_scale(ctx, n_agents, per_fleet, n_apps, per_app, budget_s):
                      f"{per_fleet} (one process each, --containerizers=sim); {n_apps} apps x "
                      f"{per_app} instances with constraints, posted one after the other; "
                      "latency sampled one request at a time during the launch",
-           "agents": n_agents, "tasks_wanted": want}
-    cd = BenchClusterd(ctx["binary"], os.path.join(ctx["tmp"], "scale"), role="--master")
+           "agents": n_agents, "tasks_wanted": want,
+           "master_args": ctx.get("scale_master_args", [])}
+    cd = BenchClusterd(ctx["binary"], os.path.join(ctx["tmp"], "scale"), role="--master",
+                       args=ctx.get("scale_master_args", []))
     fleets, sampler = [], None
     try:
         cd.start()
@@ -1756,6 +1758,9 @@ def main():
     ap.add_argument("--scale-budget", type=int, default=1800,
                     help="seconds the scale section may take; it stops posting apps 120 s "
                          "before the end and measures what there is")
+    ap.add_argument("--scale-master-args", default="",
+                    help="extra flags for the scale section's master, e.g. "
+                         "--store_sync=commit (split at spaces)")
     ap.add_argument("--syncs-sim", type=int, default=10000,
                     help="tasks of the syncs section's simulated launch (issue 15's target "
                          "is set at 10,000; more than 1,000 runs once per binary)")
@@ -1772,7 +1777,8 @@ def main():
     # perf can still resolve symbols afterwards.
     ctx = {"tmp": tmp, "binary": shutil.copy(a.binary, os.path.join(tmp, "clusterd")),
            "sim_alloc": shutil.copy(os.path.join(a.build, "bench", "sim_alloc"), tmp),
-           "sim_agents": shutil.copy(os.path.join(a.build, "bench", "sim_agents"), tmp)}
+           "sim_agents": shutil.copy(os.path.join(a.build, "bench", "sim_agents"), tmp),
+           "scale_master_args": a.scale_master_args.split()}
     if a.baseline:
         ctx["baseline"] = shutil.copy(a.baseline, os.path.join(tmp, "clusterd-baseline"))
     out = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
