@@ -67,7 +67,7 @@ static const struct cfg_opt cmd_opts[] = {
      NULL, AIO | MST | AGT, "ZooKeeper session timeout"},
     {"registry", CFG_ENUM, OFF(registry), NULL, "lmdb|zk|in_memory", AIO | MST,
      "where master and scheduler state lives (lmdb, or zk with --zk)"},
-    {"store_sync", CFG_ENUM, OFF(store_sync), "group", "commit|group", 0,
+    {"store_sync", CFG_ENUM, OFF(store_sync), "commit", "commit|group", 0,
      "when the LMDB store in --work_dir reaches the disk: commit (a "
      "transaction and its fsync per write) or group (one LMDB transaction "
      "per loop pass, every write of the pass nested in it and synced by its "

@@ -5,7 +5,7 @@
  * convention). Every put/del commits before it returns; store_batch_*
  * groups several writes into one commit. Without group commit a commit
  * is also synced (one fdatasync) before it returns. With it
- * (store_group_commit, which clusterd turns on by default) commits return
+ * (store_group_commit, --store_sync=group) commits return
  * at once and one sync per loop pass covers them all: then "durable" is
  * what store_durable() says, and whoever tells another process about a
  * write waits on it first. A full disk fails a commit (-ENOSPC) either

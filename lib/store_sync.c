@@ -4,10 +4,10 @@
  * counters, and the waiters of its durable interface (lib/durable.h). Part
  * of lib/store (store_int.h); loop thread only.
  *
- * Without group commit (--store_sync=commit) every batch is an LMDB write
- * transaction of its own whose commit syncs before it returns, and
- * nothing here waits. With it (store_group_commit; --store_sync=group, the
- * default), the first batch of a
+ * Without group commit (--store_sync=commit, the default) every batch is
+ * an LMDB write transaction of its own whose commit syncs before it
+ * returns, and nothing here waits. With it (store_group_commit;
+ * --store_sync=group), the first batch of a
  * loop pass begins one write transaction, the pass's, and every batch of
  * the pass is a transaction nested in it: its commit merges into the
  * pass's and counts as committed, and reads go through the pass's, so the
