@@ -260,53 +260,65 @@ store_sync_clear_pages(struct store_env *e, MDB_txn *txn, MDB_dbi dbi)
 	       (freed * sizeof(uint64_t) + e->psize - 1) / e->psize;
 }
 
+/*
+ * Make sure the file has blocks up to need (bytes from its start), past
+ * its end if need be, a step further when there is room for it. 0 or a
+ * negative errno.
+ */
+static int
+store_sync_allocate(struct store_env *e, uint64_t end, uint64_t need)
+{
+	uint64_t from = e->reserved > end ? e->reserved : end;
+	uint64_t want = need + (uint64_t)STORE_RESERVE_STEP * e->psize;
+	int fd, mrc;
+
+	if (need <= e->reserved)
+		return 0;
+	if ((mrc = mdb_env_get_fd(e->env, &fd)) != 0)
+		return store_rc(mrc);
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
+		      (off_t)(want - from)) != 0) {
+		want = need; /* short of the step, exactly what is needed */
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
+			      (off_t)(want - from)) != 0)
+			return -errno;
+	}
+	e->reserved = want;
+	return 0;
+}
+
 int
 store_sync_reserve(struct store_env *e, uint64_t pages)
 {
 	MDB_envinfo info;
-	uint64_t total, end, need, want, from;
-	int fd, mrc;
+	uint64_t total, end, need;
+	int mrc, rc;
 
 	if (e->flush == NULL || pages == 0)
 		return 0;
-	if (e->no_reserve) {
-		e->pass_pages += pages;
-		return 0;
+	if (!e->no_reserve) {
+		if ((mrc = mdb_env_info(e->env, &info)) != 0)
+			return store_rc(mrc);
+		total = e->pass_pages + pages;
+		/* Every page written frees one, whose number the commit
+		 * records. */
+		total += STORE_COMMIT_PAGES +
+			 (total * sizeof(uint64_t) + e->psize - 1) / e->psize;
+		end = ((uint64_t)info.me_last_pgno + 1) * e->psize;
+		need = end + total * e->psize;
+		/* LMDB's map is full first: its commit could not save. */
+		if (need > info.me_mapsize)
+			return -ENOSPC;
+		rc = store_sync_allocate(e, end, need);
+		if (rc == -EOPNOTSUPP || rc == -ENOSYS) {
+			log_warn("store: %s: this filesystem cannot allocate "
+				 "ahead; a full disk will end the process "
+				 "instead of failing a write",
+				 e->file);
+			e->no_reserve = true;
+		} else if (rc != 0)
+			return rc;
 	}
-	if ((mrc = mdb_env_info(e->env, &info)) != 0 ||
-	    (mrc = mdb_env_get_fd(e->env, &fd)) != 0)
-		return store_rc(mrc);
-	total = e->pass_pages + pages;
-	/* Every page written frees one, whose number the commit records. */
-	total += STORE_COMMIT_PAGES +
-		 (total * sizeof(uint64_t) + e->psize - 1) / e->psize;
-	end = ((uint64_t)info.me_last_pgno + 1) * e->psize;
-	need = end + total * e->psize;
-	/* LMDB's map is full first: its commit could not save the list. */
-	if (need > info.me_mapsize)
-		return -ENOSPC;
-	if (need > e->reserved) {
-		from = e->reserved > end ? e->reserved : end;
-		want = need + (uint64_t)STORE_RESERVE_STEP * e->psize;
-		/* Short of the step, exactly what is needed. */
-		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
-			      (off_t)(want - from)) != 0) {
-			want = need;
-			if (fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)from,
-				      (off_t)(want - from)) != 0)
-				goto fail;
-		}
-		e->reserved = want;
-	}
-	e->pass_pages += pages;
-	return 0;
-fail:
-	if (errno != EOPNOTSUPP && errno != ENOSYS)
-		return -errno;
-	log_warn("store: %s: this filesystem cannot allocate ahead; a full "
-		 "disk will end the process instead of failing a write",
-		 e->file);
-	e->no_reserve = true;
 	e->pass_pages += pages;
 	return 0;
 }

@@ -7,11 +7,11 @@ on device in <work_dir>"), nothing of them is stored (not after a restart
 either), and once there is room again the same writes succeed. A group
 change and its group version are one commit: both or neither.
 
-Both ways of syncing the store behave so: with --store_sync=group (the
-default) a batch that joins its loop pass's transaction first allocates the
-file ahead for everything the pass may write, so a full disk fails that
-batch with a 507, and never the pass's commit after the process changed its
-memory; with --store_sync=commit each write's own commit fails.
+Both ways of syncing the store behave so: with --store_sync=group a batch
+that joins its loop pass's transaction first allocates the file ahead for
+everything the pass may write, so a full disk fails that batch with a 507,
+and never the pass's commit after the process changed its memory; with
+--store_sync=commit (the default) each write's own commit fails.
 """
 import errno
 import os
