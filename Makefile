@@ -156,7 +156,7 @@ fuzz-build: $(FUZZ_BINS)
 
 # make bench: install wrk (tools/install-deps.sh bench), build clusterd and
 # bench/sim_{alloc,agents}, then run every benchmark of SPEC section 9 side by side
-# (bench/run.sh: private dockerds, loopback only, about 20 minutes). Results
+# (bench/run.sh: private dockerds, loopback only, about 75 minutes). Results
 # go to bench/results/. Never part of make test.
 .PHONY: bench bench-deps bench-build
 BENCH_BINS := $(BUILD)/bench/sim_alloc $(BUILD)/bench/sim_agents

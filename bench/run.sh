@@ -2,7 +2,7 @@
 # bench/run.sh: run every benchmark of SPEC section 9 side by side and write
 # bench/results/<UTC timestamp>.json with a summary beside it (.txt).
 #
-#   sh bench/run.sh                      everything (about 20 minutes)
+#   sh bench/run.sh                      everything (about 75 minutes: scale up to 30, syncs about 12)
 #   sh bench/run.sh --quick              a smoke run (1 repetition, small sizes)
 #   sh bench/run.sh --sections api,alloc only some sections
 #
