@@ -3,6 +3,7 @@
 kill -9 (or SIGTERM) of --all-in-one loses no acknowledged app, and the tasks keep
 running: after a restart on the same work_dir the agent re-adopts the very same
 containers (not restarted, no duplicates) and the scheduler lists the same tasks.
+Also with group commit (--store_sync=group).
 """
 
 import pytest
@@ -36,9 +37,12 @@ def wait_containers(dockerd, n):
     return wait_until(check, timeout=30, what=f"{n} running containers of /keeper")
 
 
-@pytest.mark.parametrize("how", ["kill9", "sigterm"])
-def test_restart_keeps_tasks(clusterd, dockerd, how):
-    cd = clusterd
+# group: --store_sync=group, whose writes reach the disk when their loop pass
+# commits; a kill -9 must still find every acknowledged app and task.
+@pytest.mark.parametrize("how,sync", [("kill9", "commit"), ("sigterm", "commit"),
+                                      ("kill9", "group")])
+def test_restart_keeps_tasks(start_clusterd, dockerd, how, sync):
+    cd = start_clusterd(f"--store_sync={sync}")
     r = cd.post("/v2/apps", json=APP)
     assert r.status_code == 201, r.text
     tasks = cd.wait_running("/keeper", 2, timeout=60)
